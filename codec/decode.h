@@ -1,0 +1,59 @@
+// Framing: split a D.0 transmission into segments and fields (ncpdp-d0.md §1).
+//
+// decode() reads requests (56-byte header starting with the BIN) and responses (31-byte header
+// starting with "D0"), with or without a trailing ETX, bare or inside a Batch 1.2 detail record
+// (STX "G1" ref(10) ... ETX). It checks structure only; what a payer would reject (version,
+// transaction code, counts, mandatory fields) is validate()'s job (codec/claim.h). It never
+// allocates and never reads outside `input`.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "codec/view.h"
+
+namespace rxgate::codec {
+
+enum class errc : std::uint8_t {
+  ok = 0,
+  empty,                // 0 bytes
+  short_header,         // fewer bytes than the fixed header
+  bad_header,           // header bytes that cannot be a D.0 header (not ASCII, separators inside)
+  unknown_kind,         // neither a request (6-digit BIN) nor a response ("D0"/version first)
+  bad_batch_record,     // STX without a G1 detail record, or no closing ETX
+  missing_segment_separator,  // data after the header that does not start with RS or GS
+  missing_field_separator,    // a segment that does not start with FS "AM"
+  bad_segment_id,       // "AM" not followed by two characters
+  bad_field_id,         // a field shorter than its 2-character ID
+  control_character,    // a control byte other than the separators (NUL, STX inside data ...)
+  non_ascii,            // a byte >= 0x80
+  field_too_long,       // a value longer than any D.0 field (500 bytes)
+  too_many_segments,
+  too_many_fields,
+  too_many_groups,      // more than 4 GS groups
+  empty_group,          // GS with no segment after it
+};
+
+// Stable lower-case name of an error ("short_header").
+std::string_view to_string(errc e) noexcept;
+
+struct decode_error {
+  errc code = errc::ok;
+  std::uint32_t offset = 0;  // byte offset in the input given to decode()
+  explicit operator bool() const noexcept { return code != errc::ok; }
+};
+
+// The longest value any D.0 field may carry (498-PP supporting documentation).
+inline constexpr std::size_t max_field_length = 500;
+
+// Decode `input` into `out`. On error `out` holds what was framed before the error (its header is
+// valid when the error is past the header), which lets a server still echo the header in a
+// transmission reject.
+decode_error decode(std::string_view input, message& out) noexcept;
+
+// Human-readable one-line description of an error, e.g.
+// "missing_field_separator at byte 57: a segment must start with FS \"AM\"". Writes into `buf`
+// and returns the used part. Never includes data bytes, only offsets and IDs.
+std::string_view describe(const decode_error& e, std::span<char> buf) noexcept;
+
+}  // namespace rxgate::codec

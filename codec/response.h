@@ -1,0 +1,115 @@
+// Building D.0 responses (ncpdp-d0.md §3, §5, §6) into a caller buffer, without allocating.
+//
+// A `response` describes what to say: header echo, optional transmission-level segments and up
+// to four transaction groups. Its string_views must stay valid while build_response() runs (they
+// usually point into the request buffer and into the rules' decision). Output is strict: money is
+// overpunched, values longer than their field are cut to the field width, the 40-character
+// additional-message lines are split with the 131-UG continuity mark.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "codec/claim.h"
+#include "codec/numeric.h"
+
+namespace rxgate::codec {
+
+inline constexpr std::size_t max_message_lines = 25;   // 130-UF
+inline constexpr std::size_t max_approved_messages = 5;  // 547-5F
+inline constexpr std::size_t max_preferred_products = 6; // 551-9F
+inline constexpr std::size_t max_dur_alerts = 9;         // 567-J6
+inline constexpr std::size_t max_response_other_payers = 3;  // 355-NT
+inline constexpr std::size_t max_texts = 4;              // logical messages, split into FQ lines
+
+struct preferred_product {
+  std::string_view qualifier = "03", product_id, description;  // 552-AP 553-AR 556-AU
+  std::optional<std::int64_t> incentive, cost_share_incentive;  // 554-AS 555-AT, cents
+};
+
+struct dur_alert {
+  std::string_view reason;              // 439-E4
+  std::string_view significance;        // 528-FS (blank, 1, 2, 3, 9)
+  std::string_view other_pharmacy;      // 529-FT
+  std::optional<date> previous_fill;    // 530-FU
+  std::optional<std::int64_t> previous_quantity;  // 531-FV, thousandths
+  std::string_view database = "4";      // 532-FW: 4 = processor developed
+  std::string_view other_prescriber;    // 533-FX
+  std::string_view free_text;           // 544-FY (30)
+  std::string_view additional_text;     // 570-NS (100)
+};
+
+struct pricing {
+  std::int64_t patient_pay = 0;          // 505-F5
+  std::int64_t ingredient_cost_paid = 0; // 506-F6
+  std::int64_t dispensing_fee_paid = 0;  // 507-F7
+  std::int64_t incentive_paid = 0;       // 521-FL (sent when non-zero)
+  std::int64_t professional_fee_paid = 0;// 562-J1 (sent when non-zero)
+  std::array<other_amount, max_other_amounts> other_amounts{};  // 564-J3/565-J4
+  std::uint8_t other_amount_count = 0;
+  std::int64_t total_paid = 0;           // 509-F9
+  std::string_view basis_of_reimbursement;  // 522-FM
+  std::optional<std::int64_t> copay;        // 518-FI
+  std::optional<std::int64_t> coinsurance;  // 572-4U
+  std::optional<std::int64_t> deductible_applied;  // 517-FH
+  std::optional<std::int64_t> product_selection_brand;  // 134-UK
+  std::optional<std::int64_t> usual_customary_reduction; // not on the wire: informational
+};
+
+struct response_other_payer {
+  std::string_view coverage_type = "01", id_qualifier = "03", id, pcn, cardholder_id, group_id,
+      person_code, help_desk_phone, relationship;
+  std::optional<date> effective, termination;
+};
+
+struct response_transaction {
+  char status = 'R';                      // 112-AN: P D C Q R A S F B
+  std::string_view authorization_number;  // 503-F3
+  reject_list rejects;                    // 510-FA/511-FB/546-4F
+  std::array<std::string_view, max_approved_messages> approved_messages{};  // 548-6F
+  std::uint8_t approved_message_count = 0;
+  std::array<std::string_view, max_texts> texts{};  // split into UF/UH/FQ/UG lines
+  std::uint8_t text_count = 0;
+  std::string_view help_desk_qualifier, help_desk_phone;  // 549-7F 550-8F
+  std::string_view transaction_reference;  // 880-K5 echo
+  // AM22 echo
+  std::string_view rx_qualifier, rx_number;
+  std::array<preferred_product, max_preferred_products> preferred{};
+  std::uint8_t preferred_count = 0;
+  std::optional<pricing> price;            // AM23
+  std::array<dur_alert, max_dur_alerts> dur{};  // AM24
+  std::uint8_t dur_count = 0;
+  std::array<response_other_payer, max_response_other_payers> other_payers{};  // AM28
+  std::uint8_t other_payer_count = 0;
+
+  bool add_text(std::string_view t) noexcept;
+  bool add_approved_message(std::string_view code) noexcept;
+};
+
+struct response {
+  std::string_view version = "D0";
+  std::string_view transaction_code;      // echo
+  char header_status = 'A';               // 501-F1
+  std::string_view provider_id_qualifier, provider_id;  // echo
+  std::string_view date_of_service;       // echo, CCYYMMDD as sent
+  std::string_view message;               // AM20 504-F4 (200)
+  // AM25 (optional)
+  std::string_view group_id, plan_id, cardholder_id;
+  // AM29 (E1)
+  std::string_view patient_first_name, patient_last_name;
+  std::optional<date> patient_date_of_birth;
+  std::uint8_t transaction_count = 0;
+  std::array<response_transaction, max_transactions> transactions{};
+};
+
+// Writes the response; returns the bytes used, or nullopt if `out` is too small (nothing useful
+// is left in `out` then). 4 KiB holds any single-transaction response rxgate produces.
+std::optional<std::size_t> build_response(const response& r, std::span<char> out) noexcept;
+
+// Fill the header echo of `r` from a decoded request (transaction code, provider, DOS).
+void echo_header(const message& request, response& r) noexcept;
+
+}  // namespace rxgate::codec

@@ -1,0 +1,100 @@
+// The outcome of adjudicating one claim: what the pharmacy is told and why.
+//
+// A decision is plain data with fixed capacities. Text it composes (additional message lines, the
+// authorization number) lives in its own buffers; other string_views point into the plan
+// snapshot (product names, alternatives, help-desk phone) or into the request buffer, so the
+// snapshot and the request must outlive the decision. to_response() turns it into the codec's
+// response transaction.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "codec/claim.h"
+#include "codec/response.h"
+
+namespace rxgate::rules {
+
+enum class pa_state : std::uint8_t {
+  not_required = 0,
+  required_missing,     // 75
+  on_file,              // an active PA on file covers the claim
+  number_accepted,      // 462-EV matched a PA on file (or an EP override)
+  on_file_expired,      // a PA exists but not on the date of service (75 still)
+};
+
+struct pa_flags {
+  bool required = false;
+  std::string_view pa_type;          // from the formulary (e.g. "1" PA, "2" medical cert)
+  pa_state state = pa_state::not_required;
+  std::string_view pa_number;        // the PA that covered it
+  codec::date expired_on;            // for on_file_expired
+  bool step_therapy_required = false;
+  bool step_therapy_satisfied = false;  // a prerequisite was filled in the lookback window
+};
+
+// Detail a technician needs for specific rejects (issue: status API); kept in the decision so
+// the store can persist it and the explanation never has to re-run the rules.
+struct refill_too_soon_detail {
+  codec::date last_fill;
+  std::int64_t last_quantity = 0;  // thousandths
+  int last_days_supply = 0;
+  bool same_pharmacy = true;
+  codec::date next_allowed;
+};
+struct limit_detail {
+  std::int64_t max_quantity = 0;  // thousandths per `per_days`
+  int per_days = 0;
+  int max_days_supply = 0;
+  std::int64_t allowed_quantity = 0;  // what would pass for the submitted days supply
+};
+
+struct decision {
+  char status = 'R';  // 112-AN
+  codec::reject_list rejects;
+  std::string_view plan_id;
+  std::uint32_t plan_version = 0;
+  std::array<char, 20> authorization_number{};  // 503-F3, NUL padded
+  std::uint8_t authorization_length = 0;
+  std::uint64_t request_fingerprint = 0;  // for duplicate detection by the store
+  std::int64_t replaces_claim_id = 0;     // B2/B3: the paid claim reversed; D: the original
+
+  // product as the plan knows it
+  std::string_view product_name, therapeutic_class;
+  int tier = 0;
+
+  pa_flags pa;
+  std::array<codec::dur_alert, codec::max_dur_alerts> dur{};
+  std::uint8_t dur_count = 0;
+  std::optional<codec::pricing> price;
+  std::array<std::string_view, codec::max_approved_messages> approved_messages{};
+  std::uint8_t approved_message_count = 0;
+  std::array<codec::preferred_product, codec::max_preferred_products> preferred{};
+  std::uint8_t preferred_count = 0;
+  std::array<codec::response_other_payer, codec::max_response_other_payers> other_payers{};
+  std::uint8_t other_payer_count = 0;
+  std::optional<refill_too_soon_detail> refill_too_soon;
+  std::optional<limit_detail> limit;
+  std::string_view help_desk_phone;
+
+  // Composed free text (UF/UH/FQ lines); at most codec::max_texts messages.
+  std::array<std::array<char, 200>, codec::max_texts> text_storage{};
+  std::array<std::uint8_t, codec::max_texts> text_length{};
+  std::uint8_t text_count = 0;
+
+  std::string_view authorization() const noexcept {
+    return {authorization_number.data(), authorization_length};
+  }
+  std::string_view text(std::size_t i) const noexcept {
+    return {text_storage[i].data(), text_length[i]};
+  }
+  bool add_text(std::string_view t) noexcept;
+  bool paid() const noexcept { return status == 'P' || status == 'D'; }
+};
+
+// The response transaction for a decision; views point into `d` and the claim.
+void to_response(const decision& d, const codec::claim& c, codec::response_transaction& out) noexcept;
+
+}  // namespace rxgate::rules

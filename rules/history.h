@@ -1,0 +1,59 @@
+// What the claims store knows about a member and a claim key, handed to adjudicate() as input.
+//
+// The store (sql/) loads it for a whole batch in one query; adjudicate() never does I/O. Every
+// string_view points into memory the caller owns (the store's result buffers) and must outlive
+// the adjudicate() call that reads it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "codec/numeric.h"
+#include "codec/response.h"
+
+namespace rxgate::rules {
+
+// A paid (not reversed) claim of the member, most recent first.
+struct prior_fill {
+  std::int64_t claim_id = 0;
+  std::string_view provider_id;    // service provider (pharmacy) that filled it
+  std::string_view prescriber_id;
+  std::string_view rx_number;
+  int fill_number = 0;
+  std::string_view product_id;     // NDC (for compounds: the first ingredient)
+  std::string_view therapeutic_class;  // as the plan classified it when it paid
+  codec::date fill_date;
+  std::int64_t quantity = 0;       // thousandths
+  int days_supply = 0;
+};
+
+// A prior authorization on file (issued by an operator or a P-transaction), active or not.
+struct prior_authorization {
+  std::string_view number;          // 11 digits, as sent in 462-EV
+  std::string_view product_id;      // NDC, or empty when it covers a class
+  std::string_view therapeutic_class;
+  codec::date effective, expires;   // inclusive
+  std::int64_t max_quantity = 0;    // thousandths per fill; 0 = no limit
+  bool revoked = false;
+};
+
+// The claim already stored under this transaction's claim key (DESIGN.md §3), if any.
+struct key_match {
+  std::int64_t claim_id = 0;
+  char status = 'P';                 // P paid (active), R rejected, A reversal recorded
+  bool reversed = false;             // the paid claim has since been reversed
+  std::string_view authorization_number;
+  std::uint64_t request_fingerprint = 0;  // hash of the claim's significant fields
+  std::optional<codec::pricing> price;    // what was paid, replayed on a duplicate
+};
+
+struct member_history {
+  std::span<const prior_fill> fills;
+  std::span<const prior_authorization> authorizations;
+  // Paid claim(s) under this transaction's key; at most one is active (unique index).
+  std::optional<key_match> same_key;
+};
+
+}  // namespace rxgate::rules
