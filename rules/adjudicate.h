@@ -1,0 +1,23 @@
+// adjudicate(): decide one claim against the plans. Pure: no I/O, no clock, no allocation
+// beyond the decision itself; the same inputs always give the same decision.
+#pragma once
+
+#include "codec/claim.h"
+#include "codec/numeric.h"
+#include "rules/decision.h"
+#include "rules/history.h"
+#include "rules/plan.h"
+
+namespace rxgate::rules {
+
+// Decide `c` (already validated by codec::validate; if it carries rejects the decision repeats
+// them and stops) against the plan that serves its BIN/PCN/group in the version in force on its
+// date of service. `history` is what the store knows of the member and the claim key; `today`
+// is the processing date (for future-dated claims and PA expiry). Writes `out` completely.
+void adjudicate(const codec::claim& c, const plan_set& plans, const member_history& history,
+                codec::date today, decision& out) noexcept;
+
+// Hash of the fields that make two submissions "the same claim" for duplicate detection.
+std::uint64_t fingerprint(const codec::claim& c) noexcept;
+
+}  // namespace rxgate::rules
