@@ -75,7 +75,7 @@ struct compound_ingredient {
 
 struct other_payer {
   std::string_view coverage_type, id_qualifier, id;  // 338-5C 339-6C 340-7C
-  std::optional<date> date;                          // 443-E8
+  std::optional<date> paid_date;                     // 443-E8
   std::int64_t amount_paid = 0;                      // sum of 431-DV, cents
   std::uint8_t reject_count = 0;                     // 472-6E present
 };

@@ -134,6 +134,8 @@ class field_range {
   std::uint16_t first() const noexcept { return first_; }
 
  private:
+  std::size_t openings(field_id start, field_id alt_start, std::uint16_t* opens,
+                       std::size_t cap) const noexcept;
   const message* msg_ = nullptr;
   std::uint16_t first_ = 0;
   std::uint16_t count_ = 0;

@@ -1,0 +1,234 @@
+#include "codec/decode.h"
+
+#include <cstdio>
+
+#include "codec/writer.h"
+
+namespace rxgate::codec {
+
+std::string_view to_string(errc e) noexcept {
+  switch (e) {
+    case errc::ok: return "ok";
+    case errc::empty: return "empty";
+    case errc::short_header: return "short_header";
+    case errc::bad_header: return "bad_header";
+    case errc::unknown_kind: return "unknown_kind";
+    case errc::bad_batch_record: return "bad_batch_record";
+    case errc::missing_segment_separator: return "missing_segment_separator";
+    case errc::missing_field_separator: return "missing_field_separator";
+    case errc::bad_segment_id: return "bad_segment_id";
+    case errc::bad_field_id: return "bad_field_id";
+    case errc::control_character: return "control_character";
+    case errc::non_ascii: return "non_ascii";
+    case errc::field_too_long: return "field_too_long";
+    case errc::too_many_segments: return "too_many_segments";
+    case errc::too_many_fields: return "too_many_fields";
+    case errc::too_many_groups: return "too_many_groups";
+    case errc::empty_group: return "empty_group";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::string_view explain(errc e) noexcept {
+  switch (e) {
+    case errc::ok: return "no error";
+    case errc::empty: return "the input is empty";
+    case errc::short_header: return "the input ends or a separator appears inside the fixed header";
+    case errc::bad_header: return "the fixed header holds a byte that is not printable ASCII";
+    case errc::unknown_kind: return "neither a request header (BIN first) nor a response header (version first)";
+    case errc::bad_batch_record: return "a Batch 1.2 record without a G1 detail record or without its closing ETX";
+    case errc::missing_segment_separator: return "expected a segment separator (0x1E) or a group separator (0x1D)";
+    case errc::missing_field_separator: return "a segment must start with FS (0x1C) \"AM\"";
+    case errc::bad_segment_id: return "\"AM\" must be followed by a two-character segment ID";
+    case errc::bad_field_id: return "a field must start with a two-character field ID";
+    case errc::control_character: return "a control byte inside data (only 0x1C, 0x1D, 0x1E separate data)";
+    case errc::non_ascii: return "a byte outside 7-bit ASCII";
+    case errc::field_too_long: return "a field value longer than any D.0 field (500 bytes)";
+    case errc::too_many_segments: return "more segments than one transmission can carry";
+    case errc::too_many_fields: return "more fields than one transmission can carry";
+    case errc::too_many_groups: return "more than 4 transaction groups";
+    case errc::empty_group: return "a group separator not followed by a segment";
+  }
+  return "unknown error";
+}
+
+constexpr bool is_separator(unsigned char c) noexcept {
+  return c == 0x1C || c == 0x1D || c == 0x1E;
+}
+// Printable ASCII 0x20..0x7E is data; everything else needs a closer look.
+constexpr bool is_plain(unsigned char c) noexcept {
+  return static_cast<unsigned char>(c - 0x20) <= 0x5E;
+}
+constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
+
+segment_id classify_segment(char a, char b) noexcept {
+  if (!is_digit(a) || !is_digit(b)) return segment_id::vendor;
+  const int n = (a - '0') * 10 + (b - '0');
+  if ((n >= 1 && n <= 16) || (n >= 20 && n <= 29)) return static_cast<segment_id>(n);
+  return segment_id::vendor;
+}
+
+decode_error fail(errc code, std::size_t offset) noexcept {
+  return decode_error{code, static_cast<std::uint32_t>(offset)};
+}
+
+// Unwraps a Batch 1.2 file or detail record. On success `body` is the D.0 transmission and
+// `body_offset` its offset in `input`.
+decode_error unwrap_batch(std::string_view input, std::string_view& body, std::size_t& body_offset,
+                          std::string_view& reference) noexcept {
+  std::size_t p = 0;
+  while (p < input.size() && input[p] == stx) {
+    // Record type: "00" header, "G1" detail, "99" trailer.
+    if (input.size() - p < 3) return fail(errc::bad_batch_record, p);
+    const auto type = input.substr(p + 1, 2);
+    const auto close = input.find(etx, p + 1);
+    if (type == "G1") {
+      constexpr std::size_t ref_len = 10;
+      const std::size_t start = p + 3 + ref_len;
+      if (start > input.size()) return fail(errc::bad_batch_record, p);
+      const std::size_t end = close == std::string_view::npos ? std::string_view::npos : close;
+      if (end == std::string_view::npos) return fail(errc::bad_batch_record, input.size());
+      reference = input.substr(p + 3, ref_len);
+      body = input.substr(start, end - start);
+      body_offset = start;
+      return {};
+    }
+    if (close == std::string_view::npos) return fail(errc::bad_batch_record, input.size());
+    p = close + 1;
+    while (p < input.size() && (input[p] == '\r' || input[p] == '\n')) ++p;
+  }
+  return fail(errc::bad_batch_record, p);
+}
+
+bool looks_like_response(std::string_view s) noexcept {
+  // Response: version ("D0") then transaction code; request: a 6-digit BIN first.
+  return s.size() >= 4 && is_upper(s[0]) && is_digit(s[1]) && is_upper(s[2]) &&
+         (is_digit(s[3]) || is_upper(s[3]));
+}
+
+}  // namespace
+
+std::string_view describe(const decode_error& e, std::span<char> buf) noexcept {
+  const auto name = to_string(e.code);
+  const auto why = explain(e.code);
+  const int n = std::snprintf(buf.data(), buf.size(), "%.*s at byte %u: %.*s",
+                              static_cast<int>(name.size()), name.data(), e.offset,
+                              static_cast<int>(why.size()), why.data());
+  if (n < 0) return {};
+  return {buf.data(), std::min(buf.size() ? buf.size() - 1 : 0, static_cast<std::size_t>(n))};
+}
+
+decode_error decode(std::string_view input, message& out) noexcept {
+  out.bytes = {};
+  out.base_offset = 0;
+  out.batch_reference = {};
+  out.group_count = 0;
+  out.segment_count = 0;
+  out.field_count = 0;
+  out.request = {};
+  out.response = {};
+  if (input.empty()) return fail(errc::empty, 0);
+
+  std::string_view body = input;
+  std::size_t base = 0;
+  if (input.front() == stx) {
+    if (auto e = unwrap_batch(input, body, base, out.batch_reference)) return e;
+  } else if (body.back() == etx) {
+    body.remove_suffix(1);  // switch framings end a real-time message with ETX
+  }
+  out.bytes = body;
+  out.base_offset = static_cast<std::uint32_t>(base);
+  if (body.empty()) return fail(errc::empty, base);
+
+  const bool response = looks_like_response(body);
+  out.kind = response ? message_kind::response : message_kind::request;
+  const std::size_t header_size = response ? response_header_size : request_header_size;
+
+  // The fixed header: printable ASCII only, no separators.
+  const std::size_t header_scan = std::min(header_size, body.size());
+  for (std::size_t i = 0; i < header_scan; ++i) {
+    const auto c = static_cast<unsigned char>(body[i]);
+    if (is_separator(c)) return fail(errc::short_header, base + i);
+    if (!is_plain(c)) return fail(errc::bad_header, base + i);
+  }
+  if (body.size() < header_size) return fail(errc::short_header, base + body.size());
+  if (response) {
+    out.response = response_header{body.substr(0, 2),  body.substr(2, 2),  body.substr(4, 1),
+                                   body.substr(5, 1),  body.substr(6, 2),  body.substr(8, 15),
+                                   body.substr(23, 8)};
+  } else {
+    out.request = request_header{body.substr(0, 6),   body.substr(6, 2),   body.substr(8, 2),
+                                 body.substr(10, 10), body.substr(20, 1),  body.substr(21, 2),
+                                 body.substr(23, 15), body.substr(38, 8),  body.substr(46, 10)};
+  }
+
+  const char* const data = body.data();
+  const std::size_t n = body.size();
+  std::size_t p = header_size;
+  std::uint8_t group = 0;
+  while (p < n) {
+    const char c = data[p];
+    if (c == group_separator) {
+      if (group == max_transactions) return fail(errc::too_many_groups, base + p);
+      ++group;
+      ++p;
+      if (p >= n || data[p] != segment_separator) return fail(errc::empty_group, base + p);
+      continue;
+    }
+    if (c != segment_separator) return fail(errc::missing_segment_separator, base + p);
+    const std::size_t seg_offset = p;
+    ++p;
+    if (p + 3 > n || data[p] != field_separator || data[p + 1] != 'A' || data[p + 2] != 'M')
+      return fail(errc::missing_field_separator, base + p);
+    p += 3;
+    if (p + 2 > n || is_separator(static_cast<unsigned char>(data[p])) ||
+        is_separator(static_cast<unsigned char>(data[p + 1])))
+      return fail(errc::bad_segment_id, base + p);
+    if (!is_plain(static_cast<unsigned char>(data[p])) ||
+        !is_plain(static_cast<unsigned char>(data[p + 1])))
+      return fail(errc::bad_segment_id, base + p);
+    if (out.segment_count == max_segments) return fail(errc::too_many_segments, base + seg_offset);
+    segment_ref& seg = out.segments[out.segment_count];
+    seg.id = classify_segment(data[p], data[p + 1]);
+    seg.raw_id = {data[p], data[p + 1]};
+    seg.group = group;
+    seg.offset = static_cast<std::uint32_t>(seg_offset);
+    seg.first_field = out.field_count;
+    seg.field_count = 0;
+    p += 2;
+    // Anything after the segment ID up to the next separator would be a malformed AM field.
+    if (p < n && !is_separator(static_cast<unsigned char>(data[p])))
+      return fail(errc::bad_segment_id, base + p);
+    ++out.segment_count;
+
+    while (p < n && data[p] == field_separator) {
+      const std::size_t field_start = ++p;
+      while (p < n) {
+        const auto b = static_cast<unsigned char>(data[p]);
+        if (is_plain(b)) {
+          ++p;
+          continue;
+        }
+        if (is_separator(b)) break;
+        if (b == 0x03 && p + 1 == n) break;  // unreachable after ETX strip; kept for safety
+        return fail(b >= 0x80 ? errc::non_ascii : errc::control_character, base + p);
+      }
+      const std::size_t len = p - field_start;
+      if (len < 2) return fail(errc::bad_field_id, base + field_start);
+      if (len - 2 > max_field_length) return fail(errc::field_too_long, base + field_start);
+      if (out.field_count == max_fields) return fail(errc::too_many_fields, base + field_start);
+      out.fields[out.field_count++] =
+          field_ref{make_field_id(data[field_start], data[field_start + 1]),
+                    static_cast<std::uint16_t>(len - 2),
+                    static_cast<std::uint32_t>(field_start + 2)};
+      ++seg.field_count;
+    }
+  }
+  out.group_count = group;
+  return {};
+}
+
+}  // namespace rxgate::codec
