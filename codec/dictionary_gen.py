@@ -116,7 +116,7 @@ def main() -> None:
     key_of = lambda e: (e[0], (ord(e[1][0]) << 8) | ord(e[1][1]))
     entries.sort(key=key_of)
     fallback = sorted({e[1] for e in entries}, key=lambda s: (ord(s[0]) << 8) | ord(s[1]))
-    # The fallback entry for an ID is its first listing in digest order of segments (header first).
+    # The fallback entry for an ID is its listing in the lowest-numbered segment (header first).
     index_of = {}
     for i, e in enumerate(entries):
         index_of.setdefault(e[1], i)
