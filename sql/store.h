@@ -68,11 +68,22 @@ class batch {
   virtual error commit() = 0;
 };
 
+// How insert() writes the rows of a batch. Both are one round trip per table and durable at
+// commit; bench/sql/store_bench.cpp measures them (bench/RESULTS.md "## store").
+enum class insert_method : std::uint8_t {
+  unnest,  // one prepared INSERT ... SELECT FROM unnest($1::text[], ...) per table
+  copy,    // COPY ... FROM STDIN through pqxx::stream_to
+};
+
 struct store_options {
   std::string dsn;
   std::chrono::milliseconds statement_timeout{2000};
   std::chrono::milliseconds reconnect_min{100}, reconnect_max{5000};
   int read_pool_size = 2;
+  // Member history handed to the rules: paid, not reversed fills with a date of service no
+  // older than this many days before the earliest date of service in the batch.
+  int history_days = 400;
+  insert_method method = insert_method::copy;
 };
 
 class claim_store {
@@ -87,8 +98,14 @@ class claim_store {
 // Connects lazily; never throws.
 std::unique_ptr<claim_store> open_store(const store_options& options);
 
-// Apply the missing migrations in sql/migrations (each in its own transaction). Fails with
-// errc::schema when the database is newer than this binary. Start-up only: may block.
+// Apply the missing migrations in sql/migrations (embedded in the binary at build time), each in
+// its own transaction, and record their versions in rxgate_schema_migrations. Concurrent runs
+// serialize on an advisory lock. Fails with errc::schema when the database is newer than this
+// binary. Also creates the claim partitions for the past 13 and next 3 months. Start-up only:
+// may block. `report` gets one line per step.
 error migrate(const std::string& dsn, std::string& report);
+
+// Highest migration version this binary knows; the store refuses a database at another version.
+int known_schema_version() noexcept;
 
 }  // namespace rxgate::store

@@ -1,0 +1,160 @@
+#include "sql/pg.h"
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+
+namespace rxgate::store::pg {
+
+error translate_current_exception(std::string_view what_failed, bool& connection_lost) noexcept {
+  connection_lost = false;
+  error e;
+  try {
+    std::string prefix{what_failed};
+    prefix += ": ";
+    try {
+      throw;
+    } catch (const pqxx::broken_connection& x) {
+      connection_lost = true;
+      e = {errc::unavailable, prefix + "connection to PostgreSQL lost"};
+    } catch (const pqxx::in_doubt_error&) {
+      // The commit may or may not have happened; the connection is gone either way. Nothing was
+      // answered as paid, and a retransmit finds the stored claim if it did commit.
+      connection_lost = true;
+      e = {errc::unavailable, prefix + "commit outcome unknown (connection lost during COMMIT)"};
+    } catch (const pqxx::sql_error& x) {
+      const std::string& state = x.sqlstate();
+      if (state == "57014") {
+        e = {errc::timeout, prefix + "statement timeout"};
+      } else if (state == "40001" || state == "40P01" || state == "23505") {
+        e = {errc::conflict, prefix + "conflict (sqlstate " + state + ")"};
+      } else if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" ||
+                 state == "57P03") {
+        // connection exception class, admin shutdown, crash shutdown, cannot connect now
+        connection_lost = true;
+        e = {errc::unavailable, prefix + "PostgreSQL unavailable (sqlstate " + state + ")"};
+      } else if (state == "42P01" || state == "42703" || state == "42883") {
+        e = {errc::schema, prefix + "schema mismatch (sqlstate " + state + "); run rxgate migrate"};
+      } else {
+        // The server's message names objects, never bound values (claim data travels as
+        // parameters), so it is safe to log.
+        e = {errc::internal, prefix + "sqlstate " + state + ": " + x.what()};
+      }
+    } catch (const pqxx::usage_error& x) {
+      e = {errc::internal, prefix + "libpqxx usage error: " + x.what()};
+    } catch (const pqxx::failure& x) {
+      // libpqxx reports most lost connections it notices outside a query this way.
+      connection_lost = true;
+      e = {errc::unavailable, prefix + x.what()};
+    } catch (const std::bad_alloc&) {
+      e = {errc::internal, prefix + "out of memory"};
+    } catch (const std::exception& x) {
+      e = {errc::internal, prefix + x.what()};
+    } catch (...) {
+      e = {errc::internal, prefix + "unknown exception"};
+    }
+  } catch (...) {
+    e.code = errc::internal;  // building the message failed (out of memory)
+  }
+  // libpqxx drops the message's trailing newline inconsistently; keep log lines single.
+  while (!e.message.empty() && (e.message.back() == '\n' || e.message.back() == ' ')) {
+    e.message.pop_back();
+  }
+  return e;
+}
+
+void append_clean_text(std::string& out, std::string_view v) {
+  for (char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    out.push_back(c >= 0x20 && c < 0x7F ? ch : '?');
+  }
+}
+
+std::string clean_text(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  append_clean_text(out, v);
+  return out;
+}
+
+void append_bytea_hex(std::string& out, std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  out.reserve(out.size() + 2 + bytes.size() * 2);
+  out += "\\x";
+  for (char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 0xF]);
+  }
+}
+
+codec::date today_utc() noexcept {
+  const auto now = std::chrono::system_clock::now();
+  const std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(now)};
+  return {static_cast<std::int16_t>(static_cast<int>(ymd.year())),
+          static_cast<std::uint8_t>(static_cast<unsigned>(ymd.month())),
+          static_cast<std::uint8_t>(static_cast<unsigned>(ymd.day()))};
+}
+
+codec::date add_days(codec::date d, int days) noexcept {
+  const std::chrono::year_month_day from{std::chrono::year{d.year}, std::chrono::month{d.month},
+                                         std::chrono::day{d.day}};
+  const std::chrono::year_month_day to{std::chrono::sys_days{from} + std::chrono::days{days}};
+  return {static_cast<std::int16_t>(static_cast<int>(to.year())),
+          static_cast<std::uint8_t>(static_cast<unsigned>(to.month())),
+          static_cast<std::uint8_t>(static_cast<unsigned>(to.day()))};
+}
+
+std::string format_date(codec::date d) {
+  if (!d.valid()) d = today_utc();
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year),
+                static_cast<unsigned>(d.month), static_cast<unsigned>(d.day));
+  return buf;
+}
+
+codec::date parse_date(std::string_view v) noexcept {
+  if (v.size() != 10 || v[4] != '-' || v[7] != '-') return {};
+  int y = 0, m = 0, d = 0;
+  if (std::from_chars(v.data(), v.data() + 4, y).ec != std::errc{} ||
+      std::from_chars(v.data() + 5, v.data() + 7, m).ec != std::errc{} ||
+      std::from_chars(v.data() + 8, v.data() + 10, d).ec != std::errc{}) {
+    return {};
+  }
+  return {static_cast<std::int16_t>(y), static_cast<std::uint8_t>(m), static_cast<std::uint8_t>(d)};
+}
+
+void append_json_string(std::string& out, std::string_view v) {
+  out.push_back('"');
+  for (char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(ch);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+      out += buf;
+    } else if (c >= 0x7F) {
+      out.push_back('?');
+    } else {
+      out.push_back(ch);
+    }
+  }
+  out.push_back('"');
+}
+
+std::optional<std::int64_t> opt_int(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  std::int64_t v = 0;
+  const char* s = f.c_str();
+  if (std::from_chars(s, s + f.size(), v).ec != std::errc{}) return std::nullopt;
+  return v;
+}
+
+std::int64_t int_or(const pqxx::field& f, std::int64_t fallback) {
+  return opt_int(f).value_or(fallback);
+}
+
+}  // namespace rxgate::store::pg

@@ -1,0 +1,49 @@
+// Private to sql/: libpqxx error translation and the value encodings the store and the reader
+// share. Nothing outside sql/ includes this header (it pulls in libpqxx).
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "codec/numeric.h"
+#include "sql/store.h"
+
+namespace rxgate::store::pg {
+
+// Turns the exception in flight into a store::error; call only inside a catch block. Sets
+// `connection_lost` when the connection cannot be used any more (drop it and reconnect).
+error translate_current_exception(std::string_view what_failed, bool& connection_lost) noexcept;
+
+// Claim text as PostgreSQL text: the database is UTF-8 and refuses NUL and invalid sequences,
+// and syntax-rejected claims may carry any byte. Printable ASCII is kept, anything else becomes
+// '?', so one bad field can never fail a whole batch.
+void append_clean_text(std::string& out, std::string_view v);
+std::string clean_text(std::string_view v);
+
+// bytea in its hex text form ("\x4142").
+void append_bytea_hex(std::string& out, std::string_view bytes);
+
+// "YYYY-MM-DD"; an invalid date (year 0) becomes the current UTC date so that a claim whose date
+// of service did not parse still lands in a partition.
+std::string format_date(codec::date d);
+codec::date today_utc() noexcept;
+// `d` moved by `days` (negative: back); `d` must be valid.
+codec::date add_days(codec::date d, int days) noexcept;
+// Parses "YYYY-MM-DD" (as PostgreSQL prints a date); invalid input gives a default date.
+codec::date parse_date(std::string_view v) noexcept;
+
+// A JSON string literal with the value escaped (non-ASCII bytes become '?').
+void append_json_string(std::string& out, std::string_view v);
+
+// Field access that keeps NULL apart.
+inline std::string_view text_view(const pqxx::field& f) {
+  return f.is_null() ? std::string_view{} : std::string_view{f.c_str(), f.size()};
+}
+std::optional<std::int64_t> opt_int(const pqxx::field& f);
+std::int64_t int_or(const pqxx::field& f, std::int64_t fallback);
+
+}  // namespace rxgate::store::pg
