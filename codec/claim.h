@@ -29,6 +29,7 @@ struct reject {
   std::string_view code_view() const noexcept {
     return {code.data(), code[2] ? std::size_t{3} : (code[1] ? std::size_t{2} : std::size_t{1})};
   }
+  friend bool operator==(const reject&, const reject&) = default;
   static reject make(std::string_view code, field_id field = 0, std::uint8_t occurrence = 0,
                      std::uint32_t offset = 0) noexcept;
 };
@@ -45,6 +46,7 @@ struct reject_list {
     return push(reject::make(code, field, occurrence, offset));
   }
   bool contains(std::string_view code) const noexcept;
+  friend bool operator==(const reject_list&, const reject_list&) = default;
   bool empty() const noexcept { return count == 0; }
   const reject* begin() const noexcept { return items.data(); }
   const reject* end() const noexcept { return items.data() + count; }
@@ -83,6 +85,7 @@ struct other_payer {
 struct other_amount {
   std::string_view qualifier;  // 479-H8
   std::int64_t amount = 0;     // 480-H9, cents
+  friend bool operator==(const other_amount&, const other_amount&) = default;
 };
 
 // One transaction of a request, typed. Absent optional fields stay empty / nullopt.

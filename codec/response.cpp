@@ -197,3 +197,172 @@ std::optional<std::size_t> build_response(const response& r, std::span<char> out
 }
 
 }  // namespace rxgate::codec
+
+namespace rxgate::codec {
+
+namespace {
+
+std::optional<std::int64_t> money_of(const field_range& r, field_id id) noexcept {
+  const auto v = r.get(id);
+  return v ? parse_overpunch(*v) : std::nullopt;
+}
+
+std::optional<date> date_of(const field_range& r, field_id id) noexcept {
+  const auto v = r.get(id);
+  return v ? parse_date(*v) : std::nullopt;
+}
+
+bool read_status(const segment_view& s, response_transaction& t, std::span<char> scratch,
+                 std::size_t& used) noexcept {
+  bool fits = true;
+  const auto an = s.get_or_empty("AN"_fid);
+  t.status = an.empty() ? ' ' : an[0];
+  t.authorization_number = s.get_or_empty("F3"_fid);
+  const std::size_t rejects = s.repetition_count("FB"_fid);
+  for (std::size_t k = 0; k < rejects; ++k) {
+    const auto rep = s.repetition(k, "FB"_fid);
+    const auto occ = parse_unsigned(rep.get_or_empty("4F"_fid));
+    fits &= t.rejects.push(rep.get_or_empty("FB"_fid), 0,
+                           static_cast<std::uint8_t>(occ ? *occ : 0));
+  }
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (s.id(i) == "6F"_fid) fits &= t.add_approved_message(s.value(i));
+  // FQ lines: a line whose UG is '+' continues in the next one.
+  const std::size_t lines = s.repetition_count("UH"_fid);
+  std::size_t text_start = used;
+  for (std::size_t k = 0; k < lines; ++k) {
+    const auto rep = s.repetition(k, "UH"_fid);
+    const auto fq = rep.raw(static_cast<std::size_t>(std::max(rep.find("FQ"_fid), 0)));
+    const auto line = rep.has("FQ"_fid) ? fq : std::string_view{};
+    if (used + line.size() > scratch.size()) return false;
+    std::copy(line.begin(), line.end(), scratch.begin() + static_cast<std::ptrdiff_t>(used));
+    used += line.size();
+    if (rep.get_or_empty("UG"_fid) != "+") {
+      fits &= t.add_text(trim_value({scratch.data() + text_start, used - text_start}));
+      text_start = used;
+    }
+  }
+  if (used > text_start) fits &= t.add_text(trim_value({scratch.data() + text_start, used - text_start}));
+  t.help_desk_qualifier = s.get_or_empty("7F"_fid);
+  t.help_desk_phone = s.get_or_empty("8F"_fid);
+  t.transaction_reference = s.get_or_empty("K5"_fid);
+  return fits;
+}
+
+bool read_claim_segment(const segment_view& s, response_transaction& t) noexcept {
+  t.rx_qualifier = s.get_or_empty("EM"_fid);
+  t.rx_number = s.get_or_empty("D2"_fid);
+  const std::size_t n = s.repetition_count("AP"_fid);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (t.preferred_count == t.preferred.size()) return false;
+    const auto rep = s.repetition(k, "AP"_fid);
+    preferred_product& p = t.preferred[t.preferred_count++];
+    p.qualifier = rep.get_or_empty("AP"_fid);
+    p.product_id = rep.get_or_empty("AR"_fid);
+    p.incentive = money_of(rep, "AS"_fid);
+    p.cost_share_incentive = money_of(rep, "AT"_fid);
+    p.description = rep.get_or_empty("AU"_fid);
+  }
+  return true;
+}
+
+void read_pricing(const segment_view& s, pricing& p) noexcept {
+  p.patient_pay = money_of(s, "F5"_fid).value_or(0);
+  p.ingredient_cost_paid = money_of(s, "F6"_fid).value_or(0);
+  p.dispensing_fee_paid = money_of(s, "F7"_fid).value_or(0);
+  p.incentive_paid = money_of(s, "FL"_fid).value_or(0);
+  p.professional_fee_paid = money_of(s, "J1"_fid).value_or(0);
+  const std::size_t n = s.repetition_count("J3"_fid);
+  for (std::size_t k = 0; k < n && p.other_amount_count < p.other_amounts.size(); ++k) {
+    const auto rep = s.repetition(k, "J3"_fid);
+    p.other_amounts[p.other_amount_count++] =
+        other_amount{rep.get_or_empty("J3"_fid), money_of(rep, "J4"_fid).value_or(0)};
+  }
+  p.total_paid = money_of(s, "F9"_fid).value_or(0);
+  p.basis_of_reimbursement = s.get_or_empty("FM"_fid);
+  p.deductible_applied = money_of(s, "FH"_fid);
+  p.copay = money_of(s, "FI"_fid);
+  p.product_selection_brand = money_of(s, "UK"_fid);
+  p.coinsurance = money_of(s, "4U"_fid);
+}
+
+bool read_dur(const segment_view& s, response_transaction& t) noexcept {
+  const std::size_t n = s.repetition_count("J6"_fid);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (t.dur_count == t.dur.size()) return false;
+    const auto rep = s.repetition(k, "J6"_fid);
+    dur_alert& a = t.dur[t.dur_count++];
+    a.reason = rep.get_or_empty("E4"_fid);
+    a.significance = rep.get_or_empty("FS"_fid);
+    a.other_pharmacy = rep.get_or_empty("FT"_fid);
+    a.previous_fill = date_of(rep, "FU"_fid);
+    const auto fv = rep.get("FV"_fid);
+    a.previous_quantity = fv ? parse_unsigned(*fv) : std::nullopt;
+    a.database = rep.get_or_empty("FW"_fid);
+    a.other_prescriber = rep.get_or_empty("FX"_fid);
+    a.free_text = rep.get_or_empty("FY"_fid);
+    a.additional_text = rep.get_or_empty("NS"_fid);
+  }
+  return true;
+}
+
+bool read_cob(const segment_view& s, response_transaction& t) noexcept {
+  const std::size_t n = s.repetition_count("5C"_fid);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (t.other_payer_count == t.other_payers.size()) return false;
+    const auto rep = s.repetition(k, "5C"_fid);
+    response_other_payer& p = t.other_payers[t.other_payer_count++];
+    p.coverage_type = rep.get_or_empty("5C"_fid);
+    p.id_qualifier = rep.get_or_empty("6C"_fid);
+    p.id = rep.get_or_empty("7C"_fid);
+    p.pcn = rep.get_or_empty("MH"_fid);
+    p.cardholder_id = rep.get_or_empty("NU"_fid);
+    p.group_id = rep.get_or_empty("MJ"_fid);
+    p.person_code = rep.get_or_empty("UV"_fid);
+    p.help_desk_phone = rep.get_or_empty("UB"_fid);
+    p.relationship = rep.get_or_empty("UW"_fid);
+    p.effective = date_of(rep, "UX"_fid);
+    p.termination = date_of(rep, "UY"_fid);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool read_response(const message& m, response& out, std::span<char> scratch) noexcept {
+  out = response{};
+  if (m.kind != message_kind::response) return false;
+  bool fits = true;
+  out.version = m.response.version;
+  out.transaction_code = m.response.transaction_code;
+  out.header_status = m.response.status.empty() ? ' ' : m.response.status[0];
+  out.provider_id_qualifier = m.response.provider_id_qualifier;
+  out.provider_id = trim_value(m.response.provider_id);
+  out.date_of_service = m.response.date_of_service;
+  if (const auto s = m.find(segment_id::response_message, 0)) out.message = s.get_or_empty("F4"_fid);
+  if (const auto s = m.find(segment_id::response_insurance, 0)) {
+    out.group_id = s.get_or_empty("C1"_fid);
+    out.plan_id = s.get_or_empty("FO"_fid);
+    out.cardholder_id = s.get_or_empty("C2"_fid);
+  }
+  if (const auto s = m.find(segment_id::response_patient, 0)) {
+    out.patient_first_name = s.get_or_empty("CA"_fid);
+    out.patient_last_name = s.get_or_empty("CB"_fid);
+    out.patient_date_of_birth = date_of(s, "C4"_fid);
+  }
+  std::size_t used = 0;
+  const int groups = std::min<int>(m.group_count, max_transactions);
+  out.transaction_count = static_cast<std::uint8_t>(groups);
+  for (int g = 1; g <= groups; ++g) {
+    response_transaction& t = out.transactions[static_cast<std::size_t>(g - 1)];
+    if (const auto s = m.find(segment_id::response_status, g)) fits &= read_status(s, t, scratch, used);
+    else fits = false;
+    if (const auto s = m.find(segment_id::response_claim, g)) fits &= read_claim_segment(s, t);
+    if (const auto s = m.find(segment_id::response_pricing, g)) read_pricing(s, t.price.emplace());
+    if (const auto s = m.find(segment_id::response_dur, g)) fits &= read_dur(s, t);
+    if (const auto s = m.find(segment_id::response_cob, g)) fits &= read_cob(s, t);
+  }
+  return fits;
+}
+
+}  // namespace rxgate::codec

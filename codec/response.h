@@ -28,6 +28,8 @@ inline constexpr std::size_t max_texts = 4;              // logical messages, sp
 struct preferred_product {
   std::string_view qualifier = "03", product_id, description;  // 552-AP 553-AR 556-AU
   std::optional<std::int64_t> incentive, cost_share_incentive;  // 554-AS 555-AT, cents
+
+  friend bool operator==(const preferred_product&, const preferred_product&) = default;
 };
 
 struct dur_alert {
@@ -40,6 +42,8 @@ struct dur_alert {
   std::string_view other_prescriber;    // 533-FX
   std::string_view free_text;           // 544-FY (30)
   std::string_view additional_text;     // 570-NS (100)
+
+  friend bool operator==(const dur_alert&, const dur_alert&) = default;
 };
 
 struct pricing {
@@ -57,12 +61,16 @@ struct pricing {
   std::optional<std::int64_t> deductible_applied;  // 517-FH
   std::optional<std::int64_t> product_selection_brand;  // 134-UK
   std::optional<std::int64_t> usual_customary_reduction; // not on the wire: informational
+
+  friend bool operator==(const pricing&, const pricing&) = default;
 };
 
 struct response_other_payer {
   std::string_view coverage_type = "01", id_qualifier = "03", id, pcn, cardholder_id, group_id,
       person_code, help_desk_phone, relationship;
   std::optional<date> effective, termination;
+
+  friend bool operator==(const response_other_payer&, const response_other_payer&) = default;
 };
 
 struct response_transaction {
@@ -87,6 +95,8 @@ struct response_transaction {
 
   bool add_text(std::string_view t) noexcept;
   bool add_approved_message(std::string_view code) noexcept;
+
+  friend bool operator==(const response_transaction&, const response_transaction&) = default;
 };
 
 struct response {
@@ -103,6 +113,8 @@ struct response {
   std::optional<date> patient_date_of_birth;
   std::uint8_t transaction_count = 0;
   std::array<response_transaction, max_transactions> transactions{};
+
+  friend bool operator==(const response&, const response&) = default;
 };
 
 // Writes the response; returns the bytes used, or nullopt if `out` is too small (nothing useful
@@ -111,5 +123,11 @@ std::optional<std::size_t> build_response(const response& r, std::span<char> out
 
 // Fill the header echo of `r` from a decoded request (transaction code, provider, DOS).
 void echo_header(const message& request, response& r) noexcept;
+
+// Read a decoded response back into the model (the CLI, the load generator and tests check
+// answers this way). Views point into `m`'s buffer; additional-message lines joined by 131-UG
+// are concatenated into `scratch`, which must outlive `out`. Returns false when `m` is not a
+// response or does not fit the model's capacities (the fields that fit are still filled).
+bool read_response(const message& m, response& out, std::span<char> scratch) noexcept;
 
 }  // namespace rxgate::codec

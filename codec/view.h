@@ -147,6 +147,7 @@ class segment_view : public field_range {
   segment_view(const message* m, const segment_ref* s) noexcept
       : field_range(m, s->first_field, s->field_count), seg_(s) {}
   explicit operator bool() const noexcept { return seg_ != nullptr; }
+  using field_range::id;  // id(i): the i-th field's ID; id(): the segment's
   segment_id id() const noexcept { return seg_ ? seg_->id : segment_id::none; }
   const segment_ref* ref() const noexcept { return seg_; }
   std::uint32_t offset() const noexcept { return seg_ ? seg_->offset : 0; }

@@ -6,7 +6,7 @@
 namespace rxgate::codec {
 
 writer& writer::raw(std::string_view s) noexcept {
-  if (!ok_) return *this;
+  if (!ok_ || s.empty()) return *this;
   if (s.size() > out_.size() - used_) {
     ok_ = false;
     return *this;
