@@ -1,0 +1,340 @@
+// Payer validation: each problem maps to the NCPDP reject a payer would send, with the field and
+// the occurrence (546-4F) at fault.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <functional>
+#include <string>
+
+#include "codec/claim.h"
+#include "codec/decode.h"
+#include "codec/writer.h"
+
+using namespace rxgate::codec;
+using namespace rxgate::codec::literals;
+
+namespace {
+
+struct claim_spec {
+  std::string_view version = "D0", code = "B1";
+  int count = 1;
+  std::string_view dos = "20261120";
+  bool insurance = true, pricing = true, claim_segment = true;
+  std::function<void(writer&)> claim_extra;       // more AM07 fields
+  std::function<void(writer&)> group_extra;       // more segments in the group
+  std::function<void(writer&)> transmission_extra;  // more transmission-level segments
+  int groups = 1;
+};
+
+std::string build(const claim_spec& s) {
+  std::array<char, 8192> buf{};
+  writer w{buf};
+  w.fixed("610999", 6).fixed(s.version, 2).fixed(s.code, 2).fixed("RXGDEMO", 10);
+  w.raw(static_cast<char>('0' + s.count)).fixed("01", 2).fixed("1000000001", 15).fixed(s.dos, 8).fixed("", 10);
+  if (s.insurance) w.segment(segment_id::insurance).field("C2"_fid, "DEMO0001").field("C1"_fid, "DEMO01");
+  w.segment(segment_id::patient).field("C4"_fid, "19800229").field("C5"_fid, "2");
+  if (s.transmission_extra) s.transmission_extra(w);
+  for (int g = 0; g < s.groups; ++g) {
+    if (s.code == "E1") break;
+    w.group();
+    if (s.claim_segment) {
+      w.segment(segment_id::claim).field("EM"_fid, "1").field("D2"_fid, "418232").field("E1"_fid, "03")
+          .field("D7"_fid, "00093005801").field("E7"_fid, "30000").field("D3"_fid, "0").field("D5"_fid, "30");
+      if (s.claim_extra) s.claim_extra(w);
+    }
+    if (s.pricing) w.segment(segment_id::pricing).field("D9"_fid, "145E").field("DU"_fid, "160E");
+    if (s.group_extra) s.group_extra(w);
+  }
+  EXPECT_TRUE(w.ok());
+  return std::string(w.view());
+}
+
+struct result {
+  std::string bytes;
+  std::unique_ptr<message> msg = std::make_unique<message>();
+  std::unique_ptr<validation> val = std::make_unique<validation>();
+};
+
+std::unique_ptr<result> run(const claim_spec& s) {
+  auto r = std::make_unique<result>();
+  r->bytes = build(s);
+  const auto err = decode(r->bytes, *r->msg);
+  EXPECT_FALSE(err) << to_string(err.code) << " at " << err.offset;
+  validate(*r->msg, *r->val);
+  return r;
+}
+
+std::string codes(const reject_list& l) {
+  std::string out;
+  for (const auto& r : l) {
+    if (!out.empty()) out += ' ';
+    out += r.code_view();
+    if (r.occurrence) out += "#" + std::to_string(r.occurrence);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(Validate, CleanB1HasNoRejects) {
+  auto r = run({});
+  EXPECT_FALSE(r->val->any_rejects());
+  EXPECT_EQ(r->val->claims[0].quantity, 30000);
+}
+
+TEST(Validate, TransmissionLevelRejects) {
+  struct row {
+    std::string_view name, version, code;
+    int count, groups;
+    std::string_view expected;
+  };
+  const row rows[] = {
+      {"unknown version", "D1", "B1", 1, 1, "1R"},
+      {"unsupported transaction code", "D0", "P1", 1, 1, "1S"},
+      {"invalid transaction code", "D0", "ZZ", 1, 1, "03"},
+      {"count above groups", "D0", "B1", 2, 1, "1U"},
+      {"count below groups", "D0", "B1", 1, 2, "1U"},
+      {"count out of range", "D0", "B1", 5, 1, "A9"},
+      {"E1 count 2", "D0", "E1", 2, 0, "A9"},
+  };
+  for (const auto& t : rows) {
+    SCOPED_TRACE(t.name);
+    claim_spec s;
+    s.version = t.version;
+    s.code = t.code;
+    s.count = t.count;
+    s.groups = t.groups;
+    auto r = run(s);
+    EXPECT_TRUE(r->val->transmission_rejected);
+    EXPECT_EQ(codes(r->val->transmission_rejects), t.expected);
+    ASSERT_GE(r->val->claim_count, 1);
+    EXPECT_EQ(codes(r->val->claims[0].rejects), t.expected);
+  }
+}
+
+TEST(Validate, MissingSegments) {
+  {
+    claim_spec s;
+    s.insurance = false;
+    EXPECT_EQ(codes(run(s)->val->claims[0].rejects), "6J");
+  }
+  {
+    claim_spec s;
+    s.pricing = false;
+    EXPECT_EQ(codes(run(s)->val->claims[0].rejects), "6P");
+  }
+  {
+    claim_spec s;
+    s.claim_segment = false;
+    EXPECT_EQ(codes(run(s)->val->claims[0].rejects), "1Y");
+  }
+}
+
+TEST(Validate, SegmentsNotUsedForTheTransactionCode) {
+  {
+    claim_spec s;  // Prior Authorization segment on a B1
+    s.group_extra = [](writer& w) { w.segment(segment_id::prior_authorization).field("PA"_fid, "1"); };
+    auto r = run(s);
+    EXPECT_EQ(codes(r->val->claims[0].rejects), "212");
+    EXPECT_FALSE(r->val->transmission_rejected);
+  }
+  {
+    claim_spec s;  // Compound segment on a B2
+    s.code = "B2";
+    s.pricing = false;
+    s.group_extra = [](writer& w) { w.segment(segment_id::compound).field("EC"_fid, "1"); };
+    EXPECT_EQ(codes(run(s)->val->claims[0].rejects), "211");
+  }
+  {
+    claim_spec s;  // Pricing segment on an E1 (all E1 segments are at transmission level)
+    s.code = "E1";
+    s.groups = 0;
+    s.transmission_extra = [](writer& w) { w.segment(segment_id::pricing).field("D9"_fid, "1{"); };
+    EXPECT_EQ(codes(run(s)->val->claims[0].rejects), "209");
+  }
+}
+
+TEST(Validate, MandatoryAndInvalidFieldsCarryTheirField) {
+  struct row {
+    std::string_view name;
+    std::function<void(writer&)> extra;
+    std::string_view expected;
+    field_id field;
+  };
+  // The claim segment already has E7 and D5; a second occurrence is ignored, so bad values are
+  // tested by replacing the whole claim segment through group_extra instead.
+  auto bad_claim = [](std::string_view id, std::string_view value) {
+    return [id, value](writer& w) {
+      w.segment(segment_id::claim).field("EM"_fid, "1").field("D2"_fid, "418232").field("E1"_fid, "03");
+      const std::pair<std::string_view, std::string_view> base[] = {
+          {"D7", "00093005801"}, {"E7", "30000"}, {"D3", "0"}, {"D5", "30"}};
+      for (const auto& [fid, v] : base) w.field(make_field_id(fid), fid == id ? value : v);
+      if (id != "D7" && id != "E7" && id != "D3" && id != "D5") w.field(make_field_id(id), value);
+    };
+  };
+  const row rows[] = {
+      {"NDC too short", bad_claim("D7", "12345"), "21", "D7"_fid},
+      {"quantity not numeric", bad_claim("E7", "3O000"), "E7", "E7"_fid},
+      {"days supply zero", bad_claim("D5", "0"), "19", "D5"_fid},
+      {"fill number over 99", bad_claim("D3", "100"), "17", "D3"_fid},
+      {"DAW two characters", bad_claim("D8", "10"), "22", "D8"_fid},
+      {"date written not a date", bad_claim("DE", "20260231"), "28", "DE"_fid},
+      {"other coverage code 5 (deleted after C.4)", bad_claim("C8", "5"), "13", "C8"_fid},
+      {"unit of measure", bad_claim("28", "LB"), "26", "28"_fid},
+  };
+  for (const auto& t : rows) {
+    SCOPED_TRACE(t.name);
+    claim_spec s;
+    s.claim_segment = false;
+    s.pricing = false;
+    s.group_extra = [&](writer& w) {
+      t.extra(w);
+      w.segment(segment_id::pricing).field("D9"_fid, "145E").field("DU"_fid, "160E");
+    };
+    auto r = run(s);
+    const auto& rejects = r->val->claims[0].rejects;
+    ASSERT_EQ(codes(rejects), t.expected);
+    EXPECT_EQ(rejects.items[0].field, t.field);
+    // The offset points at the value in the input.
+    EXPECT_GT(rejects.items[0].offset, 56u);
+    EXPECT_LT(rejects.items[0].offset, r->bytes.size());
+  }
+  {
+    claim_spec s;  // no cardholder ID
+    s.transmission_extra = nullptr;
+    s.insurance = false;
+    s.transmission_extra = [](writer& w) { w.segment(segment_id::insurance).field("C1"_fid, "DEMO01"); };
+    auto r = run(s);
+    EXPECT_EQ(codes(r->val->claims[0].rejects), "07");
+    EXPECT_EQ(r->val->claims[0].rejects.items[0].field, "C2"_fid);
+  }
+  {
+    claim_spec s;  // header date of service
+    s.dos = "20261340";
+    auto r = run(s);
+    EXPECT_EQ(codes(r->val->claims[0].rejects), "15");
+    EXPECT_EQ(r->val->claims[0].rejects.items[0].offset, 38u);
+  }
+}
+
+TEST(Validate, RepeatingGroupCounts) {
+  struct row {
+    std::string_view name;
+    std::function<void(writer&)> claim_extra, group_extra;
+    std::string_view expected;
+  };
+  auto compound_claim = [](writer& w) {
+    w.segment(segment_id::claim).field("EM"_fid, "1").field("D2"_fid, "418232").field("E1"_fid, "00")
+        .field("D7"_fid, "0").field("E7"_fid, "120000").field("D3"_fid, "0").field("D5"_fid, "30").field("D6"_fid, "2");
+    w.segment(segment_id::pricing).field("D9"_fid, "145E").field("DU"_fid, "160E");
+  };
+  auto ingredient = [](writer& w, std::string_view ndc, bool with_qty = true) {
+    w.field("RE"_fid, "03").field("TE"_fid, ndc);
+    if (with_qty) w.field("ED"_fid, "12000");
+    w.field("EE"_fid, "84{");
+  };
+  const row rows[] = {
+      {"SCC count 2, one code", [](writer& w) { w.field("NX"_fid, "2").field("DK"_fid, "3"); }, nullptr, "SG"},
+      {"SCC 0 in occurrence 2", [](writer& w) { w.field("NX"_fid, "2").field("DK"_fid, "3").field("DK"_fid, "0"); },
+       nullptr, "34#2"},
+      {"other amount count 1, two pairs", nullptr,
+       [](writer& w) {
+         w.segment(segment_id::cob).field("4C"_fid, "1").field("5C"_fid, "01").field("6C"_fid, "03").field("7C"_fid, "610097");
+         w.segment(segment_id::coupon).field("KE"_fid, "01");
+       },
+       ""},
+      {"COB count 2, one payer", nullptr,
+       [](writer& w) { w.segment(segment_id::cob).field("4C"_fid, "2").field("5C"_fid, "01"); }, "P4"},
+      {"DUR counter over 9", nullptr,
+       [](writer& w) {
+         w.segment(segment_id::dur_pps);
+         for (int i = 1; i <= 10; ++i) w.number("7E"_fid, static_cast<std::uint64_t>(i % 10)).field("E4"_fid, "DD");
+       },
+       "9W"},
+  };
+  for (const auto& t : rows) {
+    SCOPED_TRACE(t.name);
+    claim_spec s;
+    s.claim_extra = t.claim_extra;
+    s.group_extra = t.group_extra;
+    EXPECT_EQ(codes(run(s)->val->claims[0].rejects), t.expected);
+  }
+  const row compound_rows[] = {
+      {"ingredient count 3, two sent", nullptr,
+       [&](writer& w) {
+         w.segment(segment_id::compound).field("EC"_fid, "3");
+         ingredient(w, "00603148049");
+         ingredient(w, "60809031055");
+       },
+       "P3"},
+      {"26 ingredients", nullptr,
+       [&](writer& w) {
+         w.segment(segment_id::compound).field("EC"_fid, "26");
+         for (int i = 0; i < 26; ++i) ingredient(w, "00603148049");
+       },
+       "9K"},
+      {"ingredient 2 without quantity", nullptr,
+       [&](writer& w) {
+         w.segment(segment_id::compound).field("EC"_fid, "2");
+         ingredient(w, "00603148049");
+         ingredient(w, "60809031055", false);
+       },
+       "ED#2"},
+      {"compound code without the compound segment", nullptr, nullptr, "8B"},
+  };
+  for (const auto& t : compound_rows) {
+    SCOPED_TRACE(t.name);
+    claim_spec s;
+    s.claim_segment = false;
+    s.pricing = false;
+    s.group_extra = [&](writer& w) {
+      compound_claim(w);
+      if (t.group_extra) t.group_extra(w);
+    };
+    auto r = run(s);
+    EXPECT_EQ(codes(r->val->claims[0].rejects), t.expected);
+  }
+}
+
+TEST(Validate, MultiIngredientCompoundMustTravelAlone) {
+  claim_spec s;
+  s.count = 2;
+  s.groups = 2;
+  s.claim_extra = [](writer& w) { w.field("D6"_fid, "1"); };
+  s.group_extra = [](writer& w) {
+    w.segment(segment_id::compound).field("EC"_fid, "1").field("RE"_fid, "03").field("TE"_fid, "00603148049")
+        .field("ED"_fid, "1000").field("EE"_fid, "1{");
+  };
+  auto r = run(s);
+  ASSERT_EQ(r->val->claim_count, 2);
+  EXPECT_TRUE(r->val->claims[0].rejects.contains("1W"));
+  EXPECT_TRUE(r->val->claims[1].rejects.contains("1W"));
+}
+
+TEST(Validate, DecodeFailureBecomesATransmissionReject) {
+  {
+    auto m = std::make_unique<message>();
+    const std::string garbage = "HELLO";
+    const auto err = decode(garbage, *m);
+    ASSERT_TRUE(err);
+    auto v = std::make_unique<validation>();
+    validate_decode_failure(*m, err, garbage, *v);
+    EXPECT_TRUE(v->transmission_rejected);
+    EXPECT_EQ(codes(v->claims[0].rejects), "01");
+  }
+  {
+    claim_spec s;
+    s.count = 2;
+    s.groups = 2;
+    std::string bytes = build(s);
+    bytes.insert(bytes.size() - 5, "\x1E");  // an RS inside the last field breaks the framing
+    auto m = std::make_unique<message>();
+    const auto err = decode(bytes, *m);
+    ASSERT_TRUE(err);
+    auto v = std::make_unique<validation>();
+    validate_decode_failure(*m, err, bytes, *v);
+    ASSERT_EQ(v->claim_count, 2);
+    EXPECT_EQ(codes(v->claims[1].rejects), "1U");
+    EXPECT_EQ(v->claims[0].provider_id, "1000000001");  // header still echoed
+  }
+}
