@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# rxgate from nothing: packages, build, local PostgreSQL, schema, demo plan, development
+# certificates, then `rxgate serve` in the foreground (Ctrl-C stops it; PostgreSQL keeps running
+# until `deploy/pg.sh stop`).
+#
+#   deploy/run.sh
+#
+# Safe to run again. Environment: RXGATE_PG_PORT (default 55432), RXGATE_LISTEN (default
+# 127.0.0.1:8443).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+deploy/setup.sh release
+readonly RXGATE=build/release/server/rxgate
+
+deploy/pg.sh start
+DSN=$(deploy/pg.sh dsn)
+"$RXGATE" migrate --dsn "$DSN"
+"$RXGATE" plan check config/plans
+config/tls/make-dev-certs.sh .local/tls
+
+listen=${RXGATE_LISTEN:-127.0.0.1:8443}
+cat <<MSG
+
+rxgate is starting on https://${listen} with the demo plan (config/plans/demo, synthetic data).
+Send a sample claim from another terminal:
+
+  ${RXGATE} submit --url https://${listen}/ncpdp --ca .local/tls/ca.crt config/samples/paid.d0
+
+Decode any D.0 file:            ${RXGATE} decode config/samples/paid.d0
+Dry-run a claim against plans:  ${RXGATE} adjudicate --plans config/plans config/samples/paid.d0
+Metrics:                        curl --cacert .local/tls/ca.crt https://${listen}/metrics
+
+MSG
+export RXGATE_DSN=$DSN
+exec "$RXGATE" serve --config config/rxgate.toml
