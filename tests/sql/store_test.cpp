@@ -1,0 +1,291 @@
+// The batch writer against a real PostgreSQL: rows written, idempotency and reversal rules, member
+// history, in-batch conflicts, rollback. Together these run every prepared statement of the
+// writer: reserve_ids, history, pay, reverse, check_duplicates, insert_links, and insert_claims /
+// insert_rejects / insert_dur (unnest) or COPY into the same tables (both methods are run).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "tests/sql/db_fixture.h"
+
+namespace rxgate::test {
+namespace {
+
+using store::batch_entry;
+using store::insert_method;
+
+class StoreTest : public ::testing::TestWithParam<insert_method> {
+ protected:
+  void SetUp() override {
+    RXGATE_REQUIRE_DB();
+    dsn_ = fresh_database_dsn();
+    // DELETE, not TRUNCATE: truncating ~150 partitions costs seconds, the rows here are few.
+    exec_sql(dsn_, "DELETE FROM claims; DELETE FROM claim_rejects; DELETE FROM claim_dur_alerts; "
+                   "DELETE FROM claim_links; DELETE FROM active_paid_keys; DELETE FROM prior_authorizations");
+    store::store_options o;
+    o.dsn = dsn_;
+    o.method = GetParam();
+    o.reconnect_min = std::chrono::milliseconds(10);
+    store_ = store::open_store(o);
+    ASSERT_TRUE(store_);
+  }
+
+  batch_entry entry(const codec::claim& c) {
+    batch_entry e;
+    e.claim = &claims_.emplace_back(c);
+    e.request_bytes = f_.keep(std::string("610014D0B1\x1e\x1c" "AM07\x1c" "D2", 17) + std::string(c.rx_number));
+    e.response_bytes = "D0B1 response";
+    e.source = "test";
+    return e;
+  }
+
+  // Runs one claim as its own batch and returns the entry.
+  batch_entry submit(const codec::claim& c) {
+    std::vector<batch_entry> v{entry(c)};
+    const auto e = run_batch(*store_, v);
+    EXPECT_FALSE(e) << e.message;
+    return v[0];
+  }
+
+  std::string q(const std::string& sql) { return query_value(dsn_, sql); }
+
+  std::string dsn_;
+  std::unique_ptr<store::claim_store> store_;
+  claim_factory f_;
+  std::deque<codec::claim> claims_;
+};
+
+TEST_P(StoreTest, PaidClaimIsStoredWithItsRowsAndDetail) {
+  auto c = f_.make("B1", "100001", day(2026, 11, 2));
+  batch_entry e = entry(c);
+  std::vector<batch_entry> v{e};
+  std::unique_ptr<store::batch> b;
+  ASSERT_FALSE(store_->begin(b));
+  ASSERT_FALSE(b->load_history(v));
+  EXPECT_FALSE(v[0].history.same_key);
+  decide(v[0]);
+  ASSERT_EQ(v[0].decision.status, 'P');
+  auto& d = v[0].decision;
+  d.dur[0].reason = "ER";
+  d.dur[0].significance = "1";
+  d.dur[0].previous_fill = day(2026, 10, 20);
+  d.dur[0].previous_quantity = 30000;
+  d.dur[0].free_text = "OVERUSE \"quoted\" \\ back";
+  d.dur_count = 1;
+  d.preferred[0].product_id = "00093505698";
+  d.preferred[0].description = "GENERIC ALT";
+  d.preferred_count = 1;
+  std::memcpy(d.text_storage[0].data(), "Paid; see plan.", 15);
+  d.text_length[0] = 15;
+  d.text_count = 1;
+  ASSERT_FALSE(b->insert(v)) ;
+  ASSERT_GT(v[0].claim_id, 0);
+  ASSERT_FALSE(v[0].conflict);
+  ASSERT_FALSE(b->commit());
+  const std::string id = std::to_string(v[0].claim_id);
+  EXPECT_EQ(q("SELECT status::text || ' ' || authorization_number || ' ' || total_paid || ' ' || other_amounts FROM claims WHERE id = " + id),
+            "P " + std::string(d.authorization()) + " " + std::to_string(d.price->total_paid) + " 01:25");
+  EXPECT_EQ(q("SELECT count(*) FROM active_paid_keys WHERE claim_id = " + id), "1");
+  EXPECT_EQ(q("SELECT reason || '|' || significance || '|' || previous_fill || '|' || free_text FROM claim_dur_alerts WHERE claim_id = " + id),
+            "ER|1|2026-10-20|OVERUSE \"quoted\" \\ back");
+  EXPECT_EQ(q("SELECT detail->'product'->>'name' FROM claims WHERE id = " + id), "TESTPRODUCT 10MG TAB");
+  EXPECT_EQ(q("SELECT detail->'preferred'->0->>'product_id' FROM claims WHERE id = " + id), "00093505698");
+  EXPECT_EQ(q("SELECT detail->'dur'->0->>'free_text' FROM claims WHERE id = " + id), "OVERUSE \"quoted\" \\ back");
+  EXPECT_EQ(q("SELECT detail->'texts'->>0 FROM claims WHERE id = " + id), "Paid; see plan.");
+  // Raw bytes keep the separators exactly.
+  EXPECT_EQ(q("SELECT encode(request, 'hex') FROM claims WHERE id = " + id).substr(0, 22), "36313030313444304231" "1e");
+  EXPECT_EQ(q("SELECT tableoid::regclass::text FROM claims WHERE id = " + id), "claims_2026_11");
+}
+
+TEST_P(StoreTest, RejectedClaimKeepsRejectsWithFieldAndOccurrence) {
+  auto c = f_.make("B1", "100002", day(2026, 11, 3));
+  std::vector<batch_entry> v{entry(c)};
+  std::unique_ptr<store::batch> b;
+  ASSERT_FALSE(store_->begin(b));
+  ASSERT_FALSE(b->load_history(v));
+  auto& d = v[0].decision;
+  d.status = 'R';
+  d.rejects.items[0].code = {'7', '9', 0};
+  d.rejects.items[0].field = codec::make_field_id('D', '3');
+  d.rejects.items[1].code = {'M', 'R', 0};
+  d.rejects.items[1].field = codec::make_field_id('D', '7');
+  d.rejects.items[1].occurrence = 2;
+  d.rejects.count = 2;
+  d.refill_too_soon = rules::refill_too_soon_detail{day(2026, 10, 20), 30000, 30, true, day(2026, 11, 12)};
+  ASSERT_FALSE(b->insert(v));
+  ASSERT_FALSE(b->commit());
+  const std::string id = std::to_string(v[0].claim_id);
+  EXPECT_EQ(q("SELECT string_agg(code || ':' || field || ':' || occurrence, ',' ORDER BY seq) FROM claim_rejects WHERE claim_id = " + id),
+            "79:D3:0,MR:D7:2");
+  EXPECT_EQ(q("SELECT detail->'refill_too_soon'->>'next_allowed' FROM claims WHERE id = " + id), "2026-11-12");
+  EXPECT_EQ(q("SELECT count(*) FROM active_paid_keys"), "0");
+}
+
+TEST_P(StoreTest, RetransmitOfPaidClaimGetsTheStoredAnswer) {
+  auto c = f_.make("B1", "100003", day(2026, 11, 4));
+  const batch_entry first = submit(c);
+  ASSERT_EQ(first.decision.status, 'P');
+  const batch_entry again = submit(c);
+  ASSERT_TRUE(again.history.same_key);
+  EXPECT_EQ(again.decision.status, 'D');
+  EXPECT_EQ(again.decision.authorization(), first.decision.authorization());
+  ASSERT_TRUE(again.decision.price);
+  EXPECT_EQ(again.decision.price->total_paid, first.decision.price->total_paid);
+  EXPECT_EQ(again.decision.price->other_amount_count, 1);
+  EXPECT_EQ(again.decision.price->basis_of_reimbursement, "01");
+  EXPECT_EQ(again.decision.replaces_claim_id, first.claim_id);
+  EXPECT_EQ(q("SELECT kind FROM claim_links WHERE claim_id = " + std::to_string(again.claim_id)), "duplicate");
+  EXPECT_EQ(q("SELECT count(*) FROM claims WHERE status = 'P'"), "1");
+}
+
+TEST_P(StoreTest, DifferentClaimUnderAnActivePaidKeyIsRejected83) {
+  auto c = f_.make("B1", "100004", day(2026, 11, 4));
+  ASSERT_EQ(submit(c).decision.status, 'P');
+  auto other = f_.make("B1", "100004", day(2026, 11, 4), "M100", "1234567890", "00071015523", 60000);
+  const batch_entry e = submit(other);
+  EXPECT_EQ(e.decision.status, 'R');
+  EXPECT_EQ(e.decision.rejects.items[0].code_view(), "83");
+  EXPECT_EQ(q("SELECT count(*) FROM active_paid_keys"), "1");
+}
+
+TEST_P(StoreTest, ReversalThenRepeatThenNothingToReverse) {
+  auto paid = f_.make("B1", "100005", day(2026, 11, 5));
+  const batch_entry p = submit(paid);
+  ASSERT_EQ(p.decision.status, 'P');
+  const batch_entry r = submit(f_.make("B2", "100005", day(2026, 11, 5)));
+  EXPECT_EQ(r.decision.status, 'A');
+  EXPECT_EQ(q("SELECT reversed_by FROM claims WHERE id = " + std::to_string(p.claim_id)), std::to_string(r.claim_id));
+  EXPECT_EQ(q("SELECT count(*) FROM active_paid_keys"), "0");
+  EXPECT_EQ(q("SELECT kind FROM claim_links WHERE claim_id = " + std::to_string(r.claim_id)), "reversal");
+  const batch_entry r2 = submit(f_.make("B2", "100005", day(2026, 11, 5)));
+  EXPECT_EQ(r2.decision.status, 'S');
+  const batch_entry none = submit(f_.make("B2", "999999", day(2026, 11, 5)));
+  EXPECT_EQ(none.decision.status, 'R');
+  EXPECT_EQ(none.decision.rejects.items[0].code_view(), "87");
+  // The key is free again: the same claim pays anew.
+  const batch_entry p2 = submit(paid);
+  EXPECT_EQ(p2.decision.status, 'P');
+  EXPECT_NE(p2.claim_id, p.claim_id);
+}
+
+TEST_P(StoreTest, RebillReversesAndPaysAtomically) {
+  const batch_entry p = submit(f_.make("B1", "100006", day(2026, 11, 6)));
+  ASSERT_EQ(p.decision.status, 'P');
+  const batch_entry b3 = submit(f_.make("B3", "100006", day(2026, 11, 6), "M100", "1234567890", "00071015523", 45000));
+  ASSERT_EQ(b3.decision.status, 'P');
+  EXPECT_EQ(q("SELECT reversed_by FROM claims WHERE id = " + std::to_string(p.claim_id)), std::to_string(b3.claim_id));
+  EXPECT_EQ(q("SELECT claim_id FROM active_paid_keys"), std::to_string(b3.claim_id));
+  EXPECT_EQ(q("SELECT kind FROM claim_links WHERE claim_id = " + std::to_string(b3.claim_id)), "rebill");
+}
+
+TEST_P(StoreTest, HistoryHoldsEachMembersPaidFillsAndAuthorizations) {
+  ASSERT_FALSE(submit(f_.make("B1", "200001", day(2026, 9, 1), "MA")).decision.status != 'P');
+  ASSERT_FALSE(submit(f_.make("B1", "200002", day(2026, 10, 1), "MA", "1234567890", "00093505698")).decision.status != 'P');
+  ASSERT_FALSE(submit(f_.make("B1", "200003", day(2026, 10, 2), "MB")).decision.status != 'P');
+  // reversed fills are not history
+  ASSERT_FALSE(submit(f_.make("B1", "200004", day(2026, 10, 3), "MA")).decision.status != 'P');
+  ASSERT_EQ(submit(f_.make("B2", "200004", day(2026, 10, 3), "MA")).decision.status, 'A');
+  exec_sql(dsn_, "INSERT INTO prior_authorizations (number, bin, cardholder_id, person_code, product_id, effective, expires, max_quantity, source) "
+                 "VALUES ('12345678901', '610014', 'MA', '001', '00071015523', '2026-01-01', '2026-12-31', 90000, 'test'), "
+                 "       ('12345678902', '610014', 'MC', '001', '00071015523', '2026-01-01', '2026-12-31', 0, 'test')");
+  std::vector<batch_entry> v{entry(f_.make("B1", "300001", day(2026, 11, 1), "MA")),
+                             entry(f_.make("B1", "300002", day(2026, 11, 1), "MB")),
+                             entry(f_.make("B1", "300003", day(2026, 11, 1), "MA"))};
+  std::unique_ptr<store::batch> b;
+  ASSERT_FALSE(store_->begin(b));
+  ASSERT_FALSE(b->load_history(v));
+  ASSERT_EQ(v[0].history.fills.size(), 2u);
+  EXPECT_EQ(v[0].history.fills[0].rx_number, "200002");  // most recent first
+  EXPECT_EQ(v[0].history.fills[0].product_id, "00093505698");
+  EXPECT_EQ(v[0].history.fills[0].fill_date, day(2026, 10, 1));
+  EXPECT_EQ(v[0].history.fills[0].quantity, 30000);
+  EXPECT_EQ(v[0].history.fills[0].days_supply, 30);
+  EXPECT_EQ(v[0].history.fills[0].therapeutic_class, "STATINS");
+  EXPECT_EQ(v[0].history.fills[1].rx_number, "200001");
+  ASSERT_EQ(v[0].history.authorizations.size(), 1u);
+  EXPECT_EQ(v[0].history.authorizations[0].number, "12345678901");
+  EXPECT_EQ(v[0].history.authorizations[0].max_quantity, 90000);
+  EXPECT_EQ(v[0].history.authorizations[0].expires, day(2026, 12, 31));
+  EXPECT_FALSE(v[0].history.authorizations[0].revoked);
+  ASSERT_EQ(v[1].history.fills.size(), 1u);
+  EXPECT_EQ(v[1].history.fills[0].rx_number, "200003");
+  EXPECT_TRUE(v[1].history.authorizations.empty());
+  EXPECT_EQ(v[2].history.fills.data(), v[0].history.fills.data());
+}
+
+TEST_P(StoreTest, SecondPaymentOfAKeyInOneBatchIsAConflictAndIsReadjudicated) {
+  auto a = f_.make("B1", "400001", day(2026, 11, 7));
+  auto b2 = f_.make("B1", "400001", day(2026, 11, 7), "M100", "1234567890", "00071015523", 90000);
+  std::vector<batch_entry> v{entry(a), entry(b2)};
+  std::unique_ptr<store::batch> b;
+  ASSERT_FALSE(store_->begin(b));
+  ASSERT_FALSE(b->load_history(v));
+  decide(v[0]);
+  decide(v[1]);
+  ASSERT_EQ(v[1].decision.status, 'P');  // both looked free when the history was read
+  ASSERT_FALSE(b->insert(v));
+  EXPECT_FALSE(v[0].conflict);
+  EXPECT_TRUE(v[1].conflict);
+  EXPECT_EQ(v[1].claim_id, 0);
+  std::vector<batch_entry> again{v[1]};
+  ASSERT_FALSE(b->load_history(again));
+  ASSERT_TRUE(again[0].history.same_key);
+  EXPECT_EQ(again[0].history.same_key->claim_id, v[0].claim_id);
+  decide(again[0]);
+  EXPECT_EQ(again[0].decision.rejects.items[0].code_view(), "83");
+  ASSERT_FALSE(b->insert(again));
+  EXPECT_FALSE(again[0].conflict);
+  ASSERT_FALSE(b->commit());
+  EXPECT_EQ(q("SELECT count(*) FROM claims"), "2");
+  EXPECT_EQ(q("SELECT count(*) FROM active_paid_keys"), "1");
+}
+
+TEST_P(StoreTest, BatchEndedWithoutCommitLeavesNothing) {
+  std::vector<batch_entry> v{entry(f_.make("B1", "500001", day(2026, 11, 8)))};
+  {
+    std::unique_ptr<store::batch> b;
+    ASSERT_FALSE(store_->begin(b));
+    ASSERT_FALSE(b->load_history(v));
+    decide(v[0]);
+    ASSERT_FALSE(b->insert(v));
+    ASSERT_GT(v[0].claim_id, 0);
+  }
+  EXPECT_EQ(q("SELECT count(*) FROM claims"), "0");
+  EXPECT_EQ(q("SELECT count(*) FROM active_paid_keys"), "0");
+  // The writer is free for the next batch.
+  EXPECT_EQ(submit(*v[0].claim).decision.status, 'P');
+}
+
+TEST_P(StoreTest, ClaimsOutsideTheCreatedMonthsLandInTheDefaultPartition) {
+  // A year of its own per parameter: the partition created below stays for the next run.
+  const int year = GetParam() == insert_method::copy ? 2041 : 2042;
+  const batch_entry far = submit(f_.make("B1", "600001", day(year, 3, 1)));
+  EXPECT_EQ(q("SELECT tableoid::regclass::text FROM claims WHERE id = " + std::to_string(far.claim_id)), "claims_default");
+  // Creating that month later moves the row into its partition.
+  exec_sql(dsn_, "SELECT rxgate_ensure_claim_partitions('" + std::to_string(year) + "-03-01', 1)");
+  EXPECT_EQ(q("SELECT tableoid::regclass::text FROM claims WHERE id = " + std::to_string(far.claim_id)),
+            "claims_" + std::to_string(year) + "_03");
+  // A claim whose date of service did not parse is stored under today's date.
+  const batch_entry bad = submit(f_.make("B1", "600002", codec::date{}));
+  EXPECT_EQ(q("SELECT date_of_service = current_date FROM claims WHERE id = " + std::to_string(bad.claim_id)), "t");
+}
+
+TEST_P(StoreTest, BytesThatAreNotTextNeverFailABatch) {
+  auto c = f_.make("B1", "700001", day(2026, 11, 9));
+  c.cardholder_id = f_.keep(std::string("M\0\xff\x1c" "1", 5));
+  batch_entry e = entry(c);
+  e.request_bytes = f_.keep(std::string("\0\x01\xff\xfe", 4));
+  std::vector<batch_entry> v{e};
+  ASSERT_FALSE(run_batch(*store_, v));
+  const std::string id = std::to_string(v[0].claim_id);
+  EXPECT_EQ(q("SELECT cardholder_id FROM claims WHERE id = " + id), "M???1");
+  EXPECT_EQ(q("SELECT encode(request, 'hex') FROM claims WHERE id = " + id), "0001fffe");
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, StoreTest, ::testing::Values(insert_method::unnest, insert_method::copy),
+                         [](const auto& param_info) { return param_info.param == insert_method::copy ? std::string("copy") : std::string("unnest"); });
+
+}  // namespace
+}  // namespace rxgate::test
