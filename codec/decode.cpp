@@ -89,10 +89,11 @@ decode_error unwrap_batch(std::string_view input, std::string_view& body, std::s
       constexpr std::size_t ref_len = 10;
       const std::size_t start = p + 3 + ref_len;
       if (start > input.size()) return fail(errc::bad_batch_record, p);
-      const std::size_t end = close == std::string_view::npos ? std::string_view::npos : close;
-      if (end == std::string_view::npos) return fail(errc::bad_batch_record, input.size());
+      if (close == std::string_view::npos) return fail(errc::bad_batch_record, input.size());
+      // An ETX inside the reference closes the record before any transmission.
+      if (close < start) return fail(errc::bad_batch_record, close);
       reference = input.substr(p + 3, ref_len);
-      body = input.substr(start, end - start);
+      body = input.substr(start, close - start);
       body_offset = start;
       return {};
     }
@@ -105,8 +106,12 @@ decode_error unwrap_batch(std::string_view input, std::string_view& body, std::s
 
 bool looks_like_response(std::string_view s) noexcept {
   // Response: version ("D0") then transaction code; request: a 6-digit BIN first.
-  return s.size() >= 4 && is_upper(s[0]) && is_digit(s[1]) && is_upper(s[2]) &&
-         (is_digit(s[3]) || is_upper(s[3]));
+  if (s.size() < 4 || !is_upper(s[0]) || !is_digit(s[1])) return false;
+  if (is_upper(s[2]) && (is_digit(s[3]) || is_upper(s[3]))) return true;
+  // The code is an echo of whatever the request carried ("b1", blanks after an unreadable
+  // header): a separator right after the 31-byte header still makes it a response.
+  return s.size() > response_header_size &&
+         (s[response_header_size] == segment_separator || s[response_header_size] == group_separator);
 }
 
 }  // namespace

@@ -1,0 +1,378 @@
+// Malformed transmissions: each input of the table has the decode error (code and byte offset) it
+// must produce and, because a server answers every input with a transmission-level reject, the
+// reject codes validate() or validate_decode_failure() give every transaction. The same inputs
+// and the 20 vectors are then decoded flush against a PROT_NONE page, so that any read past the
+// end of the input is a segfault rather than a silent bug.
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "codec/claim.h"
+#include "codec/decode.h"
+#include "codec/response.h"
+#include "codec/writer.h"
+#include "tests/codec/vector_util.h"
+
+using namespace rxgate::codec;
+using namespace rxgate::codec::literals;
+
+namespace {
+
+const std::string RS = "\x1E", FS = "\x1C", GS = "\x1D", STX = "\x02", ETX = "\x03";
+
+// A small well-formed B1: 56-byte header, AM04 at transmission level, one group with AM07 and
+// AM11. Offsets used below: AM04 segment at 56 (its first field at 63), GS at 86, AM07 at 87.
+std::string header(std::string_view version = "D0", std::string_view code = "B1", char count = '1') {
+  std::string h = "610014";
+  h += version;
+  h += code;
+  h += "PCN1234567";
+  h += count;
+  h += "01";
+  h += "1234567893     ";
+  h += "20240115";
+  h += "SOFTWARE01";
+  return h;
+}
+const std::string insurance = RS + FS + "AM04" + FS + "C2CARDHOLDER01" + FS + "C1GROUP1";  // 30
+const std::string claim_segment = RS + FS + "AM07" + FS + "EM1" + FS + "D2123456" + FS + "E103" +
+                                  FS + "D700002322730" + FS + "E730000" + FS + "D30" + FS + "D530" +
+                                  FS + "D60" + FS + "D81";  // 63
+const std::string pricing_segment =
+    RS + FS + "AM11" + FS + "D9500{" + FS + "DC100{" + FS + "DU600{" + FS + "DN01";
+
+std::string b1(std::string_view version = "D0", std::string_view code = "B1", char count = '1') {
+  return header(version, code, count) + insurance + GS + claim_segment + pricing_segment;
+}
+std::string with_byte(std::string s, std::size_t at, char c) {
+  s[at] = c;
+  return s;
+}
+std::string repeat(const std::string& s, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+// Deterministic noise (a linear congruential generator), first byte forced.
+std::string garbage(std::size_t n, char first) {
+  std::string out(n, '\0');
+  std::uint32_t x = 12345;
+  for (auto& c : out) {
+    x = x * 1103515245u + 12345u;
+    c = static_cast<char>(x >> 16);
+  }
+  out[0] = first;
+  return out;
+}
+
+struct malformed_case {
+  const char* name;
+  std::string input;
+  errc code;               // errc::ok: decodes, and validate() rejects it
+  std::uint32_t offset;    // of the decode error
+  std::vector<std::string> rejects;  // transmission rejects every transaction carries
+  int transactions;        // transactions the answer describes
+};
+
+std::vector<malformed_case> table() {
+  constexpr std::size_t mib = 1 << 20;
+  const std::string b = b1();
+  return {
+      {"zero bytes", "", errc::empty, 0, {"01"}, 1},
+      {"only an ETX", ETX, errc::empty, 0, {"01"}, 1},
+      {"short header", b.substr(0, 30), errc::short_header, 30, {"01"}, 1},
+      {"short header with version D1", "610014D1B1PCN", errc::short_header, 13, {"1R"}, 1},
+      {"segment separator inside the header", with_byte(b, 30, '\x1E'), errc::short_header, 30, {"01"}, 1},
+      {"header 6 bytes short", b.substr(0, 50) + b.substr(56), errc::short_header, 50, {"01"}, 1},
+      {"control byte in the header", with_byte(b, 12, '\x01'), errc::bad_header, 12, {"01"}, 1},
+      {"non-ASCII in the header", with_byte(b, 40, '\xC3'), errc::bad_header, 40, {"01"}, 1},
+      {"NUL first", with_byte(b, 0, '\0'), errc::bad_header, 0, {"01"}, 1},
+      {"response header cut short", "D0B11A01", errc::short_header, 8, {"01"}, 1},
+      // Header fine, body broken: the count cannot be matched to the groups (1U).
+      {"missing segment separator", header() + "X" + b.substr(57), errc::missing_segment_separator, 56, {"1U"}, 1},
+      {"missing field separator", header() + RS + "AM04", errc::missing_field_separator, 57, {"1U"}, 1},
+      {"segment ID cut short", header() + RS + FS + "AM0", errc::bad_segment_id, 60, {"1U"}, 1},
+      {"segment ID too long", header() + RS + FS + "AM04X", errc::bad_segment_id, 62, {"1U"}, 1},
+      {"field shorter than its ID", header() + RS + FS + "AM04" + FS + "C", errc::bad_field_id, 63, {"1U"}, 1},
+      {"overlong field (501 bytes)", header() + RS + FS + "AM04" + FS + "C2" + std::string(501, 'X'),
+       errc::field_too_long, 63, {"1U"}, 1},
+      {"non-ASCII in a field", header() + RS + FS + "AM01" + FS + "CAJOS\xC9", errc::non_ascii, 68, {"1U"}, 1},
+      {"embedded NUL", header() + RS + FS + "AM01" + FS + std::string("CAJO\0E", 6), errc::control_character,
+       67, {"1U"}, 1},
+      {"STX inside a field", header() + RS + FS + "AM01" + FS + "CA" + STX, errc::control_character, 65, {"1U"}, 1},
+      {"five groups", header("D0", "B1", '4') + insurance + repeat(GS + claim_segment, 5), errc::too_many_groups,
+       86 + 4 * 64, {"1U"}, 4},
+      {"group separator at the end", header() + insurance + GS, errc::empty_group, 87, {"1U"}, 1},
+      {"two group separators", header() + insurance + GS + GS + claim_segment, errc::empty_group, 87, {"1U"}, 1},
+      {"97 segments", header() + repeat(insurance, 97), errc::too_many_segments, 56 + 96 * 30, {"1U"}, 1},
+      {"1025 fields", header() + RS + FS + "AM04" + repeat(FS + "C1X", 1025), errc::too_many_fields,
+       63 + 4 * 1024, {"1U"}, 1},
+      // An unreadable header is answered 1R when bytes 6-7 are not "D0", else 01.
+      {"1 MiB of garbage", garbage(mib, '\xFF'), errc::bad_header, 0, {"1R"}, 1},
+      // A readable header whose count byte is '7': every transaction it could describe gets 1U.
+      {"1 MiB of digits", std::string(mib, '7'), errc::missing_segment_separator, 56, {"1U"}, 4},
+      {"STX alone", STX, errc::bad_batch_record, 0, {"01"}, 1},
+      {"batch header record without ETX", STX + "00", errc::bad_batch_record, 3, {"01"}, 1},
+      // validate_decode_failure() looks for the version at bytes 6-7 of the input, which in a
+      // batch record are not the header's: these get 1R.
+      {"detail record without ETX", STX + "G1REF0000001" + b, errc::bad_batch_record,
+       static_cast<std::uint32_t>(13 + b.size()), {"1R"}, 1},
+      {"ETX inside the detail record reference", STX + "G1REF" + ETX + "000001" + b + ETX,
+       errc::bad_batch_record, 6, {"1R"}, 1},
+      // Decodes; validate() rejects the transmission.
+      {"count 2 with one group", b1("D0", "B1", '2'), errc::ok, 0, {"1U"}, 2},
+      {"count 0", b1("D0", "B1", '0'), errc::ok, 0, {"A9"}, 1},
+      {"count X", b1("D0", "B1", 'X'), errc::ok, 0, {"A9"}, 1},
+      {"count 5", b1("D0", "B1", '5'), errc::ok, 0, {"A9"}, 4},
+      {"header only", header(), errc::ok, 0, {"1U"}, 1},
+      {"E1 with count 2", header("D0", "E1", '2') + insurance, errc::ok, 0, {"A9"}, 2},
+      {"version D1", b1("D1"), errc::ok, 0, {"1R"}, 1},
+      {"transaction code ZZ", b1("D0", "ZZ"), errc::ok, 0, {"03"}, 1},
+      {"transaction code P1 (not answered)", b1("D0", "P1"), errc::ok, 0, {"1S"}, 1},
+      {"BIN not numeric", "61A014" + b.substr(6), errc::ok, 0, {"01"}, 1},
+  };
+}
+
+std::vector<std::string> codes(const reject_list& l) {
+  std::vector<std::string> out;
+  for (const auto& r : l) out.emplace_back(r.code_view());
+  return out;
+}
+
+// decode(), then what a server runs before answering: validate() when it decoded,
+// validate_decode_failure() when it did not.
+struct outcome {
+  decode_error error;
+  std::unique_ptr<message> msg = std::make_unique<message>();
+  std::unique_ptr<validation> val = std::make_unique<validation>();
+};
+std::unique_ptr<outcome> run(std::string_view input) {
+  auto o = std::make_unique<outcome>();
+  o->error = decode(input, *o->msg);
+  if (o->error) validate_decode_failure(*o->msg, o->error, input, *o->val);
+  else if (o->msg->kind == message_kind::request) validate(*o->msg, *o->val);
+  return o;
+}
+
+void expect_case(const malformed_case& c, const outcome& o) {
+  EXPECT_EQ(to_string(o.error.code), to_string(c.code)) << c.name;
+  EXPECT_EQ(o.error.offset, c.offset) << c.name;
+  EXPECT_TRUE(o.val->transmission_rejected) << c.name;
+  EXPECT_EQ(codes(o.val->transmission_rejects), c.rejects) << c.name;
+  ASSERT_EQ(o.val->claim_count, c.transactions) << c.name;
+  for (std::size_t i = 0; i < o.val->claim_count; ++i)
+    EXPECT_EQ(codes(o.val->claims[i].rejects), c.rejects) << c.name << " transaction " << i;
+}
+
+}  // namespace
+
+TEST(Malformed, EachInputHasItsErrorAndItsTransmissionReject) {
+  for (const auto& c : table()) {
+    const auto o = run(c.input);
+    expect_case(c, *o);
+  }
+}
+
+TEST(Malformed, RejectsPointAtTheHeaderField) {
+  {
+    const auto o = run(b1("D0", "B1", '2'));
+    ASSERT_EQ(o->val->transmission_rejects.count, 1);
+    EXPECT_EQ(o->val->transmission_rejects.items[0].field, "A9"_fid);
+    EXPECT_EQ(o->val->transmission_rejects.items[0].offset, 20u);
+  }
+  {
+    const auto o = run(b1("D1"));
+    EXPECT_EQ(o->val->transmission_rejects.items[0].field, "A2"_fid);
+    EXPECT_EQ(o->val->transmission_rejects.items[0].offset, 6u);
+  }
+  {
+    const auto o = run(b1("D0", "ZZ"));
+    EXPECT_EQ(o->val->transmission_rejects.items[0].field, "A3"_fid);
+    EXPECT_EQ(o->val->transmission_rejects.items[0].offset, 8u);
+  }
+  {
+    // A body error is reported where the framing broke.
+    const auto o = run(header() + "X" + b1().substr(57));
+    EXPECT_EQ(o->val->transmission_rejects.items[0].field, "A9"_fid);
+    EXPECT_EQ(o->val->transmission_rejects.items[0].offset, 56u);
+  }
+}
+
+TEST(Malformed, BrokenBodyStillEchoesTheHeader) {
+  const std::string input = header() + insurance + GS + GS + claim_segment;  // the views' buffer
+  const auto o = run(input);
+  ASSERT_EQ(o->error.code, errc::empty_group);
+  const claim& c = o->val->claims[0];
+  EXPECT_EQ(c.bin, "610014");
+  EXPECT_EQ(c.transaction_code, "B1");
+  EXPECT_EQ(c.pcn, "PCN1234567");
+  EXPECT_EQ(c.provider_id, "1234567893");
+  EXPECT_EQ(c.date_of_service, (date{2024, 1, 15}));
+}
+
+TEST(Malformed, LimitsAreInclusive) {
+  // 500 bytes is the longest legal value, 96 segments and 1024 fields the capacities.
+  EXPECT_FALSE(run(header() + RS + FS + "AM04" + FS + "C2" + std::string(500, 'X'))->error);
+  EXPECT_FALSE(run(header() + repeat(insurance, 96))->error);
+  EXPECT_FALSE(run(header() + RS + FS + "AM04" + repeat(FS + "C1X", 1024))->error);
+  EXPECT_FALSE(run(header("D0", "B1", '4') + insurance + repeat(GS + claim_segment, 4))->error);
+  const auto valid = run(b1());
+  EXPECT_FALSE(valid->error);
+  EXPECT_FALSE(valid->val->transmission_rejected);
+}
+
+TEST(Malformed, DescribeNamesTheErrorAndOffsetOnly) {
+  std::array<char, 160> buf{};
+  const auto text = describe(decode_error{errc::non_ascii, 68}, buf);
+  EXPECT_EQ(text.substr(0, 21), "non_ascii at byte 68:");
+  std::array<char, 10> small{};
+  const auto cut = describe(decode_error{errc::field_too_long, 63}, small);
+  EXPECT_EQ(cut, "field_too");
+}
+
+// ---- Over-read: inputs flush against a PROT_NONE page --------------------------------------
+
+namespace {
+
+// `size` usable bytes that end exactly where a PROT_NONE page begins.
+class guarded_bytes {
+ public:
+  explicit guarded_bytes(std::size_t size) : size_(size) {
+    const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    const std::size_t data_pages = (size + page - 1) / page;
+    mapped_ = (data_pages + 1) * page;
+    void* p = mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error("mmap failed");
+    base_ = static_cast<char*>(p);
+    guard_ = base_ + data_pages * page;
+    if (mprotect(guard_, page, PROT_NONE) != 0) throw std::runtime_error("mprotect failed");
+  }
+  guarded_bytes(const guarded_bytes&) = delete;
+  guarded_bytes& operator=(const guarded_bytes&) = delete;
+  ~guarded_bytes() { munmap(base_, mapped_); }
+
+  char* data() { return guard_ - size_; }
+  std::size_t size() const { return size_; }
+  std::span<char> span() { return {data(), size_}; }
+  std::string_view copy_in(std::string_view s) {
+    std::memcpy(data(), s.data(), s.size());
+    return {data(), s.size()};
+  }
+
+ private:
+  std::size_t size_;
+  std::size_t mapped_ = 0;
+  char* base_ = nullptr;
+  char* guard_ = nullptr;
+};
+
+// The answer a server gives to what validation found: echo the header, one transaction per
+// claim with its rejects (or accepted).
+void reply_to(const message& request, const validation& v, response& r) {
+  echo_header(request, r);
+  r.header_status = v.transmission_rejected ? 'R' : 'A';
+  r.transaction_count = v.claim_count;
+  for (std::size_t i = 0; i < v.claim_count; ++i) {
+    auto& t = r.transactions[i];
+    t.rejects = v.claims[i].rejects;
+    t.status = t.rejects.empty() ? 'P' : 'R';
+    t.rx_qualifier = v.claims[i].rx_qualifier;
+    t.rx_number = v.claims[i].rx_number;
+  }
+}
+
+// Decodes `input` flush against the guard page, answers it into an output buffer flush against
+// another guard page (exactly as large as the answer, and one byte too small), then decodes the
+// answer flush against a guard page and checks its statuses and codes.
+void guarded_round_trip(const std::string& name, std::string_view original) {
+  guarded_bytes in(original.size());
+  const auto input = in.copy_in(original);
+  auto unguarded = std::make_unique<message>();
+  const auto expected_error = decode(original, *unguarded);
+  const auto o = run(input);
+  EXPECT_EQ(o->error.code, expected_error.code) << name;
+  EXPECT_EQ(o->error.offset, expected_error.offset) << name;
+  if (!o->error && o->msg->kind == message_kind::response) {
+    // Walk every value of a response; nothing else reads it.
+    std::size_t blanks = 0;
+    for (const auto& seg : o->msg->all_segments()) {
+      const segment_view s{o->msg.get(), &seg};
+      for (std::size_t i = 0; i < s.size(); ++i)
+        for (char c : s.raw(i)) blanks += c == ' ';
+    }
+    EXPECT_LE(blanks, original.size()) << name;
+    return;
+  }
+
+  auto r = std::make_unique<response>();
+  reply_to(*o->msg, *o->val, *r);
+  std::array<char, 8192> roomy{};
+  const auto used = build_response(*r, roomy);
+  ASSERT_TRUE(used) << name;
+  {
+    guarded_bytes too_small(*used - 1);
+    EXPECT_FALSE(build_response(*r, too_small.span())) << name;
+  }
+  guarded_bytes out(*used);
+  ASSERT_EQ(build_response(*r, out.span()), used) << name;
+  EXPECT_EQ(std::string_view(out.data(), *used), std::string_view(roomy.data(), *used)) << name;
+
+  guarded_bytes answer(*used);
+  auto decoded = std::make_unique<message>();
+  const auto err = decode(answer.copy_in({out.data(), *used}), *decoded);
+  ASSERT_FALSE(err) << name << ": " << to_string(err.code) << " at " << err.offset;
+  ASSERT_EQ(decoded->kind, message_kind::response) << name;
+  EXPECT_EQ(decoded->response.status, std::string(1, r->header_status)) << name;
+  ASSERT_EQ(decoded->group_count, r->transaction_count) << name;
+  for (std::size_t i = 0; i < r->transaction_count; ++i) {
+    const auto status = decoded->find(segment_id::response_status, static_cast<int>(i + 1));
+    ASSERT_TRUE(status) << name;
+    EXPECT_EQ(status.get_or_empty("AN"_fid), std::string(1, r->transactions[i].status)) << name;
+    std::vector<std::string> fb;
+    for (std::size_t f = 0; f < status.size(); ++f)
+      if (status.id(f) == "FB"_fid) fb.emplace_back(status.value(f));
+    EXPECT_EQ(fb, codes(r->transactions[i].rejects)) << name;
+  }
+}
+
+}  // namespace
+
+TEST(OverRead, MalformedInputsFlushAgainstAGuardPage) {
+  for (const auto& c : table()) guarded_round_trip(c.name, c.input);
+}
+
+TEST(OverRead, VectorsFlushAgainstAGuardPage) {
+  const auto names = rxgate::testing::vector_names();
+  ASSERT_EQ(names.size(), 20u);
+  for (const auto& name : names) {
+    const auto payload = rxgate::testing::load_vector(name);
+    guarded_round_trip(name, payload);
+    // Every prefix too: each one ends in a different place of the framing.
+    for (std::size_t n = 0; n < payload.size(); ++n) {
+      guarded_bytes in(n);
+      auto m = std::make_unique<message>();
+      const auto input = in.copy_in(std::string_view(payload).substr(0, n));
+      const auto err = decode(input, *m);
+      EXPECT_LE(err.offset, n) << name << " prefix " << n;
+      auto v = std::make_unique<validation>();
+      if (err) validate_decode_failure(*m, err, input, *v);
+      else if (m->kind == message_kind::request) validate(*m, *v);
+    }
+  }
+}
+
+TEST(OverRead, EmptyInputAtTheGuardPage) {
+  guarded_bytes in(0);
+  auto m = std::make_unique<message>();
+  const auto err = decode(std::string_view(in.data(), 0), *m);
+  EXPECT_EQ(err.code, errc::empty);
+  EXPECT_EQ(err.offset, 0u);
+}
