@@ -1,0 +1,83 @@
+// Migrations from an empty database, re-runs, and refusal of a newer schema.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/sql/db_fixture.h"
+
+namespace rxgate::test {
+namespace {
+
+TEST(Migrate, FromEmptyThenAgainIsANoOp) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = create_database("rxgate_test_migrate_empty");
+  std::string report;
+  auto e = store::migrate(dsn, report);
+  ASSERT_FALSE(e) << e.message;
+  EXPECT_NE(report.find("applied 0001_claims.sql"), std::string::npos) << report;
+  EXPECT_EQ(query_value(dsn, "SELECT max(version) FROM rxgate_schema_migrations"), std::to_string(store::known_schema_version()));
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) > 0 FROM pg_inherits WHERE inhparent = 'claims'::regclass"), "t");
+  const std::string tables = query_value(dsn, "SELECT count(*) FROM pg_class WHERE relkind IN ('r', 'p')");
+  report.clear();
+  e = store::migrate(dsn, report);
+  ASSERT_FALSE(e) << e.message;
+  EXPECT_EQ(report.find("applied"), std::string::npos) << report;
+  EXPECT_NE(report.find("up to date"), std::string::npos) << report;
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM pg_class WHERE relkind IN ('r', 'p')"), tables);
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM rxgate_schema_migrations"), std::to_string(store::known_schema_version()));
+}
+
+TEST(Migrate, RefusesASchemaNewerThanTheBinary) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = create_database("rxgate_test_migrate_newer");
+  std::string report;
+  ASSERT_FALSE(store::migrate(dsn, report));
+  exec_sql(dsn, "INSERT INTO rxgate_schema_migrations (version, name) VALUES (9999, '9999_future.sql')");
+  report.clear();
+  const auto e = store::migrate(dsn, report);
+  EXPECT_EQ(e.code, store::errc::schema) << e.message;
+  // The store refuses it too, as a typed error.
+  store::store_options o;
+  o.dsn = dsn;
+  auto s = store::open_store(o);
+  std::unique_ptr<store::batch> b;
+  EXPECT_EQ(s->begin(b).code, store::errc::schema);
+  EXPECT_FALSE(b);
+}
+
+TEST(Migrate, StoreOnAnUnmigratedDatabaseSaysSchema) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = create_database("rxgate_test_migrate_none");
+  store::store_options o;
+  o.dsn = dsn;
+  auto s = store::open_store(o);
+  std::unique_ptr<store::batch> b;
+  const auto e = s->begin(b);
+  EXPECT_EQ(e.code, store::errc::schema) << e.message;
+  EXPECT_FALSE(s->healthy());
+}
+
+TEST(Migrate, ConcurrentRunsApplyEachMigrationOnce) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = create_database("rxgate_test_migrate_concurrent");
+  std::string r1, r2;
+  store::error e1, e2;
+  std::thread t1([&] { e1 = store::migrate(dsn, r1); });
+  std::thread t2([&] { e2 = store::migrate(dsn, r2); });
+  t1.join();
+  t2.join();
+  EXPECT_FALSE(e1) << e1.message;
+  EXPECT_FALSE(e2) << e2.message;
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM rxgate_schema_migrations"), std::to_string(store::known_schema_version()));
+}
+
+TEST(Migrate, UnreachableServerIsUnavailable) {
+  RXGATE_REQUIRE_DB();
+  std::string report;
+  // Port 1 on loopback: nothing listens there.
+  const auto e = store::migrate("host=127.0.0.1 port=1 dbname=x user=x connect_timeout=2", report);
+  EXPECT_EQ(e.code, store::errc::unavailable) << e.message;
+}
+
+}  // namespace
+}  // namespace rxgate::test
