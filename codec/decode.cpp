@@ -93,6 +93,9 @@ decode_error unwrap_batch(std::string_view input, std::string_view& body, std::s
       // An ETX inside the reference closes the record before any transmission.
       if (close < start) return fail(errc::bad_batch_record, close);
       reference = input.substr(p + 3, ref_len);
+      for (std::size_t i = 0; i < ref_len; ++i)
+        if (!is_plain(static_cast<unsigned char>(reference[i])))
+          return fail(errc::bad_batch_record, p + 3 + i);
       body = input.substr(start, close - start);
       body_offset = start;
       return {};

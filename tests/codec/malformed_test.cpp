@@ -127,6 +127,8 @@ std::vector<malformed_case> table() {
        static_cast<std::uint32_t>(13 + b.size()), {"1R"}, 1},
       {"ETX inside the detail record reference", STX + "G1REF" + ETX + "000001" + b + ETX,
        errc::bad_batch_record, 6, {"1R"}, 1},
+      {"STX inside the detail record reference", STX + "G1REF" + STX + "000001" + b + ETX,
+       errc::bad_batch_record, 6, {"1R"}, 1},
       // Decodes; validate() rejects the transmission.
       {"count 2 with one group", b1("D0", "B1", '2'), errc::ok, 0, {"1U"}, 2},
       {"count 0", b1("D0", "B1", '0'), errc::ok, 0, {"A9"}, 1},

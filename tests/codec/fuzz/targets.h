@@ -57,9 +57,9 @@ inline std::size_t check_views(const codec::message& m, std::string_view input) 
   require(m.segment_count <= codec::max_segments, "segment count over capacity");
   require(m.field_count <= codec::max_fields, "field count over capacity");
   require(m.group_count <= codec::max_transactions, "group count over capacity");
-  // A Batch 1.2 reference is data of its detail record, never framing.
+  // A Batch 1.2 reference is printable data of its detail record, never framing.
   for (char c : m.batch_reference)
-    require(c != codec::stx && c != codec::etx, "batch reference holds STX or ETX");
+    require(c >= 0x20 && c <= 0x7E, "batch reference holds a byte that is not printable ASCII");
   std::size_t sum = 0;
   for (const auto& seg : m.all_segments()) {
     require(seg.first_field + seg.field_count <= m.field_count, "segment fields outside field table");
