@@ -129,15 +129,20 @@ bool is_wire_text(std::string_view s) noexcept {
 // One parse: the JSON text, where values sit in it, what was read so far, and the first error.
 class reader {
  public:
-  explicit reader(const simdjson::padded_string& text) : base_(text.data()), size_(text.size()) {}
+  reader(const char* text, std::size_t size, std::vector<parsed_field>& field_store,
+         std::vector<parsed_segment>& segment_store)
+      : fields(field_store), segments(segment_store), base_(text), size_(size) {
+    fields.clear();
+    segments.clear();
+  }
 
   json_error error;
   std::string_view kind = "request";
   bool kind_seen = false;
   std::array<parsed_header_value, k_max_header_values> header{};
   std::size_t header_count = 0;
-  std::vector<parsed_field> fields;
-  std::vector<parsed_segment> segments;
+  std::vector<parsed_field>& fields;
+  std::vector<parsed_segment>& segments;
   std::uint8_t group_count = 0;
 
   bool fail(std::size_t offset, std::string message) {
@@ -413,10 +418,16 @@ void response_to_json(const message& decoded_response, std::string& out) { to_js
 
 json_error from_json(std::string_view json, std::string& out_wire) {
   out_wire.clear();
-  // One parser per thread: its buffers grow to the largest document seen and are then reused.
+  // Per thread, reused between calls: the parser, a padded copy of the text (simdjson reads a
+  // little past the end) and the parsed fields. They grow to the largest document seen.
   thread_local od::parser parser;
-  const simdjson::padded_string text(json);
-  reader r(text);
+  thread_local std::string padded;
+  thread_local std::vector<parsed_field> field_store;
+  thread_local std::vector<parsed_segment> segment_store;
+  padded.reserve(json.size() + simdjson::SIMDJSON_PADDING);
+  padded.assign(json);
+  const simdjson::padded_string_view text(padded.data(), json.size(), padded.capacity());
+  reader r(padded.data(), json.size(), field_store, segment_store);
   od::document doc;
   if (auto e = parser.iterate(text).get(doc)) {
     r.fail(0, std::string("malformed JSON: ") + simdjson::error_message(e));
