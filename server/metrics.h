@@ -1,0 +1,81 @@
+// Process metrics in Prometheus text format (GET /metrics).
+//
+// Components bump plain atomics and fixed-bucket histograms; labelled counters keep a bounded
+// number of series (an attacker choosing BINs cannot grow memory: past the cap a family counts
+// into one series labelled "other"). Everything here is thread-safe and lives as long as the
+// server; render() may run concurrently with updates.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rxgate::server {
+
+class counter_family {
+ public:
+  counter_family(std::string name, std::string help, std::vector<std::string> labels,
+                 std::size_t max_series = 512);
+  // `values` in the order of the label names given at construction.
+  void inc(std::initializer_list<std::string_view> values, std::uint64_t n = 1);
+  std::uint64_t value(std::initializer_list<std::string_view> values) const;
+  void render(std::string& out) const;
+
+ private:
+  std::string key(std::initializer_list<std::string_view> values) const;
+  std::string name_, help_;
+  std::vector<std::string> labels_;
+  std::size_t max_series_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::uint64_t> series_;  // rendered label set -> count
+};
+
+class histogram {
+ public:
+  explicit histogram(std::vector<double> bounds);
+  void observe(double v) noexcept;
+  // Renders the _bucket/_sum/_count lines; `labels` is a rendered label set or empty.
+  void render(std::string& out, std::string_view name, std::string_view labels) const;
+  std::uint64_t count() const noexcept { return count_.load(std::memory_order_relaxed); }
+
+ private:
+  std::vector<double> bounds_;
+  std::vector<std::atomic<std::uint64_t>> buckets_;  // per bound, plus +Inf
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> sum_micro_{0};  // sum in millionths, so it stays an integer atomic
+};
+
+struct metrics {
+  metrics();
+
+  counter_family claims{"rxgate_claims_total", "Claim transactions answered, by transaction code and response status (112-AN)", {"transaction", "status"}};
+  counter_family rejects{"rxgate_claim_rejects_total", "Reject codes (511-FB) sent", {"code"}};
+  counter_family claims_by_plan{"rxgate_claims_by_plan_total", "Claim transactions by BIN/PCN and status", {"bin", "pcn", "status"}, 256};
+  counter_family http_requests{"rxgate_http_requests_total", "HTTP requests answered, by route and HTTP status", {"route", "code"}};
+  counter_family tls_handshakes{"rxgate_tls_handshakes_total", "TLS handshakes, by result", {"result"}};
+  counter_family db_errors{"rxgate_db_errors_total", "Database errors seen by the batcher, by kind", {"kind"}};
+  counter_family identity_rejects{"rxgate_identity_rejects_total", "Claims rejected because the client certificate may not bill for the provider", {"identity"}};
+  counter_family plan_reloads{"rxgate_plan_reloads_total", "Plan reloads, by result", {"result"}};
+  counter_family host_rejects{"rxgate_host_rejects_total", "Transactions answered with a host reject, by code and reason", {"code", "reason"}};
+
+  std::atomic<std::uint64_t> connections_accepted{0};
+  std::atomic<std::uint64_t> connections_refused{0};
+  std::atomic<std::int64_t> connections_open{0};
+  std::atomic<std::uint64_t> batches{0};
+
+  histogram request_ncpdp, request_json;  // whole request: body read .. response queued
+  histogram batch_commit;                 // begin .. commit of one batch
+  histogram batch_size;                   // transactions per batch
+
+  std::function<std::size_t()> queue_depth;  // set by the batcher owner
+  std::function<bool()> plans_loaded;
+
+  std::string render() const;
+};
+
+}  // namespace rxgate::server
