@@ -68,6 +68,7 @@ struct decision {
   pa_flags pa;
   std::array<codec::dur_alert, codec::max_dur_alerts> dur{};
   std::uint8_t dur_count = 0;
+  std::uint16_t dur_reject_mask = 0;  // bit i: alert dur[i] caused the 88 (not overridden)
   std::optional<codec::pricing> price;
   std::array<std::string_view, codec::max_approved_messages> approved_messages{};
   std::uint8_t approved_message_count = 0;

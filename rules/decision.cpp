@@ -1,0 +1,40 @@
+#include "rules/decision.h"
+
+#include <algorithm>
+
+namespace rxgate::rules {
+
+bool decision::add_text(std::string_view t) noexcept {
+  if (text_count == text_storage.size() || t.empty()) return false;
+  auto n = std::min(t.size(), text_storage[text_count].size());
+  std::copy_n(t.data(), n, text_storage[text_count].data());
+  text_length[text_count] = static_cast<std::uint8_t>(n);
+  ++text_count;
+  return true;
+}
+
+void to_response(const decision& d, const codec::claim& c, codec::response_transaction& out) noexcept {
+  out = codec::response_transaction{};
+  out.status = d.status;
+  out.authorization_number = d.authorization();
+  out.rejects = d.rejects;
+  for (std::size_t i = 0; i < d.approved_message_count; ++i) out.add_approved_message(d.approved_messages[i]);
+  for (std::size_t i = 0; i < d.text_count; ++i) out.add_text(d.text(i));
+  if (!d.help_desk_phone.empty()) {
+    out.help_desk_qualifier = "03";  // processor/PBM
+    out.help_desk_phone = d.help_desk_phone;
+  }
+  out.transaction_reference = c.transaction_reference;
+  out.rx_qualifier = c.rx_qualifier;
+  out.rx_number = c.rx_number;
+  out.preferred_count = d.preferred_count;
+  std::copy_n(d.preferred.begin(), d.preferred_count, out.preferred.begin());
+  // Pricing goes with paid, duplicate-of-paid and captured answers only (ncpdp-d0.md §6.2).
+  if (d.status == 'P' || d.status == 'D' || d.status == 'C') out.price = d.price;
+  out.dur_count = d.dur_count;
+  std::copy_n(d.dur.begin(), d.dur_count, out.dur.begin());
+  out.other_payer_count = d.other_payer_count;
+  std::copy_n(d.other_payers.begin(), d.other_payer_count, out.other_payers.begin());
+}
+
+}  // namespace rxgate::rules

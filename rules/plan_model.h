@@ -1,0 +1,189 @@
+// The plan snapshot model: what load_plans() builds and adjudicate() reads.
+//
+// A `plan` is one version of one plan folder (config/plans/<folder>/): its plan.toml settings and
+// its CSV tables, indexed for O(1) lookups by string_view. Every string in a plan lives in the
+// plan's own string_pool, so string_views handed out (product names, alternatives, phone
+// numbers) stay valid for as long as the plan_set that holds the plan lives. A plan_set is
+// immutable once built: adjudicate() only reads it, from any number of threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codec/numeric.h"
+#include "rules/plan.h"
+#include "rules/string_index.h"
+
+namespace rxgate::rules {
+
+// Stable storage for the strings of a snapshot: chunks never move, so views stay valid.
+class string_pool {
+ public:
+  std::string_view intern(std::string_view s);
+  std::size_t bytes() const noexcept { return bytes_; }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  std::size_t used_ = 0, capacity_ = 0, bytes_ = 0;
+};
+
+// Money is integer cents; unit prices are in 1/100000 dollar (5 decimals, as drug files carry
+// them); quantities are thousandths; rates are basis points (1/100 percent).
+struct copay_rule {
+  int tier = 0;
+  bool coinsurance = false;
+  std::int64_t flat = 0;                  // cents, when !coinsurance
+  int rate_bp = 0;                        // coinsurance rate, basis points
+  std::int64_t minimum = 0, maximum = 0;  // cents; maximum 0 = no cap
+};
+
+enum class pricing_basis : std::uint8_t { awp, mac, wac, lowest };
+
+struct product {
+  std::string_view ndc, name, therapeutic_class;
+  int tier = 0;
+  bool covered = true;       // false: plan/benefit exclusion (70)
+  bool on_formulary = true;  // false: not on formulary (MR)
+  bool pa_required = false;
+  std::string_view pa_type;  // 461-EU value the PA is issued under ("1" PA, "2" medical cert ...)
+  std::int64_t quantity_limit = 0;  // thousandths per quantity_limit_days; 0 = none
+  int quantity_limit_days = 0;
+  int max_days_supply = 0;          // 0 = plan limits only
+  int min_age = 0, max_age = 0;     // years, inclusive; 0 = none
+  int gender = 0;                   // 0 any, 1 male only, 2 female only
+  bool specialty = false;           // must be dispensed by a specialty pharmacy
+  bool compoundable = false;        // may be an ingredient of a compound
+  std::string_view generic_ndc;     // a brand's generic equivalent, if any
+  std::vector<std::string_view> step_prerequisites;  // NDCs or therapeutic classes
+  std::vector<std::string_view> preferred;           // preferred alternative NDCs
+  std::int64_t awp_unit = 0, wac_unit = 0, mac_unit = 0;  // 1/100000 dollar per unit; 0 = none
+};
+
+struct other_coverage {
+  std::string_view bin, pcn, group, cardholder_id, person_code, help_desk_phone;
+};
+
+struct member {
+  std::string_view cardholder_id, person_code, first_name, last_name, group;
+  codec::date date_of_birth;
+  int gender = 0;        // 305-C5
+  int relationship = 1;  // 306-C6
+  codec::date coverage_from, coverage_to;  // inclusive; coverage_to invalid = open ended
+  codec::date terminated_on;               // valid: coverage ended early (69 rather than 68)
+  int other_coverage_index = -1;           // into plan::other_coverages
+  std::vector<std::string_view> allergy_classes;
+};
+
+struct pharmacy {
+  std::string_view npi, name;
+  bool in_network = true;
+  bool specialty = false;
+  bool mail_order = false;
+};
+
+struct interaction {
+  std::string_view class_a, class_b;
+  int severity = 2;  // 528-FS: 1 major, 2 moderate, 3 minor
+  std::string_view text;
+};
+struct duplicate_therapy {
+  std::string_view therapeutic_class;
+  int severity = 2;
+};
+struct dose_limit {
+  std::string_view ndc;
+  std::int64_t max_daily = 0;  // thousandths of a unit per day
+  int severity = 2;
+};
+
+// One version of one plan.
+struct plan {
+  // identity and routing
+  std::string_view id, name, folder;
+  std::uint32_t version = 0;
+  bool demo = false;
+  std::string_view bin, pcn;
+  std::vector<std::string_view> groups;
+  codec::date effective_from, effective_to;  // inclusive; effective_to invalid = open ended
+  std::string_view help_desk_phone;
+
+  // benefit
+  std::vector<copay_rule> copays;  // by tier
+  int refill_threshold_pct = 80;
+  std::vector<int> refill_override_scc;  // 420-DK values that lift refill-too-soon
+  int max_days_supply_retail = 34, max_days_supply_mail = 90;
+  int step_lookback_days = 180;
+  int timely_filing_days = 90;
+  int dur_reject_severity = 1;  // alerts of this significance or higher (1 = major) reject 88
+  std::vector<std::string_view> dur_override_results;  // 441-E6 values that override an 88
+
+  // pricing
+  pricing_basis basis = pricing_basis::lowest;
+  int awp_discount_bp = 0;  // AWP minus this
+  int wac_markup_bp = 0;    // WAC plus this
+  std::int64_t dispensing_fee = 0, compound_fee = 0;  // cents
+
+  // tables
+  std::vector<product> products;
+  std::vector<member> members;  // sorted by (cardholder_id, person_code)
+  std::vector<pharmacy> pharmacies;
+  std::vector<other_coverage> other_coverages;
+  std::vector<interaction> interactions;
+  std::vector<duplicate_therapy> duplicates;
+  std::vector<dose_limit> dose_limits;
+
+  // indexes (built once, after the tables are final)
+  string_index product_index, pharmacy_index, dose_index;  // entry n = table row n
+  string_index cardholder_index;                 // entry n = n-th distinct cardholder
+  std::vector<std::uint32_t> cardholder_first;   // entry -> first row in `members`
+
+  string_pool strings;
+
+  const product* find_product(std::string_view ndc) const noexcept;
+  const pharmacy* find_pharmacy(std::string_view npi) const noexcept;
+  const copay_rule* copay_for_tier(int tier) const noexcept;
+  // First person of `cardholder_id` (members of one cardholder are adjacent), or nullptr.
+  const member* first_person(std::string_view cardholder_id) const noexcept;
+  const member* find_member(std::string_view cardholder_id, std::string_view person_code) const noexcept;
+  const interaction* find_interaction(std::string_view a, std::string_view b) const noexcept;
+  const duplicate_therapy* find_duplicate(std::string_view cls) const noexcept;
+  const dose_limit* find_dose_limit(std::string_view ndc) const noexcept;
+  bool in_force(codec::date dos) const noexcept {
+    return dos >= effective_from && (!effective_to.valid() || dos <= effective_to);
+  }
+};
+
+// Outcome of routing a claim to a plan.
+enum class route_status : std::uint8_t { ok, unknown_bin, unknown_pcn, unknown_group, not_in_force };
+struct route_result {
+  route_status status = route_status::unknown_bin;
+  const plan* found = nullptr;
+};
+
+class plan_set {
+ public:
+  // Takes ownership; builds the routing table. Throws plan_error on overlapping versions.
+  explicit plan_set(std::vector<std::unique_ptr<plan>> plans);
+
+  route_result route(std::string_view bin, std::string_view pcn, std::string_view group,
+                     codec::date dos) const noexcept;
+  const std::vector<std::unique_ptr<plan>>& plans() const noexcept { return plans_; }
+
+ private:
+  struct route_entry {
+    std::string_view bin, pcn, group;
+    std::vector<const plan*> versions;  // sorted by effective_from
+  };
+  std::vector<std::unique_ptr<plan>> plans_;
+  std::vector<route_entry> routes_;  // few entries: a linear scan beats hashing here
+};
+
+// Load one plan folder (plan.toml + CSV tables). Problems are appended as
+// "file:line:column: message"; returns nullptr when there was any.
+std::unique_ptr<plan> load_plan_folder(const std::filesystem::path& folder,
+                                       std::vector<std::string>& problems);
+
+}  // namespace rxgate::rules
