@@ -133,13 +133,11 @@ def main() -> None:
     w("namespace rxgate::codec {")
     w("namespace {")
     w("")
-    w("using enum field_format;")
-    w("")
     w(f"constexpr std::array<field_info, {len(entries)}> k_fields{{{{")
     for e in entries:
         seg, ident, num, name, cls, dec, length = e
         seg_expr = f"static_cast<segment_id>({seg})"
-        w(f"    {{{fid(ident)}, {seg_expr}, {cls}, {dec}, {length}, {cxx_string(num)}, {cxx_string(name)}}},")
+        w(f"    {{{fid(ident)}, {seg_expr}, field_format::{cls}, {dec}, {length}, {cxx_string(num)}, {cxx_string(name)}}},")
     w("}};")
     w("")
     w("// Index into k_fields of each field ID's fallback entry, sorted by field ID.")
@@ -195,7 +193,7 @@ def main() -> None:
     w("std::string_view to_string(field_format f) noexcept {")
     w("  switch (f) {")
     for c in ["alphanumeric", "numeric", "money", "quantity", "rate", "percent", "date", "time"]:
-        w(f"    case {c}: return \"{c}\";")
+        w(f"    case field_format::{c}: return \"{c}\";")
     w("  }")
     w("  return \"unknown\";")
     w("}")
