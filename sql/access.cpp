@@ -1,0 +1,319 @@
+// Tokens, audit rows, claim history and PA numbers for the status API, on a small pool of its own
+// (one or two connections: token checks and audit inserts are single-row statements).
+#include "sql/access.h"
+
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+
+#include "sql/pg.h"
+
+namespace rxgate::store {
+
+std::string_view to_string(access_role r) noexcept {
+  switch (r) {
+    case access_role::technician: return "technician";
+    case access_role::operator_role: return "operator";
+    case access_role::admin: return "admin";
+  }
+  return "technician";
+}
+
+std::optional<access_role> parse_role(std::string_view s) noexcept {
+  if (s == "technician") return access_role::technician;
+  if (s == "operator") return access_role::operator_role;
+  if (s == "admin") return access_role::admin;
+  return std::nullopt;
+}
+
+namespace {
+
+#define RXGATE_TS(x) "coalesce(to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), '')"
+
+constexpr const char* sql_find_token =
+    "SELECT t.id, t.name, t.role, coalesce(string_agg(p.provider_id, ',' ORDER BY p.provider_id), '') "
+    "FROM access_tokens t LEFT JOIN access_token_pharmacies p ON p.token_id = t.id "
+    "WHERE t.token_sha256 = decode($1, 'hex') AND t.revoked_at IS NULL GROUP BY t.id";
+constexpr const char* sql_insert_token =
+    "INSERT INTO access_tokens (name, role, token_sha256) VALUES ($1, $2, decode($3, 'hex')) RETURNING id";
+constexpr const char* sql_insert_token_pharmacies =
+    "INSERT INTO access_token_pharmacies (token_id, provider_id) "
+    "SELECT $1::bigint, p FROM unnest($2::text[]) AS p ON CONFLICT DO NOTHING";
+constexpr const char* sql_list_tokens =
+    "SELECT t.id, t.name, t.role, coalesce(string_agg(p.provider_id, ',' ORDER BY p.provider_id), ''), "
+    RXGATE_TS("t.created_at") ", " RXGATE_TS("t.revoked_at")
+    " FROM access_tokens t LEFT JOIN access_token_pharmacies p ON p.token_id = t.id "
+    "GROUP BY t.id ORDER BY t.id";
+constexpr const char* sql_revoke_token =
+    "UPDATE access_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id";
+
+// Every claim under the same claim key (retries, reversals, rebills, duplicates) plus whatever
+// claim_links ties to this one, each with how it relates.
+constexpr const char* sql_claim_history =
+    "WITH rel AS ("
+    " SELECT c.id FROM claims c WHERE c.provider_id = $3 AND c.rx_number = $4 AND c.fill_number = $5::smallint"
+    "   AND c.date_of_service = $2::date AND c.bin = $6"
+    " UNION SELECT l.claim_id FROM claim_links l WHERE l.replaces_claim_id = $1"
+    " UNION SELECT l.replaces_claim_id FROM claim_links l WHERE l.claim_id = $1) "
+    "SELECT c.id, c.transaction_code, c.status::text, " RXGATE_TS("c.received_at") ", "
+    "c.date_of_service::text, coalesce(c.authorization_number, ''), "
+    "coalesce((SELECT kind FROM claim_links l WHERE l.claim_id = c.id AND l.replaces_claim_id = $1), ''), "
+    "coalesce((SELECT kind FROM claim_links l WHERE l.claim_id = $1 AND l.replaces_claim_id = c.id), ''), "
+    "coalesce((SELECT string_agg(r.code, ',' ORDER BY r.seq) FROM claim_rejects r "
+    "  WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service), '') "
+    "FROM claims c JOIN rel ON rel.id = c.id ORDER BY c.id LIMIT 100";
+
+constexpr const char* sql_audit =
+    "INSERT INTO claim_reads (actor, action, claim_id, detail, remote, token_id, outcome) "
+    "VALUES ($1, $2, NULLIF($3::bigint, 0), $4, $5, NULLIF($6::bigint, 0), $7)";
+
+constexpr const char* sql_next_pa_number =
+    "SELECT lpad(nextval('prior_authorization_number_seq')::text, 11, '0')";
+
+void prepare_all(pqxx::connection& c) {
+  c.prepare("find_token", sql_find_token);
+  c.prepare("insert_token", sql_insert_token);
+  c.prepare("insert_token_pharmacies", sql_insert_token_pharmacies);
+  c.prepare("list_tokens", sql_list_tokens);
+  c.prepare("revoke_token", sql_revoke_token);
+  c.prepare("claim_history", sql_claim_history);
+  c.prepare("audit", sql_audit);
+  c.prepare("next_pa_number", sql_next_pa_number);
+}
+
+// ---- value helpers --------------------------------------------------------------------------
+
+std::string text(const pqxx::field& f) { return f.is_null() ? std::string{} : std::string(f.c_str(), f.size()); }
+char status_char(const pqxx::field& f) { return f.is_null() || f.size() == 0 ? '?' : f.c_str()[0]; }
+
+std::vector<std::string> split_commas(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const auto comma = s.find(',');
+    out.emplace_back(s.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::string hex(const token_digest& d) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(64);
+  for (unsigned char c : d) {
+    s.push_back(digits[c >> 4]);
+    s.push_back(digits[c & 0xF]);
+  }
+  return s;
+}
+
+// A text[] literal; values are quoted and escaped, so any text is safe as a bound parameter.
+std::string text_array(const std::vector<std::string>& values) {
+  std::string a = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) a.push_back(',');
+    a.push_back('"');
+    for (char ch : pg::clean_text(values[i])) {
+      if (ch == '"' || ch == '\\') a.push_back('\\');
+      a.push_back(ch);
+    }
+    a.push_back('"');
+  }
+  a.push_back('}');
+  return a;
+}
+
+// ---- the pool -------------------------------------------------------------------------------
+
+class pg_access_store final : public access_store {
+ public:
+  explicit pg_access_store(access_options o) : options_(std::move(o)) {
+    if (options_.pool_size < 1) options_.pool_size = 1;
+  }
+
+  error create_token(const std::string& name, access_role role, const std::vector<std::string>& pharmacies,
+                     const token_digest& digest, std::int64_t& id) override {
+    return run("create token", [&](pqxx::connection& c) {
+      pqxx::work w(c);
+      id = w.exec_prepared("insert_token", pg::clean_text(name), std::string(to_string(role)), hex(digest))[0][0]
+               .as<std::int64_t>();
+      if (!pharmacies.empty()) w.exec_prepared("insert_token_pharmacies", id, text_array(pharmacies));
+      w.commit();
+    });
+  }
+
+  error list_tokens(std::vector<token_listing>& out) override {
+    out.clear();
+    return run("list tokens", [&](pqxx::connection& c) {
+      pqxx::read_transaction w(c);
+      for (const auto& r : w.exec_prepared("list_tokens")) {
+        token_listing t;
+        t.token.id = r[0].as<std::int64_t>();
+        t.token.name = text(r[1]);
+        t.token.role = parse_role(text(r[2])).value_or(access_role::technician);
+        t.token.pharmacies = split_commas(text(r[3]));
+        t.created_at = text(r[4]);
+        t.revoked_at = text(r[5]);
+        out.push_back(std::move(t));
+      }
+    });
+  }
+
+  error revoke_token(std::int64_t id, bool& found) override {
+    found = false;
+    return run("revoke token", [&](pqxx::connection& c) {
+      pqxx::work w(c);
+      found = !w.exec_prepared("revoke_token", id).empty();
+      w.commit();
+    });
+  }
+
+  error find_token(const token_digest& digest, std::optional<token_identity>& out) override {
+    out.reset();
+    return run("find token", [&](pqxx::connection& c) {
+      pqxx::nontransaction w(c);
+      const auto r = w.exec_prepared("find_token", hex(digest));
+      if (r.empty()) return;
+      token_identity t;
+      t.id = r[0][0].as<std::int64_t>();
+      t.name = text(r[0][1]);
+      const auto role = parse_role(text(r[0][2]));
+      if (!role) return;  // the CHECK constraint makes this unreachable; refuse rather than guess
+      t.role = *role;
+      t.pharmacies = split_commas(text(r[0][3]));
+      out = std::move(t);
+    });
+  }
+
+  error claim_history(const claim_key& key, std::vector<related_claim>& out) override {
+    out.clear();
+    return run("claim history", [&](pqxx::connection& c) {
+      pqxx::read_transaction w(c);
+      for (const auto& x : w.exec_prepared("claim_history", key.id, key.date_of_service, pg::clean_text(key.provider_id),
+                                           pg::clean_text(key.rx_number), key.fill_number, pg::clean_text(key.bin))) {
+        related_claim h;
+        h.id = x[0].as<std::int64_t>();
+        h.transaction_code = text(x[1]);
+        h.status = status_char(x[2]);
+        h.received_at = text(x[3]);
+        h.date_of_service = text(x[4]);
+        h.authorization_number = text(x[5]);
+        const auto replaces_me = text(x[6]), i_replace = text(x[7]);
+        if (h.id == key.id) h.relation = "this";
+        else if (replaces_me == "reversal") h.relation = "reversed_by";
+        else if (replaces_me == "rebill") h.relation = "rebilled_by";
+        else if (replaces_me == "duplicate") h.relation = "duplicate_received";
+        else if (i_replace == "reversal") h.relation = "reverses";
+        else if (i_replace == "rebill") h.relation = "rebills";
+        else if (i_replace == "duplicate") h.relation = "duplicate_of";
+        else h.relation = "same_key";
+        h.reject_codes = split_commas(text(x[8]));
+        out.push_back(std::move(h));
+      }
+    });
+  }
+
+  error next_prior_authorization_number(std::string& out) override {
+    out.clear();
+    return run("next prior authorization number", [&](pqxx::connection& c) {
+      pqxx::nontransaction w(c);
+      out = text(w.exec_prepared("next_pa_number")[0][0]);
+    });
+  }
+
+  error audit(const reader_identity& who, std::string_view action, std::optional<std::int64_t> claim_id,
+              std::string_view detail, std::string_view outcome) override {
+    return run("audit", [&](pqxx::connection& c) {
+      pqxx::work w(c);
+      w.exec_prepared("audit", who.actor, std::string(action), claim_id.value_or(0), pg::clean_text(detail),
+                      who.remote, who.token_id, std::string(outcome));
+      w.commit();
+    });
+  }
+
+ private:
+ // Runs `body` on a pooled connection; translates any exception into a store::error and drops
+  // the connection when it cannot be trusted any more.
+  template <class Body>
+  error run(std::string_view what, Body&& body) noexcept {
+    std::unique_ptr<pqxx::connection> c;
+    if (error e = acquire(c)) return e;
+    error result;
+    bool lost = false;
+    try {
+      body(*c);
+    } catch (...) {
+      result = pg::translate_current_exception(what, lost);
+      if (result.code == errc::internal) lost = true;
+    }
+    release(std::move(c), lost);
+    return result;
+  }
+
+  error acquire(std::unique_ptr<pqxx::connection>& out) noexcept {
+    try {
+      std::unique_lock lock(mutex_);
+      if (!available_.wait_for(lock, options_.acquire_timeout,
+                               [&] { return !idle_.empty() || open_ < options_.pool_size; }))
+        return {errc::timeout, "status API: no free database connection"};
+      if (!idle_.empty()) {
+        out = std::move(idle_.back());
+        idle_.pop_back();
+        return {};
+      }
+      ++open_;
+    } catch (...) {
+      return {errc::internal, "status API: pool lock failed"};
+    }
+    try {
+      auto c = std::make_unique<pqxx::connection>(options_.dsn);
+      c->set_variable("statement_timeout", std::to_string(options_.statement_timeout.count()));
+      c->set_variable("application_name", "'rxgate-status-api'");
+      prepare_all(*c);
+      out = std::move(c);
+      return {};
+    } catch (...) {
+      bool lost = false;
+      error e = pg::translate_current_exception("status API connect", lost);
+      if (e.code == errc::internal) e.code = errc::unavailable;
+      release(nullptr, true);
+      return e;
+    }
+  }
+
+  void release(std::unique_ptr<pqxx::connection> c, bool drop) noexcept {
+    {
+      std::lock_guard lock(mutex_);
+      if (drop || !c || !c->is_open()) {
+        --open_;
+      } else {
+        idle_.push_back(std::move(c));
+        c = nullptr;
+      }
+    }
+    available_.notify_one();
+    if (c) {
+      try {
+        c->disconnect();
+      } catch (...) {
+      }
+    }
+  }
+
+  access_options options_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  int open_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<access_store> open_access_store(const access_options& options) {
+  return std::make_unique<pg_access_store>(options);
+}
+
+}  // namespace rxgate::store

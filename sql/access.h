@@ -1,0 +1,110 @@
+// What the status API needs from PostgreSQL beyond sql/reader.h: bearer tokens and the pharmacies
+// they may see, audit rows with where the read came from and its outcome, a claim's history
+// under its claim key, and prior authorization numbers (migration 0010).
+//
+// Contract:
+// - Tokens reach this module only as their SHA-256 digest (server/auth.h hashes them); a raw
+//   token is never stored or passed to PostgreSQL.
+// - Every call blocks on PostgreSQL (its own small pool of connections, opened lazily and
+//   reopened after a failure) and is safe from any number of threads. Run it off io threads.
+// - Failures come back as store::error; no exception leaves this module. Messages name what
+//   failed, never values (claims carry patient data).
+// - Results are plain owning values: nothing points into the pool.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sql/store.h"
+
+namespace rxgate::store {
+
+enum class access_role : std::uint8_t { technician, operator_role, admin };
+std::string_view to_string(access_role r) noexcept;  // "technician" | "operator" | "admin"
+std::optional<access_role> parse_role(std::string_view s) noexcept;
+
+using token_digest = std::array<unsigned char, 32>;  // SHA-256 of the raw token
+
+// Who a valid (not revoked) token belongs to.
+struct token_identity {
+  std::int64_t id = 0;
+  std::string name;
+  access_role role = access_role::technician;
+  std::vector<std::string> pharmacies;  // service provider IDs; technicians only
+};
+
+struct token_listing {
+  token_identity token;
+  std::string created_at;  // ISO 8601 UTC
+  std::string revoked_at;  // empty while active
+};
+
+// Who reads, for the audit log (claim_reads with the columns of migration 0010).
+struct reader_identity {
+  std::string actor;  // "token:<id>:<name>"
+  std::int64_t token_id = 0;
+  std::string remote;  // peer address as the server saw it
+};
+
+// Another claim under the same claim key, or linked to this one (reversal, rebill, duplicate).
+struct related_claim {
+  std::int64_t id = 0;
+  std::string transaction_code, received_at, date_of_service, authorization_number;
+  char status = 'R';
+  std::string relation;  // "this" | "reverses" | "reversed_by" | "rebills" | "rebilled_by" |
+                         // "duplicate_of" | "duplicate_received" | "same_key"
+  std::vector<std::string> reject_codes;
+};
+
+// The claim key of a stored claim (DESIGN.md §3), as sql/reader.h returns it.
+struct claim_key {
+  std::int64_t id = 0;
+  std::string date_of_service, bin, provider_id, rx_number;
+  int fill_number = 0;
+};
+
+struct access_options {
+  std::string dsn;
+  int pool_size = 2;
+  std::chrono::milliseconds statement_timeout{2000};
+  std::chrono::milliseconds acquire_timeout{2000};  // wait for a free connection
+};
+
+class access_store {
+ public:
+  virtual ~access_store() = default;
+
+  // Tokens (rxgate token create|list|revoke and every API request).
+  virtual error create_token(const std::string& name, access_role role,
+                             const std::vector<std::string>& pharmacies, const token_digest& digest,
+                             std::int64_t& id) = 0;
+  virtual error list_tokens(std::vector<token_listing>& out) = 0;
+  // `found` false when no token has that id; revoking twice keeps the first time.
+  virtual error revoke_token(std::int64_t id, bool& found) = 0;
+  // The active token with this digest, or nullopt (unknown or revoked).
+  virtual error find_token(const token_digest& digest, std::optional<token_identity>& out) = 0;
+
+  // Every claim under the key of `key` plus those claim_links ties to it, ordered by id.
+  virtual error claim_history(const claim_key& key, std::vector<related_claim>& out) = 0;
+
+  // A fresh prior authorization number (462-EV, 11 digits) from migration 0010's sequence.
+  virtual error next_prior_authorization_number(std::string& out) = 0;
+
+  // One audit row: `who` did `action` ("get", "search", "summary", "pa_create" ...) on
+  // `claim_id` (nullopt: not one claim) with `outcome` ("ok", "denied", "not_found"). `detail`
+  // names filters and ids, never patient data.
+  virtual error audit(const reader_identity& who, std::string_view action,
+                      std::optional<std::int64_t> claim_id, std::string_view detail,
+                      std::string_view outcome) = 0;
+};
+
+// Connects lazily; never throws.
+std::unique_ptr<access_store> open_access_store(const access_options& options);
+
+}  // namespace rxgate::store
