@@ -125,6 +125,21 @@ codec::date parse_date(std::string_view v) noexcept {
   return {static_cast<std::int16_t>(y), static_cast<std::uint8_t>(m), static_cast<std::uint8_t>(d)};
 }
 
+std::string text_array(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out.push_back(',');
+    out.push_back('"');
+    for (char ch : clean_text(values[i])) {
+      if (ch == '"' || ch == '\\') out.push_back('\\');
+      out.push_back(ch);
+    }
+    out.push_back('"');
+  }
+  out.push_back('}');
+  return out;
+}
+
 void append_json_string(std::string& out, std::string_view v) {
   out.push_back('"');
   for (char ch : v) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "codec/numeric.h"
 #include "sql/store.h"
@@ -35,6 +36,9 @@ codec::date today_utc() noexcept;
 codec::date add_days(codec::date d, int days) noexcept;
 // Parses "YYYY-MM-DD" (as PostgreSQL prints a date); invalid input gives a default date.
 codec::date parse_date(std::string_view v) noexcept;
+
+// A PostgreSQL array literal of text values ({"a","b"}), each cleaned like append_clean_text.
+std::string text_array(const std::vector<std::string>& values);
 
 // A JSON string literal with the value escaped (non-ASCII bytes become '?').
 void append_json_string(std::string& out, std::string_view v);

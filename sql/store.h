@@ -35,6 +35,7 @@ enum class errc : std::uint8_t {
   conflict,      // serialization or unique conflict that the caller must resolve
   schema,        // schema missing or newer than this binary knows
   invalid,       // bad argument (caller bug or bad input to the read API)
+  not_found,     // the read API found no such claim / prior authorization
   internal,      // anything else: answer 99
 };
 

@@ -1,0 +1,413 @@
+// The read side: a small pool of connections apart from the writer's.
+#include "sql/reader.h"
+
+#include <pqxx/pqxx>
+
+#include <charconv>
+#include <condition_variable>
+#include <mutex>
+
+#include "sql/pg.h"
+
+namespace rxgate::store {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+constexpr const char* claim_select =
+    "SELECT c.id, c.date_of_service, to_char(c.received_at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c.source, c.transaction_code, c.bin, c.pcn, "
+    "c.provider_id_qualifier, c.provider_id, c.rx_number, c.fill_number, c.cardholder_id, "
+    "c.person_code, c.group_id, c.plan_id, c.plan_version, c.status::text, "
+    "c.authorization_number, c.product_qualifier, c.product_id, c.product_name, "
+    "c.therapeutic_class, c.quantity, c.days_supply, c.patient_pay, c.ingredient_cost_paid, "
+    "c.dispensing_fee_paid, c.total_paid, to_char(c.reversed_at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c.reversed_by, l.replaces_claim_id, l.kind, "
+    "c.detail::text, CASE WHEN $2 THEN c.request END, CASE WHEN $2 THEN c.response END "
+    "FROM claims c LEFT JOIN claim_links l ON l.claim_id = c.id WHERE c.id = $1";
+
+constexpr const char* rejects_select =
+    "SELECT code, field, occurrence FROM claim_rejects WHERE claim_id = $1 AND date_of_service = $2 "
+    "ORDER BY seq";
+constexpr const char* dur_select =
+    "SELECT reason, significance, other_pharmacy, free_text, previous_fill, previous_quantity "
+    "FROM claim_dur_alerts WHERE claim_id = $1 AND date_of_service = $2 ORDER BY seq";
+
+// Optional filters are NULL when absent; plan_cache_mode = force_custom_plan (set per
+// connection) plans each call with its actual values, so the present filters pick the index
+// and the date range prunes partitions.
+constexpr const char* search_select =
+    "SELECT c.id, c.date_of_service, to_char(c.received_at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c.transaction_code, c.provider_id, c.rx_number, "
+    "c.fill_number, c.status::text, c.product_id, c.product_name, c.total_paid, "
+    "(SELECT string_agg(r.code, ',' ORDER BY r.seq) FROM claim_rejects r "
+    "  WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service) "
+    "FROM claims c "
+    "WHERE (cardinality($1::text[]) = 0 OR c.provider_id = ANY($1::text[])) "
+    "  AND ($2::text IS NULL OR c.provider_id = $2) "
+    "  AND ($3::text IS NULL OR c.rx_number = $3) "
+    "  AND ($4::text IS NULL OR c.status = $4::\"char\") "
+    "  AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM claim_rejects r WHERE r.claim_id = c.id "
+    "       AND r.date_of_service = c.date_of_service AND r.code = $5)) "
+    "  AND ($6::text IS NULL OR c.product_id = $6) "
+    "  AND ($7::date IS NULL OR c.date_of_service >= $7) "
+    "  AND ($8::date IS NULL OR c.date_of_service <= $8) "
+    "  AND ($9::date IS NULL OR (c.date_of_service, c.id) < ($9::date, $10::bigint)) "
+    "ORDER BY c.date_of_service DESC, c.id DESC LIMIT $11";
+
+constexpr const char* summary_status =
+    "SELECT status::text, count(*) FROM claims WHERE provider_id = $1 "
+    "AND date_of_service BETWEEN $2 AND $3 GROUP BY status ORDER BY 2 DESC, 1";
+constexpr const char* summary_rejects =
+    "SELECT r.code, count(*) FROM claims c JOIN claim_rejects r ON r.claim_id = c.id "
+    "AND r.date_of_service = c.date_of_service WHERE c.provider_id = $1 "
+    "AND c.date_of_service BETWEEN $2 AND $3 GROUP BY r.code ORDER BY 2 DESC, 1 LIMIT 10";
+
+constexpr const char* pa_columns =
+    "id, number, bin, cardholder_id, person_code, product_id, therapeutic_class, effective, "
+    "expires, max_quantity, source, created_by, to_char(created_at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), coalesce(to_char(revoked_at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), ''), coalesce(revoked_by, '')";
+
+std::string pa_insert() {
+  return std::string("INSERT INTO prior_authorizations (number, bin, cardholder_id, person_code, "
+                     "product_id, therapeutic_class, effective, expires, max_quantity, source, "
+                     "created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ") +
+         pa_columns;
+}
+std::string pa_list() {
+  return std::string("SELECT ") + pa_columns +
+         " FROM prior_authorizations WHERE bin = $1 AND cardholder_id = $2 AND person_code = $3 "
+         "AND ($4 OR revoked_at IS NULL) ORDER BY effective DESC, id DESC";
+}
+constexpr const char* pa_revoke =
+    "UPDATE prior_authorizations SET revoked_at = now(), revoked_by = $2 "
+    "WHERE id = $1 AND revoked_at IS NULL RETURNING id";
+
+constexpr const char* audit_insert =
+    "INSERT INTO claim_reads (actor, action, claim_id, detail) VALUES ($1, $2, $3, $4)";
+
+std::string str(const pqxx::field& f) { return std::string(pg::text_view(f)); }
+
+// Bytes of a bytea column in hex output format ("\x4142").
+std::string unhex(std::string_view v) {
+  if (v.size() < 2 || v[0] != '\\' || v[1] != 'x') return {};
+  std::string out;
+  out.reserve((v.size() - 2) / 2);
+  for (std::size_t i = 2; i + 1 < v.size(); i += 2) {
+    unsigned byte = 0;
+    std::from_chars(v.data() + i, v.data() + i + 2, byte, 16);
+    out.push_back(static_cast<char>(byte));
+  }
+  return out;
+}
+
+bool valid_date_text(const std::string& v) { return pg::parse_date(v).valid(); }
+
+prior_authorization_record pa_from(const pqxx::row& r) {
+  prior_authorization_record p;
+  p.id = pg::int_or(r[0], 0);
+  p.number = str(r[1]);
+  p.bin = str(r[2]);
+  p.cardholder_id = str(r[3]);
+  p.person_code = str(r[4]);
+  p.product_id = str(r[5]);
+  p.therapeutic_class = str(r[6]);
+  p.effective = str(r[7]);
+  p.expires = str(r[8]);
+  p.max_quantity = pg::int_or(r[9], 0);
+  p.source = str(r[10]);
+  p.created_by = str(r[11]);
+  p.created_at = str(r[12]);
+  p.revoked_at = str(r[13]);
+  p.revoked_by = str(r[14]);
+  return p;
+}
+
+class pg_reader final : public claim_reader {
+ public:
+  explicit pg_reader(store_options options)
+      : options_(std::move(options)), slots_(static_cast<std::size_t>(std::max(1, options_.read_pool_size))) {}
+
+  error claim_by_id(std::int64_t id, bool with_raw_bytes, claim_record& out) override {
+    return with_connection("claim_by_id", [&](pqxx::connection& c) -> error {
+      pqxx::read_transaction t(c);
+      const auto r = t.exec_prepared("claim", id, with_raw_bytes);
+      if (r.empty()) return {errc::not_found, "claim_by_id: no such claim"};
+      const auto row = r[0];
+      claim_record k;
+      k.id = pg::int_or(row[0], 0);
+      k.date_of_service = str(row[1]);
+      k.received_at = str(row[2]);
+      k.source = str(row[3]);
+      k.transaction_code = str(row[4]);
+      k.bin = str(row[5]);
+      k.pcn = str(row[6]);
+      k.provider_id_qualifier = str(row[7]);
+      k.provider_id = str(row[8]);
+      k.rx_number = str(row[9]);
+      k.fill_number = static_cast<int>(pg::int_or(row[10], 0));
+      k.cardholder_id = str(row[11]);
+      k.person_code = str(row[12]);
+      k.group_id = str(row[13]);
+      k.plan_id = str(row[14]);
+      if (auto v = pg::opt_int(row[15])) k.plan_version = static_cast<int>(*v);
+      const auto status = pg::text_view(row[16]);
+      k.status = status.empty() ? 'R' : status[0];
+      k.authorization_number = str(row[17]);
+      k.product_qualifier = str(row[18]);
+      k.product_id = str(row[19]);
+      k.product_name = str(row[20]);
+      k.therapeutic_class = str(row[21]);
+      k.quantity = pg::opt_int(row[22]);
+      if (auto v = pg::opt_int(row[23])) k.days_supply = static_cast<int>(*v);
+      k.patient_pay = pg::opt_int(row[24]);
+      k.ingredient_cost_paid = pg::opt_int(row[25]);
+      k.dispensing_fee_paid = pg::opt_int(row[26]);
+      k.total_paid = pg::opt_int(row[27]);
+      k.reversed_at = str(row[28]);
+      k.reversed_by = pg::opt_int(row[29]);
+      k.replaces_claim_id = pg::opt_int(row[30]);
+      k.link_kind = str(row[31]);
+      k.detail_json = str(row[32]);
+      if (with_raw_bytes) {
+        k.request = unhex(pg::text_view(row[33]));
+        k.response = unhex(pg::text_view(row[34]));
+      }
+      for (const auto& x : t.exec_prepared("claim_rejects", id, k.date_of_service)) {
+        k.rejects.push_back({str(x[0]), str(x[1]), static_cast<int>(pg::int_or(x[2], 0))});
+      }
+      for (const auto& x : t.exec_prepared("claim_dur", id, k.date_of_service)) {
+        k.dur.push_back({str(x[0]), str(x[1]), str(x[2]), str(x[3]), str(x[4]), pg::opt_int(x[5])});
+      }
+      t.commit();
+      out = std::move(k);
+      return {};
+    });
+  }
+
+  error search(const search_filter& f, search_page& out) override {
+    if (f.limit < 1 || f.limit > 500) return {errc::invalid, "search: limit must be 1..500"};
+    for (const auto* d : {&f.from, &f.to}) {
+      if (*d && !valid_date_text(**d)) return {errc::invalid, "search: dates are YYYY-MM-DD"};
+    }
+    if (f.status && f.status->size() != 1) return {errc::invalid, "search: status is one letter"};
+    std::optional<std::string> cursor_date;
+    std::int64_t cursor_id = 0;
+    if (!f.cursor.empty()) {
+      // The cursor is "<date of service>.<id>" of the last row of the previous page.
+      const auto dot = f.cursor.find('.');
+      const std::string d = f.cursor.substr(0, dot);
+      if (dot == std::string::npos || !valid_date_text(d) ||
+          std::from_chars(f.cursor.data() + dot + 1, f.cursor.data() + f.cursor.size(), cursor_id).ec != std::errc{}) {
+        return {errc::invalid, "search: malformed cursor"};
+      }
+      cursor_date = d;
+    }
+    auto opt = [](const std::optional<std::string>& o) -> const char* { return o ? o->c_str() : nullptr; };
+    return with_connection("search", [&](pqxx::connection& c) -> error {
+      pqxx::read_transaction t(c);
+      const auto r = t.exec_prepared("search", pg::text_array(f.allowed_pharmacies), opt(f.pharmacy),
+                                     opt(f.rx_number), opt(f.status), opt(f.reject_code),
+                                     opt(f.product_id), opt(f.from), opt(f.to), opt(cursor_date),
+                                     cursor_id, f.limit + 1);
+      t.commit();
+      search_page page;
+      for (const auto& row : r) {
+        if (page.claims.size() == static_cast<std::size_t>(f.limit)) {
+          const auto& last = page.claims.back();
+          page.next_cursor = last.date_of_service + "." + std::to_string(last.id);
+          break;
+        }
+        claim_summary s;
+        s.id = pg::int_or(row[0], 0);
+        s.date_of_service = str(row[1]);
+        s.received_at = str(row[2]);
+        s.transaction_code = str(row[3]);
+        s.provider_id = str(row[4]);
+        s.rx_number = str(row[5]);
+        s.fill_number = static_cast<int>(pg::int_or(row[6], 0));
+        const auto status = pg::text_view(row[7]);
+        s.status = status.empty() ? 'R' : status[0];
+        s.product_id = str(row[8]);
+        s.product_name = str(row[9]);
+        s.total_paid = pg::opt_int(row[10]);
+        std::string_view codes = pg::text_view(row[11]);
+        while (!codes.empty()) {
+          const auto comma = codes.find(',');
+          s.reject_codes.emplace_back(codes.substr(0, comma));
+          codes = comma == std::string_view::npos ? std::string_view{} : codes.substr(comma + 1);
+        }
+        page.claims.push_back(std::move(s));
+      }
+      out = std::move(page);
+      return {};
+    });
+  }
+
+  error summary(const std::string& pharmacy, const std::string& from, const std::string& to,
+                pharmacy_summary& out) override {
+    if (!valid_date_text(from) || !valid_date_text(to)) {
+      return {errc::invalid, "summary: dates are YYYY-MM-DD"};
+    }
+    return with_connection("summary", [&](pqxx::connection& c) -> error {
+      pqxx::read_transaction t(c);
+      pharmacy_summary s;
+      for (const auto& row : t.exec_prepared("summary_status", pharmacy, from, to)) {
+        const auto status = pg::text_view(row[0]);
+        s.by_status.emplace_back(status.empty() ? '?' : status[0], pg::int_or(row[1], 0));
+      }
+      for (const auto& row : t.exec_prepared("summary_rejects", pharmacy, from, to)) {
+        s.top_reject_codes.emplace_back(str(row[0]), pg::int_or(row[1], 0));
+      }
+      t.commit();
+      out = std::move(s);
+      return {};
+    });
+  }
+
+  error create_prior_authorization(prior_authorization_record& in) override {
+    if (in.number.empty() || in.bin.empty() || in.cardholder_id.empty() || in.source.empty() ||
+        (in.product_id.empty() && in.therapeutic_class.empty()) || !valid_date_text(in.effective) ||
+        !valid_date_text(in.expires) || in.expires < in.effective || in.max_quantity < 0) {
+      return {errc::invalid, "create_prior_authorization: number, bin, cardholder, source, a product "
+                             "or class, and effective <= expires (YYYY-MM-DD) are required"};
+    }
+    return with_connection("create_prior_authorization", [&](pqxx::connection& c) -> error {
+      pqxx::work t(c);
+      const auto r = t.exec_prepared("pa_insert", pg::clean_text(in.number), pg::clean_text(in.bin),
+                                     pg::clean_text(in.cardholder_id), pg::clean_text(in.person_code),
+                                     pg::clean_text(in.product_id), pg::clean_text(in.therapeutic_class),
+                                     in.effective, in.expires, in.max_quantity,
+                                     pg::clean_text(in.source), pg::clean_text(in.created_by));
+      t.commit();
+      in = pa_from(r[0]);
+      return {};
+    });
+  }
+
+  error list_prior_authorizations(const std::string& bin, const std::string& cardholder_id,
+                                  const std::string& person_code, bool include_revoked,
+                                  std::vector<prior_authorization_record>& out) override {
+    return with_connection("list_prior_authorizations", [&](pqxx::connection& c) -> error {
+      pqxx::read_transaction t(c);
+      std::vector<prior_authorization_record> v;
+      for (const auto& row : t.exec_prepared("pa_list", bin, cardholder_id, person_code, include_revoked)) {
+        v.push_back(pa_from(row));
+      }
+      t.commit();
+      out = std::move(v);
+      return {};
+    });
+  }
+
+  error revoke_prior_authorization(std::int64_t id, const std::string& actor) override {
+    return with_connection("revoke_prior_authorization", [&](pqxx::connection& c) -> error {
+      pqxx::work t(c);
+      const auto r = t.exec_prepared("pa_revoke", id, pg::clean_text(actor));
+      t.commit();
+      if (r.empty()) return {errc::not_found, "revoke_prior_authorization: no active prior authorization with that id"};
+      return {};
+    });
+  }
+
+  error record_read(const std::string& actor, const std::string& action, std::int64_t claim_id,
+                    const std::string& detail) override {
+    return with_connection("record_read", [&](pqxx::connection& c) -> error {
+      pqxx::work t(c);
+      const char* no_claim = nullptr;
+      if (claim_id > 0) {
+        t.exec_prepared("audit", pg::clean_text(actor), pg::clean_text(action), claim_id, pg::clean_text(detail));
+      } else {
+        t.exec_prepared("audit", pg::clean_text(actor), pg::clean_text(action), no_claim, pg::clean_text(detail));
+      }
+      t.commit();
+      return {};
+    });
+  }
+
+ private:
+  struct slot {
+    std::unique_ptr<pqxx::connection> connection;
+    bool busy = false;
+  };
+
+  template <class F>
+  error with_connection(std::string_view what, F&& f) noexcept {
+    std::size_t index = slots_.size();
+    {
+      std::unique_lock lock(mutex_);
+      const bool got = free_.wait_for(lock, options_.statement_timeout, [&] {
+        for (index = 0; index < slots_.size(); ++index) {
+          if (!slots_[index].busy) return true;
+        }
+        return false;
+      });
+      if (!got) return {errc::timeout, std::string(what) + ": no free read connection"};
+      slots_[index].busy = true;
+    }
+    slot* s = &slots_[index];
+    error e;
+    try {
+      if (!s->connection || !s->connection->is_open()) {
+        s->connection.reset();
+        if (clock::now() < next_attempt_.load()) {
+          e = {errc::unavailable, std::string(what) + ": PostgreSQL unavailable; reconnect pending"};
+        } else {
+          s->connection = connect();
+        }
+      }
+      if (s->connection) e = f(*s->connection);
+    } catch (...) {
+      bool lost = false;
+      e = pg::translate_current_exception(what, lost);
+      if (lost || (s->connection && !s->connection->is_open()) || !s->connection) {
+        s->connection.reset();
+        if (e.code == errc::internal) e.code = errc::unavailable;
+        next_attempt_.store(clock::now() + options_.reconnect_min);
+      }
+    }
+    {
+      std::lock_guard lock(mutex_);
+      s->busy = false;
+    }
+    free_.notify_one();
+    return e;
+  }
+
+  std::unique_ptr<pqxx::connection> connect() {
+    auto c = std::make_unique<pqxx::connection>(options_.dsn);
+    c->set_variable("statement_timeout", std::to_string(options_.statement_timeout.count()));
+    c->set_variable("plan_cache_mode", "force_custom_plan");
+    c->set_variable("application_name", "'rxgate-reader'");
+    c->prepare("claim", claim_select);
+    c->prepare("claim_rejects", rejects_select);
+    c->prepare("claim_dur", dur_select);
+    c->prepare("search", search_select);
+    c->prepare("summary_status", summary_status);
+    c->prepare("summary_rejects", summary_rejects);
+    c->prepare("pa_insert", pa_insert());
+    c->prepare("pa_list", pa_list());
+    c->prepare("pa_revoke", pa_revoke);
+    c->prepare("audit", audit_insert);
+    return c;
+  }
+
+  store_options options_;
+  std::mutex mutex_;
+  std::condition_variable free_;
+  std::vector<slot> slots_;
+  std::atomic<clock::time_point> next_attempt_{clock::time_point{}};
+};
+
+}  // namespace
+
+std::unique_ptr<claim_reader> open_reader(const store_options& options) {
+  try {
+    return std::make_unique<pg_reader>(options);
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+}  // namespace rxgate::store

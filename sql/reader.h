@@ -1,0 +1,125 @@
+// The read side of the claims store, for the technician status API and operators: claims by id,
+// search with keyset pagination, pharmacy summaries, prior authorizations, the read audit log.
+//
+// A claim_reader owns its own small pool of connections (store_options::read_pool_size), so reads
+// never wait behind the batch writer. It is thread-safe: each call borrows a connection for its
+// duration (waiting at most statement_timeout for a free one). Results are plain values that own
+// their strings. Like the writer, it never throws: every call returns a store::error. Reads of
+// claims do not audit themselves; the API layer calls record_read() with the caller's identity.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sql/store.h"
+
+namespace rxgate::store {
+
+struct reject_record {
+  std::string code;
+  std::string field;      // two-character NCPDP field id, empty when the code names none
+  int occurrence = 0;     // 546-4F, 0 = none
+};
+
+struct dur_record {
+  std::string reason, significance, other_pharmacy, free_text;
+  std::string previous_fill;  // YYYY-MM-DD or empty
+  std::optional<std::int64_t> previous_quantity;  // thousandths
+};
+
+// One stored transaction. Dates are YYYY-MM-DD, timestamps ISO 8601 in UTC; money in cents,
+// quantities in thousandths.
+struct claim_record {
+  std::int64_t id = 0;
+  std::string date_of_service, received_at, source, transaction_code;
+  std::string bin, pcn, provider_id_qualifier, provider_id, rx_number;
+  int fill_number = 0;
+  std::string cardholder_id, person_code, group_id;
+  std::string plan_id;
+  std::optional<int> plan_version;
+  char status = 'R';
+  std::string authorization_number;
+  std::string product_qualifier, product_id, product_name, therapeutic_class;
+  std::optional<std::int64_t> quantity;
+  std::optional<int> days_supply;
+  std::optional<std::int64_t> patient_pay, ingredient_cost_paid, dispensing_fee_paid, total_paid;
+  std::string reversed_at;                  // empty when not reversed
+  std::optional<std::int64_t> reversed_by;  // the claim that reversed it
+  std::optional<std::int64_t> replaces_claim_id;  // for a reversal, rebill or duplicate
+  std::string link_kind;                    // reversal | rebill | duplicate
+  std::string detail_json;                  // migration 0001 `detail`: DUR, PA, RTS, limits ...
+  std::vector<reject_record> rejects;       // in payer order
+  std::vector<dur_record> dur;
+  std::string request, response;            // raw bytes; filled only when asked for
+};
+
+// One row of a search result.
+struct claim_summary {
+  std::int64_t id = 0;
+  std::string date_of_service, received_at, transaction_code, provider_id, rx_number;
+  int fill_number = 0;
+  char status = 'R';
+  std::string product_id, product_name;
+  std::vector<std::string> reject_codes;
+  std::optional<std::int64_t> total_paid;
+};
+
+struct search_filter {
+  std::vector<std::string> allowed_pharmacies;  // the caller's scope; empty = every pharmacy
+  std::optional<std::string> pharmacy, rx_number, status, reject_code, product_id;
+  std::optional<std::string> from, to;  // date of service, YYYY-MM-DD, inclusive
+  std::string cursor;                   // next_cursor of the previous page, or empty
+  int limit = 50;                       // 1..500
+};
+
+struct search_page {
+  std::vector<claim_summary> claims;  // newest date of service first, then highest id
+  std::string next_cursor;            // empty on the last page
+};
+
+struct pharmacy_summary {
+  std::vector<std::pair<char, std::int64_t>> by_status;                 // status, count
+  std::vector<std::pair<std::string, std::int64_t>> top_reject_codes;  // at most 10, most first
+};
+
+struct prior_authorization_record {
+  std::int64_t id = 0;
+  std::string number, bin, cardholder_id, person_code, product_id, therapeutic_class;
+  std::string effective, expires;  // YYYY-MM-DD, inclusive
+  std::int64_t max_quantity = 0;   // thousandths per fill, 0 = no limit
+  std::string source, created_by, created_at;
+  std::string revoked_at, revoked_by;  // empty when active
+};
+
+class claim_reader {
+ public:
+  virtual ~claim_reader() = default;
+
+  virtual error claim_by_id(std::int64_t id, bool with_raw_bytes, claim_record& out) = 0;
+  virtual error search(const search_filter& filter, search_page& out) = 0;
+  // Counts over the dates of service [from, to] (YYYY-MM-DD, inclusive).
+  virtual error summary(const std::string& pharmacy, const std::string& from,
+                        const std::string& to, pharmacy_summary& out) = 0;
+
+  // `in` needs number, bin, cardholder_id, effective, expires, source and a product or a class;
+  // id and created_at are set on success. A number already on file for the BIN is errc::conflict.
+  virtual error create_prior_authorization(prior_authorization_record& in) = 0;
+  virtual error list_prior_authorizations(const std::string& bin, const std::string& cardholder_id,
+                                          const std::string& person_code, bool include_revoked,
+                                          std::vector<prior_authorization_record>& out) = 0;
+  // errc::not_found when no active prior authorization has that id.
+  virtual error revoke_prior_authorization(std::int64_t id, const std::string& actor) = 0;
+
+  // Audit: `actor` read `claim_id` (or searched: claim_id 0) with `action`; `detail` holds the
+  // filters used, never PHI values.
+  virtual error record_read(const std::string& actor, const std::string& action,
+                            std::int64_t claim_id, const std::string& detail) = 0;
+};
+
+// Connects lazily; never throws.
+std::unique_ptr<claim_reader> open_reader(const store_options& options);
+
+}  // namespace rxgate::store

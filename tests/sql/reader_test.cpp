@@ -1,0 +1,265 @@
+// The read side against a real PostgreSQL: claim by id, search filters and keyset pagination,
+// pharmacy summary, prior authorizations, audit log. Together these run every prepared statement
+// of the reader: claim, claim_rejects, claim_dur, search, summary_status, summary_rejects,
+// pa_insert, pa_list, pa_revoke, audit.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <set>
+
+#include "sql/reader.h"
+#include "tests/sql/db_fixture.h"
+
+namespace rxgate::test {
+namespace {
+
+using store::batch_entry;
+
+class ReaderTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (fresh_database_dsn().empty()) return;
+    const std::string dsn = fresh_database_dsn();
+    store::store_options o;
+    o.dsn = dsn;
+    auto s = store::open_store(o);
+    claim_factory f;
+    std::deque<codec::claim> claims;
+    std::vector<batch_entry> v;
+    // 30 claims at pharmacy P1 over three days, 5 at P2; every third at P1 is rejected 79 + MR.
+    for (int i = 0; i < 35; ++i) {
+      const bool p2 = i >= 30;
+      claims.push_back(f.make("B1", std::to_string(700000 + i), day(2026, 11, 20 + i % 3), "M" + std::to_string(i % 4),
+                              p2 ? "P2" : "P1", i % 2 ? "00071015523" : "00093505698"));
+      batch_entry e;
+      e.claim = &claims.back();
+      e.request_bytes = f.keep(std::string("REQ\x1c\x00\xff", 6) + std::to_string(i));
+      e.response_bytes = "RESP";
+      e.source = "test";
+      v.push_back(e);
+    }
+    std::unique_ptr<store::batch> b;
+    ASSERT_FALSE(s->begin(b));
+    ASSERT_FALSE(b->load_history(v));
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      decide(v[i]);
+      if (i < 30 && i % 3 == 0) {
+        auto& d = v[i].decision;
+        d = {};
+        d.status = 'R';
+        d.rejects.items[0].code = {'7', '9', 0};
+        d.rejects.items[0].field = codec::make_field_id('D', '3');
+        d.rejects.items[1].code = {'M', 'R', 0};
+        d.rejects.items[1].field = codec::make_field_id('D', '7');
+        d.rejects.items[1].occurrence = 1;
+        d.rejects.count = i % 2 ? 2 : 1;
+        d.dur[0].reason = "ER";
+        d.dur[0].previous_fill = day(2026, 11, 1);
+        d.dur_count = 1;
+      }
+    }
+    ASSERT_FALSE(b->insert(v));
+    ASSERT_FALSE(b->commit());
+    first_id_ = v[0].claim_id;
+    paid_id_ = v[1].claim_id;
+  }
+
+  void SetUp() override {
+    RXGATE_REQUIRE_DB();
+    store::store_options o;
+    o.dsn = fresh_database_dsn();
+    reader_ = store::open_reader(o);
+  }
+
+  static inline std::int64_t first_id_ = 0, paid_id_ = 0;
+  std::unique_ptr<store::claim_reader> reader_;
+};
+
+TEST_F(ReaderTest, ClaimByIdHasRejectsDurDetailAndRawBytesOnRequest) {
+  store::claim_record c;
+  ASSERT_FALSE(reader_->claim_by_id(first_id_, true, c));
+  EXPECT_EQ(c.id, first_id_);
+  EXPECT_EQ(c.status, 'R');
+  EXPECT_EQ(c.provider_id, "P1");
+  EXPECT_EQ(c.rx_number, "700000");
+  EXPECT_EQ(c.date_of_service, "2026-11-20");
+  ASSERT_EQ(c.rejects.size(), 1u);
+  EXPECT_EQ(c.rejects[0].code, "79");
+  EXPECT_EQ(c.rejects[0].field, "D3");
+  ASSERT_EQ(c.dur.size(), 1u);
+  EXPECT_EQ(c.dur[0].reason, "ER");
+  EXPECT_EQ(c.dur[0].previous_fill, "2026-11-01");
+  EXPECT_EQ(c.request, std::string("REQ\x1c\x00\xff" "0", 7));
+  EXPECT_EQ(c.response, "RESP");
+  EXPECT_NE(c.detail_json.find("\"rejects\""), std::string::npos);
+  EXPECT_EQ(c.received_at.size(), 27u);  // 2026-11-23T19:40:00.123456Z
+
+  store::claim_record p;
+  ASSERT_FALSE(reader_->claim_by_id(paid_id_, false, p));
+  EXPECT_EQ(p.status, 'P');
+  EXPECT_TRUE(p.request.empty());
+  EXPECT_TRUE(p.total_paid.has_value());
+  EXPECT_EQ(p.product_name, "TESTPRODUCT 10MG TAB");
+  EXPECT_EQ(p.plan_version, 3);
+
+  store::claim_record none;
+  EXPECT_EQ(reader_->claim_by_id(-5, false, none).code, store::errc::not_found);
+}
+
+TEST_F(ReaderTest, SearchPagesThroughEveryMatchOnceNewestFirst) {
+  store::search_filter f;
+  f.pharmacy = "P1";
+  f.limit = 7;
+  std::set<std::int64_t> seen;
+  std::pair<std::string, std::int64_t> previous{"9999-12-31", 0};
+  int pages = 0;
+  do {
+    store::search_page page;
+    ASSERT_FALSE(reader_->search(f, page));
+    for (const auto& c : page.claims) {
+      EXPECT_TRUE(seen.insert(c.id).second);
+      const std::pair<std::string, std::int64_t> key{c.date_of_service, c.id};
+      if (previous.second != 0) {
+        EXPECT_LT(key, previous);
+      }
+      previous = key;
+      EXPECT_EQ(c.provider_id, "P1");
+    }
+    f.cursor = page.next_cursor;
+    ++pages;
+  } while (!f.cursor.empty() && pages < 20);
+  EXPECT_EQ(seen.size(), 30u);
+  EXPECT_EQ(pages, 5);
+}
+
+TEST_F(ReaderTest, SearchFilters) {
+  store::search_page page;
+  store::search_filter f;
+  f.limit = 500;
+  f.reject_code = "MR";
+  ASSERT_FALSE(reader_->search(f, page));
+  EXPECT_EQ(page.claims.size(), 5u);  // i in {3, 9, 15, 21, 27}
+  for (const auto& c : page.claims) {
+    ASSERT_EQ(c.reject_codes.size(), 2u);
+    EXPECT_EQ(c.reject_codes[1], "MR");
+  }
+  f = {};
+  f.status = "R";
+  ASSERT_FALSE(reader_->search(f, page));
+  EXPECT_EQ(page.claims.size(), 10u);
+  f = {};
+  f.rx_number = "700031";
+  ASSERT_FALSE(reader_->search(f, page));
+  ASSERT_EQ(page.claims.size(), 1u);
+  EXPECT_EQ(page.claims[0].provider_id, "P2");
+  f = {};
+  f.from = "2026-11-21";
+  f.to = "2026-11-21";
+  f.pharmacy = "P1";
+  f.product_id = "00071015523";
+  ASSERT_FALSE(reader_->search(f, page));
+  EXPECT_EQ(page.claims.size(), 5u);  // odd i with i % 3 == 1 below 30
+  // Scope: a caller allowed only P2 never sees P1, even when asking for it.
+  f = {};
+  f.allowed_pharmacies = {"P2"};
+  ASSERT_FALSE(reader_->search(f, page));
+  EXPECT_EQ(page.claims.size(), 5u);
+  f.pharmacy = "P1";
+  ASSERT_FALSE(reader_->search(f, page));
+  EXPECT_TRUE(page.claims.empty());
+  f = {};
+  f.cursor = "garbage";
+  EXPECT_EQ(reader_->search(f, page).code, store::errc::invalid);
+  f = {};
+  f.limit = 0;
+  EXPECT_EQ(reader_->search(f, page).code, store::errc::invalid);
+}
+
+TEST_F(ReaderTest, PharmacySummaryCountsStatusesAndTopRejects) {
+  store::pharmacy_summary s;
+  ASSERT_FALSE(reader_->summary("P1", "2026-11-01", "2026-11-30", s));
+  ASSERT_EQ(s.by_status.size(), 2u);
+  EXPECT_EQ(s.by_status[0], (std::pair<char, std::int64_t>{'P', 20}));
+  EXPECT_EQ(s.by_status[1], (std::pair<char, std::int64_t>{'R', 10}));
+  ASSERT_EQ(s.top_reject_codes.size(), 2u);
+  EXPECT_EQ(s.top_reject_codes[0], (std::pair<std::string, std::int64_t>{"79", 10}));
+  EXPECT_EQ(s.top_reject_codes[1], (std::pair<std::string, std::int64_t>{"MR", 5}));
+  EXPECT_EQ(reader_->summary("P1", "11/01/2026", "2026-11-30", s).code, store::errc::invalid);
+}
+
+TEST_F(ReaderTest, PriorAuthorizationsCreateListRevokeAndFeedHistory) {
+  store::prior_authorization_record pa;
+  pa.number = "55500000001";
+  pa.bin = "610014";
+  pa.cardholder_id = "MPA";
+  pa.person_code = "001";
+  pa.therapeutic_class = "STATINS";
+  pa.effective = "2026-01-01";
+  pa.expires = "2026-12-31";
+  pa.source = "operator";
+  pa.created_by = "tech1";
+  ASSERT_FALSE(reader_->create_prior_authorization(pa));
+  EXPECT_GT(pa.id, 0);
+  EXPECT_FALSE(pa.created_at.empty());
+  store::prior_authorization_record dup = pa;
+  EXPECT_EQ(reader_->create_prior_authorization(dup).code, store::errc::conflict);
+  store::prior_authorization_record bad = pa;
+  bad.number = "55500000002";
+  bad.expires = "2025-01-01";
+  EXPECT_EQ(reader_->create_prior_authorization(bad).code, store::errc::invalid);
+
+  std::vector<store::prior_authorization_record> list;
+  ASSERT_FALSE(reader_->list_prior_authorizations("610014", "MPA", "001", false, list));
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].therapeutic_class, "STATINS");
+
+  // The writer hands it to the rules as history; revoked ones come flagged.
+  store::store_options o;
+  o.dsn = fresh_database_dsn();
+  auto s = store::open_store(o);
+  claim_factory f;
+  auto c = f.make("B1", "710001", day(2026, 11, 22), "MPA");
+  std::vector<batch_entry> v(1);
+  v[0].claim = &c;
+  {
+    std::unique_ptr<store::batch> b;
+    ASSERT_FALSE(s->begin(b));
+    ASSERT_FALSE(b->load_history(v));
+    ASSERT_EQ(v[0].history.authorizations.size(), 1u);
+    EXPECT_FALSE(v[0].history.authorizations[0].revoked);
+  }
+  ASSERT_FALSE(reader_->revoke_prior_authorization(pa.id, "tech2"));
+  EXPECT_EQ(reader_->revoke_prior_authorization(pa.id, "tech2").code, store::errc::not_found);
+  ASSERT_FALSE(reader_->list_prior_authorizations("610014", "MPA", "001", false, list));
+  EXPECT_TRUE(list.empty());
+  ASSERT_FALSE(reader_->list_prior_authorizations("610014", "MPA", "001", true, list));
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].revoked_by, "tech2");
+  {
+    std::unique_ptr<store::batch> b;
+    ASSERT_FALSE(s->begin(b));
+    ASSERT_FALSE(b->load_history(v));
+    ASSERT_EQ(v[0].history.authorizations.size(), 1u);
+    EXPECT_TRUE(v[0].history.authorizations[0].revoked);
+  }
+}
+
+TEST_F(ReaderTest, AuditLogRecordsWhoReadWhat) {
+  ASSERT_FALSE(reader_->record_read("tech1", "get", first_id_, ""));
+  ASSERT_FALSE(reader_->record_read("tech1", "search", 0, "pharmacy,status"));
+  EXPECT_EQ(query_value(fresh_database_dsn(), "SELECT count(*) FROM claim_reads WHERE actor = 'tech1' AND claim_id = " + std::to_string(first_id_)), "1");
+  EXPECT_EQ(query_value(fresh_database_dsn(), "SELECT count(*) FROM claim_reads WHERE actor = 'tech1' AND claim_id IS NULL"), "1");
+}
+
+TEST_F(ReaderTest, UnreachableServerIsATypedError) {
+  store::store_options o;
+  o.dsn = "host=127.0.0.1 port=1 dbname=x user=x";
+  auto r = store::open_reader(o);
+  store::claim_record c;
+  EXPECT_EQ(r->claim_by_id(1, false, c).code, store::errc::unavailable);
+  // Backing off: the next call fails fast with the same code.
+  EXPECT_EQ(r->claim_by_id(1, false, c).code, store::errc::unavailable);
+}
+
+}  // namespace
+}  // namespace rxgate::test
