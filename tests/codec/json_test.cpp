@@ -215,6 +215,18 @@ TEST(Json, BadJsonIsRefusedWithWhereAndWhy) {
   }
 }
 
+TEST(Json, EveryTruncationIsAnErrorNeverACrash) {
+  const std::string json = json_of(load_vector("src-NCPDPSerDe-11.txt"));
+  ASSERT_GT(json.size(), 1000u);
+  std::string wire;
+  for (std::size_t n = 0; n < json.size(); ++n) {
+    const json_error err = from_json(std::string_view(json).substr(0, n), wire);
+    ASSERT_TRUE(err) << "prefix of " << n << " bytes was accepted";
+    ASSERT_LE(err.offset, n);
+  }
+  EXPECT_FALSE(from_json(json, wire));
+}
+
 TEST(Json, ErrorsNeverQuoteValues) {
   std::string wire;
   const auto err = from_json(R"({"header":{"A1":"SECRETVALUE"}})", wire);
