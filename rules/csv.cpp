@@ -43,6 +43,7 @@ bool csv_reader::next(std::vector<csv_field>& out) {
       }
       if (!closed) {
         error_ = "unterminated quoted field";
+        out.push_back(f);
         return true;
       }
       if (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r') {

@@ -1,0 +1,304 @@
+// Loading plans: the demo plans load; every kind of problem is reported with file, line and
+// column and nothing half-loaded is returned; versions route by date of service.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "rules/plan_generate.h"
+#include "tests/rules/support.h"
+
+namespace rxgate::rules::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+void spit(const fs::path& p, const std::string& s) { std::ofstream(p) << s; }
+
+// A scratch folder of plans holding a copy of the demo plan.
+class scratch : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root = fs::temp_directory_path() /
+           ("rxgate-plans-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" +
+            std::to_string(::getpid()));
+    fs::remove_all(root);
+    fs::create_directories(root);
+    fs::copy(plans_dir() + "/demo", root / "demo", fs::copy_options::recursive);
+  }
+  void TearDown() override { fs::remove_all(root); }
+
+  void edit(const std::string& file, const std::string& from, const std::string& to) {
+    auto p = root / "demo" / file;
+    auto s = slurp(p);
+    auto at = s.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    s.replace(at, from.size(), to);
+    spit(p, s);
+  }
+  // Line number (1-based) of the first line containing `needle`.
+  int line_of(const std::string& file, const std::string& needle) {
+    std::istringstream in(slurp(root / "demo" / file));
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n)
+      if (line.find(needle) != std::string::npos) return n;
+    return 0;
+  }
+  std::vector<std::string> problems() {
+    try {
+      load_plans(root);
+    } catch (const plan_error& e) {
+      return e.problems();
+    }
+    return {};
+  }
+  fs::path root;
+};
+
+bool has(const std::vector<std::string>& problems, const std::string& text) {
+  for (const auto& p : problems)
+    if (p == text) return true;
+  std::string all;
+  for (const auto& p : problems) all += p + "\n";
+  ADD_FAILURE() << "missing problem: " << text << "\nproblems:\n" << all;
+  return false;
+}
+
+TEST(demo_plans, load_and_describe) {
+  const auto& plans = demo_plans();
+  ASSERT_EQ(plans.plans().size(), 2u);
+  const auto text = describe(plans);
+  EXPECT_NE(text.find("demo v2 (demo) [synthetic demo]: BIN 610999 PCN RXGDEMO groups DEMO01 DEMO02"), std::string::npos) << text;
+  EXPECT_NE(text.find("69 products, 24 members, 6 pharmacies"), std::string::npos) << text;
+  EXPECT_NE(text.find("medicaid-demo v1"), std::string::npos) << text;
+}
+
+TEST(demo_plans, demo_has_the_promised_breadth) {
+  auto r = demo_plans().route("610999", "RXGDEMO", "DEMO01", ymd(20260101));
+  ASSERT_EQ(r.status, route_status::ok);
+  const plan& p = *r.found;
+  EXPECT_GE(p.products.size(), 60u);
+  EXPECT_GE(p.members.size(), 20u);
+  EXPECT_GE(p.pharmacies.size(), 5u);
+  const product* lipitor = p.find_product("90001000104");
+  ASSERT_NE(lipitor, nullptr);
+  EXPECT_EQ(lipitor->generic_ndc, "90001000102");
+  EXPECT_EQ(lipitor->awp_unit, 1250000);  // 12.50000 dollars in 1/100000
+  const member* child = p.find_member("DEMO1001", "003");
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(child->relationship, 3);
+  EXPECT_EQ(p.find_member("DEMO1001", "004"), nullptr);
+  EXPECT_EQ(p.copay_for_tier(3)->rate_bp, 3000);
+  EXPECT_EQ(p.dispensing_fee, 175);
+}
+
+TEST(routing, reports_what_did_not_match) {
+  const auto& plans = demo_plans();
+  EXPECT_EQ(plans.route("610999", "RXGDEMO", "DEMO02", ymd(20260101)).status, route_status::ok);
+  EXPECT_EQ(plans.route("610998", "RXGMCD", "MCD01", ymd(20260101)).found->id, "medicaid-demo");
+  EXPECT_EQ(plans.route("123456", "RXGDEMO", "DEMO01", ymd(20260101)).status, route_status::unknown_bin);
+  EXPECT_EQ(plans.route("610999", "RXGMCD", "DEMO01", ymd(20260101)).status, route_status::unknown_pcn);
+  EXPECT_EQ(plans.route("610999", "RXGDEMO", "MCD01", ymd(20260101)).status, route_status::unknown_group);
+  EXPECT_EQ(plans.route("610999", "RXGDEMO", "DEMO01", ymd(20241231)).status, route_status::not_in_force);
+}
+
+TEST_F(scratch, versions_route_by_date_of_service) {
+  // Version 1 ran through 2025 with a $10 generic copay; version 2 (the demo) starts in 2026.
+  fs::copy(root / "demo", root / "demo-2025", fs::copy_options::recursive);
+  {
+    auto p = root / "demo-2025" / "plan.toml";
+    auto s = slurp(p);
+    s.replace(s.find("version = 2"), 11, "version = 1");
+    s.replace(s.find("effective_from = 2025-01-01"), 27, "effective_from = 2025-01-01\neffective_to = 2025-12-31");
+    s.replace(s.find("flat = \"5.00\""), 13, "flat = \"10.00\"");
+    spit(p, s);
+  }
+  edit("plan.toml", "effective_from = 2025-01-01", "effective_from = 2026-01-01");
+  auto plans = load_plans(root);
+  auto old = plans->route("610999", "RXGDEMO", "DEMO01", ymd(20251215));
+  auto cur = plans->route("610999", "RXGDEMO", "DEMO01", ymd(20260101));
+  ASSERT_EQ(old.status, route_status::ok);
+  ASSERT_EQ(cur.status, route_status::ok);
+  EXPECT_EQ(old.found->version, 1u);
+  EXPECT_EQ(cur.found->version, 2u);
+
+  // The same claim on each side of the boundary pays under each version's copay.
+  auto c = base_claim();
+  c.product_id = "90001000103";  // MAC 0.12 x 90 = 10.80 + 1.75
+  c.quantity = 90000;
+  c.days_supply = 90;
+  c.provider_id = "3333333338";
+  decision d;
+  c.date_of_service = ymd(20251215);
+  adjudicate(c, *plans, {}, ymd(20251220), d);
+  ASSERT_EQ(d.status, 'P') << codes(d);
+  EXPECT_EQ(d.plan_version, 1u);
+  EXPECT_EQ(d.price->patient_pay, 1000);
+  c.date_of_service = ymd(20260102);
+  adjudicate(c, *plans, {}, ymd(20260105), d);
+  ASSERT_EQ(d.status, 'P') << codes(d);
+  EXPECT_EQ(d.plan_version, 2u);
+  EXPECT_EQ(d.price->patient_pay, 500);
+}
+
+TEST_F(scratch, overlapping_versions_are_refused) {
+  fs::copy(root / "demo", root / "demo-copy", fs::copy_options::recursive);
+  auto p = problems();
+  ASSERT_FALSE(p.empty());
+  EXPECT_NE(p[0].find("overlaps"), std::string::npos) << p[0];
+  EXPECT_EQ(p[0].rfind("demo-copy/plan.toml:1:1: BIN 610999 PCN RXGDEMO group DEMO01", 0), 0u) << p[0];
+}
+
+TEST_F(scratch, bad_ndc) {
+  edit("formulary.csv", "90001000203,", "9000100020X,");
+  const int line = line_of("formulary.csv", "9000100020X");
+  has(problems(), "demo/formulary.csv:" + std::to_string(line) + ":1: ndc must be 11 digits, found \"9000100020X\"");
+}
+
+TEST_F(scratch, bad_tier_value_points_at_its_column) {
+  edit("formulary.csv", "90001000201,LISINOPRIL 10 MG TABLET,ACE_INHIBITOR,1,", "90001000201,LISINOPRIL 10 MG TABLET,ACE_INHIBITOR,one,");
+  const int line = line_of("formulary.csv", "90001000201");
+  has(problems(), "demo/formulary.csv:" + std::to_string(line) + ":51: tier must be a whole number from 0 to 9, found \"one\"");
+}
+
+TEST_F(scratch, unknown_and_missing_columns) {
+  edit("formulary.csv", "ndc,name,therapeutic_class,tier,", "ndc,name,class,tier,");
+  const int line = line_of("formulary.csv", "ndc,name");
+  auto p = problems();
+  has(p, "demo/formulary.csv:" + std::to_string(line) + ":10: unknown column \"class\"");
+  has(p, "demo/formulary.csv:" + std::to_string(line) + ":1: missing column \"therapeutic_class\"");
+}
+
+TEST_F(scratch, bad_member_date) {
+  edit("members.csv", "DEMO1002,001,MORGAN,EXAMPLE,19581130", "DEMO1002,001,MORGAN,EXAMPLE,19581131");
+  const int line = line_of("members.csv", "DEMO1002");
+  has(problems(), "demo/members.csv:" + std::to_string(line) + ":29: date_of_birth must be a date CCYYMMDD, found \"19581131\"");
+}
+
+TEST_F(scratch, duplicate_member) {
+  edit("members.csv", "DEMO1003,004,", "DEMO1003,003,");
+  const int first = line_of("members.csv", "DEMO1003,003,");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("duplicate member (cardholder_id, person_code); first at line " + std::to_string(first)), std::string::npos) << p[0];
+  EXPECT_EQ(p[0].rfind("demo/members.csv:" + std::to_string(first + 1) + ":1:", 0), 0u) << p[0];
+}
+
+TEST_F(scratch, member_group_not_served) {
+  edit("members.csv", "DEMO1004,001,TAYLOR,PLACEHOLDER,19450722,M,1,DEMO01", "DEMO1004,001,TAYLOR,PLACEHOLDER,19450722,M,1,DEMO09");
+  const int line = line_of("members.csv", "DEMO1004");
+  has(problems(), "demo/members.csv:" + std::to_string(line) + ":46: group DEMO09 is not one of the plan's groups");
+}
+
+TEST_F(scratch, unterminated_quote) {
+  edit("pharmacies.csv", "5555555554,DEMO COMPOUNDING PHARMACY", "5555555554,\"DEMO COMPOUNDING PHARMACY");
+  const int line = line_of("pharmacies.csv", "5555555554");
+  has(problems(), "demo/pharmacies.csv:" + std::to_string(line) + ":12: unterminated quoted field");
+}
+
+TEST_F(scratch, quoted_fields_with_commas_load) {
+  edit("pharmacies.csv", "5555555554,DEMO COMPOUNDING PHARMACY", "5555555554,\"DEMO COMPOUNDING, \"\"THE\"\" PHARMACY\"");
+  auto plans = load_plans(root);
+  auto r = plans->route("610999", "RXGDEMO", "DEMO01", ymd(20260101));
+  EXPECT_EQ(r.found->find_pharmacy("5555555554")->name, "DEMO COMPOUNDING, \"THE\" PHARMACY");
+}
+
+TEST_F(scratch, wrong_field_count) {
+  edit("pharmacies.csv", "1111111112,DEMO RETAIL PHARMACY #1,Y,N,N", "1111111112,DEMO RETAIL PHARMACY #1,Y,N");
+  const int line = line_of("pharmacies.csv", "1111111112");
+  has(problems(), "demo/pharmacies.csv:" + std::to_string(line) + ":1: expected 5 fields, found 4");
+}
+
+TEST_F(scratch, unknown_product_referenced) {
+  edit("formulary.csv", "90001000601;90001000602", "90001000601;90001000699");
+  const int line = line_of("formulary.csv", "90001000601;90001000699");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].rfind("demo/formulary.csv:" + std::to_string(line) + ":", 0), 0u) << p[0];
+  EXPECT_NE(p[0].find("unknown product 90001000699 referenced"), std::string::npos);
+}
+
+TEST_F(scratch, tier_without_copay) {
+  edit("formulary.csv", "90001000201,LISINOPRIL 10 MG TABLET,ACE_INHIBITOR,1,", "90001000201,LISINOPRIL 10 MG TABLET,ACE_INHIBITOR,7,");
+  const int line = line_of("formulary.csv", "90001000201");
+  has(problems(), "demo/formulary.csv:" + std::to_string(line) + ":51: tier 7 has no [[copay]] in plan.toml");
+}
+
+TEST_F(scratch, dur_kind_unknown) {
+  edit("dur.csv", "duplicate_therapy,PPI", "duplicated,PPI");
+  const int line = line_of("dur.csv", "duplicated,PPI");
+  has(problems(), "demo/dur.csv:" + std::to_string(line) + ":1: kind must be interaction, duplicate_therapy or max_daily_dose, found \"duplicated\"");
+}
+
+TEST_F(scratch, toml_syntax_error) {
+  edit("plan.toml", "pcn = \"RXGDEMO\"", "pcn = \"RXGDEMO");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u);
+  const int line = line_of("plan.toml", "pcn = ");
+  EXPECT_EQ(p[0].rfind("demo/plan.toml:" + std::to_string(line) + ":", 0), 0u) << p[0];
+  EXPECT_NE(p[0].find("TOML syntax error"), std::string::npos) << p[0];
+}
+
+TEST_F(scratch, bin_must_be_a_string) {
+  edit("plan.toml", "bin = \"610999\"", "bin = 610999");
+  const int line = line_of("plan.toml", "bin = ");
+  has(problems(), "demo/plan.toml:" + std::to_string(line) + ":7: bin must be a string (quote IDs so leading zeros survive)");
+}
+
+TEST_F(scratch, missing_key) {
+  edit("plan.toml", "help_desk_phone = \"8005550100\"\n", "");
+  edit("plan.toml", "basis = \"lowest\"", "# no basis");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("missing key \"basis\""), std::string::npos) << p[0];
+  EXPECT_EQ(p[0].rfind("demo/plan.toml:", 0), 0u) << p[0];
+}
+
+TEST_F(scratch, bad_basis_and_copay_together_all_reported) {
+  edit("plan.toml", "basis = \"lowest\"", "basis = \"cheapest\"");
+  edit("plan.toml", "coinsurance_pct = \"30\"", "coinsurance_pct = \"130\"");
+  edit("members.csv", "DEMO1002,001,MORGAN,EXAMPLE,19581130,F", "DEMO1002,001,MORGAN,EXAMPLE,19581130,X");
+  auto p = problems();
+  EXPECT_EQ(p.size(), 3u);
+  const int basis_line = line_of("plan.toml", "basis = ");
+  has(p, "demo/plan.toml:" + std::to_string(basis_line) + ":9: basis must be awp, mac, wac or lowest");
+  const int member_line = line_of("members.csv", "DEMO1002");
+  has(p, "demo/members.csv:" + std::to_string(member_line) + ":38: gender must be M, F, 1, 2 or empty, found \"X\"");
+}
+
+TEST_F(scratch, a_broken_plan_never_serves_and_others_are_not_half_loaded) {
+  fs::copy(plans_dir() + "/medicaid-demo", root / "medicaid-demo", fs::copy_options::recursive);
+  edit("formulary.csv", "90001000203,", "9000100020X,");
+  EXPECT_THROW(load_plans(root), plan_error);
+}
+
+TEST(generator, writes_a_plan_that_loads) {
+  auto dir = fs::temp_directory_path() / ("rxgate-generated-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  generate_options o;
+  o.products = 500;
+  o.members = 2000;
+  o.pharmacies = 20;
+  o.seed = 7;
+  generate_plan(dir / "bench", o);
+  auto plans = load_plans(dir);
+  auto r = plans->route("610900", "RXGBENCH", "BENCH01", ymd(20260101));
+  ASSERT_EQ(r.status, route_status::ok);
+  EXPECT_EQ(r.found->products.size(), 500u);
+  EXPECT_EQ(r.found->members.size(), 2000u);
+  EXPECT_NE(r.found->find_product(generated_ndc(499)), nullptr);
+  EXPECT_NE(r.found->find_member(generated_cardholder(0), "001"), nullptr);
+  EXPECT_NE(r.found->find_pharmacy(generated_npi(0)), nullptr);
+  // Same seed, same files.
+  generate_plan(dir / "again", o);
+  EXPECT_EQ(slurp(dir / "bench" / "members.csv"), slurp(dir / "again" / "members.csv"));
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace rxgate::rules::test
