@@ -337,7 +337,9 @@ void batcher::process(std::vector<std::shared_ptr<transmission>>& jobs) {
       history.fills = overlay[i];
     }
     rules::adjudicate(c, *plans, history, today, e.decision);
-    if ((e.decision.status == 'P' || e.decision.status == 'A') && e.decision.authorization_length == 0)
+    // 503-F3 goes on what the payer commits to: a payment and an accepted reversal.
+    const bool accepted_reversal = e.decision.status == 'A' && c.is_reversal();
+    if ((e.decision.status == 'P' || accepted_reversal) && e.decision.authorization_length == 0)
       e.decision.authorization_length = authorizations_.next(e.decision.authorization_number);
   };
   for (std::size_t i = 0; i < rule_count; ++i) adjudicate_entry(i);

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Write the sample D.0 claims for the demo plan (config/plans/demo) into config/samples.
+
+    config/samples/make-samples.py [OUTDIR] [--date CCYYMMDD]
+
+Each file is a real NCPDP Telecommunication D.0 request: two "# " comment lines (what it is and
+what the demo plan answers), then the raw transmission bytes with the D.0 separators (RS 0x1E,
+FS 0x1C, GS 0x1D). `rxgate submit` and `rxgate decode` skip the comment lines.
+
+The date of service is the date the samples were made (or --date): the demo plan rejects claims
+older than its timely-filing window (90 days) with 81, so remake the samples when they get old.
+Send them in file-name order: 79 and the reversals refer to the paid claim 01 made.
+All identifiers are synthetic (see config/plans/demo).
+"""
+import datetime
+import os
+import sys
+
+RS, FS, GS = "\x1e", "\x1c", "\x1d"
+BIN, PCN = "610999", "RXGDEMO"
+PHARMACY = "1111111112"       # DEMO RETAIL PHARMACY #1
+OUT_OF_NETWORK = "4444444446"
+PRESCRIBER = "1234567893"
+
+
+def overpunch(cents):
+    """s9(n)v99 with the sign in the last digit (positive: { A-I)."""
+    digits = str(abs(cents)).rjust(3, "0")
+    last = int(digits[-1])
+    punch = ("{ABCDEFGHI" if cents >= 0 else "}JKLMNOPQR")[last]
+    return digits[:-1] + punch
+
+
+def header(code, dos, count=1, provider=PHARMACY):
+    h = (BIN + "D0" + code + PCN.ljust(10) + str(count) + "01" + provider.ljust(15) + dos + "".ljust(10))
+    assert len(h) == 56, len(h)
+    return h
+
+
+def segment(seg_id, fields):
+    return RS + FS + "AM" + seg_id + "".join(FS + fid + value for fid, value in fields if value != "")
+
+
+def insurance(cardholder, person="001", group="DEMO01", relationship="1"):
+    return segment("04", [("C2", cardholder), ("C1", group), ("C3", person), ("C6", relationship)])
+
+
+def patient(dob, gender, first, last):
+    return segment("01", [("C4", dob), ("C5", gender), ("CA", first), ("CB", last)])
+
+
+def claim(rx, ndc, qty, days, fill="0", written=None, extra=()):
+    return segment("07", [("EM", "1"), ("D2", rx), ("E1", "03"), ("D7", ndc), ("E7", str(qty * 1000)),
+                          ("D3", fill), ("D5", str(days)), ("D6", "1"), ("D8", "0"),
+                          ("DE", written or ""), ("DF", "5"), ("DJ", "1")] + list(extra))
+
+
+def prescriber():
+    return segment("03", [("EZ", "01"), ("DB", PRESCRIBER)])
+
+
+def pricing(ingredient_cents, fee_cents=175, uc_cents=None):
+    uc = uc_cents if uc_cents is not None else ingredient_cents + fee_cents + 1000
+    return segment("11", [("D9", overpunch(ingredient_cents)), ("DC", overpunch(fee_cents)),
+                          ("DQ", overpunch(uc)), ("DU", overpunch(ingredient_cents + fee_cents)), ("DN", "01")])
+
+
+def b1(dos, member, items, provider=PHARMACY):
+    """member = (cardholder, person, dob, gender, first, last); items = [(rx, ndc, qty, days, cents)]."""
+    card, person, dob, gender, first, last = member
+    out = header("B1", dos, len(items), provider) + insurance(card, person) + patient(dob, gender, first, last)
+    for rx, ndc, qty, days, cents in items:
+        out += GS + claim(rx, ndc, qty, days, written=dos) + prescriber() + pricing(cents)
+    return out
+
+
+ALEX = ("DEMO1001", "001", "19700315", "1", "ALEX", "SAMPLE")
+MORGAN = ("DEMO1002", "001", "19581130", "2", "MORGAN", "EXAMPLE")
+CHRIS = ("DEMO1009", "001", "19920202", "1", "CHRIS", "ALLERGIC")
+NOBODY = ("DEMO9999", "001", "19700101", "1", "NO", "MEMBER")
+
+ATORVASTATIN_20 = "90001000102"
+
+
+def samples(dos):
+    s = {}
+    s["01-paid.d0"] = ("B1 paid: atorvastatin 20 mg, 30 tablets / 30 days for a covered member",
+                       b1(dos, ALEX, [("100001", ATORVASTATIN_20, 30, 30, 300)]))
+    s["02-duplicate.d0"] = ("the same B1 again: a retransmit, answered D with the original authorization",
+                            s["01-paid.d0"][1])
+    s["03-reject-79-refill-too-soon.d0"] = ("B1 the same drug under a new Rx number right after 01: refill too soon (79)",
+                                            b1(dos, ALEX, [("100002", ATORVASTATIN_20, 30, 30, 300)]))
+    s["04-reject-eligibility.d0"] = ("B1 for a cardholder the plan does not know: eligibility reject (52)",
+                                     b1(dos, NOBODY, [("100003", ATORVASTATIN_20, 30, 30, 300)]))
+    s["05-reject-70-not-covered.d0"] = ("B1 for a product the plan excludes (weight-loss drug): 70",
+                                        b1(dos, ALEX, [("100004", "90001000902", 90, 30, 9000)]))
+    s["06-reject-75-prior-authorization.d0"] = ("B1 for a drug that needs prior authorization, none on file: 75",
+                                                b1(dos, MORGAN, [("100005", "90001000704", 3, 28, 90000)]))
+    s["07-reject-76-plan-limits.d0"] = ("B1 above the quantity limit (oxycodone 200 tablets / 30 days, limit 120): 76",
+                                        b1(dos, MORGAN, [("100006", "90001000401", 200, 30, 4000)]))
+    s["08-reject-88-dur.d0"] = ("B1 amoxicillin for a member allergic to penicillins: DUR reject 88",
+                                b1(dos, CHRIS, [("100007", "90001001001", 30, 10, 900)]))
+    s["09-reject-network.d0"] = ("B1 from a pharmacy outside the plan's network: network reject",
+                                 b1(dos, ALEX, [("100008", "90001000201", 30, 30, 300)], provider=OUT_OF_NETWORK))
+    card, person, dob, gender, first, last = ALEX
+    no_cardholder = (header("B1", dos) + segment("04", [("C1", "DEMO01"), ("C3", person)]) +
+                     patient(dob, gender, first, last) + GS +
+                     claim("100009", ATORVASTATIN_20, 30, 30, written=dos) + prescriber() + pricing(300))
+    s["10-reject-syntax-missing-cardholder.d0"] = ("B1 without the cardholder ID (302-C2): syntax reject 07, answered without the rules",
+                                                   no_cardholder)
+    reversal = (header("B2", dos) + insurance(card, person) + GS +
+                segment("07", [("EM", "1"), ("D2", "100001"), ("E1", "03"), ("D7", ATORVASTATIN_20), ("D3", "0")]))
+    s["11-b2-reversal.d0"] = ("B2 reversing the paid claim of 01: accepted (A)", reversal)
+    s["12-b2-repeated.d0"] = ("the same B2 again: already reversed (S)", reversal)
+    s["13-e1-eligibility.d0"] = ("E1 eligibility verification for a covered member",
+                                 header("E1", dos) + insurance(card, person) + patient(dob, gender, first, last))
+    s["14-b1-four-transactions.d0"] = ("B1 with four transactions for one member (lisinopril, metformin, amlodipine, levothyroxine)",
+                                       b1(dos, MORGAN, [("100011", "90001000201", 30, 30, 400),
+                                                        ("100012", "90001000701", 60, 30, 500),
+                                                        ("100013", "90001001401", 30, 30, 350),
+                                                        ("100014", "90001001201", 30, 30, 600)]))
+    s["15-b3-rebill.d0"] = ("B3 rebill of the four-transaction claim's first Rx with a new quantity",
+                            header("B3", dos) + insurance(MORGAN[0], MORGAN[1]) +
+                            patient(MORGAN[2], MORGAN[3], MORGAN[4], MORGAN[5]) + GS +
+                            claim("100011", "90001000201", 60, 30, written=dos) + prescriber() + pricing(800))
+    return s
+
+
+def main(argv):
+    out = os.path.dirname(os.path.abspath(__file__))
+    dos = datetime.date.today().strftime("%Y%m%d")
+    args = list(argv)
+    if "--date" in args:
+        i = args.index("--date")
+        dos = args[i + 1]
+        del args[i:i + 2]
+    if args:
+        out = args[0]
+    os.makedirs(out, exist_ok=True)
+    for name, (what, data) in samples(dos).items():
+        data.encode("ascii")
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(("# " + what + "\n# synthetic demo data (config/plans/demo), date of service " + dos + "\n").encode())
+            f.write(data.encode("ascii"))
+    print(f"make-samples: {len(samples(dos))} D.0 claims in {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
