@@ -3,6 +3,7 @@
 
 #include <thread>
 
+#include "sql/migrations.h"
 #include "tests/sql/db_fixture.h"
 
 namespace rxgate::test {
@@ -24,7 +25,7 @@ TEST(Migrate, FromEmptyThenAgainIsANoOp) {
   EXPECT_EQ(report.find("applied"), std::string::npos) << report;
   EXPECT_NE(report.find("up to date"), std::string::npos) << report;
   EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM pg_class WHERE relkind IN ('r', 'p')"), tables);
-  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM rxgate_schema_migrations"), std::to_string(store::known_schema_version()));
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM rxgate_schema_migrations"), std::to_string(store::detail::embedded_migrations().size()));
 }
 
 TEST(Migrate, RefusesASchemaNewerThanTheBinary) {
@@ -68,7 +69,7 @@ TEST(Migrate, ConcurrentRunsApplyEachMigrationOnce) {
   t2.join();
   EXPECT_FALSE(e1) << e1.message;
   EXPECT_FALSE(e2) << e2.message;
-  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM rxgate_schema_migrations"), std::to_string(store::known_schema_version()));
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM rxgate_schema_migrations"), std::to_string(store::detail::embedded_migrations().size()));
 }
 
 TEST(Migrate, UnreachableServerIsUnavailable) {
