@@ -1,0 +1,97 @@
+// The technician status API: why a claim rejected and what to do now (DESIGN.md §4).
+//
+// A transport-free handler: the gateway hands it a request (method, target, body, the
+// Authorization header value and the peer address) and writes the reply it returns. Routes:
+//   GET    /v1/claims/{id}                   one claim as a technician reads it (token, scoped)
+//   GET    /v1/claims?pharmacy=&rx=&status=&reject=&product=&from=&to=&cursor=&limit=
+//   GET    /v1/reject-codes, /v1/reject-codes/{code}      the catalog (no token)
+//   GET    /v1/pharmacies/{id}/summary?from=&to=           counts by status, top reject codes
+//   POST   /v1/prior-authorizations, GET ?cardholder_id=&bin=&person_code=, DELETE /{id}
+//                                                          operators and admins only
+//   GET    /v1/openapi.json                   the OpenAPI 3 document of all of the above
+// Claims outside a technician's pharmacies answer 404 exactly like claims that do not exist.
+// Every read of a claim, search, summary and PA action is written to the audit log before any
+// data is returned; when the audit row cannot be written the answer is 503 and no data.
+//
+// Threading: handle() blocks on PostgreSQL (token check, reads, audit). Run it on a worker
+// pool, never on an io thread. It is safe to call from any number of threads at once; the reader,
+// the access store and the plan accessor must be too (they are). is_status_route() is cheap and
+// does no I/O, so an io thread can use it to decide where a request goes.
+//
+// Logs: one line per request with the route, status, claim id, pharmacy id and duration; never
+// the target (query strings may carry member IDs), bodies or any claim content.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "rules/plan.h"
+#include "sql/access.h"
+#include "sql/reader.h"
+
+namespace rxgate::server {
+
+struct api_request {
+  std::string_view method;         // "GET", "POST", "DELETE" ...
+  std::string_view target;         // path and query as received ("/v1/claims?rx=123")
+  std::string_view body;
+  std::string_view authorization;  // the Authorization header value, empty when absent
+  std::string_view remote;         // peer address, for the audit log
+};
+
+struct api_reply {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (WWW-Authenticate)
+};
+
+struct status_api_options {
+  int default_page_size = 25;
+  int max_page_size = 100;  // a larger limit is a 400, not silently cut
+  int summary_top_rejects = 10;
+};
+
+class status_api {
+ public:
+  using plan_accessor = std::function<std::shared_ptr<const rules::plan_set>()>;
+
+  // `reader` and `access` are shared with whoever else uses them; `plans` returns the snapshot in
+  // force (used for product tiers, accepted SCCs, DUR override codes, pharmacy names).
+  status_api(std::shared_ptr<store::claim_reader> reader, std::shared_ptr<store::access_store> access,
+             plan_accessor plans, status_api_options options = {});
+
+  // True when `method` + `target` belongs to this API (POST /v1/claims does not: that is the
+  // JSON claim route of the gateway).
+  static bool is_status_route(std::string_view method, std::string_view target) noexcept;
+
+  // nullopt: not one of this API's routes. Never throws.
+  std::optional<api_reply> handle(const api_request& request) const noexcept;
+
+  // The embedded OpenAPI document (server/openapi.json).
+  static std::string_view openapi_document() noexcept;
+
+ private:
+  std::shared_ptr<store::claim_reader> reader_;
+  std::shared_ptr<store::access_store> access_;
+  plan_accessor plans_;
+  status_api_options options_;
+
+  struct call;
+  api_reply route(call& c) const;
+  api_reply get_claim(call& c, std::string_view id) const;
+  api_reply search_claims(call& c) const;
+  api_reply reject_codes(call& c, std::string_view code) const;
+  api_reply pharmacy_summary(call& c, std::string_view pharmacy) const;
+  api_reply create_prior_authorization(call& c) const;
+  api_reply list_prior_authorizations(call& c) const;
+  api_reply revoke_prior_authorization(call& c, std::string_view id) const;
+};
+
+}  // namespace rxgate::server
