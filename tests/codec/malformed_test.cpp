@@ -231,6 +231,42 @@ TEST(Malformed, LimitsAreInclusive) {
   EXPECT_FALSE(valid->val->transmission_rejected);
 }
 
+TEST(Malformed, EveryBadByteAtEveryPositionOfAField) {
+  // decode() tests eight bytes at a time; the first bad byte must be found wherever it falls in
+  // the word, whatever follows it (0xFF carries, 0x00 borrows into the next byte).
+  const std::string prefix = header() + RS + FS + "AM01" + FS + "CA";  // value starts at 65
+  for (const int bad : {0x00, 0x01, 0x02, 0x1F, 0x7F, 0x80, 0xC3, 0xFF}) {
+    const errc want = bad >= 0x80 ? errc::non_ascii : errc::control_character;
+    for (std::size_t at = 0; at < 41; ++at) {
+      std::string value(41, 'A');
+      for (std::size_t i = 0; i < value.size(); ++i) value[i] = static_cast<char>(' ' + (i * 7) % 95);
+      value[at] = static_cast<char>(bad);
+      if (at + 1 < value.size()) value[at + 1] = static_cast<char>(at % 2 ? 0xFF : 0x00);
+      const auto o = run(prefix + value + RS + FS + "AM04" + FS + "C2X");
+      EXPECT_EQ(o->error.code, want) << bad << " at " << at;
+      EXPECT_EQ(o->error.offset, 65 + at) << bad << " at " << at;
+    }
+  }
+  // The edges of printable ASCII are data.
+  std::string edges;
+  for (int i = 0; i < 40; ++i) edges += i % 2 ? '\x7E' : ' ';
+  EXPECT_FALSE(run(prefix + edges)->error);
+}
+
+TEST(Malformed, EveryBadByteAtEveryPositionOfTheHeader) {
+  const std::string b = b1();
+  for (std::size_t at = 0; at < request_header_size; ++at) {
+    for (const int bad : {0x00, 0x1F, 0x7F, 0x80, 0xFF}) {
+      const auto o = run(with_byte(b, at, static_cast<char>(bad)));
+      EXPECT_EQ(o->error.code, errc::bad_header) << bad << " at " << at;
+      EXPECT_EQ(o->error.offset, at) << bad << " at " << at;
+    }
+    const auto o = run(with_byte(b, at, '\x1D'));
+    EXPECT_EQ(o->error.code, errc::short_header) << "GS at " << at;
+    EXPECT_EQ(o->error.offset, at) << "GS at " << at;
+  }
+}
+
 TEST(Malformed, DescribeNamesTheErrorAndOffsetOnly) {
   std::array<char, 160> buf{};
   const auto text = describe(decode_error{errc::non_ascii, 68}, buf);
