@@ -1,0 +1,255 @@
+// The claim path end to end: real TLS sockets into an in-process gateway, the demo plan, and a
+// fresh PostgreSQL database; every answer is decoded and checked against what was committed.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "codec/json.h"
+#include "tests/server/harness.h"
+
+namespace rxgate::test {
+namespace {
+
+class claims : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (admin_dsn().empty()) return;
+    dsn_ = new std::string(create_database("rxgate_server_claims"));
+    config_text c;
+    c.dsn = *dsn_;
+    c.server_extra = "request_timeout_ms = 500\nmax_body_bytes = 4096\n";
+    const auto path = write_config(make_temp_dir("claims"), c);
+    gateway_ = new running_gateway(server::load_config(path));
+  }
+  static void TearDownTestSuite() {
+    delete gateway_;
+    gateway_ = nullptr;
+    delete dsn_;
+    dsn_ = nullptr;
+  }
+  void SetUp() override { RXGATE_REQUIRE_DB(); }
+
+  static std::uint16_t port() { return gateway_->port(); }
+  static const std::string& dsn() { return *dsn_; }
+  static answer send(std::string_view d0) { return client(port()).submit(d0); }
+  static std::string rows_for_rx(const std::string& rx, std::string_view status) {
+    return query_value(dsn(), "SELECT count(*) FROM claims WHERE rx_number = '" + rx + "' AND status = '" +
+                                  std::string(status) + "'");
+  }
+
+  static inline std::string* dsn_ = nullptr;
+  static inline running_gateway* gateway_ = nullptr;
+};
+
+TEST_F(claims, paid_claim_is_committed_before_it_is_answered) {
+  const auto rx = next_rx();
+  auto a = send(b1(alex(), {{rx, std::string(atorvastatin_20)}}));
+  ASSERT_EQ(a.http, 200u);
+  ASSERT_TRUE(a.decoded);
+  EXPECT_EQ(a.response->header_status, 'A');
+  ASSERT_EQ(a.status(), 'P') << a.rejects();
+  const std::string auth(a.tx().authorization_number);
+  EXPECT_FALSE(auth.empty());
+  EXPECT_LE(auth.size(), 20u);
+  EXPECT_TRUE(a.tx().price.has_value());
+  EXPECT_EQ(query_value(dsn(), "SELECT count(*) FROM claims WHERE status = 'P' AND authorization_number = '" + auth + "'"), "1");
+
+  // A retransmit of the identical claim: D with the original authorization, nothing paid twice.
+  auto again = send(b1(alex(), {{rx, std::string(atorvastatin_20)}}));
+  ASSERT_TRUE(again.decoded);
+  EXPECT_EQ(again.status(), 'D') << again.rejects();
+  EXPECT_EQ(again.tx().authorization_number, auth);
+  EXPECT_EQ(rows_for_rx(rx, "P"), "1");
+}
+
+TEST_F(claims, refill_too_soon_rejects_79) {
+  const auto m = demo_member(1);
+  auto first = send(b1(m, {{next_rx(), std::string(atorvastatin_20)}}));
+  ASSERT_EQ(first.status(), 'P') << first.rejects();
+  auto second = send(b1(m, {{next_rx(), std::string(atorvastatin_20)}}));
+  EXPECT_EQ(second.status(), 'R');
+  EXPECT_TRUE(second.has_reject("79")) << second.rejects();
+}
+
+TEST_F(claims, each_reject_family_is_answered_with_its_code_and_recorded) {
+  struct family {
+    const char* name;
+    std::string d0;
+    const char* code;
+    std::string rx;
+  };
+  std::vector<family> families;
+  auto add = [&](const char* name, const member& m, const char* ndc, int qty, int days, const char* code,
+                 std::string_view provider = demo_pharmacy) {
+    auto rx = next_rx();
+    families.push_back({name, b1(m, {{rx, ndc, qty, days, 900}}, provider), code, rx});
+  };
+  add("eligibility", nobody(), "90001000102", 30, 30, "52");
+  add("coverage", alex(), "90001000902", 90, 30, "70");
+  add("prior authorization", morgan(), "90001000704", 3, 28, "75");
+  add("plan limits", morgan(), "90001000401", 200, 30, "76");
+  add("DUR", chris(), "90001001001", 30, 10, "88");
+  add("network", alex(), "90001000201", 30, 30, "40", other_pharmacy);
+  member no_cardholder = alex();
+  no_cardholder.cardholder.clear();
+  add("syntax", no_cardholder, "90001000102", 30, 30, "07");
+
+  for (const auto& f : families) {
+    SCOPED_TRACE(f.name);
+    auto a = send(f.d0);
+    ASSERT_EQ(a.http, 200u);
+    ASSERT_TRUE(a.decoded);
+    EXPECT_EQ(a.status(), 'R');
+    EXPECT_TRUE(a.has_reject(f.code)) << "got " << a.rejects();
+    EXPECT_TRUE(a.tx().authorization_number.empty());
+    // Rejected claims are recorded too, syntax rejects included, so a technician can find them.
+    EXPECT_EQ(rows_for_rx(f.rx, "R"), "1");
+  }
+}
+
+TEST_F(claims, reversal_then_repeated_reversal_then_rebill) {
+  const auto m = demo_member(3);
+  const auto rx = next_rx();
+  auto paid = send(b1(m, {{rx, "90001000201"}}));
+  ASSERT_EQ(paid.status(), 'P') << paid.rejects();
+
+  auto reversed = send(b2(m, rx, "90001000201"));
+  ASSERT_TRUE(reversed.decoded);
+  EXPECT_EQ(reversed.status(), 'A') << reversed.rejects();
+  auto again = send(b2(m, rx, "90001000201"));
+  EXPECT_EQ(again.status(), 'S') << again.rejects();
+  auto unknown = send(b2(m, next_rx(), "90001000201"));
+  EXPECT_EQ(unknown.status(), 'R');
+  EXPECT_TRUE(unknown.has_reject("87")) << unknown.rejects();
+  EXPECT_NE(query_value(dsn(), "SELECT reversed_at IS NOT NULL FROM claims WHERE rx_number = '" + rx + "' AND status = 'P'"), "f");
+
+  // B3: reverse and rebill in one transaction, on a fresh paid claim.
+  const auto m2 = demo_member(4);
+  const auto rx2 = next_rx();
+  ASSERT_EQ(send(b1(m2, {{rx2, "90001000701", 60, 30, 500}})).status(), 'P');
+  auto rebill = send(b1(m2, {{rx2, "90001000701", 90, 30, 700}}, demo_pharmacy, "B3"));
+  ASSERT_TRUE(rebill.decoded);
+  EXPECT_EQ(rebill.status(), 'P') << rebill.rejects();
+  EXPECT_FALSE(rebill.tx().authorization_number.empty());
+}
+
+TEST_F(claims, eligibility_check_is_accepted) {
+  auto a = send(e1(alex()));
+  ASSERT_TRUE(a.decoded);
+  EXPECT_EQ(a.response->transaction_code, "E1");
+  EXPECT_EQ(a.status(), 'A') << a.rejects();
+}
+
+TEST_F(claims, four_transaction_claim_is_answered_together) {
+  const auto m = demo_member(5);
+  std::vector<line_item> items = {{next_rx(), "90001000201"}, {next_rx(), "90001000701", 60},
+                                  {next_rx(), "90001001401"}, {next_rx(), "90001001201"}};
+  auto a = send(b1(m, items));
+  ASSERT_TRUE(a.decoded);
+  ASSERT_EQ(a.response->transaction_count, 4);
+  for (std::size_t i = 0; i < 4; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(a.status(i), 'P') << a.rejects(i);
+    EXPECT_EQ(a.tx(i).rx_number, items[i].rx);
+    EXPECT_EQ(rows_for_rx(items[i].rx, "P"), "1");
+  }
+  std::set<std::string_view> auths;
+  for (std::size_t i = 0; i < 4; ++i) auths.insert(a.tx(i).authorization_number);
+  EXPECT_EQ(auths.size(), 4u);
+}
+
+TEST_F(claims, json_claims_are_answered_as_json) {
+  const auto d0 = b1(alex(), {{next_rx(), "90001001201"}});
+  auto m = std::make_unique<codec::message>();
+  ASSERT_FALSE(codec::decode(d0, *m));
+  std::string json;
+  codec::to_json(*m, json);
+  auto [status, body] = https_post(port(), "/v1/claims", json, "application/json");
+  EXPECT_EQ(status, 200u);
+  EXPECT_NE(body.find("\"kind\":\"response\""), std::string::npos) << body;
+  EXPECT_NE(body.find("\"AN\",\"P\""), std::string::npos) << body;
+
+  auto [bad_status, bad_body] = https_post(port(), "/v1/claims", "{not json", "application/json");
+  EXPECT_EQ(bad_status, 400u);
+  EXPECT_NE(bad_body.find("error"), std::string::npos);
+}
+
+TEST_F(claims, malformed_transmissions_get_a_transmission_reject) {
+  const std::vector<std::string> inputs = {
+      "", "garbage", std::string(20, 'x'), "610999D0B1RXGDEMO   1011111111112     2026",
+      "{\"kind\":\"request\"}", std::string("610999D0B1RXGDEMO   1011111111112     20260101          \x1e\x1c", 60)};
+  for (const auto& in : inputs) {
+    SCOPED_TRACE(in.size());
+    auto a = send(in);
+    ASSERT_EQ(a.http, 200u);
+    ASSERT_TRUE(a.decoded) << "not a D.0 response";
+    EXPECT_EQ(a.response->header_status, 'R');
+    ASSERT_GE(a.response->transaction_count, 1);
+    EXPECT_EQ(a.status(), 'R');
+    EXPECT_FALSE(a.tx().rejects.empty());
+  }
+}
+
+TEST_F(claims, oversized_body_is_refused_413) {
+  auto [status, body] = https_post(port(), "/ncpdp", std::string(5000, '9'));
+  EXPECT_EQ(status, 413u) << body;
+}
+
+TEST_F(claims, slow_client_is_cut_off) {
+  server::client_options o = client_for();
+  server::tls_client c(o);
+  ASSERT_FALSE(c.connect("127.0.0.1", std::to_string(port()), "localhost"));
+  ASSERT_FALSE(c.write_raw("POST /ncpdp HTTP/1.1\r\nHost: rxgate\r\nContent-Le"));
+  // The server closes the connection (request_timeout_ms = 500). The client's own 30 s socket
+  // timeout would surface as would_block/timed_out instead, which is a failure.
+  auto r = c.read_reply();
+  ASSERT_FALSE(r.has_value()) << "the server answered a request it never received";
+  EXPECT_NE(r.error(), boost::system::errc::make_error_code(boost::system::errc::resource_unavailable_try_again))
+      << r.error().message();
+  EXPECT_NE(r.error(), boost::system::errc::make_error_code(boost::system::errc::timed_out)) << r.error().message();
+}
+
+TEST_F(claims, pipelined_requests_are_answered_in_order) {
+  server::tls_client c(client_for());
+  ASSERT_FALSE(c.connect("127.0.0.1", std::to_string(port()), "localhost"));
+  std::vector<std::string> rxs;
+  std::string wire;
+  for (int i = 0; i < 3; ++i) {
+    rxs.push_back(next_rx());
+    const auto body = b1(demo_member(7 + static_cast<std::size_t>(i)), {{rxs.back(), "90001001402"}});
+    wire += "POST /ncpdp HTTP/1.1\r\nHost: rxgate\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+  ASSERT_FALSE(c.write_raw(wire));
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.read_reply();
+    ASSERT_TRUE(r.has_value()) << r.error().message();
+    answer a;
+    a.http = r.value().status;
+    a.bytes = r.value().body;
+    decode_answer(a);
+    ASSERT_TRUE(a.decoded);
+    EXPECT_EQ(a.tx().rx_number, rxs[static_cast<std::size_t>(i)]);
+  }
+}
+
+TEST_F(claims, operations_endpoints_show_the_traffic) {
+  send(b1(demo_member(2), {{next_rx(), "90001001201"}}));
+  auto [hs, hb] = https_get(port(), "/healthz");
+  EXPECT_EQ(hs, 200u);
+  auto [rs, rb] = https_get(port(), "/readyz");
+  EXPECT_EQ(rs, 200u) << rb;
+  EXPECT_NE(rb.find("\"database\":\"ok\""), std::string::npos);
+  auto [ms, metrics] = https_get(port(), "/metrics");
+  ASSERT_EQ(ms, 200u);
+  EXPECT_GT(metric_value(metrics, "rxgate_claims_total{transaction=\"B1\",status=\"P\"}"), 0);
+  EXPECT_GT(metric_value(metrics, "rxgate_claims_by_plan_total{bin=\"610999\",pcn=\"RXGDEMO\",status=\"P\"}"), 0);
+  EXPECT_GT(metric_value(metrics, "rxgate_request_duration_seconds_count{route=\"/ncpdp\"}"), 0);
+  EXPECT_GT(metric_value(metrics, "rxgate_batch_commit_duration_seconds_count"), 0);
+  EXPECT_GT(metric_value(metrics, "rxgate_tls_handshakes_total{result=\"full\"}"), 0);
+  EXPECT_GE(metric_value(metrics, "rxgate_queue_depth"), 0);
+  auto [ns, nb] = https_get(port(), "/nowhere");
+  EXPECT_EQ(ns, 404u);
+}
+
+}  // namespace
+}  // namespace rxgate::test
