@@ -1078,11 +1078,13 @@ api_reply status_api::create_prior_authorization(call& c) const {
 }
 
 api_reply status_api::list_prior_authorizations(call& c) const {
+  // A member is (BIN, cardholder ID, person code), as the PA was issued for.
   const auto cardholder = c.query.value("cardholder_id");
-  if (!cardholder) return error_reply(400, "cardholder_id is required");
+  const auto bin = c.query.value("bin");
+  if (!cardholder || !bin) return error_reply(400, "bin and cardholder_id are required (person_code as on the PA)");
   const bool include_revoked = c.query.get("include_revoked").value_or("true") != "false";
   std::vector<store::prior_authorization_record> list;
-  if (auto e = reader_->list_prior_authorizations(c.query.value("bin").value_or(""), *cardholder,
+  if (auto e = reader_->list_prior_authorizations(*bin, *cardholder,
                                                    c.query.value("person_code").value_or(""), include_revoked, list)) {
     if (e.code == store::errc::invalid) return error_reply(400, e.message);
     return error_reply(503, "claims store unavailable; retry shortly");
