@@ -78,14 +78,20 @@ std::string clean_text(std::string_view v) {
   return out;
 }
 
-void append_bytea_hex(std::string& out, std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  out.reserve(out.size() + 2 + bytes.size() * 2);
-  out += "\\x";
+void append_bytea_escaped(std::string& out, std::string_view bytes) {
+  out.reserve(out.size() + bytes.size() + bytes.size() / 8);
   for (char ch : bytes) {
     const auto c = static_cast<unsigned char>(ch);
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 0xF]);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c >= 0x20 && c < 0x7F) {
+      out.push_back(ch);
+    } else {
+      out.push_back('\\');
+      out.push_back(static_cast<char>('0' + (c >> 6)));
+      out.push_back(static_cast<char>('0' + ((c >> 3) & 7)));
+      out.push_back(static_cast<char>('0' + (c & 7)));
+    }
   }
 }
 

@@ -6,6 +6,8 @@
 //   claims/s          claims committed per wall-clock second
 //   commit_us         mean latency of commit() alone (the durable fsync)
 //   batch_us          mean latency of the whole batch (what a claim waits for, queueing aside)
+//   history_us        of which load_history (begin included)
+//   insert_us         of which insert
 //   pg_backend_us     CPU of the writer's backend per claim (/proc/<pid>/stat: utime + stime)
 //   pg_all_us         CPU of every process of the PostgreSQL cluster per claim (backend, WAL
 //                     writer, checkpointer ...); includes anything else the cluster does meanwhile
@@ -187,7 +189,7 @@ void BM_StoreBatch(benchmark::State& state) {
   }
   const long long backend_before = cpu_ticks(backend);
   const long long cluster_before = cluster_ticks(postmaster);
-  double commit_seconds = 0, batch_seconds = 0;
+  double commit_seconds = 0, batch_seconds = 0, history_seconds = 0, insert_seconds = 0;
   std::size_t claims = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -197,6 +199,7 @@ void BM_StoreBatch(benchmark::State& state) {
     std::unique_ptr<store::batch> b;
     store::error e = s->begin(b);
     if (!e) e = b->load_history(set.entries);
+    const auto loaded = std::chrono::steady_clock::now();
     if (!e) e = b->insert(set.entries);
     const auto before_commit = std::chrono::steady_clock::now();
     if (!e) e = b->commit();
@@ -212,6 +215,8 @@ void BM_StoreBatch(benchmark::State& state) {
       }
     }
     commit_seconds += std::chrono::duration<double>(end - before_commit).count();
+    history_seconds += std::chrono::duration<double>(loaded - start).count();
+    insert_seconds += std::chrono::duration<double>(before_commit - loaded).count();
     batch_seconds += std::chrono::duration<double>(end - start).count();
     claims += n;
   }
@@ -220,6 +225,8 @@ void BM_StoreBatch(benchmark::State& state) {
   state.counters["claims/s"] = benchmark::Counter(static_cast<double>(claims), benchmark::Counter::kIsRate);
   state.counters["commit_us"] = commit_seconds * 1e6 / iterations;
   state.counters["batch_us"] = batch_seconds * 1e6 / iterations;
+  state.counters["history_us"] = history_seconds * 1e6 / iterations;
+  state.counters["insert_us"] = insert_seconds * 1e6 / iterations;
   state.counters["pg_backend_us"] =
       static_cast<double>(cpu_ticks(backend) - backend_before) * tick_us / static_cast<double>(claims);
   state.counters["pg_all_us"] =

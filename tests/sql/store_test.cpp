@@ -23,7 +23,8 @@ class StoreTest : public ::testing::TestWithParam<insert_method> {
     dsn_ = fresh_database_dsn();
     // DELETE, not TRUNCATE: truncating ~150 partitions costs seconds, the rows here are few.
     exec_sql(dsn_, "DELETE FROM claims; DELETE FROM claim_rejects; DELETE FROM claim_dur_alerts; "
-                   "DELETE FROM claim_links; DELETE FROM active_paid_keys; DELETE FROM prior_authorizations");
+                   "DELETE FROM claim_links; DELETE FROM active_paid_keys; DELETE FROM prior_authorizations; "
+                   "DELETE FROM member_fills");
     store::store_options o;
     o.dsn = dsn_;
     o.method = GetParam();
@@ -276,12 +277,12 @@ TEST_P(StoreTest, BytesThatAreNotTextNeverFailABatch) {
   auto c = f_.make("B1", "700001", day(2026, 11, 9));
   c.cardholder_id = f_.keep(std::string("M\0\xff\x1c" "1", 5));
   batch_entry e = entry(c);
-  e.request_bytes = f_.keep(std::string("\0\x01\xff\xfe", 4));
+  e.request_bytes = f_.keep(std::string("\\x\0\x01\xff\xfe\\", 7));
   std::vector<batch_entry> v{e};
   ASSERT_FALSE(run_batch(*store_, v));
   const std::string id = std::to_string(v[0].claim_id);
   EXPECT_EQ(q("SELECT cardholder_id FROM claims WHERE id = " + id), "M???1");
-  EXPECT_EQ(q("SELECT encode(request, 'hex') FROM claims WHERE id = " + id), "0001fffe");
+  EXPECT_EQ(q("SELECT encode(request, 'hex') FROM claims WHERE id = " + id), "5c780001fffe5c");
 }
 
 INSTANTIATE_TEST_SUITE_P(Methods, StoreTest, ::testing::Values(insert_method::unnest, insert_method::copy),
