@@ -8,6 +8,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -26,6 +27,9 @@
 #include "rules/plan.h"
 #include "server/batcher.h"
 #include "server/log.h"
+#include "server/status_api.h"
+#include "sql/access.h"
+#include "sql/reader.h"
 #include "sql/store.h"
 
 namespace rxgate::server {
@@ -119,6 +123,9 @@ struct gateway::impl {
   std::mutex reload_mutex;
   std::unique_ptr<store::claim_store> store;
   std::unique_ptr<batcher> claims;
+  // The technician status API blocks on PostgreSQL: it runs on its own small pool.
+  std::unique_ptr<status_api> api;
+  net::thread_pool api_pool{2};
   std::vector<std::string> no_providers;
 
   std::atomic<bool> stopping{false};
@@ -270,6 +277,8 @@ class session : public std::enable_shared_from_this<session> {
     const std::string_view target{req.target().data(), req.target().size()};
     const auto path = target.substr(0, target.find('?'));
     const auto method = req.method();
+    if (status_api::is_status_route({req.method_string().data(), req.method_string().size()}, target))
+      return status_request(push_slot("status_api"), std::move(req));
     if (path == "/ncpdp" || path == "/v1/claims") {
       auto s = push_slot(path == "/ncpdp" ? "/ncpdp" : "/v1/claims");
       if (method != http::verb::post) return finish(s, http::status::method_not_allowed, "{\"error\":\"use POST\"}\n", "application/json");
@@ -292,6 +301,33 @@ class session : public std::enable_shared_from_this<session> {
     }
     auto s = push_slot("other");
     finish(s, http::status::not_found, "{\"error\":\"no such route\"}\n", "application/json");
+  }
+
+  void status_request(const std::shared_ptr<slot>& s, http::request<http::string_body>&& req) {
+    // Owned copies: the request object goes away when this returns.
+    struct owned {
+      std::string method, target, body, authorization, remote;
+    };
+    auto o = std::make_shared<owned>();
+    o->method = std::string(req.method_string());
+    o->target = std::string(req.target());
+    o->body = std::move(req.body());
+    if (auto it = req.find(http::field::authorization); it != req.end()) o->authorization = std::string(it->value());
+    beast::error_code ec;
+    auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) o->remote = peer.address().to_string();
+    std::weak_ptr<session> weak = shared_from_this();
+    auto executor = stream_.get_executor();
+    net::post(g_.api_pool, [weak, s, o, executor, api = g_.api.get()] {
+      auto reply = api->handle({o->method, o->target, o->body, o->authorization, o->remote});
+      if (!reply) reply = api_reply{404, "application/json", "{\"error\":\"no such route\"}\n", {}};
+      net::post(executor, [weak, s, reply = std::move(*reply)]() mutable {
+        auto self = weak.lock();
+        if (!self) return;
+        for (auto& [name, value] : reply.headers) s->res.set(name, value);
+        self->finish(s, static_cast<http::status>(reply.status), std::move(reply.body), reply.content_type);
+      });
+    });
   }
 
   bool admin_allowed(const http::request<http::string_body>& req) const {
@@ -483,6 +519,12 @@ gateway::impl::impl(config c, gateway::options o) : cfg(std::move(c)), opts(o) {
   store = store::open_store(so);
   claims = std::make_unique<batcher>(batcher_options{cfg.max_batch, cfg.max_queue, cfg.node_id}, *store,
                                      [this] { return plans.load(); }, stats);
+  store::access_options ao;
+  ao.dsn = cfg.dsn;
+  ao.statement_timeout = cfg.statement_timeout;
+  api = std::make_unique<status_api>(std::shared_ptr<store::claim_reader>(store::open_reader(so)),
+                                     std::shared_ptr<store::access_store>(store::open_access_store(ao)),
+                                     [this] { return plans.load(); });
   stats.queue_depth = [this] { return claims->depth(); };
   stats.plans_loaded = [this] { return plans.load() != nullptr; };
   listen();
@@ -685,6 +727,7 @@ void gateway::run() {
   g.ioc.run();
   for (auto& t : threads) t.join();
   g.claims->stop();
+  g.api_pool.join();
   log::info("stopped").num("connections_accepted", static_cast<std::int64_t>(g.stats.connections_accepted.load()));
   log::flush();
 }
