@@ -30,7 +30,7 @@ std::optional<access_role> parse_role(std::string_view s) noexcept {
 
 namespace {
 
-#define RXGATE_TS(x) "coalesce(to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), '')"
+#define RXGATE_TS(x) "coalesce(to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '')"
 
 constexpr const char* sql_find_token =
     "SELECT t.id, t.name, t.role, coalesce(string_agg(p.provider_id, ',' ORDER BY p.provider_id), '') "

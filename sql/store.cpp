@@ -62,14 +62,6 @@ constexpr const char* dur_columns[] = {"claim_id", "date_of_service", "seq", "re
 constexpr const char* dur_column_types[] = {"bigint", "date", "smallint", "text", "text",
                                             "text", "date", "bigint", "text"};
 
-constexpr const char* fill_columns[] = {
-    "bin", "cardholder_id", "person_code", "date_of_service", "claim_id", "provider_id",
-    "prescriber_id", "rx_number", "fill_number", "product_id", "therapeutic_class", "quantity",
-    "days_supply"};
-constexpr const char* fill_column_types[] = {"text", "text", "text", "date", "bigint", "text",
-                                             "text", "text", "smallint", "text", "text",
-                                             "bigint", "integer"};
-
 // INSERT INTO t (c1, c2 ...) SELECT * FROM unnest($1::type[], $2::type[] ...)
 template <std::size_t N>
 std::string unnest_insert(const char* table, const char* const (&columns)[N],
@@ -94,7 +86,7 @@ constexpr const char* sql_reserve_ids =
     "SELECT nextval('claim_id_seq') FROM generate_series(1, $1::integer)";
 
 // History of a batch in one statement: F rows are the members' paid, not reversed fills since
-// $10 (member_fills, migration 0002), A rows their prior authorizations still in force on or after $10, K rows the claim
+// $10 (active_paid_keys, migration 0002), A rows their prior authorizations still in force on or after $10, K rows the claim
 // stored under each entry's key (the active paid one first, else the last reversed paid one,
 // else the last rejected one). Columns are shared, their meaning depends on the kind.
 constexpr const char* sql_history = R"(
@@ -111,7 +103,7 @@ SELECT 'F' AS kind, m.idx, f.claim_id AS id, f.provider_id AS t1, f.prescriber_i
        NULL::bigint AS p1, NULL::bigint AS p2, NULL::bigint AS p3, NULL::bigint AS p4,
        NULL::bigint AS p5, NULL::bigint AS p6, NULL::bigint AS p7, NULL::bigint AS p8,
        NULL::bigint AS p9, NULL::bigint AS p10
-  FROM m JOIN member_fills f ON f.bin = m.bin AND f.cardholder_id = m.cardholder_id
+  FROM m JOIN active_paid_keys f ON f.bin = m.bin AND f.cardholder_id = m.cardholder_id
    AND f.person_code = m.person_code AND f.date_of_service >= $10::date
 UNION ALL
 SELECT 'A', m.idx, p.id, p.number, NULL, NULL, p.product_id, p.therapeutic_class, NULL,
@@ -146,7 +138,8 @@ ORDER BY 1, 2, 13 DESC, 3 DESC)";
   "u.pcn AND a.provider_id_qualifier = u.qualifier"
 
 // Reversal: the key must still point at the claim being reversed ($1, with its key in $2..$8);
-// the reversed claim records when and by which claim ($9) and leaves the member's history.
+// the reversed claim records when and by which claim ($9); with its key row it leaves the
+// member's history.
 // Returns the claims actually reversed.
 constexpr const char* sql_reverse =
     "WITH u AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[], "
@@ -156,18 +149,19 @@ constexpr const char* sql_reverse =
     " AND a.claim_id = u.claim_id RETURNING a.claim_id, a.date_of_service, u.reversed_by), "
     "r AS (UPDATE claims c SET reversed_at = now(), reversed_by = d.reversed_by FROM d "
     "WHERE c.id = d.claim_id AND c.date_of_service = d.date_of_service "
-    "RETURNING c.id, c.bin, c.cardholder_id, c.person_code, c.date_of_service), "
-    "f AS (DELETE FROM member_fills f USING r WHERE f.bin = r.bin AND f.cardholder_id = "
-    "r.cardholder_id AND f.person_code = r.person_code AND f.date_of_service = r.date_of_service "
-    "AND f.claim_id = r.id) "
+    "RETURNING c.id) "
     "SELECT claim_id FROM d";
 
 // Payment: inserting the key is what makes one paid claim per key true across nodes. A key
 // that is taken (or taken by an uncommitted transaction that then commits) inserts nothing.
+// The row also carries what the member's history needs (migration 0002).
 constexpr const char* sql_pay =
     "INSERT INTO active_paid_keys (claim_id, provider_id, rx_number, fill_number, "
-    "date_of_service, bin, pcn, provider_id_qualifier) SELECT * FROM unnest($1::bigint[], "
-    "$2::text[], $3::text[], $4::smallint[], $5::date[], $6::text[], $7::text[], $8::text[]) "
+    "date_of_service, bin, pcn, provider_id_qualifier, cardholder_id, person_code, "
+    "prescriber_id, product_id, therapeutic_class, quantity, days_supply) "
+    "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[], $5::date[], "
+    "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
+    "$13::text[], $14::bigint[], $15::integer[]) "
     "ON CONFLICT DO NOTHING RETURNING claim_id";
 
 // Duplicate answers: the original must still be the active paid claim; FOR SHARE keeps a
@@ -531,6 +525,27 @@ void add_key_row(rows_builder& b, std::int64_t claim_id, const codec::claim& c) 
   b.end_row();
 }
 
+// A row of the pay statement: the key, then the member and what the history needs.
+void add_pay_row(rows_builder& b, std::int64_t claim_id, const codec::claim& c,
+                 const rules::decision& d) {
+  b.integer(claim_id);
+  b.text(c.provider_id);
+  b.text(c.rx_number);
+  b.integer(fill_number_of(c));
+  b.date(c.date_of_service);
+  b.text(c.bin);
+  b.text(c.pcn);
+  b.text(c.provider_id_qualifier);
+  b.text(c.cardholder_id);
+  b.text(c.person_code);
+  b.text(c.prescriber_id);
+  b.text(c.product_id);
+  b.text(d.therapeutic_class);
+  b.integer(c.quantity.value_or(0));
+  b.integer(c.days_supply.value_or(0));
+  b.end_row();
+}
+
 // ---- the store -----------------------------------------------------------------------------
 
 class pg_store;
@@ -668,7 +683,6 @@ class pg_store final : public claim_store {
     c.prepare("insert_claims", unnest_insert("claims", claim_columns, claim_column_types));
     c.prepare("insert_rejects", unnest_insert("claim_rejects", reject_columns, reject_column_types));
     c.prepare("insert_dur", unnest_insert("claim_dur_alerts", dur_columns, dur_column_types));
-    c.prepare("insert_fills", unnest_insert("member_fills", fill_columns, fill_column_types));
   }
 
   store_options options_;
@@ -901,16 +915,15 @@ error pg_batch::insert(std::span<batch_entry> entries) {
     }
     // 2. Payments: the key insert decides who pays, here and on every other node.
     {
-      rows_builder keys(8, false);
+      rows_builder keys(15, false);
       std::vector<std::size_t> which;
       for (std::size_t i = 0; i < n; ++i) {
         if (!write[i] || !pays(entries[i])) continue;
-        add_key_row(keys, ids[i], *entries[i].claim);
+        add_pay_row(keys, ids[i], *entries[i].claim, entries[i].decision);
         which.push_back(i);
       }
       if (!which.empty()) {
-        auto k = std::move(keys).arrays();
-        const auto r = work_->exec_prepared("pay", k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]);
+        const auto r = work_->exec_prepared("pay", pqxx::prepare::make_dynamic_params(std::move(keys).arrays()));
         std::unordered_map<std::int64_t, bool> paid;
         for (const auto& row : r) paid[row[0].as<std::int64_t>()] = true;
         for (std::size_t i : which) {
@@ -959,7 +972,6 @@ error pg_batch::insert_rows(std::span<batch_entry> entries, const std::vector<st
   rows_builder claims(claim_column_count, copy);
   rows_builder rejects(std::size(reject_columns), copy);
   rows_builder durs(std::size(dur_columns), copy);
-  rows_builder fills(std::size(fill_columns), copy);
   rows_builder links(3, false);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (!write[i]) continue;
@@ -1017,22 +1029,6 @@ error pg_batch::insert_rows(std::span<batch_entry> entries, const std::vector<st
     claims.bytea(e.response_bytes);
     claims.end_row();
 
-    if (d.status == 'P' && (c.transaction_code == "B1" || c.transaction_code == "B3")) {
-      fills.text(c.bin);
-      fills.text(c.cardholder_id);
-      fills.text(c.person_code);
-      fills.date(dos);
-      fills.integer(ids[i]);
-      fills.text(c.provider_id);
-      fills.text(c.prescriber_id);
-      fills.text(c.rx_number);
-      fills.integer(fill_number_of(c));
-      fills.text(c.product_id);
-      fills.text(d.therapeutic_class);
-      fills.integer(c.quantity.value_or(0));
-      fills.integer(c.days_supply.value_or(0));
-      fills.end_row();
-    }
     std::int64_t seq = 0;
     for (const auto& r : d.rejects) {
       rejects.integer(ids[i]);
@@ -1087,11 +1083,6 @@ error pg_batch::insert_rows(std::span<batch_entry> entries, const std::vector<st
       durs.copy_into<std::size(dur_columns)>(s);
       s.complete();
     }
-    if (fills.rows()) {
-      pqxx::stream_to s(*work_, "member_fills", std::vector<std::string>(std::begin(fill_columns), std::end(fill_columns)));
-      fills.copy_into<std::size(fill_columns)>(s);
-      s.complete();
-    }
   } else {
     work_->exec_prepared("insert_claims", pqxx::prepare::make_dynamic_params(std::move(claims).arrays()));
     if (rejects.rows()) {
@@ -1099,9 +1090,6 @@ error pg_batch::insert_rows(std::span<batch_entry> entries, const std::vector<st
     }
     if (durs.rows()) {
       work_->exec_prepared("insert_dur", pqxx::prepare::make_dynamic_params(std::move(durs).arrays()));
-    }
-    if (fills.rows()) {
-      work_->exec_prepared("insert_fills", pqxx::prepare::make_dynamic_params(std::move(fills).arrays()));
     }
   }
   if (links.rows()) {

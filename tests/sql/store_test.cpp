@@ -23,8 +23,7 @@ class StoreTest : public ::testing::TestWithParam<insert_method> {
     dsn_ = fresh_database_dsn();
     // DELETE, not TRUNCATE: truncating ~150 partitions costs seconds, the rows here are few.
     exec_sql(dsn_, "DELETE FROM claims; DELETE FROM claim_rejects; DELETE FROM claim_dur_alerts; "
-                   "DELETE FROM claim_links; DELETE FROM active_paid_keys; DELETE FROM prior_authorizations; "
-                   "DELETE FROM member_fills");
+                   "DELETE FROM claim_links; DELETE FROM active_paid_keys; DELETE FROM prior_authorizations");
     store::store_options o;
     o.dsn = dsn_;
     o.method = GetParam();
