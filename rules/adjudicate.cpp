@@ -524,10 +524,11 @@ void engine::dur(const product& d) noexcept {
   for (const auto& f : h_.fills) {
     if (!counts(f) || f.fill_date > c_.date_of_service || f.fill_date.days() + f.days_supply <= dos) continue;
     if (f.product_id == d.ndc) continue;  // same drug: refill-too-soon's business
-    if (const interaction* i = p_->find_interaction(d.therapeutic_class, f.therapeutic_class))
+    const auto other = p_->class_id(f.therapeutic_class);
+    if (const interaction* i = p_->find_interaction(d.class_id, other))
       add_alert("DD", i->severity, &f, i->text.empty() ? (i->class_a == d.therapeutic_class ? i->class_b : i->class_a) : i->text);
-    else if (f.therapeutic_class == d.therapeutic_class)
-      if (const duplicate_therapy* t = p_->find_duplicate(d.therapeutic_class))
+    else if (other == d.class_id)
+      if (const duplicate_therapy* t = p_->find_duplicate(d.class_id))
         add_alert("TD", t->severity, &f, t->therapeutic_class);
   }
   if (contains(m_->allergy_classes, d.therapeutic_class)) add_alert("DA", 1, nullptr, d.therapeutic_class);
@@ -746,7 +747,7 @@ void engine::run() noexcept {
 
 void adjudicate(const codec::claim& c, const plan_set& plans, const member_history& history,
                 codec::date today, decision& out) noexcept {
-  out = decision{};
+  out.clear();
   engine(c, plans, history, today, out).run();
   if (!out.rejects.empty()) {
     out.status = 'R';
@@ -758,16 +759,11 @@ void adjudicate(const codec::claim& c, const plan_set& plans, const member_histo
 
 namespace {
 struct hasher {
-  std::uint64_t h = 1469598103934665603ull;
-  void s(std::string_view v) noexcept {
-    h = hash_bytes(v, h);
-    h = hash_bytes({"\x1F", 1}, h);
-  }
+  std::uint64_t h = 0x6A09E667F3BCC908ull;
+  void s(std::string_view v) noexcept { h = hash_bytes(v, h); }
   void n(std::int64_t v) noexcept {
-    for (int i = 0; i < 8; ++i) {
-      h ^= static_cast<unsigned char>(v >> (8 * i));
-      h *= 1099511628211ull;
-    }
+    h = (h ^ static_cast<std::uint64_t>(v)) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 31;
   }
   void o(const std::optional<std::int64_t>& v) noexcept { n(v ? *v : -1); }
   void o(const std::optional<int>& v) noexcept { n(v ? *v : -1); }

@@ -13,6 +13,30 @@ bool decision::add_text(std::string_view t) noexcept {
   return true;
 }
 
+void decision::clear() noexcept {
+  status = 'R';
+  rejects = {};
+  plan_id = {};
+  plan_version = 0;
+  authorization_number.fill(0);
+  authorization_length = 0;
+  request_fingerprint = 0;
+  replaces_claim_id = 0;
+  product_name = therapeutic_class = {};
+  tier = 0;
+  pa = {};
+  dur_count = 0;
+  dur_reject_mask = 0;
+  price.reset();
+  approved_message_count = 0;
+  preferred_count = 0;
+  other_payer_count = 0;
+  refill_too_soon.reset();
+  limit.reset();
+  help_desk_phone = {};
+  text_count = 0;
+}
+
 void to_response(const decision& d, const codec::claim& c, codec::response_transaction& out) noexcept {
   out = codec::response_transaction{};
   out.status = d.status;

@@ -92,6 +92,9 @@ struct decision {
     return {text_storage[i].data(), text_length[i]};
   }
   bool add_text(std::string_view t) noexcept;
+  // Back to a fresh decision without touching the contents of the fixed arrays beyond their
+  // counts (cheaper than assigning decision{}; entries past a count are never read).
+  void clear() noexcept;
   bool paid() const noexcept { return status == 'P' || status == 'D'; }
 };
 

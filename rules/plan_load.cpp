@@ -36,12 +36,12 @@ std::string_view string_pool::intern(std::string_view s) {
 // ---- plan lookups ------------------------------------------------------------------------------
 
 const product* plan::find_product(std::string_view ndc) const noexcept {
-  auto e = product_index.find(ndc);
-  return e == string_index::npos ? nullptr : &products[e];
+  auto r = product_index.find(ndc, [this](std::uint32_t i) { return products[i].ndc; });
+  return r == string_index::npos ? nullptr : &products[r];
 }
 const pharmacy* plan::find_pharmacy(std::string_view npi) const noexcept {
-  auto e = pharmacy_index.find(npi);
-  return e == string_index::npos ? nullptr : &pharmacies[e];
+  auto r = pharmacy_index.find(npi, [this](std::uint32_t i) { return pharmacies[i].npi; });
+  return r == string_index::npos ? nullptr : &pharmacies[r];
 }
 const copay_rule* plan::copay_for_tier(int tier) const noexcept {
   for (const auto& c : copays)
@@ -49,8 +49,8 @@ const copay_rule* plan::copay_for_tier(int tier) const noexcept {
   return nullptr;
 }
 const member* plan::first_person(std::string_view cardholder_id) const noexcept {
-  auto e = cardholder_index.find(cardholder_id);
-  return e == string_index::npos ? nullptr : &members[cardholder_first[e]];
+  auto r = cardholder_index.find(cardholder_id, [this](std::uint32_t i) { return members[i].cardholder_id; });
+  return r == string_index::npos ? nullptr : &members[r];
 }
 const member* plan::find_member(std::string_view cardholder_id, std::string_view person_code) const noexcept {
   const member* m = first_person(cardholder_id);
@@ -60,19 +60,46 @@ const member* plan::find_member(std::string_view cardholder_id, std::string_view
     if (m->person_code == person_code) return m;
   return nullptr;
 }
-const interaction* plan::find_interaction(std::string_view a, std::string_view b) const noexcept {
-  for (const auto& i : interactions)
-    if ((i.class_a == a && i.class_b == b) || (i.class_a == b && i.class_b == a)) return &i;
-  return nullptr;
+std::uint32_t plan::class_id(std::string_view cls) const noexcept {
+  return class_index.find(cls, [this](std::uint32_t i) { return classes[i]; });
 }
-const duplicate_therapy* plan::find_duplicate(std::string_view cls) const noexcept {
-  for (const auto& d : duplicates)
-    if (d.therapeutic_class == cls) return &d;
-  return nullptr;
+const interaction* plan::find_interaction(std::uint32_t a, std::uint32_t b) const noexcept {
+  if (a == string_index::npos || b == string_index::npos || interaction_pairs.empty()) return nullptr;
+  const std::uint64_t key = a < b ? (std::uint64_t{a} << 32 | b) : (std::uint64_t{b} << 32 | a);
+  auto it = std::lower_bound(interaction_pairs.begin(), interaction_pairs.end(), std::pair{key, std::uint32_t{0}});
+  return it != interaction_pairs.end() && it->first == key ? &interactions[it->second] : nullptr;
+}
+const duplicate_therapy* plan::find_duplicate(std::uint32_t cls) const noexcept {
+  if (cls >= duplicate_by_class.size() || duplicate_by_class[cls] < 0) return nullptr;
+  return &duplicates[static_cast<std::size_t>(duplicate_by_class[cls])];
 }
 const dose_limit* plan::find_dose_limit(std::string_view ndc) const noexcept {
-  auto e = dose_index.find(ndc);
-  return e == string_index::npos ? nullptr : &dose_limits[e];
+  auto r = dose_index.find(ndc, [this](std::uint32_t i) { return dose_limits[i].ndc; });
+  return r == string_index::npos ? nullptr : &dose_limits[r];
+}
+
+void plan::index_classes() {
+  auto number = [this](std::string_view cls) {
+    auto key_of = [this](std::uint32_t i) { return classes[i]; };
+    auto found = class_index.find(cls, key_of);
+    if (found != string_index::npos) return found;
+    const auto next = static_cast<std::uint32_t>(classes.size());
+    classes.push_back(cls);
+    class_index.insert(cls, next, key_of);
+    return next;
+  };
+  for (auto& d : products) d.class_id = number(d.therapeutic_class);
+  for (std::uint32_t i = 0; i < interactions.size(); ++i) {
+    auto a = number(interactions[i].class_a), b = number(interactions[i].class_b);
+    interaction_pairs.emplace_back(a < b ? (std::uint64_t{a} << 32 | b) : (std::uint64_t{b} << 32 | a), i);
+  }
+  std::sort(interaction_pairs.begin(), interaction_pairs.end());
+  for (const auto& d : duplicates) number(d.therapeutic_class);
+  duplicate_by_class.assign(classes.size(), -1);
+  for (std::size_t i = 0; i < duplicates.size(); ++i) {
+    auto cls = number(duplicates[i].therapeutic_class);
+    if (duplicate_by_class[cls] < 0) duplicate_by_class[cls] = static_cast<std::int32_t>(i);
+  }
 }
 
 // ---- plan_set ----------------------------------------------------------------------------------
@@ -308,6 +335,20 @@ struct table {
     return record[static_cast<std::size_t>(position[idx])];
   }
 };
+
+// Moves short strings of a final table row into the row itself (one cache line per lookup).
+template <std::size_t N>
+void inline_views(std::array<char, N>& store, std::initializer_list<std::string_view*> views) {
+  std::size_t need = 0;
+  for (auto* v : views) need += v->size();
+  if (need > N) return;  // too long: keep the pool views
+  std::size_t at = 0;
+  for (auto* v : views) {
+    std::copy(v->begin(), v->end(), store.begin() + static_cast<std::ptrdiff_t>(at));
+    *v = std::string_view(store.data() + at, v->size());
+    at += v->size();
+  }
+}
 
 // Typed cell readers that report a bad value at its line and column.
 struct cells {
@@ -620,7 +661,8 @@ void load_formulary(const fs::path& folder, const std::string& shown, plan& p, r
       auto tc = c.at("tier");
       rep.at(t.file, tc.line, tc.column, "tier " + std::to_string(d.tier) + " has no [[copay]] in plan.toml");
     }
-    if (!d.ndc.empty() && !p.product_index.insert(d.ndc)) {
+    if (!d.ndc.empty() && !p.product_index.insert(d.ndc, static_cast<std::uint32_t>(p.products.size()),
+                                                  [&p](std::uint32_t i) { return p.products[i].ndc; })) {
       rep.at(t.file, ndc.line, ndc.column, "duplicate ndc " + std::string(d.ndc));
       continue;
     }
@@ -629,6 +671,7 @@ void load_formulary(const fs::path& folder, const std::string& shown, plan& p, r
     if (!d.preferred.empty()) refs.emplace_back(p.products.size(), c.at("preferred_alternatives"));
     p.products.push_back(std::move(d));
   }
+  for (auto& d : p.products) inline_views(d.ndc_inline, {&d.ndc});
   // References must name products of this formulary.
   for (auto& [idx, cell] : refs) {
     for (auto ndc : split_list(cell.value, p.strings))
@@ -692,9 +735,11 @@ void load_members(const fs::path& folder, const std::string& shown, plan& p, rep
       rep.at(t.file, lines[order[i]], 1,
              "duplicate member (cardholder_id, person_code); first at line " + std::to_string(lines[order[i - 1]]));
   p.members = std::move(sorted);
+  for (auto& m : p.members) inline_views(m.key_inline, {&m.cardholder_id, &m.person_code, &m.group});
   p.cardholder_index.reserve(p.members.size());
   for (std::uint32_t i = 0; i < p.members.size(); ++i)
-    if (p.cardholder_index.insert(p.members[i].cardholder_id)) p.cardholder_first.push_back(i);
+    if (p.cardholder_index.insert(p.members[i].cardholder_id, i, [&p](std::uint32_t r) { return p.members[r].cardholder_id; }))
+      p.cardholder_first.push_back(i);
 }
 
 void load_pharmacies(const fs::path& folder, const std::string& shown, plan& p, reporter& rep) {
@@ -714,7 +759,8 @@ void load_pharmacies(const fs::path& folder, const std::string& shown, plan& p, 
     ph.specialty = c.flag("specialty", false);
     ph.mail_order = c.flag("mail_order", false);
     if (ph.npi.empty()) continue;
-    if (!p.pharmacy_index.insert(ph.npi)) {
+    if (!p.pharmacy_index.insert(ph.npi, static_cast<std::uint32_t>(p.pharmacies.size()),
+                                 [&p](std::uint32_t i) { return p.pharmacies[i].npi; })) {
       rep.at(t.file, npi.line, npi.column, "duplicate npi " + std::string(ph.npi));
       continue;
     }
@@ -746,7 +792,9 @@ void load_dur(const fs::path& folder, const std::string& shown, plan& p, reporte
       } else if (!d.ndc.empty() && !p.find_product(d.ndc)) {
         rep.at(t.file, s.line, s.column, "unknown product " + std::string(d.ndc));
       } else if (!d.ndc.empty()) {
-        if (!p.dose_index.insert(d.ndc)) rep.at(t.file, s.line, s.column, "second max_daily_dose for " + std::string(d.ndc));
+        if (!p.dose_index.insert(d.ndc, static_cast<std::uint32_t>(p.dose_limits.size()),
+                                 [&p](std::uint32_t i) { return p.dose_limits[i].ndc; }))
+          rep.at(t.file, s.line, s.column, "second max_daily_dose for " + std::string(d.ndc));
         else p.dose_limits.push_back(d);
       }
     } else {
@@ -785,6 +833,7 @@ std::unique_ptr<plan> load_plan_folder(const fs::path& folder, std::vector<std::
   load_pharmacies(folder, shown, *p, rep);
   load_dur(folder, shown, *p, rep);
   if (rep.failed()) return nullptr;
+  p->index_classes();
   return p;
 }
 

@@ -7,6 +7,7 @@
 // immutable once built: adjudicate() only reads it, from any number of threads.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -43,7 +44,11 @@ struct copay_rule {
 enum class pricing_basis : std::uint8_t { awp, mac, wac, lowest };
 
 struct product {
+  // The NDC kept inside the record, next to its view, so that an index hit reads no other cache
+  // line; `ndc` points here once the table is final (records never move after loading).
+  std::array<char, 16> ndc_inline{};
   std::string_view ndc, name, therapeutic_class;
+  std::uint32_t class_id = 0;  // index into plan::classes
   int tier = 0;
   bool covered = true;       // false: plan/benefit exclusion (70)
   bool on_formulary = true;  // false: not on formulary (MR)
@@ -67,7 +72,9 @@ struct other_coverage {
 };
 
 struct member {
-  std::string_view cardholder_id, person_code, first_name, last_name, group;
+  // cardholder_id, person_code and group kept inside the record (see product::ndc_inline).
+  std::array<char, 40> key_inline{};
+  std::string_view cardholder_id, person_code, group, first_name, last_name;
   codec::date date_of_birth;
   int gender = 0;        // 305-C5
   int relationship = 1;  // 306-C6
@@ -136,9 +143,14 @@ struct plan {
   std::vector<dose_limit> dose_limits;
 
   // indexes (built once, after the tables are final)
-  string_index product_index, pharmacy_index, dose_index;  // entry n = table row n
-  string_index cardholder_index;                 // entry n = n-th distinct cardholder
-  std::vector<std::uint32_t> cardholder_first;   // entry -> first row in `members`
+  string_index product_index, pharmacy_index, dose_index;  // -> row of products/pharmacies/dose_limits
+  string_index cardholder_index;                 // -> first row of the cardholder in `members`
+  std::vector<std::uint32_t> cardholder_first;   // first row of each distinct cardholder
+  // DUR lookups by therapeutic class number rather than by string.
+  std::vector<std::string_view> classes;
+  string_index class_index;                                   // -> index into classes
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> interaction_pairs;  // (low id, high id) -> interactions row, sorted
+  std::vector<std::int32_t> duplicate_by_class;               // class -> duplicates row or -1
 
   string_pool strings;
 
@@ -148,8 +160,11 @@ struct plan {
   // First person of `cardholder_id` (members of one cardholder are adjacent), or nullptr.
   const member* first_person(std::string_view cardholder_id) const noexcept;
   const member* find_member(std::string_view cardholder_id, std::string_view person_code) const noexcept;
-  const interaction* find_interaction(std::string_view a, std::string_view b) const noexcept;
-  const duplicate_therapy* find_duplicate(std::string_view cls) const noexcept;
+  std::uint32_t class_id(std::string_view cls) const noexcept;  // string_index::npos when unknown
+  const interaction* find_interaction(std::uint32_t a, std::uint32_t b) const noexcept;
+  const duplicate_therapy* find_duplicate(std::uint32_t cls) const noexcept;
+  // Builds the class numbering and the DUR indexes (after the tables are final).
+  void index_classes();
   const dose_limit* find_dose_limit(std::string_view ndc) const noexcept;
   bool in_force(codec::date dos) const noexcept {
     return dos >= effective_from && (!effective_to.valid() || dos <= effective_to);

@@ -1,75 +1,115 @@
-// A read-only hash index from string_view keys to dense entry numbers, built once at load time.
+// A read-only hash index from string keys to table rows, built once at load time.
 //
-// Open addressing with linear probing over a power-of-two table of 32-bit slots, so a lookup is
-// one hash, usually one or two cache lines and no allocation. The keys are views the caller
-// keeps alive (the plan's string_pool).
+// Open addressing with linear probing over a power-of-two table of {hash tag, row} slots. The
+// keys themselves are not stored: the caller's accessor reads a row's key (from the table the
+// rows live in), so a hit costs the slot, the row and its key bytes, and a miss with a different
+// tag never touches the table. No allocation on lookup.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
 namespace rxgate::rules {
 
-inline std::uint64_t hash_bytes(std::string_view s, std::uint64_t h = 1469598103934665603ull) noexcept {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
+// Word-at-a-time hash for short identifiers (NDCs, cardholder IDs, class names).
+inline std::uint64_t hash_bytes(std::string_view s, std::uint64_t h = 0x243F6A8885A308D3ull) noexcept {
+  const char* p = s.data();
+  std::size_t n = s.size();
+  while (n >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+    p += 8;
+    n -= 8;
   }
-  return h;
+  // The last 1..7 bytes without a variable-length copy: two overlapping 4-byte loads, or the
+  // first, middle and last byte.
+  std::uint64_t w = 0;
+  if (n >= 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    w = (std::uint64_t{a} << 32) | b;
+  } else if (n > 0) {
+    w = (std::uint64_t{static_cast<unsigned char>(p[0])} << 16) |
+        (std::uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) | static_cast<unsigned char>(p[n - 1]);
+  }
+  h = (h ^ w ^ (static_cast<std::uint64_t>(s.size()) << 56)) * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 32);
 }
 
 class string_index {
  public:
   static constexpr std::uint32_t npos = 0xFFFFFFFFu;
 
-  // Adds `key` as entry number keys().size(); returns false (and adds nothing) on a duplicate.
-  bool insert(std::string_view key) {
-    if ((keys_.size() + 1) * 2 > slots_.size()) grow();
-    std::uint32_t entry = static_cast<std::uint32_t>(keys_.size());
-    std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = mix(hash_bytes(key)) & mask;; i = (i + 1) & mask) {
-      if (slots_[i] == npos) {
-        slots_[i] = entry;
-        keys_.push_back(key);
-        return true;
-      }
-      if (keys_[slots_[i]] == key) return false;
-    }
-  }
-
-  std::uint32_t find(std::string_view key) const noexcept {
-    if (slots_.empty()) return npos;
-    std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = mix(hash_bytes(key)) & mask;; i = (i + 1) & mask) {
-      std::uint32_t e = slots_[i];
-      if (e == npos) return npos;
-      if (keys_[e] == key) return e;
-    }
-  }
-
-  std::size_t size() const noexcept { return keys_.size(); }
   void reserve(std::size_t n) {
-    keys_.reserve(n);
     std::size_t want = 16;
     while (want < n * 2 + 2) want *= 2;
-    if (want > slots_.size()) rehash(want);
+    if (want > slots_.size() && size_ == 0) rehash(want);
   }
 
- private:
-  static std::uint64_t mix(std::uint64_t h) noexcept { return h ^ (h >> 29); }
-  void grow() { rehash(slots_.empty() ? 16 : slots_.size() * 2); }
-  void rehash(std::size_t n) {
-    slots_.assign(n, npos);
-    std::size_t mask = n - 1;
-    for (std::uint32_t e = 0; e < keys_.size(); ++e) {
-      std::size_t i = mix(hash_bytes(keys_[e])) & mask;
-      while (slots_[i] != npos) i = (i + 1) & mask;
-      slots_[i] = e;
+  // Adds `row` under `key`; returns false (adding nothing) when the key is already there.
+  // `key_of(row)` must return the key of any row added so far.
+  template <class KeyOf>
+  bool insert(std::string_view key, std::uint32_t row, KeyOf key_of) {
+    if ((size_ + 1) * 2 > slots_.size()) grow(key_of);
+    const auto h = hash_bytes(key);
+    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      if (slots_[i].row == npos) {
+        slots_[i] = {tag, row};
+        ++size_;
+        return true;
+      }
+      if (slots_[i].tag == tag && key_of(slots_[i].row) == key) return false;
     }
   }
-  std::vector<std::string_view> keys_;
-  std::vector<std::uint32_t> slots_;
+
+  template <class KeyOf>
+  std::uint32_t find(std::string_view key, KeyOf key_of) const noexcept {
+    if (slots_.empty()) return npos;
+    const auto h = hash_bytes(key);
+    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      const slot s = slots_[i];
+      if (s.row == npos) return npos;
+      if (s.tag == tag && key_of(s.row) == key) return s.row;
+    }
+  }
+
+  std::size_t size() const noexcept { return size_; }
+
+ private:
+  struct slot {
+    std::uint32_t tag = 0;
+    std::uint32_t row = npos;
+  };
+  template <class KeyOf>
+  void grow(KeyOf key_of) {
+    std::vector<slot> old;
+    old.swap(slots_);
+    slots_.assign(old.empty() ? 16 : old.size() * 2, slot{});
+    const std::size_t mask = slots_.size() - 1;
+    for (const slot& s : old) {
+      if (s.row == npos) continue;
+      const auto h = hash_bytes(key_of(s.row));
+      std::size_t i = h & mask;
+      while (slots_[i].row != npos) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+    (void)key_of;
+  }
+  void rehash(std::size_t n) {
+    // Only called before the first insert (reserve), so there is nothing to move.
+    slots_.assign(n, slot{});
+  }
+  std::vector<slot> slots_;
+  std::size_t size_ = 0;
 };
 
 }  // namespace rxgate::rules
