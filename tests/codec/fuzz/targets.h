@@ -26,8 +26,15 @@ namespace rxgate::fuzz {
 
 using namespace codec::literals;
 
+// Name of the input being replayed, if any, for the message of a broken property.
+inline const char*& current_input() {
+  static const char* name = nullptr;
+  return name;
+}
+
 [[noreturn]] inline void broken(const char* what) {
-  std::fprintf(stderr, "fuzz target: %s\n", what);
+  std::fprintf(stderr, "fuzz target: %s%s%s\n", what, current_input() ? " -- input " : "",
+               current_input() ? current_input() : "");
   std::fflush(stderr);
   std::abort();
 }
