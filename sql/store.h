@@ -1,17 +1,47 @@
 // The claims store: every claim and its outcome in PostgreSQL, exactly once, in group commits.
 //
 // Only sql/ sees libpqxx; it is linked PRIVATE and its exceptions stop here. Every fallible call
-// returns a store::error (code ok on success) and never throws on the claim path.
+// returns a store::error (code ok on success) and never throws.
 //
-// The batcher (server/) drives one batch per transaction:
-//   auto b = store.begin();                 // error when PostgreSQL is down (server answers 92/99)
-//   b->load_history(entries);               // one query for every member and claim key in the batch
-//   ...rules::adjudicate each entry in order...
-//   b->insert(entries);                     // claims + rejects + DUR rows; sets claim_id or conflict
-//   ...entries with conflict (another node won the key) are re-adjudicated after
-//      b->load_history(those entries) and inserted again...
+// The batcher (server/) drives one batch per transaction, on the single writer connection:
+//   std::unique_ptr<batch> b;
+//   store->begin(b);                        // errc::unavailable while PostgreSQL is down or the
+//                                           // reconnect back-off runs (answer 92/99 at once)
+//   b->load_history(entries);               // ONE query for every member and claim key
+//   ...rules::adjudicate each entry in order (entry.history in, entry.decision out),
+//      build each response into entry.response_bytes...
+//   b->insert(entries);                     // sets claim_id, or conflict = true
+//   while (some entries have conflict) {    // lost their key to another transaction
+//     b->load_history(those);               // now shows the winner in history.same_key
+//     ...adjudicate them again (duplicate D or 83; a B2 becomes S), rebuild their responses...
+//     b->insert(those);
+//   }
 //   b->commit();                            // durable (synchronous_commit on) before any answer
-// A batch that is destroyed without commit() rolls back: nothing of it is left behind.
+// Any error ends the batch: it is rolled back whole and the caller answers every entry 92/99
+// (nothing of it is stored, so a retransmit is adjudicated afresh). A batch destroyed without
+// commit() rolls back too. Only one batch is open at a time (begin() says errc::invalid).
+//
+// Exactly once (DESIGN.md §3). Claim key = (BIN, PCN, provider ID qualifier + ID, Rx number,
+// fill number (absent = 0), date of service). insert() enforces the decisions with the
+// active_paid_keys table (migration 0001): a paid B1/B3 (status P) inserts its key with
+// ON CONFLICT DO NOTHING, so of two nodes racing on one key exactly one pays and the other waits
+// for it to commit and gets conflict; an accepted B2 (A) or paid B3 deletes the key of
+// decision.replaces_claim_id (conflict when that claim is no longer the active one); a duplicate
+// answer (D) must still find replaces_claim_id active (conflict otherwise). An entry with
+// conflict is not written at all; re-adjudicate it as above. Everything else (rejects, S, E1) is
+// written as decided.
+//
+// History (what load_history puts in entry.history; views valid until the batch ends):
+// - fills: the member's paid, not reversed claims with a date of service no older than
+//   history_days before the batch's earliest date of service, most recent first. Member =
+//   (BIN, cardholder ID, person code). Entries of one member share one span.
+// - authorizations: the member's prior authorizations not expired before that date, revoked
+//   ones included (flagged).
+// - same_key: the claim under the entry's claim key: the active paid one, else the last reversed
+//   paid one (reversed = true), else the last rejected one; with the authorization number,
+//   fingerprint and pricing to replay a duplicate.
+// Claims inside one batch do not see each other through load_history (the batcher folds them in
+// itself, or relies on the conflict path above).
 #pragma once
 
 #include <chrono>
@@ -52,13 +82,14 @@ struct batch_entry {
   const codec::claim* claim = nullptr;
   std::string_view request_bytes;   // the whole transmission as received
   std::string_view response_bytes;  // the whole response sent for it (set before insert)
-  rules::decision decision;         // set before insert
+  rules::decision decision;         // set before insert; decision.request_fingerprint and
+                                    // replaces_claim_id are stored and drive the key table
   std::string_view source;          // where it came from: "ncpdp", "json", "test"
   // set by load_history (views into the batch's buffers, valid until the batch ends)
   rules::member_history history;
   // set by insert
   std::int64_t claim_id = 0;
-  bool conflict = false;  // a paid claim under this key was committed elsewhere meanwhile
+  bool conflict = false;  // the key changed under this decision: not written, re-adjudicate
 };
 
 class batch {
