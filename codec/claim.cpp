@@ -619,8 +619,11 @@ void validate_decode_failure(const message& m, const decode_error& e, std::strin
                          e.code != errc::bad_header && e.code != errc::unknown_kind &&
                          e.code != errc::bad_batch_record;
   if (!header_ok) {
-    const bool has_version = input.size() >= 8;
-    if (has_version && input.substr(6, 2) != "D0" && m.kind == message_kind::request)
+    // 1R only when the bytes read as a BIN followed by another version; anything else (garbage,
+    // a broken batch record) is an unusable BIN.
+    const bool bin_then_version = input.size() >= 8 && all_digits(input.substr(0, 6)) &&
+                                  input[6] >= 'A' && input[6] <= 'Z' && is_digit(input[7]);
+    if (bin_then_version && input.substr(6, 2) != "D0")
       out.transmission_rejects.push("1R", "A2"_fid, 0, 6);
     else
       out.transmission_rejects.push("01", "A1"_fid, 0, 0);

@@ -12,9 +12,9 @@ std::string_view to_string(errc e) noexcept {
   switch (e) {
     case errc::ok: return "ok";
     case errc::empty: return "empty";
+    case errc::unknown_kind: return "unknown_kind";
     case errc::short_header: return "short_header";
     case errc::bad_header: return "bad_header";
-    case errc::unknown_kind: return "unknown_kind";
     case errc::bad_batch_record: return "bad_batch_record";
     case errc::missing_segment_separator: return "missing_segment_separator";
     case errc::missing_field_separator: return "missing_field_separator";
@@ -37,9 +37,9 @@ std::string_view explain(errc e) noexcept {
   switch (e) {
     case errc::ok: return "no error";
     case errc::empty: return "the input is empty";
+    case errc::unknown_kind: return "not the kind of transmission expected here (a response where a request belongs)";
     case errc::short_header: return "the input ends or a separator appears inside the fixed header";
     case errc::bad_header: return "the fixed header holds a byte that is not printable ASCII";
-    case errc::unknown_kind: return "neither a request header (BIN first) nor a response header (version first)";
     case errc::bad_batch_record: return "a Batch 1.2 record without a G1 detail record or without its closing ETX";
     case errc::missing_segment_separator: return "expected a segment separator (0x1E) or a group separator (0x1D)";
     case errc::missing_field_separator: return "a segment must start with FS (0x1C) \"AM\"";
@@ -156,6 +156,7 @@ std::string_view describe(const decode_error& e, std::span<char> buf) noexcept {
 }
 
 decode_error decode(std::string_view input, message& out) noexcept {
+  out.kind = message_kind::request;
   out.bytes = {};
   out.base_offset = 0;
   out.batch_reference = {};

@@ -19,7 +19,7 @@ enum class errc : std::uint8_t {
   empty,                // 0 bytes
   short_header,         // fewer bytes than the fixed header
   bad_header,           // header bytes that cannot be a D.0 header (not ASCII, separators inside)
-  unknown_kind,         // neither a request (6-digit BIN) nor a response ("D0"/version first)
+  unknown_kind,         // not the kind the caller expects (decode() itself never returns it)
   bad_batch_record,     // STX without a G1 detail record, or no closing ETX
   missing_segment_separator,  // data after the header that does not start with RS or GS
   missing_field_separator,    // a segment that does not start with FS "AM"

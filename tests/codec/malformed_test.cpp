@@ -115,20 +115,19 @@ std::vector<malformed_case> table() {
       {"97 segments", header() + repeat(insurance, 97), errc::too_many_segments, 56 + 96 * 30, {"1U"}, 1},
       {"1025 fields", header() + RS + FS + "AM04" + repeat(FS + "C1X", 1025), errc::too_many_fields,
        63 + 4 * 1024, {"1U"}, 1},
-      // An unreadable header is answered 1R when bytes 6-7 are not "D0", else 01.
-      {"1 MiB of garbage", garbage(mib, '\xFF'), errc::bad_header, 0, {"1R"}, 1},
+      // An unreadable header is answered 1R only when it reads as a BIN and another version.
+      {"1 MiB of garbage", garbage(mib, '\xFF'), errc::bad_header, 0, {"01"}, 1},
       // A readable header whose count byte is '7': every transaction it could describe gets 1U.
       {"1 MiB of digits", std::string(mib, '7'), errc::missing_segment_separator, 56, {"1U"}, 4},
       {"STX alone", STX, errc::bad_batch_record, 0, {"01"}, 1},
       {"batch header record without ETX", STX + "00", errc::bad_batch_record, 3, {"01"}, 1},
-      // validate_decode_failure() looks for the version at bytes 6-7 of the input, which in a
-      // batch record are not the header's: these get 1R.
+      // A broken batch record has no readable header: 01, like any unusable BIN.
       {"detail record without ETX", STX + "G1REF0000001" + b, errc::bad_batch_record,
-       static_cast<std::uint32_t>(13 + b.size()), {"1R"}, 1},
+       static_cast<std::uint32_t>(13 + b.size()), {"01"}, 1},
       {"ETX inside the detail record reference", STX + "G1REF" + ETX + "000001" + b + ETX,
-       errc::bad_batch_record, 6, {"1R"}, 1},
+       errc::bad_batch_record, 6, {"01"}, 1},
       {"STX inside the detail record reference", STX + "G1REF" + STX + "000001" + b + ETX,
-       errc::bad_batch_record, 6, {"1R"}, 1},
+       errc::bad_batch_record, 6, {"01"}, 1},
       // Decodes; validate() rejects the transmission.
       {"count 2 with one group", b1("D0", "B1", '2'), errc::ok, 0, {"1U"}, 2},
       {"count 0", b1("D0", "B1", '0'), errc::ok, 0, {"A9"}, 1},
