@@ -60,7 +60,7 @@ std::string percent_decode(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() + 0 && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
+    } else if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2])));
       i += 2;
     } else {
@@ -325,12 +325,12 @@ void help_refill_too_soon(json_writer& j, const claim_context& x) {
   }
   j.end_array();
   if (x.plan) j.field("refill_threshold_percent", x.plan->refill_threshold_pct);
-  std::string what = "Last filled " + std::string(last_fill) + ": " + quantity_text(qty) + " for " +
-                     std::to_string(days) + " days at " + (same ? "this pharmacy" : "another pharmacy") +
-                     ". The plan allows the refill on or after " + std::string(next) + ".";
+  std::string what = "Last filled " + std::string(last_fill) + " at " + (same ? "this pharmacy" : "another pharmacy") +
+                     ": quantity " + quantity_text(qty) + " for " + std::to_string(days) +
+                     " days. The plan allows the refill on or after " + std::string(next) + ".";
   if (!scc_list.empty())
-    what += " To fill earlier for a reason the plan accepts, resubmit with 420-DK Submission Clarification Code " +
-            scc_list + ".";
+    what += " To fill earlier for a reason the plan accepts, resubmit with 420-DK Submission Clarification Code "
+            "set to one of: " + scc_list + ".";
   j.field("what_to_do", what).end_object();
 }
 
@@ -431,7 +431,8 @@ void help_dur(json_writer& j, const claim_context& x) {
     j.begin_object().field("reason", reason).field("reason_name", rules::dur_reason_name(reason));
     j.field_or_null("significance", sig).field("significance_name", significance_name(sig));
     j.field_or_null("previous_fill", str_at(a, "previous_fill"));
-    j.field_or_null("other_pharmacy", other_pharmacy_name(str_at(a, "other_pharmacy")));
+    const auto other = str_at(a, "other_pharmacy");
+    j.field_or_null("other_pharmacy", other.empty() ? other : other_pharmacy_name(other));
     j.field_or_null("free_text", str_at(a, "free_text"));
     j.field("caused_reject", rejected);
     j.key("override").begin_object().field("reason_for_service", reason);
@@ -440,7 +441,8 @@ void help_dur(json_writer& j, const claim_context& x) {
     j.end_object().end_object();
     if (rejected) {
       if (!what.empty()) what += " ";
-      what += std::string(reason) + " (" + std::string(rules::dur_reason_name(reason)) + "): after review, send AM08 with 439-E4=" +
+      what += std::string(reason) + " (" + std::string(rules::dur_reason_name(reason)) +
+              "): after the pharmacist's review, resubmit with a DUR/PPS segment (AM08): 473-7E counter, 439-E4=" +
               std::string(reason) + ", 440-E5 professional service (e.g. M0 prescriber consulted)";
       if (!results.empty()) {
         what += " and 441-E6 one of";
