@@ -727,7 +727,7 @@ void load_members(const fs::path& folder, const std::string& shown, plan& p, rep
     const auto& y = p.members[b];
     return x.cardholder_id != y.cardholder_id ? x.cardholder_id < y.cardholder_id : x.person_code < y.person_code;
   });
-  std::vector<member> sorted;
+  std::vector<member, huge_page_allocator<member>> sorted;
   sorted.reserve(p.members.size());
   for (auto i : order) sorted.push_back(std::move(p.members[i]));
   for (std::size_t i = 1; i < sorted.size(); ++i)

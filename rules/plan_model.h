@@ -16,6 +16,7 @@
 
 #include "codec/numeric.h"
 #include "rules/plan.h"
+#include "rules/huge_pages.h"
 #include "rules/string_index.h"
 
 namespace rxgate::rules {
@@ -134,8 +135,8 @@ struct plan {
   std::int64_t dispensing_fee = 0, compound_fee = 0;  // cents
 
   // tables
-  std::vector<product> products;
-  std::vector<member> members;  // sorted by (cardholder_id, person_code)
+  std::vector<product, huge_page_allocator<product>> products;
+  std::vector<member, huge_page_allocator<member>> members;  // sorted by (cardholder_id, person_code)
   std::vector<pharmacy> pharmacies;
   std::vector<other_coverage> other_coverages;
   std::vector<interaction> interactions;

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/huge_pages.h"
+
 namespace rxgate::rules {
 
 // Word-at-a-time hash for short identifiers (NDCs, cardholder IDs, class names).
@@ -91,7 +93,7 @@ class string_index {
   };
   template <class KeyOf>
   void grow(KeyOf key_of) {
-    std::vector<slot> old;
+    std::vector<slot, huge_page_allocator<slot>> old;
     old.swap(slots_);
     slots_.assign(old.empty() ? 16 : old.size() * 2, slot{});
     const std::size_t mask = slots_.size() - 1;
@@ -108,7 +110,7 @@ class string_index {
     // Only called before the first insert (reserve), so there is nothing to move.
     slots_.assign(n, slot{});
   }
-  std::vector<slot> slots_;
+  std::vector<slot, huge_page_allocator<slot>> slots_;
   std::size_t size_ = 0;
 };
 
