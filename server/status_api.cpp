@@ -384,6 +384,30 @@ void help_alternatives(json_writer& j, const claim_context& x) {
   j.end_object();
 }
 
+void help_step_therapy(json_writer& j, const claim_context& x) {
+  const rules::product* d = x.plan ? x.plan->find_product(x.rec.product_id) : nullptr;
+  j.key("help").begin_object().field("kind", "step_therapy");
+  j.key("prerequisites").begin_array();
+  std::string names;
+  if (d) {
+    for (auto p : d->step_prerequisites) {
+      j.value(p);
+      const rules::product* pre = x.plan->find_product(p);
+      if (!names.empty()) names += " or ";
+      names += std::string(pre ? pre->name : p);
+    }
+  }
+  j.end_array();
+  if (x.plan) j.field("lookback_days", x.plan->step_lookback_days); else j.key("lookback_days").null();
+  std::string what = names.empty()
+                         ? std::string("The plan pays for this drug only after a first-line therapy.")
+                         : "The plan pays for this drug only after a fill of " + names + " in the last " +
+                               std::to_string(x.plan->step_lookback_days) + " days, and none is on file.";
+  what += " Ask the prescriber to start with the first-line therapy, or to request a prior authorization for "
+          "this drug: an approved PA on file lifts the step.";
+  j.field("what_to_do", what).end_object();
+}
+
 void help_limit(json_writer& j, const claim_context& x) {
   const auto limit = x.detail ? obj_at(*x.detail, "limit") : std::nullopt;
   if (!limit) return;
@@ -503,7 +527,8 @@ void write_reject(json_writer& j, const store::reject_record& r, const claim_con
   const std::string_view c = r.code;
   if (c == "79") help_refill_too_soon(j, x);
   else if (c == "75") help_prior_authorization(j, x, phone);
-  else if (c == "70" || c == "MR" || c == "608") help_alternatives(j, x);
+  else if (c == "70" || c == "MR") help_alternatives(j, x);
+  else if (c == "608") help_step_therapy(j, x);
   else if (c == "76" || c == "7X" || c == "AG") help_limit(j, x);
   else if (c == "88") help_dur(j, x);
   else if (c == "41") help_other_payer(j, x);

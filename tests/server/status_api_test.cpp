@@ -299,6 +299,11 @@ TEST_F(status_api_test, prior_authorization_75_explains_the_path_and_a_pa_made_t
   EXPECT_FALSE(b(h["pa_on_file_expired"]));
   EXPECT_EQ(s(h["help_desk_phone"]), "8005550100");
   EXPECT_NE(s(h["how_to_request"]).find("462-EV"), std::string::npos);
+  // The drug also needs a first-line therapy the member has not had: 608 names it.
+  auto step = reject_of(a, "608")["help"];
+  EXPECT_EQ(s(step["kind"]), "step_therapy");
+  EXPECT_EQ(s(step["prerequisites"].at(0)), "BIGUANIDE");
+  EXPECT_EQ(i(step["lookback_days"]), 180);
 
   // A technician may not create prior authorizations; an operator may.
   const std::string body = R"({"bin":"610999","cardholder_id":"DEMO1002","person_code":"001",)"
