@@ -232,6 +232,19 @@ TEST_F(claims, pipelined_requests_are_answered_in_order) {
   }
 }
 
+TEST_F(claims, tls_sessions_are_resumed) {
+  server::tls_client c(client_for());
+  ASSERT_FALSE(c.connect("127.0.0.1", std::to_string(port()), "localhost"));
+  EXPECT_FALSE(c.session_reused());
+  ASSERT_TRUE(c.get("/healthz").has_value());  // TLS 1.3 tickets arrive after the handshake
+  c.close();
+  ASSERT_FALSE(c.connect("127.0.0.1", std::to_string(port()), "localhost"));
+  EXPECT_TRUE(c.session_reused());
+  auto m = c.get("/metrics");
+  ASSERT_TRUE(m.has_value());
+  EXPECT_GT(metric_value(m.value().body, "rxgate_tls_handshakes_total{result=\"resumed\"}"), 0);
+}
+
 TEST_F(claims, operations_endpoints_show_the_traffic) {
   send(b1(demo_member(2), {{next_rx(), "90001001201"}}));
   auto [hs, hb] = https_get(port(), "/healthz");

@@ -184,6 +184,14 @@ TEST(resilience, sigterm_drains_and_no_acknowledged_claim_is_missing) {
       }
     });
   }
+  // SIGHUP reloads the plans while claims flow.
+  ASSERT_EQ(::kill(pid, SIGHUP), 0);
+  bool reloaded = false;
+  for (int i = 0; i < 200 && !reloaded; ++i) {
+    reloaded = metric_value(https_get(port, "/metrics").second, "rxgate_plan_reloads_total{result=\"ok\"}") == 1;
+    if (!reloaded) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(reloaded) << "SIGHUP did not reload the plans";
   while (count < 200) std::this_thread::sleep_for(5ms);
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
   int status = 0;
