@@ -757,6 +757,25 @@ void adjudicate(const codec::claim& c, const plan_set& plans, const member_histo
   }
 }
 
+void prefetch(const codec::claim& c, const plan_set& plans, int stage) noexcept {
+  const auto r = plans.route(c.bin, c.pcn, c.group_id, c.date_of_service);
+  if (!r.found) return;
+  const plan& p = *r.found;
+  if (stage == 0) {
+    p.cardholder_index.prefetch_slot(c.cardholder_id);
+    p.product_index.prefetch_slot(c.product_id);
+    return;
+  }
+  auto rows = [](const void* row, std::size_t bytes) {
+    const char* at = static_cast<const char*>(row);
+    for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(at + off);
+  };
+  if (auto m = p.cardholder_index.probable_row(c.cardholder_id); m != string_index::npos)
+    rows(&p.members[m], sizeof(member));
+  if (auto d = p.product_index.probable_row(c.product_id); d != string_index::npos)
+    rows(&p.products[d], sizeof(product));
+}
+
 namespace {
 struct hasher {
   std::uint64_t h = 0x6A09E667F3BCC908ull;

@@ -17,6 +17,12 @@ namespace rxgate::rules {
 void adjudicate(const codec::claim& c, const plan_set& plans, const member_history& history,
                 codec::date today, decision& out) noexcept;
 
+// Optional memory hints for a caller that holds several claims (the batcher): stage 0 fetches
+// the plan index slots of the claim's member and product, stage 1 (once those are cached) their
+// rows. E.g. before deciding claim i: prefetch(claim i+2, 0), prefetch(claim i+1, 1). They never
+// change a decision and cost a few nanoseconds when the data is already cached.
+void prefetch(const codec::claim& c, const plan_set& plans, int stage) noexcept;
+
 // Hash of the fields that make two submissions "the same claim" for duplicate detection.
 std::uint64_t fingerprint(const codec::claim& c) noexcept;
 

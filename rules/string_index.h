@@ -86,6 +86,23 @@ class string_index {
 
   std::size_t size() const noexcept { return size_; }
 
+  // Memory hints for a caller that knows its next keys: fetch the key's first slot, or (once
+  // that is cached) the row its tag points at, without verifying the key. Never change results.
+  void prefetch_slot(std::string_view key) const noexcept {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash_bytes(key) & (slots_.size() - 1)]);
+  }
+  std::uint32_t probable_row(std::string_view key) const noexcept {
+    if (slots_.empty()) return npos;
+    const auto h = hash_bytes(key);
+    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask, n = 0; n < 4; i = (i + 1) & mask, ++n) {
+      if (slots_[i].row == npos) return npos;
+      if (slots_[i].tag == tag) return slots_[i].row;
+    }
+    return npos;
+  }
+
  private:
   struct slot {
     std::uint32_t tag = 0;

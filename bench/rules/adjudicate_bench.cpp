@@ -152,6 +152,31 @@ void BM_adjudicate_large_plan(benchmark::State& state) {
 }
 BENCHMARK(BM_adjudicate_large_plan);
 
+// The same claims decided the way the batcher can run a batch: while deciding claim k, the index
+// slots of claim k+2 and the rows of claim k+1 are already on their way (rules::prefetch).
+void BM_adjudicate_large_plan_prefetched(benchmark::State& state) {
+  auto& lp = plan();
+  const auto& p = *lp.plans->plans().front();
+  static claim_mix mix(p, 65536);
+  static claim_mix ahead1(p, 65536), ahead2(p, 65536);  // same seed: same claims, own buffers
+  rules::decision d;
+  std::size_t i = 0, paid = 0;
+  const auto today = ymd(20250920);
+  for (auto _ : state) {
+    const auto k = i++ & 65535;
+    rules::prefetch(ahead2.at((k + 2) & 65535), *lp.plans, 0);
+    rules::prefetch(ahead1.at((k + 1) & 65535), *lp.plans, 1);
+    rules::member_history h;
+    h.fills = mix.history(k);
+    rules::adjudicate(mix.at(k), *lp.plans, h, today, d);
+    paid += d.status == 'P';
+    benchmark::DoNotOptimize(d);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.counters["paid_share"] = benchmark::Counter(static_cast<double>(paid) / static_cast<double>(state.iterations()));
+}
+BENCHMARK(BM_adjudicate_large_plan_prefetched);
+
 void BM_adjudicate_demo_paid(benchmark::State& state) {
   static auto plans = rules::load_plans(std::string(RXGATE_SOURCE_DIR) + "/config/plans");
   codec::claim c;
