@@ -419,6 +419,27 @@ TEST_F(status_api_test, other_payer_41_names_the_primary_payer_to_bill) {
   EXPECT_NE(s(h["what_to_do"]).find("610111"), std::string::npos);
 }
 
+TEST_F(status_api_test, history_shows_the_duplicate_received_and_the_reversal) {
+  const auto m = demo_member(4);
+  const std::string rx = next_rx(), lisinopril = "90001000201";
+  ASSERT_EQ(send(b1(m, {{rx, lisinopril, 30, 30, 400}})).status(), 'P');
+  ASSERT_EQ(send(b1(m, {{rx, lisinopril, 30, 30, 400}})).status(), 'D');
+  ASSERT_EQ(send(b2(m, rx, lisinopril)).status(), 'A');
+  auto paid = call("GET", "/v1/claims", "/v1/claims?rx=" + rx + "&status=P", tech_a_->text);
+  ASSERT_EQ(paid.status, 200u) << paid.body;
+  ASSERT_EQ(dom::array(paid.json["claims"]).size(), 1u) << paid.body;
+  auto a = get_claim(i(paid.json["claims"].at(0)["id"]), *tech_a_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  ASSERT_FALSE(a.json["reversed"].is_null()) << a.body;
+  std::map<std::string, std::int64_t> relations;
+  for (dom::element x : dom::array(a.json["history"])) relations[s(x["relation"])] = i(x["id"]);
+  EXPECT_TRUE(relations.count("this") && relations.count("duplicate_received") && relations.count("reversed_by"))
+      << a.body;
+  EXPECT_EQ(i(a.json["reversed"]["by_claim_id"]), relations["reversed_by"]);
+  EXPECT_FALSE(a.json["pricing"].is_null());
+  EXPECT_FALSE(s(a.json["authorization_number"]).empty());
+}
+
 // ---- access ------------------------------------------------------------------------------------
 
 TEST_F(status_api_test, a_technician_of_another_pharmacy_gets_404_and_the_attempt_is_audited) {
