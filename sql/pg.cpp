@@ -1,5 +1,6 @@
 #include "sql/pg.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -36,10 +37,16 @@ error translate_current_exception(std::string_view what_failed, bool& connection
         e = {errc::unavailable, prefix + "PostgreSQL unavailable (sqlstate " + state + ")"};
       } else if (state == "42P01" || state == "42703" || state == "42883") {
         e = {errc::schema, prefix + "schema mismatch (sqlstate " + state + "); run rxgate migrate"};
+      } else if (state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0) {
+        // Data and constraint errors quote the offending value or row ("Failing row contains
+        // ..."), which may be patient data: keep the code only.
+        e = {errc::internal, prefix + "sqlstate " + state + " (data or constraint error)"};
       } else {
-        // The server's message names objects, never bound values (claim data travels as
-        // parameters), so it is safe to log.
-        e = {errc::internal, prefix + "sqlstate " + state + ": " + x.what()};
+        // Other messages name objects, not values; keep the first line (DETAIL lines may quote
+        // rows).
+        std::string first = x.what();
+        first = first.substr(0, std::min<std::size_t>(first.find('\n'), 240));
+        e = {errc::internal, prefix + "sqlstate " + state + ": " + first};
       }
     } catch (const pqxx::usage_error& x) {
       e = {errc::internal, prefix + "libpqxx usage error: " + x.what()};

@@ -603,6 +603,11 @@ class pg_store final : public claim_store {
 
   bool healthy() const noexcept override { return healthy_.load(std::memory_order_relaxed); }
 
+  error connect() override {
+    std::lock_guard lock(mutex_);
+    return ensure_connected();
+  }
+
   const store_options& options() const noexcept { return options_; }
 
   // Called by a batch when it ends, however it ends.
@@ -631,6 +636,11 @@ class pg_store final : public claim_store {
     connection_.reset();
     // Reconnect no sooner than the current back-off allows.
     next_attempt_ = clock::now() + backoff_;
+    last_connect_error_ = errc::unavailable;
+    try {
+      last_connect_message_ = "connection lost";
+    } catch (...) {
+    }
   }
 
   error ensure_connected() {
@@ -638,13 +648,19 @@ class pg_store final : public claim_store {
     connection_.reset();
     const auto now = clock::now();
     if (now < next_attempt_) {
-      return {errc::unavailable, "PostgreSQL unavailable; next reconnect attempt pending"};
+      // Back-off: answer at once with what the last attempt found (unavailable or schema).
+      return {last_connect_error_, "no writer connection (" + last_connect_message_ +
+                                       "); next attempt pending"};
     }
     try {
       auto c = std::make_unique<pqxx::connection>(options_.dsn);
       c->set_variable("synchronous_commit", "on");
       c->set_variable("statement_timeout", std::to_string(options_.statement_timeout.count()));
       c->set_variable("application_name", "'rxgate-writer'");
+      // The writer's statements take arrays, so a custom plan knows no more than a generic
+      // one, and re-planning them against every partition on each batch was most of the
+      // fixed cost of a small batch (bench/RESULTS.md, ## store).
+      c->set_variable("plan_cache_mode", "force_generic_plan");
       {
         pqxx::nontransaction q(*c);
         const auto r = q.exec(sql_schema_version);
@@ -652,9 +668,12 @@ class pg_store final : public claim_store {
         if (version != known_schema_version()) {
           healthy_.store(false, std::memory_order_relaxed);
           next_attempt_ = now + options_.reconnect_max;
-          return {errc::schema, "database schema version " + std::to_string(version) +
+          error e{errc::schema, "database schema version " + std::to_string(version) +
                                     ", this binary needs " +
                                     std::to_string(known_schema_version()) + "; run rxgate migrate"};
+          last_connect_error_ = e.code;
+          last_connect_message_ = e.message;
+          return e;
         }
       }
       prepare_all(*c);
@@ -669,6 +688,8 @@ class pg_store final : public claim_store {
       healthy_.store(false, std::memory_order_relaxed);
       next_attempt_ = now + backoff_;
       backoff_ = std::min(backoff_ * 2, options_.reconnect_max);
+      last_connect_error_ = e.code;
+      last_connect_message_ = e.message;
       return e;
     }
   }
@@ -692,6 +713,8 @@ class pg_store final : public claim_store {
   std::atomic<bool> healthy_{false};
   clock::time_point next_attempt_{};
   std::chrono::milliseconds backoff_{options_.reconnect_min};
+  errc last_connect_error_ = errc::unavailable;
+  std::string last_connect_message_ = "connection lost";
 };
 
 pg_batch::~pg_batch() {
@@ -723,7 +746,7 @@ error pg_batch::fail(std::string_view what) {
     failed_ = true;
   }
   done_ = true;
-  store_.mark(e.code != errc::unavailable);
+  store_.mark(false);
   return e;
 }
 

@@ -125,6 +125,9 @@ class claim_store {
   virtual error begin(std::unique_ptr<batch>& out) = 0;
   // True when the last use of the writer connection succeeded.
   virtual bool healthy() const noexcept = 0;
+  // Opens the writer connection now and checks the schema version (start-up, /readyz); begin()
+  // does the same lazily. Same errors as begin(); ok when already connected.
+  virtual error connect() = 0;
 };
 
 // Connects lazily; never throws.

@@ -52,10 +52,22 @@ TEST(Migrate, StoreOnAnUnmigratedDatabaseSaysSchema) {
   store::store_options o;
   o.dsn = dsn;
   auto s = store::open_store(o);
+  EXPECT_EQ(s->connect().code, store::errc::schema);
   std::unique_ptr<store::batch> b;
   const auto e = s->begin(b);
   EXPECT_EQ(e.code, store::errc::schema) << e.message;
   EXPECT_FALSE(s->healthy());
+  // Migrated, the same store connects (after its back-off) and is healthy.
+  std::string report;
+  ASSERT_FALSE(store::migrate(dsn, report));
+  store::error c;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    c = s->connect();
+    if (!c) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_FALSE(c) << c.message;
+  EXPECT_TRUE(s->healthy());
 }
 
 TEST(Migrate, ConcurrentRunsApplyEachMigrationOnce) {
