@@ -26,6 +26,7 @@
 #include "codec/json.h"
 #include "rules/plan.h"
 #include "server/batcher.h"
+#include "server/dashboard.h"
 #include "server/log.h"
 #include "server/status_api.h"
 #include "sql/access.h"
@@ -126,6 +127,8 @@ struct gateway::impl {
   // The technician status API blocks on PostgreSQL: it runs on its own small pool.
   std::unique_ptr<status_api> api;
   net::thread_pool api_pool{2};
+  // The operators' dashboard: a sampler thread over `stats`, SSE subscribers (server/dashboard.h).
+  std::unique_ptr<dashboard> dash;
   std::vector<std::string> no_providers;
 
   std::atomic<bool> stopping{false};
@@ -151,6 +154,7 @@ class session : public std::enable_shared_from_this<session> {
   session(tcp::socket&& socket, gateway::impl& g) : stream_(std::move(socket), g.tls), g_(g) {}
 
   ~session() {
+    if (sse_id_) g_.dash->unsubscribe(sse_id_);
     g_.stats.connections_open.fetch_sub(1, std::memory_order_relaxed);
     std::lock_guard lock(g_.sessions_mutex);
     g_.sessions.erase(this);
@@ -163,6 +167,7 @@ class session : public std::enable_shared_from_this<session> {
   // Shutdown: stop reading, answer what is in flight, close.
   void drain() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->streaming_) return self->end_stream();
       self->closing_ = true;
       if (!self->writing_ && self->reading_) beast::get_lowest_layer(self->stream_).cancel();
       else if (!self->reading_ && !self->writing_ && self->pending_.empty()) self->do_close();
@@ -176,6 +181,7 @@ class session : public std::enable_shared_from_this<session> {
     std::string_view route;
     std::chrono::steady_clock::time_point started;
     std::unique_ptr<net::steady_timer> budget;
+    bool stream = false;  // an event stream: the connection's last answer, it never completes
   };
 
   void do_handshake() {
@@ -299,8 +305,100 @@ class session : public std::enable_shared_from_this<session> {
       if (!admin_allowed(req)) return finish(s, http::status::forbidden, "{\"error\":\"admin access denied\"}\n", "application/json");
       return reload(s);
     }
+    if (path == "/v1/dashboard/stream" || path == "/v1/dashboard/history")
+      return dashboard_request(push_slot(path == "/v1/dashboard/stream" ? "/v1/dashboard/stream" : "/v1/dashboard/history"),
+                               std::move(req), path == "/v1/dashboard/stream");
+    if (const web_asset* asset = method == http::verb::get ? find_web_asset(path) : nullptr) {
+      auto s = push_slot("web");
+      for (auto& [name, value] : web_asset_headers(*asset)) s->res.set(name, value);
+      return finish(s, http::status::ok, std::string(asset->body), asset->content_type);
+    }
     auto s = push_slot("other");
     finish(s, http::status::not_found, "{\"error\":\"no such route\"}\n", "application/json");
+  }
+
+  // The dashboard's API: the token check blocks on PostgreSQL, so it runs on the API pool.
+  void dashboard_request(const std::shared_ptr<slot>& s, http::request<http::string_body>&& req, bool stream) {
+    if (req.method() != http::verb::get)
+      return finish(s, http::status::method_not_allowed, "{\"error\":\"use GET\"}\n", "application/json");
+    std::string authorization;
+    if (auto it = req.find(http::field::authorization); it != req.end()) authorization = std::string(it->value());
+    std::weak_ptr<session> weak = shared_from_this();
+    auto executor = stream_.get_executor();
+    net::post(g_.api_pool, [weak, s, executor, stream, authorization = std::move(authorization), dash = g_.dash.get()] {
+      auto reply = dash->authorize(authorization);
+      if (reply.status == 200 && !stream) reply.body = dash->history_json();
+      net::post(executor, [weak, s, stream, reply = std::move(reply)]() mutable {
+        auto self = weak.lock();
+        if (!self) return;
+        for (auto& [name, value] : reply.headers) s->res.set(name, value);
+        if (reply.status == 200 && stream) {
+          s->stream = true;
+          s->ready = true;
+          self->closing_ = true;  // nothing is read after an event stream
+          return self->do_write();
+        }
+        self->finish(s, static_cast<http::status>(reply.status), std::move(reply.body), reply.content_type);
+      });
+    });
+  }
+
+  // Server-Sent Events: the header, then the dashboard's frames as they come, each written on this
+  // connection's strand. A reader that falls a minute behind is cut off rather than buffered.
+  void begin_stream() {
+    if (g_.stopping.load()) return do_close();  // drain() ran before the stream began
+    streaming_ = true;
+    g_.stats.http_requests.inc({"/v1/dashboard/stream", "200"});
+    sse_out_.push_back(std::make_shared<const std::string>(
+        "HTTP/1.1 200 OK\r\nServer: rxgate\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+        "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n"));
+    std::weak_ptr<session> weak = shared_from_this();
+    auto executor = stream_.get_executor();
+    sse_id_ = g_.dash->subscribe([weak, executor](std::shared_ptr<const std::string> frame) {
+      net::post(executor, [weak, frame = std::move(frame)]() mutable {
+        if (auto self = weak.lock()) self->queue_event(std::move(frame));
+      });
+    });
+    write_event();
+  }
+
+  void queue_event(std::shared_ptr<const std::string> frame) {
+    if (!streaming_) return;
+    if (sse_out_.size() >= 60) return end_stream();
+    sse_out_.push_back(std::move(frame));
+    write_event();
+  }
+
+  void write_event() {
+    if (writing_ || sse_out_.empty() || closed_) return;
+    writing_ = true;
+    beast::get_lowest_layer(stream_).expires_after(g_.cfg.request_timeout);
+    net::async_write(stream_, net::buffer(*sse_out_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->writing_ = false;
+      self->sse_out_.pop_front();
+      if (ec) {
+        self->sse_out_.clear();
+        self->end_stream();
+        return self->do_close();
+      }
+      if (!self->streaming_ && self->sse_out_.empty()) return self->do_close();
+      self->write_event();
+    });
+  }
+
+  // Client gone, too slow, or the gateway stopping: stop subscribing, finish the frame being
+  // written, close (TLS close_notify: the client sees a clean end of the stream).
+  void end_stream() {
+    if (!streaming_) return;
+    streaming_ = false;
+    if (sse_id_) g_.dash->unsubscribe(sse_id_);
+    sse_id_ = 0;
+    if (writing_) {
+      while (sse_out_.size() > 1) sse_out_.pop_back();
+    } else {
+      sse_out_.clear();
+      do_close();
+    }
   }
 
   void status_request(const std::shared_ptr<slot>& s, http::request<http::string_body>&& req) {
@@ -451,6 +549,7 @@ class session : public std::enable_shared_from_this<session> {
 
   void do_write() {
     if (writing_ || pending_.empty() || !pending_.front()->ready) return;
+    if (pending_.front()->stream) return streaming_ || closed_ ? void() : begin_stream();
     auto& res = pending_.front()->res;
     const bool last = closing_ && pending_.size() == 1 && !reading_;
     res.keep_alive(!last && !closing_);
@@ -497,6 +596,9 @@ class session : public std::enable_shared_from_this<session> {
   peer_names peer_;
   provider_scope scope_;
   bool reading_ = false, writing_ = false, closing_ = false, closed_ = false;
+  bool streaming_ = false;
+  std::uint64_t sse_id_ = 0;
+  std::deque<std::shared_ptr<const std::string>> sse_out_;
 };
 
 }  // namespace
@@ -522,9 +624,10 @@ gateway::impl::impl(config c, gateway::options o) : cfg(std::move(c)), opts(o) {
   store::access_options ao;
   ao.dsn = cfg.dsn;
   ao.statement_timeout = cfg.statement_timeout;
-  api = std::make_unique<status_api>(std::shared_ptr<store::claim_reader>(store::open_reader(so)),
-                                     std::shared_ptr<store::access_store>(store::open_access_store(ao)),
+  auto access = std::shared_ptr<store::access_store>(store::open_access_store(ao));
+  api = std::make_unique<status_api>(std::shared_ptr<store::claim_reader>(store::open_reader(so)), access,
                                      [this] { return plans.load(); });
+  dash = std::make_unique<dashboard>(stats, access);
   stats.queue_depth = [this] { return claims->depth(); };
   stats.plans_loaded = [this] { return plans.load() != nullptr; };
   listen();
@@ -723,9 +826,11 @@ void gateway::run() {
       .num("io_threads", static_cast<std::int64_t>(g.cfg.io_threads))
       .str("plans", rules::describe(*g.plans.load()));
   std::vector<std::thread> threads;
+  g.dash->start();
   for (unsigned i = 1; i < g.cfg.io_threads; ++i) threads.emplace_back([&g] { g.ioc.run(); });
   g.ioc.run();
   for (auto& t : threads) t.join();
+  g.dash->stop();
   g.claims->stop();
   g.api_pool.join();
   log::info("stopped").num("connections_accepted", static_cast<std::int64_t>(g.stats.connections_accepted.load()));

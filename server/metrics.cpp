@@ -86,6 +86,37 @@ void counter_family::render(std::string& out) const {
   }
 }
 
+std::vector<counter_family::series> counter_family::snapshot() const {
+  std::vector<series> out;
+  std::lock_guard lock(mutex_);
+  out.reserve(series_.size());
+  for (const auto& [key, n] : series_) {
+    // The key is the rendered label set: name="value",... with \\, \" and \n escaped.
+    series s;
+    s.count = n;
+    std::size_t i = 0;
+    while (i < key.size()) {
+      const auto quote = key.find('"', i);
+      if (quote == std::string::npos) break;
+      std::string value;
+      std::size_t j = quote + 1;
+      for (; j < key.size() && key[j] != '"'; ++j) {
+        if (key[j] == '\\' && j + 1 < key.size()) {
+          ++j;
+          value += key[j] == 'n' ? '\n' : key[j];
+        } else {
+          value += key[j];
+        }
+      }
+      s.labels.push_back(std::move(value));
+      i = j + 2;  // past the closing quote and the comma
+    }
+    s.labels.resize(labels_.size());
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 histogram::histogram(std::vector<double> bounds) : bounds_(std::move(bounds)), buckets_(bounds_.size() + 1) {}
 
 void histogram::observe(double v) noexcept {
@@ -117,6 +148,16 @@ void histogram::render(std::string& out, std::string_view name, std::string_view
   append_double(out, static_cast<double>(sum_micro_.load(std::memory_order_relaxed)) / 1e6);
   out += '\n';
   out += std::string(name) + "_count" + braces + " " + std::to_string(count_.load(std::memory_order_relaxed)) + "\n";
+}
+
+histogram::snapshot_data histogram::snapshot() const {
+  snapshot_data d;
+  d.bounds = bounds_;
+  d.buckets.reserve(buckets_.size());
+  for (const auto& b : buckets_) d.buckets.push_back(b.load(std::memory_order_relaxed));
+  d.count = count_.load(std::memory_order_relaxed);
+  d.sum = static_cast<double>(sum_micro_.load(std::memory_order_relaxed)) / 1e6;
+  return d;
 }
 
 metrics::metrics()

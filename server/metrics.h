@@ -25,6 +25,13 @@ class counter_family {
   void inc(std::initializer_list<std::string_view> values, std::uint64_t n = 1);
   std::uint64_t value(std::initializer_list<std::string_view> values) const;
   void render(std::string& out) const;
+  // Every series: its label values (in label order) and count. A consistent copy taken under the
+  // family's lock; the dashboard sampler reads this once a second.
+  struct series {
+    std::vector<std::string> labels;
+    std::uint64_t count = 0;
+  };
+  std::vector<series> snapshot() const;
 
  private:
   std::string key(std::initializer_list<std::string_view> values) const;
@@ -42,6 +49,15 @@ class histogram {
   // Renders the _bucket/_sum/_count lines; `labels` is a rendered label set or empty.
   void render(std::string& out, std::string_view name, std::string_view labels) const;
   std::uint64_t count() const noexcept { return count_.load(std::memory_order_relaxed); }
+  // Upper bounds, per-bucket (not cumulative) counts with +Inf last, count and sum. Read without a
+  // lock, so a copy taken during updates may be off by the observations in flight.
+  struct snapshot_data {
+    std::vector<double> bounds;
+    std::vector<std::uint64_t> buckets;
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  snapshot_data snapshot() const;
 
  private:
   std::vector<double> bounds_;

@@ -1,0 +1,251 @@
+// The web console in real headless Chromium (Debian's chromium driven by playwright-core; no
+// browser download). Started by run.sh, which runs `rxgate serve` and passes, in the environment:
+//   RXGATE_BIN RXGATE_URL RXGATE_CA RXGATE_PLANS RXGATE_SAMPLES RXGATE_CHROMIUM RXGATE_ARTIFACTS
+//   RXGATE_OPERATOR_TOKEN RXGATE_TECHNICIAN_TOKEN
+// Traffic comes from `rxgate load` (or, in a build without it, `rxgate submit` over the sample
+// claims). No timing thresholds: every "eventually" is a poll with a generous deadline.
+"use strict";
+
+const { test, before, after } = require("node:test");
+const assert = require("node:assert/strict");
+const { spawn, spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const https = require("node:https");
+const path = require("node:path");
+const { chromium } = require("playwright-core");
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(name + " is not set: run tests/browser/run.sh (ctest -L browser)");
+  return v;
+};
+const BIN = env("RXGATE_BIN");
+const URL = env("RXGATE_URL");
+const CA = env("RXGATE_CA");
+const ARTIFACTS = env("RXGATE_ARTIFACTS");
+const OPERATOR = env("RXGATE_OPERATOR_TOKEN");
+const TECHNICIAN = env("RXGATE_TECHNICIAN_TOKEN");
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Polls `probe` until it returns a truthy value; fails with `what` and the last value after
+// `seconds` (a deadline for a hang, never a performance threshold).
+async function eventually(what, probe, seconds = 90) {
+  const deadline = Date.now() + seconds * 1000;
+  let last;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) assert.fail(what + " (last: " + (last instanceof Error ? last.message : JSON.stringify(last)) + ")");
+    await sleep(500);
+  }
+}
+
+function httpsGet(target, token) {
+  return new Promise((resolve, reject) => {
+    const headers = token ? { Authorization: "Bearer " + token } : {};
+    const req = https.get(URL + target, { ca: fs.readFileSync(CA), headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => { body += d; });
+      res.on("end", () => resolve({ status: res.statusCode, body }));
+    });
+    req.on("error", reject);
+  });
+}
+
+// Sum of rxgate_claims_total by status, from /metrics.
+async function metricsByStatus() {
+  const { status, body } = await httpsGet("/metrics");
+  assert.equal(status, 200);
+  const out = {};
+  let total = 0;
+  for (const line of body.split("\n")) {
+    const m = /^rxgate_claims_total\{transaction="[^"]*",status="([^"]*)"\} (\d+)$/.exec(line);
+    if (m) {
+      out[m[1]] = (out[m[1]] || 0) + Number(m[2]);
+      total += Number(m[2]);
+    }
+  }
+  return { total, byStatus: out };
+}
+
+const haveLoad = spawnSync(BIN, ["load", "--help"], { stdio: "ignore" }).status === 0;
+
+// Claims for `seconds`: `rxgate load` at a gentle open-loop rate with the given mix, or the
+// sample claims through `rxgate submit` (paid-like ones, or only the 75 reject).
+function traffic({ seconds, mix, samples }) {
+  if (haveLoad) {
+    const child = spawn(BIN, ["load", "--url", URL + "/ncpdp", "--ca", CA, "--plans", env("RXGATE_PLANS"), "--rate", "40",
+      "--connections", "4", "--duration", String(seconds), "--mix", mix, "-q"], { stdio: ["ignore", "ignore", "inherit"] });
+    return new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+  }
+  const dir = env("RXGATE_SAMPLES");
+  const files = samples.map((f) => path.join(dir, f));
+  const stop = Date.now() + seconds * 1000;
+  return (async () => {
+    let i = 0;
+    while (Date.now() < stop) {
+      await new Promise((resolve) => {
+        const c = spawn(BIN, ["submit", "--url", URL + "/ncpdp", "--ca", CA, files[i++ % files.length]], { stdio: "ignore" });
+        c.on("exit", resolve);
+      });
+    }
+    return 0;
+  })();
+}
+
+async function shot(page, name) {
+  const file = path.join(ARTIFACTS, name);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+let browser;
+let context;
+const outside = [];
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: env("RXGATE_CHROMIUM"),
+    headless: true,
+    // playwright-core gives the browser a new, empty profile directory of its own.
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+  context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1440, height: 1000 } });
+  // Nothing may be fetched from outside rxgate.
+  context.on("request", (req) => {
+    const u = req.url();
+    if (!u.startsWith(URL) && !u.startsWith("data:")) outside.push(u);
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  assert.deepEqual(outside, [], "requests to anything but rxgate");
+});
+
+function number(text) { return Number(String(text).replace(/[^0-9.]/g, "")); }
+
+test("the dashboard goes live, follows rxgate load, raises alerts and agrees with /metrics", async () => {
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+
+  await page.goto(URL + "/dashboard");
+  // A technician token is refused with a reason.
+  await page.fill("#token", TECHNICIAN);
+  await page.click("#login button[type=submit]");
+  await eventually("technician token refused on the dashboard", async () => /operator/.test(await page.textContent("#login-error")));
+
+  await page.fill("#token", OPERATOR);
+  await page.click("#login button[type=submit]");
+  await eventually("dashboard stream live", async () => (await page.getAttribute("#conn", "class")).includes("live"));
+
+  // Phase 1: ordinary traffic. The figures move while it runs.
+  const phase1 = traffic({ seconds: 30, mix: "paid=8,retransmit=1,multi=1,e1=1", samples: ["01-paid.d0", "02-duplicate.d0", "13-e1-eligibility.d0", "14-b1-four-transactions.d0"] });
+  await eventually("claims/s above zero", async () => number(await page.textContent("#tile-rate [data-v]")) > 0);
+  const first = number(await page.textContent("#total-claims"));
+  await eventually("total claims growing", async () => number(await page.textContent("#total-claims")) > first);
+  await eventually("latency shown", async () => number(await page.textContent("#tile-latency [data-v]")) > 0);
+  await eventually("batch size shown", async () => number(await page.textContent("#tile-batch [data-v]")) > 0);
+  await eventually("claims chart has points", () => page.evaluate(() => {
+    const c = Chart.getChart(document.getElementById("chart-claims"));
+    return c && c.data.labels.length > 3 && c.data.datasets.some((d) => d.data.some((v) => v > 0));
+  }));
+  const connections = number(await page.textContent("#tile-connections [data-v]"));
+  assert.ok(connections >= 1, "open connections include the dashboard's own");
+  await shot(page, "dashboard-live.png");
+  await phase1;
+
+  // Phase 2: every claim rejected 75 for the demo BIN: a reject spike by BIN/PCN and by code.
+  const phase2 = traffic({ seconds: 25, mix: "prior-auth=1", samples: ["06-reject-75-prior-authorization.d0"] });
+  await eventually("reject spike alert for code 75", async () => {
+    const texts = await page.$$eval("#alerts .alert[data-kind=reject_spike]", (els) => els.map((e) => e.textContent));
+    return texts.some((t) => t.includes("code 75")) && texts.some((t) => t.includes("BIN/PCN"));
+  }, 120);
+  await eventually("75 among the top reject codes", async () => (await page.$$eval("#top-rejects tbody td.code", (els) => els.map((e) => e.textContent))).includes("75"));
+  await shot(page, "dashboard-reject-spike.png");
+  await phase2;
+
+  // Traffic stops: a volume drop, and the totals settle on what /metrics counts.
+  await eventually("volume drop alert", async () => (await page.$$("#alerts .alert[data-kind=volume_drop]")).length > 0, 120);
+  const agreed = await eventually("dashboard totals equal /metrics", async () => {
+    const m = await metricsByStatus();
+    const shown = number(await page.textContent("#total-claims"));
+    const detail = await page.textContent("#tile-total [data-d]");
+    const paid = /P ([\d,]+)/.exec(detail);
+    return shown === m.total && paid && number(paid[1]) === (m.byStatus.P || 0) ? { shown, metrics: m } : false;
+  }, 60);
+  assert.ok(agreed.shown > 0);
+  await shot(page, "dashboard-volume-drop.png");
+  assert.deepEqual(errors, [], "no script errors on the dashboard");
+  await page.close();
+});
+
+test("the console finds a rejected claim and shows its fix as the status API gives it", async () => {
+  // A 75 that this run certainly sent (the dashboard test sent many; this one stands alone).
+  const sample = spawnSync(BIN, ["submit", "--url", URL + "/ncpdp", "--ca", CA, path.join(env("RXGATE_SAMPLES"), "06-reject-75-prior-authorization.d0")], { encoding: "utf8" });
+  assert.match(sample.stdout, /reject 75/);
+
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(URL + "/console");
+  await page.fill("#token", "rxg_not_a_token");
+  await page.click("#login button[type=submit]");
+  await page.selectOption("#search select[name=status]", "R");
+  await page.click("#search button[type=submit]");
+  await eventually("a wrong token is refused", async () => /not accepted/.test(await page.textContent("#login-error")));
+
+  await page.fill("#token", TECHNICIAN);
+  await page.click("#login button[type=submit]");
+  await page.selectOption("#search select[name=status]", "R");
+  await page.fill("#search input[name=reject]", "75");
+  await page.click("#search button[type=submit]");
+  await eventually("search results", async () => (await page.$$("#results tbody tr[data-claim]")).length > 0);
+  const codes = await page.$$eval("#results tbody tr[data-claim] td.code:last-of-type", (els) => els.map((e) => e.textContent));
+  assert.ok(codes.length > 0 && codes.every((c) => c.split(" ").includes("75")), "every row carries 75: " + codes.join("|"));
+  await shot(page, "console-search.png");
+
+  const id = await page.getAttribute("#results tbody tr[data-claim]", "data-claim");
+  await page.click("#results tbody tr[data-claim] a");
+  const card = "#rejects .reject-card[data-code='75']";
+  await page.waitForSelector(card, { timeout: 60000 });
+
+  // The page shows what the API says, field by field.
+  const { status, body } = await httpsGet("/v1/claims/" + id, TECHNICIAN);
+  assert.equal(status, 200);
+  const claim = JSON.parse(body);
+  const reject = claim.rejects.find((r) => r.code === "75");
+  assert.ok(reject && reject.fix, "the API explains 75 with a fix");
+  assert.equal((await page.textContent(card + " .fix")).trim(), reject.fix);
+  assert.ok((await page.textContent(card + " .title")).includes(reject.short_name));
+  if (reject.explanation) assert.equal((await page.textContent(card + " .explanation")).trim(), reject.explanation);
+  if (reject.field) {
+    const field = await page.textContent(card + " .field");
+    assert.ok(field.includes(reject.field.id), "field at fault named: " + field);
+    if (reject.field.value_sent) assert.ok(field.includes(reject.field.value_sent), "value sent shown: " + field);
+  }
+  if (reject.help && reject.help.what_to_do) assert.ok((await page.textContent(card + " .help")).includes(reject.help.what_to_do));
+  assert.ok(await page.isVisible(card + " .fix"), "the fix is on screen");
+  assert.ok((await page.textContent("#claim-summary")).includes(claim.rx_number));
+  assert.ok((await page.textContent("#decoded")).includes("Header"), "decoded request and response shown");
+  assert.ok((await page.textContent("#pricing")).length > 0);
+  await shot(page, "console-claim.png");
+
+  // A paid claim: pricing in dollars.
+  await page.evaluate(() => { location.hash = "#search?status=P"; });
+  await eventually("paid claims listed", async () => (await page.$$("#results tbody tr[data-claim]")).length > 0);
+  await page.click("#results tbody tr[data-claim] a");
+  await eventually("pricing of a paid claim", async () => /Total paid by the plan\s*\$\d+\.\d\d/.test(await page.textContent("#pricing")));
+  await shot(page, "console-paid-claim.png");
+  assert.deepEqual(errors, [], "no script errors on the console");
+  await page.close();
+});
