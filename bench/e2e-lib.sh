@@ -1,0 +1,147 @@
+# Shared shell functions of bench/e2e and tests/e2e/load_smoke_test.sh (sourced, not run).
+# Everything talks to 127.0.0.1 only.
+
+# psql against a DSN, quiet, stopping at the first error.
+psql_admin() {
+  local dsn=$1
+  shift
+  psql -X -q -v ON_ERROR_STOP=1 -d "$dsn" "$@"
+}
+
+# The DSN of database NAME on the server of DSN (URL form postgresql://.../db or key=value form).
+dsn_for_database() {
+  local dsn=$1 name=$2
+  case $dsn in
+    postgres://* | postgresql://*)
+      local query=
+      [[ $dsn == *\?* ]] && query="?${dsn#*\?}" && dsn=${dsn%%\?*}
+      local rest=${dsn#*://}
+      [[ $rest == */* ]] && dsn=${dsn%/*}
+      echo "${dsn}/${name}${query}"
+      ;;
+    *) echo "$dsn dbname=$name" ;;
+  esac
+}
+
+# Drop and create database NAME next to ADMIN_DSN's database; prints its DSN.
+fresh_database() {
+  local admin=$1 name=$2
+  psql_admin "$admin" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null
+  psql_admin "$admin" -c "CREATE DATABASE $name" >/dev/null
+  dsn_for_database "$admin" "$name"
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on.
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  echo "no free port found" >&2
+  return 1
+}
+
+# write_server_config SOURCE_TOML DEST_TOML TLS_DIR PLANS_DIR LOG_LEVEL [KEY=VALUE ...]
+# Copies the server configuration with absolute TLS and plan paths, the log level, and any
+# `key = value` of the file replaced (e.g. io_threads=1 max_batch=512).
+write_server_config() {
+  local src=$1 dest=$2 tls=$3 plans=$4 level=$5
+  shift 5
+  local sed_args=(
+    -e "s|^cert = .*|cert = \"$tls/server.crt\"|"
+    -e "s|^key = .*|key = \"$tls/server.key\"|"
+    -e "s|^ca = .*|ca = \"$tls/ca.crt\"|"
+    -e "s|^dir = .*|dir = \"$plans\"|"
+    -e "s|^level = .*|level = \"$level\"|"
+  )
+  local kv
+  for kv in "$@"; do
+    sed_args+=(-e "s|^${kv%%=*} = [^#]*|${kv%%=*} = ${kv#*=}   |")
+  done
+  sed "${sed_args[@]}" "$src" >"$dest"
+}
+
+# start_server RXGATE CONFIG DSN PORT LOG: `rxgate serve` in the background; prints its pid.
+start_server() {
+  local rxgate=$1 config=$2 dsn=$3 port=$4 log=$5
+  RXGATE_DSN=$dsn RXGATE_LISTEN=127.0.0.1:$port "$rxgate" serve --config "$config" >"$log" 2>&1 &
+  echo $!
+}
+
+# stop_server PID: SIGTERM (graceful drain), SIGKILL after 30 s. Harmless with an empty pid.
+stop_server() {
+  local pid=${1:-}
+  [[ -n $pid ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 300); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# wait_ready RXGATE PORT CA [PID]: until GET /readyz answers 200 (30 s at most).
+wait_ready() {
+  local rxgate=$1 port=$2 ca=$3 pid=${4:-}
+  for _ in $(seq 1 150); do
+    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+      echo "the server exited during start-up" >&2
+      return 1
+    fi
+    if "$rxgate" load --raw --url "https://127.0.0.1:$port/readyz" --ca "$ca" -c 1 --count 1 --duration 0 \
+      --quiet >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "the server on port $port did not become ready" >&2
+  return 1
+}
+
+# check_paid_rows DSN PAID_LOG PAID_ANSWERS RX_PREFIX DATE_OF_SERVICE
+# Every authorization number of a paid answer has its paid row; the run's paid rows are exactly
+# as many as its paid answers; no claim key has two active paid claims; no authorization number
+# was given twice. Prints the figures; returns 1 when any property fails.
+check_paid_rows() {
+  local dsn=$1 log=$2 answers=$3 prefix=$4 dos=$5
+  local out
+  out=$(psql_admin "$dsn" -tA -F ' ' <<SQL
+CREATE TEMP TABLE load_paid (authorization_number text);
+\copy load_paid FROM '$log'
+SELECT
+  (SELECT count(*) FROM load_paid),
+  (SELECT count(*) FROM load_paid p
+    WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.status = 'P' AND c.authorization_number = p.authorization_number)),
+  (SELECT count(*) FROM claims WHERE status = 'P' AND rx_number LIKE '${prefix}%' AND date_of_service = '$dos'),
+  (SELECT count(*) FROM (SELECT 1 FROM claims WHERE status = 'P' AND reversed_at IS NULL
+     GROUP BY bin, pcn, provider_id_qualifier, provider_id, rx_number, fill_number, date_of_service
+     HAVING count(*) > 1) twice),
+  (SELECT count(*) FROM (SELECT 1 FROM claims WHERE status = 'P'
+     GROUP BY authorization_number HAVING count(*) > 1) twice);
+SQL
+  )
+  local logged missing rows paid_twice auth_twice
+  read -r logged missing rows paid_twice auth_twice <<<"$out"
+  echo "paid answers $answers, logged $logged, paid rows of the run $rows, answers without a row $missing," \
+    "keys paid twice $paid_twice, authorizations given twice $auth_twice" >&2
+  if [[ $logged != "$answers" || $missing != 0 || $rows != "$answers" || $paid_twice != 0 || $auth_twice != 0 ]]; then
+    echo "FAIL: paid answers and paid rows disagree" >&2
+    return 1
+  fi
+}
+
+# json_value FILE KEY: the first scalar value of "KEY" in a one-line JSON report (no jq needed).
+json_value() {
+  grep -o "\"$2\":\(\"[^\"]*\"\|[^,}]*\)" "$1" | head -n 1 | cut -d: -f2- | tr -d '"'
+}
+
+# kind_answered FILE KIND: answers of one claim kind in a `rxgate load --json` report.
+kind_answered() {
+  local v
+  v=$(grep -o "\"$2\":{\"sent\":[0-9]*,\"answered\":[0-9]*" "$1" | head -n 1 | sed 's/.*"answered"://')
+  echo "${v:-0}"
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# A short `rxgate load` run against the real binary and a fresh database: every claim kind, a
+# small open-loop rate, and then the two properties that must always hold:
+#   1. every answer was the one its kind predicts (zero mismatches, zero errors);
+#   2. every paid (P) answer has its row in PostgreSQL, and nothing was paid twice.
+# No timing thresholds. Needs RXGATE_TEST_DSN (deploy/pg.sh dsn); exits 77 (skipped) without it.
+#
+#   load_smoke_test.sh RXGATE_BINARY REPO_ROOT
+set -euo pipefail
+
+rxgate=${1:?usage: load_smoke_test.sh RXGATE_BINARY REPO_ROOT}
+root=${2:?usage: load_smoke_test.sh RXGATE_BINARY REPO_ROOT}
+[[ -n ${RXGATE_TEST_DSN:-} ]] || { echo "RXGATE_TEST_DSN is not set: skipped" >&2; exit 77; }
+source "$root/bench/e2e-lib.sh"
+
+db=rxgate_e2e_load_smoke
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  local rc=$?
+  stop_server "$server_pid"
+  if ((rc != 0)) && [[ -f $work/server.log ]]; then
+    echo "--- server log (last lines)" >&2
+    tail -n 20 "$work/server.log" >&2 || true
+  fi
+  psql_admin "$RXGATE_TEST_DSN" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+  exit $rc
+}
+trap cleanup EXIT
+
+dsn=$(fresh_database "$RXGATE_TEST_DSN" "$db")
+"$rxgate" migrate --dsn "$dsn" >/dev/null
+"$rxgate" plan generate --out "$work/plans/smoke" --id smoke --products 3000 --members 20000 --pharmacies 200 >/dev/null
+bash "$root/config/tls/make-dev-certs.sh" "$work/tls" >/dev/null 2>&1
+write_server_config "$root/config/rxgate.toml" "$work/rxgate.toml" "$work/tls" "$work/plans" warn
+
+port=$(free_port)
+server_pid=$(start_server "$rxgate" "$work/rxgate.toml" "$dsn" "$port" "$work/server.log")
+wait_ready "$rxgate" "$port" "$work/tls/ca.crt" "$server_pid"
+
+all_kinds="paid=30,multi=5,retransmit=8,refill-too-soon=5,reversal=5,rebill=5,e1=4,unknown-member=3,terminated=3"
+all_kinds+=",not-covered=3,not-on-formulary=3,prior-auth=3,plan-limit=3,dur=3,network=3,syntax=3"
+status=0
+"$rxgate" load --url "https://127.0.0.1:$port/ncpdp" --ca "$work/tls/ca.crt" --plans "$work/plans" --plan smoke \
+  -c 4 --rate 150 --duration 4 --mix "$all_kinds" --paid-log "$work/paid.txt" --json --quiet \
+  >"$work/report.json" || status=$?
+cat "$work/report.json" >&2
+((status == 0)) || { echo "FAIL: rxgate load exited $status (mismatches or errors, see above)" >&2; exit 1; }
+
+# Every kind of the mix was sent and answered at least once (the plan has data for all of them).
+for kind in ${all_kinds//,/ }; do
+  kind=${kind%%=*}
+  answered=$(kind_answered "$work/report.json" "$kind")
+  ((answered > 0)) || { echo "FAIL: no '$kind' claim was answered" >&2; exit 1; }
+done
+[[ $(json_value "$work/report.json" mismatches) == 0 ]] || { echo "FAIL: mismatches" >&2; exit 1; }
+
+check_paid_rows "$dsn" "$work/paid.txt" "$(json_value "$work/report.json" paid_transactions)" \
+  "$(json_value "$work/report.json" rx_prefix)" "$(json_value "$work/report.json" date_of_service)"
+echo "PASS: $(json_value "$work/report.json" answered) answers as predicted; paid answers = paid rows" >&2
