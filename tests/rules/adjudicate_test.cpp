@@ -531,3 +531,25 @@ TEST(details, eligibility_rejects_accumulate) {
 
 }  // namespace
 }  // namespace rxgate::rules::test
+
+namespace rxgate::rules::test {
+namespace {
+
+TEST(prefetch, never_changes_a_decision) {
+  auto c = base_claim();
+  const auto before = decide(c);
+  prefetch(c, demo_plans(), 0);
+  prefetch(c, demo_plans(), 1);
+  auto unknown = base_claim();
+  unknown.bin = "000000";
+  unknown.cardholder_id = "NOBODY";
+  prefetch(unknown, demo_plans(), 0);
+  prefetch(unknown, demo_plans(), 1);
+  const auto after = decide(c);
+  EXPECT_EQ(after.status, before.status);
+  EXPECT_EQ(after.price->total_paid, before.price->total_paid);
+  EXPECT_EQ(after.price->patient_pay, 475);
+}
+
+}  // namespace
+}  // namespace rxgate::rules::test

@@ -1,0 +1,92 @@
+// adjudicate() allocates nothing: counted with a replaced global operator new over paid,
+// rejected (79, 88, 75, MR) and compound claims with history.
+#include <atomic>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "tests/rules/support.h"
+
+namespace {
+std::atomic<long> g_allocations{0};
+std::atomic<bool> g_counting{false};
+}  // namespace
+
+namespace {
+void* counted_alloc(std::size_t n) {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+}  // namespace
+
+void* operator new(std::size_t n) { return counted_alloc(n); }
+void* operator new[](std::size_t n) { return counted_alloc(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace rxgate::rules::test {
+namespace {
+
+long allocations_during(const std::function<void()>& f) {
+  g_allocations = 0;
+  g_counting = true;
+  f();
+  g_counting = false;
+  return g_allocations.load();
+}
+
+TEST(allocations, the_counter_sees_an_allocation) {
+  std::unique_ptr<std::string> keep;
+  EXPECT_GE(allocations_during([&] { keep = std::make_unique<std::string>(100, 'x'); }), 1);
+}
+
+TEST(allocations, adjudicate_allocates_nothing) {
+  const auto& plans = demo_plans();  // loaded before counting
+  std::vector<prior_fill> fills{fill("90001000102", "STATIN", 20261012, 30000, 30, "6666666662"),
+                                fill("90001000305", "MAOI", 20261020, 60000, 30)};
+  std::vector<prior_authorization> auths(1);
+  auths[0].number = "12345678901";
+  auths[0].product_id = "90001000801";
+  auths[0].effective = ymd(20250101);
+  auths[0].expires = ymd(20251231);
+  member_history h;
+  h.fills = fills;
+  h.authorizations = auths;
+
+  std::vector<codec::claim> claims(6, base_claim());
+  claims[1].product_id = "90001000301";  // 88 with the MAOI fill
+  claims[2].product_id = "90001000801";  // 75 (expired PA) + G6
+  claims[3].product_id = "90001000603";  // MR with alternatives
+  claims[4].product_id = "90001000104";  // paid brand, 001
+  auto& c = claims[5];                   // compound
+  c.cardholder_id = "DEMO1015";
+  c.date_of_birth = ymd(19790919);
+  c.gender = 2;
+  c.product_qualifier = "00";
+  c.product_id = "0";
+  c.compound_code = 2;
+  c.ingredient_count = 2;
+  c.ingredients[0] = {"03", "90001001301", 30000, std::nullopt, "01"};
+  c.ingredients[1] = {"03", "90001001305", 60000, std::nullopt, "01"};
+
+  decision d;
+  std::string seen;
+  seen.reserve(64);
+  const long n = allocations_during([&] {
+    for (const auto& claim : claims) {
+      adjudicate(claim, plans, h, ymd(today_ymd), d);
+      seen.push_back(d.status);  // capacity reserved below: no allocation
+    }
+  });
+  EXPECT_EQ(n, 0);
+  (void)seen;
+}
+
+}  // namespace
+}  // namespace rxgate::rules::test
