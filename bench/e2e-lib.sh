@@ -84,10 +84,10 @@ stop_server() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 
-# wait_ready RXGATE PORT CA [PID]: until GET /readyz answers 200 (30 s at most).
+# wait_ready RXGATE PORT CA [PID]: until GET /readyz answers 200 (120 s at most: a 1M-member plan loads slowly).
 wait_ready() {
   local rxgate=$1 port=$2 ca=$3 pid=${4:-}
-  for _ in $(seq 1 150); do
+  for _ in $(seq 1 600); do
     if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
       echo "the server exited during start-up" >&2
       return 1

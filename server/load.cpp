@@ -19,6 +19,8 @@
 #include <thread>
 #include <unordered_set>
 
+#include <sys/resource.h>
+
 #include "codec/decode.h"
 #include "codec/response.h"
 #include "codec/writer.h"
@@ -1127,6 +1129,13 @@ report run(const options& o) {
   s.duration_ns = o.count && o.duration.count() == 0
                       ? 0
                       : static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(o.duration).count());
+  const auto cpu_now = [] {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  };
+  const double cpu_before = cpu_now();  // after the plan load and the handshakes
   s.start = steady::now();
   std::vector<std::thread> io;
   std::atomic<unsigned> running{threads};
@@ -1156,6 +1165,7 @@ report run(const options& o) {
     next_tick += std::chrono::seconds(1);
   }
   for (auto& t : io) t.join();
+  r.cpu_seconds = cpu_now() - cpu_before;
   const double elapsed_s = std::chrono::duration<double>(steady::now() - s.start).count();
 
   latency_histogram all;
@@ -1217,6 +1227,8 @@ void print_table(const report& r, std::FILE* out) {
                format_latency(r.latency.p99_ms).c_str(), format_latency(r.latency.p999_ms).c_str(),
                format_latency(r.latency.max_ms).c_str(), format_latency(r.latency.mean_ms).c_str(),
                static_cast<unsigned long long>(r.latency.count));
+  std::fprintf(out, "  generator CPU    %.2f s (%.1f us per answer)\n", r.cpu_seconds,
+               r.answered ? r.cpu_seconds * 1e6 / static_cast<double>(r.answered) : 0.0);
   if (!r.raw) {
     std::fprintf(out, "  transactions     %llu answered, %llu paid (P)\n",
                  static_cast<unsigned long long>(r.claim_transactions), static_cast<unsigned long long>(r.paid_transactions));
@@ -1266,11 +1278,11 @@ std::string to_json(const report& r) {
   j += buf;
   std::snprintf(buf, sizeof buf,
                 "\"mismatches\":%llu,\"http_errors\":%llu,\"transport_errors\":%llu,\"unanswered\":%llu,"
-                "\"claim_transactions\":%llu,\"paid_transactions\":%llu,\"ok\":%s,",
+                "\"claim_transactions\":%llu,\"paid_transactions\":%llu,\"generator_cpu_s\":%.3f,\"ok\":%s,",
                 static_cast<unsigned long long>(r.mismatches), static_cast<unsigned long long>(r.http_errors),
                 static_cast<unsigned long long>(r.transport_errors), static_cast<unsigned long long>(r.unanswered),
                 static_cast<unsigned long long>(r.claim_transactions),
-                static_cast<unsigned long long>(r.paid_transactions), r.ok() ? "true" : "false");
+                static_cast<unsigned long long>(r.paid_transactions), r.cpu_seconds, r.ok() ? "true" : "false");
   j += buf;
   j += "\"kinds\":{";
   bool first = true;

@@ -111,6 +111,7 @@ struct report {
   std::uint64_t mismatches = 0, http_errors = 0, transport_errors = 0, unanswered = 0;
   std::uint64_t paid_transactions = 0;  // P answers (each must have its row in PostgreSQL)
   std::uint64_t claim_transactions = 0;
+  double cpu_seconds = 0;          // the generator's own CPU (user + system) while it ran
   std::vector<std::string> examples;    // a few mismatches: kind, expected, got
   std::vector<std::uint64_t> per_second;  // answers in each second of the run
   bool ok() const noexcept {
