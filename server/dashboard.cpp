@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "codec/dictionary.h"
 #include "server/auth.h"
 #include "server/json_writer.h"
 #include "server/log.h"
@@ -25,7 +26,13 @@ std::string number(double v) {
   return s;
 }
 
-std::string percent(double fraction) { return number(std::round(fraction * 1000) / 10) + " %"; }
+std::string fixed(double v, int digits) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, std::isfinite(v) ? v : 0.0);
+  return buf;
+}
+
+std::string percent(double fraction) { return fixed(fraction * 100, 1) + " %"; }
 
 using counts = std::map<std::string, std::uint64_t>;
 
@@ -122,7 +129,6 @@ dashboard::snapshot dashboard::take_snapshot() const {
 
 void dashboard::sample(std::chrono::system_clock::time_point now) {
   auto snap = std::make_unique<snapshot>(take_snapshot());
-  const auto steady_now = std::chrono::steady_clock::now();
   std::shared_ptr<const std::string> frame;
   {
     std::lock_guard lock(mutex_);
@@ -145,8 +151,10 @@ void dashboard::sample(std::chrono::system_clock::time_point now) {
     if (last_) {
       dashboard_point p;
       p.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-      p.seconds = last_at_ ? std::chrono::duration<double>(steady_now - *last_at_).count() : 1.0;
-      if (p.seconds <= 0) p.seconds = 1.0;
+      // The interval as the caller's clock saw it; a clock step (or a stall) counts as one interval.
+      const double nominal = std::chrono::duration<double>(options_.interval).count();
+      p.seconds = last_at_ ? std::chrono::duration<double>(now - *last_at_).count() : nominal;
+      if (p.seconds <= 0 || p.seconds > 60 * nominal) p.seconds = nominal;
       p.transactions = minus(t.transactions, totals_.transactions);
       for (const auto& [k, n] : t.by_status)
         if (auto d = minus(n, totals_.by_status[k])) p.by_status[k] = d;
@@ -197,7 +205,7 @@ void dashboard::sample(std::chrono::system_clock::time_point now) {
       totals_ = std::move(t);
     }
     last_ = std::move(snap);
-    last_at_ = steady_now;
+    last_at_ = now;
   }
   if (!frame) return;
   std::lock_guard lock(subscribers_mutex_);
@@ -231,8 +239,8 @@ void dashboard::evaluate_alerts() {
         a.subject = "all claims";
         a.recent = recent_rate;
         a.baseline = base_rate;
-        a.message = "Claim volume fell to " + number(recent_rate) + "/s over the last " + number(recent_s) +
-                    " s, from an average of " + number(base_rate) + "/s over the " + number(base_s) + " s before";
+        a.message = "Claim volume fell to " + fixed(recent_rate, 1) + "/s over the last " + fixed(recent_s, 0) +
+                    " s, from an average of " + fixed(base_rate, 1) + "/s over the " + fixed(base_s, 0) + " s before";
         found.push_back(std::move(a));
       }
     }
@@ -488,6 +496,37 @@ api_reply dashboard::authorize(std::string_view authorization) const {
   api_reply ok;
   ok.status = 200;
   return ok;
+}
+
+const web_asset* find_web_asset(std::string_view path) noexcept {
+  if (const auto* a = embedded_web_asset(path)) return a;
+  if (path != "/assets/ncpdp-dictionary.json") return nullptr;
+  // Built once from the codec's compiled-in table; static storage like the embedded files.
+  static const std::string body = [] {
+    json_writer w;
+    w.begin_object();
+    w.key("segments").begin_object();
+    for (unsigned n = 1; n < 100; ++n) {
+      const auto name = codec::segment_name(static_cast<codec::segment_id>(n));
+      if (name.empty()) continue;
+      char id[4];
+      std::snprintf(id, sizeof id, "%02u", n);
+      w.field(id, name);
+    }
+    w.end_object();
+    w.key("fields").begin_object();
+    for (const auto& f : codec::all_fields()) {
+      const auto chars = codec::field_chars(f.id);
+      const std::string id(chars.data(), chars.size());
+      if (codec::find_field(f.id) != &f) continue;  // one entry per ID: the meaning is the same
+      w.key(id).begin_object().field("number", f.number).field("name", f.name).end_object();
+    }
+    w.end_object();
+    w.end_object();
+    return std::move(w).str();
+  }();
+  static const web_asset dictionary{"/assets/ncpdp-dictionary.json", "application/json", body};
+  return &dictionary;
 }
 
 std::vector<std::pair<std::string, std::string>> web_asset_headers(const web_asset& asset) {

@@ -56,8 +56,12 @@ struct web_asset {
   std::string_view content_type;  // with charset where it is text
   std::string_view body;
 };
-// The asset served at `path` (no query string), or nullptr. Generated at build time.
+// The asset served at `path` (no query string), or nullptr: the embedded files, and
+// /assets/ncpdp-dictionary.json (segment and field names from codec/dictionary.h, for the
+// console's decoded messages).
 const web_asset* find_web_asset(std::string_view path) noexcept;
+// The files of server/web/ and the chart library only (generated at build time).
+const web_asset* embedded_web_asset(std::string_view path) noexcept;
 // Headers every asset is served with (Cache-Control, Content-Security-Policy, nosniff ...).
 std::vector<std::pair<std::string, std::string>> web_asset_headers(const web_asset& asset);
 
@@ -163,7 +167,7 @@ class dashboard {
   std::vector<dashboard_alert> alerts_;
   totals totals_;
   std::unique_ptr<snapshot> last_;
-  std::optional<std::chrono::steady_clock::time_point> last_at_;
+  std::optional<std::chrono::system_clock::time_point> last_at_;
 
   mutable std::mutex subscribers_mutex_;
   std::map<std::uint64_t, sink> subscribers_;

@@ -323,14 +323,14 @@ class session : public std::enable_shared_from_this<session> {
       return finish(s, http::status::method_not_allowed, "{\"error\":\"use GET\"}\n", "application/json");
     std::string authorization;
     if (auto it = req.find(http::field::authorization); it != req.end()) authorization = std::string(it->value());
-    std::weak_ptr<session> weak = shared_from_this();
+    // A strong reference while the token is checked: after a "Connection: close" request nothing
+    // else is pending on the connection, and the answer must still be written.
     auto executor = stream_.get_executor();
-    net::post(g_.api_pool, [weak, s, executor, stream, authorization = std::move(authorization), dash = g_.dash.get()] {
+    net::post(g_.api_pool, [self = shared_from_this(), s, executor, stream, authorization = std::move(authorization),
+                            dash = g_.dash.get()]() mutable {
       auto reply = dash->authorize(authorization);
       if (reply.status == 200 && !stream) reply.body = dash->history_json();
-      net::post(executor, [weak, s, stream, reply = std::move(reply)]() mutable {
-        auto self = weak.lock();
-        if (!self) return;
+      net::post(executor, [self = std::move(self), s, stream, reply = std::move(reply)]() mutable {
         for (auto& [name, value] : reply.headers) s->res.set(name, value);
         if (reply.status == 200 && stream) {
           s->stream = true;
@@ -348,6 +348,12 @@ class session : public std::enable_shared_from_this<session> {
   void begin_stream() {
     if (g_.stopping.load()) return do_close();  // drain() ran before the stream began
     streaming_ = true;
+    // Between two events nothing is pending on the connection: this reference keeps the session
+    // alive until end_stream() lets go of it.
+    stream_owner_ = shared_from_this();
+    // The read started after the stream's request (pipelining) is of no use now, and a read left
+    // pending would hold the connection open on its idle timer after the stream ends.
+    if (reading_) beast::get_lowest_layer(stream_).cancel();
     g_.stats.http_requests.inc({"/v1/dashboard/stream", "200"});
     sse_out_.push_back(std::make_shared<const std::string>(
         "HTTP/1.1 200 OK\r\nServer: rxgate\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
@@ -393,6 +399,7 @@ class session : public std::enable_shared_from_this<session> {
     streaming_ = false;
     if (sse_id_) g_.dash->unsubscribe(sse_id_);
     sse_id_ = 0;
+    auto self = std::move(stream_owner_);  // released when this returns, after the close began
     if (writing_) {
       while (sse_out_.size() > 1) sse_out_.pop_back();
     } else {
@@ -599,6 +606,7 @@ class session : public std::enable_shared_from_this<session> {
   bool streaming_ = false;
   std::uint64_t sse_id_ = 0;
   std::deque<std::shared_ptr<const std::string>> sse_out_;
+  std::shared_ptr<session> stream_owner_;
 };
 
 }  // namespace

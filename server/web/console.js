@@ -8,6 +8,10 @@
   const { el, replace, money } = rx;
   let nextCursor = null;
   let lastQuery = "";
+  let lastSearchHash = "";
+  // Segment and field names (codec/dictionary.h), served by rxgate; IDs alone if it fails.
+  let dictionary = { segments: {}, fields: {} };
+  fetch("/assets/ncpdp-dictionary.json").then((r) => (r.ok ? r.json() : null)).then((d) => { if (d) dictionary = d; }).catch(() => {});
 
   const login = rx.signIn({
     form: document.getElementById("login"),
@@ -32,9 +36,12 @@
   // #claim/123 opens a claim; #search?rx=... runs a search; both survive a reload.
   function route() {
     const h = location.hash.slice(1);
-    if (h.startsWith("claim/")) return openClaim(h.slice(6));
+    const claimOpen = h.startsWith("claim/");
+    document.getElementById("results-panel").classList.toggle("hidden", claimOpen);
+    if (claimOpen) return openClaim(h.slice(6));
     document.getElementById("claim").classList.add("hidden");
     if (h.startsWith("search?")) {
+      lastSearchHash = "#" + h;
       const q = new URLSearchParams(h.slice(7));
       const form = document.getElementById("search");
       for (const input of form.elements) if (input.name) input.value = q.get(input.name) || "";
@@ -75,7 +82,7 @@
       el("td", { class: "mono" }, c.rx_number + " / " + c.fill_number),
       el("td", null, c.product_name || c.product_id || "\u2014"),
       el("td", null, badge(c.status, c.status_name)),
-      el("td", { class: "code" }, c.reject_codes.join(" ")),
+      el("td", { class: "code rejects" }, c.reject_codes.join(" ")),
       el("td", { class: "num" }, c.total_paid === null ? "\u2014" : money(c.total_paid))));
     if (more) body.append(...rows);
     else replace(body, rows.length ? rows : el("tr", null, el("td", { colspan: 10, class: "empty" }, "No claims match.")));
@@ -114,6 +121,7 @@
 
   function renderClaim(c) {
     const parts = [];
+    if (lastSearchHash) parts.push(el("p", null, el("a", { href: lastSearchHash, id: "back" }, "\u2190 Back to the search results")));
     parts.push(el("section", { class: "panel", id: "claim-summary" },
       el("div", { class: "claim-head" },
         el("h2", null, "Claim #" + c.id),
@@ -264,10 +272,11 @@
   function renderMessage(m) {
     if (!m) return el("div", { class: "empty" }, "Not stored.");
     const blocks = [];
+    const named = (id) => "Segment " + id + (dictionary.segments[id] ? " \u00b7 " + dictionary.segments[id] : "");
     blocks.push(segmentTable("Header", Object.entries(m.header || {})));
-    for (const s of m.segments || []) blocks.push(segmentTable("Segment " + s.id, s.fields));
+    for (const s of m.segments || []) blocks.push(segmentTable(named(s.id), s.fields));
     (m.transactions || []).forEach((t, i) => {
-      for (const s of t.segments || []) blocks.push(segmentTable("Transaction " + (i + 1) + " · segment " + s.id, s.fields));
+      for (const s of t.segments || []) blocks.push(segmentTable("Transaction " + (i + 1) + " \u00b7 " + named(s.id), s.fields));
     });
     return el("div", null, el("div", { class: "segments" }, blocks),
       el("details", null, el("summary", null, "JSON"), el("pre", { class: "json" }, JSON.stringify(m, null, 2))));
@@ -275,6 +284,9 @@
 
   function segmentTable(title, fields) {
     return el("div", null, el("h3", null, title), el("table", null, el("tbody", null,
-      (fields || []).map(([id, v]) => el("tr", null, el("td", null, id), el("td", null, v))))));
+      (fields || []).map(([id, v]) => {
+        const f = dictionary.fields[id];
+        return el("tr", null, el("td", { title: f ? f.number + "-" + id : id }, id), el("td", { class: "name" }, f ? f.name : ""), el("td", null, v));
+      }))));
   }
 })();
