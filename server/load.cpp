@@ -979,8 +979,7 @@ void worker::on_answer(connection::slot& sl, unsigned http_status, std::string_v
     mismatch((std::string(to_string(sl.spec.kind)) + ": the answer is not a D.0 response").c_str());
     return;
   }
-  r = codec::response{};
-  codec::read_response(m, r, scratch_);
+  codec::read_response(m, r, scratch_);  // resets `r` itself
   claim_transactions += r.transaction_count;
   for (std::size_t i = 0; i < r.transaction_count; ++i)
     if (r.transactions[i].status == 'P') {
