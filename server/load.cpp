@@ -1165,6 +1165,10 @@ report run(const options& o) {
   }
   for (auto& t : io) t.join();
   r.cpu_seconds = cpu_now() - cpu_before;
+  if (o.rate > 0 && s.duration_ns) {
+    r.scheduled = static_cast<std::uint64_t>(o.rate * static_cast<double>(s.duration_ns) / 1e9);
+    if (o.count) r.scheduled = std::min(r.scheduled, o.count);
+  }
   const double elapsed_s = std::chrono::duration<double>(steady::now() - s.start).count();
 
   latency_histogram all;
@@ -1212,7 +1216,12 @@ void print_table(const report& r, std::FILE* out) {
   std::fprintf(out, "\nrxgate load: %s, %s, %u connections on %u io thread(s), pipeline %u, %s\n",
                r.raw ? "raw" : "claims", r.open_loop ? "open loop" : "closed loop", r.connections, r.threads,
                r.pipeline, r.url.c_str());
-  if (r.open_loop) std::fprintf(out, "  target rate      %.0f/s (latency from the intended send time)\n", r.target_rate);
+  if (r.open_loop) {
+    std::fprintf(out, "  target rate      %.0f/s (latency from the intended send time)\n", r.target_rate);
+    if (r.scheduled > r.sent)
+      std::fprintf(out, "  fell behind      %llu requests were due but not sent when the run ended (not in the figures)\n",
+                   static_cast<unsigned long long>(r.scheduled - r.sent));
+  }
   if (!r.raw)
     std::fprintf(out, "  plan             %s, date of service %s, run id %u (Rx numbers %s.......)\n", r.plan_id.c_str(),
                  r.date_of_service.c_str(), r.run_id, r.rx_prefix.c_str());
@@ -1268,9 +1277,9 @@ std::string to_json(const report& r) {
     j += buf;
   }
   std::snprintf(buf, sizeof buf,
-                "\"seconds\":%.3f,\"sent\":%llu,\"answered\":%llu,\"measured\":%llu,\"throughput\":%.1f,"
+                "\"seconds\":%.3f,\"scheduled\":%llu,\"sent\":%llu,\"answered\":%llu,\"measured\":%llu,\"throughput\":%.1f,"
                 "\"latency_ms\":{\"count\":%llu,\"mean\":%.4f,\"p50\":%.4f,\"p90\":%.4f,\"p99\":%.4f,\"p999\":%.4f,\"max\":%.4f},",
-                r.seconds, static_cast<unsigned long long>(r.sent), static_cast<unsigned long long>(r.answered),
+                r.seconds, static_cast<unsigned long long>(r.scheduled), static_cast<unsigned long long>(r.sent), static_cast<unsigned long long>(r.answered),
                 static_cast<unsigned long long>(r.measured), r.throughput,
                 static_cast<unsigned long long>(r.latency.count), r.latency.mean_ms, r.latency.p50_ms, r.latency.p90_ms,
                 r.latency.p99_ms, r.latency.p999_ms, r.latency.max_ms);

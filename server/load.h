@@ -105,6 +105,7 @@ struct report {
   double target_rate = 0;
   double seconds = 0;              // measured window (after warm-up)
   std::uint64_t sent = 0, answered = 0, measured = 0;  // measured: answered inside the window
+  std::uint64_t scheduled = 0;     // open loop: requests due by the end (sent < scheduled: fell behind)
   double throughput = 0;           // measured / seconds
   latency_summary latency;
   std::array<kind_stats, kind_count> kinds{};
