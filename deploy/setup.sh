@@ -13,6 +13,7 @@ readonly PACKAGES=(
   libboost1.81-dev libssl-dev libpqxx-dev libsimdjson-dev libtoml11-dev libcli11-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 clang libclang-rt-14-dev
+  libjs-chart.js
 )
 
 as_root() {
