@@ -413,10 +413,12 @@ void batcher::process(std::vector<std::shared_ptr<transmission>>& jobs) {
 
   if (auto err = batch->commit()) return fail_batch(err, "commit");
 
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  metrics_.batch_commit.observe(seconds);
-  metrics_.batch_size.observe(static_cast<double>(entries.size()));
-  metrics_.batches.fetch_add(1, std::memory_order_relaxed);
+  if (!entries.empty()) {  // readiness probes alone are not batches of claims
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics_.batch_commit.observe(seconds);
+    metrics_.batch_size.observe(static_cast<double>(entries.size()));
+    metrics_.batches.fetch_add(1, std::memory_order_relaxed);
+  }
   if (db_failing_) {
     log::info("db_recovered").num("transactions", static_cast<std::int64_t>(entries.size()));
     db_failing_ = false;
