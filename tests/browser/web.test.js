@@ -162,8 +162,8 @@ test("the dashboard goes live, follows rxgate load, raises alerts and agrees wit
   }));
   const connections = number(await page.textContent("#tile-connections [data-v]"));
   assert.ok(connections >= 1, "open connections include the dashboard's own");
-  await shot(page, "dashboard-live.png");
   await phase1;
+  await shot(page, "dashboard-live.png");
 
   // Phase 2: every claim rejected 75 for the demo BIN: a reject spike by BIN/PCN and by code.
   const phase2 = traffic({ seconds: 25, mix: "prior-auth=1", samples: ["06-reject-75-prior-authorization.d0"] });
