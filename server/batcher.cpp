@@ -221,11 +221,15 @@ void batcher::run() {
       }
     }
     if (jobs.empty()) continue;
+    std::int64_t in_flight = 0;
+    for (const auto& job : jobs) in_flight += job->validation.claim_count;
+    metrics_.batch_in_flight.store(in_flight, std::memory_order_relaxed);
     process(jobs);
     for (auto& job : jobs) {
       auto done = std::move(job->done);
       if (done) done(std::move(job));
     }
+    metrics_.batch_in_flight.store(0, std::memory_order_relaxed);
   }
 }
 

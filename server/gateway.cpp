@@ -113,6 +113,11 @@ struct gateway::impl {
   config cfg;
   gateway::options opts;
   metrics stats;
+  // Before the io context: a session whose last handler dies with the context (shutdown after
+  // the grace period) still unregisters itself here.
+  std::atomic<bool> stopping{false};
+  std::mutex sessions_mutex;
+  std::unordered_map<session*, std::weak_ptr<session>> sessions;
   net::io_context ioc;
   ssl::context tls{ssl::context::tls_server};
   tcp::acceptor acceptor{ioc};
@@ -130,10 +135,6 @@ struct gateway::impl {
   // The operators' dashboard: a sampler thread over `stats`, SSE subscribers (server/dashboard.h).
   std::unique_ptr<dashboard> dash;
   std::vector<std::string> no_providers;
-
-  std::atomic<bool> stopping{false};
-  std::mutex sessions_mutex;
-  std::unordered_map<session*, std::weak_ptr<session>> sessions;
 
   impl(config c, gateway::options o);
   void setup_tls();

@@ -205,6 +205,8 @@ std::string metrics::render() const {
   counter("rxgate_connections_refused_total", "Connections closed at accept because of server.max_connections",
           connections_refused.load());
   counter("rxgate_batches_total", "Database batches run", batches.load());
+  gauge("rxgate_batch_in_flight_transactions", "Transactions in the batch the worker is processing now",
+        batch_in_flight.load());
   gauge("rxgate_plans_loaded", "1 when a plan snapshot is serving", plans_loaded && plans_loaded() ? 1 : 0);
   return out;
 }

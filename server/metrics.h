@@ -83,6 +83,7 @@ struct metrics {
   std::atomic<std::uint64_t> connections_refused{0};
   std::atomic<std::int64_t> connections_open{0};
   std::atomic<std::uint64_t> batches{0};
+  std::atomic<std::int64_t> batch_in_flight{0};  // transactions in the batch being processed
 
   histogram request_ncpdp, request_json;  // whole request: body read .. response queued
   histogram batch_commit;                 // begin .. commit of one batch

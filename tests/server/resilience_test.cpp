@@ -133,6 +133,73 @@ TEST(resilience, database_outage_is_answered_with_host_rejects_and_recovers) {
   }
 }
 
+TEST(resilience, stuck_database_fills_the_bounded_queue_and_claims_are_answered_92_fast) {
+  RXGATE_REQUIRE_DB();
+  const std::string db = "rxgate_server_queue";
+  const std::string dsn = create_database(db);
+  config_text c;
+  c.dsn = dsn;
+  c.batcher_extra = "max_queue = 2\nclaim_budget_ms = 1000\n";
+  running_gateway g(server::load_config(write_config(make_temp_dir("queue"), c)));
+  std::string rx;
+  ASSERT_TRUE(client(g.port()).submit(load_claim(0, rx)).decoded);  // the writer connects
+
+  // Freeze this database's writer backend: the batch worker blocks inside its next batch, the
+  // way it would behind a stuck PostgreSQL.
+  const std::string pid = query_value(admin_dsn(), "SELECT pid FROM pg_stat_activity WHERE datname = '" + db +
+                                                       "' AND application_name = 'rxgate-writer'");
+  ASSERT_FALSE(pid.empty()) << "no writer connection found";
+  ASSERT_EQ(::kill(std::stoi(pid), SIGSTOP), 0);
+  struct resume {
+    int pid;
+    ~resume() { ::kill(pid, SIGCONT); }
+  } resume_on_exit{std::stoi(pid)};
+
+  std::atomic<bool> first_answered{false};
+  outcome first;
+  std::thread stuck([&] {
+    std::string r;
+    auto a = client(g.port()).submit(load_claim(1, r));
+    first = {r, a.decoded ? a.status() : '?', "", a.decoded ? a.rejects() : ""};
+    first_answered = true;
+  });
+  // Wait until the worker has taken it (queue empty again, no answer yet).
+  bool taken = false;
+  for (int i = 0; i < 200 && !taken; ++i) {
+    std::this_thread::sleep_for(20ms);
+    const auto m = https_get(g.port(), "/metrics").second;
+    taken = metric_value(m, "rxgate_queue_depth") == 0 && metric_value(m, "rxgate_batch_in_flight_transactions") == 1;
+  }
+  ASSERT_TRUE(taken);
+
+  // Four more: two fit the queue and run out of the claim budget, two find it full.
+  std::vector<outcome> answers(4);
+  std::vector<std::thread> senders;
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    senders.emplace_back([&, i] {
+      std::string r;
+      auto a = client(g.port()).submit(load_claim(2 + i, r));
+      answers[i] = {r, a.decoded ? a.status() : '?', "", a.decoded ? a.rejects() : ""};
+    });
+  }
+  for (auto& t : senders) t.join();
+  for (const auto& o : answers) {
+    EXPECT_EQ(o.status, 'R');
+    EXPECT_EQ(o.rejects, "92");
+  }
+  const auto m = https_get(g.port(), "/metrics").second;
+  EXPECT_EQ(metric_value(m, "rxgate_host_rejects_total{code=\"92\",reason=\"queue_full\"}"), 2);
+  EXPECT_EQ(metric_value(m, "rxgate_host_rejects_total{code=\"92\",reason=\"budget\"}"), 2);
+  EXPECT_FALSE(first_answered.load());
+
+  ::kill(std::stoi(pid), SIGCONT);
+  stuck.join();
+  EXPECT_NE(first.status, '?');
+  // Nothing of the refused or expired claims reached the database.
+  for (const auto& o : answers)
+    EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number = '" + o.rx + "'"), "0");
+}
+
 TEST(resilience, sigterm_drains_and_no_acknowledged_claim_is_missing) {
   RXGATE_REQUIRE_DB();
   const std::string dsn = create_database("rxgate_server_sigterm");
