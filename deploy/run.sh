@@ -30,6 +30,12 @@ Send a sample claim from another terminal:
 Decode any D.0 file:            ${RXGATE} decode config/samples/paid.d0
 Dry-run a claim against plans:  ${RXGATE} adjudicate --plans config/plans config/samples/paid.d0
 Metrics:                        curl --cacert .local/tls/ca.crt https://${listen}/metrics
+Traffic from simulated pharmacies:
+  ${RXGATE} load --url https://${listen}/ncpdp --ca .local/tls/ca.crt --rate 40
+
+Operator dashboard  https://${listen}/dashboard   (token: ${RXGATE} token create --dsn "${DSN}" --name ops --role operator)
+Technician console  https://${listen}/console     (token: ${RXGATE} token create --dsn "${DSN}" --name tech --role technician --pharmacy 1111111112)
+The pages ask for the token; the development CA is .local/tls/ca.crt.
 
 MSG
 export RXGATE_DSN=$DSN
