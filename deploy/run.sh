@@ -18,17 +18,21 @@ DSN=$(deploy/pg.sh dsn)
 "$RXGATE" migrate --dsn "$DSN"
 "$RXGATE" plan check config/plans
 config/tls/make-dev-certs.sh .local/tls
+# Samples dated today: the demo plan rejects claims older than 90 days (81).
+python3 config/samples/make-samples.py .local/samples >/dev/null
 
 listen=${RXGATE_LISTEN:-127.0.0.1:8443}
 cat <<MSG
 
 rxgate is starting on https://${listen} with the demo plan (config/plans/demo, synthetic data).
-Send a sample claim from another terminal:
+Send the sample claims (config/samples, remade with today's date in .local/samples) from
+another terminal, in file-name order:
 
-  ${RXGATE} submit --url https://${listen}/ncpdp --ca .local/tls/ca.crt config/samples/paid.d0
+  ${RXGATE} submit --url https://${listen}/ncpdp --ca .local/tls/ca.crt .local/samples/01-paid.d0
+  for f in .local/samples/*.d0; do ${RXGATE} submit --url https://${listen}/ncpdp --ca .local/tls/ca.crt "\$f"; done
 
-Decode any D.0 file:            ${RXGATE} decode config/samples/paid.d0
-Dry-run a claim against plans:  ${RXGATE} adjudicate --plans config/plans config/samples/paid.d0
+Decode any D.0 file:            ${RXGATE} decode .local/samples/01-paid.d0
+Dry-run a claim against plans:  ${RXGATE} adjudicate --plans config/plans .local/samples/01-paid.d0
 Metrics:                        curl --cacert .local/tls/ca.crt https://${listen}/metrics
 Traffic from simulated pharmacies:
   ${RXGATE} load --url https://${listen}/ncpdp --ca .local/tls/ca.crt --rate 40
