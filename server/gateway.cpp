@@ -422,14 +422,13 @@ class session : public std::enable_shared_from_this<session> {
     beast::error_code ec;
     auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) o->remote = peer.address().to_string();
-    std::weak_ptr<session> weak = shared_from_this();
+    // Completions hold the session (not a weak reference): after a "Connection: close" request
+    // nothing else keeps it alive, and the answer must still be written.
     auto executor = stream_.get_executor();
-    net::post(g_.api_pool, [weak, s, o, executor, api = g_.api.get()] {
+    net::post(g_.api_pool, [self = shared_from_this(), s, o, executor, api = g_.api.get()]() mutable {
       auto reply = api->handle({o->method, o->target, o->body, o->authorization, o->remote});
       if (!reply) reply = api_reply{404, "application/json", "{\"error\":\"no such route\"}\n", {}};
-      net::post(executor, [weak, s, reply = std::move(*reply)]() mutable {
-        auto self = weak.lock();
-        if (!self) return;
+      net::post(executor, [self = std::move(self), s, reply = std::move(*reply)]() mutable {
         for (auto& [name, value] : reply.headers) s->res.set(name, value);
         self->finish(s, static_cast<http::status>(reply.status), std::move(reply.body), reply.content_type);
       });
@@ -465,10 +464,9 @@ class session : public std::enable_shared_from_this<session> {
 
     std::weak_ptr<session> weak = shared_from_this();
     auto executor = stream_.get_executor();
-    t->done = [weak, s, executor, json](std::shared_ptr<transmission> done) {
-      net::post(executor, [weak, s, done = std::move(done), json] {
-        if (auto self = weak.lock()) self->claim_answered(s, *done, json);
-      });
+    // The completion holds the session until the claim is answered (see status_request).
+    t->done = [self = shared_from_this(), s, executor, json](std::shared_ptr<transmission> done) {
+      net::post(executor, [self, s, done = std::move(done), json] { self->claim_answered(s, *done, json); });
     };
     switch (g_.claims->submit(t)) {
       case batcher::submit_result::queued:
@@ -516,10 +514,9 @@ class session : public std::enable_shared_from_this<session> {
     std::weak_ptr<session> weak = shared_from_this();
     auto executor = stream_.get_executor();
     const bool loaded = plans != nullptr;
-    t->done = [weak, s, executor, loaded](std::shared_ptr<transmission> done) {
-      net::post(executor, [weak, s, done, loaded] {
-        auto self = weak.lock();
-        if (!self || s->ready) return;
+    t->done = [self = shared_from_this(), s, executor, loaded](std::shared_ptr<transmission> done) {
+      net::post(executor, [self, s, done, loaded] {
+        if (s->ready) return;
         if (s->budget) s->budget->cancel();
         const bool ok = done->probe_ok && loaded;
         std::string body = std::string("{\"ready\":") + (ok ? "true" : "false") +
@@ -539,14 +536,13 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void reload(const std::shared_ptr<slot>& s) {
-    std::weak_ptr<session> weak = shared_from_this();
     auto executor = stream_.get_executor();
     // Loading plans may take seconds: off the io threads.
-    std::thread([weak, s, executor, &g = g_] {
+    std::thread([self = shared_from_this(), s, executor, &g = g_]() mutable {
       std::string why;
       const bool ok = g.reload(why);
-      net::post(executor, [weak, s, ok, why = std::move(why)] {
-        if (auto self = weak.lock()) {
+      net::post(executor, [self = std::move(self), s, ok, why = std::move(why)] {
+        {
           std::string body = ok ? "{\"reloaded\":true,\"plans\":\"" + json_escape(why) + "\"}\n"
                                 : "{\"reloaded\":false,\"error\":\"" + json_escape(why) + "\"}\n";
           self->finish(s, ok ? http::status::ok : http::status::unprocessable_entity, std::move(body), "application/json");

@@ -62,6 +62,40 @@ TEST_F(claims, paid_claim_is_committed_before_it_is_answered) {
   EXPECT_EQ(rows_for_rx(rx, "P"), "1");
 }
 
+// A request that closes its connection (HTTP/1.0, or "Connection: close") is still answered:
+// nothing else holds the session while the claim waits for its commit or the status API for
+// PostgreSQL.
+TEST_F(claims, connection_close_requests_are_answered_before_the_close) {
+  const std::string rx = next_rx();
+  const auto d0 = b1(alex(), {{rx, std::string(atorvastatin_20)}});
+  {
+    server::tls_client c(client_for());
+    ASSERT_FALSE(c.connect("127.0.0.1", std::to_string(port()), "localhost"));
+    ASSERT_FALSE(c.write_raw("POST /ncpdp HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                             "Content-Type: application/octet-stream\r\nContent-Length: " +
+                             std::to_string(d0.size()) + "\r\n\r\n" + d0));
+    auto r = c.read_reply();
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r.value().status, 200u);
+    EXPECT_FALSE(r.value().keep_alive);
+    answer a;
+    a.http = r.value().status;
+    a.bytes = r.value().body;
+    decode_answer(a);
+    ASSERT_TRUE(a.decoded);
+    EXPECT_EQ(a.status(), 'P') << a.rejects();
+  }
+  {
+    server::tls_client c(client_for());
+    ASSERT_FALSE(c.connect("127.0.0.1", std::to_string(port()), "localhost"));
+    ASSERT_FALSE(c.write_raw("GET /v1/reject-codes/79 HTTP/1.0\r\nHost: localhost\r\n\r\n"));
+    auto r = c.read_reply();
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r.value().status, 200u);
+    EXPECT_NE(r.value().body.find("Refill Too Soon"), std::string::npos);
+  }
+}
+
 TEST_F(claims, refill_too_soon_rejects_79) {
   const auto m = demo_member(1);
   auto first = send(b1(m, {{next_rx(), std::string(atorvastatin_20)}}));
