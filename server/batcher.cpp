@@ -32,8 +32,8 @@ std::string_view transaction_label(std::string_view code) noexcept {
   return "other";
 }
 
-// The idempotency key of DESIGN.md §3; two transactions with the same key never share a batch,
-// so the second always sees the first through the database.
+// The idempotency key of DESIGN.md §3; two transactions with the same key never share a batch
+// nor run in two concurrent batches, so the second always sees the first through the database.
 std::string claim_key(const codec::claim& c) {
   std::string k;
   k.reserve(80);
@@ -151,9 +151,12 @@ std::uint8_t authorization_numbers::next(std::array<char, 20>& out) noexcept {
 }
 
 batcher::batcher(batcher_options options, store::claim_store& store, plan_source plans, metrics& m)
-    : options_(options), store_(store), plans_(std::move(plans)), metrics_(m),
-      authorizations_(options.node_id) {
-  worker_ = std::thread([this] { run(); });
+    : batcher(options, std::vector<store::claim_store*>{&store}, std::move(plans), m) {}
+
+batcher::batcher(batcher_options options, std::vector<store::claim_store*> stores, plan_source plans, metrics& m)
+    : options_(options), plans_(std::move(plans)), metrics_(m), authorizations_(options.node_id) {
+  workers_.reserve(stores.size());
+  for (auto* s : stores) workers_.emplace_back([this, s] { run(*s); });
 }
 
 batcher::~batcher() { stop(); }
@@ -164,6 +167,7 @@ batcher::submit_result batcher::submit(std::shared_ptr<transmission> t) {
     if (stopped_) return submit_result::stopped;
     if (queue_.size() >= options_.max_queue) return submit_result::full;
     queue_.push_back(std::move(t));
+    ++generation_;
   }
   wake_.notify_one();
   return submit_result::queued;
@@ -173,9 +177,11 @@ void batcher::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    ++generation_;
   }
   wake_.notify_all();
-  if (worker_.joinable()) worker_.join();
+  for (auto& w : workers_)
+    if (w.joinable()) w.join();
 }
 
 std::size_t batcher::depth() const {
@@ -183,57 +189,109 @@ std::size_t batcher::depth() const {
   return queue_.size();
 }
 
-void batcher::run() {
+void batcher::take(std::vector<std::shared_ptr<transmission>>& jobs, std::vector<std::string>& keys) {
+  // Claim keys start with 'k', members with 'm'. A transmission waits (stays queued) when one of
+  // its keys belongs to another worker's batch in flight or to a transmission left waiting in
+  // this pass (so one key's transactions keep their order), or when one of its claim keys is
+  // already in this batch: the second transaction under a key must see the first one's
+  // committed row (duplicate D, reversal A, 83). Members may repeat within a batch (the batch
+  // folds earlier fills in), not across concurrent batches.
+  std::unordered_set<std::string> mine, waiting;
+  std::vector<std::shared_ptr<transmission>> left;
+  std::vector<std::string> job_keys;
+  std::size_t transactions = 0;
+  while (!queue_.empty()) {
+    auto& next = queue_.front();
+    if (next->status.load() != transmission::state::queued) {  // its owner already answered it
+      queue_.pop_front();
+      continue;
+    }
+    const std::size_t n = next->validation.claim_count;
+    if (!jobs.empty() && transactions + n > options_.max_batch) break;
+    job_keys.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& c = next->validation.claims[i];
+      if (!keyed(*next, c)) continue;
+      job_keys.push_back("k" + claim_key(c));
+      std::string m = "m";
+      m.append(c.bin).append("|").append(c.cardholder_id);
+      job_keys.push_back(std::move(m));
+    }
+    bool wait = false;
+    for (const auto& k : job_keys) {
+      if (busy_keys_.contains(k) || waiting.contains(k) || (k[0] == 'k' && mine.contains(k))) {
+        wait = true;
+        break;
+      }
+    }
+    auto job = std::move(next);
+    queue_.pop_front();
+    if (wait) {
+      for (auto& k : job_keys) waiting.insert(std::move(k));
+      left.push_back(std::move(job));
+      continue;
+    }
+    if (!job->try_take()) continue;
+    for (auto& k : job_keys) {
+      if (k[0] == 'k') mine.insert(k);
+      keys.push_back(std::move(k));
+    }
+    transactions += n;
+    jobs.push_back(std::move(job));
+  }
+  queue_.insert(queue_.begin(), std::make_move_iterator(left.begin()), std::make_move_iterator(left.end()));
+  for (const auto& k : keys) busy_keys_.insert(k);
+}
+
+void batcher::run(store::claim_store& store) {
   std::vector<std::shared_ptr<transmission>> jobs;
-  std::unordered_set<std::string> keys;
+  std::vector<std::string> keys;
+  bool db_failing = false;
   for (;;) {
     jobs.clear();
     keys.clear();
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) {
-        stopped_ = true;  // stopping and drained
-        return;
-      }
-      std::size_t transactions = 0;
-      while (!queue_.empty()) {
-        auto& next = queue_.front();
-        const std::size_t n = next->validation.claim_count;
-        if (!jobs.empty() && transactions + n > options_.max_batch) break;
-        // A second transaction under a key already in this batch waits for the next batch, so
-        // it sees the first one's committed row (duplicate D, reversal A, 83).
-        bool clash = false;
-        std::vector<std::string> job_keys;
-        for (std::size_t i = 0; i < n; ++i) {
-          const auto& c = next->validation.claims[i];
-          if (!keyed(*next, c)) continue;
-          job_keys.push_back(claim_key(c));
-          if (keys.contains(job_keys.back())) clash = true;
+      for (;;) {
+        if (queue_.empty()) {
+          if (stopping_) {
+            stopped_ = true;  // stopping and drained
+            return;
+          }
+          const auto seen = generation_;
+          wake_.wait(lock, [&] { return generation_ != seen; });
+          continue;
         }
-        if (clash && !jobs.empty()) break;
-        auto job = std::move(next);
-        queue_.pop_front();
-        if (!job->try_take()) continue;  // its owner already answered it
-        for (auto& k : job_keys) keys.insert(std::move(k));
-        transactions += n;
-        jobs.push_back(std::move(job));
+        take(jobs, keys);
+        if (!jobs.empty()) break;
+        if (queue_.empty()) continue;
+        // Everything queued waits for another worker's batch: sleep until one ends (or more
+        // arrives).
+        const auto seen = generation_;
+        wake_.wait(lock, [&] { return generation_ != seen; });
       }
     }
-    if (jobs.empty()) continue;
     std::int64_t in_flight = 0;
     for (const auto& job : jobs) in_flight += job->validation.claim_count;
-    metrics_.batch_in_flight.store(in_flight, std::memory_order_relaxed);
-    process(jobs);
+    metrics_.batch_in_flight.fetch_add(in_flight, std::memory_order_relaxed);
+    process(jobs, store, db_failing);
     for (auto& job : jobs) {
       auto done = std::move(job->done);
       if (done) done(std::move(job));
     }
-    metrics_.batch_in_flight.store(0, std::memory_order_relaxed);
+    metrics_.batch_in_flight.fetch_sub(in_flight, std::memory_order_relaxed);
+    if (!keys.empty()) {
+      {
+        std::lock_guard lock(mutex_);
+        for (const auto& k : keys) busy_keys_.erase(k);
+        ++generation_;
+      }
+      wake_.notify_all();
+    }
   }
 }
 
-void batcher::process(std::vector<std::shared_ptr<transmission>>& jobs) {
+void batcher::process(std::vector<std::shared_ptr<transmission>>& jobs, store::claim_store& store, bool& db_failing) {
   const auto started = std::chrono::steady_clock::now();
   const auto plans = plans_ ? plans_() : nullptr;
   const codec::date today = today_utc();
@@ -279,11 +337,11 @@ void batcher::process(std::vector<std::shared_ptr<transmission>>& jobs) {
       default: break;
     }
     metrics_.db_errors.inc({kind});
-    if (!db_failing_) {
+    if (!db_failing) {
       log::error("db_error").str("stage", stage).str("kind", kind).str("message", err.message)
           .num("transactions", static_cast<std::int64_t>(entries.size()));
     }
-    db_failing_ = true;
+    db_failing = true;
     for (auto& j : jobs) {
       j->probe_ok = false;
       if (j->probe) continue;
@@ -300,7 +358,7 @@ void batcher::process(std::vector<std::shared_ptr<transmission>>& jobs) {
   };
 
   std::unique_ptr<store::batch> batch;
-  if (auto err = store_.begin(batch)) return fail_batch(err, "begin");
+  if (auto err = store.begin(batch)) return fail_batch(err, "begin");
   if (!plans && rule_count > 0) {
     return fail_batch(store::error{store::errc::internal, "no plans loaded"}, "plans");
   }
@@ -346,7 +404,12 @@ void batcher::process(std::vector<std::shared_ptr<transmission>>& jobs) {
     if ((e.decision.status == 'P' || accepted_reversal) && e.decision.authorization_length == 0)
       e.decision.authorization_length = authorizations_.next(e.decision.authorization_number);
   };
-  for (std::size_t i = 0; i < rule_count; ++i) adjudicate_entry(i);
+  for (std::size_t i = 0; i < rule_count; ++i) {
+    // Memory hints two and one claims ahead (rules/adjudicate.h); they never change a decision.
+    if (i + 2 < rule_count) rules::prefetch(*entries[i + 2].claim, *plans, 0);
+    if (i + 1 < rule_count) rules::prefetch(*entries[i + 1].claim, *plans, 1);
+    adjudicate_entry(i);
+  }
   for (std::size_t i = rule_count; i < entries.size(); ++i) {
     auto& d = entries[i].decision;
     const auto& c = *entries[i].claim;
@@ -423,21 +486,33 @@ void batcher::process(std::vector<std::shared_ptr<transmission>>& jobs) {
     metrics_.batch_size.observe(static_cast<double>(entries.size()));
     metrics_.batches.fetch_add(1, std::memory_order_relaxed);
   }
-  if (db_failing_) {
+  if (db_failing) {
     log::info("db_recovered").num("transactions", static_cast<std::int64_t>(entries.size()));
-    db_failing_ = false;
+    db_failing = false;
   }
   for (auto& j : jobs) j->probe_ok = true;
 
+  // Counters: summed per label set over the batch, then one increment (one lock) per set.
+  struct tally {
+    std::string_view a, b;
+    char status;
+    std::uint64_t n;
+  };
+  std::vector<tally> by_transaction, by_plan, by_code;
+  auto count = [](std::vector<tally>& v, std::string_view a, std::string_view b, char status) {
+    for (auto& t : v)
+      if (t.status == status && t.a == a && t.b == b) return void(++t.n);
+    v.push_back({a, b, status, 1});
+  };
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
     const auto& c = *e.claim;
     const char status[2] = {e.decision.status, 0};
-    metrics_.claims.inc({transaction_label(c.transaction_code), status});
-    metrics_.claims_by_plan.inc({c.bin, c.pcn, status});
+    count(by_transaction, transaction_label(c.transaction_code), {}, e.decision.status);
+    count(by_plan, c.bin, c.pcn, e.decision.status);
     std::string codes;
     for (const auto& r : e.decision.rejects) {
-      metrics_.rejects.inc({r.code_view()});
+      count(by_code, r.code_view(), {}, 0);
       if (!codes.empty()) codes += ' ';
       codes += r.code_view();
     }
@@ -449,6 +524,15 @@ void batcher::process(std::vector<std::shared_ptr<transmission>>& jobs) {
         .str("status", std::string_view(status, 1))
         .str("rejects", codes);
   }
+  for (const auto& t : by_transaction) {
+    const char status[2] = {t.status, 0};
+    metrics_.claims.inc({t.a, status}, t.n);
+  }
+  for (const auto& t : by_plan) {
+    const char status[2] = {t.status, 0};
+    metrics_.claims_by_plan.inc({t.a, t.b, status}, t.n);
+  }
+  for (const auto& t : by_code) metrics_.rejects.inc({t.a}, t.n);
 }
 
 }  // namespace rxgate::server

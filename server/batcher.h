@@ -1,13 +1,22 @@
 // The claim path between the socket and PostgreSQL (DESIGN.md §3).
 //
 // An io thread turns a request body into a `transmission` (prepare(): decode, validate, check the
-// client's identity) and hands it to the batcher. One worker thread takes whatever is queued (up
-// to max_batch transactions) whenever it is free, and for that batch runs the store protocol of
-// sql/store.h: begin, load_history, rules::adjudicate each transaction in order, build the
-// responses, insert, re-adjudicate conflicts, commit. Only after the commit does it call each
-// transmission's `done` (on the worker thread; the owner posts it back to its connection). On any
-// store error every transaction of the batch is answered with a host reject (92 unavailable, 99
-// otherwise): nothing is ever reported paid that is not committed.
+// client's identity) and hands it to the batcher. Each worker thread (one per claim store, i.e.
+// per writer connection) takes whatever is queued (up to max_batch transactions) whenever it is
+// free, and for that batch runs the store protocol of sql/store.h: begin, load_history,
+// rules::adjudicate each transaction in order, build the responses, insert, re-adjudicate
+// conflicts, commit. Only after the commit does it call each transmission's `done` (on the worker
+// thread; the owner posts it back to its connection). On any store error every transaction of the
+// batch is answered with a host reject (92 unavailable, 99 otherwise): nothing is ever reported
+// paid that is not committed.
+//
+// Several workers: batches of different workers commit concurrently, so a worker never takes a
+// transmission that shares a claim key or a member (BIN + cardholder ID) with a batch another
+// worker has in flight; it leaves it queued, with every later transmission sharing one of its
+// keys, and takes them once that batch has committed. Transactions under one key are thus
+// decided in the order they were queued and always see each other's committed rows, as with a
+// single worker; the store's conflict path (active_paid_keys) still settles races with other
+// nodes. All transactions of one transmission stay in one batch.
 //
 // A transmission still queued when its owner gives up (claim budget, shutdown) is expired with
 // try_expire(); the worker then skips it, so it is answered exactly once.
@@ -24,6 +33,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "codec/claim.h"
@@ -97,7 +107,10 @@ using plan_source = std::function<std::shared_ptr<const rules::plan_set>()>;
 
 class batcher {
  public:
+  // One worker on `store`.
   batcher(batcher_options options, store::claim_store& store, plan_source plans, metrics& m);
+  // One worker per store (each its own writer connection); at least one.
+  batcher(batcher_options options, std::vector<store::claim_store*> stores, plan_source plans, metrics& m);
   ~batcher();
   batcher(const batcher&) = delete;
   batcher& operator=(const batcher&) = delete;
@@ -106,16 +119,18 @@ class batcher {
   // Queue `t` (already prepared). On `full` / `stopped` nothing was queued and `done` will not run.
   submit_result submit(std::shared_ptr<transmission> t);
 
-  // Process everything queued, then stop the worker. Idempotent; called by the destructor.
+  // Process everything queued, then stop the workers. Idempotent; called by the destructor.
   void stop();
   std::size_t depth() const;
 
  private:
-  void run();
-  void process(std::vector<std::shared_ptr<transmission>>& jobs);
+  void run(store::claim_store& store);
+  // Under mutex_: move the next batch out of the queue into `jobs`, its keys into `keys` (and
+  // busy_keys_). Leaves behind what must wait for another worker's batch.
+  void take(std::vector<std::shared_ptr<transmission>>& jobs, std::vector<std::string>& keys);
+  void process(std::vector<std::shared_ptr<transmission>>& jobs, store::claim_store& store, bool& db_failing);
 
   batcher_options options_;
-  store::claim_store& store_;
   plan_source plans_;
   metrics& metrics_;
   authorization_numbers authorizations_;
@@ -123,10 +138,11 @@ class batcher {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<transmission>> queue_;
+  std::unordered_set<std::string> busy_keys_;  // claim and member keys of batches in flight
+  std::uint64_t generation_ = 0;               // bumped on submit, stop and each batch's end
   bool stopping_ = false;
   bool stopped_ = false;
-  bool db_failing_ = false;
-  std::thread worker_;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace rxgate::server

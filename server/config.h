@@ -71,6 +71,7 @@ struct config {
   // [batcher]
   std::size_t max_batch = 256;     // transactions per database transaction
   std::size_t max_queue = 8192;    // transmissions waiting; beyond it claims are answered 92
+  std::size_t batch_workers = 2;   // [batcher] workers: batch workers, each with its own writer connection
   std::chrono::milliseconds claim_budget{1'500};  // a claim still queued after this is answered 92
 
   // [plans]

@@ -127,7 +127,7 @@ struct gateway::impl {
 
   std::atomic<std::shared_ptr<const rules::plan_set>> plans;
   std::mutex reload_mutex;
-  std::unique_ptr<store::claim_store> store;
+  std::vector<std::unique_ptr<store::claim_store>> stores;  // one writer connection per batch worker
   std::unique_ptr<batcher> claims;
   // The technician status API blocks on PostgreSQL: it runs on its own small pool.
   std::unique_ptr<status_api> api;
@@ -623,8 +623,12 @@ gateway::impl::impl(config c, gateway::options o) : cfg(std::move(c)), opts(o) {
   so.statement_timeout = cfg.statement_timeout;
   so.reconnect_min = cfg.reconnect_min;
   so.reconnect_max = cfg.reconnect_max;
-  store = store::open_store(so);
-  claims = std::make_unique<batcher>(batcher_options{cfg.max_batch, cfg.max_queue, cfg.node_id}, *store,
+  std::vector<store::claim_store*> writers;
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, cfg.batch_workers); ++i) {
+    stores.push_back(store::open_store(so));
+    writers.push_back(stores.back().get());
+  }
+  claims = std::make_unique<batcher>(batcher_options{cfg.max_batch, cfg.max_queue, cfg.node_id}, std::move(writers),
                                      [this] { return plans.load(); }, stats);
   store::access_options ao;
   ao.dsn = cfg.dsn;

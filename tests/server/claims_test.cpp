@@ -2,7 +2,11 @@
 // fresh PostgreSQL database; every answer is decoded and checked against what was committed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <memory>
 #include <set>
+#include <thread>
 
 #include "codec/json.h"
 #include "tests/server/harness.h"
@@ -296,6 +300,111 @@ TEST_F(claims, operations_endpoints_show_the_traffic) {
   EXPECT_GE(metric_value(metrics, "rxgate_queue_depth"), 0);
   auto [ns, nb] = https_get(port(), "/nowhere");
   EXPECT_EQ(ns, 404u);
+}
+
+// Two batch workers, each with its own writer connection ([batcher] workers = 2): the same
+// transaction sent on two connections at once, many times. Whichever way the two land (one
+// batch, two concurrent batches, one after the other), exactly one is paid, the other is its
+// duplicate with the same authorization number, and one paid row exists. Then two identical
+// reversals at once (one A, one S), and a rebill racing its reversal.
+class claims_race : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (admin_dsn().empty()) return;
+    dsn_ = new std::string(create_database("rxgate_server_claims_race"));
+    config_text c;
+    c.dsn = *dsn_;
+    c.batcher_extra = "workers = 2\n";
+    const auto path = write_config(make_temp_dir("claims-race"), c);
+    gateway_ = new running_gateway(server::load_config(path));
+  }
+  static void TearDownTestSuite() {
+    delete gateway_;
+    gateway_ = nullptr;
+    delete dsn_;
+    dsn_ = nullptr;
+  }
+  void SetUp() override { RXGATE_REQUIRE_DB(); }
+
+  // Sends `first` and `second` at the same moment on two connections (opened beforehand).
+  // (Answers are built in place: their decoded views point into themselves.)
+  using answer_ptr = std::unique_ptr<answer>;
+  static std::pair<answer_ptr, answer_ptr> race(const std::string& first, const std::string& second) {
+    client a(gateway_->port()), b(gateway_->port());
+    std::atomic<int> ready{0};
+    answer_ptr ra, rb;
+    auto go = [&](client& c, const std::string& body, answer_ptr& out) {
+      ready.fetch_add(1);
+      while (ready.load() < 2) std::this_thread::yield();
+      out.reset(new answer(c.submit(body)));
+    };
+    std::thread t([&] { go(b, second, rb); });
+    go(a, first, ra);
+    t.join();
+    return {std::move(ra), std::move(rb)};
+  }
+  static std::string count(const std::string& where) {
+    return query_value(*dsn_, "SELECT count(*) FROM claims WHERE " + where);
+  }
+
+  static inline std::string* dsn_ = nullptr;
+  static inline running_gateway* gateway_ = nullptr;
+};
+
+TEST_F(claims_race, retransmit_racing_its_original_is_a_duplicate) {
+  const auto m = alex();
+  for (int round = 0; round < 40; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const auto rx = next_rx();
+    const auto claim = b1(m, {{rx, std::string(atorvastatin_20)}});
+    auto [xp, yp] = race(claim, claim);
+    const answer& x = *xp;
+    const answer& y = *yp;
+    ASSERT_TRUE(x.decoded && y.decoded);
+    const answer& paid = x.status() == 'P' ? x : y;
+    const answer& dup = x.status() == 'P' ? y : x;
+    ASSERT_EQ(paid.status(), 'P') << paid.rejects() << " / " << dup.rejects();
+    ASSERT_EQ(dup.status(), 'D') << dup.rejects();
+    EXPECT_FALSE(paid.tx().authorization_number.empty());
+    EXPECT_EQ(dup.tx().authorization_number, paid.tx().authorization_number);
+    EXPECT_EQ(count("rx_number = '" + rx + "' AND status = 'P'"), "1");
+
+    // Two identical reversals at once: one A, the other S; the paid claim is reversed once.
+    const auto reversal = b2(m, rx, atorvastatin_20);
+    auto [r1p, r2p] = race(reversal, reversal);
+    const answer& r1 = *r1p;
+    const answer& r2 = *r2p;
+    ASSERT_TRUE(r1.decoded && r2.decoded);
+    std::string statuses{r1.status(), r2.status()};
+    std::sort(statuses.begin(), statuses.end());
+    EXPECT_EQ(statuses, "AS") << r1.rejects() << " / " << r2.rejects();
+    EXPECT_EQ(count("rx_number = '" + rx + "' AND status = 'P' AND reversed_at IS NOT NULL"), "1");
+  }
+  // Nothing paid twice under one key, nothing left active.
+  EXPECT_EQ(query_value(*dsn_, "SELECT count(*) FROM (SELECT authorization_number FROM claims WHERE status = 'P' "
+                               "GROUP BY authorization_number HAVING count(*) > 1) d"), "0");
+}
+
+TEST_F(claims_race, reversal_racing_its_claim_sees_it_or_finds_nothing) {
+  const auto m = morgan();
+  for (int round = 0; round < 20; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const auto rx = next_rx();
+    auto [paid_p, rev_p] = race(b1(m, {{rx, "90001000201"}}), b2(m, rx, "90001000201"));
+    const answer& paid = *paid_p;
+    const answer& rev = *rev_p;
+    ASSERT_TRUE(paid.decoded && rev.decoded);
+    ASSERT_EQ(paid.status(), 'P') << paid.rejects();
+    if (rev.status() == 'A') {  // decided after the claim committed: it reversed it
+      EXPECT_EQ(count("rx_number = '" + rx + "' AND status = 'P' AND reversed_at IS NOT NULL"), "1");
+    } else {  // decided first: nothing to reverse yet
+      ASSERT_EQ(rev.status(), 'R');
+      EXPECT_TRUE(rev.has_reject("87")) << rev.rejects();
+      EXPECT_EQ(count("rx_number = '" + rx + "' AND status = 'P' AND reversed_at IS NULL"), "1");
+      const answer undo = client(gateway_->port()).submit(b2(m, rx, "90001000201"));
+      ASSERT_EQ(undo.status(), 'A') << undo.rejects();
+    }
+  }
 }
 
 }  // namespace

@@ -67,6 +67,17 @@ TEST_F(config, wrong_type_and_range_are_named) {
   EXPECT_NE(error_of(write("node_id = 5000\n")).find("server.node_id: must be between"), std::string::npos);
 }
 
+TEST_F(config, batch_workers_default_to_two_and_a_bad_count_is_named) {
+  EXPECT_EQ(server::load_config(write("")).batch_workers, 2u);
+  config_text c;
+  c.dsn = "postgresql://127.0.0.1:1/none";
+  c.batcher_extra = "workers = 9\n";
+  auto msg = error_of(write_config(dir_, c));
+  EXPECT_NE(msg.find("batcher.workers: must be between 1 and 8"), std::string::npos) << msg;
+  c.batcher_extra = "workers = 3\n";
+  EXPECT_EQ(server::load_config(write_config(dir_, c)).batch_workers, 3u);
+}
+
 TEST_F(config, identity_without_providers_is_named) {
   auto msg = error_of(write("", "[[tls.identity]]\nsubject = \"x\"\n"));
   EXPECT_NE(msg.find("tls.identity[0].providers"), std::string::npos) << msg;

@@ -139,7 +139,9 @@ TEST(resilience, stuck_database_fills_the_bounded_queue_and_claims_are_answered_
   const std::string dsn = create_database(db);
   config_text c;
   c.dsn = dsn;
-  c.batcher_extra = "max_queue = 2\nclaim_budget_ms = 1000\n";
+  // One batch worker: freezing its writer stands for a stuck PostgreSQL (with several workers,
+  // the others would go on serving the queue).
+  c.batcher_extra = "max_queue = 2\nclaim_budget_ms = 1000\nworkers = 1\n";
   running_gateway g(server::load_config(write_config(make_temp_dir("queue"), c)));
   std::string rx;
   ASSERT_TRUE(client(g.port()).submit(load_claim(0, rx)).decoded);  // the writer connects
