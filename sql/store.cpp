@@ -346,6 +346,17 @@ class json_object {
   }
   std::string& out() { return out_; }
   void close() { out_.push_back('}'); }
+  // "k":[...] with n values, each written by each(i) into out().
+  template <class Each>
+  void array(std::string_view k, std::size_t n, Each each) {
+    key(k);
+    out_.push_back('[');
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) out_.push_back(',');
+      each(i);
+    }
+    out_.push_back(']');
+  }
 
  private:
   std::string& out_;
@@ -370,26 +381,18 @@ std::string detail_json(const codec::claim& c, const rules::decision& d) {
   if (c.quantity) o.num("quantity", *c.quantity);
   if (c.days_supply) o.num("days_supply", *c.days_supply);
   if (d.rejects.count) {
-    o.key("rejects");
-    s.push_back('[');
-    bool first = true;
-    for (const auto& r : d.rejects) {
-      if (!first) s.push_back(',');
-      first = false;
+    o.array("rejects", d.rejects.count, [&](std::size_t i) {
+      const auto& r = d.rejects.items[i];
       json_object j(s);
       j.str("code", r.code_view());
       j.str_if("field", field_name(r.field));
       if (r.occurrence) j.num("occurrence", r.occurrence);
       j.close();
-    }
-    s.push_back(']');
+    });
   }
   if (d.dur_count) {
-    o.key("dur");
-    s.push_back('[');
-    for (std::size_t i = 0; i < d.dur_count && i < d.dur.size(); ++i) {
+    o.array("dur", std::min<std::size_t>(d.dur_count, d.dur.size()), [&](std::size_t i) {
       const auto& a = d.dur[i];
-      if (i) s.push_back(',');
       json_object j(s);
       j.str("reason", a.reason);
       j.str_if("significance", a.significance);
@@ -401,8 +404,7 @@ std::string detail_json(const codec::claim& c, const rules::decision& d) {
       j.str_if("free_text", a.free_text);
       j.str_if("additional_text", a.additional_text);
       j.close();
-    }
-    s.push_back(']');
+    });
   }
   if (d.refill_too_soon) {
     const auto& r = *d.refill_too_soon;
@@ -438,11 +440,8 @@ std::string detail_json(const codec::claim& c, const rules::decision& d) {
     j.close();
   }
   if (d.preferred_count) {
-    o.key("preferred");
-    s.push_back('[');
-    for (std::size_t i = 0; i < d.preferred_count && i < d.preferred.size(); ++i) {
+    o.array("preferred", std::min<std::size_t>(d.preferred_count, d.preferred.size()), [&](std::size_t i) {
       const auto& p = d.preferred[i];
-      if (i) s.push_back(',');
       json_object j(s);
       j.str_if("qualifier", p.qualifier);
       j.str("product_id", p.product_id);
@@ -450,26 +449,15 @@ std::string detail_json(const codec::claim& c, const rules::decision& d) {
       if (p.incentive) j.num("incentive", *p.incentive);
       if (p.cost_share_incentive) j.num("cost_share_incentive", *p.cost_share_incentive);
       j.close();
-    }
-    s.push_back(']');
+    });
   }
   if (d.approved_message_count) {
-    o.key("approved_messages");
-    s.push_back('[');
-    for (std::size_t i = 0; i < d.approved_message_count && i < d.approved_messages.size(); ++i) {
-      if (i) s.push_back(',');
-      pg::append_json_string(s, d.approved_messages[i]);
-    }
-    s.push_back(']');
+    o.array("approved_messages", std::min<std::size_t>(d.approved_message_count, d.approved_messages.size()),
+            [&](std::size_t i) { pg::append_json_string(s, d.approved_messages[i]); });
   }
   if (d.text_count) {
-    o.key("texts");
-    s.push_back('[');
-    for (std::size_t i = 0; i < d.text_count && i < d.text_storage.size(); ++i) {
-      if (i) s.push_back(',');
-      pg::append_json_string(s, d.text(i));
-    }
-    s.push_back(']');
+    o.array("texts", std::min<std::size_t>(d.text_count, d.text_storage.size()),
+            [&](std::size_t i) { pg::append_json_string(s, d.text(i)); });
   }
   o.str_if("help_desk_phone", d.help_desk_phone);
   if (d.replaces_claim_id) o.num("replaces_claim_id", d.replaces_claim_id);

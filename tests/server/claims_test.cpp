@@ -14,16 +14,22 @@
 namespace rxgate::test {
 namespace {
 
+// One fresh database and one in-process gateway for a whole test suite; `c` says what differs
+// from the defaults (the DSN is filled in here).
+void start_suite_gateway(const std::string& name, config_text c, std::string*& dsn, running_gateway*& gateway) {
+  dsn = new std::string(create_database("rxgate_server_" + name));
+  c.dsn = *dsn;
+  const auto path = write_config(make_temp_dir(name), c);
+  gateway = new running_gateway(server::load_config(path));
+}
+
 class claims : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (admin_dsn().empty()) return;
-    dsn_ = new std::string(create_database("rxgate_server_claims"));
     config_text c;
-    c.dsn = *dsn_;
     c.server_extra = "request_timeout_ms = 500\nmax_body_bytes = 4096\n";
-    const auto path = write_config(make_temp_dir("claims"), c);
-    gateway_ = new running_gateway(server::load_config(path));
+    start_suite_gateway("claims", c, dsn_, gateway_);
   }
   static void TearDownTestSuite() {
     delete gateway_;
@@ -311,12 +317,9 @@ class claims_race : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (admin_dsn().empty()) return;
-    dsn_ = new std::string(create_database("rxgate_server_claims_race"));
     config_text c;
-    c.dsn = *dsn_;
     c.batcher_extra = "workers = 2\n";
-    const auto path = write_config(make_temp_dir("claims-race"), c);
-    gateway_ = new running_gateway(server::load_config(path));
+    start_suite_gateway("claims_race", c, dsn_, gateway_);
   }
   static void TearDownTestSuite() {
     delete gateway_;
