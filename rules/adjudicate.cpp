@@ -6,57 +6,14 @@
 #include <algorithm>
 
 #include "rules/plan_model.h"
+#include "rules/pricing.h"
+#include "rules/text_builder.h"
 
 namespace rxgate::rules {
 
 using namespace codec::literals;
 
 namespace {
-
-// Composes one free-text message (UF/FQ lines) into a fixed buffer.
-class text_builder {
- public:
-  text_builder& add(std::string_view s) noexcept {
-    for (char ch : s)
-      if (size_ < buf_.size()) buf_[size_++] = ch;
-    return *this;
-  }
-  text_builder& number(std::int64_t v) noexcept {
-    char tmp[24];
-    int n = 0;
-    bool neg = v < 0;
-    std::uint64_t u = neg ? static_cast<std::uint64_t>(-v) : static_cast<std::uint64_t>(v);
-    do {
-      tmp[n++] = static_cast<char>('0' + u % 10);
-      u /= 10;
-    } while (u && n < 24);
-    if (neg) add("-");
-    while (n) add({&tmp[--n], 1});
-    return *this;
-  }
-  // Thousandths as a plain decimal ("30", "2.5").
-  text_builder& quantity(std::int64_t q) noexcept {
-    number(q / 1000);
-    std::int64_t frac = q % 1000;
-    if (frac) {
-      char d[4] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
-                   static_cast<char>('0' + frac % 10)};
-      std::size_t n = 4;
-      while (d[n - 1] == '0') --n;
-      add({d, n});
-    }
-    return *this;
-  }
-  text_builder& date(codec::date d) noexcept {
-    char buf[8];
-    return add(codec::format_date(d, buf));
-  }
-  std::string_view view() const noexcept { return {buf_.data(), size_}; }
-
- private:
-  std::array<char, 200> buf_{};
-  std::size_t size_ = 0;
-};
 
 constexpr std::string_view significance_text(int s) noexcept {
   switch (s) {
@@ -65,43 +22,6 @@ constexpr std::string_view significance_text(int s) noexcept {
     case 3: return "3";
     default: return "9";
   }
-}
-
-std::int64_t scaled(std::int64_t amount, int bp) noexcept {  // amount * bp / 10000, half up
-  return (amount * bp + 5000) / 10000;
-}
-
-// Cents for `qty` thousandths at `unit` 1/100000 dollar per unit, half up. The product can pass
-// 2^63 for absurd inputs, so the multiplication is done in 128 bits.
-std::int64_t extended_cost(std::int64_t qty, std::int64_t unit) noexcept {
-  __extension__ using wide = __int128;
-  wide v = static_cast<wide>(qty) * unit;
-  v = (v + 500000) / 1000000;
-  constexpr std::int64_t cap = 99999999;  // s9(6)v99 is the widest a response field carries
-  return v > cap ? cap : static_cast<std::int64_t>(v);
-}
-
-struct ingredient_price {
-  std::int64_t cost = 0;
-  std::string_view basis;  // 522-FM
-  bool priced = false;
-};
-
-ingredient_price price_ingredient(const plan& p, const product& d, std::int64_t qty) noexcept {
-  ingredient_price awp, mac, wac;
-  if (d.awp_unit) awp = {extended_cost(qty, d.awp_unit) - scaled(extended_cost(qty, d.awp_unit), p.awp_discount_bp), "3", true};
-  if (d.mac_unit) mac = {extended_cost(qty, d.mac_unit), "7", true};
-  if (d.wac_unit) wac = {extended_cost(qty, d.wac_unit) + scaled(extended_cost(qty, d.wac_unit), p.wac_markup_bp), "13", true};
-  switch (p.basis) {
-    case pricing_basis::awp: if (awp.priced) return awp; break;
-    case pricing_basis::mac: if (mac.priced) return mac; break;
-    case pricing_basis::wac: if (wac.priced) return wac; break;
-    case pricing_basis::lowest: break;
-  }
-  ingredient_price best;
-  for (const auto* c : {&awp, &mac, &wac})
-    if (c->priced && (!best.priced || c->cost < best.cost)) best = *c;
-  return best;
 }
 
 bool has_scc(const codec::claim& c, int code) noexcept {
@@ -142,6 +62,11 @@ class engine {
   void single_product() noexcept;
   void compound() noexcept;
   void prior_auth_checks(const product& d, std::int64_t qty, std::uint8_t occurrence) noexcept;
+  bool submitted_pa(const product& d, std::int64_t qty, std::uint8_t occurrence) noexcept;
+  void pa_on_file(const product& d, std::int64_t qty, std::uint8_t occurrence) noexcept;
+  bool pa_covers(const prior_authorization& a, const product& d) const noexcept;
+  bool pa_active(const prior_authorization& a, std::int64_t qty) const noexcept;
+  bool pa_dated(const prior_authorization& a) const noexcept;
   void step_therapy(const product& d, std::uint8_t occurrence) noexcept;
   void limits(const product& d) noexcept;
   void refill_too_soon(std::string_view product_id) noexcept;
@@ -323,60 +248,77 @@ void engine::add_preferred(const product& d) noexcept {
   }
 }
 
+// Does PA `a` cover product `d`: named by NDC, or by class when it names no NDC?
+bool engine::pa_covers(const prior_authorization& a, const product& d) const noexcept {
+  return !a.revoked && (a.product_id == d.ndc || (a.product_id.empty() && a.therapeutic_class == d.therapeutic_class));
+}
+
+// In force on the date of service (both dates inclusive) and for this quantity.
+bool engine::pa_active(const prior_authorization& a, std::int64_t qty) const noexcept {
+  return pa_dated(a) && (a.max_quantity == 0 || qty <= a.max_quantity);
+}
+
+bool engine::pa_dated(const prior_authorization& a) const noexcept {
+  return c_.date_of_service >= a.effective && c_.date_of_service <= a.expires;
+}
+
 void engine::prior_auth_checks(const product& d, std::int64_t qty, std::uint8_t occurrence) noexcept {
-  const auto dos = c_.date_of_service;
-  auto matches = [&](const prior_authorization& a) {
-    return !a.revoked && (a.product_id == d.ndc || (a.product_id.empty() && a.therapeutic_class == d.therapeutic_class));
-  };
-  auto active = [&](const prior_authorization& a) {
-    return dos >= a.effective && dos <= a.expires && (a.max_quantity == 0 || qty <= a.max_quantity);
-  };
   d_.pa.required = true;
   d_.pa.pa_type = d.pa_type;
-  const auto occ_field = occurrence ? "TE"_fid : "EV"_fid;
   const bool submitted = !c_.pa_number.empty() && c_.pa_number.find_first_not_of('0') != std::string_view::npos;
-  if (submitted) {
-    if (emergency_override(c_, "91100000002")) {
+  if (submitted && submitted_pa(d, qty, occurrence)) return;
+  pa_on_file(d, qty, occurrence);
+}
+
+// 462-EV names a PA: accept it, or reject 75/64 when it does not fit. False when the number is
+// not on file (the PAs on file are searched as if none had been sent).
+bool engine::submitted_pa(const product& d, std::int64_t qty, std::uint8_t occurrence) noexcept {
+  if (emergency_override(c_, "91100000002")) {
+    d_.pa.state = pa_state::number_accepted;
+    d_.pa.pa_number = c_.pa_number;
+    return true;
+  }
+  for (const auto& a : h_.authorizations) {
+    if (a.number != c_.pa_number) continue;
+    if (pa_covers(a, d) && pa_active(a, qty)) {
       d_.pa.state = pa_state::number_accepted;
       d_.pa.pa_number = c_.pa_number;
-      return;
+      return true;
     }
-    for (const auto& a : h_.authorizations) {
-      if (a.number != c_.pa_number) continue;
-      if (matches(a) && active(a)) {
-        d_.pa.state = pa_state::number_accepted;
-        d_.pa.pa_number = c_.pa_number;
-        return;
-      }
-      if (matches(a) && (dos < a.effective || dos > a.expires)) {
-        d_.pa.state = pa_state::on_file_expired;
-        d_.pa.expired_on = a.expires;
-        reject("75", occ_field, occurrence);
-        text_builder t;
-        t.add("PA ").add(a.number).add(" NOT VALID ON DOS. EXPIRES ").date(a.expires);
-        text(t);
-        return;
-      }
-      // A known number that does not cover this product or quantity.
-      d_.pa.state = pa_state::required_missing;
-      reject("64", "EV"_fid, occurrence);
-      return;
+    if (pa_covers(a, d) && !pa_dated(a)) {
+      d_.pa.state = pa_state::on_file_expired;
+      d_.pa.expired_on = a.expires;
+      reject("75", occurrence ? "TE"_fid : "EV"_fid, occurrence);
+      text_builder t;
+      t.add("PA ").add(a.number).add(" NOT VALID ON DOS. EXPIRES ").date(a.expires);
+      text(t);
+      return true;
     }
+    // A known number that does not cover this product or quantity.
+    d_.pa.state = pa_state::required_missing;
+    reject("64", "EV"_fid, occurrence);
+    return true;
   }
+  return false;
+}
+
+// No usable number on the claim: an active PA on file covers it, else 64 (a PA covers the date
+// but not the quantity) or 75 (none, or only expired ones).
+void engine::pa_on_file(const product& d, std::int64_t qty, std::uint8_t occurrence) noexcept {
+  const auto occ_field = occurrence ? "TE"_fid : "EV"_fid;
   const prior_authorization* expired = nullptr;
   bool quantity_over = false;
   for (const auto& a : h_.authorizations) {
-    if (!matches(a)) continue;
-    if (active(a)) {
+    if (!pa_covers(a, d)) continue;
+    if (pa_active(a, qty)) {
       d_.pa.state = pa_state::on_file;
       d_.pa.pa_number = a.number;
       return;
     }
-    if (dos >= a.effective && dos <= a.expires) quantity_over = true;
+    if (pa_dated(a)) quantity_over = true;
     else if (!expired || a.expires > expired->expires) expired = &a;
   }
   if (quantity_over) {
-    // A PA covers the drug on this date but not this quantity.
     d_.pa.state = pa_state::required_missing;
     reject("64", occ_field, occurrence);
     text_builder t;
@@ -774,63 +716,6 @@ void prefetch(const codec::claim& c, const plan_set& plans, int stage) noexcept 
     rows(&p.members[m], sizeof(member));
   if (auto d = p.product_index.probable_row(c.product_id); d != string_index::npos)
     rows(&p.products[d], sizeof(product));
-}
-
-namespace {
-struct hasher {
-  std::uint64_t h = 0x6A09E667F3BCC908ull;
-  void s(std::string_view v) noexcept { h = hash_bytes(v, h); }
-  void n(std::int64_t v) noexcept {
-    h = (h ^ static_cast<std::uint64_t>(v)) * 0x9E3779B97F4A7C15ull;
-    h ^= h >> 31;
-  }
-  void o(const std::optional<std::int64_t>& v) noexcept { n(v ? *v : -1); }
-  void o(const std::optional<int>& v) noexcept { n(v ? *v : -1); }
-};
-}  // namespace
-
-std::uint64_t fingerprint(const codec::claim& c) noexcept {
-  hasher h;
-  h.s(c.bin);
-  h.s(c.pcn);
-  h.s(c.provider_id_qualifier);
-  h.s(c.provider_id);
-  h.n(c.date_of_service.days());
-  h.s(c.cardholder_id);
-  h.s(c.person_code);
-  h.s(c.group_id);
-  h.s(c.rx_number);
-  h.o(c.fill_number);
-  h.s(c.product_qualifier);
-  h.s(c.product_id);
-  h.o(c.quantity);
-  h.o(c.days_supply);
-  h.o(c.compound_code);
-  h.s(c.daw);
-  h.s(c.other_coverage_code);
-  h.s(c.pa_type);
-  h.s(c.pa_number);
-  for (std::size_t i = 0; i < c.scc_count && i < c.scc.size(); ++i) h.n(c.scc[i]);
-  h.o(c.ingredient_cost);
-  h.o(c.dispensing_fee);
-  h.o(c.usual_customary);
-  h.o(c.gross_amount_due);
-  h.o(c.patient_paid);
-  for (std::size_t i = 0; i < c.dur_pps_count && i < c.dur_pps.size(); ++i) {
-    h.s(c.dur_pps[i].reason);
-    h.s(c.dur_pps[i].professional);
-    h.s(c.dur_pps[i].result);
-  }
-  for (std::size_t i = 0; i < c.ingredient_count && i < c.ingredients.size(); ++i) {
-    h.s(c.ingredients[i].product_id);
-    h.n(c.ingredients[i].quantity);
-    h.o(c.ingredients[i].cost);
-  }
-  for (std::size_t i = 0; i < c.other_payer_count && i < c.other_payers.size(); ++i) {
-    h.s(c.other_payers[i].id);
-    h.n(c.other_payers[i].amount_paid);
-  }
-  return h.h;
 }
 
 }  // namespace rxgate::rules

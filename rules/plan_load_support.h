@@ -1,0 +1,47 @@
+// Pieces shared by the plan loaders (plan_load.cpp, plan_settings.cpp, plan_tables.cpp): the
+// problem reporter, value parsers and the per-file loaders. Load time only: these allocate and
+// never run on the claim path. Not a public header; plan.h and plan_model.h are.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codec/numeric.h"
+#include "rules/plan_model.h"
+
+namespace rxgate::rules::loading {
+
+// Collects problems as "file:line:column: message".
+struct reporter {
+  std::vector<std::string>& problems;
+  std::size_t before = problems.size();
+  void at(const std::string& file, std::uint32_t line, std::uint32_t column, const std::string& msg) {
+    problems.push_back(file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + msg);
+  }
+  bool failed() const { return problems.size() > before; }
+};
+
+bool read_file(const std::filesystem::path& p, std::string& out);
+// Decimal text with up to `scale` decimals -> integer in units of 10^-scale.
+bool parse_decimal(std::string_view s, int scale, std::int64_t& out);
+bool parse_int(std::string_view s, int& out);
+bool parse_bool(std::string_view s, bool& out);  // Y/N, true/false, 1/0, yes/no; empty is N
+// A ';' separated cell -> trimmed, non-empty items interned in `pool`.
+std::vector<std::string_view> split_list(std::string_view s, string_pool& pool);
+// CCYYMMDD, or "open" for an invalid (open-ended) date.
+std::string date_text(codec::date d);
+
+// plan.toml (plan_settings.cpp). False when the file could not be parsed at all (then nothing
+// else of the folder is worth reading); meaning errors are reported and loading goes on.
+bool load_settings(const std::filesystem::path& file, const std::string& shown, plan& p, reporter& rep);
+
+// The CSV tables (plan_tables.cpp); `shown` is the folder name used in messages.
+void load_formulary(const std::filesystem::path& folder, const std::string& shown, plan& p, reporter& rep);
+void load_members(const std::filesystem::path& folder, const std::string& shown, plan& p, reporter& rep);
+void load_pharmacies(const std::filesystem::path& folder, const std::string& shown, plan& p, reporter& rep);
+void load_dur(const std::filesystem::path& folder, const std::string& shown, plan& p, reporter& rep);
+
+}  // namespace rxgate::rules::loading

@@ -1,0 +1,149 @@
+// The plan snapshot's lookups (the ones adjudicate() calls on the claim path: noexcept, no
+// allocation) and the routing table of a plan_set.
+#include <algorithm>
+#include <cstring>
+
+#include "rules/plan_load_support.h"
+#include "rules/plan_model.h"
+
+namespace rxgate::rules {
+
+// ---- string_pool -------------------------------------------------------------------------------
+
+std::string_view string_pool::intern(std::string_view s) {
+  if (s.empty()) return {};
+  if (used_ + s.size() > capacity_) {
+    std::size_t size = std::max<std::size_t>(1 << 20, s.size());
+    chunks_.push_back(std::make_unique<char[]>(size));
+    capacity_ = size;
+    used_ = 0;
+  }
+  char* p = chunks_.back().get() + used_;
+  std::memcpy(p, s.data(), s.size());
+  used_ += s.size();
+  bytes_ += s.size();
+  return {p, s.size()};
+}
+
+// ---- plan lookups ------------------------------------------------------------------------------
+
+const product* plan::find_product(std::string_view ndc) const noexcept {
+  auto r = product_index.find(ndc, [this](std::uint32_t i) { return products[i].ndc; });
+  return r == string_index::npos ? nullptr : &products[r];
+}
+const pharmacy* plan::find_pharmacy(std::string_view npi) const noexcept {
+  auto r = pharmacy_index.find(npi, [this](std::uint32_t i) { return pharmacies[i].npi; });
+  return r == string_index::npos ? nullptr : &pharmacies[r];
+}
+const copay_rule* plan::copay_for_tier(int tier) const noexcept {
+  for (const auto& c : copays)
+    if (c.tier == tier) return &c;
+  return nullptr;
+}
+const member* plan::first_person(std::string_view cardholder_id) const noexcept {
+  auto r = cardholder_index.find(cardholder_id, [this](std::uint32_t i) { return members[i].cardholder_id; });
+  return r == string_index::npos ? nullptr : &members[r];
+}
+const member* plan::find_member(std::string_view cardholder_id, std::string_view person_code) const noexcept {
+  const member* m = first_person(cardholder_id);
+  if (!m) return nullptr;
+  const member* end = members.data() + members.size();
+  for (; m != end && m->cardholder_id == cardholder_id; ++m)
+    if (m->person_code == person_code) return m;
+  return nullptr;
+}
+std::uint32_t plan::class_id(std::string_view cls) const noexcept {
+  return class_index.find(cls, [this](std::uint32_t i) { return classes[i]; });
+}
+const interaction* plan::find_interaction(std::uint32_t a, std::uint32_t b) const noexcept {
+  if (a == string_index::npos || b == string_index::npos || interaction_pairs.empty()) return nullptr;
+  const std::uint64_t key = a < b ? (std::uint64_t{a} << 32 | b) : (std::uint64_t{b} << 32 | a);
+  auto it = std::lower_bound(interaction_pairs.begin(), interaction_pairs.end(), std::pair{key, std::uint32_t{0}});
+  return it != interaction_pairs.end() && it->first == key ? &interactions[it->second] : nullptr;
+}
+const duplicate_therapy* plan::find_duplicate(std::uint32_t cls) const noexcept {
+  if (cls >= duplicate_by_class.size() || duplicate_by_class[cls] < 0) return nullptr;
+  return &duplicates[static_cast<std::size_t>(duplicate_by_class[cls])];
+}
+const dose_limit* plan::find_dose_limit(std::string_view ndc) const noexcept {
+  auto r = dose_index.find(ndc, [this](std::uint32_t i) { return dose_limits[i].ndc; });
+  return r == string_index::npos ? nullptr : &dose_limits[r];
+}
+
+void plan::index_classes() {
+  auto number = [this](std::string_view cls) {
+    auto key_of = [this](std::uint32_t i) { return classes[i]; };
+    auto found = class_index.find(cls, key_of);
+    if (found != string_index::npos) return found;
+    const auto next = static_cast<std::uint32_t>(classes.size());
+    classes.push_back(cls);
+    class_index.insert(cls, next, key_of);
+    return next;
+  };
+  for (auto& d : products) d.class_id = number(d.therapeutic_class);
+  for (std::uint32_t i = 0; i < interactions.size(); ++i) {
+    auto a = number(interactions[i].class_a), b = number(interactions[i].class_b);
+    interaction_pairs.emplace_back(a < b ? (std::uint64_t{a} << 32 | b) : (std::uint64_t{b} << 32 | a), i);
+  }
+  std::sort(interaction_pairs.begin(), interaction_pairs.end());
+  for (const auto& d : duplicates) number(d.therapeutic_class);
+  duplicate_by_class.assign(classes.size(), -1);
+  for (std::size_t i = 0; i < duplicates.size(); ++i) {
+    auto cls = number(duplicates[i].therapeutic_class);
+    if (duplicate_by_class[cls] < 0) duplicate_by_class[cls] = static_cast<std::int32_t>(i);
+  }
+}
+// ---- plan_set ----------------------------------------------------------------------------------
+
+plan_set::plan_set(std::vector<std::unique_ptr<plan>> plans) : plans_(std::move(plans)) {
+  using loading::date_text;
+  for (const auto& p : plans_) {
+    for (auto g : p->groups) {
+      auto it = std::find_if(routes_.begin(), routes_.end(), [&](const route_entry& r) {
+        return r.bin == p->bin && r.pcn == p->pcn && r.group == g;
+      });
+      if (it == routes_.end()) {
+        routes_.push_back({p->bin, p->pcn, g, {}});
+        it = routes_.end() - 1;
+      }
+      it->versions.push_back(p.get());
+    }
+  }
+  std::vector<std::string> problems;
+  for (auto& r : routes_) {
+    std::sort(r.versions.begin(), r.versions.end(),
+              [](const plan* a, const plan* b) { return a->effective_from < b->effective_from; });
+    for (std::size_t i = 1; i < r.versions.size(); ++i) {
+      const plan* a = r.versions[i - 1];
+      const plan* b = r.versions[i];
+      if (!a->effective_to.valid() || a->effective_to >= b->effective_from)
+        problems.push_back(std::string(b->folder) + "/plan.toml:1:1: BIN " + std::string(r.bin) +
+                           " PCN " + std::string(r.pcn) + " group " + std::string(r.group) +
+                           ": version " + std::to_string(b->version) + " (from " +
+                           date_text(b->effective_from) + ") overlaps " + std::string(a->folder) +
+                           " version " + std::to_string(a->version) + " (to " +
+                           date_text(a->effective_to) + ")");
+    }
+  }
+  if (!problems.empty()) throw plan_error(std::move(problems));
+}
+
+route_result plan_set::route(std::string_view bin, std::string_view pcn, std::string_view group,
+                             codec::date dos) const noexcept {
+  bool bin_seen = false, pcn_seen = false;
+  for (const auto& r : routes_) {
+    if (r.bin != bin) continue;
+    bin_seen = true;
+    if (r.pcn != pcn) continue;
+    pcn_seen = true;
+    if (r.group != group) continue;
+    for (const plan* p : r.versions)
+      if (p->in_force(dos)) return {route_status::ok, p};
+    return {route_status::not_in_force, r.versions.empty() ? nullptr : r.versions.back()};
+  }
+  if (!bin_seen) return {route_status::unknown_bin, nullptr};
+  if (!pcn_seen) return {route_status::unknown_pcn, nullptr};
+  return {route_status::unknown_group, nullptr};
+}
+
+}  // namespace rxgate::rules

@@ -1,0 +1,372 @@
+// The CSV tables of a plan folder (formulary, members, pharmacies, dur) through rules/csv.h. Columns
+// are found by name; every bad cell is reported at its line and column.
+#include <algorithm>
+
+#include "rules/csv.h"
+#include "rules/plan_load_support.h"
+
+namespace rxgate::rules::loading {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A CSV table with a header row; columns are found by name, so their order is free.
+struct table {
+  std::string file;  // as shown in messages: "<folder>/formulary.csv"
+  std::string text;
+  std::vector<std::string> columns;      // known column names
+  std::vector<int> position;             // column -> index in the record, -1 when absent
+  std::vector<csv_field> record;
+  std::unique_ptr<csv_reader> reader;
+
+  // Opens, reads the header, checks required columns. False when the table cannot be used.
+  bool open(const fs::path& path, std::string shown, std::vector<std::string> known,
+            const std::vector<std::string>& required, reporter& rep) {
+    file = std::move(shown);
+    columns = std::move(known);
+    if (!read_file(path, text)) {
+      rep.at(file, 1, 1, "cannot read the file");
+      return false;
+    }
+    reader = std::make_unique<csv_reader>(file, text);
+    std::vector<csv_field> header;
+    do {
+      if (!reader->next(header)) {
+        rep.at(file, 1, 1, "empty table: the first line must name the columns");
+        return false;
+      }
+    } while (!header.empty() && header[0].value.starts_with("#"));
+    position.assign(columns.size(), -1);
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      auto it = std::find(columns.begin(), columns.end(), header[i].value);
+      if (it == columns.end()) {
+        rep.at(file, header[i].line, header[i].column,
+               "unknown column \"" + std::string(header[i].value) + "\"");
+        continue;
+      }
+      auto idx = static_cast<std::size_t>(it - columns.begin());
+      if (position[idx] >= 0)
+        rep.at(file, header[i].line, header[i].column, "column \"" + *it + "\" appears twice");
+      position[idx] = static_cast<int>(i);
+    }
+    bool ok = true;
+    for (const auto& r : required) {
+      auto idx = static_cast<std::size_t>(std::find(columns.begin(), columns.end(), r) - columns.begin());
+      if (position[idx] < 0) {
+        rep.at(file, header.empty() ? 1 : header[0].line, 1, "missing column \"" + r + "\"");
+        ok = false;
+      }
+    }
+    header_columns = header.size();
+    return ok;
+  }
+  std::size_t header_columns = 0;
+
+  bool next(reporter& rep) {
+    for (;;) {
+      if (!reader->next(record)) return false;
+      if (!reader->error().empty()) {
+        csv_field f = record.empty() ? csv_field{} : record.back();
+        rep.at(file, f.line ? f.line : reader->line(), f.column ? f.column : 1, reader->error());
+        continue;
+      }
+      if (record.size() != header_columns) {
+        rep.at(file, record.front().line, 1,
+               "expected " + std::to_string(header_columns) + " fields, found " +
+                   std::to_string(record.size()));
+        continue;
+      }
+      return true;
+    }
+  }
+  // The cell of column `name` in the current record (empty when the column is absent).
+  csv_field cell(std::string_view name) const {
+    auto idx = static_cast<std::size_t>(std::find(columns.begin(), columns.end(), name) - columns.begin());
+    if (idx >= columns.size() || position[idx] < 0) return {{}, record.empty() ? 0 : record[0].line, 1};
+    return record[static_cast<std::size_t>(position[idx])];
+  }
+};
+
+// Moves short strings of a final table row into the row itself (one cache line per lookup).
+template <std::size_t N>
+void inline_views(std::array<char, N>& store, std::initializer_list<std::string_view*> views) {
+  std::size_t need = 0;
+  for (auto* v : views) need += v->size();
+  if (need > N) return;  // too long: keep the pool views
+  std::size_t at = 0;
+  for (auto* v : views) {
+    std::copy(v->begin(), v->end(), store.begin() + static_cast<std::ptrdiff_t>(at));
+    *v = std::string_view(store.data() + at, v->size());
+    at += v->size();
+  }
+}
+
+// Typed cell readers that report a bad value at its line and column.
+struct cells {
+  table& t;
+  reporter& rep;
+  string_pool& pool;
+
+  std::string_view str(std::string_view col, bool required = false) {
+    auto c = t.cell(col);
+    if (required && c.value.empty()) {
+      rep.at(t.file, c.line, c.column, std::string(col) + " is required");
+      return {};
+    }
+    return pool.intern(c.value);
+  }
+  int integer(std::string_view col, int def, int lo, int hi) {
+    auto c = t.cell(col);
+    if (c.value.empty()) return def;
+    int v = 0;
+    if (!parse_int(c.value, v) || v < lo || v > hi) {
+      rep.at(t.file, c.line, c.column,
+             std::string(col) + " must be a whole number from " + std::to_string(lo) + " to " +
+                 std::to_string(hi) + ", found \"" + std::string(c.value) + "\"");
+      return def;
+    }
+    return v;
+  }
+  std::int64_t decimal(std::string_view col, int scale) {
+    auto c = t.cell(col);
+    if (c.value.empty()) return 0;
+    std::int64_t v = 0;
+    if (!parse_decimal(c.value, scale, v) || v < 0) {
+      rep.at(t.file, c.line, c.column,
+             std::string(col) + " must be a non-negative number with at most " + std::to_string(scale) +
+                 " decimals, found \"" + std::string(c.value) + "\"");
+      return 0;
+    }
+    return v;
+  }
+  bool flag(std::string_view col, bool def) {
+    auto c = t.cell(col);
+    if (c.value.empty()) return def;
+    bool v = false;
+    if (!parse_bool(c.value, v)) {
+      rep.at(t.file, c.line, c.column, std::string(col) + " must be Y or N, found \"" + std::string(c.value) + "\"");
+      return def;
+    }
+    return v;
+  }
+  codec::date date(std::string_view col, bool required = false) {
+    auto c = t.cell(col);
+    if (c.value.empty()) {
+      if (required) rep.at(t.file, c.line, c.column, std::string(col) + " is required (CCYYMMDD)");
+      return {};
+    }
+    auto d = codec::parse_date(c.value);
+    if (!d) {
+      rep.at(t.file, c.line, c.column, std::string(col) + " must be a date CCYYMMDD, found \"" + std::string(c.value) + "\"");
+      return {};
+    }
+    return *d;
+  }
+  int gender(std::string_view col) {
+    auto c = t.cell(col);
+    if (c.value.empty() || c.value == "0" || c.value == "U") return 0;
+    if (c.value == "1" || c.value == "M") return 1;
+    if (c.value == "2" || c.value == "F") return 2;
+    rep.at(t.file, c.line, c.column, std::string(col) + " must be M, F, 1, 2 or empty, found \"" + std::string(c.value) + "\"");
+    return 0;
+  }
+  std::vector<std::string_view> list(std::string_view col) { return split_list(t.cell(col).value, pool); }
+  csv_field at(std::string_view col) const { return t.cell(col); }
+};
+
+}  // namespace
+
+void load_formulary(const fs::path& folder, const std::string& shown, plan& p, reporter& rep) {
+  table t;
+  if (!t.open(folder / "formulary.csv", shown + "/formulary.csv",
+              {"ndc", "name", "therapeutic_class", "tier", "covered", "on_formulary", "pa_required",
+               "pa_type", "quantity_limit", "quantity_limit_days", "max_days_supply", "min_age",
+               "max_age", "gender", "specialty", "compoundable", "generic_ndc", "step_prerequisites",
+               "preferred_alternatives", "awp_unit", "wac_unit", "mac_unit"},
+              {"ndc", "name", "therapeutic_class", "tier"}, rep))
+    return;
+  cells c{t, rep, p.strings};
+  std::vector<std::pair<std::size_t, csv_field>> refs;  // product -> generic/alternative cells to check
+  while (t.next(rep)) {
+    product d;
+    auto ndc = c.at("ndc");
+    d.ndc = c.str("ndc", true);
+    if (!d.ndc.empty() && (d.ndc.size() != 11 || d.ndc.find_first_not_of("0123456789") != std::string_view::npos))
+      rep.at(t.file, ndc.line, ndc.column, "ndc must be 11 digits, found \"" + std::string(ndc.value) + "\"");
+    d.name = c.str("name", true);
+    d.therapeutic_class = c.str("therapeutic_class", true);
+    d.tier = c.integer("tier", 0, 0, 9);
+    d.covered = c.flag("covered", true);
+    d.on_formulary = c.flag("on_formulary", d.tier != 0);
+    d.pa_required = c.flag("pa_required", false);
+    d.pa_type = c.str("pa_type");
+    if (d.pa_required && d.pa_type.empty()) d.pa_type = "1";
+    d.quantity_limit = c.decimal("quantity_limit", 3);
+    d.quantity_limit_days = c.integer("quantity_limit_days", 0, 0, 366);
+    if (d.quantity_limit && !d.quantity_limit_days) {
+      auto q = c.at("quantity_limit");
+      rep.at(t.file, q.line, q.column, "quantity_limit needs quantity_limit_days");
+    }
+    d.max_days_supply = c.integer("max_days_supply", 0, 0, 999);
+    d.min_age = c.integer("min_age", 0, 0, 150);
+    d.max_age = c.integer("max_age", 0, 0, 150);
+    d.gender = c.gender("gender");
+    d.specialty = c.flag("specialty", false);
+    d.compoundable = c.flag("compoundable", false);
+    d.generic_ndc = c.str("generic_ndc");
+    d.step_prerequisites = c.list("step_prerequisites");
+    d.preferred = c.list("preferred_alternatives");
+    d.awp_unit = c.decimal("awp_unit", 5);
+    d.wac_unit = c.decimal("wac_unit", 5);
+    d.mac_unit = c.decimal("mac_unit", 5);
+    if (d.covered && !d.awp_unit && !d.wac_unit && !d.mac_unit)
+      rep.at(t.file, ndc.line, 1, "product " + std::string(d.ndc) + " is covered but has no unit price");
+    if (d.tier != 0 && !p.copay_for_tier(d.tier)) {
+      auto tc = c.at("tier");
+      rep.at(t.file, tc.line, tc.column, "tier " + std::to_string(d.tier) + " has no [[copay]] in plan.toml");
+    }
+    if (!d.ndc.empty() && !p.product_index.insert(d.ndc, static_cast<std::uint32_t>(p.products.size()),
+                                                  [&p](std::uint32_t i) { return p.products[i].ndc; })) {
+      rep.at(t.file, ndc.line, ndc.column, "duplicate ndc " + std::string(d.ndc));
+      continue;
+    }
+    if (d.ndc.empty()) continue;
+    if (!d.generic_ndc.empty()) refs.emplace_back(p.products.size(), c.at("generic_ndc"));
+    if (!d.preferred.empty()) refs.emplace_back(p.products.size(), c.at("preferred_alternatives"));
+    p.products.push_back(std::move(d));
+  }
+  for (auto& d : p.products) inline_views(d.ndc_inline, {&d.ndc});
+  // References must name products of this formulary.
+  for (auto& [idx, cell] : refs) {
+    for (auto ndc : split_list(cell.value, p.strings))
+      if (!p.find_product(ndc))
+        rep.at(t.file, cell.line, cell.column, "unknown product " + std::string(ndc) + " referenced");
+  }
+}
+
+void load_members(const fs::path& folder, const std::string& shown, plan& p, reporter& rep) {
+  table t;
+  if (!t.open(folder / "members.csv", shown + "/members.csv",
+              {"cardholder_id", "person_code", "first_name", "last_name", "date_of_birth", "gender",
+               "relationship", "group_id", "coverage_from", "coverage_to", "terminated_on",
+               "other_bin", "other_pcn", "other_group", "other_cardholder_id", "other_person_code",
+               "other_help_desk_phone", "allergy_classes"},
+              {"cardholder_id", "person_code", "date_of_birth", "group_id", "coverage_from"}, rep))
+    return;
+  cells c{t, rep, p.strings};
+  std::vector<std::uint32_t> lines;
+  while (t.next(rep)) {
+    member m;
+    m.cardholder_id = c.str("cardholder_id", true);
+    m.person_code = c.str("person_code", true);
+    m.first_name = c.str("first_name");
+    m.last_name = c.str("last_name");
+    m.date_of_birth = c.date("date_of_birth", true);
+    m.gender = c.gender("gender");
+    m.relationship = c.integer("relationship", 1, 0, 4);
+    m.group = c.str("group_id", true);
+    if (!m.group.empty() && std::find(p.groups.begin(), p.groups.end(), m.group) == p.groups.end()) {
+      auto g = c.at("group_id");
+      rep.at(t.file, g.line, g.column, "group " + std::string(m.group) + " is not one of the plan's groups");
+    }
+    m.coverage_from = c.date("coverage_from", true);
+    m.coverage_to = c.date("coverage_to");
+    m.terminated_on = c.date("terminated_on");
+    auto obin = c.str("other_bin");
+    if (!obin.empty()) {
+      other_coverage o{obin, c.str("other_pcn"), c.str("other_group"), c.str("other_cardholder_id"),
+                       c.str("other_person_code"), c.str("other_help_desk_phone")};
+      m.other_coverage_index = static_cast<int>(p.other_coverages.size());
+      p.other_coverages.push_back(o);
+    }
+    m.allergy_classes = c.list("allergy_classes");
+    lines.push_back(c.at("cardholder_id").line);
+    p.members.push_back(std::move(m));
+  }
+  // Sort so that the persons of one cardholder are adjacent, then index the first of each.
+  std::vector<std::uint32_t> order(p.members.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const auto& x = p.members[a];
+    const auto& y = p.members[b];
+    return x.cardholder_id != y.cardholder_id ? x.cardholder_id < y.cardholder_id : x.person_code < y.person_code;
+  });
+  std::vector<member, huge_page_allocator<member>> sorted;
+  sorted.reserve(p.members.size());
+  for (auto i : order) sorted.push_back(std::move(p.members[i]));
+  for (std::size_t i = 1; i < sorted.size(); ++i)
+    if (sorted[i].cardholder_id == sorted[i - 1].cardholder_id && sorted[i].person_code == sorted[i - 1].person_code)
+      rep.at(t.file, lines[order[i]], 1,
+             "duplicate member (cardholder_id, person_code); first at line " + std::to_string(lines[order[i - 1]]));
+  p.members = std::move(sorted);
+  for (auto& m : p.members) inline_views(m.key_inline, {&m.cardholder_id, &m.person_code, &m.group});
+  p.cardholder_index.reserve(p.members.size());
+  for (std::uint32_t i = 0; i < p.members.size(); ++i)
+    if (p.cardholder_index.insert(p.members[i].cardholder_id, i, [&p](std::uint32_t r) { return p.members[r].cardholder_id; }))
+      p.cardholder_first.push_back(i);
+}
+
+void load_pharmacies(const fs::path& folder, const std::string& shown, plan& p, reporter& rep) {
+  table t;
+  if (!t.open(folder / "pharmacies.csv", shown + "/pharmacies.csv",
+              {"npi", "name", "in_network", "specialty", "mail_order"}, {"npi", "in_network"}, rep))
+    return;
+  cells c{t, rep, p.strings};
+  while (t.next(rep)) {
+    pharmacy ph;
+    auto npi = c.at("npi");
+    ph.npi = c.str("npi", true);
+    if (!ph.npi.empty() && (ph.npi.size() != 10 || ph.npi.find_first_not_of("0123456789") != std::string_view::npos))
+      rep.at(t.file, npi.line, npi.column, "npi must be 10 digits");
+    ph.name = c.str("name");
+    ph.in_network = c.flag("in_network", true);
+    ph.specialty = c.flag("specialty", false);
+    ph.mail_order = c.flag("mail_order", false);
+    if (ph.npi.empty()) continue;
+    if (!p.pharmacy_index.insert(ph.npi, static_cast<std::uint32_t>(p.pharmacies.size()),
+                                 [&p](std::uint32_t i) { return p.pharmacies[i].npi; })) {
+      rep.at(t.file, npi.line, npi.column, "duplicate npi " + std::string(ph.npi));
+      continue;
+    }
+    p.pharmacies.push_back(ph);
+  }
+}
+
+void load_dur(const fs::path& folder, const std::string& shown, plan& p, reporter& rep) {
+  if (!fs::exists(folder / "dur.csv")) return;  // a plan may run without DUR knowledge
+  table t;
+  if (!t.open(folder / "dur.csv", shown + "/dur.csv",
+              {"kind", "subject", "other", "severity", "max_daily_dose", "text"}, {"kind", "subject"}, rep))
+    return;
+  cells c{t, rep, p.strings};
+  while (t.next(rep)) {
+    auto kind = c.at("kind");
+    int severity = c.integer("severity", 2, 1, 3);
+    if (kind.value == "interaction") {
+      interaction i{c.str("subject", true), c.str("other", true), severity, c.str("text")};
+      p.interactions.push_back(i);
+    } else if (kind.value == "duplicate_therapy") {
+      p.duplicates.push_back({c.str("subject", true), severity});
+    } else if (kind.value == "max_daily_dose") {
+      dose_limit d{c.str("subject", true), c.decimal("max_daily_dose", 3), severity};
+      auto s = c.at("subject");
+      if (!d.max_daily) {
+        auto m = c.at("max_daily_dose");
+        rep.at(t.file, m.line, m.column, "max_daily_dose is required for kind max_daily_dose");
+      } else if (!d.ndc.empty() && !p.find_product(d.ndc)) {
+        rep.at(t.file, s.line, s.column, "unknown product " + std::string(d.ndc));
+      } else if (!d.ndc.empty()) {
+        if (!p.dose_index.insert(d.ndc, static_cast<std::uint32_t>(p.dose_limits.size()),
+                                 [&p](std::uint32_t i) { return p.dose_limits[i].ndc; }))
+          rep.at(t.file, s.line, s.column, "second max_daily_dose for " + std::string(d.ndc));
+        else p.dose_limits.push_back(d);
+      }
+    } else {
+      rep.at(t.file, kind.line, kind.column,
+             "kind must be interaction, duplicate_therapy or max_daily_dose, found \"" + std::string(kind.value) + "\"");
+    }
+  }
+}
+
+}  // namespace rxgate::rules::loading
