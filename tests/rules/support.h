@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
+#include <vector>
 #include <string>
 
 #include "codec/claim.h"
@@ -91,6 +93,55 @@ inline prior_fill fill(std::string_view ndc, std::string_view cls, int date, std
   f.quantity = qty;
   f.days_supply = days;
   return f;
+}
+
+// A claim with the member history adjudicate() sees for it.
+struct scenario {
+  codec::claim claim = base_claim();
+  std::vector<prior_fill> fills;
+  std::vector<prior_authorization> auths;
+  std::optional<key_match> key;
+  int today = today_ymd;
+
+  decision run() const {
+    member_history h;
+    h.fills = fills;
+    h.authorizations = auths;
+    h.same_key = key;
+    return decide(claim, h, today);
+  }
+};
+
+inline prior_authorization pa(std::string_view number, std::string_view ndc, int from, int to) {
+  prior_authorization a;
+  a.number = number;
+  a.product_id = ndc;
+  a.effective = ymd(from);
+  a.expires = ymd(to);
+  return a;
+}
+
+inline void specialty(scenario& s) {
+  s.claim.product_id = "90001000801";  // adalimumab: tier 4, PA type 1, specialty, 2 per 28 days
+  s.claim.quantity = 2000;
+  s.claim.days_supply = 28;
+  s.claim.provider_id = "2222222220";  // DEMO SPECIALTY PHARMACY
+}
+
+inline void compound(scenario& s) {
+  s.claim.cardholder_id = "DEMO1015";
+  s.claim.date_of_birth = ymd(19790919);
+  s.claim.gender = 2;
+  s.claim.provider_id = "5555555554";
+  s.claim.product_qualifier = "00";
+  s.claim.product_id = "0";
+  s.claim.compound_code = 2;
+  s.claim.quantity = 100000;
+  s.claim.has_compound = true;
+  s.claim.ingredient_count = 3;
+  s.claim.ingredients[0] = {"03", "90001001301", 30000, std::nullopt, "01"};  // ketoprofen 30 g
+  s.claim.ingredients[1] = {"03", "90001001302", 10000, std::nullopt, "01"};  // lidocaine 10 g
+  s.claim.ingredients[2] = {"03", "90001001305", 60000, std::nullopt, "01"};  // cream base 60 g
 }
 
 }  // namespace rxgate::rules::test
