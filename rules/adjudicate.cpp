@@ -44,7 +44,9 @@ class engine {
  public:
   engine(const codec::claim& c, const plan_set& plans, const member_history& h, codec::date today,
          decision& d) noexcept
-      : c_(c), plans_(plans), h_(h), today_(today), d_(d) {}
+      : c_(c), plans_(plans), h_(h), today_(today), d_(d) {
+    fill_drug_cache_.fill(unresolved);
+  }
 
   void run() noexcept;
 
@@ -69,7 +71,16 @@ class engine {
   bool pa_dated(const prior_authorization& a) const noexcept;
   void step_therapy(const product& d, std::uint8_t occurrence) noexcept;
   void limits(const product& d) noexcept;
-  void refill_too_soon(std::string_view product_id) noexcept;
+  void compound_limits(std::uint8_t ingredients) noexcept;
+  bool days_supply_limit(int product_max, limit_detail& detail) noexcept;
+  void limit_hit(const limit_detail& detail) noexcept;
+  bool quantity_limit(const product& d, std::int64_t qty, codec::field_id field, std::uint8_t occurrence,
+                      limit_detail& detail) noexcept;
+  void refill_too_soon(const product& d) noexcept;
+  // Drug identity (DESIGN.md 7b): NDCs sharing a drug key are one drug.
+  bool same_drug(const prior_fill& f, const product& d) noexcept;
+  std::uint32_t fill_drug(const prior_fill& f) noexcept;
+  bool pa_names_drug(const prior_authorization& a, const product& d) const noexcept;
   void dur(const product& d) noexcept;
   void add_alert(std::string_view reason, int severity, const prior_fill* other, std::string_view free_text) noexcept;
   void add_preferred(const product& d) noexcept;
@@ -89,6 +100,9 @@ class engine {
   const pharmacy* ph_ = nullptr;
   const product* product_ = nullptr;
   int compound_tier_ = 0;
+  // Drug ids of the first fills of the history, resolved on first use (a plan lookup each).
+  static constexpr std::uint32_t unresolved = string_index::npos - 1;
+  std::array<std::uint32_t, 16> fill_drug_cache_;
   std::int64_t compound_cost_ = 0;
   std::string_view compound_basis_;
 };
@@ -250,7 +264,13 @@ void engine::add_preferred(const product& d) noexcept {
 
 // Does PA `a` cover product `d`: named by NDC, or by class when it names no NDC?
 bool engine::pa_covers(const prior_authorization& a, const product& d) const noexcept {
-  return !a.revoked && (a.product_id == d.ndc || (a.product_id.empty() && a.therapeutic_class == d.therapeutic_class));
+  return !a.revoked && (pa_names_drug(a, d) || (a.product_id.empty() && a.therapeutic_class == d.therapeutic_class));
+}
+
+// The PA names `d`: its NDC, another NDC of the same drug, or the drug key itself.
+bool engine::pa_names_drug(const prior_authorization& a, const product& d) const noexcept {
+  if (a.product_id == d.ndc) return true;
+  return p_->groups_drugs && !a.product_id.empty() && p_->drug_id(a.product_id) == d.drug_id;
 }
 
 // In force on the date of service (both dates inclusive) and for this quantity.
@@ -346,7 +366,10 @@ void engine::step_therapy(const product& d, std::uint8_t occurrence) noexcept {
   const auto since = c_.date_of_service.days() - p_->step_lookback_days;
   for (const auto& f : h_.fills) {
     if (!counts(f) || f.fill_date.days() < since || f.fill_date > c_.date_of_service) continue;
-    if (contains(d.step_prerequisites, f.product_id) || contains(d.step_prerequisites, f.therapeutic_class)) {
+    const bool met = contains(d.step_prerequisites, f.product_id) || contains(d.step_prerequisites, f.therapeutic_class) ||
+                     (p_->groups_drugs && fill_drug(f) != string_index::npos &&
+                      contains(d.step_prerequisite_drugs, p_->drug_keys[fill_drug(f)]));
+    if (met) {
       d_.pa.step_therapy_satisfied = true;
       return;
     }
@@ -354,7 +377,7 @@ void engine::step_therapy(const product& d, std::uint8_t occurrence) noexcept {
   // A PA on file for the drug, or the emergency step-therapy override, lifts the step.
   if (emergency_override(c_, "91100000004")) return;
   for (const auto& a : h_.authorizations)
-    if (!a.revoked && a.product_id == d.ndc && c_.date_of_service >= a.effective && c_.date_of_service <= a.expires)
+    if (!a.revoked && pa_names_drug(a, d) && pa_dated(a))
       return;
   reject("608", occurrence ? "TE"_fid : "D7"_fid, occurrence);
   text_builder t;
@@ -370,51 +393,96 @@ void engine::step_therapy(const product& d, std::uint8_t occurrence) noexcept {
 }
 
 void engine::limits(const product& d) noexcept {
-  const int days = c_.days_supply.value_or(0);
-  const std::int64_t qty = c_.quantity.value_or(0);
-  const bool mail = (ph_ && ph_->mail_order) || c_.pharmacy_service_type == "6" || c_.pharmacy_service_type == "06";
-  const int plan_max = mail ? p_->max_days_supply_mail : p_->max_days_supply_retail;
   limit_detail detail;
-  bool hit = false;
-  if (d.max_days_supply && days > d.max_days_supply) {
+  bool hit = days_supply_limit(d.max_days_supply, detail);
+  if (d.quantity_limit) hit |= quantity_limit(d, c_.quantity.value_or(0), "E7"_fid, 0, detail);
+  if (hit) limit_hit(detail);
+}
+
+// A compound is held to the same limits as a single product: its days supply to the channel's
+// maximum and to the smallest maximum of its ingredients, each ingredient's quantity to that
+// ingredient's limit.
+void engine::compound_limits(std::uint8_t ingredients) noexcept {
+  int product_max = 0;
+  for (std::uint8_t i = 0; i < ingredients; ++i)
+    if (const product* d = p_->find_product(c_.ingredients[i].product_id))
+      if (d->max_days_supply && (!product_max || d->max_days_supply < product_max)) product_max = d->max_days_supply;
+  limit_detail detail;
+  bool hit = days_supply_limit(product_max, detail);
+  for (std::uint8_t i = 0; i < ingredients; ++i) {
+    const product* d = p_->find_product(c_.ingredients[i].product_id);
+    if (d && d->quantity_limit)
+      hit |= quantity_limit(*d, c_.ingredients[i].quantity, "ED"_fid, static_cast<std::uint8_t>(i + 1), detail);
+  }
+  if (hit) limit_hit(detail);
+}
+
+// Days supply over the product's maximum (AG) or the channel's (7X). The channel is the
+// pharmacy's in the plan's own table: 147-U7 on the claim is the pharmacy's word, not the plan's.
+bool engine::days_supply_limit(int product_max, limit_detail& detail) noexcept {
+  const int days = c_.days_supply.value_or(0);
+  const bool mail = ph_ && ph_->mail_order;
+  const int plan_max = mail ? p_->max_days_supply_mail : p_->max_days_supply_retail;
+  if (product_max && days > product_max) {
     reject("AG", "D5"_fid);
-    detail.max_days_supply = d.max_days_supply;
-    hit = true;
+    detail.max_days_supply = product_max;
   } else if (days > plan_max) {
     reject("7X", "D5"_fid);
     detail.max_days_supply = plan_max;
-    hit = true;
+  } else {
+    return false;
   }
-  if (d.quantity_limit) {
-    const auto since = c_.date_of_service.days() - d.quantity_limit_days;
-    std::int64_t used = 0;
-    for (const auto& f : h_.fills)
-      if (counts(f) && f.product_id == d.ndc && f.fill_date.days() > since && f.fill_date <= c_.date_of_service)
-        used += f.quantity;
-    if (used + qty > d.quantity_limit && !emergency_override(c_, "91100000003")) {
-      reject("76", "E7"_fid);
-      detail.max_quantity = d.quantity_limit;
-      detail.per_days = d.quantity_limit_days;
-      detail.allowed_quantity = std::max<std::int64_t>(0, d.quantity_limit - used);
-      hit = true;
-      text_builder t;
-      t.add("QTY LIMIT ").quantity(d.quantity_limit).add(" PER ").number(d.quantity_limit_days)
-          .add(" DAYS. ALLOWED NOW ").quantity(detail.allowed_quantity);
-      text(t);
-    }
-  }
+  return true;
+}
+
+// The limits' outcome: the days supply message follows any quantity message.
+void engine::limit_hit(const limit_detail& detail) noexcept {
   if (detail.max_days_supply) {
     text_builder t;
     t.add("MAX DAYS SUPPLY ").number(detail.max_days_supply);
     text(t);
   }
-  if (hit) d_.limit = detail;
+  d_.limit = detail;
 }
 
-void engine::refill_too_soon(std::string_view product_id) noexcept {
+// `qty` plus what the member got of the same drug in the limit's window (the quantity_limit_days
+// ending on the date of service) over the limit: 76.
+bool engine::quantity_limit(const product& d, std::int64_t qty, codec::field_id field, std::uint8_t occurrence,
+                            limit_detail& detail) noexcept {
+  const auto since = c_.date_of_service.days() - d.quantity_limit_days;
+  std::int64_t used = 0;
+  for (const auto& f : h_.fills)
+    if (counts(f) && f.fill_date.days() > since && f.fill_date <= c_.date_of_service && same_drug(f, d))
+      used += f.quantity;
+  if (used + qty <= d.quantity_limit || emergency_override(c_, "91100000003")) return false;
+  reject("76", field, occurrence);
+  detail.max_quantity = d.quantity_limit;
+  detail.per_days = d.quantity_limit_days;
+  detail.allowed_quantity = std::max<std::int64_t>(0, d.quantity_limit - used);
+  text_builder t;
+  t.add("QTY LIMIT ").quantity(d.quantity_limit).add(" PER ").number(d.quantity_limit_days)
+      .add(" DAYS. ALLOWED NOW ").quantity(detail.allowed_quantity);
+  text(t);
+  return true;
+}
+
+bool engine::same_drug(const prior_fill& f, const product& d) noexcept {
+  if (f.product_id == d.ndc) return true;
+  return p_->groups_drugs && fill_drug(f) == d.drug_id;
+}
+
+std::uint32_t engine::fill_drug(const prior_fill& f) noexcept {
+  const auto i = static_cast<std::size_t>(&f - h_.fills.data());
+  if (i >= fill_drug_cache_.size()) return p_->drug_id(f.product_id);
+  if (fill_drug_cache_[i] == unresolved) fill_drug_cache_[i] = p_->drug_id(f.product_id);
+  return fill_drug_cache_[i];
+}
+
+// The last fill of the same drug must be used up to the plan's threshold (79 before).
+void engine::refill_too_soon(const product& d) noexcept {
   const prior_fill* last = nullptr;
   for (const auto& f : h_.fills) {
-    if (!counts(f) || f.product_id != product_id || f.fill_date > c_.date_of_service) continue;
+    if (!counts(f) || f.fill_date > c_.date_of_service || !same_drug(f, d)) continue;
     if (!last || f.fill_date > last->fill_date) last = &f;
   }
   if (!last || last->days_supply <= 0) return;
@@ -465,7 +533,7 @@ void engine::dur(const product& d) noexcept {
   // Conflicts with drugs the member is still taking.
   for (const auto& f : h_.fills) {
     if (!counts(f) || f.fill_date > c_.date_of_service || f.fill_date.days() + f.days_supply <= dos) continue;
-    if (f.product_id == d.ndc) continue;  // same drug: refill-too-soon's business
+    if (same_drug(f, d)) continue;  // same drug: refill-too-soon's business
     const auto other = p_->class_id(f.therapeutic_class);
     if (const interaction* i = p_->find_interaction(d.class_id, other))
       add_alert("DD", i->severity, &f, i->text.empty() ? (i->class_a == d.therapeutic_class ? i->class_b : i->class_a) : i->text);
@@ -553,7 +621,7 @@ void engine::single_product() noexcept {
   product_checks(*d, c_.quantity.value_or(0), 0);
   if (!d->covered || !d->on_formulary) return;
   limits(*d);
-  refill_too_soon(d->ndc);
+  refill_too_soon(*d);
   dur(*d);
 }
 
@@ -590,7 +658,8 @@ void engine::compound() noexcept {
   d_.product_name = "COMPOUND";
   d_.tier = compound_tier_;
   if (product_ && d_.rejects.empty()) {
-    refill_too_soon(product_->ndc);
+    compound_limits(n);
+    refill_too_soon(*product_);
     dur(*product_);
   }
 }

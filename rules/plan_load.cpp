@@ -34,6 +34,7 @@ std::unique_ptr<plan> load_plan_folder(const fs::path& folder, std::vector<std::
   loading::load_dur(folder, shown, *p, rep);
   if (rep.failed()) return nullptr;
   p->index_classes();
+  p->index_drugs();
   return p;
 }
 

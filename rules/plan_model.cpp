@@ -93,6 +93,36 @@ void plan::index_classes() {
     if (duplicate_by_class[cls] < 0) duplicate_by_class[cls] = static_cast<std::int32_t>(i);
   }
 }
+std::uint32_t plan::drug_id(std::string_view ndc_or_key) const noexcept {
+  if (const product* d = find_product(ndc_or_key)) return d->drug_id;
+  return drug_key_index.find(ndc_or_key, [this](std::uint32_t i) { return drug_keys[i]; });
+}
+
+std::string_view plan::drug_key_of(std::string_view ndc) const noexcept {
+  const product* d = find_product(ndc);
+  return d ? d->drug_key : ndc;
+}
+
+void plan::index_drugs() {
+  auto key_of = [this](std::uint32_t i) { return drug_keys[i]; };
+  drug_key_index.reserve(products.size());
+  for (auto& d : products) {
+    if (d.drug_key.empty()) d.drug_key = d.ndc;
+    auto found = drug_key_index.find(d.drug_key, key_of);
+    if (found == string_index::npos) {
+      found = static_cast<std::uint32_t>(drug_keys.size());
+      drug_keys.push_back(d.drug_key);
+      drug_key_index.insert(d.drug_key, found, key_of);
+    }
+    d.drug_id = found;
+  }
+  groups_drugs = drug_keys.size() < products.size();
+  for (auto& d : products) {
+    d.step_prerequisite_drugs.clear();
+    for (auto s : d.step_prerequisites) d.step_prerequisite_drugs.push_back(drug_key_of(s));
+  }
+}
+
 // ---- plan_set ----------------------------------------------------------------------------------
 
 plan_set::plan_set(std::vector<std::unique_ptr<plan>> plans) : plans_(std::move(plans)) {

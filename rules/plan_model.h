@@ -49,7 +49,12 @@ struct product {
   // line; `ndc` points here once the table is final (records never move after loading).
   std::array<char, 16> ndc_inline{};
   std::string_view ndc, name, therapeutic_class;
+  // The drug (ingredient + strength + dosage form + route) this NDC is a package of; NDCs that
+  // share it are one drug for refill-too-soon, accumulated limits, PA, step therapy and DUR.
+  // formulary.csv column drug_key; the NDC itself when empty.
+  std::string_view drug_key;
   std::uint32_t class_id = 0;  // index into plan::classes
+  std::uint32_t drug_id = 0;   // index into plan::drug_keys
   int tier = 0;
   bool covered = true;       // false: plan/benefit exclusion (70)
   bool on_formulary = true;  // false: not on formulary (MR)
@@ -63,7 +68,8 @@ struct product {
   bool specialty = false;           // must be dispensed by a specialty pharmacy
   bool compoundable = false;        // may be an ingredient of a compound
   std::string_view generic_ndc;     // a brand's generic equivalent, if any
-  std::vector<std::string_view> step_prerequisites;  // NDCs or therapeutic classes
+  std::vector<std::string_view> step_prerequisites;  // NDCs, drug keys or therapeutic classes
+  std::vector<std::string_view> step_prerequisite_drugs;  // the same, NDCs replaced by their drug key
   std::vector<std::string_view> preferred;           // preferred alternative NDCs
   std::int64_t awp_unit = 0, wac_unit = 0, mac_unit = 0;  // 1/100000 dollar per unit; 0 = none
 };
@@ -152,6 +158,11 @@ struct plan {
   string_index class_index;                                   // -> index into classes
   std::vector<std::pair<std::uint64_t, std::uint32_t>> interaction_pairs;  // (low id, high id) -> interactions row, sorted
   std::vector<std::int32_t> duplicate_by_class;               // class -> duplicates row or -1
+  // Drug identity: distinct drug keys, numbered. groups_drugs is false when every drug key is
+  // its own NDC (no drug_key column): comparing NDCs is then the whole answer.
+  std::vector<std::string_view> drug_keys;
+  string_index drug_key_index;  // -> index into drug_keys
+  bool groups_drugs = false;
 
   string_pool strings;
 
@@ -166,6 +177,12 @@ struct plan {
   const duplicate_therapy* find_duplicate(std::uint32_t cls) const noexcept;
   // Builds the class numbering and the DUR indexes (after the tables are final).
   void index_classes();
+  // Drug id of an NDC of the formulary, or of a drug key; string_index::npos when neither.
+  std::uint32_t drug_id(std::string_view ndc_or_key) const noexcept;
+  // The drug key of an NDC of the formulary; the NDC itself when it is not in the formulary.
+  std::string_view drug_key_of(std::string_view ndc) const noexcept;
+  // Numbers the drug keys and resolves step prerequisites to drug keys (after the tables are final).
+  void index_drugs();
   const dose_limit* find_dose_limit(std::string_view ndc) const noexcept;
   bool in_force(codec::date dos) const noexcept {
     return dos >= effective_from && (!effective_to.valid() || dos <= effective_to);

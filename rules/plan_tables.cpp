@@ -180,7 +180,7 @@ struct cells {
 void load_formulary(const fs::path& folder, const std::string& shown, plan& p, reporter& rep) {
   table t;
   if (!t.open(folder / "formulary.csv", shown + "/formulary.csv",
-              {"ndc", "name", "therapeutic_class", "tier", "covered", "on_formulary", "pa_required",
+              {"ndc", "name", "therapeutic_class", "drug_key", "tier", "covered", "on_formulary", "pa_required",
                "pa_type", "quantity_limit", "quantity_limit_days", "max_days_supply", "min_age",
                "max_age", "gender", "specialty", "compoundable", "generic_ndc", "step_prerequisites",
                "preferred_alternatives", "awp_unit", "wac_unit", "mac_unit"},
@@ -196,6 +196,7 @@ void load_formulary(const fs::path& folder, const std::string& shown, plan& p, r
       rep.at(t.file, ndc.line, ndc.column, "ndc must be 11 digits, found \"" + std::string(ndc.value) + "\"");
     d.name = c.str("name", true);
     d.therapeutic_class = c.str("therapeutic_class", true);
+    d.drug_key = c.str("drug_key");  // empty: the NDC (plan::index_drugs)
     d.tier = c.integer("tier", 0, 0, 9);
     d.covered = c.flag("covered", true);
     d.on_formulary = c.flag("on_formulary", d.tier != 0);

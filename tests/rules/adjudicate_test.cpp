@@ -131,6 +131,14 @@ const rule_case cases[] = {
     {"days_supply_mail_ok", [](scenario& s) {
        s.claim.days_supply = 90; s.claim.quantity = 90000; s.claim.provider_id = "3333333338";
      }, 'P', "", 0},
+    // issue 12 loophole: 147-U7 = 6 (mail order) from a retail pharmacy does not buy mail day supplies
+    {"mail_service_type_at_retail_pharmacy", [](scenario& s) {
+       s.claim.days_supply = 90; s.claim.quantity = 90000; s.claim.pharmacy_service_type = "6";
+     }, 'R', "7X", "D5"_fid},
+    {"retail_service_type_at_mail_pharmacy", [](scenario& s) {
+       s.claim.days_supply = 90; s.claim.quantity = 90000; s.claim.provider_id = "3333333338";
+       s.claim.pharmacy_service_type = "1";
+     }, 'P', "", 0},
     {"days_supply_product_limit", [](scenario& s) { s.claim.product_id = "90001001001"; s.claim.days_supply = 21; }, 'R', "AG", "D5"_fid},
     {"quantity_limit", [](scenario& s) {
        s.claim.cardholder_id = "DEMO1012"; s.claim.date_of_birth = ymd(19880808);
@@ -217,6 +225,9 @@ const rule_case cases[] = {
     {"compound_ingredient_needs_pa", [](scenario& s) {
        compound(s); s.claim.ingredients[0].product_id = "90001001307";
      }, 'R', "75", "TE"_fid, 1},
+    // issue 12 defect 2: compounds are held to the days-supply limits (retail 34 days here)
+    {"compound_days_over_retail", [](scenario& s) { compound(s); s.claim.days_supply = 45; }, 'R', "7X", "D5"_fid},
+    {"compound_days_at_retail_max", [](scenario& s) { compound(s); s.claim.days_supply = 34; }, 'P', "", 0},
     // transactions and the claim key
     {"eligibility", [](scenario& s) { s.claim.transaction_code = "E1"; s.claim.has_claim = false; }, 'A', "", 0},
     {"eligibility_unknown_member", [](scenario& s) {
