@@ -468,7 +468,11 @@ bool engine::quantity_limit(const product& d, std::int64_t qty, codec::field_id 
 
 bool engine::same_drug(const prior_fill& f, const product& d) noexcept {
   if (f.product_id == d.ndc) return true;
-  return p_->groups_drugs && fill_drug(f) == d.drug_id;
+  if (!p_->groups_drugs) return false;
+  // The packages of one drug share its class (checked at load), so a fill of another class is
+  // another drug without a lookup.
+  if (!f.therapeutic_class.empty() && f.therapeutic_class != d.therapeutic_class) return false;
+  return fill_drug(f) == d.drug_id;
 }
 
 std::uint32_t engine::fill_drug(const prior_fill& f) noexcept {

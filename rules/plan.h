@@ -31,7 +31,8 @@ class plan_error : public std::runtime_error {
   std::vector<std::string> problems_;
 };
 
-// Load every plan folder under `dir` (start-up and reload only: throws plan_error).
+// Load `dir` when it is a plan folder (holds plan.toml), else every plan folder under it
+// (start-up and reload only: throws plan_error).
 std::shared_ptr<const plan_set> load_plans(const std::filesystem::path& dir);
 
 // Summary for logs, /readyz and the CLI: plan ids, versions, table sizes.

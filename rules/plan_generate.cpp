@@ -1,5 +1,6 @@
 #include "rules/plan_generate.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -48,7 +49,11 @@ std::string generated_npi(std::size_t i) { return "19" + digits(i, 8); }
 void generate_plan(const std::filesystem::path& folder, const generate_options& o) {
   std::filesystem::create_directories(folder);
   rng r{o.seed};
-  constexpr std::size_t classes = 200;
+  // Every 3 consecutive NDCs are packages of one drug (one drug_key, one class), and every class
+  // the DUR table names has products, as plan check demands.
+  constexpr std::size_t packages_per_drug = 3;
+  const std::size_t drugs = (o.products + packages_per_drug - 1) / packages_per_drug;
+  const std::size_t classes = std::max<std::size_t>(1, std::min<std::size_t>(200, drugs));
   {
     auto f = open(folder / "plan.toml");
     f << "# SYNTHETIC generated plan (rxgate plan generate): made-up products, members and pharmacies.\n"
@@ -67,8 +72,11 @@ void generate_plan(const std::filesystem::path& folder, const generate_options& 
     f << "# SYNTHETIC generated formulary\n"
       << "ndc,name,therapeutic_class,tier,covered,on_formulary,pa_required,pa_type,quantity_limit,"
          "quantity_limit_days,max_days_supply,specialty,compoundable,preferred_alternatives,awp_unit,"
-         "wac_unit,mac_unit\n";
+         "wac_unit,mac_unit,drug_key\n";
+    std::size_t drug_class = 0;
     for (std::size_t i = 0; i < o.products; ++i) {
+      const std::size_t drug = i / packages_per_drug, drawn = r.below(classes);
+      if (i % packages_per_drug == 0) drug_class = drug < classes ? drug : drawn;
       const auto tier = 1 + r.below(4);
       const bool covered = !r.chance(1);
       const bool formulary = covered && !r.chance(2);
@@ -76,12 +84,13 @@ void generate_plan(const std::filesystem::path& folder, const generate_options& 
       const bool ql = r.chance(5);
       const bool specialty = tier == 4 && r.chance(30);
       const auto awp = 1000 + r.next() % (tier == 4 ? 500000000 : 2000000);
-      f << generated_ndc(i) << ",GENERATED PRODUCT " << i << "," << klass(r.below(classes)) << "," << tier
+      f << generated_ndc(i) << ",GENERATED PRODUCT " << i << "," << klass(drug_class) << "," << tier
         << "," << (covered ? "Y" : "N") << "," << (formulary ? "Y" : "N") << "," << (pa ? "Y,1" : "N,") << ","
         << (ql ? "60,30" : ",") << "," << (r.chance(10) ? "30" : "") << "," << (specialty ? "Y" : "N") << ","
         << (r.chance(3) ? "Y" : "N") << ",";
       if (!formulary && i > 0) f << generated_ndc(r.below(i));
-      f << "," << price(awp) << "," << price(awp * 80 / 100) << "," << (tier <= 2 ? price(awp / 5) : "") << "\n";
+      f << "," << price(awp) << "," << price(awp * 80 / 100) << "," << (tier <= 2 ? price(awp / 5) : "") << ",DRUG "
+        << digits(drug, 9) << "\n";
     }
   }
   {

@@ -27,9 +27,10 @@ std::unique_ptr<plan> load_plan_folder(const fs::path& folder, std::vector<std::
   auto p = std::make_unique<plan>();
   std::string shown = folder.filename().string();
   p->folder = p->strings.intern(shown);
-  if (!loading::load_settings(folder / "plan.toml", shown + "/plan.toml", *p, rep)) return nullptr;
-  loading::load_formulary(folder, shown, *p, rep);
-  loading::load_members(folder, shown, *p, rep);
+  const auto settings = loading::load_settings(folder / "plan.toml", shown + "/plan.toml", *p, rep);
+  if (!settings.parsed) return nullptr;
+  loading::load_formulary(folder, shown, *p, settings, rep);
+  loading::load_members(folder, shown, *p, settings, rep);
   loading::load_pharmacies(folder, shown, *p, rep);
   loading::load_dur(folder, shown, *p, rep);
   if (rep.failed()) return nullptr;
@@ -44,8 +45,12 @@ std::shared_ptr<const plan_set> load_plans(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw plan_error({dir.string() + ":1:1: not a folder of plans"});
   std::vector<fs::path> folders;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_directory() && fs::exists(e.path() / "plan.toml")) folders.push_back(e.path());
+  if (fs::exists(dir / "plan.toml")) {
+    folders.push_back(dir);  // one plan folder
+  } else {
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (e.is_directory() && fs::exists(e.path() / "plan.toml")) folders.push_back(e.path());
+  }
   std::sort(folders.begin(), folders.end());
   if (folders.empty()) throw plan_error({dir.string() + ":1:1: no plan folder (a folder with plan.toml) found"});
   for (const auto& f : folders)

@@ -34,13 +34,23 @@ std::vector<std::string_view> split_list(std::string_view s, string_pool& pool);
 // CCYYMMDD, or "open" for an invalid (open-ended) date.
 std::string date_text(codec::date d);
 
-// plan.toml (plan_settings.cpp). False when the file could not be parsed at all (then nothing
-// else of the folder is worth reading); meaning errors are reported and loading goes on.
-bool load_settings(const std::filesystem::path& file, const std::string& shown, plan& p, reporter& rep);
+// What the tables need to know of plan.toml. A setting that is itself in error is reported once;
+// the checks of the tables that lean on it are skipped rather than repeated on every row.
+struct settings_outcome {
+  bool parsed = false;         // false: the file could not be read as TOML at all
+  bool groups_usable = true;   // members.csv group_id is checked against [plan] groups
+  bool copays_usable = true;   // formulary.csv tier is checked against [[copay]]
+};
+
+// plan.toml (plan_settings.cpp): unknown keys, wrong types and bad values are reported with
+// their line; when the file cannot be parsed, nothing else of the folder is worth reading.
+settings_outcome load_settings(const std::filesystem::path& file, const std::string& shown, plan& p, reporter& rep);
 
 // The CSV tables (plan_tables.cpp); `shown` is the folder name used in messages.
-void load_formulary(const std::filesystem::path& folder, const std::string& shown, plan& p, reporter& rep);
-void load_members(const std::filesystem::path& folder, const std::string& shown, plan& p, reporter& rep);
+void load_formulary(const std::filesystem::path& folder, const std::string& shown, plan& p,
+                    const settings_outcome& settings, reporter& rep);
+void load_members(const std::filesystem::path& folder, const std::string& shown, plan& p,
+                  const settings_outcome& settings, reporter& rep);
 void load_pharmacies(const std::filesystem::path& folder, const std::string& shown, plan& p, reporter& rep);
 void load_dur(const std::filesystem::path& folder, const std::string& shown, plan& p, reporter& rep);
 

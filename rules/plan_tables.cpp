@@ -1,6 +1,8 @@
 // The CSV tables of a plan folder (formulary, members, pharmacies, dur) through rules/csv.h. Columns
 // are found by name; every bad cell is reported at its line and column.
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "rules/csv.h"
 #include "rules/plan_load_support.h"
@@ -175,9 +177,49 @@ struct cells {
   csv_field at(std::string_view col) const { return t.cell(col); }
 };
 
+// The therapeutic classes of the formulary (load time).
+std::set<std::string_view> formulary_classes(const plan& p) {
+  std::set<std::string_view> out;
+  for (const auto& d : p.products) out.insert(d.therapeutic_class);
+  return out;
+}
+
+// All packages of one drug share its therapeutic class: a drug is one ingredient, strength, form
+// and route. (adjudicate() relies on it to skip fills of another class without a lookup.)
+void check_drug_keys(const plan& p, const std::vector<std::pair<std::size_t, csv_field>>& cells,
+                     const std::string& file, reporter& rep) {
+  std::map<std::string_view, const product*> first;
+  for (const auto& [row, cell] : cells) {
+    const product& d = p.products[row];
+    auto [it, added] = first.emplace(d.drug_key, &d);
+    if (added || it->second->therapeutic_class == d.therapeutic_class) continue;
+    rep.at(file, cell.line, cell.column,
+           "drug_key " + std::string(d.drug_key) + ": product " + std::string(d.ndc) + " is in class " +
+               std::string(d.therapeutic_class) + " but " + std::string(it->second->ndc) +
+               " of the same drug is in " + std::string(it->second->therapeutic_class));
+  }
+}
+
+// Every step prerequisite names an NDC, a drug key or a therapeutic class of this formulary: a
+// typo would otherwise make the step impossible to meet.
+void check_step_prerequisites(const plan& p, const std::vector<csv_field>& cells, const std::string& file,
+                              reporter& rep) {
+  if (cells.empty()) return;
+  const auto classes = formulary_classes(p);
+  std::set<std::string_view> keys;
+  for (const auto& d : p.products) keys.insert(d.drug_key);
+  string_pool scratch;
+  for (const auto& cell : cells)
+    for (auto item : split_list(cell.value, scratch))
+      if (!p.find_product(item) && !classes.count(item) && !keys.count(item))
+        rep.at(file, cell.line, cell.column,
+               "step prerequisite " + std::string(item) + " is no NDC, drug key or therapeutic class of the formulary");
+}
+
 }  // namespace
 
-void load_formulary(const fs::path& folder, const std::string& shown, plan& p, reporter& rep) {
+void load_formulary(const fs::path& folder, const std::string& shown, plan& p, const settings_outcome& settings,
+                    reporter& rep) {
   table t;
   if (!t.open(folder / "formulary.csv", shown + "/formulary.csv",
               {"ndc", "name", "therapeutic_class", "drug_key", "tier", "covered", "on_formulary", "pa_required",
@@ -188,6 +230,8 @@ void load_formulary(const fs::path& folder, const std::string& shown, plan& p, r
     return;
   cells c{t, rep, p.strings};
   std::vector<std::pair<std::size_t, csv_field>> refs;  // product -> generic/alternative cells to check
+  std::vector<csv_field> steps;                         // step_prerequisites cells
+  std::vector<std::pair<std::size_t, csv_field>> keys;  // product -> drug_key cell
   while (t.next(rep)) {
     product d;
     auto ndc = c.at("ndc");
@@ -223,7 +267,7 @@ void load_formulary(const fs::path& folder, const std::string& shown, plan& p, r
     d.mac_unit = c.decimal("mac_unit", 5);
     if (d.covered && !d.awp_unit && !d.wac_unit && !d.mac_unit)
       rep.at(t.file, ndc.line, 1, "product " + std::string(d.ndc) + " is covered but has no unit price");
-    if (d.tier != 0 && !p.copay_for_tier(d.tier)) {
+    if (d.tier != 0 && settings.copays_usable && !p.copay_for_tier(d.tier)) {
       auto tc = c.at("tier");
       rep.at(t.file, tc.line, tc.column, "tier " + std::to_string(d.tier) + " has no [[copay]] in plan.toml");
     }
@@ -235,6 +279,8 @@ void load_formulary(const fs::path& folder, const std::string& shown, plan& p, r
     if (d.ndc.empty()) continue;
     if (!d.generic_ndc.empty()) refs.emplace_back(p.products.size(), c.at("generic_ndc"));
     if (!d.preferred.empty()) refs.emplace_back(p.products.size(), c.at("preferred_alternatives"));
+    if (!d.step_prerequisites.empty()) steps.push_back(c.at("step_prerequisites"));
+    if (!d.drug_key.empty()) keys.emplace_back(p.products.size(), c.at("drug_key"));
     p.products.push_back(std::move(d));
   }
   for (auto& d : p.products) inline_views(d.ndc_inline, {&d.ndc});
@@ -244,9 +290,12 @@ void load_formulary(const fs::path& folder, const std::string& shown, plan& p, r
       if (!p.find_product(ndc))
         rep.at(t.file, cell.line, cell.column, "unknown product " + std::string(ndc) + " referenced");
   }
+  check_drug_keys(p, keys, t.file, rep);
+  check_step_prerequisites(p, steps, t.file, rep);
 }
 
-void load_members(const fs::path& folder, const std::string& shown, plan& p, reporter& rep) {
+void load_members(const fs::path& folder, const std::string& shown, plan& p, const settings_outcome& settings,
+                  reporter& rep) {
   table t;
   if (!t.open(folder / "members.csv", shown + "/members.csv",
               {"cardholder_id", "person_code", "first_name", "last_name", "date_of_birth", "gender",
@@ -267,7 +316,8 @@ void load_members(const fs::path& folder, const std::string& shown, plan& p, rep
     m.gender = c.gender("gender");
     m.relationship = c.integer("relationship", 1, 0, 4);
     m.group = c.str("group_id", true);
-    if (!m.group.empty() && std::find(p.groups.begin(), p.groups.end(), m.group) == p.groups.end()) {
+    if (!m.group.empty() && settings.groups_usable &&
+        std::find(p.groups.begin(), p.groups.end(), m.group) == p.groups.end()) {
       auto g = c.at("group_id");
       rep.at(t.file, g.line, g.column, "group " + std::string(m.group) + " is not one of the plan's groups");
     }
@@ -341,13 +391,24 @@ void load_dur(const fs::path& folder, const std::string& shown, plan& p, reporte
               {"kind", "subject", "other", "severity", "max_daily_dose", "text"}, {"kind", "subject"}, rep))
     return;
   cells c{t, rep, p.strings};
+  // A class the formulary does not know would make the rule silently never fire.
+  const auto classes = formulary_classes(p);
+  auto known_class = [&](const char* col) {
+    auto f = c.at(col);
+    if (!f.value.empty() && !classes.count(f.value))
+      rep.at(t.file, f.line, f.column,
+             "therapeutic class " + std::string(f.value) + " is not the class of any product of the formulary");
+  };
   while (t.next(rep)) {
     auto kind = c.at("kind");
     int severity = c.integer("severity", 2, 1, 3);
     if (kind.value == "interaction") {
       interaction i{c.str("subject", true), c.str("other", true), severity, c.str("text")};
+      known_class("subject");
+      known_class("other");
       p.interactions.push_back(i);
     } else if (kind.value == "duplicate_therapy") {
+      known_class("subject");
       p.duplicates.push_back({c.str("subject", true), severity});
     } else if (kind.value == "max_daily_dose") {
       dose_limit d{c.str("subject", true), c.decimal("max_daily_dose", 3), severity};

@@ -277,6 +277,112 @@ TEST_F(scratch, a_broken_plan_never_serves_and_others_are_not_half_loaded) {
   EXPECT_THROW(load_plans(root), plan_error);
 }
 
+// ---- meaning checks (issue 12, build 7) ------------------------------------------------------
+
+TEST_F(scratch, unknown_key_in_plan_toml) {
+  edit("plan.toml", "refill_threshold_pct = 80", "refill_treshold_pct = 80");
+  const int line = line_of("plan.toml", "refill_treshold_pct");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].rfind("demo/plan.toml:" + std::to_string(line) + ":", 0), 0u) << p[0];
+  EXPECT_NE(p[0].find("unknown key \"refill_treshold_pct\" in [benefit]"), std::string::npos) << p[0];
+}
+
+TEST_F(scratch, unknown_section_and_copay_key) {
+  edit("plan.toml", "[dur]", "[durr]");
+  edit("plan.toml", "flat = \"5.00\"", "flat = \"5.00\"\nflatt = \"6.00\"");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_NE(p[0].find("unknown key \"durr\" in plan.toml"), std::string::npos) << p[0];
+  EXPECT_NE(p[1].find("unknown key \"flatt\" in [[copay]]"), std::string::npos) << p[1];
+  EXPECT_EQ(p[1].rfind("demo/plan.toml:" + std::to_string(line_of("plan.toml", "flatt")) + ":", 0), 0u) << p[1];
+}
+
+TEST_F(scratch, string_where_a_list_belongs_is_one_error) {
+  // Without care, every member's group and every product's tier would be reported too.
+  edit("plan.toml", "groups = [\"DEMO01\", \"DEMO02\"]", "groups = \"DEMO01\"");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u) << p[0];
+  EXPECT_NE(p[0].find("groups must be a non-empty array of strings"), std::string::npos) << p[0];
+}
+
+TEST_F(scratch, string_where_copays_belong_is_one_error) {
+  // A root key must come before the first [table]; after [pricing] it would be pricing's (and
+  // reported as an unknown key of [pricing]).
+  auto text = slurp(root / "demo" / "plan.toml");
+  text = "copay = \"tier 1 five dollars\"\n" + text.substr(0, text.find("[[copay]]"));
+  spit(root / "demo" / "plan.toml", text);
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u) << p[0];
+  EXPECT_NE(p[0].find("copay must be an array of tables"), std::string::npos) << p[0];
+}
+
+TEST_F(scratch, list_settings_given_as_strings) {
+  edit("plan.toml", "refill_override_scc = [3, 4, 5, 13]", "refill_override_scc = \"3,4,5,13\"");
+  edit("plan.toml", "override_results = [", "override_results = \"1A\"\nx_results = [");
+  auto p = problems();
+  EXPECT_EQ(p.size(), 3u);  // the two strings, and the renamed key is unknown
+  has(p, "demo/plan.toml:" + std::to_string(line_of("plan.toml", "refill_override_scc")) +
+             ":23: refill_override_scc must be an array of 420-DK codes, such as [3, 4]");
+}
+
+TEST_F(scratch, dur_rule_naming_an_unknown_class) {
+  edit("dur.csv", "interaction,SSRI,MAOI,1", "interaction,SSRI,MAOIS,1");
+  const int line = line_of("dur.csv", "MAOIS");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0], "demo/dur.csv:" + std::to_string(line) +
+                      ":18: therapeutic class MAOIS is not the class of any product of the formulary");
+}
+
+TEST_F(scratch, duplicate_therapy_naming_an_unknown_class) {
+  edit("dur.csv", "duplicate_therapy,PPI,", "duplicate_therapy,PPIS,");
+  has(problems(), "demo/dur.csv:" + std::to_string(line_of("dur.csv", "PPIS")) +
+                      ":19: therapeutic class PPIS is not the class of any product of the formulary");
+}
+
+TEST_F(scratch, step_prerequisite_naming_nothing) {
+  edit("formulary.csv", ",BIGUANIDE;SULFONYLUREA,", ",BIGUANIDE;SULFONYLUREAS,");
+  const int line = line_of("formulary.csv", "SULFONYLUREAS");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].rfind("demo/formulary.csv:" + std::to_string(line) + ":", 0), 0u) << p[0];
+  EXPECT_NE(p[0].find("step prerequisite SULFONYLUREAS is no NDC, drug key or therapeutic class"), std::string::npos) << p[0];
+}
+
+TEST_F(scratch, step_prerequisite_by_ndc_or_drug_key_loads) {
+  edit("formulary.csv", ",BIGUANIDE;SULFONYLUREA,", ",90001000701;ATORVASTATIN 20 MG TAB ORAL,");
+  EXPECT_TRUE(problems().empty());
+}
+
+TEST_F(scratch, drug_key_spanning_two_classes) {
+  edit("formulary.csv", "90001000303,ESCITALOPRAM 10 MG TABLET,SSRI,", "90001000303,ESCITALOPRAM 10 MG TABLET,SNRI,");
+  const int line = line_of("formulary.csv", "90001000304");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].rfind("demo/formulary.csv:" + std::to_string(line) + ":", 0), 0u) << p[0];
+  EXPECT_NE(p[0].find("drug_key ESCITALOPRAM 10 MG TAB ORAL: product 90001000304 is in class SSRI but "
+                      "90001000303 of the same drug is in SNRI"), std::string::npos) << p[0];
+}
+
+TEST_F(scratch, a_single_plan_folder_loads) {
+  auto plans = load_plans(root / "demo");
+  ASSERT_EQ(plans->plans().size(), 1u);
+  EXPECT_EQ(plans->plans()[0]->id, "demo");
+  EXPECT_EQ(plans->plans()[0]->folder, "demo");
+}
+
+TEST_F(scratch, a_single_broken_plan_folder_reports_its_files) {
+  edit("formulary.csv", "90001000203,", "9000100020X,");
+  try {
+    load_plans(root / "demo");
+    FAIL() << "loaded";
+  } catch (const plan_error& e) {
+    ASSERT_EQ(e.problems().size(), 1u);
+    EXPECT_EQ(e.problems()[0].rfind("demo/formulary.csv:", 0), 0u) << e.problems()[0];
+  }
+}
+
 TEST(generator, writes_a_plan_that_loads) {
   auto dir = fs::temp_directory_path() / ("rxgate-generated-" + std::to_string(::getpid()));
   fs::remove_all(dir);
