@@ -148,35 +148,54 @@ member_history history_file::for_claim(const codec::claim& c) const {
   return h;
 }
 
+namespace {
+
+// The history file for every transaction (the claim key's stored claim compared per claim).
+class file_history final : public history_source {
+ public:
+  explicit file_history(const history_file& file) : file_(file) {}
+  member_history for_transaction(std::size_t, const codec::claim& c) const noexcept override {
+    return file_.for_claim(c);
+  }
+
+ private:
+  const history_file& file_;
+};
+
+// Deterministic 503-F3 numbers in the gateway's shape (3-digit node, 16-digit counter): node 000,
+// counting from 1, so a dry run gives the same bytes every time.
+class counting_authorizations final : public authorization_source {
+ public:
+  std::uint8_t next(std::array<char, 20>& out) noexcept override {
+    std::uint64_t v = ++count_;
+    out.fill('\0');
+    for (int i = 18; i >= 0; --i, v /= 10) out[static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+    return 19;
+  }
+
+ private:
+  std::uint64_t count_ = 0;
+};
+
+}  // namespace
+
 std::unique_ptr<dry_run_result> dry_run(std::string_view transmission, const plan_set& plans,
                                         const history_file& history, codec::date today) {
   auto out = std::make_unique<dry_run_result>();
+  // As the gateway prepares a body: what does not decode as a request is a transmission reject.
   out->decode_error = codec::decode(transmission, out->request);
-  if (out->decode_error) codec::validate_decode_failure(out->request, out->decode_error, transmission, out->validation);
-  else codec::validate(out->request, out->validation);
-  const auto& v = out->validation;
-  auto& r = out->response;
-  codec::echo_header(out->request, r);
-  if (r.transaction_code.empty()) r.transaction_code = "B1";
-  r.header_status = v.transmission_rejected ? 'R' : 'A';
-  r.transaction_count = std::max<std::uint8_t>(v.claim_count, 1);
-  for (std::size_t i = 0; i < r.transaction_count; ++i) {
-    const codec::claim& c = v.claims[i];
-    if (v.transmission_rejected) {
-      auto& t = r.transactions[i];
-      t = {};
-      t.status = 'R';
-      t.rejects = v.transmission_rejects;
-      continue;
-    }
-    adjudicate(c, plans, history.for_claim(c), today, out->decisions[i]);
-    to_response(out->decisions[i], c, r.transactions[i]);
+  if (!out->decode_error && out->request.kind != codec::message_kind::request)
+    out->decode_error = codec::decode_error{codec::errc::unknown_kind, 0};
+  if (out->decode_error) {
+    codec::validate_decode_failure(out->request, out->decode_error, transmission, out->validation);
+    out->validation.transmission_rejected = true;
+  } else {
+    codec::validate(out->request, out->validation);
   }
-  std::string buf(16 * 1024, '\0');
-  if (auto n = codec::build_response(r, buf)) {
-    buf.resize(*n);
-    out->response_bytes = std::move(buf);
-  }
+  const file_history from_file(history);
+  counting_authorizations numbers;
+  decide_transmission(out->request, out->validation, plans, from_file, today, numbers, out->transmission);
+  out->response_bytes = response_bytes(out->transmission, out->request, out->validation);
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include "codec/decode.h"
 #include "codec/response.h"
 #include "rules/adjudicate.h"
+#include "rules/transmission.h"
 
 namespace rxgate::rules {
 
@@ -47,12 +48,15 @@ struct dry_run_result {
   codec::message request;
   codec::decode_error decode_error;
   codec::validation validation;
-  std::array<decision, codec::max_transactions> decisions{};
-  codec::response response;
+  transmission_decision transmission;  // decisions and response, as decide_transmission() made them
+  std::array<decision, codec::max_transactions>& decisions = transmission.decisions;
+  codec::response& response = transmission.response;
   std::string response_bytes;
 };
 
-// Decode, validate, adjudicate each transaction and build the response. The result views
+// Decode, validate and decide the transmission exactly as the gateway does
+// (rules/transmission.h: earlier transactions are history for later ones, E1 coverage, 503-F3
+// numbers 0000000000000000001, 2, ... in order), and build the response. The result views
 // `transmission`, `plans` and `history`: they must outlive it.
 std::unique_ptr<dry_run_result> dry_run(std::string_view transmission, const plan_set& plans,
                                         const history_file& history, codec::date today);
