@@ -1,5 +1,7 @@
 #include "codec/json.h"
 
+#include "codec/json_writer.h"
+
 #include <simdjson.h>
 
 #include <array>
@@ -26,48 +28,18 @@ constexpr std::array<header_key, 9> k_request_header{{
 constexpr std::array<header_key, 7> k_response_header{{
     {"A2", 2}, {"A3", 2}, {"A9", 1}, {"F1", 1}, {"B2", 2}, {"B1", 15}, {"D1", 8}}};
 
-constexpr char k_hex[] = "0123456789abcdef";
-
-bool needs_escape(unsigned char c) noexcept { return c < 0x20 || c >= 0x7F || c == '"' || c == '\\'; }
-
-void append_quoted(std::string& out, std::string_view s) {
-  out.push_back('"');
-  std::size_t plain_from = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (!needs_escape(c)) continue;
-    out.append(s.data() + plain_from, i - plain_from);
-    plain_from = i + 1;
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      default: {
-        // Control bytes and bytes >= 0x7F: read as Latin-1 so that the output is valid UTF-8 JSON
-        // whatever the input holds.
-        const char esc[6] = {'\\', 'u', '0', '0', k_hex[c >> 4], k_hex[c & 0xF]};
-        out.append(esc, sizeof esc);
-      }
-    }
-  }
-  out.append(s.data() + plain_from, s.size() - plain_from);
-  out.push_back('"');
-}
-
 void append_segment(std::string& out, const message& m, const segment_ref& ref) {
   out.append("{\"id\":");
-  append_quoted(out, std::string_view(ref.raw_id.data(), ref.raw_id.size()));
+  append_json_string(out, std::string_view(ref.raw_id.data(), ref.raw_id.size()));
   out.append(",\"fields\":[");
   const field_range seg(&m, ref.first_field, ref.field_count);
   for (std::size_t i = 0; i < seg.size(); ++i) {
     if (i) out.push_back(',');
     const auto id = field_chars(seg.id(i));
     out.push_back('[');
-    append_quoted(out, std::string_view(id.data(), id.size()));
+    append_json_string(out, std::string_view(id.data(), id.size()));
     out.push_back(',');
-    append_quoted(out, seg.value(i));
+    append_json_string(out, seg.value(i));
     out.push_back(']');
   }
   out.append("]}");
@@ -91,9 +63,9 @@ void append_header(std::string& out, const std::array<header_key, N>& keys,
   out.append("\"header\":{");
   for (std::size_t i = 0; i < N; ++i) {
     if (i) out.push_back(',');
-    append_quoted(out, keys[i].key);
+    append_json_string(out, keys[i].key);
     out.push_back(':');
-    append_quoted(out, trim_value(values[i]));
+    append_json_string(out, trim_value(values[i]));
   }
   out.push_back('}');
 }

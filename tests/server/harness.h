@@ -19,9 +19,9 @@
 #include "codec/decode.h"
 #include "codec/numeric.h"
 #include "codec/response.h"
-#include "server/config.h"
-#include "server/gateway.h"
-#include "server/tls_client.h"
+#include "server/core/config.h"
+#include "server/net/gateway.h"
+#include "bench/load/tls_client.h"
 
 namespace rxgate::test {
 

@@ -1,0 +1,154 @@
+// `rxgate submit --url URL [--ca F] [--cert F --key F] [--raw | --json] FILE|-`: send one D.0
+// transmission to a gateway and print its answer: by default one plain line per transaction
+// (status, authorization, rejects with their names, message lines), --raw the response bytes,
+// --json the DESIGN.md §4 JSON of the response.
+//
+// Input files may start with "# " comment lines (the layout of config/samples and the test
+// vectors); they are skipped, as is a final newline.
+// Exit codes: 0 answered (whatever the adjudication); 1 transport or TLS failure, non-200 HTTP;
+// 2 the file cannot be read or the answer is not a D.0 response.
+#include <CLI/CLI.hpp>
+
+#include <array>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "codec/decode.h"
+#include "codec/json.h"
+#include "codec/response.h"
+#include "rules/reject_catalog.h"
+#include "server/cli/command.h"
+#include "bench/load/tls_client.h"
+
+namespace rxgate::cli {
+namespace {
+
+struct submit_args {
+  std::string url, ca, cert, key, file = "-";
+  bool raw = false, json = false, insecure = false;
+};
+
+bool read_payload(const std::string& path, std::string& out) {
+  std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  std::array<char, 64 * 1024> chunk;
+  std::size_t n = 0;
+  while ((n = std::fread(chunk.data(), 1, chunk.size(), f)) > 0) out.append(chunk.data(), n);
+  const bool failed = std::ferror(f) != 0;
+  if (f != stdin) std::fclose(f);
+  if (failed) return false;
+  std::size_t start = 0;
+  while (out.compare(start, 2, "# ") == 0) {
+    const auto eol = out.find('\n', start);
+    start = eol == std::string::npos ? out.size() : eol + 1;
+  }
+  out.erase(0, start);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return true;
+}
+
+void print_plain(std::ostream& os, const codec::response& r) {
+  os << "response " << r.transaction_code << "  header status " << r.header_status << "  provider "
+     << r.provider_id << "  transactions " << int{r.transaction_count} << "\n";
+  if (!r.message.empty()) os << "  message: " << r.message << "\n";
+  for (std::size_t i = 0; i < r.transaction_count; ++i) {
+    const auto& t = r.transactions[i];
+    os << "transaction " << i + 1 << ": status " << t.status;
+    if (!t.authorization_number.empty()) os << "  authorization " << t.authorization_number;
+    if (!t.rx_number.empty()) os << "  rx " << t.rx_number;
+    os << "\n";
+    for (const auto& rej : t.rejects) {
+      const auto* info = rules::find_reject(rej.code_view());
+      os << "  reject " << rej.code_view();
+      if (info) os << " " << info->short_name;
+      if (rej.occurrence) os << " (occurrence " << int{rej.occurrence} << ")";
+      os << "\n";
+    }
+    if (t.price) {
+      const auto money = [](std::int64_t cents) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%s%lld.%02lld", cents < 0 ? "-" : "", std::llabs(cents) / 100,
+                      std::llabs(cents) % 100);
+        return std::string(buf);
+      };
+      os << "  paid: total " << money(t.price->total_paid) << "  patient pays " << money(t.price->patient_pay)
+         << "  ingredient " << money(t.price->ingredient_cost_paid) << "  fee " << money(t.price->dispensing_fee_paid)
+         << "\n";
+    }
+    for (std::size_t k = 0; k < t.text_count; ++k) os << "  message: " << t.texts[k] << "\n";
+    for (std::size_t k = 0; k < t.dur_count; ++k) os << "  DUR: " << t.dur[k].reason << " " << t.dur[k].free_text << "\n";
+    if (!t.help_desk_phone.empty()) os << "  help desk: " << t.help_desk_phone << "\n";
+  }
+}
+
+int run_submit(const submit_args& a) {
+  server::url_parts url;
+  if (!server::parse_https_url(a.url, url)) {
+    std::fprintf(stderr, "rxgate submit: --url must be https://host:port/path\n");
+    return 2;
+  }
+  std::string payload;
+  if (!read_payload(a.file, payload)) {
+    std::fprintf(stderr, "rxgate submit: cannot read %s\n", a.file == "-" ? "stdin" : a.file.c_str());
+    return 2;
+  }
+  server::client_options opts;
+  opts.ca_file = a.ca;
+  opts.cert_file = a.cert;
+  opts.key_file = a.key;
+  opts.verify = !a.insecure;
+  server::tls_client client(opts);  // throws on unreadable files: reported by main
+  if (auto ec = client.connect(url.host, url.port)) {
+    std::fprintf(stderr, "rxgate submit: %s:%s: %s\n", url.host.c_str(), url.port.c_str(), ec.message().c_str());
+    return 1;
+  }
+  auto reply = client.post(url.target, payload);
+  if (!reply) {
+    std::fprintf(stderr, "rxgate submit: %s\n", reply.error().message().c_str());
+    return 1;
+  }
+  client.close();
+  if (reply->status != 200) {
+    std::fprintf(stderr, "rxgate submit: HTTP %u: %s\n", reply->status, reply->body.c_str());
+    return 1;
+  }
+  if (a.raw) {
+    std::fwrite(reply->body.data(), 1, reply->body.size(), stdout);
+    return 0;
+  }
+  auto m = std::make_unique<codec::message>();
+  if (auto e = codec::decode(reply->body, *m); e || m->kind != codec::message_kind::response) {
+    std::fprintf(stderr, "rxgate submit: the answer is not a D.0 response\n");
+    return 2;
+  }
+  if (a.json) {
+    std::string out;
+    codec::response_to_json(*m, out);
+    std::cout << out << "\n";
+    return 0;
+  }
+  auto r = std::make_unique<codec::response>();
+  std::array<char, 4096> scratch;
+  codec::read_response(*m, *r, scratch);
+  print_plain(std::cout, *r);
+  return 0;
+}
+
+const command_registrar submit_registration{[](CLI::App& app) {
+  auto a = std::make_shared<submit_args>();
+  auto* cmd = app.add_subcommand("submit", "Send a D.0 claim to a gateway over HTTPS and print the response");
+  cmd->add_option("--url", a->url, "https://host:port/ncpdp")->required();
+  cmd->add_option("--ca", a->ca, "CA certificate that signed the server's certificate");
+  cmd->add_option("--cert", a->cert, "client certificate (mutual TLS)");
+  cmd->add_option("--key", a->key, "client private key (defaults to --cert)");
+  cmd->add_flag("--insecure", a->insecure, "do not verify the server certificate");
+  auto* raw = cmd->add_flag("--raw", a->raw, "print the response bytes as received");
+  cmd->add_flag("--json", a->json, "print the response as JSON")->excludes(raw);
+  cmd->add_option("file", a->file, "D.0 transmission file, or - for stdin")->capture_default_str();
+  cmd->callback([a] { set_exit_code(run_submit(*a)); });
+}};
+
+}  // namespace
+}  // namespace rxgate::cli

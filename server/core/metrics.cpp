@@ -1,0 +1,214 @@
+// Prometheus text exposition (format 0.0.4) of rxgate's counters and histograms.
+#include "server/core/metrics.h"
+
+#include <cstdio>
+
+namespace rxgate::server {
+namespace {
+
+void append_label_value(std::string& out, std::string_view v) {
+  for (char c : v) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F) out += '?';
+    else out += c;
+  }
+}
+
+void append_double(std::string& out, double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  out += buf;
+}
+
+std::vector<double> latency_bounds() {
+  return {0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+}
+
+}  // namespace
+
+counter_family::counter_family(std::string name, std::string help, std::vector<std::string> labels,
+                               std::size_t max_series)
+    : name_(std::move(name)), help_(std::move(help)), labels_(std::move(labels)), max_series_(max_series) {}
+
+std::string counter_family::key(std::initializer_list<std::string_view> values) const {
+  std::string k;
+  std::size_t i = 0;
+  for (auto v : values) {
+    if (i >= labels_.size()) break;
+    if (i) k += ',';
+    k += labels_[i];
+    k += "=\"";
+    append_label_value(k, v);
+    k += '"';
+    ++i;
+  }
+  return k;
+}
+
+void counter_family::inc(std::initializer_list<std::string_view> values, std::uint64_t n) {
+  std::string k = key(values);
+  std::lock_guard lock(mutex_);
+  auto it = series_.find(k);
+  if (it == series_.end()) {
+    if (series_.size() >= max_series_) {
+      std::string other;
+      for (std::size_t i = 0; i < labels_.size(); ++i) {
+        if (i) other += ',';
+        other += labels_[i] + "=\"other\"";
+      }
+      it = series_.try_emplace(std::move(other), 0).first;
+    } else {
+      it = series_.try_emplace(std::move(k), 0).first;
+    }
+  }
+  it->second += n;
+}
+
+std::uint64_t counter_family::value(std::initializer_list<std::string_view> values) const {
+  std::string k = key(values);
+  std::lock_guard lock(mutex_);
+  auto it = series_.find(k);
+  return it == series_.end() ? 0 : it->second;
+}
+
+void counter_family::render(std::string& out) const {
+  out += "# HELP " + name_ + " " + help_ + "\n# TYPE " + name_ + " counter\n";
+  std::lock_guard lock(mutex_);
+  for (const auto& [labels, n] : series_) {
+    out += name_;
+    out += '{';
+    out += labels;
+    out += "} ";
+    out += std::to_string(n);
+    out += '\n';
+  }
+}
+
+std::vector<counter_family::series> counter_family::snapshot() const {
+  std::vector<series> out;
+  std::lock_guard lock(mutex_);
+  out.reserve(series_.size());
+  for (const auto& [key, n] : series_) {
+    // The key is the rendered label set: name="value",... with \\, \" and \n escaped.
+    series s;
+    s.count = n;
+    std::size_t i = 0;
+    while (i < key.size()) {
+      const auto quote = key.find('"', i);
+      if (quote == std::string::npos) break;
+      std::string value;
+      std::size_t j = quote + 1;
+      for (; j < key.size() && key[j] != '"'; ++j) {
+        if (key[j] == '\\' && j + 1 < key.size()) {
+          ++j;
+          value += key[j] == 'n' ? '\n' : key[j];
+        } else {
+          value += key[j];
+        }
+      }
+      s.labels.push_back(std::move(value));
+      i = j + 2;  // past the closing quote and the comma
+    }
+    s.labels.resize(labels_.size());
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+histogram::histogram(std::vector<double> bounds) : bounds_(std::move(bounds)), buckets_(bounds_.size() + 1) {}
+
+void histogram::observe(double v) noexcept {
+  std::size_t i = 0;
+  while (i < bounds_.size() && v > bounds_[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_micro_.fetch_add(static_cast<std::uint64_t>(v * 1e6 + 0.5), std::memory_order_relaxed);
+}
+
+void histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
+  std::uint64_t cumulative = 0;
+  const std::string sep = labels.empty() ? "" : ",";
+  for (std::size_t i = 0; i <= bounds_.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out += name;
+    out += "_bucket{";
+    out += labels;
+    out += sep;
+    out += "le=\"";
+    if (i == bounds_.size()) out += "+Inf";
+    else append_double(out, bounds_[i]);
+    out += "\"} ";
+    out += std::to_string(cumulative);
+    out += '\n';
+  }
+  const std::string braces = labels.empty() ? "" : "{" + std::string(labels) + "}";
+  out += std::string(name) + "_sum" + braces + " ";
+  append_double(out, static_cast<double>(sum_micro_.load(std::memory_order_relaxed)) / 1e6);
+  out += '\n';
+  out += std::string(name) + "_count" + braces + " " + std::to_string(count_.load(std::memory_order_relaxed)) + "\n";
+}
+
+histogram::snapshot_data histogram::snapshot() const {
+  snapshot_data d;
+  d.bounds = bounds_;
+  d.buckets.reserve(buckets_.size());
+  for (const auto& b : buckets_) d.buckets.push_back(b.load(std::memory_order_relaxed));
+  d.count = count_.load(std::memory_order_relaxed);
+  d.sum = static_cast<double>(sum_micro_.load(std::memory_order_relaxed)) / 1e6;
+  return d;
+}
+
+metrics::metrics()
+    : request_ncpdp(latency_bounds()),
+      request_json(latency_bounds()),
+      batch_commit(latency_bounds()),
+      batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}) {}
+
+std::string metrics::render() const {
+  std::string out;
+  out.reserve(8192);
+  claims.render(out);
+  rejects.render(out);
+  claims_by_plan.render(out);
+  host_rejects.render(out);
+  identity_rejects.render(out);
+  http_requests.render(out);
+  tls_handshakes.render(out);
+  db_errors.render(out);
+  plan_reloads.render(out);
+
+  out += "# HELP rxgate_request_duration_seconds Whole request, body received to response queued\n"
+         "# TYPE rxgate_request_duration_seconds histogram\n";
+  request_ncpdp.render(out, "rxgate_request_duration_seconds", "route=\"/ncpdp\"");
+  request_json.render(out, "rxgate_request_duration_seconds", "route=\"/v1/claims\"");
+  out += "# HELP rxgate_batch_commit_duration_seconds One batch: begin to durable commit\n"
+         "# TYPE rxgate_batch_commit_duration_seconds histogram\n";
+  batch_commit.render(out, "rxgate_batch_commit_duration_seconds", "");
+  out += "# HELP rxgate_batch_size_transactions Claim transactions per database batch\n"
+         "# TYPE rxgate_batch_size_transactions histogram\n";
+  batch_size.render(out, "rxgate_batch_size_transactions", "");
+
+  auto gauge = [&](const char* name, const char* help, std::int64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +
+           std::to_string(v) + "\n";
+  };
+  auto counter = [&](const char* name, const char* help, std::uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
+           std::to_string(v) + "\n";
+  };
+  gauge("rxgate_queue_depth", "Transmissions waiting for the batch worker",
+        queue_depth ? static_cast<std::int64_t>(queue_depth()) : 0);
+  gauge("rxgate_connections_open", "Open client connections", connections_open.load());
+  counter("rxgate_connections_accepted_total", "Client connections accepted", connections_accepted.load());
+  counter("rxgate_connections_refused_total", "Connections closed at accept because of server.max_connections",
+          connections_refused.load());
+  counter("rxgate_batches_total", "Database batches run", batches.load());
+  gauge("rxgate_batch_in_flight_transactions", "Transactions in the batch the worker is processing now",
+        batch_in_flight.load());
+  gauge("rxgate_plans_loaded", "1 when a plan snapshot is serving", plans_loaded && plans_loaded() ? 1 : 0);
+  return out;
+}
+
+}  // namespace rxgate::server

@@ -1,0 +1,127 @@
+// rxgate.toml: a bad configuration refuses to start and names the key at fault; environment
+// overrides win over the file; relative paths resolve against the project root.
+#include "server/core/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "tests/server/harness.h"
+
+namespace rxgate::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+class config : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::unsetenv("RXGATE_LISTEN");
+    ::unsetenv("RXGATE_DSN");
+    dir_ = make_temp_dir("config-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+  }
+  void TearDown() override {
+    ::unsetenv("RXGATE_LISTEN");
+    ::unsetenv("RXGATE_DSN");
+  }
+
+  // A valid configuration plus `extra` appended (a table or keys at the end).
+  fs::path write(const std::string& server_extra, const std::string& tail = "") {
+    config_text c;
+    c.dsn = "postgresql://127.0.0.1:1/none";
+    c.server_extra = server_extra;
+    c.tail = tail;
+    return write_config(dir_, c);
+  }
+
+  // The config_error message of loading `path`, or "" when it loads.
+  static std::string error_of(const fs::path& path) {
+    try {
+      server::load_config(path);
+      return "";
+    } catch (const server::config_error& e) {
+      return e.what();
+    }
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(config, a_valid_file_loads_with_its_values) {
+  auto c = server::load_config(write("node_id = 7\nmax_body_bytes = 2048\n"));
+  EXPECT_EQ(c.node_id, 7);
+  EXPECT_EQ(c.max_body_bytes, 2048u);
+  EXPECT_EQ(c.listen_host, "127.0.0.1");
+  EXPECT_EQ(c.listen_port, 0);
+  EXPECT_EQ(c.io_threads, 2u);
+  EXPECT_EQ(c.client_certificates, server::client_auth::optional);
+}
+
+TEST_F(config, unknown_key_is_named) {
+  EXPECT_NE(error_of(write("max_conections = 5\n")).find("server.max_conections: unknown key"), std::string::npos);
+}
+
+TEST_F(config, wrong_type_and_range_are_named) {
+  EXPECT_NE(error_of(write("max_connections = \"many\"\n")).find("server.max_connections: must be an integer"), std::string::npos);
+  EXPECT_NE(error_of(write("node_id = 5000\n")).find("server.node_id: must be between"), std::string::npos);
+}
+
+TEST_F(config, batch_workers_default_to_two_and_a_bad_count_is_named) {
+  EXPECT_EQ(server::load_config(write("")).batch_workers, 2u);
+  config_text c;
+  c.dsn = "postgresql://127.0.0.1:1/none";
+  c.batcher_extra = "workers = 9\n";
+  auto msg = error_of(write_config(dir_, c));
+  EXPECT_NE(msg.find("batcher.workers: must be between 1 and 8"), std::string::npos) << msg;
+  c.batcher_extra = "workers = 3\n";
+  EXPECT_EQ(server::load_config(write_config(dir_, c)).batch_workers, 3u);
+}
+
+TEST_F(config, identity_without_providers_is_named) {
+  auto msg = error_of(write("", "[[tls.identity]]\nsubject = \"x\"\n"));
+  EXPECT_NE(msg.find("tls.identity[0].providers"), std::string::npos) << msg;
+}
+
+TEST_F(config, syntax_error_refuses_to_start) {
+  auto path = write("");
+  std::ofstream(path, std::ios::app) << "\n[server\n";
+  EXPECT_NE(error_of(path).find("syntax error"), std::string::npos);
+}
+
+TEST_F(config, missing_certificate_names_the_key_and_the_env_override_wins) {
+  auto path = write("");
+  ::setenv("RXGATE_TLS_CERT", (dir_ / "absent.crt").c_str(), 1);
+  auto msg = error_of(path);
+  ::unsetenv("RXGATE_TLS_CERT");
+  EXPECT_NE(msg.find("RXGATE_TLS_CERT: file not found"), std::string::npos) << msg;
+}
+
+TEST_F(config, listen_and_dsn_come_from_the_environment) {
+  ::setenv("RXGATE_LISTEN", "[::1]:9443", 1);
+  ::setenv("RXGATE_DSN", "postgresql://elsewhere/db", 1);
+  auto c = server::load_config(write(""));
+  EXPECT_EQ(c.listen_host, "::1");
+  EXPECT_EQ(c.listen_port, 9443);
+  EXPECT_EQ(c.dsn, "postgresql://elsewhere/db");
+  ::setenv("RXGATE_LISTEN", "localhost", 1);
+  EXPECT_NE(error_of(write("")).find("RXGATE_LISTEN: must be host:port"), std::string::npos);
+}
+
+TEST_F(config, relative_paths_resolve_against_the_project_root) {
+  // The shipped config/rxgate.toml: plans in config/plans of the checkout.
+  ::setenv("RXGATE_DSN", "postgresql://127.0.0.1:1/none", 1);
+  ::setenv("RXGATE_TLS_CERT", (tls_dir() / "server.crt").c_str(), 1);
+  ::setenv("RXGATE_TLS_KEY", (tls_dir() / "server.key").c_str(), 1);
+  ::setenv("RXGATE_TLS_CA", (tls_dir() / "ca.crt").c_str(), 1);
+  auto c = server::load_config(source_root() / "config/rxgate.toml");
+  ::unsetenv("RXGATE_TLS_CERT");
+  ::unsetenv("RXGATE_TLS_KEY");
+  ::unsetenv("RXGATE_TLS_CA");
+  EXPECT_EQ(fs::weakly_canonical(c.plans_dir), fs::weakly_canonical(source_root() / "config/plans"));
+  EXPECT_EQ(c.listen_port, 8443);
+  EXPECT_EQ(c.identities.size(), 2u);
+}
+
+}  // namespace
+}  // namespace rxgate::test

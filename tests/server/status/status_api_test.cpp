@@ -1,0 +1,738 @@
+// The technician status API end to end: claims go through the real gateway (TLS, demo plan, rules,
+// PostgreSQL) and are read back through the same gateway's status API routes over real TLS.
+// Tokens are real (hashed in PostgreSQL), reads are audited in PostgreSQL, and every log line
+// written meanwhile is captured and searched for patient data.
+#include <gtest/gtest.h>
+
+// simdjson::simdjson defines this for every target that links it (rxgate_server does); the test
+// target gets simdjson only through rxgate_server, so say it here too, or dom::parser would have
+// two layouts in one program.
+#ifndef SIMDJSON_THREADS_ENABLED
+#define SIMDJSON_THREADS_ENABLED 1
+#endif
+#include <simdjson.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include "server/status/auth.h"
+#include "server/core/log.h"
+#include "sql/access.h"
+#include "tests/server/harness.h"
+
+namespace rxgate::test {
+namespace {
+
+namespace dom = simdjson::dom;
+
+constexpr std::string_view pharmacy_a = "1111111112";  // DEMO RETAIL PHARMACY #1
+constexpr std::string_view pharmacy_b = "6666666662";  // DEMO RETAIL PHARMACY #2
+
+// ---- replies, recorded for the OpenAPI check --------------------------------------------------
+
+struct api_answer {
+  unsigned status = 0;
+  std::string body;
+  std::unique_ptr<dom::parser> parser = std::make_unique<dom::parser>();
+  dom::element json;
+  bool parsed = false;
+};
+
+struct recorded {
+  std::string method, path_template;
+  unsigned status;
+  std::string body;
+};
+std::mutex g_recorded_mutex;
+std::vector<recorded> g_recorded;
+
+std::string s(dom::element e) { return std::string(std::string_view(e)); }
+std::int64_t i(dom::element e) { return std::int64_t(e); }
+double d(dom::element e) { return double(e); }
+bool b(dom::element e) { return bool(e); }
+
+std::string date_text(codec::date v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", int{v.year}, unsigned{v.month}, unsigned{v.day});
+  return buf;
+}
+std::string days_from_today(int n) { return date_text(codec::date::from_days(today().days() + n)); }
+
+// ---- the fixture --------------------------------------------------------------------------------
+
+class status_api_test : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (admin_dsn().empty()) return;
+    // Capture every log line from here on (the gateway's init is idempotent and keeps the sink).
+    server::log::init("info");
+    log_sink_ = std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text_);
+    log_sink_->set_pattern("%v");
+    spdlog::default_logger()->sinks().push_back(log_sink_);
+
+    dsn_ = new std::string(create_database("rxgate_server_status_api"));
+    config_text c;
+    c.dsn = *dsn_;
+    c.tls_extra = "client_certificates = \"off\"\n";
+    auto cfg = server::load_config(write_config(make_temp_dir("status_api"), c));
+    cfg.log_level = "info";  // every line the claim path and the API write is scanned for PHI
+    gateway_ = new running_gateway(std::move(cfg));
+
+    store::access_options ao;
+    ao.dsn = *dsn_;
+    access_ = new std::shared_ptr<store::access_store>(store::open_access_store(ao));
+
+    tech_a_ = new token(make("tech-a", store::access_role::technician, {std::string(pharmacy_a)}));
+    tech_b_ = new token(make("tech-b", store::access_role::technician, {std::string(pharmacy_b)}));
+    operator_ = new token(make("ops", store::access_role::operator_role, {}));
+  }
+  static void TearDownTestSuite() {
+    delete gateway_;
+    delete access_;
+    delete tech_a_;
+    delete tech_b_;
+    delete operator_;
+    delete dsn_;
+    gateway_ = nullptr;
+    if (log_sink_) {
+      auto& sinks = spdlog::default_logger()->sinks();
+      sinks.erase(std::remove(sinks.begin(), sinks.end(), log_sink_), sinks.end());
+    }
+  }
+  void SetUp() override { RXGATE_REQUIRE_DB(); }
+
+  struct token {
+    std::int64_t id = 0;
+    std::string text;
+  };
+  static token make(const std::string& name, store::access_role role, const std::vector<std::string>& pharmacies) {
+    token t;
+    t.text = server::make_token();
+    const auto e = (*access_)->create_token(name, role, pharmacies, server::digest_of(t.text), t.id);
+    EXPECT_FALSE(e) << e.message;
+    return t;
+  }
+
+  // One request over a new TLS connection to the gateway; the answer is recorded under the path
+  // template the OpenAPI document names.
+  static api_answer call(std::string_view method, std::string_view path_template, const std::string& target,
+                         const std::string& bearer, const std::string& body = {}) {
+    api_answer a;
+    server::tls_client c(client_for());
+    if (auto ec = c.connect("127.0.0.1", std::to_string(gateway_->port()), "localhost")) {
+      ADD_FAILURE() << "connect: " << ec.message();
+      return a;
+    }
+    std::string req = std::string(method) + " " + target + " HTTP/1.1\r\nHost: rxgate\r\n";
+    if (!bearer.empty()) req += "Authorization: Bearer " + bearer + "\r\n";
+    if (!body.empty()) req += "Content-Type: application/json\r\n";
+    // Keep-alive, closed by the client after the answer: with "Connection: close" the gateway drops
+    // a session whose answer comes back from a worker pool (reported; see the session's lifetime).
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    if (auto ec = c.write_raw(req)) {
+      ADD_FAILURE() << "write: " << ec.message();
+      return a;
+    }
+    auto r = c.read_reply();
+    if (!r) {
+      ADD_FAILURE() << "read: " << r.error().message();
+      return a;
+    }
+    a.status = r.value().status;
+    a.body = std::move(r.value().body);
+    c.close();
+    a.parsed = a.parser->parse(a.body).get(a.json) == simdjson::SUCCESS;
+    EXPECT_TRUE(a.parsed) << "not JSON: " << a.body;
+    std::lock_guard lock(g_recorded_mutex);
+    g_recorded.push_back({std::string(method), std::string(path_template), a.status, a.body});
+    return a;
+  }
+  static api_answer get_claim(std::int64_t id, const token& t) {
+    return call("GET", "/v1/claims/{id}", "/v1/claims/" + std::to_string(id), t.text);
+  }
+
+  static answer send(std::string_view d0) { return client(gateway_->port()).submit(d0); }
+
+  // The id of the newest claim with this Rx number at this pharmacy, through the search API.
+  static std::int64_t find_claim(std::string_view pharmacy, const std::string& rx) {
+    auto a = call("GET", "/v1/claims", "/v1/claims?pharmacy=" + std::string(pharmacy) + "&rx=" + rx, operator_->text);
+    EXPECT_EQ(a.status, 200u) << a.body;
+    if (!a.parsed) return 0;
+    dom::array claims = a.json["claims"];
+    if (claims.size() == 0) {
+      ADD_FAILURE() << "no claim with rx " << rx << ": " << a.body;
+      return 0;
+    }
+    return i(claims.at(0)["id"]);
+  }
+
+  // Submits a B1 through the gateway, expects `code` among its rejects, returns the claim id.
+  static std::int64_t rejected_claim(const member& m, const line_item& item, std::string_view code,
+                                     std::string_view pharmacy = pharmacy_a) {
+    auto a = send(b1(m, {item}, pharmacy));
+    EXPECT_TRUE(a.decoded);
+    if (!a.decoded) return 0;
+    EXPECT_EQ(a.status(), 'R');
+    EXPECT_TRUE(a.has_reject(code)) << "wanted " << code << ", got " << a.rejects();
+    return find_claim(pharmacy, item.rx);
+  }
+
+  // Scenario claims, made once per process.
+  static std::int64_t claim_79() {
+    static std::int64_t id = [] {
+      auto paid = send(b1(alex(), {{next_rx(), std::string(atorvastatin_20), 30, 30, 300}}));
+      EXPECT_EQ(paid.status(), 'P') << paid.rejects();
+      return rejected_claim(alex(), {next_rx(), std::string(atorvastatin_20), 30, 30, 300}, "79");
+    }();
+    return id;
+  }
+  static std::int64_t claim_mr() {  // CRESTOR (brand), not on formulary: MR with two alternatives
+    static std::int64_t id = rejected_claim(morgan(), {next_rx(), "90001000106", 30, 30, 9000}, "MR");
+    return id;
+  }
+  static std::int64_t claim_76() {  // oxycodone 200 tablets / 30 days, limit 120 per 30 days
+    static std::int64_t id = rejected_claim(morgan(), {next_rx(), "90001000401", 200, 30, 4000}, "76");
+    return id;
+  }
+  static std::int64_t claim_88() {  // amoxicillin for a member allergic to penicillins
+    static std::int64_t id = rejected_claim(chris(), {next_rx(), "90001001001", 30, 10, 900}, "88");
+    return id;
+  }
+  static std::int64_t claim_41() {  // a member with other (primary) coverage, billed here first
+    static std::int64_t id = rejected_claim(demo_member(6), {next_rx(), std::string(atorvastatin_20), 30, 30, 300}, "41");
+    return id;
+  }
+  static std::int64_t claim_at_b() {  // a paid claim of pharmacy B
+    static std::int64_t id = [] {
+      const auto rx = next_rx();
+      auto a = send(b1(demo_member(3), {{rx, "90001000201", 30, 30, 400}}, pharmacy_b));
+      EXPECT_EQ(a.status(), 'P') << a.rejects();
+      return find_claim(pharmacy_b, rx);
+    }();
+    return id;
+  }
+
+  static const std::string& dsn() { return *dsn_; }
+
+  static inline std::string* dsn_ = nullptr;
+  static inline running_gateway* gateway_ = nullptr;
+  static inline std::shared_ptr<store::access_store>* access_ = nullptr;
+  static inline token* tech_a_ = nullptr;
+  static inline token* tech_b_ = nullptr;
+  static inline token* operator_ = nullptr;
+  static inline std::ostringstream log_text_;
+  static inline std::shared_ptr<spdlog::sinks::ostream_sink_mt> log_sink_;
+};
+
+// The reject with `code` in a claim answer.
+dom::element reject_of(const api_answer& a, std::string_view code) {
+  for (dom::element r : dom::array(a.json["rejects"]))
+    if (std::string_view(r["code"]) == code) return r;
+  ADD_FAILURE() << "no reject " << code << " in " << a.body;
+  throw std::runtime_error("missing reject");
+}
+
+// ---- the explanations ---------------------------------------------------------------------------
+
+TEST_F(status_api_test, refill_too_soon_79_gives_the_last_fill_the_next_date_and_the_accepted_sccs) {
+  const auto id = claim_79();
+  ASSERT_GT(id, 0);
+  auto a = get_claim(id, *tech_a_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  EXPECT_EQ(s(a.json["status"]), "R");
+  EXPECT_EQ(s(a.json["pharmacy"]["id"]), pharmacy_a);
+  EXPECT_EQ(s(a.json["pharmacy"]["name"]), "DEMO RETAIL PHARMACY #1");
+  EXPECT_EQ(s(a.json["product"]["id"]), atorvastatin_20);
+  EXPECT_EQ(s(a.json["product"]["name"]), "ATORVASTATIN 20 MG TABLET");
+  EXPECT_EQ(d(a.json["quantity"]), 30.0);
+  EXPECT_EQ(i(a.json["days_supply"]), 30);
+
+  auto r = reject_of(a, "79");
+  EXPECT_EQ(s(r["short_name"]), "Refill Too Soon");
+  EXPECT_FALSE(s(r["explanation"]).empty());
+  EXPECT_FALSE(s(r["fix"]).empty());
+  EXPECT_EQ(s(r["field"]["id"]), "D1");
+  EXPECT_EQ(s(r["field"]["value_sent"]), today_text());
+  auto h = r["help"];
+  EXPECT_EQ(s(h["kind"]), "refill_too_soon");
+  EXPECT_EQ(s(h["last_fill"]["date"]), date_text(today()));
+  EXPECT_EQ(d(h["last_fill"]["quantity"]), 30.0);
+  EXPECT_EQ(i(h["last_fill"]["days_supply"]), 30);
+  EXPECT_TRUE(b(h["last_fill"]["same_pharmacy"]));
+  // The demo plan: 80% of 30 days must pass, i.e. 24 days.
+  EXPECT_EQ(s(h["next_fill_date"]), days_from_today(24));
+  std::set<std::int64_t> sccs;
+  for (dom::element scc : dom::array(h["accepted_submission_clarification_codes"])) {
+    sccs.insert(i(scc["code"]));
+    EXPECT_FALSE(s(scc["name"]).empty());
+  }
+  EXPECT_EQ(sccs, (std::set<std::int64_t>{3, 4, 5, 13}));
+  EXPECT_NE(s(h["what_to_do"]).find("420-DK"), std::string::npos);
+
+  // The history shows the claim itself, and the DUR alert that went with the 79.
+  bool self = false;
+  for (dom::element x : dom::array(a.json["history"])) self |= i(x["id"]) == id && s(x["relation"]) == "this";
+  EXPECT_TRUE(self) << a.body;
+  ASSERT_GE(dom::array(a.json["dur_alerts"]).size(), 1u);
+  EXPECT_EQ(s(a.json["dur_alerts"].at(0)["reason"]), "ER");
+  // The decoded request and response travel with the claim.
+  EXPECT_EQ(s(a.json["request"]["kind"]), "request");
+  EXPECT_EQ(s(a.json["response"]["kind"]), "response");
+}
+
+TEST_F(status_api_test, prior_authorization_75_explains_the_path_and_a_pa_made_through_the_api_pays) {
+  const line_item semaglutide{next_rx(), "90001000704", 3, 28, 90000};
+  const auto id = rejected_claim(morgan(), semaglutide, "75");
+  ASSERT_GT(id, 0);
+  auto a = get_claim(id, *tech_a_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  auto h = reject_of(a, "75")["help"];
+  EXPECT_EQ(s(h["kind"]), "prior_authorization");
+  EXPECT_EQ(s(h["pa_type"]), "1");
+  EXPECT_EQ(s(h["pa_type_name"]), "Prior Authorization");
+  EXPECT_EQ(s(h["state"]), "required_missing");
+  EXPECT_FALSE(b(h["pa_on_file_expired"]));
+  EXPECT_EQ(s(h["help_desk_phone"]), "8005550100");
+  EXPECT_NE(s(h["how_to_request"]).find("462-EV"), std::string::npos);
+  // The drug also needs a first-line therapy the member has not had: 608 names it.
+  auto step = reject_of(a, "608")["help"];
+  EXPECT_EQ(s(step["kind"]), "step_therapy");
+  EXPECT_EQ(s(step["prerequisites"].at(0)), "BIGUANIDE");
+  EXPECT_EQ(i(step["lookback_days"]), 180);
+
+  // A technician may not create prior authorizations; an operator may.
+  const std::string body = R"({"bin":"610999","cardholder_id":"DEMO1002","person_code":"001",)"
+                           R"("product_id":"90001000704","effective":")" + days_from_today(-1) +
+                           R"(","expires":")" + days_from_today(180) + R"(","max_quantity":3})";
+  EXPECT_EQ(call("POST", "/v1/prior-authorizations", "/v1/prior-authorizations", tech_a_->text, body).status, 403u);
+  auto pa = call("POST", "/v1/prior-authorizations", "/v1/prior-authorizations", operator_->text, body);
+  ASSERT_EQ(pa.status, 201u) << pa.body;
+  const std::string number = s(pa.json["number"]);
+  EXPECT_EQ(number.size(), 11u);
+  EXPECT_EQ(s(pa.json["cardholder_id"]), "DEMO1002");
+  auto listed = call("GET", "/v1/prior-authorizations", "/v1/prior-authorizations?bin=610999&cardholder_id=DEMO1002&person_code=001",
+                     operator_->text);
+  ASSERT_EQ(listed.status, 200u) << listed.body;
+  EXPECT_EQ(s(listed.json["prior_authorizations"].at(0)["number"]), number);
+
+  // The same claim again, unchanged: paid now.
+  auto again = send(b1(morgan(), {semaglutide}));
+  ASSERT_TRUE(again.decoded);
+  EXPECT_EQ(again.status(), 'P') << again.rejects();
+  auto paid = get_claim(find_claim(pharmacy_a, semaglutide.rx), *tech_a_);
+  ASSERT_EQ(paid.status, 200u);
+  EXPECT_EQ(s(paid.json["status"]), "P");
+  EXPECT_EQ(s(paid.json["prior_authorization"]["state"]), "on_file");
+  EXPECT_EQ(s(paid.json["prior_authorization"]["number"]), number);
+  EXPECT_FALSE(paid.json["pricing"].is_null());
+  // The history of the key shows the earlier 75.
+  bool earlier = false;
+  for (dom::element x : dom::array(paid.json["history"])) earlier |= i(x["id"]) == id && s(x["status"]) == "R";
+  EXPECT_TRUE(earlier) << paid.body;
+
+  // A PA that expired before the date of service: 75 again, and the answer says so.
+  const std::string expired_body = R"({"bin":"610999","cardholder_id":"DEMO1001","person_code":"001",)"
+                                   R"("product_id":"90001000704","effective":")" + days_from_today(-60) +
+                                   R"(","expires":")" + days_from_today(-1) + R"("})";
+  auto old = call("POST", "/v1/prior-authorizations", "/v1/prior-authorizations", operator_->text, expired_body);
+  ASSERT_EQ(old.status, 201u) << old.body;
+  const auto expired_id = rejected_claim(alex(), {next_rx(), "90001000704", 3, 28, 90000}, "75");
+  auto e = get_claim(expired_id, *tech_a_);
+  auto eh = reject_of(e, "75")["help"];
+  EXPECT_EQ(s(eh["state"]), "on_file_expired");
+  EXPECT_TRUE(b(eh["pa_on_file_expired"]));
+  EXPECT_EQ(s(eh["expired_on"]), days_from_today(-1));
+
+  // Revoking: once, then it is gone.
+  const auto pa_id = std::to_string(i(old.json["id"]));
+  EXPECT_EQ(call("DELETE", "/v1/prior-authorizations/{id}", "/v1/prior-authorizations/" + pa_id, operator_->text).status, 200u);
+  EXPECT_EQ(call("DELETE", "/v1/prior-authorizations/{id}", "/v1/prior-authorizations/" + pa_id, operator_->text).status, 404u);
+}
+
+TEST_F(status_api_test, not_on_formulary_mr_lists_the_covered_alternatives_with_their_tiers) {
+  auto a = get_claim(claim_mr(), *tech_a_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  auto r = reject_of(a, "MR");
+  EXPECT_EQ(s(r["field"]["id"]), "D7");
+  EXPECT_EQ(s(r["field"]["value_sent"]), "90001000106");
+  auto h = r["help"];
+  EXPECT_EQ(s(h["kind"]), "formulary_alternatives");
+  std::map<std::string, std::int64_t> tiers;
+  for (dom::element alt : dom::array(h["alternatives"])) tiers[s(alt["product_id"])] = i(alt["tier"]);
+  EXPECT_EQ(tiers, (std::map<std::string, std::int64_t>{{"90001000102", 1}, {"90001000105", 1}}));
+  EXPECT_NE(s(h["what_to_do"]).find("ROSUVASTATIN"), std::string::npos);
+}
+
+TEST_F(status_api_test, plan_limit_76_gives_the_limit_and_the_quantity_that_would_pass) {
+  auto a = get_claim(claim_76(), *tech_a_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  auto r = reject_of(a, "76");
+  EXPECT_EQ(s(r["field"]["id"]), "E7");
+  EXPECT_EQ(s(r["field"]["value_sent"]), "200000");
+  auto h = r["help"];
+  EXPECT_EQ(s(h["kind"]), "plan_limit");
+  EXPECT_EQ(d(h["max_quantity"]), 120.0);
+  EXPECT_EQ(i(h["per_days"]), 30);
+  EXPECT_EQ(d(h["allowed_quantity"]), 120.0);
+  EXPECT_EQ(d(h["submitted_quantity"]), 200.0);
+  EXPECT_EQ(i(h["submitted_days_supply"]), 30);
+  EXPECT_NE(s(h["what_to_do"]).find("442-E7 quantity 120"), std::string::npos) << s(h["what_to_do"]);
+}
+
+TEST_F(status_api_test, dur_88_gives_each_conflict_and_the_codes_that_override_it) {
+  auto a = get_claim(claim_88(), *tech_a_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  auto h = reject_of(a, "88")["help"];
+  EXPECT_EQ(s(h["kind"]), "dur_conflict");
+  dom::array conflicts = h["conflicts"];
+  ASSERT_GE(conflicts.size(), 1u);
+  auto c = conflicts.at(0);
+  EXPECT_EQ(s(c["reason"]), "DA");
+  EXPECT_EQ(s(c["reason_name"]), "Drug-Allergy");
+  EXPECT_TRUE(b(c["caused_reject"]));
+  EXPECT_EQ(s(c["override"]["reason_for_service"]), "DA");
+  std::set<std::string> results, professional;
+  for (dom::element x : dom::array(c["override"]["result_of_service_codes"])) results.insert(s(x["code"]));
+  for (dom::element x : dom::array(c["override"]["professional_service_codes"])) professional.insert(s(x["code"]));
+  EXPECT_TRUE(results.count("1A") && results.count("1G") && results.count("3C")) << a.body;
+  EXPECT_TRUE(professional.count("M0"));
+  EXPECT_TRUE(b(a.json["dur_alerts"].at(0)["caused_reject"]));
+}
+
+TEST_F(status_api_test, other_payer_41_names_the_primary_payer_to_bill) {
+  auto a = get_claim(claim_41(), *tech_a_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  auto r = reject_of(a, "41");
+  EXPECT_EQ(s(r["field"]["id"]), "C8");
+  auto h = r["help"];
+  EXPECT_EQ(s(h["kind"]), "other_payer");
+  auto o = h["other_payers"].at(0);
+  EXPECT_EQ(s(o["bin"]), "610111");
+  EXPECT_EQ(s(o["pcn"]), "OTHERPCN");
+  EXPECT_EQ(s(o["group"]), "PRIM01");
+  EXPECT_EQ(s(o["help_desk_phone"]), "8005550199");
+  EXPECT_NE(s(h["what_to_do"]).find("610111"), std::string::npos);
+}
+
+TEST_F(status_api_test, history_shows_the_duplicate_received_and_the_reversal) {
+  const auto m = demo_member(4);
+  const std::string rx = next_rx(), lisinopril = "90001000201";
+  ASSERT_EQ(send(b1(m, {{rx, lisinopril, 30, 30, 400}})).status(), 'P');
+  ASSERT_EQ(send(b1(m, {{rx, lisinopril, 30, 30, 400}})).status(), 'D');
+  ASSERT_EQ(send(b2(m, rx, lisinopril)).status(), 'A');
+  auto paid = call("GET", "/v1/claims", "/v1/claims?rx=" + rx + "&status=P", tech_a_->text);
+  ASSERT_EQ(paid.status, 200u) << paid.body;
+  ASSERT_EQ(dom::array(paid.json["claims"]).size(), 1u) << paid.body;
+  auto a = get_claim(i(paid.json["claims"].at(0)["id"]), *tech_a_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  ASSERT_FALSE(a.json["reversed"].is_null()) << a.body;
+  std::map<std::string, std::int64_t> relations;
+  for (dom::element x : dom::array(a.json["history"])) relations[s(x["relation"])] = i(x["id"]);
+  EXPECT_TRUE(relations.count("this") && relations.count("duplicate_received") && relations.count("reversed_by"))
+      << a.body;
+  EXPECT_EQ(i(a.json["reversed"]["by_claim_id"]), relations["reversed_by"]);
+  EXPECT_FALSE(a.json["pricing"].is_null());
+  EXPECT_FALSE(s(a.json["authorization_number"]).empty());
+}
+
+// ---- access ------------------------------------------------------------------------------------
+
+TEST_F(status_api_test, a_technician_of_another_pharmacy_gets_404_and_the_attempt_is_audited) {
+  const auto id = claim_at_b();
+  ASSERT_GT(id, 0);
+  auto denied = get_claim(id, *tech_a_);
+  EXPECT_EQ(denied.status, 404u);
+  auto missing = get_claim(987654321, *tech_a_);
+  EXPECT_EQ(missing.status, 404u);
+  EXPECT_EQ(denied.body, missing.body) << "a refused claim must look like a missing one";
+  EXPECT_EQ(query_value(dsn(), "SELECT outcome || ' ' || remote || ' ' || actor FROM claim_reads WHERE claim_id = " +
+                                   std::to_string(id) + " AND token_id = " + std::to_string(tech_a_->id) +
+                                   " ORDER BY id DESC LIMIT 1"),
+            "denied 127.0.0.1 token:" + std::to_string(tech_a_->id) + ":tech-a");
+
+  auto allowed = get_claim(id, *tech_b_);
+  EXPECT_EQ(allowed.status, 200u) << allowed.body;
+  EXPECT_EQ(query_value(dsn(), "SELECT outcome FROM claim_reads WHERE claim_id = " + std::to_string(id) +
+                                   " AND token_id = " + std::to_string(tech_b_->id) + " ORDER BY id DESC LIMIT 1"),
+            "ok");
+  // Searching for the other pharmacy finds nothing; neither does its summary.
+  auto search = call("GET", "/v1/claims", "/v1/claims?pharmacy=" + std::string(pharmacy_b), tech_a_->text);
+  ASSERT_EQ(search.status, 200u);
+  EXPECT_EQ(dom::array(search.json["claims"]).size(), 0u);
+  EXPECT_EQ(call("GET", "/v1/pharmacies/{id}/summary", "/v1/pharmacies/" + std::string(pharmacy_b) + "/summary",
+                 tech_a_->text).status, 404u);
+  // Searches are audited too.
+  EXPECT_NE(query_value(dsn(), "SELECT count(*) FROM claim_reads WHERE action = 'search' AND token_id = " +
+                                   std::to_string(tech_a_->id)), "0");
+}
+
+TEST_F(status_api_test, no_token_a_wrong_token_and_a_revoked_token_get_401) {
+  const auto id = claim_79();
+  EXPECT_EQ(call("GET", "/v1/claims/{id}", "/v1/claims/" + std::to_string(id), "").status, 401u);
+  EXPECT_EQ(call("GET", "/v1/claims/{id}", "/v1/claims/" + std::to_string(id), "rxg_not-a-token").status, 401u);
+  EXPECT_EQ(call("GET", "/v1/claims", "/v1/claims", "").status, 401u);
+
+  auto t = make("short-lived", store::access_role::technician, {std::string(pharmacy_a)});
+  EXPECT_EQ(get_claim(id, t).status, 200u);
+  bool found = false;
+  ASSERT_FALSE((*access_)->revoke_token(t.id, found));
+  EXPECT_TRUE(found);
+  EXPECT_EQ(get_claim(id, t).status, 401u);
+  // The raw token is nowhere in the database.
+  EXPECT_EQ(query_value(dsn(), "SELECT count(*) FROM access_tokens WHERE token_sha256 = convert_to('" + t.text +
+                                   "', 'UTF8')"),
+            "0");
+}
+
+TEST_F(status_api_test, token_command_creates_lists_and_revokes) {
+  const std::string bin = RXGATE_BINARY;
+  auto run = [&](const std::string& args, std::string& out) {
+    std::FILE* p = ::popen((bin + " " + args + " 2>&1").c_str(), "r");
+    if (!p) return -1;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    return ::pclose(p);
+  };
+  std::string created;
+  ASSERT_EQ(run("token create --dsn '" + dsn() + "' --role technician --pharmacy " + std::string(pharmacy_a) +
+                    " --name cli-tech", created), 0) << created;
+  std::istringstream lines(created);
+  std::string first, token_text;
+  std::getline(lines, first);
+  std::getline(lines, token_text);
+  ASSERT_EQ(token_text.rfind("rxg_", 0), 0u) << created;
+  const auto id = std::stoll(first.substr(6));
+  EXPECT_EQ(call("GET", "/v1/claims/{id}", "/v1/claims/" + std::to_string(claim_79()), token_text).status, 200u);
+
+  std::string listed;
+  ASSERT_EQ(run("token list --dsn '" + dsn() + "'", listed), 0) << listed;
+  EXPECT_NE(listed.find("cli-tech"), std::string::npos);
+  EXPECT_NE(listed.find(std::string(pharmacy_a)), std::string::npos);
+  EXPECT_EQ(listed.find(token_text), std::string::npos) << "list must never show a token";
+
+  std::string revoked;
+  ASSERT_EQ(run("token revoke --dsn '" + dsn() + "' " + std::to_string(id), revoked), 0) << revoked;
+  EXPECT_EQ(call("GET", "/v1/claims/{id}", "/v1/claims/" + std::to_string(claim_79()), token_text).status, 401u);
+  std::string bad;
+  EXPECT_NE(run("token create --dsn '" + dsn() + "' --role technician --name no-pharmacy", bad), 0) << bad;
+}
+
+// ---- search, catalog, summary ------------------------------------------------------------------
+
+TEST_F(status_api_test, search_pages_newest_first_without_gaps_or_repeats) {
+  for (int k = 0; k < 11; ++k) send(b1(nobody(), {{next_rx(), std::string(atorvastatin_20), 30, 30, 300}}));
+  claim_79();
+  const std::string base = "/v1/claims?pharmacy=" + std::string(pharmacy_a);
+  auto all = call("GET", "/v1/claims", base + "&limit=100", tech_a_->text);
+  ASSERT_EQ(all.status, 200u) << all.body;
+  std::vector<std::int64_t> expected;
+  for (dom::element c : dom::array(all.json["claims"])) expected.push_back(i(c["id"]));
+  ASSERT_GE(expected.size(), 13u);
+  EXPECT_TRUE(all.json["next_cursor"].is_null());
+
+  std::vector<std::int64_t> paged;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto p = call("GET", "/v1/claims", base + "&limit=4" + (cursor.empty() ? "" : "&cursor=" + cursor), tech_a_->text);
+    ASSERT_EQ(p.status, 200u) << p.body;
+    dom::array claims = p.json["claims"];
+    EXPECT_LE(claims.size(), 4u);
+    for (dom::element c : claims) paged.push_back(i(c["id"]));
+    cursor = p.json["next_cursor"].is_null() ? "" : s(p.json["next_cursor"]);
+    ASSERT_LT(++pages, 100);
+  } while (!cursor.empty());
+  EXPECT_EQ(paged, expected) << "pages must add up to the whole list, in order, each claim once";
+  EXPECT_EQ(std::set<std::int64_t>(paged.begin(), paged.end()).size(), paged.size());
+  EXPECT_GE(pages, 4);
+  // Same date of service: newest (highest id) first.
+  EXPECT_TRUE(std::is_sorted(expected.rbegin(), expected.rend()));
+
+  // Filters: the 79s of the pharmacy, rejected status.
+  auto rts = call("GET", "/v1/claims", base + "&reject=79&status=R", tech_a_->text);
+  ASSERT_EQ(rts.status, 200u);
+  ASSERT_GE(dom::array(rts.json["claims"]).size(), 1u);
+  for (dom::element c : dom::array(rts.json["claims"])) EXPECT_EQ(s(c["reject_codes"].at(0)), "79");
+
+  // Limits are enforced, not silently cut.
+  EXPECT_EQ(call("GET", "/v1/claims", base + "&limit=101", tech_a_->text).status, 400u);
+  EXPECT_EQ(call("GET", "/v1/claims", base + "&limit=0", tech_a_->text).status, 400u);
+  EXPECT_EQ(call("GET", "/v1/claims", base + "&from=yesterday", tech_a_->text).status, 400u);
+  EXPECT_EQ(call("GET", "/v1/claims", base + "&cursor=garbage", tech_a_->text).status, 400u);
+}
+
+TEST_F(status_api_test, reject_catalog_needs_no_token_and_the_summary_shows_the_days_problems) {
+  auto all = call("GET", "/v1/reject-codes", "/v1/reject-codes", "");
+  ASSERT_EQ(all.status, 200u);
+  EXPECT_GT(dom::array(all.json["reject_codes"]).size(), 500u);
+  auto one = call("GET", "/v1/reject-codes/{code}", "/v1/reject-codes/79", "");
+  ASSERT_EQ(one.status, 200u);
+  EXPECT_EQ(s(one.json["short_name"]), "Refill Too Soon");
+  EXPECT_FALSE(s(one.json["fix"]).empty());
+  EXPECT_EQ(call("GET", "/v1/reject-codes/{code}", "/v1/reject-codes/ZZZ", "").status, 404u);
+
+  claim_79();
+  claim_76();
+  auto sum = call("GET", "/v1/pharmacies/{id}/summary", "/v1/pharmacies/" + std::string(pharmacy_a) + "/summary",
+                  tech_a_->text);
+  ASSERT_EQ(sum.status, 200u) << sum.body;
+  EXPECT_EQ(s(sum.json["from"]), date_text(today()));
+  std::map<std::string, std::int64_t> by_status;
+  for (dom::element x : dom::array(sum.json["by_status"])) by_status[s(x["status"])] = i(x["count"]);
+  EXPECT_GE(by_status["R"], 2);
+  EXPECT_GE(by_status["P"], 1);
+  std::set<std::string> codes;
+  for (dom::element x : dom::array(sum.json["top_rejects"])) codes.insert(s(x["code"]));
+  EXPECT_TRUE(codes.count("79") && codes.count("76")) << sum.body;
+}
+
+// ---- the OpenAPI document against real answers -----------------------------------------------
+
+// A JSON Schema subset: $ref, type (+nullable), required, properties, items.
+void check_schema(dom::element doc, dom::element value, dom::element schema, const std::string& where,
+                  std::vector<std::string>& problems) {
+  std::string_view ref;
+  if (schema["$ref"].get(ref) == simdjson::SUCCESS) {
+    const auto name = ref.substr(ref.rfind('/') + 1);
+    dom::element target;
+    if (doc["components"]["schemas"][name].get(target) != simdjson::SUCCESS) {
+      problems.push_back(where + ": unknown $ref " + std::string(ref));
+      return;
+    }
+    return check_schema(doc, value, target, where, problems);
+  }
+  bool nullable = false;
+  if (schema["nullable"].get(nullable) != simdjson::SUCCESS) nullable = false;
+  if (value.is_null()) {
+    if (!nullable) problems.push_back(where + ": null where the schema does not allow it");
+    return;
+  }
+  std::string_view type;
+  if (schema["type"].get(type) == simdjson::SUCCESS) {
+    bool ok = false;
+    if (type == "object") ok = value.is_object();
+    else if (type == "array") ok = value.is_array();
+    else if (type == "string") ok = value.is_string();
+    else if (type == "integer") ok = value.is_int64() || value.is_uint64();
+    else if (type == "number") ok = value.is_number();
+    else if (type == "boolean") ok = value.is_bool();
+    if (!ok) {
+      problems.push_back(where + ": not of type " + std::string(type));
+      return;
+    }
+  }
+  dom::array required;
+  if (schema["required"].get(required) == simdjson::SUCCESS) {
+    for (dom::element r : required) {
+      dom::element ignored;
+      if (value[std::string_view(r)].get(ignored) != simdjson::SUCCESS)
+        problems.push_back(where + ": required property " + std::string(std::string_view(r)) + " missing");
+    }
+  }
+  dom::object properties;
+  if (value.is_object() && schema["properties"].get(properties) == simdjson::SUCCESS) {
+    for (auto [k, sub] : properties) {
+      dom::element v;
+      if (value[k].get(v) == simdjson::SUCCESS) check_schema(doc, v, sub, where + "." + std::string(k), problems);
+    }
+  }
+  dom::element items;
+  if (value.is_array() && schema["items"].get(items) == simdjson::SUCCESS) {
+    std::size_t n = 0;
+    for (dom::element v : dom::array(value)) check_schema(doc, v, items, where + "[" + std::to_string(n++) + "]", problems);
+  }
+}
+
+TEST_F(status_api_test, openapi_document_describes_every_real_answer) {
+  // One of every answer: each explained reject, searches, summaries, PAs, errors.
+  for (auto id : {claim_79(), claim_mr(), claim_76(), claim_88(), claim_41(), claim_at_b()}) get_claim(id, *operator_);
+  get_claim(claim_at_b(), *tech_a_);
+  call("GET", "/v1/claims/{id}", "/v1/claims/" + std::to_string(claim_79()), "");
+  call("GET", "/v1/claims", "/v1/claims?limit=2", operator_->text);
+  call("GET", "/v1/claims", "/v1/claims?limit=1000", operator_->text);
+  call("GET", "/v1/reject-codes", "/v1/reject-codes", "");
+  call("GET", "/v1/reject-codes/{code}", "/v1/reject-codes/88", "");
+  call("GET", "/v1/reject-codes/{code}", "/v1/reject-codes/QQQ", "");
+  call("GET", "/v1/pharmacies/{id}/summary", "/v1/pharmacies/" + std::string(pharmacy_a) + "/summary", operator_->text);
+  const std::string body = R"({"bin":"610999","cardholder_id":"DEMO1003","person_code":"001",)"
+                           R"("therapeutic_class":"GLP1_AGONIST","expires":")" + days_from_today(30) + R"("})";
+  auto pa = call("POST", "/v1/prior-authorizations", "/v1/prior-authorizations", operator_->text, body);
+  call("POST", "/v1/prior-authorizations", "/v1/prior-authorizations", operator_->text, R"({"bin":"61"})");
+  call("POST", "/v1/prior-authorizations", "/v1/prior-authorizations", tech_a_->text, body);
+  call("GET", "/v1/prior-authorizations", "/v1/prior-authorizations?bin=610999&cardholder_id=DEMO1003&person_code=001", operator_->text);
+  if (pa.parsed && pa.status == 201)
+    call("DELETE", "/v1/prior-authorizations/{id}", "/v1/prior-authorizations/" + std::to_string(i(pa.json["id"])),
+         operator_->text);
+
+  auto doc_answer = call("GET", "/v1/openapi.json", "/v1/openapi.json", "");
+  ASSERT_EQ(doc_answer.status, 200u);
+  dom::element doc = doc_answer.json;
+  EXPECT_EQ(s(doc["openapi"]).rfind("3.", 0), 0u);
+
+  std::vector<std::string> problems;
+  std::set<std::string> covered;
+  std::vector<recorded> answers;
+  {
+    std::lock_guard lock(g_recorded_mutex);
+    answers = g_recorded;
+  }
+  for (const auto& r : answers) {
+    std::string method = r.method;
+    for (auto& ch : method) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    dom::element op;
+    if (doc["paths"][r.path_template][method].get(op) != simdjson::SUCCESS) {
+      problems.push_back(r.method + " " + r.path_template + ": not in the document");
+      continue;
+    }
+    dom::element schema;
+    if (op["responses"][std::to_string(r.status)]["content"]["application/json"]["schema"].get(schema) !=
+        simdjson::SUCCESS) {
+      problems.push_back(r.method + " " + r.path_template + " " + std::to_string(r.status) + ": answer not documented");
+      continue;
+    }
+    dom::parser parser;
+    dom::element value;
+    if (parser.parse(r.body).get(value) != simdjson::SUCCESS) {
+      problems.push_back(r.method + " " + r.path_template + ": answer is not JSON");
+      continue;
+    }
+    check_schema(doc, value, schema, r.method + " " + r.path_template + " " + std::to_string(r.status), problems);
+    covered.insert(method + " " + r.path_template);
+  }
+  // Every documented operation was exercised by a real answer.
+  for (auto [path, item] : dom::object(doc["paths"]))
+    for (auto [method, op] : dom::object(item))
+      EXPECT_TRUE(covered.count(std::string(method) + " " + std::string(path)))
+          << method << " " << path << " has no real answer checked";
+  for (const auto& p : problems) ADD_FAILURE() << p;
+}
+
+// ---- logs ----------------------------------------------------------------------------------------
+
+TEST_F(status_api_test, no_patient_data_in_any_log_line) {
+  for (auto id : {claim_79(), claim_76(), claim_88(), claim_41(), claim_at_b()}) {
+    get_claim(id, *tech_a_);
+    get_claim(id, *operator_);
+  }
+  call("GET", "/v1/claims", "/v1/claims?pharmacy=" + std::string(pharmacy_a), tech_a_->text);
+  call("GET", "/v1/prior-authorizations", "/v1/prior-authorizations?bin=610999&cardholder_id=DEMO1002&person_code=001", operator_->text);
+  send(b1(nobody(), {{next_rx(), std::string(atorvastatin_20), 30, 30, 300}}));
+  spdlog::default_logger()->flush();
+  const std::string logs = log_text_.str();
+  ASSERT_NE(logs.find("\"status_api\""), std::string::npos) << "the API logged nothing: the scan would prove nothing";
+  for (const member& m : {alex(), morgan(), chris(), nobody(), demo_member(3), demo_member(6)}) {
+    for (const std::string& phi : {m.cardholder, m.dob, m.first, m.last})
+      EXPECT_EQ(logs.find(phi), std::string::npos) << "patient data \"" << phi << "\" in the logs";
+  }
+  EXPECT_EQ(logs.find("OTH5550001"), std::string::npos) << "other payer cardholder ID in the logs";
+  for (const auto* t : {tech_a_, tech_b_, operator_})
+    EXPECT_EQ(logs.find(t->text), std::string::npos) << "a bearer token in the logs";
+}
+
+}  // namespace
+}  // namespace rxgate::test
