@@ -4,7 +4,7 @@
 #include <bit>
 #include <cmath>
 
-namespace rxgate::server {
+namespace rxgate::load {
 
 namespace {
 constexpr unsigned exact_bits = 8;                      // 0..255 exact
@@ -41,6 +41,7 @@ std::uint64_t latency_histogram::highest_in(std::size_t index) noexcept {
 }
 
 void latency_histogram::record(std::uint64_t value) noexcept {
+  value = std::min(value, max_trackable);  // keeps sum_ from overflowing as well
   ++counts_[index_of(value)];
   ++count_;
   sum_ += value;
@@ -64,9 +65,14 @@ void latency_histogram::reset() noexcept {
 
 std::uint64_t latency_histogram::percentile(double percent) const noexcept {
   if (count_ == 0) return 0;
-  percent = std::clamp(percent, 0.0, 100.0);
-  // Rank of the value asked for, 1-based: at least one value is always covered.
-  auto rank = static_cast<std::uint64_t>(std::ceil(percent / 100.0 * static_cast<double>(count_)));
+  percent = std::isnan(percent) ? 0.0 : std::clamp(percent, 0.0, 100.0);
+  // Rank of the value asked for, 1-based: at least one value is always covered. Integer
+  // arithmetic in parts per million: in floating point 99.9 / 100 * 1000 is a little above 999,
+  // and its ceiling would be the rank after the one asked for.
+  constexpr std::uint64_t million = 1'000'000;
+  const auto ppm = static_cast<std::uint64_t>(std::llround(percent * 1e4));
+  const std::uint64_t part = count_ % million * ppm;  // below 10^12: no overflow
+  auto rank = count_ / million * ppm + part / million + (part % million ? 1 : 0);
   rank = std::clamp<std::uint64_t>(rank, 1, count_);
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < counts_.size(); ++i) {
@@ -76,4 +82,4 @@ std::uint64_t latency_histogram::percentile(double percent) const noexcept {
   return max_;
 }
 
-}  // namespace rxgate::server
+}  // namespace rxgate::load

@@ -1,7 +1,7 @@
 // `rxgate load --url https://127.0.0.1:8443/ncpdp [--ca F] [-c N] [--threads N] [--rate R]
 //  [--duration S | --count N] [--plans DIR --plan ID] [--mix SPEC | --mix-file F] [--json] ...`:
 // simulated pharmacies sending claims over TLS keep-alive connections; every answer is checked
-// against the outcome its kind predicts (server/load.h). `--raw` sends one fixed GET (or a POST
+// against the outcome its kind predicts (bench/load/load.h). `--raw` sends one fixed GET (or a POST
 // of --body-size bytes) and only counts HTTP 200s, for reference servers such as nginx.
 //
 // Prints a progress line a second on stderr and a table at the end (stdout; with --json the
@@ -22,7 +22,7 @@ namespace rxgate::cli {
 namespace {
 
 struct load_args {
-  server::load::options o;
+  load::options o;
   double duration_s = 10, warmup_s = 0, drain_s = 10;
   std::string mix, mix_file;
   unsigned run_id = 0;
@@ -50,7 +50,7 @@ int run_load(load_args& a) {
   }
   if (!spec.empty()) {
     std::string why;
-    if (!server::load::parse_mix(spec, o.mix, why)) {
+    if (!load::parse_mix(spec, o.mix, why)) {
       std::fprintf(stderr, "rxgate load: --mix: %s\n", why.c_str());
       return 2;
     }
@@ -60,9 +60,9 @@ int run_load(load_args& a) {
     return 2;
   }
   try {
-    auto r = server::load::run(o);
-    server::load::print_table(r, a.json ? stderr : stdout);
-    if (a.json) std::cout << server::load::to_json(r) << "\n";
+    auto r = load::run(o);
+    load::print_table(r, a.json ? stderr : stdout);
+    if (a.json) std::cout << load::to_json(r) << "\n";
     if (!r.ok()) {
       std::fprintf(stderr, "rxgate load: %llu mismatches, %llu HTTP errors, %llu transport errors, %llu unanswered\n",
                    static_cast<unsigned long long>(r.mismatches), static_cast<unsigned long long>(r.http_errors),
