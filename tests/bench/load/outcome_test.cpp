@@ -1,0 +1,262 @@
+// The expected-outcome model without a server: claims drawn from a generated plan are built into
+// D.0, decided by the rules exactly as the gateway decides them (rules::dry_run, no database) and
+// their answers read back the way the load generator reads them; each must match the expectation
+// its kind carries. Follow-ups get the history their earlier paid claim would have left.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "bench/load/claim.h"
+#include "bench/load/outcome.h"
+#include "bench/load/scenario.h"
+#include "codec/decode.h"
+#include "codec/response.h"
+#include "rules/dry_run.h"
+#include "rules/plan.h"
+#include "rules/plan_generate.h"
+#include "rules/plan_model.h"
+
+namespace rxgate::load {
+namespace {
+
+namespace fs = std::filesystem;
+
+const codec::date dos = *codec::parse_date("20260601");
+
+class expected_outcomes : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(fs::temp_directory_path() / ("rxgate_load_outcome_" + std::to_string(::getpid())));
+    rules::generate_options g;
+    g.products = 3000;
+    g.members = 20000;
+    g.pharmacies = 200;
+    g.id = "smoke";
+    rules::generate_plan(*dir_ / "smoke", g);
+    plans_ = new std::shared_ptr<const rules::plan_set>(rules::load_plans(*dir_ / "smoke"));
+    scenario_ = new scenario(build_scenario(*(*plans_)->plans().front(), dos));
+  }
+  static void TearDownTestSuite() {
+    delete scenario_;
+    delete plans_;
+    std::error_code ignored;
+    fs::remove_all(*dir_, ignored);
+    delete dir_;
+  }
+
+  static claim_mix only(claim_kind k) {
+    claim_mix m{};
+    m[static_cast<std::size_t>(k)] = 1;
+    return m;
+  }
+
+  // The body of `c` decided by the rules with `history`, read back as the load generator reads answers.
+  struct answer {
+    std::array<char, 8192> body{};
+    std::unique_ptr<rules::dry_run_result> result;
+    codec::message message;
+    codec::response response;
+    std::array<char, 4096> scratch{};
+  };
+  static std::unique_ptr<answer> decide(const claim_spec& c, std::string_view history = {}) {
+    auto a = std::make_unique<answer>();
+    const auto n = build_body(*scenario_, c, a->body);
+    EXPECT_GT(n, 0u);
+    const rules::history_file file("history", history, plans_->get());
+    a->result = rules::dry_run({a->body.data(), n}, **plans_, file, dos);
+    EXPECT_FALSE(codec::decode(a->result->response_bytes, a->message));
+    codec::read_response(a->message, a->response, a->scratch);
+    return a;
+  }
+
+  static std::string ndc_of(const claim_spec& c, std::size_t i = 0) {
+    return std::string(scenario_->plan->products[c.product[i]].ndc);
+  }
+
+  static fs::path* dir_;
+  static std::shared_ptr<const rules::plan_set>* plans_;
+  static scenario* scenario_;
+};
+
+fs::path* expected_outcomes::dir_ = nullptr;
+std::shared_ptr<const rules::plan_set>* expected_outcomes::plans_ = nullptr;
+scenario* expected_outcomes::scenario_ = nullptr;
+
+TEST_F(expected_outcomes, the_generated_plan_has_data_for_every_kind) {
+  for (std::size_t k = 0; k < kind_count; ++k)
+    EXPECT_TRUE(scenario_->supports(static_cast<claim_kind>(k))) << to_string(static_cast<claim_kind>(k));
+  std::vector<claim_kind> dropped;
+  EXPECT_EQ(supported_mix(*scenario_, default_mix(), dropped), default_mix());
+  EXPECT_TRUE(dropped.empty());
+}
+
+TEST_F(expected_outcomes, a_plan_without_data_drops_its_kinds_from_the_mix) {
+  scenario empty;
+  std::vector<claim_kind> dropped;
+  const auto mix = supported_mix(empty, default_mix(), dropped);
+  EXPECT_EQ(mix, claim_mix{});
+  EXPECT_EQ(dropped.size(), kind_count);
+}
+
+TEST_F(expected_outcomes, new_claims_of_every_kind_get_the_answer_their_kind_predicts) {
+  for (std::size_t k = 0; k < kind_count; ++k) {
+    const auto kind = static_cast<claim_kind>(k);
+    if (is_follow_up(kind)) continue;
+    claim_source source(*scenario_, only(kind), 4242, 0, 1);
+    for (int i = 0; i < 40; ++i) {
+      claim_spec c;
+      expectation e;
+      ASSERT_TRUE(source.next(c, e));
+      ASSERT_EQ(c.kind, kind);
+      const auto a = decide(c);
+      EXPECT_TRUE(answer_matches(e, a->response)) << describe_mismatch(kind, e, a->response);
+    }
+  }
+}
+
+TEST_F(expected_outcomes, follow_ups_with_nothing_to_follow_up_on_are_paid_claims) {
+  claim_source source(*scenario_, only(claim_kind::reversal), 1, 0, 1);
+  claim_spec c;
+  expectation e;
+  ASSERT_TRUE(source.next(c, e));
+  EXPECT_EQ(c.kind, claim_kind::paid);
+  EXPECT_EQ(e.status, 'P');
+  EXPECT_TRUE(c.with_override);
+}
+
+// A paid claim, as if answered P, handed back to `source` for a follow-up.
+claim_spec paid_claim(claim_source& source, std::string& authorization) {
+  claim_spec c;
+  expectation e;
+  EXPECT_TRUE(source.next(c, e));
+  EXPECT_EQ(c.kind, claim_kind::paid);
+  authorization = "0000000000000000001";
+  source.paid(c, authorization);
+  return c;
+}
+
+TEST_F(expected_outcomes, a_retransmit_is_the_same_claim_and_expects_the_original_authorization) {
+  claim_mix mix{};
+  mix[static_cast<std::size_t>(claim_kind::retransmit)] = 1;
+  claim_source source(*scenario_, mix, 7, 0, 1);
+  std::string auth;
+  const auto original = paid_claim(source, auth);
+  ASSERT_EQ(source.waiting(), 1u);
+  claim_spec c;
+  expectation e;
+  ASSERT_TRUE(source.next(c, e));
+  EXPECT_EQ(source.waiting(), 0u);
+  EXPECT_EQ(c.kind, claim_kind::retransmit);
+  EXPECT_EQ(c.rx, original.rx);
+  EXPECT_EQ(e.status, 'D');
+  EXPECT_EQ(e.authorization_view(), auth);
+  std::array<char, 8192> a{}, b{};
+  const auto n = build_body(*scenario_, original, a);
+  ASSERT_EQ(build_body(*scenario_, c, b), n);
+  EXPECT_EQ(std::string_view(a.data(), n), std::string_view(b.data(), n));  // the same bytes
+}
+
+TEST_F(expected_outcomes, a_refill_too_soon_probe_rejects_79_after_the_paid_fill) {
+  claim_mix mix{};
+  mix[static_cast<std::size_t>(claim_kind::refill_too_soon)] = 1;
+  claim_source source(*scenario_, mix, 8, 0, 1);
+  std::string auth;
+  const auto original = paid_claim(source, auth);
+  claim_spec c;
+  expectation e;
+  ASSERT_TRUE(source.next(c, e));
+  EXPECT_EQ(c.kind, claim_kind::refill_too_soon);
+  EXPECT_NE(c.rx[0], original.rx[0]);
+  EXPECT_FALSE(c.with_override);
+  const auto a = decide(c, "fill,1,20260601," + ndc_of(c) + ",30,30\n");
+  EXPECT_TRUE(answer_matches(e, a->response)) << describe_mismatch(c.kind, e, a->response);
+  // Without the earlier fill it would pay: the expectation rests on the history.
+  EXPECT_FALSE(answer_matches(e, decide(c)->response));
+}
+
+TEST_F(expected_outcomes, a_reversal_and_a_rebill_of_a_paid_claim_are_accepted_and_paid) {
+  for (auto kind : {claim_kind::reversal, claim_kind::rebill}) {
+    claim_source source(*scenario_, only(kind), 9, 0, 1);
+    std::string auth;
+    paid_claim(source, auth);
+    claim_spec c;
+    expectation e;
+    ASSERT_TRUE(source.next(c, e));
+    ASSERT_EQ(c.kind, kind);
+    EXPECT_EQ(c.transaction[1], kind == claim_kind::reversal ? '2' : '3');
+    const auto a = decide(c, "key,1," + std::string("paid,") + auth + ",same\n");
+    EXPECT_TRUE(answer_matches(e, a->response)) << describe_mismatch(kind, e, a->response);
+  }
+}
+
+TEST_F(expected_outcomes, rx_numbers_carry_the_run_id_and_threads_never_share_one) {
+  claim_source first(*scenario_, only(claim_kind::multi), 12345, 0, 2);
+  claim_source second(*scenario_, only(claim_kind::multi), 12345, 1, 2);
+  std::vector<std::uint64_t> seen;
+  for (auto* source : {&first, &second})
+    for (int i = 0; i < 10; ++i) {
+      claim_spec c;
+      expectation e;
+      ASSERT_TRUE(source->next(c, e));
+      for (std::size_t t = 0; t < c.count; ++t) {
+        EXPECT_EQ(c.rx[t] / 10'000'000, 12345u);
+        seen.push_back(c.rx[t]);
+      }
+    }
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end());
+  EXPECT_EQ(seen.size(), 80u);
+}
+
+// The check itself, on hand-made answers.
+codec::response answered(char status, std::initializer_list<std::string_view> codes = {},
+                         std::string_view authorization = {}) {
+  codec::response r;
+  r.transaction_count = 1;
+  r.transactions[0].status = status;
+  r.transactions[0].authorization_number = authorization;
+  for (auto code : codes) r.transactions[0].rejects.push(code);
+  return r;
+}
+
+TEST(answer_check, a_reject_matches_when_one_expected_code_is_among_its_codes) {
+  const auto e = expect_reject("69", "68");
+  EXPECT_TRUE(answer_matches(e, answered('R', {"68"})));
+  EXPECT_TRUE(answer_matches(e, answered('R', {"M1", "69"})));  // others may accompany it
+  EXPECT_FALSE(answer_matches(e, answered('R', {"70"})));
+  EXPECT_FALSE(answer_matches(e, answered('P', {}, "1")));
+}
+
+TEST(answer_check, paid_needs_an_authorization_and_the_transaction_count) {
+  expectation paid;
+  EXPECT_TRUE(answer_matches(paid, answered('P', {}, "0000000000000000001")));
+  EXPECT_FALSE(answer_matches(paid, answered('P')));
+  auto two = answered('P', {}, "1");
+  two.transaction_count = 2;
+  two.transactions[1] = two.transactions[0];
+  EXPECT_FALSE(answer_matches(paid, two));
+}
+
+TEST(answer_check, a_duplicate_must_carry_the_original_authorization) {
+  const auto e = expect_duplicate_of("0000000000000000042");
+  EXPECT_TRUE(answer_matches(e, answered('D', {}, "0000000000000000042")));
+  EXPECT_FALSE(answer_matches(e, answered('D', {}, "0000000000000000043")));
+  EXPECT_FALSE(answer_matches(e, answered('P', {}, "0000000000000000042")));
+}
+
+TEST(answer_check, a_mismatch_is_described_by_kind_status_and_codes_only) {
+  EXPECT_EQ(describe_mismatch(claim_kind::terminated, expect_reject("69", "68"), answered('R', {"81", "M1"})),
+            "terminated: expected 1x R 69|68, got header A 1x R 81,M1");
+  EXPECT_EQ(describe_mismatch(claim_kind::retransmit, expect_duplicate_of("1"), answered('D', {}, "2")),
+            "retransmit: expected 1x D (original authorization), got header A 1x D (other authorization)");
+}
+
+}  // namespace
+}  // namespace rxgate::load
