@@ -131,68 +131,58 @@ TEST_F(expected_outcomes, follow_ups_with_nothing_to_follow_up_on_are_paid_claim
   EXPECT_TRUE(c.with_override);
 }
 
-// A paid claim, as if answered P, handed back to `source` for a follow-up.
-claim_spec paid_claim(claim_source& source, std::string& authorization) {
-  claim_spec c;
+// A source of `kind` only: its first claim is paid (nothing to follow up on yet); handed back as
+// answered P, the next claim follows it up.
+struct follow_up {
+  claim_spec original, c;
+  std::string authorization = "0000000000000000001";
   expectation e;
-  EXPECT_TRUE(source.next(c, e));
-  EXPECT_EQ(c.kind, claim_kind::paid);
-  authorization = "0000000000000000001";
-  source.paid(c, authorization);
-  return c;
+  std::size_t waiting_before = 0, waiting_after = 0;
+};
+follow_up follow_up_of_paid(const scenario& sc, claim_kind kind, unsigned run_id) {
+  claim_mix mix{};
+  mix[static_cast<std::size_t>(kind)] = 1;
+  claim_source source(sc, mix, run_id, 0, 1);
+  follow_up f;
+  EXPECT_TRUE(source.next(f.original, f.e));
+  EXPECT_EQ(f.original.kind, claim_kind::paid);
+  source.paid(f.original, f.authorization);
+  f.waiting_before = source.waiting();
+  EXPECT_TRUE(source.next(f.c, f.e));
+  EXPECT_EQ(f.c.kind, kind);
+  f.waiting_after = source.waiting();
+  return f;
 }
 
 TEST_F(expected_outcomes, a_retransmit_is_the_same_claim_and_expects_the_original_authorization) {
-  claim_mix mix{};
-  mix[static_cast<std::size_t>(claim_kind::retransmit)] = 1;
-  claim_source source(*scenario_, mix, 7, 0, 1);
-  std::string auth;
-  const auto original = paid_claim(source, auth);
-  ASSERT_EQ(source.waiting(), 1u);
-  claim_spec c;
-  expectation e;
-  ASSERT_TRUE(source.next(c, e));
-  EXPECT_EQ(source.waiting(), 0u);
-  EXPECT_EQ(c.kind, claim_kind::retransmit);
-  EXPECT_EQ(c.rx, original.rx);
-  EXPECT_EQ(e.status, 'D');
-  EXPECT_EQ(e.authorization_view(), auth);
+  const auto f = follow_up_of_paid(*scenario_, claim_kind::retransmit, 7);
+  EXPECT_EQ(f.waiting_before, 1u);
+  EXPECT_EQ(f.waiting_after, 0u);  // each paid claim is followed up once
+  EXPECT_EQ(f.c.rx, f.original.rx);
+  EXPECT_EQ(f.e.status, 'D');
+  EXPECT_EQ(f.e.authorization_view(), f.authorization);
   std::array<char, 8192> a{}, b{};
-  const auto n = build_body(*scenario_, original, a);
-  ASSERT_EQ(build_body(*scenario_, c, b), n);
+  const auto n = build_body(*scenario_, f.original, a);
+  ASSERT_EQ(build_body(*scenario_, f.c, b), n);
   EXPECT_EQ(std::string_view(a.data(), n), std::string_view(b.data(), n));  // the same bytes
 }
 
 TEST_F(expected_outcomes, a_refill_too_soon_probe_rejects_79_after_the_paid_fill) {
-  claim_mix mix{};
-  mix[static_cast<std::size_t>(claim_kind::refill_too_soon)] = 1;
-  claim_source source(*scenario_, mix, 8, 0, 1);
-  std::string auth;
-  const auto original = paid_claim(source, auth);
-  claim_spec c;
-  expectation e;
-  ASSERT_TRUE(source.next(c, e));
-  EXPECT_EQ(c.kind, claim_kind::refill_too_soon);
-  EXPECT_NE(c.rx[0], original.rx[0]);
-  EXPECT_FALSE(c.with_override);
-  const auto a = decide(c, "fill,1,20260601," + ndc_of(c) + ",30,30\n");
-  EXPECT_TRUE(answer_matches(e, a->response)) << describe_mismatch(c.kind, e, a->response);
+  const auto f = follow_up_of_paid(*scenario_, claim_kind::refill_too_soon, 8);
+  EXPECT_NE(f.c.rx[0], f.original.rx[0]);
+  EXPECT_FALSE(f.c.with_override);
+  const auto a = decide(f.c, "fill,1,20260601," + ndc_of(f.c) + ",30,30\n");
+  EXPECT_TRUE(answer_matches(f.e, a->response)) << describe_mismatch(f.c.kind, f.e, a->response);
   // Without the earlier fill it would pay: the expectation rests on the history.
-  EXPECT_FALSE(answer_matches(e, decide(c)->response));
+  EXPECT_FALSE(answer_matches(f.e, decide(f.c)->response));
 }
 
 TEST_F(expected_outcomes, a_reversal_and_a_rebill_of_a_paid_claim_are_accepted_and_paid) {
   for (auto kind : {claim_kind::reversal, claim_kind::rebill}) {
-    claim_source source(*scenario_, only(kind), 9, 0, 1);
-    std::string auth;
-    paid_claim(source, auth);
-    claim_spec c;
-    expectation e;
-    ASSERT_TRUE(source.next(c, e));
-    ASSERT_EQ(c.kind, kind);
-    EXPECT_EQ(c.transaction[1], kind == claim_kind::reversal ? '2' : '3');
-    const auto a = decide(c, "key,1," + std::string("paid,") + auth + ",same\n");
-    EXPECT_TRUE(answer_matches(e, a->response)) << describe_mismatch(kind, e, a->response);
+    const auto f = follow_up_of_paid(*scenario_, kind, 9);
+    EXPECT_EQ(f.c.transaction[1], kind == claim_kind::reversal ? '2' : '3');
+    const auto a = decide(f.c, "key,1,paid," + f.authorization + ",same\n");
+    EXPECT_TRUE(answer_matches(f.e, a->response)) << describe_mismatch(kind, f.e, a->response);
   }
 }
 

@@ -44,15 +44,21 @@ report claims_report() {
   return r;
 }
 
-std::string table_of(const report& r) {
+// What `print` writes to a FILE.
+template <class Print>
+std::string printed(Print print) {
   char* text = nullptr;
   std::size_t size = 0;
   std::FILE* f = open_memstream(&text, &size);
-  print_table(r, f);
+  print(f);
   std::fclose(f);
   std::string out(text, size);
   std::free(text);
   return out;
+}
+
+std::string table_of(const report& r) {
+  return printed([&](std::FILE* f) { print_table(r, f); });
 }
 
 TEST(report_format, latency_has_three_decimals_below_10_ms_and_one_above) {
@@ -65,13 +71,8 @@ TEST(report_format, latency_has_three_decimals_below_10_ms_and_one_above) {
 }
 
 TEST(report_format, progress_line) {
-  char* text = nullptr;
-  std::size_t size = 0;
-  std::FILE* f = open_memstream(&text, &size);
-  print_progress({3, 155, 449, 1, 2, 0}, f);
-  std::fclose(f);
-  EXPECT_EQ(std::string(text, size), "[   3s]      155/s  answered        449  in flight     1  mismatches 2  errors 0\n");
-  std::free(text);
+  EXPECT_EQ(printed([](std::FILE* f) { print_progress({3, 155, 449, 1, 2, 0}, f); }),
+            "[   3s]      155/s  answered        449  in flight     1  mismatches 2  errors 0\n");
 }
 
 TEST(report_format, summary_of_a_histogram_is_in_milliseconds) {
