@@ -1,0 +1,245 @@
+// Specific help per reject code: what the technician does next for 79 (next fill date, override
+// SCCs), 75 (how to request the PA), 70/MR (covered alternatives), 608 (step therapy), 76/7X/AG
+// (plan limits), 88 (DUR override codes) and 41 (bill the other payer first). Built only from what
+// was stored with the claim and what the plan accepts; the rules are never re-run.
+#include "server/status/code_help.h"
+
+#include <string>
+
+#include "rules/reject_catalog.h"
+#include "server/status/code_names.h"
+
+namespace rxgate::server::status {
+
+namespace dom = simdjson::dom;
+
+namespace {
+
+std::string quantity_text(std::int64_t thousandths) {
+  json_writer j;
+  j.decimal(thousandths, 3);
+  return j.str();
+}
+
+void write_code_list(json_writer& j, std::string_view key, const std::vector<std::string_view>& codes,
+                     std::string_view (*name)(std::string_view) noexcept) {
+  j.key(key).begin_array();
+  for (auto c : codes) j.begin_object().field("code", c).field("name", name(c)).end_object();
+  j.end_array();
+}
+
+void help_refill_too_soon(json_writer& j, const claim_context& x) {
+  const auto rts = x.detail ? obj_at(*x.detail, "refill_too_soon") : std::nullopt;
+  if (!rts) return;
+  const auto last_fill = str_at(*rts, "last_fill");
+  const auto next = str_at(*rts, "next_allowed");
+  const auto qty = int_at(*rts, "last_quantity").value_or(0);
+  const auto days = int_at(*rts, "last_days_supply").value_or(0);
+  const bool same = bool_at(*rts, "same_pharmacy");
+  j.key("help").begin_object().field("kind", "refill_too_soon");
+  j.key("last_fill").begin_object().field("date", last_fill).key("quantity").decimal(qty, 3)
+      .field("days_supply", days).field("same_pharmacy", same).end_object();
+  j.field("next_fill_date", next);
+  std::string scc_list;
+  j.key("accepted_submission_clarification_codes").begin_array();
+  if (x.plan) {
+    for (int scc : x.plan->refill_override_scc) {
+      j.begin_object().field("code", scc).field("name", rules::scc_name(scc)).end_object();
+      if (!scc_list.empty()) scc_list += ", ";
+      scc_list += std::to_string(scc) + " (" + std::string(rules::scc_name(scc)) + ")";
+    }
+  }
+  j.end_array();
+  if (x.plan) j.field("refill_threshold_percent", x.plan->refill_threshold_pct);
+  std::string what = "Last filled " + std::string(last_fill) + " at " + (same ? "this pharmacy" : "another pharmacy") +
+                     ": quantity " + quantity_text(qty) + " for " + std::to_string(days) +
+                     " days. The plan allows the refill on or after " + std::string(next) + ".";
+  if (!scc_list.empty())
+    what += " To fill earlier for a reason the plan accepts, resubmit with 420-DK Submission Clarification Code "
+            "set to one of: " + scc_list + ".";
+  j.field("what_to_do", what).end_object();
+}
+
+void help_prior_authorization(json_writer& j, const claim_context& x, std::string_view phone) {
+  const auto pa = x.detail ? obj_at(*x.detail, "pa") : std::nullopt;
+  if (!pa) return;
+  const auto type = str_at(*pa, "type");
+  const auto state = str_at(*pa, "state");
+  const auto expired_on = str_at(*pa, "expired_on");
+  const bool expired = state == "on_file_expired";
+  j.key("help").begin_object().field("kind", "prior_authorization");
+  j.field_or_null("pa_type", type).field("pa_type_name", pa_type_name(type)).field("state", state);
+  j.field("pa_on_file_expired", expired).field_or_null("expired_on", expired_on);
+  j.field("step_therapy_required", bool_at(*pa, "step_therapy_required"));
+  j.field_or_null("help_desk_phone", phone);
+  std::string how = "Ask the prescriber to request a prior authorization (PA type " + std::string(type.empty() ? "1" : type) +
+                    ", " + std::string(pa_type_name(type)) + ") from the plan";
+  if (!phone.empty()) how += " (help desk " + std::string(phone) + ")";
+  how += ". Once it is approved, resubmit the claim unchanged; if the plan gives you a PA number, send it in "
+         "462-EV with 461-EU " + std::string(type.empty() ? "1" : type) + ".";
+  if (expired) how = "The PA on file expired on " + std::string(expired_on) + ". " + how;
+  j.field("how_to_request", how).end_object();
+}
+
+void help_alternatives(json_writer& j, const claim_context& x) {
+  const auto preferred = x.detail ? array_at(*x.detail, "preferred") : std::vector<dom::element>{};
+  j.key("help").begin_object().field("kind", "formulary_alternatives");
+  j.key("alternatives").begin_array();
+  std::string names;
+  for (auto p : preferred) {
+    const auto id = str_at(p, "product_id");
+    const rules::product* d = x.plan ? x.plan->find_product(id) : nullptr;
+    std::string_view name = str_at(p, "description");
+    if (name.empty() && d) name = d->name;
+    j.begin_object().field("product_id", id).field_or_null("name", name);
+    if (d) {
+      j.field("tier", d->tier).field("on_formulary", d->on_formulary).field("pa_required", d->pa_required);
+    } else {
+      j.key("tier").null();
+    }
+    j.end_object();
+    if (!names.empty()) names += ", ";
+    names += std::string(name.empty() ? id : name);
+    if (d) names += " (tier " + std::to_string(d->tier) + ")";
+  }
+  j.end_array();
+  j.field("what_to_do", names.empty()
+                            ? std::string("The plan lists no covered alternative; ask the prescriber for another "
+                                          "therapy or a formulary exception.")
+                            : "Ask the prescriber to change to a covered alternative: " + names + ".");
+  j.end_object();
+}
+
+void help_step_therapy(json_writer& j, const claim_context& x) {
+  const rules::product* d = x.plan ? x.plan->find_product(x.rec.product_id) : nullptr;
+  j.key("help").begin_object().field("kind", "step_therapy");
+  j.key("prerequisites").begin_array();
+  std::string names;
+  if (d) {
+    for (auto p : d->step_prerequisites) {
+      j.value(p);
+      const rules::product* pre = x.plan->find_product(p);
+      if (!names.empty()) names += " or ";
+      names += std::string(pre ? pre->name : p);
+    }
+  }
+  j.end_array();
+  if (x.plan) j.field("lookback_days", x.plan->step_lookback_days); else j.key("lookback_days").null();
+  std::string what = names.empty()
+                         ? std::string("The plan pays for this drug only after a first-line therapy.")
+                         : "The plan pays for this drug only after a fill of " + names + " in the last " +
+                               std::to_string(x.plan->step_lookback_days) + " days, and none is on file.";
+  what += " Ask the prescriber to start with the first-line therapy, or to request a prior authorization for "
+          "this drug: an approved PA on file lifts the step.";
+  j.field("what_to_do", what).end_object();
+}
+
+void help_limit(json_writer& j, const claim_context& x) {
+  const auto limit = x.detail ? obj_at(*x.detail, "limit") : std::nullopt;
+  if (!limit) return;
+  const auto max_qty = int_at(*limit, "max_quantity").value_or(0);
+  const auto per_days = int_at(*limit, "per_days").value_or(0);
+  const auto max_days = int_at(*limit, "max_days_supply").value_or(0);
+  const auto allowed = int_at(*limit, "allowed_quantity").value_or(0);
+  const auto sent_qty = x.rec.quantity;
+  const auto sent_days = x.rec.days_supply;
+  j.key("help").begin_object().field("kind", "plan_limit");
+  if (max_qty) j.key("max_quantity").decimal(max_qty, 3); else j.key("max_quantity").null();
+  if (per_days) j.field("per_days", per_days); else j.key("per_days").null();
+  if (max_days) j.field("max_days_supply", max_days); else j.key("max_days_supply").null();
+  if (max_qty) j.key("allowed_quantity").decimal(allowed, 3); else j.key("allowed_quantity").null();
+  if (sent_qty) j.key("submitted_quantity").decimal(*sent_qty, 3); else j.key("submitted_quantity").null();
+  if (sent_days) j.field("submitted_days_supply", *sent_days); else j.key("submitted_days_supply").null();
+  std::string what;
+  if (max_qty) {
+    what = "The plan allows " + quantity_text(max_qty) + " per " + std::to_string(per_days) + " days; " +
+           quantity_text(allowed) + " can be filled now";
+    if (sent_days) what += " for the submitted " + std::to_string(*sent_days) + " days supply";
+    what += ". Resubmit with 442-E7 quantity " + quantity_text(allowed) +
+            " (and the days supply it covers), or ask the prescriber for a limit override.";
+  }
+  if (max_days) {
+    if (!what.empty()) what += " ";
+    what += "The most days supply the plan pays is " + std::to_string(max_days) + "; resubmit 405-D5 at " +
+            std::to_string(max_days) + " days or less with the matching quantity.";
+  }
+  j.field("what_to_do", what).end_object();
+}
+
+void help_dur(json_writer& j, const claim_context& x) {
+  const auto alerts = x.detail ? array_at(*x.detail, "dur") : std::vector<dom::element>{};
+  std::vector<std::string_view> results;
+  if (x.plan) results = x.plan->dur_override_results;
+  static const std::vector<std::string_view> professional = {"M0", "R0", "P0"};
+  j.key("help").begin_object().field("kind", "dur_conflict");
+  j.key("conflicts").begin_array();
+  std::string what;
+  for (auto a : alerts) {
+    const auto reason = str_at(a, "reason");
+    const auto sig = str_at(a, "significance");
+    const bool rejected = alert_rejected(x, reason, sig);
+    j.begin_object().field("reason", reason).field("reason_name", rules::dur_reason_name(reason));
+    j.field_or_null("significance", sig).field("significance_name", significance_name(sig));
+    j.field_or_null("previous_fill", str_at(a, "previous_fill"));
+    const auto other = str_at(a, "other_pharmacy");
+    j.field_or_null("other_pharmacy", other.empty() ? other : other_pharmacy_name(other));
+    j.field_or_null("free_text", str_at(a, "free_text"));
+    j.field("caused_reject", rejected);
+    j.key("override").begin_object().field("reason_for_service", reason);
+    write_code_list(j, "professional_service_codes", professional, rules::dur_professional_name);
+    write_code_list(j, "result_of_service_codes", results, rules::dur_result_name);
+    j.end_object().end_object();
+    if (rejected) {
+      if (!what.empty()) what += " ";
+      what += std::string(reason) + " (" + std::string(rules::dur_reason_name(reason)) +
+              "): after the pharmacist's review, resubmit with a DUR/PPS segment (AM08): 473-7E counter, 439-E4=" +
+              std::string(reason) + ", 440-E5 professional service (e.g. M0 prescriber consulted)";
+      if (!results.empty()) {
+        what += " and 441-E6 one of";
+        for (auto r : results) what += " " + std::string(r);
+      }
+      what += ".";
+    }
+  }
+  j.end_array();
+  j.field("what_to_do", what.empty() ? std::string("Review the alerts and resubmit with DUR/PPS codes.") : what);
+  j.end_object();
+}
+
+void help_other_payer(json_writer& j, const claim_context& x) {
+  j.key("help").begin_object().field("kind", "other_payer");
+  j.key("other_payers").begin_array();
+  std::string what;
+  if (x.answer) {
+    for (std::size_t i = 0; i < x.answer->other_payer_count && i < x.answer->other_payers.size(); ++i) {
+      const auto& o = x.answer->other_payers[i];
+      j.begin_object().field("bin", o.id).field_or_null("pcn", o.pcn).field_or_null("group", o.group_id);
+      j.field_or_null("cardholder_id", o.cardholder_id).field_or_null("person_code", o.person_code);
+      j.field_or_null("help_desk_phone", o.help_desk_phone).end_object();
+      if (what.empty()) {
+        what = "Bill the primary payer first: BIN " + std::string(o.id);
+        if (!o.pcn.empty()) what += " PCN " + std::string(o.pcn);
+        if (!o.group_id.empty()) what += " group " + std::string(o.group_id);
+        what += ". Then resubmit here as secondary with 308-C8 other coverage code 2 (paid) or 3 (not covered) "
+                "and the COB segment (AM05) carrying the other payer's answer.";
+      }
+    }
+  }
+  j.end_array();
+  j.field("what_to_do", what.empty() ? std::string("Bill the member's other coverage first.") : what);
+  j.end_object();
+}
+
+}  // namespace
+
+void write_code_help(json_writer& j, std::string_view code, const claim_context& x, std::string_view phone) {
+  if (code == "79") help_refill_too_soon(j, x);
+  else if (code == "75") help_prior_authorization(j, x, phone);
+  else if (code == "70" || code == "MR") help_alternatives(j, x);
+  else if (code == "608") help_step_therapy(j, x);
+  else if (code == "76" || code == "7X" || code == "AG") help_limit(j, x);
+  else if (code == "88") help_dur(j, x);
+  else if (code == "41") help_other_payer(j, x);
+}
+
+}  // namespace rxgate::server::status

@@ -1,0 +1,17 @@
+// Specific help per reject code, the "help" object of a reject on the claim page: for 79, 75,
+// 70/MR, 608, 76/7X/AG, 88 and 41 what to send or whom to ask, with the plan's accepted codes.
+// Internal to server/status.
+#pragma once
+
+#include <string_view>
+
+#include "server/core/json_writer.h"
+#include "server/status/claim_context.h"
+
+namespace rxgate::server::status {
+
+// Writes "help": {...} into the reject object open in `j` when `code` has specific help and the
+// claim carries what it needs; writes nothing otherwise. `phone` is the plan's help desk.
+void write_code_help(json_writer& j, std::string_view code, const claim_context& x, std::string_view phone);
+
+}  // namespace rxgate::server::status

@@ -1,0 +1,52 @@
+#include "server/status/code_names.h"
+
+namespace rxgate::server::status {
+
+std::string_view status_name(char status) noexcept {
+  switch (status) {
+    case 'P': return "Paid";
+    case 'D': return "Duplicate of Paid";
+    case 'C': return "Captured";
+    case 'Q': return "Duplicate of Capture";
+    case 'R': return "Rejected";
+    case 'A': return "Approved";
+    case 'S': return "Duplicate of Approved";
+    case 'F': return "PA Deferred";
+    case 'B': return "Benefit";
+  }
+  return "Unknown";
+}
+
+std::string_view significance_name(std::string_view significance) noexcept {
+  if (significance == "1") return "major";
+  if (significance == "2") return "moderate";
+  if (significance == "3") return "minor";
+  if (significance == "9") return "undetermined";
+  return "not specified";
+}
+
+std::string_view other_pharmacy_name(std::string_view indicator) noexcept {
+  if (indicator == "1") return "your pharmacy";
+  if (indicator == "2") return "another pharmacy in the same chain";
+  if (indicator == "3") return "another pharmacy";
+  return "not specified";
+}
+
+std::string_view pa_type_name(std::string_view pa_type) noexcept {
+  if (pa_type.empty()) return "not specified";
+  switch (pa_type[0]) {
+    case '0': return "Not Specified";
+    case '1': return "Prior Authorization";
+    case '2': return "Medical Certification";
+    case '3': return "EPSDT";
+    case '4': return "Exemption from Copay and/or Coinsurance";
+    case '5': return "Exemption from Rx (count limits)";
+    case '6': return "Family Planning";
+    case '7': return "TANF";
+    case '8': return "Payer-Defined Exemption";
+    case '9': return "Emergency Preparedness";
+  }
+  return "unknown";
+}
+
+}  // namespace rxgate::server::status
