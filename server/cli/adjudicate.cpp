@@ -20,12 +20,12 @@
 #include <sstream>
 #include <string>
 
+#include "codec/json_writer.h"
 #include "codec/numeric.h"
 #include "rules/dry_run.h"
 #include "rules/plan_model.h"
 #include "rules/reject_catalog.h"
 #include "server/cli/command.h"
-#include "server/core/json_writer.h"
 
 namespace rxgate::cli {
 namespace {
@@ -208,7 +208,8 @@ void print_plain(std::ostream& out, const rules::dry_run_result& r) {
 }
 
 std::string to_json(const rules::dry_run_result& r) {
-  server::json_writer j;
+  std::string out;
+  codec::json_writer j(out);
   j.begin_object().field("kind", "decision").field("transaction_code", r.response.transaction_code);
   j.key("header_status").value(std::string_view(&r.response.header_status, 1));
   j.key("transactions").begin_array();
@@ -304,7 +305,7 @@ std::string to_json(const rules::dry_run_result& r) {
   j.end_array();
   j.field("response", r.response_bytes);
   j.end_object();
-  return std::move(j).str();
+  return out;
 }
 
 struct options {

@@ -7,7 +7,6 @@
 
 #include "codec/dictionary.h"
 #include "server/status/auth.h"
-#include "server/core/json_writer.h"
 #include "server/core/log.h"
 
 namespace rxgate::server {
@@ -36,7 +35,7 @@ std::string percent(double fraction) { return fixed(fraction * 100, 1) + " %"; }
 
 using counts = std::map<std::string, std::uint64_t>;
 
-void write_counts(json_writer& w, std::string_view key, const counts& m) {
+void write_counts(codec::json_writer& w, std::string_view key, const counts& m) {
   w.key(key).begin_object();
   for (const auto& [k, n] : m) w.key(k).value(static_cast<std::int64_t>(n));
   w.end_object();
@@ -195,11 +194,14 @@ void dashboard::sample(std::chrono::system_clock::time_point now) {
       totals_ = std::move(t);
       evaluate_alerts();
 
-      std::string out = "event: tick\ndata: {\"point\":";
-      write_point(out, points_.back());
-      out += ",\"summary\":";
-      out += summary_json();
-      out += "}\n\n";
+      std::string out = "event: tick\ndata: ";
+      codec::json_writer w(out);
+      w.begin_object().key("point");
+      write_point(w, points_.back());
+      w.key("summary");
+      write_summary(w);
+      w.end_object();
+      out += "\n\n";
       frame = std::make_shared<const std::string>(std::move(out));
     } else {
       totals_ = std::move(t);
@@ -310,8 +312,7 @@ void dashboard::evaluate_alerts() {
   alerts_ = std::move(found);
 }
 
-void dashboard::write_point(std::string& out, const dashboard_point& p) const {
-  json_writer w;
+void dashboard::write_point(codec::json_writer& w, const dashboard_point& p) const {
   w.begin_object();
   w.field("t", p.time_ms);
   w.key("seconds").raw(number(p.seconds));
@@ -345,11 +346,9 @@ void dashboard::write_point(std::string& out, const dashboard_point& p) const {
   w.field("db_errors", static_cast<std::int64_t>(p.db_errors));
   w.field("host_rejects", static_cast<std::int64_t>(p.host_rejects));
   w.end_object();
-  out += std::move(w).str();
 }
 
-std::string dashboard::summary_json() const {
-  json_writer w;
+void dashboard::write_summary(codec::json_writer& w) const {
   w.begin_object();
   w.key("totals").begin_object();
   w.field("transactions", static_cast<std::int64_t>(totals_.transactions));
@@ -413,21 +412,18 @@ std::string dashboard::summary_json() const {
   }
   w.end_array();
   w.end_object();
-  return std::move(w).str();
 }
 
 std::string dashboard::history_json_locked() const {
-  std::string out = "{\"interval_ms\":" + std::to_string(options_.interval.count()) +
-                    ",\"capacity\":" + std::to_string(options_.points) + ",\"points\":[";
-  bool first = true;
-  for (const auto& p : points_) {
-    if (!first) out += ',';
-    first = false;
-    write_point(out, p);
-  }
-  out += "],\"summary\":";
-  out += summary_json();
-  out += '}';
+  std::string out;
+  codec::json_writer w(out);
+  w.begin_object().field("interval_ms", static_cast<std::int64_t>(options_.interval.count()));
+  w.field("capacity", static_cast<std::int64_t>(options_.points));
+  w.key("points").begin_array();
+  for (const auto& p : points_) write_point(w, p);
+  w.end_array().key("summary");
+  write_summary(w);
+  w.end_object();
   return out;
 }
 
@@ -473,7 +469,8 @@ api_reply dashboard::authorize(std::string_view authorization) const {
   auto error = [](unsigned status, std::string_view why) {
     api_reply r;
     r.status = status;
-    r.body = "{\"error\":\"" + std::string(why) + "\"}\n";
+    codec::json_writer(r.body).begin_object().field("error", why).end_object();
+    r.body.push_back('\n');
     return r;
   };
   if (!tokens_) return error(503, "tokens are not available");
@@ -503,7 +500,8 @@ const web_asset* find_web_asset(std::string_view path) noexcept {
   if (path != "/assets/ncpdp-dictionary.json") return nullptr;
   // Built once from the codec's compiled-in table; static storage like the embedded files.
   static const std::string body = [] {
-    json_writer w;
+    std::string out;
+    codec::json_writer w(out);
     w.begin_object();
     w.key("segments").begin_object();
     for (unsigned n = 1; n < 100; ++n) {
@@ -523,7 +521,7 @@ const web_asset* find_web_asset(std::string_view path) noexcept {
     }
     w.end_object();
     w.end_object();
-    return std::move(w).str();
+    return out;
   }();
   static const web_asset dictionary{"/assets/ncpdp-dictionary.json", "application/json", body};
   return &dictionary;

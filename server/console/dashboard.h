@@ -44,6 +44,7 @@
 #include <utility>
 #include <vector>
 
+#include "codec/json_writer.h"
 #include "server/core/metrics.h"
 #include "server/status/status_api.h"
 #include "sql/access.h"
@@ -154,8 +155,8 @@ class dashboard {
   snapshot take_snapshot() const;
   void run();
   void evaluate_alerts();  // under mutex_
-  void write_point(std::string& out, const dashboard_point& p) const;
-  std::string summary_json() const;  // under mutex_
+  void write_point(codec::json_writer& w, const dashboard_point& p) const;
+  void write_summary(codec::json_writer& w) const;  // under mutex_
   std::string history_json_locked() const;
 
   const metrics& source_;

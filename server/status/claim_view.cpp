@@ -10,6 +10,7 @@
 #include "codec/decode.h"
 #include "codec/dictionary.h"
 #include "codec/json.h"
+#include "codec/json_writer.h"
 #include "rules/reject_catalog.h"
 #include "server/status/claim_context.h"
 #include "server/status/code_help.h"
@@ -66,7 +67,7 @@ struct decoded_claim {
   }
 };
 
-void write_reject(json_writer& j, const store::reject_record& r, const claim_context& x, std::string_view phone) {
+void write_reject(codec::json_writer& j, const store::reject_record& r, const claim_context& x, std::string_view phone) {
   const auto* info = rules::find_reject(r.code);
   j.begin_object().field("code", r.code);
   j.field("short_name", info ? info->short_name : std::string_view("Unknown reject code"));
@@ -90,7 +91,7 @@ void write_reject(json_writer& j, const store::reject_record& r, const claim_con
   j.end_object();
 }
 
-void write_pricing(json_writer& j, const claim_context& x) {
+void write_pricing(codec::json_writer& j, const claim_context& x) {
   const codec::pricing* p = x.answer && x.answer->price ? &*x.answer->price : nullptr;
   if (!p && !x.rec.total_paid) {
     j.key("pricing").null();
@@ -124,7 +125,7 @@ void write_pricing(json_writer& j, const claim_context& x) {
   j.end_object();
 }
 
-void write_dur_alerts(json_writer& j, const claim_context& x, bool rejected_88) {
+void write_dur_alerts(codec::json_writer& j, const claim_context& x, bool rejected_88) {
   j.key("dur_alerts").begin_array();
   if (x.detail) {
     for (auto a : array_at(*x.detail, "dur")) {
@@ -145,7 +146,7 @@ void write_dur_alerts(json_writer& j, const claim_context& x, bool rejected_88) 
   j.end_array();
 }
 
-void write_prior_authorization_flags(json_writer& j, const claim_context& x) {
+void write_prior_authorization_flags(codec::json_writer& j, const claim_context& x) {
   const auto pa = x.detail ? obj_at(*x.detail, "pa") : std::nullopt;
   if (!pa) {
     j.key("prior_authorization").null();
@@ -162,7 +163,7 @@ void write_prior_authorization_flags(json_writer& j, const claim_context& x) {
 }
 
 // Who, what and for whom: ids, status, pharmacy, payer, member, product, quantities.
-void write_claim_header(json_writer& j, const claim_context& x, std::string_view phone) {
+void write_claim_header(codec::json_writer& j, const claim_context& x, std::string_view phone) {
   const auto& rec = x.rec;
   const rules::pharmacy* pharmacy = x.plan ? x.plan->find_pharmacy(rec.provider_id) : nullptr;
   j.field("id", rec.id).field("transaction_code", rec.transaction_code);
@@ -192,7 +193,7 @@ void write_claim_header(json_writer& j, const claim_context& x, std::string_view
 }
 
 // "key": the strings of the detail's array `detail_key` (messages sent back with the answer).
-void write_detail_strings(json_writer& j, std::string_view key, const claim_context& x, const char* detail_key) {
+void write_detail_strings(codec::json_writer& j, std::string_view key, const claim_context& x, const char* detail_key) {
   j.key(key).begin_array();
   if (x.detail)
     for (auto t : array_at(*x.detail, detail_key)) {
@@ -202,7 +203,7 @@ void write_detail_strings(json_writer& j, std::string_view key, const claim_cont
   j.end_array();
 }
 
-void write_preferred_alternatives(json_writer& j, const claim_context& x) {
+void write_preferred_alternatives(codec::json_writer& j, const claim_context& x) {
   j.key("preferred_alternatives").begin_array();
   if (x.detail)
     for (auto p : array_at(*x.detail, "preferred")) {
@@ -215,7 +216,7 @@ void write_preferred_alternatives(json_writer& j, const claim_context& x) {
   j.end_array();
 }
 
-void write_other_payers(json_writer& j, const claim_context& x) {
+void write_other_payers(codec::json_writer& j, const claim_context& x) {
   j.key("other_payers").begin_array();
   if (x.answer)
     for (std::size_t i = 0; i < x.answer->other_payer_count && i < x.answer->other_payers.size(); ++i) {
@@ -227,7 +228,7 @@ void write_other_payers(json_writer& j, const claim_context& x) {
 }
 
 // The reversal of this claim, and every claim stored under its key.
-void write_reversal_and_history(json_writer& j, const store::claim_record& rec,
+void write_reversal_and_history(codec::json_writer& j, const store::claim_record& rec,
                                 const std::vector<store::related_claim>& history) {
   if (!rec.reversed_at.empty()) {
     j.key("reversed").begin_object().field("at", rec.reversed_at);
@@ -250,7 +251,7 @@ void write_reversal_and_history(json_writer& j, const store::claim_record& rec,
 }
 
 // "request" and "response" as decode --json prints them, or null when they did not decode.
-void write_exchange(json_writer& j, const decoded_claim& d) {
+void write_exchange(codec::json_writer& j, const decoded_claim& d) {
   std::string decoded;
   if (d.request_ok) {
     codec::to_json(*d.request, decoded);
@@ -278,7 +279,8 @@ std::string claim_view_json(const store::claim_record& rec, const std::vector<st
   std::string_view phone = x.detail ? str_at(*x.detail, "help_desk_phone") : std::string_view{};
   if (phone.empty() && x.plan) phone = x.plan->help_desk_phone;
 
-  json_writer j;
+  std::string out;
+  codec::json_writer j(out);
   j.begin_object();
   write_claim_header(j, x, phone);
   bool rejected_88 = false;
@@ -298,7 +300,7 @@ std::string claim_view_json(const store::claim_record& rec, const std::vector<st
   write_reversal_and_history(j, rec, history);
   write_exchange(j, decoded);
   j.end_object();
-  return std::move(j).str();
+  return out;
 }
 
 }  // namespace rxgate::server::status

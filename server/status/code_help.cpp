@@ -16,19 +16,19 @@ namespace dom = simdjson::dom;
 namespace {
 
 std::string quantity_text(std::int64_t thousandths) {
-  json_writer j;
-  j.decimal(thousandths, 3);
-  return j.str();
+  std::string out;
+  codec::append_json_decimal(out, thousandths, 3);
+  return out;
 }
 
-void write_code_list(json_writer& j, std::string_view key, const std::vector<std::string_view>& codes,
+void write_code_list(codec::json_writer& j, std::string_view key, const std::vector<std::string_view>& codes,
                      std::string_view (*name)(std::string_view) noexcept) {
   j.key(key).begin_array();
   for (auto c : codes) j.begin_object().field("code", c).field("name", name(c)).end_object();
   j.end_array();
 }
 
-void help_refill_too_soon(json_writer& j, const claim_context& x) {
+void help_refill_too_soon(codec::json_writer& j, const claim_context& x) {
   const auto rts = x.detail ? obj_at(*x.detail, "refill_too_soon") : std::nullopt;
   if (!rts) return;
   const auto last_fill = str_at(*rts, "last_fill");
@@ -60,7 +60,7 @@ void help_refill_too_soon(json_writer& j, const claim_context& x) {
   j.field("what_to_do", what).end_object();
 }
 
-void help_prior_authorization(json_writer& j, const claim_context& x, std::string_view phone) {
+void help_prior_authorization(codec::json_writer& j, const claim_context& x, std::string_view phone) {
   const auto pa = x.detail ? obj_at(*x.detail, "pa") : std::nullopt;
   if (!pa) return;
   const auto type = str_at(*pa, "type");
@@ -81,7 +81,7 @@ void help_prior_authorization(json_writer& j, const claim_context& x, std::strin
   j.field("how_to_request", how).end_object();
 }
 
-void help_alternatives(json_writer& j, const claim_context& x) {
+void help_alternatives(codec::json_writer& j, const claim_context& x) {
   const auto preferred = x.detail ? array_at(*x.detail, "preferred") : std::vector<dom::element>{};
   j.key("help").begin_object().field("kind", "formulary_alternatives");
   j.key("alternatives").begin_array();
@@ -110,7 +110,7 @@ void help_alternatives(json_writer& j, const claim_context& x) {
   j.end_object();
 }
 
-void help_step_therapy(json_writer& j, const claim_context& x) {
+void help_step_therapy(codec::json_writer& j, const claim_context& x) {
   const rules::product* d = x.plan ? x.plan->find_product(x.rec.product_id) : nullptr;
   j.key("help").begin_object().field("kind", "step_therapy");
   j.key("prerequisites").begin_array();
@@ -134,7 +134,7 @@ void help_step_therapy(json_writer& j, const claim_context& x) {
   j.field("what_to_do", what).end_object();
 }
 
-void help_limit(json_writer& j, const claim_context& x) {
+void help_limit(codec::json_writer& j, const claim_context& x) {
   const auto limit = x.detail ? obj_at(*x.detail, "limit") : std::nullopt;
   if (!limit) return;
   const auto max_qty = int_at(*limit, "max_quantity").value_or(0);
@@ -166,7 +166,7 @@ void help_limit(json_writer& j, const claim_context& x) {
   j.field("what_to_do", what).end_object();
 }
 
-void help_dur(json_writer& j, const claim_context& x) {
+void help_dur(codec::json_writer& j, const claim_context& x) {
   const auto alerts = x.detail ? array_at(*x.detail, "dur") : std::vector<dom::element>{};
   std::vector<std::string_view> results;
   if (x.plan) results = x.plan->dur_override_results;
@@ -206,7 +206,7 @@ void help_dur(json_writer& j, const claim_context& x) {
   j.end_object();
 }
 
-void help_other_payer(json_writer& j, const claim_context& x) {
+void help_other_payer(codec::json_writer& j, const claim_context& x) {
   j.key("help").begin_object().field("kind", "other_payer");
   j.key("other_payers").begin_array();
   std::string what;
@@ -232,7 +232,7 @@ void help_other_payer(json_writer& j, const claim_context& x) {
 
 }  // namespace
 
-void write_code_help(json_writer& j, std::string_view code, const claim_context& x, std::string_view phone) {
+void write_code_help(codec::json_writer& j, std::string_view code, const claim_context& x, std::string_view phone) {
   if (code == "79") help_refill_too_soon(j, x);
   else if (code == "75") help_prior_authorization(j, x, phone);
   else if (code == "70" || code == "MR") help_alternatives(j, x);

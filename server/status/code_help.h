@@ -5,13 +5,13 @@
 
 #include <string_view>
 
-#include "server/core/json_writer.h"
+#include "codec/json_writer.h"
 #include "server/status/claim_context.h"
 
 namespace rxgate::server::status {
 
 // Writes "help": {...} into the reject object open in `j` when `code` has specific help and the
 // claim carries what it needs; writes nothing otherwise. `phone` is the plan's help desk.
-void write_code_help(json_writer& j, std::string_view code, const claim_context& x, std::string_view phone);
+void write_code_help(codec::json_writer& j, std::string_view code, const claim_context& x, std::string_view phone);
 
 }  // namespace rxgate::server::status

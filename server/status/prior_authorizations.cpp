@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "server/core/json_writer.h"
+#include "codec/json_writer.h"
 #include "server/core/log.h"
 #include "server/status/api_call.h"
 
@@ -21,8 +21,7 @@ using status::valid_date;
 
 namespace {
 
-std::string pa_json(const store::prior_authorization_record& p) {
-  json_writer j;
+void write_prior_authorization(codec::json_writer& j, const store::prior_authorization_record& p) {
   j.begin_object().field("id", p.id).field("number", p.number).field("bin", p.bin);
   j.field("cardholder_id", p.cardholder_id).field_or_null("person_code", p.person_code);
   j.field_or_null("product_id", p.product_id).field_or_null("therapeutic_class", p.therapeutic_class);
@@ -31,7 +30,6 @@ std::string pa_json(const store::prior_authorization_record& p) {
   j.field("source", p.source).field_or_null("created_by", p.created_by).field("created_at", p.created_at);
   j.field_or_null("revoked_at", p.revoked_at).field_or_null("revoked_by", p.revoked_by);
   j.end_object();
-  return std::move(j).str();
 }
 
 }  // namespace
@@ -81,7 +79,10 @@ api_reply status_api::create_prior_authorization(call& c) const {
   }
   if (auto a = access_->audit(c.identity(), "pa_create", std::nullopt, "pa=" + std::to_string(pa.id), "ok"))
     log::warn("status_api_audit_failed").str("error", a.message);
-  return json_reply(201, pa_json(pa));
+  std::string out;
+  codec::json_writer j(out);
+  write_prior_authorization(j, pa);
+  return json_reply(201, std::move(out));
 }
 
 api_reply status_api::list_prior_authorizations(call& c) const {
@@ -100,11 +101,12 @@ api_reply status_api::list_prior_authorizations(call& c) const {
   for (const auto& p : list) ids += (ids.empty() ? "" : ",") + std::to_string(p.id);
   if (auto a = access_->audit(c.identity(), "pa_list", std::nullopt, "pas=" + ids, "ok"))
     return error_reply(503, "audit log unavailable; nothing was shown");
-  json_writer j;
+  std::string out;
+  codec::json_writer j(out);
   j.begin_object().key("prior_authorizations").begin_array();
-  for (const auto& p : list) j.raw(pa_json(p));
+  for (const auto& p : list) write_prior_authorization(j, p);
   j.end_array().end_object();
-  return json_reply(200, std::move(j).str());
+  return json_reply(200, std::move(out));
 }
 
 api_reply status_api::revoke_prior_authorization(call& c, std::string_view id_text) const {
@@ -116,9 +118,10 @@ api_reply status_api::revoke_prior_authorization(call& c, std::string_view id_te
   }
   if (auto a = access_->audit(c.identity(), "pa_revoke", std::nullopt, "pa=" + std::to_string(id), "ok"))
     log::warn("status_api_audit_failed").str("error", a.message);
-  json_writer j;
+  std::string out;
+  codec::json_writer j(out);
   j.begin_object().field("id", id).field("revoked", true).end_object();
-  return json_reply(200, std::move(j).str());
+  return json_reply(200, std::move(out));
 }
 
 }  // namespace rxgate::server

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "codec/json_writer.h"
 #include "rules/reject_catalog.h"
-#include "server/core/json_writer.h"
 #include "server/core/log.h"
 #include "server/status/api_call.h"
 #include "server/status/claim_view.h"
@@ -40,9 +40,10 @@ api_reply json_reply(unsigned status, std::string body) {
 }
 
 api_reply error_reply(unsigned status, std::string_view message) {
-  json_writer j;
+  std::string out;
+  codec::json_writer j(out);
   j.begin_object().field("error", message).end_object();
-  return json_reply(status, std::move(j).str());
+  return json_reply(status, std::move(out));
 }
 
 api_reply not_found() { return error_reply(404, "not found"); }
@@ -166,7 +167,7 @@ api_reply status_api::route(call& c) const {
 }
 
 api_reply status_api::reject_codes(call&, std::string_view code) const {
-  auto write = [](json_writer& j, const rules::reject_info& r) {
+  auto write = [](codec::json_writer& j, const rules::reject_info& r) {
     j.begin_object().field("code", r.code).field("short_name", r.short_name).field("category", r.category);
     j.field_or_null("explanation", r.explanation).field_or_null("fix", r.fix);
     j.key("fields").begin_array();
@@ -179,17 +180,18 @@ api_reply status_api::reject_codes(call&, std::string_view code) const {
     }
     j.end_array().end_object();
   };
-  json_writer j;
+  std::string out;
+  codec::json_writer j(out);
   if (!code.empty()) {
     const auto* r = rules::find_reject(percent_decode(code));
     if (!r) return not_found();
     write(j, *r);
-    return json_reply(200, std::move(j).str());
+    return json_reply(200, std::move(out));
   }
   j.begin_object().key("reject_codes").begin_array();
   for (const auto& r : rules::all_rejects()) write(j, r);
   j.end_array().end_object();
-  return json_reply(200, std::move(j).str());
+  return json_reply(200, std::move(out));
 }
 
 api_reply status_api::get_claim(call& c, std::string_view id_text) const {
@@ -274,7 +276,8 @@ api_reply status_api::search_claims(call& c) const {
   if (auto a = access_->audit(c.identity(), "search", std::nullopt, detail, "ok"))
     return error_reply(503, "audit log unavailable; nothing was shown");
 
-  json_writer j;
+  std::string out;
+  codec::json_writer j(out);
   j.begin_object().key("claims").begin_array();
   for (const auto& s : page.claims) {
     j.begin_object().field("id", s.id).field("date_of_service", s.date_of_service).field("received_at", s.received_at);
@@ -288,7 +291,7 @@ api_reply status_api::search_claims(call& c) const {
   }
   j.end_array();
   j.field_or_null("next_cursor", page.next_cursor).field("limit", f.limit).end_object();
-  return json_reply(200, std::move(j).str());
+  return json_reply(200, std::move(out));
 }
 
 api_reply status_api::pharmacy_summary(call& c, std::string_view pharmacy_text) const {
@@ -309,7 +312,8 @@ api_reply status_api::pharmacy_summary(call& c, std::string_view pharmacy_text) 
     return error_reply(503, "audit log unavailable; nothing was shown");
   std::int64_t total = 0;
   for (const auto& [status, n] : s.by_status) total += n;
-  json_writer j;
+  std::string out;
+  codec::json_writer j(out);
   j.begin_object().field("pharmacy", pharmacy).field("from", from).field("to", to).field("claims", total);
   j.key("by_status").begin_array();
   for (const auto& [status, n] : s.by_status)
@@ -323,7 +327,7 @@ api_reply status_api::pharmacy_summary(call& c, std::string_view pharmacy_text) 
     j.field("count", n).end_object();
   }
   j.end_array().end_object();
-  return json_reply(200, std::move(j).str());
+  return json_reply(200, std::move(out));
 }
 
 }  // namespace rxgate::server
