@@ -170,6 +170,7 @@ class pg_reader final : public claim_reader {
       k.replaces_claim_id = pg::opt_int(row[30]);
       k.link_kind = str(row[31]);
       k.detail_json = str(row[32]);
+      read_claim_detail(k.detail_json, k.detail);
       if (with_raw_bytes) {
         k.request = unhex(pg::text_view(row[33]));
         k.response = unhex(pg::text_view(row[34]));

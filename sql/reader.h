@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "sql/claim_detail.h"
 #include "sql/store.h"
 
 namespace rxgate::store {
@@ -50,7 +51,9 @@ struct claim_record {
   std::optional<std::int64_t> reversed_by;  // the claim that reversed it
   std::optional<std::int64_t> replaces_claim_id;  // for a reversal, rebill or duplicate
   std::string link_kind;                    // reversal | rebill | duplicate
-  std::string detail_json;                  // migration 0001 `detail`: DUR, PA, RTS, limits ...
+  std::string detail_json;                  // migration 0001 `detail` as stored (JSON text)
+  claim_detail detail;                      // the same, read (sql/claim_detail.h): DUR, PA, RTS,
+                                            // limits ...; empty when the JSON is not an object
   std::vector<reject_record> rejects;       // in payer order
   std::vector<dur_record> dur;
   std::string request, response;            // raw bytes; filled only when asked for

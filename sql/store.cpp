@@ -18,6 +18,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "sql/claim_detail.h"
 #include "sql/migrations.h"
 #include "sql/pg.h"
 #include "sql/store.h"
@@ -300,170 +301,10 @@ class rows_builder {
 
 // ---- claim data helpers ------------------------------------------------------------------
 
-std::string_view pa_state_name(rules::pa_state s) {
-  switch (s) {
-    case rules::pa_state::not_required: return "not_required";
-    case rules::pa_state::required_missing: return "required_missing";
-    case rules::pa_state::on_file: return "on_file";
-    case rules::pa_state::number_accepted: return "number_accepted";
-    case rules::pa_state::on_file_expired: return "on_file_expired";
-  }
-  return "unknown";
-}
-
 std::string field_name(codec::field_id id) {
   if (id == 0) return {};
   const auto chars = codec::field_chars(id);
   return pg::clean_text({chars.data(), 2});
-}
-
-class json_object {
- public:
-  explicit json_object(std::string& out) : out_(out) { out_.push_back('{'); }
-  void key(std::string_view k) {
-    if (!first_) out_.push_back(',');
-    first_ = false;
-    pg::append_json_string(out_, k);
-    out_.push_back(':');
-  }
-  void str(std::string_view k, std::string_view v) {
-    key(k);
-    pg::append_json_string(out_, v);
-  }
-  void str_if(std::string_view k, std::string_view v) {
-    if (!v.empty()) str(k, v);
-  }
-  void num(std::string_view k, std::int64_t v) {
-    key(k);
-    out_ += std::to_string(v);
-  }
-  void boolean(std::string_view k, bool v) {
-    key(k);
-    out_ += v ? "true" : "false";
-  }
-  void date(std::string_view k, codec::date d) {
-    if (d.valid()) str(k, pg::format_date(d));
-  }
-  std::string& out() { return out_; }
-  void close() { out_.push_back('}'); }
-  // "k":[...] with n values, each written by each(i) into out().
-  template <class Each>
-  void array(std::string_view k, std::size_t n, Each each) {
-    key(k);
-    out_.push_back('[');
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i) out_.push_back(',');
-      each(i);
-    }
-    out_.push_back(']');
-  }
-
- private:
-  std::string& out_;
-  bool first_ = true;
-};
-
-// What the technician status API shows without re-running the rules (migration 0001, `detail`).
-std::string detail_json(const codec::claim& c, const rules::decision& d) {
-  std::string s;
-  s.reserve(512);
-  json_object o(s);
-  if (!c.product_id.empty() || !d.product_name.empty()) {
-    o.key("product");
-    json_object p(s);
-    p.str_if("qualifier", c.product_qualifier);
-    p.str_if("id", c.product_id);
-    p.str_if("name", d.product_name);
-    p.str_if("class", d.therapeutic_class);
-    if (d.tier) p.num("tier", d.tier);
-    p.close();
-  }
-  if (c.quantity) o.num("quantity", *c.quantity);
-  if (c.days_supply) o.num("days_supply", *c.days_supply);
-  if (d.rejects.count) {
-    o.array("rejects", d.rejects.count, [&](std::size_t i) {
-      const auto& r = d.rejects.items[i];
-      json_object j(s);
-      j.str("code", r.code_view());
-      j.str_if("field", field_name(r.field));
-      if (r.occurrence) j.num("occurrence", r.occurrence);
-      j.close();
-    });
-  }
-  if (d.dur_count) {
-    o.array("dur", std::min<std::size_t>(d.dur_count, d.dur.size()), [&](std::size_t i) {
-      const auto& a = d.dur[i];
-      json_object j(s);
-      j.str("reason", a.reason);
-      j.str_if("significance", a.significance);
-      j.str_if("other_pharmacy", a.other_pharmacy);
-      if (a.previous_fill) j.date("previous_fill", *a.previous_fill);
-      if (a.previous_quantity) j.num("previous_quantity", *a.previous_quantity);
-      j.str_if("database", a.database);
-      j.str_if("other_prescriber", a.other_prescriber);
-      j.str_if("free_text", a.free_text);
-      j.str_if("additional_text", a.additional_text);
-      j.close();
-    });
-  }
-  if (d.refill_too_soon) {
-    const auto& r = *d.refill_too_soon;
-    o.key("refill_too_soon");
-    json_object j(s);
-    j.date("last_fill", r.last_fill);
-    j.num("last_quantity", r.last_quantity);
-    j.num("last_days_supply", r.last_days_supply);
-    j.boolean("same_pharmacy", r.same_pharmacy);
-    j.date("next_allowed", r.next_allowed);
-    j.close();
-  }
-  if (d.limit) {
-    const auto& l = *d.limit;
-    o.key("limit");
-    json_object j(s);
-    j.num("max_quantity", l.max_quantity);
-    j.num("per_days", l.per_days);
-    j.num("max_days_supply", l.max_days_supply);
-    j.num("allowed_quantity", l.allowed_quantity);
-    j.close();
-  }
-  if (d.pa.required || d.pa.state != rules::pa_state::not_required || d.pa.step_therapy_required) {
-    o.key("pa");
-    json_object j(s);
-    j.boolean("required", d.pa.required);
-    j.str_if("type", d.pa.pa_type);
-    j.str("state", pa_state_name(d.pa.state));
-    j.str_if("number", d.pa.pa_number);
-    j.date("expired_on", d.pa.expired_on);
-    j.boolean("step_therapy_required", d.pa.step_therapy_required);
-    j.boolean("step_therapy_satisfied", d.pa.step_therapy_satisfied);
-    j.close();
-  }
-  if (d.preferred_count) {
-    o.array("preferred", std::min<std::size_t>(d.preferred_count, d.preferred.size()), [&](std::size_t i) {
-      const auto& p = d.preferred[i];
-      json_object j(s);
-      j.str_if("qualifier", p.qualifier);
-      j.str("product_id", p.product_id);
-      j.str_if("description", p.description);
-      if (p.incentive) j.num("incentive", *p.incentive);
-      if (p.cost_share_incentive) j.num("cost_share_incentive", *p.cost_share_incentive);
-      j.close();
-    });
-  }
-  if (d.approved_message_count) {
-    o.array("approved_messages", std::min<std::size_t>(d.approved_message_count, d.approved_messages.size()),
-            [&](std::size_t i) { pg::append_json_string(s, d.approved_messages[i]); });
-  }
-  if (d.text_count) {
-    o.array("texts", std::min<std::size_t>(d.text_count, d.text_storage.size()),
-            [&](std::size_t i) { pg::append_json_string(s, d.text(i)); });
-  }
-  o.str_if("help_desk_phone", d.help_desk_phone);
-  if (d.replaces_claim_id) o.num("replaces_claim_id", d.replaces_claim_id);
-  if (d.rejects.dropped) o.num("rejects_dropped", d.rejects.dropped);
-  o.close();
-  return s;
 }
 
 std::string format_other_amounts(const codec::pricing& p) {
@@ -984,6 +825,8 @@ error pg_batch::insert_rows(std::span<batch_entry> entries, const std::vector<st
   rows_builder rejects(std::size(reject_columns), copy);
   rows_builder durs(std::size(dur_columns), copy);
   rows_builder links(3, false);
+  std::string detail;  // one buffer for every claim of the batch
+  detail.reserve(1024);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (!write[i]) continue;
     const batch_entry& e = entries[i];
@@ -1035,7 +878,9 @@ error pg_batch::insert_rows(std::span<batch_entry> entries, const std::vector<st
     } else {
       for (int k = 0; k < 12; ++k) claims.null();
     }
-    claims.raw(detail_json(c, d));
+    detail.clear();
+    write_claim_detail(detail, c, d);
+    claims.raw(detail);
     claims.bytea(e.request_bytes);
     claims.bytea(e.response_bytes);
     claims.end_row();

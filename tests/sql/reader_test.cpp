@@ -92,6 +92,12 @@ TEST_F(ReaderTest, ClaimByIdHasRejectsDurDetailAndRawBytesOnRequest) {
   EXPECT_EQ(c.request, std::string("REQ\x1c\x00\xff" "0", 7));
   EXPECT_EQ(c.response, "RESP");
   EXPECT_NE(c.detail_json.find("\"rejects\""), std::string::npos);
+  // The detail comes read too (sql/claim_detail.h), so nobody parses detail_json by its keys.
+  ASSERT_EQ(c.detail.rejects.size(), 1u);
+  EXPECT_EQ(c.detail.rejects[0].code, "79");
+  EXPECT_EQ(c.detail.rejects[0].field, "D3");
+  ASSERT_EQ(c.detail.dur.size(), 1u);
+  EXPECT_EQ(c.detail.dur[0].previous_fill, "2026-11-01");
   EXPECT_EQ(c.received_at.size(), 27u);  // 2026-11-23T19:40:00.123456Z
 
   store::claim_record p;
