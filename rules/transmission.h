@@ -18,6 +18,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "codec/claim.h"
@@ -50,12 +51,45 @@ struct transmission_decision {
   std::array<std::vector<prior_fill>, codec::max_transactions> fills;
 };
 
+// The steps, shared by decide_transmission() and the gateway's batch worker (which decides the
+// transactions of several transmissions in one batch, in order, with the same steps).
+
 // True when the rules decide transaction `c`: neither the transmission nor the claim carries
 // syntax rejects.
 bool decided_by_rules(const codec::validation& v, const codec::claim& c) noexcept;
 
+// A transaction the rules never see: rejected with its own syntax rejects, else with the
+// transmission's.
+void decide_unusable(const codec::validation& v, const codec::claim& c, decision& out) noexcept;
+
+// True when `earlier` (decided as `d`) is history for `later`: a paid B1 of the same member
+// (same BIN and cardholder ID).
+bool is_history_for(const codec::claim& earlier, const decision& d, const codec::claim& later) noexcept;
+
 // The fill that a paid B1 `c` (decided as `d`) is for the later transactions of its member.
 prior_fill fill_of(const codec::claim& c, const decision& d, std::int64_t claim_id = 0) noexcept;
+
+// adjudicate(), then a 503-F3 from `numbers` for a payment or an accepted reversal that does not
+// carry one yet (a duplicate replays the original's).
+void decide_transaction(const codec::claim& c, const plan_set& plans, const member_history& history,
+                        codec::date today, authorization_source& numbers, decision& out) noexcept;
+
+// The response header: the request's echo, 501-F1 R when the transmission was refused, and the
+// transaction count (at least 1).
+void respond_header(const codec::message& request, const codec::validation& v, codec::response& r) noexcept;
+
+// Transaction `index` of the response from its decision; an accepted E1 also fills the member's
+// coverage (AM25 group, plan, cardholder; AM29 name and date of birth).
+void respond_transaction(const codec::claim& c, const decision& d, std::size_t index, codec::response& r) noexcept;
+
+// Every transaction answered with host reject `code` (92, 99): header status A, 511-FB `code`,
+// the Rx number echoed.
+void respond_host_reject(const codec::message& request, const codec::validation& v, std::string_view code,
+                         codec::response& r) noexcept;
+
+// The D.0 bytes of `r` into `out` (16 KiB hold any response rxgate composes); false, with `out`
+// untouched, when it does not fit.
+bool write_response(const codec::response& r, std::string& out);
 
 // Decide every transaction of `request` (decoded and validated into `v`) and compose the
 // response into `out.response`.

@@ -1,7 +1,7 @@
 // `rxgate plan check DIR` and `rxgate plan generate --out DIR --products N --members N [--seed S]`.
 //
-// check loads every plan folder under DIR the way the server does and prints rules::describe(),
-// or every problem as file:line:column and exits 2. generate writes a synthetic plan folder (for
+// check loads DIR (one plan folder, or every plan folder under it) the way the server does and
+// prints rules::describe(), or every problem as file:line:column and exits 2. generate writes a synthetic plan folder (for
 // benchmarks and load tests) that check and the server accept; load it from its parent folder.
 #include <CLI/CLI.hpp>
 
@@ -27,8 +27,8 @@ const command_registrar reg{[](CLI::App& app) {
   plan->require_subcommand(1);
 
   auto dir = std::make_shared<std::string>();
-  auto* check = plan->add_subcommand("check", "Load every plan under DIR and summarise it, or list the problems (exit 2)");
-  check->add_option("dir", *dir, "folder of plan folders (e.g. config/plans)")->required();
+  auto* check = plan->add_subcommand("check", "Load the plan folder DIR, or every plan under DIR, and summarise it, or list the problems (exit 2)");
+  check->add_option("dir", *dir, "a plan folder or a folder of plan folders (e.g. config/plans)")->required();
   check->callback([dir] {
     const auto start = std::chrono::steady_clock::now();
     try {

@@ -10,14 +10,13 @@
 
 #include "codec/response.h"
 #include "rules/adjudicate.h"
+#include "rules/transmission.h"
 #include "server/core/log.h"
 
 namespace rxgate::server {
 namespace {
 
 using namespace codec::literals;
-
-constexpr std::size_t response_buffer_size = 4096 * codec::max_transactions;
 
 codec::date today_utc() noexcept {
   const std::time_t now = std::time(nullptr);
@@ -50,31 +49,6 @@ bool has_syntax_rejects(const transmission& t, const codec::claim& c) noexcept {
 
 bool keyed(const transmission& t, const codec::claim& c) noexcept {
   return !has_syntax_rejects(t, c) && !c.is_eligibility();
-}
-
-void fill_response_header(const transmission& t, codec::response& r) noexcept {
-  codec::echo_header(t.message, r);
-  r.header_status = t.validation.transmission_rejected ? 'R' : 'A';
-  r.transaction_count = std::max<std::uint8_t>(1, t.validation.claim_count);
-}
-
-// E1 answers carry the member's coverage at transmission level (ncpdp-d0.md §6.2).
-void fill_eligibility(const codec::claim& c, const rules::decision& d, codec::response& r) noexcept {
-  if (!c.is_eligibility() || d.status != 'A') return;
-  r.group_id = c.group_id;
-  r.cardholder_id = c.cardholder_id;
-  r.plan_id = d.plan_id;
-  r.patient_first_name = c.patient_first_name;
-  r.patient_last_name = c.patient_last_name;
-  r.patient_date_of_birth = c.date_of_birth;
-}
-
-bool write_response(const codec::response& r, std::string& out) noexcept {
-  std::array<char, response_buffer_size> buf;
-  auto n = codec::build_response(r, buf);
-  if (!n) return false;
-  out.assign(buf.data(), *n);
-  return true;
 }
 
 }  // namespace
@@ -116,19 +90,9 @@ void prepare(transmission& t, const provider_scope& scope) noexcept {
 
 void build_host_reject(transmission& t, std::string_view code) noexcept {
   codec::response r;
-  fill_response_header(t, r);
-  r.header_status = 'A';
-  for (std::uint8_t i = 0; i < r.transaction_count; ++i) {
-    auto& tx = r.transactions[i];
-    tx.status = 'R';
-    tx.rejects.push(code);
-    if (i < t.validation.claim_count) {
-      tx.rx_qualifier = t.validation.claims[i].rx_qualifier;
-      tx.rx_number = t.validation.claims[i].rx_number;
-    }
-    t.statuses[i] = 'R';
-  }
-  if (!write_response(r, t.response)) t.response.clear();
+  rules::respond_host_reject(t.message, t.validation, code, r);
+  for (std::uint8_t i = 0; i < r.transaction_count; ++i) t.statuses[i] = 'R';
+  if (!rules::write_response(r, t.response)) t.response.clear();
 }
 
 std::uint8_t authorization_numbers::next(std::array<char, 20>& out) noexcept {
@@ -377,20 +341,7 @@ void batcher::process(std::vector<std::shared_ptr<transmission>>& jobs, store::c
     std::vector<rules::prior_fill> earlier;
     for (std::size_t k = i; k-- > 0;) {
       const auto& o = entries[k];
-      if (o.decision.status != 'P' || o.claim->transaction_code != "B1") continue;
-      if (o.claim->bin != c.bin || o.claim->cardholder_id != c.cardholder_id) continue;
-      rules::prior_fill f;
-      f.claim_id = o.claim_id;
-      f.provider_id = o.claim->provider_id;
-      f.prescriber_id = o.claim->prescriber_id;
-      f.rx_number = o.claim->rx_number;
-      f.fill_number = o.claim->fill_number.value_or(0);
-      f.product_id = o.claim->product_id;
-      f.therapeutic_class = o.decision.therapeutic_class;
-      f.fill_date = o.claim->date_of_service;
-      f.quantity = o.claim->quantity.value_or(0);
-      f.days_supply = o.claim->days_supply.value_or(0);
-      earlier.push_back(f);
+      if (rules::is_history_for(*o.claim, o.decision, c)) earlier.push_back(rules::fill_of(*o.claim, o.decision, o.claim_id));
     }
     rules::member_history history = e.history;
     if (!earlier.empty()) {
@@ -398,11 +349,7 @@ void batcher::process(std::vector<std::shared_ptr<transmission>>& jobs, store::c
       overlay[i].insert(overlay[i].end(), e.history.fills.begin(), e.history.fills.end());
       history.fills = overlay[i];
     }
-    rules::adjudicate(c, *plans, history, today, e.decision);
-    // 503-F3 goes on what the payer commits to: a payment and an accepted reversal.
-    const bool accepted_reversal = e.decision.status == 'A' && c.is_reversal();
-    if ((e.decision.status == 'P' || accepted_reversal) && e.decision.authorization_length == 0)
-      e.decision.authorization_length = authorizations_.next(e.decision.authorization_number);
+    rules::decide_transaction(c, *plans, history, today, authorizations_, e.decision);
   };
   for (std::size_t i = 0; i < rule_count; ++i) {
     // Memory hints two and one claims ahead (rules/adjudicate.h); they never change a decision.
@@ -411,24 +358,20 @@ void batcher::process(std::vector<std::shared_ptr<transmission>>& jobs, store::c
     adjudicate_entry(i);
   }
   for (std::size_t i = rule_count; i < entries.size(); ++i) {
-    auto& d = entries[i].decision;
-    const auto& c = *entries[i].claim;
-    d.status = 'R';
-    d.rejects = c.rejects.empty() ? origins[i].job->validation.transmission_rejects : c.rejects;
+    rules::decide_unusable(origins[i].job->validation, *entries[i].claim, entries[i].decision);
   }
 
   // Responses: one per transmission, all its transactions together.
   auto build = [&](transmission& t) {
     codec::response r;
-    fill_response_header(t, r);
+    rules::respond_header(t.message, t.validation, r);
     for (std::size_t i = 0; i < entries.size(); ++i) {
       if (origins[i].job != &t) continue;
       const auto k = origins[i].index;
-      rules::to_response(entries[i].decision, *entries[i].claim, r.transactions[k]);
-      fill_eligibility(*entries[i].claim, entries[i].decision, r);
+      rules::respond_transaction(*entries[i].claim, entries[i].decision, k, r);
       t.statuses[k] = entries[i].decision.status;
     }
-    if (!write_response(r, t.response)) {
+    if (!rules::write_response(r, t.response)) {
       // Cannot happen with the 16 KiB buffer; answer something well-formed all the same.
       build_host_reject(t, "99");
     }

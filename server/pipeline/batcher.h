@@ -3,9 +3,9 @@
 // An io thread turns a request body into a `transmission` (prepare(): decode, validate, check the
 // client's identity) and hands it to the batcher. Each worker thread (one per claim store, i.e.
 // per writer connection) takes whatever is queued (up to max_batch transactions) whenever it is
-// free, and for that batch runs the store protocol of sql/store.h: begin, load_history,
-// rules::adjudicate each transaction in order, build the responses, insert, re-adjudicate
-// conflicts, commit. Only after the commit does it call each transmission's `done` (on the worker
+// free, and for that batch runs the store protocol of sql/store.h: begin, load_history, decide
+// each transaction in order with the steps of rules/transmission.h (the steps the dry run takes),
+// build the responses, insert, re-adjudicate conflicts, commit. Only after the commit does it call each transmission's `done` (on the worker
 // thread; the owner posts it back to its connection). On any store error every transaction of the
 // batch is answered with a host reject (92 unavailable, 99 otherwise): nothing is ever reported
 // paid that is not committed.
@@ -41,6 +41,7 @@
 #include "codec/view.h"
 #include "rules/decision.h"
 #include "rules/plan.h"
+#include "rules/transmission.h"
 #include "sql/store.h"
 #include "server/core/metrics.h"
 
@@ -86,11 +87,11 @@ void build_host_reject(transmission& t, std::string_view code) noexcept;
 // Unique, time-ordered authorization numbers (503-F3): 3-digit node id + a 16-digit counter that
 // starts from the clock in milliseconds * 1024, so it never repeats across restarts of the node
 // unless more than 1024 numbers a millisecond were issued for longer than the restart took.
-class authorization_numbers {
+class authorization_numbers final : public rules::authorization_source {
  public:
   explicit authorization_numbers(std::uint16_t node_id) noexcept : node_(node_id) {}
   // Writes the next number into `out`; returns its length (19).
-  std::uint8_t next(std::array<char, 20>& out) noexcept;
+  std::uint8_t next(std::array<char, 20>& out) noexcept override;
 
  private:
   std::uint16_t node_;
