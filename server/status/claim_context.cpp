@@ -7,7 +7,6 @@
 namespace rxgate::server::status {
 
 using namespace codec::literals;
-namespace dom = simdjson::dom;
 
 namespace {
 
@@ -78,38 +77,6 @@ std::optional<std::string_view> sent_value(const codec::message& m, int group, c
       if (v.id(i) == id && ++seen == want) return v.value(i);
   }
   return std::nullopt;
-}
-
-std::string_view str_at(dom::element e, const char* key) {
-  std::string_view v;
-  if (e[key].get_string().get(v) != simdjson::SUCCESS) return {};
-  return v;
-}
-
-std::optional<std::int64_t> int_at(dom::element e, const char* key) {
-  std::int64_t v = 0;
-  if (e[key].get_int64().get(v) != simdjson::SUCCESS) return std::nullopt;
-  return v;
-}
-
-bool bool_at(dom::element e, const char* key) {
-  bool v = false;
-  if (e[key].get_bool().get(v) != simdjson::SUCCESS) return false;
-  return v;
-}
-
-std::optional<dom::element> obj_at(dom::element e, const char* key) {
-  dom::element v;
-  if (e[key].get(v) != simdjson::SUCCESS || !v.is_object()) return std::nullopt;
-  return v;
-}
-
-std::vector<dom::element> array_at(dom::element e, const char* key) {
-  std::vector<dom::element> out;
-  dom::array a;
-  if (e[key].get_array().get(a) != simdjson::SUCCESS) return out;
-  for (dom::element x : a) out.push_back(x);
-  return out;
 }
 
 }  // namespace rxgate::server::status

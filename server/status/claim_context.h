@@ -1,12 +1,10 @@
-// Everything one claim's page is built from: the stored record, the plan it was decided under,
-// the stored `detail` jsonb, and the decoded request and response. Internal to server/status
-// (claim_view.cpp builds it, code_help.cpp and claim_view.cpp read it).
+// Everything one claim's page is built from: the stored record (with its typed `detail`,
+// sql/claim_detail.h), the plan it was decided under, and the decoded request and response.
+// Internal to server/status (claim_view.cpp builds it, code_help.cpp and claim_view.cpp read it).
 //
-// Lifetimes: a claim_context only points; the record, the parsed detail, the decoded messages
-// and the plan snapshot are owned by claim_view_json()'s frame and outlive it.
+// Lifetimes: a claim_context only points; the record, the decoded messages and the plan snapshot
+// are owned by claim_view_json()'s caller and frame and outlive it.
 #pragma once
-
-#include <simdjson.h>
 
 #include <cstdint>
 #include <optional>
@@ -17,14 +15,14 @@
 #include "codec/view.h"
 #include "codec/response.h"
 #include "rules/plan_model.h"
+#include "sql/claim_detail.h"
 #include "sql/reader.h"
 
 namespace rxgate::server::status {
 
 struct claim_context {
-  const store::claim_record& rec;
+  const store::claim_record& rec;                       // rec.detail: the stored detail, typed
   const rules::plan* plan = nullptr;                    // null when the plan is no longer loaded
-  std::optional<simdjson::dom::element> detail;         // the `detail` object, when it parsed
   const codec::message* request = nullptr;              // decoded request, or null when it did not decode
   const codec::claim* claim = nullptr;                  // the validated transaction of this claim, or null
   int group = 1;                                        // its transaction group (1-based)
@@ -42,13 +40,5 @@ bool alert_rejected(const claim_context& x, std::string_view reason, std::string
 // The value sent for `id` in transaction group `group` (1-based), its `occurrence`-th repetition
 // (0 = the first), looking at the header and transmission-level segments too.
 std::optional<std::string_view> sent_value(const codec::message& m, int group, codec::field_id id, int occurrence);
-
-// Readers of the stored `detail` (sql/store.cpp detail_json): a missing key or a value of
-// another type reads as empty / nullopt / false / no elements.
-std::string_view str_at(simdjson::dom::element e, const char* key);
-std::optional<std::int64_t> int_at(simdjson::dom::element e, const char* key);
-bool bool_at(simdjson::dom::element e, const char* key);
-std::optional<simdjson::dom::element> obj_at(simdjson::dom::element e, const char* key);
-std::vector<simdjson::dom::element> array_at(simdjson::dom::element e, const char* key);
 
 }  // namespace rxgate::server::status

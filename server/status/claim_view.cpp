@@ -1,6 +1,6 @@
 // The claim page: one stored claim as a technician reads it. Everything shown comes from what the
-// store persisted when the claim was decided (columns, the `detail` jsonb, the request and the
-// response bytes) plus the plan snapshot for what a plan accepts (tiers, SCCs, DUR override
+// store persisted when the claim was decided (columns, the typed `detail` of sql/claim_detail.h, the
+// request and the response bytes) plus the plan snapshot for what a plan accepts (tiers, SCCs, DUR override
 // codes); the rules are never re-run.
 #include "server/status/claim_view.h"
 
@@ -18,19 +18,15 @@
 
 namespace rxgate::server::status {
 
-namespace dom = simdjson::dom;
-
 namespace {
 
-// What was received and what was answered, decoded, and the stored detail parsed; owns what a
-// claim_context points into. The codec structures are large, hence on the heap.
+// What was received and what was answered, decoded; owns what a claim_context points into. The codec structures are large, hence on the heap.
 struct decoded_claim {
   std::unique_ptr<codec::message> request = std::make_unique<codec::message>();
   std::unique_ptr<codec::validation> validation = std::make_unique<codec::validation>();
   std::unique_ptr<codec::message> response = std::make_unique<codec::message>();
   std::unique_ptr<codec::response> answer = std::make_unique<codec::response>();
   std::vector<char> scratch = std::vector<char>(4096);
-  dom::parser parser;
   bool request_ok = false;
   bool response_ok = false;
 
@@ -43,7 +39,7 @@ struct decoded_claim {
     if (response_ok) codec::read_response(*response, *answer, scratch);
   }
 
-  // Points `x` at this claim's transaction in the request and the response, and at the detail.
+  // Points `x` at this claim's transaction in the request and the response.
   void fill(claim_context& x) {
     if (request_ok) {
       x.request = request.get();
@@ -60,10 +56,6 @@ struct decoded_claim {
       const auto index = static_cast<std::size_t>(x.group - 1);
       x.answer = &answer->transactions[index < answer->transaction_count ? index : 0];
     }
-    dom::element detail;
-    if (!x.rec.detail_json.empty() && parser.parse(x.rec.detail_json).get(detail) == simdjson::SUCCESS &&
-        detail.is_object())
-      x.detail = detail;
   }
 };
 
@@ -127,38 +119,33 @@ void write_pricing(codec::json_writer& j, const claim_context& x) {
 
 void write_dur_alerts(codec::json_writer& j, const claim_context& x, bool rejected_88) {
   j.key("dur_alerts").begin_array();
-  if (x.detail) {
-    for (auto a : array_at(*x.detail, "dur")) {
-      const auto reason = str_at(a, "reason");
-      const auto sig = str_at(a, "significance");
-      j.begin_object().field("reason", reason).field("reason_name", rules::dur_reason_name(reason));
-      j.field_or_null("significance", sig).field("significance_name", significance_name(sig));
-      j.field_or_null("other_pharmacy", str_at(a, "other_pharmacy"));
-      j.field_or_null("previous_fill", str_at(a, "previous_fill"));
-      if (auto q = int_at(a, "previous_quantity")) j.key("previous_quantity").decimal(*q, 3);
-      else j.key("previous_quantity").null();
-      j.field_or_null("free_text", str_at(a, "free_text"));
-      j.field_or_null("additional_text", str_at(a, "additional_text"));
-      j.field("caused_reject", rejected_88 && alert_rejected(x, reason, sig));
-      j.end_object();
-    }
+  for (const auto& a : x.rec.detail.dur) {
+    j.begin_object().field("reason", a.reason).field("reason_name", rules::dur_reason_name(a.reason));
+    j.field_or_null("significance", a.significance).field("significance_name", significance_name(a.significance));
+    j.field_or_null("other_pharmacy", a.other_pharmacy);
+    j.field_or_null("previous_fill", a.previous_fill);
+    if (a.previous_quantity) j.key("previous_quantity").decimal(*a.previous_quantity, 3);
+    else j.key("previous_quantity").null();
+    j.field_or_null("free_text", a.free_text);
+    j.field_or_null("additional_text", a.additional_text);
+    j.field("caused_reject", rejected_88 && alert_rejected(x, a.reason, a.significance));
+    j.end_object();
   }
   j.end_array();
 }
 
 void write_prior_authorization_flags(codec::json_writer& j, const claim_context& x) {
-  const auto pa = x.detail ? obj_at(*x.detail, "pa") : std::nullopt;
+  const auto& pa = x.rec.detail.pa;
   if (!pa) {
     j.key("prior_authorization").null();
     return;
   }
-  const auto type = str_at(*pa, "type");
   j.key("prior_authorization").begin_object();
-  j.field("required", bool_at(*pa, "required")).field_or_null("pa_type", type).field("pa_type_name", pa_type_name(type));
-  j.field("state", str_at(*pa, "state")).field_or_null("number", str_at(*pa, "number"));
-  j.field_or_null("expired_on", str_at(*pa, "expired_on"));
-  j.field("step_therapy_required", bool_at(*pa, "step_therapy_required"));
-  j.field("step_therapy_satisfied", bool_at(*pa, "step_therapy_satisfied"));
+  j.field("required", pa->required).field_or_null("pa_type", pa->type).field("pa_type_name", pa_type_name(pa->type));
+  j.field("state", pa->state).field_or_null("number", pa->number);
+  j.field_or_null("expired_on", pa->expired_on);
+  j.field("step_therapy_required", pa->step_therapy_required);
+  j.field("step_therapy_satisfied", pa->step_therapy_satisfied);
   j.end_object();
 }
 
@@ -180,8 +167,8 @@ void write_claim_header(codec::json_writer& j, const claim_context& x, std::stri
   j.key("product").begin_object().field_or_null("qualifier", rec.product_qualifier).field_or_null("id", rec.product_id);
   j.field_or_null("name", rec.product_name).field_or_null("therapeutic_class", rec.therapeutic_class);
   const rules::product* product = x.plan ? x.plan->find_product(rec.product_id) : nullptr;
-  if (auto t = x.detail ? obj_at(*x.detail, "product") : std::nullopt; t && int_at(*t, "tier"))
-    j.field("tier", *int_at(*t, "tier"));
+  if (const auto& stored = rec.detail.product; stored && stored->tier)
+    j.field("tier", *stored->tier);
   else if (product)
     j.field("tier", product->tier);
   else
@@ -192,27 +179,21 @@ void write_claim_header(codec::json_writer& j, const claim_context& x, std::stri
   j.field_or_null("authorization_number", rec.authorization_number);
 }
 
-// "key": the strings of the detail's array `detail_key` (messages sent back with the answer).
-void write_detail_strings(codec::json_writer& j, std::string_view key, const claim_context& x, const char* detail_key) {
+// "key": [strings] (messages sent back with the answer).
+void write_strings(codec::json_writer& j, std::string_view key, const std::vector<std::string>& strings) {
   j.key(key).begin_array();
-  if (x.detail)
-    for (auto t : array_at(*x.detail, detail_key)) {
-      std::string_view s;
-      if (t.get_string().get(s) == simdjson::SUCCESS) j.value(s);
-    }
+  for (const auto& s : strings) j.value(s);
   j.end_array();
 }
 
 void write_preferred_alternatives(codec::json_writer& j, const claim_context& x) {
   j.key("preferred_alternatives").begin_array();
-  if (x.detail)
-    for (auto p : array_at(*x.detail, "preferred")) {
-      const auto pid = str_at(p, "product_id");
-      const rules::product* d = x.plan ? x.plan->find_product(pid) : nullptr;
-      j.begin_object().field("product_id", pid).field_or_null("name", str_at(p, "description"));
-      if (d) j.field("tier", d->tier); else j.key("tier").null();
-      j.end_object();
-    }
+  for (const auto& p : x.rec.detail.preferred) {
+    const rules::product* d = x.plan ? x.plan->find_product(p.product_id) : nullptr;
+    j.begin_object().field("product_id", p.product_id).field_or_null("name", p.description);
+    if (d) j.field("tier", d->tier); else j.key("tier").null();
+    j.end_object();
+  }
   j.end_array();
 }
 
@@ -273,10 +254,10 @@ void write_exchange(codec::json_writer& j, const decoded_claim& d) {
 std::string claim_view_json(const store::claim_record& rec, const std::vector<store::related_claim>& history,
                             const rules::plan_set* plans) {
   decoded_claim decoded(rec);
-  claim_context x{rec, find_plan(plans, rec.plan_id, rec.plan_version), std::nullopt, nullptr, nullptr, 1, nullptr};
+  claim_context x{rec, find_plan(plans, rec.plan_id, rec.plan_version), nullptr, nullptr, 1, nullptr};
   decoded.fill(x);
 
-  std::string_view phone = x.detail ? str_at(*x.detail, "help_desk_phone") : std::string_view{};
+  std::string_view phone = rec.detail.help_desk_phone;
   if (phone.empty() && x.plan) phone = x.plan->help_desk_phone;
 
   std::string out;
@@ -290,8 +271,8 @@ std::string claim_view_json(const store::claim_record& rec, const std::vector<st
     write_reject(j, r, x, phone);
   }
   j.end_array();
-  write_detail_strings(j, "messages", x, "texts");
-  write_detail_strings(j, "approved_messages", x, "approved_messages");
+  write_strings(j, "messages", rec.detail.texts);
+  write_strings(j, "approved_messages", rec.detail.approved_messages);
   write_prior_authorization_flags(j, x);
   write_pricing(j, x);
   write_dur_alerts(j, x, rejected_88);

@@ -11,8 +11,6 @@
 
 namespace rxgate::server::status {
 
-namespace dom = simdjson::dom;
-
 namespace {
 
 std::string quantity_text(std::int64_t thousandths) {
@@ -29,13 +27,13 @@ void write_code_list(codec::json_writer& j, std::string_view key, const std::vec
 }
 
 void help_refill_too_soon(codec::json_writer& j, const claim_context& x) {
-  const auto rts = x.detail ? obj_at(*x.detail, "refill_too_soon") : std::nullopt;
+  const auto& rts = x.rec.detail.refill_too_soon;
   if (!rts) return;
-  const auto last_fill = str_at(*rts, "last_fill");
-  const auto next = str_at(*rts, "next_allowed");
-  const auto qty = int_at(*rts, "last_quantity").value_or(0);
-  const auto days = int_at(*rts, "last_days_supply").value_or(0);
-  const bool same = bool_at(*rts, "same_pharmacy");
+  const std::string& last_fill = rts->last_fill;
+  const std::string& next = rts->next_allowed;
+  const std::int64_t qty = rts->last_quantity;
+  const int days = rts->last_days_supply;
+  const bool same = rts->same_pharmacy;
   j.key("help").begin_object().field("kind", "refill_too_soon");
   j.key("last_fill").begin_object().field("date", last_fill).key("quantity").decimal(qty, 3)
       .field("days_supply", days).field("same_pharmacy", same).end_object();
@@ -51,9 +49,9 @@ void help_refill_too_soon(codec::json_writer& j, const claim_context& x) {
   }
   j.end_array();
   if (x.plan) j.field("refill_threshold_percent", x.plan->refill_threshold_pct);
-  std::string what = "Last filled " + std::string(last_fill) + " at " + (same ? "this pharmacy" : "another pharmacy") +
+  std::string what = "Last filled " + last_fill + " at " + (same ? "this pharmacy" : "another pharmacy") +
                      ": quantity " + quantity_text(qty) + " for " + std::to_string(days) +
-                     " days. The plan allows the refill on or after " + std::string(next) + ".";
+                     " days. The plan allows the refill on or after " + next + ".";
   if (!scc_list.empty())
     what += " To fill earlier for a reason the plan accepts, resubmit with 420-DK Submission Clarification Code "
             "set to one of: " + scc_list + ".";
@@ -61,16 +59,16 @@ void help_refill_too_soon(codec::json_writer& j, const claim_context& x) {
 }
 
 void help_prior_authorization(codec::json_writer& j, const claim_context& x, std::string_view phone) {
-  const auto pa = x.detail ? obj_at(*x.detail, "pa") : std::nullopt;
+  const auto& pa = x.rec.detail.pa;
   if (!pa) return;
-  const auto type = str_at(*pa, "type");
-  const auto state = str_at(*pa, "state");
-  const auto expired_on = str_at(*pa, "expired_on");
+  const std::string_view type = pa->type;
+  const std::string_view state = pa->state;
+  const std::string_view expired_on = pa->expired_on;
   const bool expired = state == "on_file_expired";
   j.key("help").begin_object().field("kind", "prior_authorization");
   j.field_or_null("pa_type", type).field("pa_type_name", pa_type_name(type)).field("state", state);
   j.field("pa_on_file_expired", expired).field_or_null("expired_on", expired_on);
-  j.field("step_therapy_required", bool_at(*pa, "step_therapy_required"));
+  j.field("step_therapy_required", pa->step_therapy_required);
   j.field_or_null("help_desk_phone", phone);
   std::string how = "Ask the prescriber to request a prior authorization (PA type " + std::string(type.empty() ? "1" : type) +
                     ", " + std::string(pa_type_name(type)) + ") from the plan";
@@ -82,14 +80,13 @@ void help_prior_authorization(codec::json_writer& j, const claim_context& x, std
 }
 
 void help_alternatives(codec::json_writer& j, const claim_context& x) {
-  const auto preferred = x.detail ? array_at(*x.detail, "preferred") : std::vector<dom::element>{};
   j.key("help").begin_object().field("kind", "formulary_alternatives");
   j.key("alternatives").begin_array();
   std::string names;
-  for (auto p : preferred) {
-    const auto id = str_at(p, "product_id");
+  for (const auto& p : x.rec.detail.preferred) {
+    const std::string_view id = p.product_id;
     const rules::product* d = x.plan ? x.plan->find_product(id) : nullptr;
-    std::string_view name = str_at(p, "description");
+    std::string_view name = p.description;
     if (name.empty() && d) name = d->name;
     j.begin_object().field("product_id", id).field_or_null("name", name);
     if (d) {
@@ -135,12 +132,12 @@ void help_step_therapy(codec::json_writer& j, const claim_context& x) {
 }
 
 void help_limit(codec::json_writer& j, const claim_context& x) {
-  const auto limit = x.detail ? obj_at(*x.detail, "limit") : std::nullopt;
+  const auto& limit = x.rec.detail.limit;
   if (!limit) return;
-  const auto max_qty = int_at(*limit, "max_quantity").value_or(0);
-  const auto per_days = int_at(*limit, "per_days").value_or(0);
-  const auto max_days = int_at(*limit, "max_days_supply").value_or(0);
-  const auto allowed = int_at(*limit, "allowed_quantity").value_or(0);
+  const std::int64_t max_qty = limit->max_quantity;
+  const int per_days = limit->per_days;
+  const int max_days = limit->max_days_supply;
+  const std::int64_t allowed = limit->allowed_quantity;
   const auto sent_qty = x.rec.quantity;
   const auto sent_days = x.rec.days_supply;
   j.key("help").begin_object().field("kind", "plan_limit");
@@ -167,23 +164,22 @@ void help_limit(codec::json_writer& j, const claim_context& x) {
 }
 
 void help_dur(codec::json_writer& j, const claim_context& x) {
-  const auto alerts = x.detail ? array_at(*x.detail, "dur") : std::vector<dom::element>{};
   std::vector<std::string_view> results;
   if (x.plan) results = x.plan->dur_override_results;
   static const std::vector<std::string_view> professional = {"M0", "R0", "P0"};
   j.key("help").begin_object().field("kind", "dur_conflict");
   j.key("conflicts").begin_array();
   std::string what;
-  for (auto a : alerts) {
-    const auto reason = str_at(a, "reason");
-    const auto sig = str_at(a, "significance");
+  for (const auto& a : x.rec.detail.dur) {
+    const std::string_view reason = a.reason;
+    const std::string_view sig = a.significance;
     const bool rejected = alert_rejected(x, reason, sig);
     j.begin_object().field("reason", reason).field("reason_name", rules::dur_reason_name(reason));
     j.field_or_null("significance", sig).field("significance_name", significance_name(sig));
-    j.field_or_null("previous_fill", str_at(a, "previous_fill"));
-    const auto other = str_at(a, "other_pharmacy");
+    j.field_or_null("previous_fill", a.previous_fill);
+    const std::string_view other = a.other_pharmacy;
     j.field_or_null("other_pharmacy", other.empty() ? other : other_pharmacy_name(other));
-    j.field_or_null("free_text", str_at(a, "free_text"));
+    j.field_or_null("free_text", a.free_text);
     j.field("caused_reject", rejected);
     j.key("override").begin_object().field("reason_for_service", reason);
     write_code_list(j, "professional_service_codes", professional, rules::dur_professional_name);
