@@ -1,6 +1,6 @@
 // The operators' live dashboard (GET /dashboard) and its data: a sampler that reads the process
 // metrics once a second and keeps the last 15 minutes in memory, Server-Sent Events to the page,
-// and the web console's static assets (server/web/, embedded at build time).
+// and the web console's static assets (server/console/web/, embedded at build time).
 //
 // Routes served through the gateway:
 //   GET /dashboard, /console, /assets/{app.css,dashboard.js,console.js,chart.js}
@@ -10,7 +10,7 @@
 //   GET /v1/dashboard/stream    text/event-stream: first a `history` event with every point kept,
 //                               then one `tick` event per sample (operator or admin token)
 //
-// Each point is the difference between two snapshots of server/metrics.h, so the dashboard
+// Each point is the difference between two snapshots of server/core/metrics.h, so the dashboard
 // shows exactly what /metrics counts: claims by transaction code and status, request latency
 // percentiles from the histogram buckets (linear inside a bucket, as Prometheus'
 // histogram_quantile), rejects by code and by BIN/PCN, batch size and commit latency, queue
@@ -51,7 +51,7 @@
 
 namespace rxgate::server {
 
-// One file of server/web/ (or the chart library), as it is served.
+// One file of server/console/web/ (or the chart library), as it is served.
 struct web_asset {
   std::string_view path;          // "/dashboard", "/assets/chart.js"
   std::string_view content_type;  // with charset where it is text
@@ -61,7 +61,7 @@ struct web_asset {
 // /assets/ncpdp-dictionary.json (segment and field names from codec/dictionary.h, for the
 // console's decoded messages).
 const web_asset* find_web_asset(std::string_view path) noexcept;
-// The files of server/web/ and the chart library only (generated at build time).
+// The files of server/console/web/ and the chart library only (generated at build time).
 const web_asset* embedded_web_asset(std::string_view path) noexcept;
 // Headers every asset is served with (Cache-Control, Content-Security-Policy, nosniff ...).
 std::vector<std::pair<std::string, std::string>> web_asset_headers(const web_asset& asset);

@@ -1,5 +1,5 @@
 // Bearer tokens of the status API: making them, hashing them, checking them, and what the
-// caller behind a token may see (DESIGN.md §4, technician status API).
+// caller behind a token may see (server/status/README.md).
 //
 // A token is "rxg_" followed by 43 base64url characters (32 random bytes from OpenSSL). Only its
 // SHA-256 digest reaches PostgreSQL (sql/access.h); the raw token is printed once by

@@ -1,4 +1,4 @@
-// The technician status API: why a claim rejected and what to do now (DESIGN.md §4).
+// The technician status API: why a claim rejected and what to do now (server/status/README.md).
 //
 // A transport-free handler: the gateway hands it a request (method, target, body, the
 // Authorization header value and the peer address) and writes the reply it returns. Routes:
@@ -74,7 +74,7 @@ class status_api {
   // nullopt: not one of this API's routes. Never throws.
   std::optional<api_reply> handle(const api_request& request) const noexcept;
 
-  // The embedded OpenAPI document (server/openapi.json).
+  // The embedded OpenAPI document (server/status/openapi.json).
   static std::string_view openapi_document() noexcept;
 
  private:
