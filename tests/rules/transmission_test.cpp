@@ -52,10 +52,13 @@ std::string b1(const std::vector<rx>& rxs) {
   return std::string(w.view());
 }
 
-std::unique_ptr<dry_run_result> run(const std::string& bytes, std::string_view history_text = "") {
-  static std::vector<std::unique_ptr<history_file>> keep;  // the result views its history
-  keep.push_back(std::make_unique<history_file>("history.csv", history_text, &demo_plans()));
-  auto r = dry_run(bytes, demo_plans(), *keep.back(), ymd(today_ymd));
+std::unique_ptr<dry_run_result> run(std::string bytes, std::string_view history_text = "") {
+  // The result views the request bytes and the history: both live as long as the test program.
+  static std::vector<std::unique_ptr<std::string>> requests;
+  static std::vector<std::unique_ptr<history_file>> histories;
+  requests.push_back(std::make_unique<std::string>(std::move(bytes)));
+  histories.push_back(std::make_unique<history_file>("history.csv", history_text, &demo_plans()));
+  auto r = dry_run(*requests.back(), demo_plans(), *histories.back(), ymd(today_ymd));
   EXPECT_FALSE(r->decode_error);
   EXPECT_EQ(r->validation.claim_count, r->response.transaction_count);
   return r;
