@@ -1,4 +1,4 @@
-// Replays the committed fuzz corpora (tests/data/fuzz/decode, tests/data/fuzz/roundtrip) through
+// Replays the committed fuzz corpora (tests/data/fuzz/decode, roundtrip, json_claim) through
 // the same target code the libFuzzer binaries run (tests/codec/fuzz/targets.h), so that every
 // input the fuzzers kept, including past crashes, is checked by CI under the ordinary compiler.
 // A broken property aborts the test binary and names the input.
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/codec/fuzz/json_target.h"
 #include "tests/codec/fuzz/targets.h"
 #include "tests/codec/vector_util.h"
 
@@ -70,4 +71,19 @@ TEST(CorpusReplay, VectorsPassBothTargets) {
     EXPECT_EQ(rxgate::fuzz::fuzz_roundtrip_one(data, bytes.size()), 0) << name;
   }
   rxgate::fuzz::current_input() = nullptr;
+}
+
+// JSON claims as POST /v1/claims takes them: from_json, decode, validate, answer, to_json and back.
+TEST(CorpusReplay, JsonClaimCorpus) {
+  const auto files = files_in(corpus_dir("json_claim"));
+  for (const auto& f : files) {
+    const std::string bytes = read_bytes(f);
+    const std::string name = f.filename().string();
+    rxgate::fuzz::current_input() = name.c_str();
+    EXPECT_EQ(rxgate::fuzz::fuzz_json_claim_one(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), 0)
+        << name;
+  }
+  rxgate::fuzz::current_input() = nullptr;
+  // Seeded with the 20 vectors as JSON and the malformed inputs.
+  EXPECT_GE(files.size(), 28u);
 }
