@@ -1,8 +1,11 @@
-// `rxgate plan check DIR` and `rxgate plan generate --out DIR --products N --members N [--seed S]`.
+// `rxgate plan check DIR`, `rxgate plan diff [--json] OLD NEW` and
+// `rxgate plan generate --out DIR --products N --members N [--seed S]`.
 //
-// check loads DIR (one plan folder, or every plan folder under it) the way the server does and
-// prints rules::describe(), or every problem as file:line:column and exits 2. generate writes a synthetic plan folder (for
-// benchmarks and load tests) that check and the server accept; load it from its parent folder.
+// check loads every plan folder under DIR (or DIR itself when it is a plan folder) the way the
+// server does and prints rules::describe(), or every problem as file:line:column and exits 2.
+// diff loads both sides the same way and prints what changed (rules/plan_diff.h); like diff(1) it
+// exits 0 when nothing changed, 1 when something did, 2 when a side does not load. generate
+// writes a synthetic plan folder (for benchmarks and load tests) that check and the server accept.
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -11,11 +14,17 @@
 #include <string>
 
 #include "rules/plan.h"
+#include "rules/plan_diff.h"
 #include "rules/plan_generate.h"
 #include "server/cli/command.h"
 
 namespace rxgate::cli {
 namespace {
+
+struct diff_args {
+  std::string before, after;
+  bool json = false;
+};
 
 struct generate_args {
   std::string out;
@@ -23,7 +32,7 @@ struct generate_args {
 };
 
 const command_registrar reg{[](CLI::App& app) {
-  auto* plan = app.add_subcommand("plan", "Check plan folders or generate a large synthetic plan");
+  auto* plan = app.add_subcommand("plan", "Check plan folders, compare two versions, or generate a large synthetic plan");
   plan->require_subcommand(1);
 
   auto dir = std::make_shared<std::string>();
@@ -41,6 +50,29 @@ const command_registrar reg{[](CLI::App& app) {
       std::fprintf(stderr, "%zu problem(s); nothing loaded\n", e.problems().size());
       set_exit_code(2);
     }
+  });
+
+  auto d = std::make_shared<diff_args>();
+  auto* diff = plan->add_subcommand("diff", "What changed between two plan folders (or folders of plans); exit 1 when anything did");
+  diff->add_option("old", d->before, "plans before (a plan folder or a folder of them)")->required();
+  diff->add_option("new", d->after, "plans after")->required();
+  diff->add_flag("--json", d->json, "print JSON instead of text");
+  diff->callback([d] {
+    std::shared_ptr<const rules::plan_set> before, after;
+    for (auto [path, out] : {std::pair{&d->before, &before}, std::pair{&d->after, &after}}) {
+      try {
+        *out = rules::load_plans(*path);
+      } catch (const rules::plan_error& e) {
+        for (const auto& p : e.problems()) std::fprintf(stderr, "%s\n", p.c_str());
+        std::fprintf(stderr, "%s: %zu problem(s); nothing compared\n", path->c_str(), e.problems().size());
+        set_exit_code(2);
+        return;
+      }
+    }
+    const auto changes = rules::diff_plans(*before, *after);
+    const auto text = d->json ? rules::diff_json(changes) : rules::diff_text(changes);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    set_exit_code(changes.empty() ? 0 : 1);
   });
 
   auto g = std::make_shared<generate_args>();

@@ -1,0 +1,351 @@
+#include "rules/plan_diff.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <type_traits>
+#include <map>
+#include <utility>
+
+#include "codec/json_writer.h"
+#include "rules/plan_model.h"
+
+namespace rxgate::rules {
+namespace {
+
+// A record as named values, in a fixed order, so that every table is compared the same way.
+using row = std::vector<std::pair<const char*, std::string>>;
+// Records of one table by key; std::map keeps the output in key order.
+using table = std::map<std::string, row>;
+
+std::string text(std::string_view v) { return std::string(v); }
+std::string number(std::int64_t v) { return std::to_string(v); }
+std::string flag(bool v) { return v ? "yes" : "no"; }
+std::string fixed(std::int64_t units, int places) {
+  std::string out;
+  codec::append_json_decimal(out, units, places);
+  return out;
+}
+std::string money(std::int64_t cents) { return fixed(cents, 2); }
+std::string percent_bp(int bp) { return fixed(bp, 2) + "%"; }
+std::string date(codec::date d) {
+  if (!d.valid()) return "open";
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
+  return buf;
+}
+template <class List>
+std::string list(const List& items) {
+  std::string out;
+  for (const auto& i : items) {
+    if (!out.empty()) out += ",";
+    if constexpr (std::is_same_v<std::decay_t<decltype(i)>, int>)
+      out += std::to_string(i);
+    else
+      out += std::string(i);
+  }
+  return out;
+}
+std::string basis_name(pricing_basis b) {
+  switch (b) {
+    case pricing_basis::awp: return "awp";
+    case pricing_basis::mac: return "mac";
+    case pricing_basis::wac: return "wac";
+    case pricing_basis::lowest: return "lowest";
+  }
+  return "?";
+}
+std::string gender_name(int g) { return g == 1 ? "male" : g == 2 ? "female" : "any"; }
+
+row settings_row(const plan& p) {
+  return {{"name", text(p.name)},
+          {"bin", text(p.bin)},
+          {"pcn", text(p.pcn)},
+          {"groups", list(p.groups)},
+          {"effective_from", date(p.effective_from)},
+          {"effective_to", date(p.effective_to)},
+          {"demo", flag(p.demo)},
+          {"help_desk_phone", text(p.help_desk_phone)},
+          {"refill_threshold_pct", number(p.refill_threshold_pct)},
+          {"refill_override_scc", list(p.refill_override_scc)},
+          {"max_days_supply_retail", number(p.max_days_supply_retail)},
+          {"max_days_supply_mail", number(p.max_days_supply_mail)},
+          {"step_lookback_days", number(p.step_lookback_days)},
+          {"timely_filing_days", number(p.timely_filing_days)},
+          {"dur_reject_severity", number(p.dur_reject_severity)},
+          {"dur_override_results", list(p.dur_override_results)},
+          {"pricing_basis", basis_name(p.basis)},
+          {"awp_discount", percent_bp(p.awp_discount_bp)},
+          {"wac_markup", percent_bp(p.wac_markup_bp)},
+          {"dispensing_fee", money(p.dispensing_fee)},
+          {"compound_fee", money(p.compound_fee)}};
+}
+
+table copay_table(const plan& p) {
+  table t;
+  for (const auto& c : p.copays)
+    t["tier " + number(c.tier)] = {{"coinsurance", flag(c.coinsurance)},
+                                   {"flat", money(c.flat)},
+                                   {"rate", percent_bp(c.rate_bp)},
+                                   {"minimum", money(c.minimum)},
+                                   {"maximum", c.maximum ? money(c.maximum) : "none"}};
+  return t;
+}
+
+table product_table(const plan& p) {
+  table t;
+  for (const auto& x : p.products)
+    t[text(x.ndc)] = {{"name", text(x.name)},
+                      {"drug_key", text(x.drug_key)},
+                      {"therapeutic_class", text(x.therapeutic_class)},
+                      {"tier", number(x.tier)},
+                      {"covered", flag(x.covered)},
+                      {"on_formulary", flag(x.on_formulary)},
+                      {"pa_required", flag(x.pa_required)},
+                      {"pa_type", text(x.pa_type)},
+                      {"quantity_limit", x.quantity_limit ? fixed(x.quantity_limit, 3) : "none"},
+                      {"quantity_limit_days", number(x.quantity_limit_days)},
+                      {"max_days_supply", number(x.max_days_supply)},
+                      {"min_age", number(x.min_age)},
+                      {"max_age", number(x.max_age)},
+                      {"gender", gender_name(x.gender)},
+                      {"specialty", flag(x.specialty)},
+                      {"compoundable", flag(x.compoundable)},
+                      {"generic_ndc", text(x.generic_ndc)},
+                      {"step_prerequisites", list(x.step_prerequisites)},
+                      {"preferred", list(x.preferred)},
+                      {"awp_unit", fixed(x.awp_unit, 5)},
+                      {"wac_unit", fixed(x.wac_unit, 5)},
+                      {"mac_unit", fixed(x.mac_unit, 5)}};
+  return t;
+}
+
+table pharmacy_table(const plan& p) {
+  table t;
+  for (const auto& x : p.pharmacies)
+    t[text(x.npi)] = {{"name", text(x.name)},
+                      {"in_network", flag(x.in_network)},
+                      {"specialty", flag(x.specialty)},
+                      {"mail_order", flag(x.mail_order)}};
+  return t;
+}
+
+// Every member field is compared, but only its name is ever shown (see plan_diff.h).
+table member_table(const plan& p) {
+  table t;
+  for (const auto& m : p.members) {
+    std::string other;
+    if (m.other_coverage_index >= 0) {
+      const auto& o = p.other_coverages[static_cast<std::size_t>(m.other_coverage_index)];
+      other = text(o.bin) + "/" + text(o.pcn) + "/" + text(o.group) + "/" + text(o.cardholder_id) + "/" +
+              text(o.person_code);
+    }
+    t[text(m.cardholder_id) + "/" + text(m.person_code)] = {{"group", text(m.group)},
+                                                           {"first_name", text(m.first_name)},
+                                                           {"last_name", text(m.last_name)},
+                                                           {"date_of_birth", date(m.date_of_birth)},
+                                                           {"gender", number(m.gender)},
+                                                           {"relationship", number(m.relationship)},
+                                                           {"coverage_from", date(m.coverage_from)},
+                                                           {"coverage_to", date(m.coverage_to)},
+                                                           {"terminated_on", date(m.terminated_on)},
+                                                           {"other_coverage", other},
+                                                           {"allergy_classes", list(m.allergy_classes)}};
+  }
+  return t;
+}
+
+table interaction_table(const plan& p) {
+  table t;
+  for (const auto& x : p.interactions) {
+    auto a = text(x.class_a), b = text(x.class_b);
+    if (b < a) std::swap(a, b);
+    t[a + " + " + b] = {{"severity", number(x.severity)}, {"text", text(x.text)}};
+  }
+  return t;
+}
+
+table duplicate_table(const plan& p) {
+  table t;
+  for (const auto& x : p.duplicates) t[text(x.therapeutic_class)] = {{"severity", number(x.severity)}};
+  return t;
+}
+
+table dose_table(const plan& p) {
+  table t;
+  for (const auto& x : p.dose_limits)
+    t[text(x.ndc)] = {{"max_daily", fixed(x.max_daily, 3)}, {"severity", number(x.severity)}};
+  return t;
+}
+
+std::string plan_name(const plan& p) { return text(p.id) + " v" + number(p.version); }
+
+class differ {
+ public:
+  explicit differ(plan_diff& out) : out_(out) {}
+
+  void rows(const std::string& plan, const char* table_name, const std::string& key, const row& a, const row& b,
+            bool hidden) {
+    plan_change c{plan, table_name, "changed", key, {}};
+    for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+      if (a[i].second == b[i].second) continue;
+      if (hidden)
+        c.fields.push_back({a[i].first, {}, {}, true});
+      else
+        c.fields.push_back({a[i].first, a[i].second, b[i].second, false});
+    }
+    if (!c.fields.empty()) out_.changes.push_back(std::move(c));
+  }
+
+  void tables(const std::string& plan, const char* table_name, const table& a, const table& b, bool hidden = false) {
+    for (const auto& [key, r] : a) {
+      auto it = b.find(key);
+      if (it == b.end())
+        out_.changes.push_back({plan, table_name, "removed", key, {}});
+      else
+        rows(plan, table_name, key, r, it->second, hidden);
+    }
+    for (const auto& [key, r] : b)
+      if (!a.count(key)) out_.changes.push_back({plan, table_name, "added", key, {}});
+  }
+
+  void plans(const plan& a, const plan& b) {
+    const std::string name = a.id == b.id && a.version == b.version ? plan_name(a) : plan_name(a) + " -> " + plan_name(b);
+    rows(name, "setting", "plan.toml", settings_row(a), settings_row(b), false);
+    tables(name, "copay", copay_table(a), copay_table(b));
+    tables(name, "product", product_table(a), product_table(b));
+    tables(name, "pharmacy", pharmacy_table(a), pharmacy_table(b));
+    tables(name, "member", member_table(a), member_table(b), true);
+    tables(name, "interaction", interaction_table(a), interaction_table(b));
+    tables(name, "duplicate_therapy", duplicate_table(a), duplicate_table(b));
+    tables(name, "dose_limit", dose_table(a), dose_table(b));
+  }
+
+ private:
+  plan_diff& out_;
+};
+
+// Pairs plans across the two sides (see plan_diff.h for the order of preference).
+std::vector<std::pair<const plan*, const plan*>> pair_plans(const plan_set& before, const plan_set& after) {
+  std::vector<std::pair<const plan*, const plan*>> pairs;
+  const auto& a = before.plans();
+  const auto& b = after.plans();
+  if (a.size() == 1 && b.size() == 1) return {{a[0].get(), b[0].get()}};
+  std::vector<bool> used_b(b.size(), false);
+  std::vector<const plan*> left;
+  for (const auto& p : a) {
+    bool found = false;
+    for (std::size_t j = 0; j < b.size() && !found; ++j)
+      if (!used_b[j] && b[j]->id == p->id && b[j]->version == p->version) {
+        pairs.emplace_back(p.get(), b[j].get());
+        used_b[j] = found = true;
+      }
+    if (!found) left.push_back(p.get());
+  }
+  auto count_id = [](const auto& plans, std::string_view id) {
+    return std::count_if(plans.begin(), plans.end(), [&](const auto& x) { return x->id == id; });
+  };
+  for (const plan* p : left) {
+    std::size_t match = b.size();
+    if (count_id(a, p->id) == 1 && count_id(b, p->id) == 1)
+      for (std::size_t j = 0; j < b.size(); ++j)
+        if (!used_b[j] && b[j]->id == p->id) match = j;
+    if (match < b.size()) {
+      pairs.emplace_back(p, b[match].get());
+      used_b[match] = true;
+    } else {
+      pairs.emplace_back(p, nullptr);
+    }
+  }
+  for (std::size_t j = 0; j < b.size(); ++j)
+    if (!used_b[j]) pairs.emplace_back(nullptr, b[j].get());
+  return pairs;
+}
+
+struct tally {
+  int added = 0, removed = 0, changed = 0;
+};
+
+std::map<std::string, tally> summarize(const plan_diff& d) {
+  std::map<std::string, tally> out;
+  for (const auto& c : d.changes) {
+    auto& t = out[c.table];
+    (c.change == "added" ? t.added : c.change == "removed" ? t.removed : t.changed)++;
+  }
+  return out;
+}
+
+}  // namespace
+
+plan_diff diff_plans(const plan_set& before, const plan_set& after) {
+  plan_diff d;
+  differ diff(d);
+  for (const auto& [a, b] : pair_plans(before, after)) {
+    if (a && b)
+      diff.plans(*a, *b);
+    else if (a)
+      d.changes.push_back({plan_name(*a), "plan", "removed", text(a->folder), {}});
+    else
+      d.changes.push_back({plan_name(*b), "plan", "added", text(b->folder), {}});
+  }
+  return d;
+}
+
+std::string diff_text(const plan_diff& d) {
+  if (d.empty()) return "no changes\n";
+  std::string out, plan, table;
+  for (const auto& c : d.changes) {
+    if (c.plan != plan) {
+      out += "plan " + c.plan + "\n";
+      plan = c.plan;
+      table.clear();
+    }
+    if (c.table != table) {
+      out += "  " + c.table + "\n";
+      table = c.table;
+    }
+    const char mark = c.change == "added" ? '+' : c.change == "removed" ? '-' : '~';
+    out += std::string("    ") + mark + " " + c.key;
+    if (!c.fields.empty()) {
+      out += ":";
+      for (const auto& f : c.fields)
+        out += f.hidden ? " " + f.field : " " + f.field + " " + (f.before.empty() ? "\"\"" : f.before) + " -> " +
+                                              (f.after.empty() ? "\"\"" : f.after);
+    }
+    out += "\n";
+  }
+  out += "summary:";
+  for (const auto& [name, t] : summarize(d))
+    out += " " + name + " +" + number(t.added) + " -" + number(t.removed) + " ~" + number(t.changed) + ";";
+  out.back() = '\n';
+  return out;
+}
+
+std::string diff_json(const plan_diff& d) {
+  std::string out;
+  codec::json_writer w(out);
+  w.begin_object().key("changes").begin_array();
+  for (const auto& c : d.changes) {
+    w.begin_object().field("plan", c.plan).field("table", c.table).field("change", c.change).field("key", c.key);
+    if (!c.fields.empty()) {
+      w.key("fields").begin_array();
+      for (const auto& f : c.fields) {
+        w.begin_object().field("field", f.field);
+        if (f.hidden)
+          w.key("before").null().key("after").null();
+        else
+          w.field("before", f.before).field("after", f.after);
+        w.end_object();
+      }
+      w.end_array();
+    }
+    w.end_object();
+  }
+  w.end_array().key("summary").begin_object();
+  for (const auto& [name, t] : summarize(d))
+    w.key(name).begin_object().field("added", t.added).field("removed", t.removed).field("changed", t.changed).end_object();
+  w.end_object().end_object();
+  out.push_back('\n');
+  return out;
+}
+
+}  // namespace rxgate::rules

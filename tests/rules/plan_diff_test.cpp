@@ -1,0 +1,164 @@
+// rules/plan_diff.h: two copies of the demo plan, one edited the way a plan administrator would,
+// and what the diff says about each edit; member values never appear.
+#include "rules/plan_diff.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "rules/plan.h"
+#include "rules/plan_model.h"
+
+namespace rxgate::rules {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+void spit(const fs::path& p, const std::string& s) { std::ofstream(p) << s; }
+void replace_once(const fs::path& p, const std::string& from, const std::string& to) {
+  std::string s = slurp(p);
+  const auto at = s.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  s.replace(at, from.size(), to);
+  spit(p, s);
+}
+
+class plan_diff_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root = fs::temp_directory_path() /
+           ("rxgate-plan-diff-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root);
+    fs::create_directories(root / "old");
+    fs::create_directories(root / "new");
+    fs::copy(std::string(RXGATE_SOURCE_DIR) + "/config/plans/demo", root / "old" / "demo", fs::copy_options::recursive);
+    fs::copy(std::string(RXGATE_SOURCE_DIR) + "/config/plans/demo", root / "new" / "demo", fs::copy_options::recursive);
+  }
+  void TearDown() override { fs::remove_all(root); }
+
+  plan_diff diff() { return diff_plans(*load_plans(root / "old"), *load_plans(root / "new")); }
+  fs::path edited(const char* file) { return root / "new" / "demo" / file; }
+
+  const plan_change* find(const plan_diff& d, std::string_view table, std::string_view key) {
+    for (const auto& c : d.changes)
+      if (c.table == table && c.key == key) return &c;
+    return nullptr;
+  }
+
+  fs::path root;
+};
+
+TEST_F(plan_diff_test, identical_plans_have_no_changes) {
+  const auto d = diff();
+  EXPECT_TRUE(d.empty());
+  EXPECT_EQ(diff_text(d), "no changes\n");
+  EXPECT_EQ(diff_json(d), "{\"changes\":[],\"summary\":{}}\n");
+}
+
+TEST_F(plan_diff_test, a_setting_change_names_the_key_and_both_values) {
+  replace_once(edited("plan.toml"), "refill_threshold_pct = 80", "refill_threshold_pct = 85");
+  replace_once(edited("plan.toml"), "dispensing_fee = \"1.75\"", "dispensing_fee = \"2.05\"");
+  const auto d = diff();
+  ASSERT_EQ(d.changes.size(), 1u);
+  const auto& c = d.changes[0];
+  EXPECT_EQ(c.table, "setting");
+  EXPECT_EQ(c.change, "changed");
+  ASSERT_EQ(c.fields.size(), 2u);
+  EXPECT_EQ(c.fields[0].field, "refill_threshold_pct");
+  EXPECT_EQ(c.fields[0].before, "80");
+  EXPECT_EQ(c.fields[0].after, "85");
+  EXPECT_EQ(c.fields[1].field, "dispensing_fee");
+  EXPECT_EQ(c.fields[1].before, "1.75");
+  EXPECT_EQ(c.fields[1].after, "2.05");
+  EXPECT_NE(diff_text(d).find("~ plan.toml: refill_threshold_pct 80 -> 85 dispensing_fee 1.75 -> 2.05"), std::string::npos)
+      << diff_text(d);
+}
+
+TEST_F(plan_diff_test, products_added_removed_and_changed) {
+  const std::string first = "90001000101,ATORVASTATIN 10 MG TABLET,STATIN,1,";
+  std::string formulary = slurp(edited("formulary.csv"));
+  // Tier 1 -> 2 for the first product; one product only in the old plan, one only in the new.
+  const auto at = formulary.find(first);
+  ASSERT_NE(at, std::string::npos);
+  formulary.replace(at, first.size(), "90001000101,ATORVASTATIN 10 MG TABLET,STATIN,2,");
+  formulary += "90009999901,TESTDRUG 5 MG TABLET,STATIN,3,Y,Y,N,,,,,,,,N,N,,,,1.00000,,,\n";
+  spit(edited("formulary.csv"), formulary);
+  const fs::path old_formulary = root / "old" / "demo" / "formulary.csv";
+  spit(old_formulary, slurp(old_formulary) + "90009999902,TESTDRUG 10 MG TABLET,STATIN,3,Y,Y,N,,,,,,,,N,N,,,,1.00000,,,\n");
+  const std::string second_ndc = "90009999902";
+
+  const auto d = diff();
+  const auto* changed = find(d, "product", "90001000101");
+  ASSERT_NE(changed, nullptr);
+  EXPECT_EQ(changed->change, "changed");
+  ASSERT_EQ(changed->fields.size(), 1u);
+  EXPECT_EQ(changed->fields[0].field, "tier");
+  EXPECT_EQ(changed->fields[0].before, "1");
+  EXPECT_EQ(changed->fields[0].after, "2");
+  const auto* removed = find(d, "product", second_ndc);
+  ASSERT_NE(removed, nullptr);
+  EXPECT_EQ(removed->change, "removed");
+  const auto* added = find(d, "product", "90009999901");
+  ASSERT_NE(added, nullptr);
+  EXPECT_EQ(added->change, "added");
+  EXPECT_NE(diff_text(d).find("summary: product +1 -1 ~1\n"), std::string::npos) << diff_text(d);
+  EXPECT_NE(diff_json(d).find("\"summary\":{\"product\":{\"added\":1,\"removed\":1,\"changed\":1}}"), std::string::npos)
+      << diff_json(d);
+}
+
+TEST_F(plan_diff_test, member_changes_name_fields_but_never_values) {
+  replace_once(edited("members.csv"), "DEMO1001,001,ALEX,SAMPLE,19700315", "DEMO1001,001,ALEXIS,SAMPLE,19700316");
+  const auto d = diff();
+  const auto* m = find(d, "member", "DEMO1001/001");
+  ASSERT_NE(m, nullptr);
+  ASSERT_EQ(m->fields.size(), 2u);
+  EXPECT_EQ(m->fields[0].field, "first_name");
+  EXPECT_TRUE(m->fields[0].hidden);
+  EXPECT_EQ(m->fields[1].field, "date_of_birth");
+  for (const auto& out : {diff_text(d), diff_json(d)}) {
+    EXPECT_EQ(out.find("ALEX"), std::string::npos) << out;
+    EXPECT_EQ(out.find("1970"), std::string::npos) << out;
+  }
+  EXPECT_NE(diff_json(d).find("{\"field\":\"first_name\",\"before\":null,\"after\":null}"), std::string::npos);
+}
+
+TEST_F(plan_diff_test, pharmacy_network_change) {
+  replace_once(edited("pharmacies.csv"), "1111111112,DEMO RETAIL PHARMACY #1,Y,N,N", "1111111112,DEMO RETAIL PHARMACY #1,N,N,N");
+  const auto d = diff();
+  const auto* p = find(d, "pharmacy", "1111111112");
+  ASSERT_NE(p, nullptr);
+  ASSERT_EQ(p->fields.size(), 1u);
+  EXPECT_EQ(p->fields[0].field, "in_network");
+  EXPECT_EQ(p->fields[0].before, "yes");
+  EXPECT_EQ(p->fields[0].after, "no");
+}
+
+TEST_F(plan_diff_test, plans_only_on_one_side_are_added_or_removed) {
+  fs::copy(std::string(RXGATE_SOURCE_DIR) + "/config/plans/medicaid-demo", root / "new" / "medicaid-demo",
+           fs::copy_options::recursive);
+  const auto d = diff();
+  ASSERT_EQ(d.changes.size(), 1u);
+  EXPECT_EQ(d.changes[0].table, "plan");
+  EXPECT_EQ(d.changes[0].change, "added");
+}
+
+TEST_F(plan_diff_test, two_single_plan_folders_compare_whatever_their_ids) {
+  replace_once(edited("plan.toml"), "refill_threshold_pct = 80", "refill_threshold_pct = 90");
+  const auto d = diff_plans(*load_plans(root / "old" / "demo"), *load_plans(root / "new" / "demo"));
+  ASSERT_EQ(d.changes.size(), 1u);
+  EXPECT_EQ(d.changes[0].fields[0].after, "90");
+}
+
+}  // namespace
+}  // namespace rxgate::rules
