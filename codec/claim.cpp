@@ -168,47 +168,43 @@ class claim_reader {
     return v;
   }
 
-  std::optional<int> number(const field_range& seg, field_id id, int lo, int hi,
-                            bool required = false, std::uint8_t occ = 0) {
+  // The value of `id` read by `parse` (nullopt = unreadable) and judged by `acceptable`; an empty
+  // or absent value rejects only when required, an unreadable or unacceptable one always does.
+  template <class Parse, class Acceptable>
+  auto checked(const field_range& seg, field_id id, bool required, std::uint8_t occ, Parse parse,
+               Acceptable acceptable) -> decltype(parse(std::string_view{})) {
     const auto v = seg.get(id);
     if (!v || v->empty()) {
       if (required) reject_field(seg, id, occ);
       return std::nullopt;
     }
-    const auto n = parse_unsigned(*v);
-    if (!n || *n < lo || *n > hi) {
+    const auto n = parse(*v);
+    if (!n || !acceptable(*n)) {
       reject_field(seg, id, occ);
       return std::nullopt;
     }
-    return static_cast<int>(*n);
+    return n;
+  }
+
+  std::optional<int> number(const field_range& seg, field_id id, int lo, int hi,
+                            bool required = false, std::uint8_t occ = 0) {
+    const auto n = checked(seg, id, required, occ, [](std::string_view v) { return parse_unsigned(v); },
+                           [&](std::int64_t x) { return x >= lo && x <= hi; });
+    return n ? std::optional<int>(static_cast<int>(*n)) : std::nullopt;
   }
 
   std::optional<std::int64_t> quantity(const field_range& seg, field_id id, bool required,
                                        std::uint8_t occ = 0) {
-    const auto v = seg.get(id);
-    if (!v || v->empty()) {
-      if (required) reject_field(seg, id, occ);
-      return std::nullopt;
-    }
-    const auto n = parse_unsigned(*v);
-    if (!n || (required && *n == 0)) {
-      reject_field(seg, id, occ);
-      return std::nullopt;
-    }
-    return n;
+    return checked(seg, id, required, occ, [](std::string_view v) { return parse_unsigned(v); },
+                   [&](std::int64_t x) { return !required || x != 0; });
   }
 
   std::optional<std::int64_t> money(const field_range& seg, field_id id, bool required = false,
                                     std::uint8_t occ = 0) {
-    const auto v = seg.get(id);
-    if (!v || v->empty()) {
-      if (required) reject_field(seg, id, occ);
-      return std::nullopt;
-    }
-    const auto n = parse_overpunch(*v);
-    if (!n) reject_field(seg, id, occ);
-    return n;
+    return checked(seg, id, required, occ, [](std::string_view v) { return parse_overpunch(v); },
+                   [](std::int64_t) { return true; });
   }
+
 
   std::optional<date> date_of(const field_range& seg, field_id id, bool required = false) {
     const auto v = seg.get(id);

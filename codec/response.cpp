@@ -286,12 +286,21 @@ void read_pricing(const segment_view& s, pricing& p) noexcept {
   p.coinsurance = money_of(s, "4U"_fid);
 }
 
-bool read_dur(const segment_view& s, response_transaction& t) noexcept {
-  const std::size_t n = s.repetition_count("J6"_fid);
+// One entry of `items` per repetition of the group counted by `counter`, filled by fill(rep, item);
+// false when they do not all fit.
+template <class Item, std::size_t N, class Fill>
+bool read_repetitions(const segment_view& s, field_id counter, std::array<Item, N>& items, std::uint8_t& count,
+                      Fill fill) noexcept {
+  const std::size_t n = s.repetition_count(counter);
   for (std::size_t k = 0; k < n; ++k) {
-    if (t.dur_count == t.dur.size()) return false;
-    const auto rep = s.repetition(k, "J6"_fid);
-    dur_alert& a = t.dur[t.dur_count++];
+    if (count == items.size()) return false;
+    fill(s.repetition(k, counter), items[count++]);
+  }
+  return true;
+}
+
+bool read_dur(const segment_view& s, response_transaction& t) noexcept {
+  return read_repetitions(s, "J6"_fid, t.dur, t.dur_count, [](const auto& rep, dur_alert& a) {
     a.reason = rep.get_or_empty("E4"_fid);
     a.significance = rep.get_or_empty("FS"_fid);
     a.other_pharmacy = rep.get_or_empty("FT"_fid);
@@ -302,16 +311,11 @@ bool read_dur(const segment_view& s, response_transaction& t) noexcept {
     a.other_prescriber = rep.get_or_empty("FX"_fid);
     a.free_text = rep.get_or_empty("FY"_fid);
     a.additional_text = rep.get_or_empty("NS"_fid);
-  }
-  return true;
+  });
 }
 
 bool read_cob(const segment_view& s, response_transaction& t) noexcept {
-  const std::size_t n = s.repetition_count("5C"_fid);
-  for (std::size_t k = 0; k < n; ++k) {
-    if (t.other_payer_count == t.other_payers.size()) return false;
-    const auto rep = s.repetition(k, "5C"_fid);
-    response_other_payer& p = t.other_payers[t.other_payer_count++];
+  return read_repetitions(s, "5C"_fid, t.other_payers, t.other_payer_count, [](const auto& rep, response_other_payer& p) {
     p.coverage_type = rep.get_or_empty("5C"_fid);
     p.id_qualifier = rep.get_or_empty("6C"_fid);
     p.id = rep.get_or_empty("7C"_fid);
@@ -323,8 +327,7 @@ bool read_cob(const segment_view& s, response_transaction& t) noexcept {
     p.relationship = rep.get_or_empty("UW"_fid);
     p.effective = date_of(rep, "UX"_fid);
     p.termination = date_of(rep, "UY"_fid);
-  }
-  return true;
+  });
 }
 
 }  // namespace
