@@ -1,7 +1,7 @@
 // D.0 transmissions as JSON, both ways (target rxgate_codec_json).
 //
 // One shape serves `rxgate decode --json`, `rxgate encode` and the JSON claim API
-// (POST /v1/claims takes it and answers with it), DESIGN.md §4:
+// (POST /v1/claims takes it and answers with it), README.md, Contracts:
 //
 //   {"kind":"request",
 //    "header":{"A1":"610014","A2":"D0","A3":"B1","A4":"","A9":"1","B2":"01","B1":"...","D1":"...","AK":""},

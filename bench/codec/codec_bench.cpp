@@ -1,4 +1,4 @@
-// Codec micro benchmarks against DESIGN.md §6: decode a typical B1 (~600 bytes) <= 300 ns with 0
+// Codec micro benchmarks against README.md, Budgets: decode a typical B1 (~600 bytes) <= 300 ns with 0
 // heap allocations, build a paid response <= 200 ns. Each benchmark checks its output once before
 // timing (a decode error skips it) and reports the heap allocations made inside the timed loop
 // as the counter "allocs" (counted by the replaced global operator new below; must be 0).

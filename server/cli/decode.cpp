@@ -7,7 +7,7 @@
 //
 // decode prints one line per segment and field, named from the field dictionary, with money,
 // quantities, rates and dates decoded, then what payer validation finds in a request. With --json
-// it prints exactly the DESIGN.md §4 object (codec/json.h) and nothing else.
+// it prints exactly the JSON object of codec/json.h and nothing else.
 // encode reads that JSON and writes the D.0 bytes to stdout, with no newline added.
 //
 // Exit codes: 0 done; 1 the file cannot be read; 2 the input cannot be decoded (or encoded), with
@@ -263,7 +263,7 @@ struct decode_options {
 const command_registrar decode_registration{[](CLI::App& app) {
   auto opts = std::make_shared<decode_options>();
   auto* sub = app.add_subcommand("decode", "Print a D.0 request or response, field by field or as JSON");
-  sub->add_flag("--json", opts->json, "Print the DESIGN.md §4 JSON object instead");
+  sub->add_flag("--json", opts->json, "Print the transmission as one JSON object keyed by NCPDP field IDs (codec/json.h) instead");
   sub->add_option("input", opts->path,
                   "D.0 file, or - for stdin; leading lines starting with \"# \" are skipped")
       ->required();

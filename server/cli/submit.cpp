@@ -1,7 +1,7 @@
 // `rxgate submit --url URL [--ca F] [--cert F --key F] [--raw | --json] FILE|-`: send one D.0
 // transmission to a gateway and print its answer: by default one plain line per transaction
 // (status, authorization, rejects with their names, message lines), --raw the response bytes,
-// --json the DESIGN.md §4 JSON of the response.
+// --json the JSON of the response (codec/json.h).
 //
 // Input files may start with "# " comment lines (the layout of config/samples and the test
 // vectors); they are skipped, as is a final newline.

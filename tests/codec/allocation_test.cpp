@@ -1,4 +1,4 @@
-// The claim path of the codec allocates nothing (DESIGN.md §6: 0 heap allocations): decode,
+// The claim path of the codec allocates nothing (README.md, Budgets: 0 heap allocations): decode,
 // validate and build_response of a B1, its paid answer and a rejected one. This executable
 // replaces the global operator new/delete with counting ones; they count only inside a
 // counting_scope, so what GoogleTest allocates around the tests does not matter.

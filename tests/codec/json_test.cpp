@@ -1,4 +1,4 @@
-// codec/json.h: the DESIGN.md §4 JSON shape, both ways.
+// codec/json.h: the JSON shape of README.md (Contracts), both ways.
 #include "codec/json.h"
 
 #include <gtest/gtest.h>

@@ -268,7 +268,7 @@
       fact("Step therapy", pa.step_therapy_required ? (pa.step_therapy_satisfied ? "required, satisfied" : "required, not satisfied") : "not required"));
   }
 
-  // The JSON form of a D.0 message (DESIGN.md §4): header, segments, transactions' segments.
+  // The JSON form of a D.0 message (README.md, Contracts): header, segments, transactions' segments.
   function renderMessage(m) {
     if (!m) return el("div", { class: "empty" }, "Not stored.");
     const blocks = [];
