@@ -1,7 +1,8 @@
 // Drug identity (issue 12, defect 1): refill-too-soon, accumulated quantity, PA, step therapy and
 // DUR work by drug key, so switching from a brand to its generic, or to another labeler's package
 // of the same drug, neither resets the refill clock nor the quantity used. The demo plan groups
-// Lipitor 20 mg with atorvastatin 20 mg; a scratch copy of it adds other labelers' packages.
+// Lipitor 20 mg with atorvastatin 20 mg; a scratch copy of it adds other labelers' packages (and
+// limits on a compound ingredient, for the compound limit tests at the end).
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,6 +13,7 @@ namespace rxgate::rules::test {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace codec::literals;
 
 std::vector<std::string> split(const std::string& line) {
   std::vector<std::string> out;
@@ -30,7 +32,8 @@ std::string join(const std::vector<std::string>& cells) {
 
 // The demo plans, with the demo formulary grown by a second labeler's package (NDC 90002...) of
 // oxycodone 5 mg, glipizide 5 mg and adalimumab, each sharing the drug key of the 90001 package;
-// empagliflozin's step prerequisite is the glipizide NDC 90001000703 alone.
+// empagliflozin's step prerequisite is the glipizide NDC 90001000703 alone; ketoprofen powder
+// (a compound ingredient) gets a 14-day maximum and 60 g per 30 days.
 const plan_set& labeler_plans() {
   static std::shared_ptr<const plan_set> plans = [] {
     const auto root = fs::temp_directory_path() / ("rxgate-drug-identity-" + std::to_string(::getpid()));
@@ -52,6 +55,11 @@ const plan_set& labeler_plans() {
       auto cells = split(line);
       if (!header.empty() && cells.size() == header.size()) {
         if (cells[0] == "90001000705") cells[column("step_prerequisites")] = "90001000703";
+        if (cells[0] == "90001001301") {
+          cells[column("max_days_supply")] = "14";
+          cells[column("quantity_limit")] = "60";
+          cells[column("quantity_limit_days")] = "30";
+        }
         for (const auto& [ndc, key] : grouped) {
           if (cells[0] != ndc) continue;
           cells[column("drug_key")] = key;
@@ -177,6 +185,36 @@ TEST(drug_identity, step_prerequisite_met_by_another_package) {
   EXPECT_EQ(decide_with_labelers(s).status, 'P');
   s.fills[0] = fill("90001000701", "BIGUANIDE", 20260901, 60000, 30);  // metformin is not named
   EXPECT_EQ(codes(decide_with_labelers(s)), "608");
+}
+
+// Compounds are held to their ingredients' limits (issue 12, defect 2): the smallest maximum days
+// supply of an ingredient, and each ingredient's quantity limit on its occurrence (448-ED).
+TEST(compound_limits, ingredient_days_supply_maximum) {
+  scenario s;
+  compound(s);  // ketoprofen 30 g, lidocaine 10 g, cream base 60 g
+  s.claim.days_supply = 14;
+  EXPECT_EQ(decide_with_labelers(s).status, 'P') << codes(decide_with_labelers(s));
+  s.claim.days_supply = 15;
+  const auto d = decide_with_labelers(s);
+  EXPECT_EQ(codes(d), "AG");
+  ASSERT_TRUE(d.limit);
+  EXPECT_EQ(d.limit->max_days_supply, 14);
+}
+
+TEST(compound_limits, ingredient_quantity_limit_counts_earlier_fills) {
+  scenario s;
+  compound(s);
+  s.claim.days_supply = 14;
+  s.claim.ingredients[0].quantity = 60000;  // ketoprofen at its 60 g
+  EXPECT_EQ(decide_with_labelers(s).status, 'P');
+  s.claim.ingredients[0].quantity = 60001;
+  auto d = decide_with_labelers(s);
+  EXPECT_EQ(codes(d), "76");
+  EXPECT_EQ(d.rejects.items[0].field, "ED"_fid);
+  EXPECT_EQ(d.rejects.items[0].occurrence, 1);
+  s.claim.ingredients[0].quantity = 30000;
+  s.fills.push_back(fill("90001001301", "COMPOUND_NSAID", 20261020, 30001, 0));
+  EXPECT_EQ(codes(decide_with_labelers(s)), "76");
 }
 
 }  // namespace
