@@ -4,10 +4,7 @@
 
 #include <pqxx/pqxx>
 
-#include <algorithm>
-#include <condition_variable>
-#include <mutex>
-
+#include "sql/connection.h"
 #include "sql/pg.h"
 
 namespace rxgate::store {
@@ -72,15 +69,20 @@ constexpr const char* sql_audit =
 constexpr const char* sql_next_pa_number =
     "SELECT lpad(nextval('prior_authorization_number_seq')::text, 11, '0')";
 
-void prepare_all(pqxx::connection& c) {
-  c.prepare("find_token", sql_find_token);
-  c.prepare("insert_token", sql_insert_token);
-  c.prepare("insert_token_pharmacies", sql_insert_token_pharmacies);
-  c.prepare("list_tokens", sql_list_tokens);
-  c.prepare("revoke_token", sql_revoke_token);
-  c.prepare("claim_history", sql_claim_history);
-  c.prepare("audit", sql_audit);
-  c.prepare("next_pa_number", sql_next_pa_number);
+pg::connection_settings access_settings(const access_options& o) {
+  pg::connection_settings s;
+  s.dsn = o.dsn;
+  s.application_name = "rxgate-status-api";
+  s.statement_timeout = o.statement_timeout;
+  s.statements = {{"find_token", sql_find_token},
+                  {"insert_token", sql_insert_token},
+                  {"insert_token_pharmacies", sql_insert_token_pharmacies},
+                  {"list_tokens", sql_list_tokens},
+                  {"revoke_token", sql_revoke_token},
+                  {"claim_history", sql_claim_history},
+                  {"audit", sql_audit},
+                  {"next_pa_number", sql_next_pa_number}};
+  return s;
 }
 
 // ---- value helpers --------------------------------------------------------------------------
@@ -110,29 +112,12 @@ std::string hex(const token_digest& d) {
   return s;
 }
 
-// A text[] literal; values are quoted and escaped, so any text is safe as a bound parameter.
-std::string text_array(const std::vector<std::string>& values) {
-  std::string a = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i) a.push_back(',');
-    a.push_back('"');
-    for (char ch : pg::clean_text(values[i])) {
-      if (ch == '"' || ch == '\\') a.push_back('\\');
-      a.push_back(ch);
-    }
-    a.push_back('"');
-  }
-  a.push_back('}');
-  return a;
-}
-
-// ---- the pool -------------------------------------------------------------------------------
+// ---- the store -------------------------------------------------------------------------------
 
 class pg_access_store final : public access_store {
  public:
-  explicit pg_access_store(access_options o) : options_(std::move(o)) {
-    if (options_.pool_size < 1) options_.pool_size = 1;
-  }
+  explicit pg_access_store(const access_options& o)
+      : pool_(access_settings(o), o.pool_size, o.acquire_timeout, "status API database") {}
 
   error create_token(const std::string& name, access_role role, const std::vector<std::string>& pharmacies,
                      const token_digest& digest, std::int64_t& id) override {
@@ -140,7 +125,7 @@ class pg_access_store final : public access_store {
       pqxx::work w(c);
       id = w.exec_prepared("insert_token", pg::clean_text(name), std::string(to_string(role)), hex(digest))[0][0]
                .as<std::int64_t>();
-      if (!pharmacies.empty()) w.exec_prepared("insert_token_pharmacies", id, text_array(pharmacies));
+      if (!pharmacies.empty()) w.exec_prepared("insert_token_pharmacies", id, pg::text_array(pharmacies));
       w.commit();
     });
   }
@@ -235,79 +220,13 @@ class pg_access_store final : public access_store {
   }
 
  private:
- // Runs `body` on a pooled connection; translates any exception into a store::error and drops
-  // the connection when it cannot be trusted any more.
+  // Runs `body` on a pooled connection; no exception leaves it.
   template <class Body>
   error run(std::string_view what, Body&& body) noexcept {
-    std::unique_ptr<pqxx::connection> c;
-    if (error e = acquire(c)) return e;
-    error result;
-    bool lost = false;
-    try {
-      body(*c);
-    } catch (...) {
-      result = pg::translate_current_exception(what, lost);
-      if (result.code == errc::internal) lost = true;
-    }
-    release(std::move(c), lost);
-    return result;
+    return pool_.run(what, body);
   }
 
-  error acquire(std::unique_ptr<pqxx::connection>& out) noexcept {
-    try {
-      std::unique_lock lock(mutex_);
-      if (!available_.wait_for(lock, options_.acquire_timeout,
-                               [&] { return !idle_.empty() || open_ < options_.pool_size; }))
-        return {errc::timeout, "status API: no free database connection"};
-      if (!idle_.empty()) {
-        out = std::move(idle_.back());
-        idle_.pop_back();
-        return {};
-      }
-      ++open_;
-    } catch (...) {
-      return {errc::internal, "status API: pool lock failed"};
-    }
-    try {
-      auto c = std::make_unique<pqxx::connection>(options_.dsn);
-      c->set_variable("statement_timeout", std::to_string(options_.statement_timeout.count()));
-      c->set_variable("application_name", "'rxgate-status-api'");
-      prepare_all(*c);
-      out = std::move(c);
-      return {};
-    } catch (...) {
-      bool lost = false;
-      error e = pg::translate_current_exception("status API connect", lost);
-      if (e.code == errc::internal) e.code = errc::unavailable;
-      release(nullptr, true);
-      return e;
-    }
-  }
-
-  void release(std::unique_ptr<pqxx::connection> c, bool drop) noexcept {
-    {
-      std::lock_guard lock(mutex_);
-      if (drop || !c || !c->is_open()) {
-        --open_;
-      } else {
-        idle_.push_back(std::move(c));
-        c = nullptr;
-      }
-    }
-    available_.notify_one();
-    if (c) {
-      try {
-        c->disconnect();
-      } catch (...) {
-      }
-    }
-  }
-
-  access_options options_;
-  std::mutex mutex_;
-  std::condition_variable available_;
-  std::vector<std::unique_ptr<pqxx::connection>> idle_;
-  int open_ = 0;
+  pg::connection_pool pool_;
 };
 
 }  // namespace

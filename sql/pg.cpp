@@ -153,26 +153,6 @@ std::string text_array(const std::vector<std::string>& values) {
   return out;
 }
 
-void append_json_string(std::string& out, std::string_view v) {
-  out.push_back('"');
-  for (char ch : v) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(ch);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-      out += buf;
-    } else if (c >= 0x7F) {
-      out.push_back('?');
-    } else {
-      out.push_back(ch);
-    }
-  }
-  out.push_back('"');
-}
-
 std::optional<std::int64_t> opt_int(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
   std::int64_t v = 0;

@@ -42,9 +42,6 @@ codec::date parse_date(std::string_view v) noexcept;
 // A PostgreSQL array literal of text values ({"a","b"}), each cleaned like append_clean_text.
 std::string text_array(const std::vector<std::string>& values);
 
-// A JSON string literal with the value escaped (non-ASCII bytes become '?').
-void append_json_string(std::string& out, std::string_view v);
-
 // Field access that keeps NULL apart.
 inline std::string_view text_view(const pqxx::field& f) {
   return f.is_null() ? std::string_view{} : std::string_view{f.c_str(), f.size()};

@@ -4,15 +4,12 @@
 #include <pqxx/pqxx>
 
 #include <charconv>
-#include <condition_variable>
-#include <mutex>
 
+#include "sql/connection.h"
 #include "sql/pg.h"
 
 namespace rxgate::store {
 namespace {
-
-using clock = std::chrono::steady_clock;
 
 constexpr const char* claim_select =
     "SELECT c.id, c.date_of_service, to_char(c.received_at AT TIME ZONE 'UTC', "
@@ -124,10 +121,30 @@ prior_authorization_record pa_from(const pqxx::row& r) {
   return p;
 }
 
+pg::connection_settings reader_settings(const store_options& o) {
+  pg::connection_settings s;
+  s.dsn = o.dsn;
+  s.application_name = "rxgate-reader";
+  s.statement_timeout = o.statement_timeout;
+  s.plan_cache_mode = "force_custom_plan";
+  s.reconnect_min = s.reconnect_max = o.reconnect_min;
+  s.statements = {{"claim", claim_select},
+                  {"claim_rejects", rejects_select},
+                  {"claim_dur", dur_select},
+                  {"search", search_select},
+                  {"summary_status", summary_status},
+                  {"summary_rejects", summary_rejects},
+                  {"pa_insert", pa_insert()},
+                  {"pa_list", pa_list()},
+                  {"pa_revoke", pa_revoke},
+                  {"audit", audit_insert}};
+  return s;
+}
+
 class pg_reader final : public claim_reader {
  public:
-  explicit pg_reader(store_options options)
-      : options_(std::move(options)), slots_(static_cast<std::size_t>(std::max(1, options_.read_pool_size))) {}
+  explicit pg_reader(const store_options& options)
+      : pool_(reader_settings(options), options.read_pool_size, options.statement_timeout, "read") {}
 
   error claim_by_id(std::int64_t id, bool with_raw_bytes, claim_record& out) override {
     return with_connection("claim_by_id", [&](pqxx::connection& c) -> error {
@@ -328,77 +345,12 @@ class pg_reader final : public claim_reader {
   }
 
  private:
-  struct slot {
-    std::unique_ptr<pqxx::connection> connection;
-    bool busy = false;
-  };
-
   template <class F>
   error with_connection(std::string_view what, F&& f) noexcept {
-    std::size_t index = slots_.size();
-    {
-      std::unique_lock lock(mutex_);
-      const bool got = free_.wait_for(lock, options_.statement_timeout, [&] {
-        for (index = 0; index < slots_.size(); ++index) {
-          if (!slots_[index].busy) return true;
-        }
-        return false;
-      });
-      if (!got) return {errc::timeout, std::string(what) + ": no free read connection"};
-      slots_[index].busy = true;
-    }
-    slot* s = &slots_[index];
-    error e;
-    try {
-      if (!s->connection || !s->connection->is_open()) {
-        s->connection.reset();
-        if (clock::now() < next_attempt_.load()) {
-          e = {errc::unavailable, std::string(what) + ": PostgreSQL unavailable; reconnect pending"};
-        } else {
-          s->connection = connect();
-        }
-      }
-      if (s->connection) e = f(*s->connection);
-    } catch (...) {
-      bool lost = false;
-      e = pg::translate_current_exception(what, lost);
-      if (lost || (s->connection && !s->connection->is_open()) || !s->connection) {
-        s->connection.reset();
-        if (e.code == errc::internal) e.code = errc::unavailable;
-        next_attempt_.store(clock::now() + options_.reconnect_min);
-      }
-    }
-    {
-      std::lock_guard lock(mutex_);
-      s->busy = false;
-    }
-    free_.notify_one();
-    return e;
+    return pool_.run(what, f);
   }
 
-  std::unique_ptr<pqxx::connection> connect() {
-    auto c = std::make_unique<pqxx::connection>(options_.dsn);
-    c->set_variable("statement_timeout", std::to_string(options_.statement_timeout.count()));
-    c->set_variable("plan_cache_mode", "force_custom_plan");
-    c->set_variable("application_name", "'rxgate-reader'");
-    c->prepare("claim", claim_select);
-    c->prepare("claim_rejects", rejects_select);
-    c->prepare("claim_dur", dur_select);
-    c->prepare("search", search_select);
-    c->prepare("summary_status", summary_status);
-    c->prepare("summary_rejects", summary_rejects);
-    c->prepare("pa_insert", pa_insert());
-    c->prepare("pa_list", pa_list());
-    c->prepare("pa_revoke", pa_revoke);
-    c->prepare("audit", audit_insert);
-    return c;
-  }
-
-  store_options options_;
-  std::mutex mutex_;
-  std::condition_variable free_;
-  std::vector<slot> slots_;
-  std::atomic<clock::time_point> next_attempt_{clock::time_point{}};
+  pg::connection_pool pool_;
 };
 
 }  // namespace

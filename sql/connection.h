@@ -1,0 +1,130 @@
+// Private to sql/: the one way sql/ holds PostgreSQL connections. The writer (store.cpp) keeps one
+// pg::connection, the reader and the status API's access store borrow from a pg::connection_pool.
+// Nothing outside sql/ includes this header (it pulls in libpqxx).
+//
+// Contract:
+// - A connection opens lazily: open() connects, sets the session variables of its settings,
+//   checks the schema version when asked to, and prepares every statement of the settings.
+// - After a failed connect or a lost connection, open() answers at once with the last error until
+//   the back-off has passed; the back-off doubles from reconnect_min to reconnect_max per failed
+//   connect and starts again at reconnect_min once connected. A database at another schema
+//   version is tried again after reconnect_max.
+// - fail() (inside a catch block) turns the exception in flight into a store::error: a lost
+//   connection is dropped (back-off) and its internal errors become errc::unavailable; a
+//   connection that failed in an unexpected way (errc::internal) is closed and reopened at the
+//   next use without back-off.
+// - A connection is used by one thread at a time (the writer's mutex, or the pool's borrowing);
+//   the pool itself is thread-safe. Settings outlive the connections made from them.
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "sql/store.h"
+
+namespace rxgate::store::pg {
+
+struct prepared_statement {
+  std::string name, sql;
+};
+
+struct connection_settings {
+  std::string dsn;
+  std::string application_name;  // shows in pg_stat_activity
+  std::chrono::milliseconds statement_timeout{2000};
+  std::string plan_cache_mode;    // empty: the server's default
+  bool synchronous_commit = false;  // true: set on for this session (the writer's durability)
+  int schema_version = 0;           // > 0: refuse a database at another version (errc::schema)
+  std::chrono::milliseconds reconnect_min{0}, reconnect_max{0};
+  std::vector<prepared_statement> statements;
+};
+
+class connection {
+ public:
+  explicit connection(const connection_settings& settings) noexcept : settings_(&settings) {}
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  ~connection() { close(); }
+
+  // Opens the connection unless it is open; `what` names the caller in the error.
+  error open(std::string_view what) noexcept;
+  bool is_open() const noexcept { return connection_ && connection_->is_open(); }
+  // The open connection; only after open() succeeded.
+  pqxx::connection& get() noexcept { return *connection_; }
+
+  // The exception in flight as an error (call only inside a catch block), with the connection
+  // dropped or closed as the contract says.
+  error fail(std::string_view what) noexcept;
+  // The connection is gone or cannot be trusted: close it; the next open() waits for the back-off.
+  void drop() noexcept;
+  // Close without back-off (the next open() reconnects at once).
+  void close() noexcept;
+
+  // Runs body(pqxx::connection&) -> error or void on the open connection, never throws.
+  template <class Body>
+  error run(std::string_view what, Body&& body) noexcept {
+    if (error e = open(what)) return e;
+    try {
+      if constexpr (std::is_void_v<std::invoke_result_t<Body&, pqxx::connection&>>) {
+        body(*connection_);
+        return {};
+      } else {
+        return body(*connection_);
+      }
+    } catch (...) {
+      return fail(what);
+    }
+  }
+
+ private:
+  error connect(std::string_view what);
+  // No attempt before now + the current back-off; `grow` doubles it for the next time.
+  void start_backoff(bool grow) noexcept;
+
+  const connection_settings* settings_;
+  std::unique_ptr<pqxx::connection> connection_;
+  std::chrono::steady_clock::time_point next_attempt_{};
+  std::chrono::milliseconds backoff_{-1};  // -1: not started (reconnect_min)
+  errc last_error_ = errc::unavailable;
+  std::string last_message_ = "connection lost";
+};
+
+// `size` connections (at least one) opened as needed; each run() borrows one for its duration,
+// waiting at most `acquire_timeout` for a free one (errc::timeout: "<what>: no free <label>
+// connection").
+class connection_pool {
+ public:
+  connection_pool(connection_settings settings, int size, std::chrono::milliseconds acquire_timeout,
+                  std::string label);
+
+  template <class Body>
+  error run(std::string_view what, Body&& body) noexcept {
+    connection* c = nullptr;
+    if (error e = acquire(what, c)) return e;
+    error result = c->run(what, body);
+    release(c);
+    return result;
+  }
+
+ private:
+  error acquire(std::string_view what, connection*& out) noexcept;
+  void release(connection* c) noexcept;
+
+  connection_settings settings_;
+  std::chrono::milliseconds acquire_timeout_;
+  std::string label_;
+  std::mutex mutex_;
+  std::condition_variable free_;
+  std::vector<std::unique_ptr<connection>> slots_;
+  std::vector<bool> busy_;
+};
+
+}  // namespace rxgate::store::pg

@@ -1,0 +1,181 @@
+#include "sql/store_rows.h"
+
+#include "codec/view.h"
+#include "sql/claim_detail.h"
+#include "sql/store_statements.h"
+
+namespace rxgate::store::rows {
+namespace {
+
+std::string field_name(codec::field_id id) {
+  if (id == 0) return {};
+  const auto chars = codec::field_chars(id);
+  return pg::clean_text({chars.data(), 2});
+}
+
+void add_key_columns(rows_builder& b, std::int64_t claim_id, const codec::claim& c) {
+  b.integer(claim_id);
+  b.text(c.provider_id);
+  b.text(c.rx_number);
+  b.integer(fill_number_of(c));
+  b.date(c.date_of_service);
+  b.text(c.bin);
+  b.text(c.pcn);
+  b.text(c.provider_id_qualifier);
+}
+
+}  // namespace
+
+void add_key_row(rows_builder& b, std::int64_t claim_id, const codec::claim& c) {
+  add_key_columns(b, claim_id, c);
+  b.end_row();
+}
+
+void add_pay_row(rows_builder& b, std::int64_t claim_id, const codec::claim& c, const rules::decision& d) {
+  add_key_columns(b, claim_id, c);
+  b.text(c.cardholder_id);
+  b.text(c.person_code);
+  b.text(c.prescriber_id);
+  b.text(c.product_id);
+  b.text(d.therapeutic_class);
+  b.integer(c.quantity.value_or(0));
+  b.integer(c.days_supply.value_or(0));
+  b.end_row();
+}
+
+std::string format_other_amounts(const codec::pricing& p) {
+  std::string s;
+  for (std::size_t i = 0; i < p.other_amount_count && i < p.other_amounts.size(); ++i) {
+    if (i) s.push_back(',');
+    pg::append_clean_text(s, p.other_amounts[i].qualifier);
+    s.push_back(':');
+    s += std::to_string(p.other_amounts[i].amount);
+  }
+  return s;
+}
+
+void parse_other_amounts(std::string_view s, codec::pricing& p) {
+  p.other_amount_count = 0;
+  while (!s.empty() && p.other_amount_count < p.other_amounts.size()) {
+    const auto comma = s.find(',');
+    const std::string_view item = s.substr(0, comma);
+    s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
+    const auto colon = item.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::int64_t amount = 0;
+    const auto digits = item.substr(colon + 1);
+    if (std::from_chars(digits.data(), digits.data() + digits.size(), amount).ec != std::errc{}) {
+      continue;
+    }
+    p.other_amounts[p.other_amount_count++] = {item.substr(0, colon), amount};
+  }
+}
+
+claim_rows::claim_rows(bool for_copy)
+    : claims(statements::claim_column_count, for_copy),
+      rejects(std::size(statements::reject_columns), for_copy),
+      durs(std::size(statements::dur_columns), for_copy),
+      links(3, false) {
+  detail_.reserve(1024);
+}
+
+void claim_rows::add(const batch_entry& e, std::int64_t id) {
+  const codec::claim& c = *e.claim;
+  const rules::decision& d = e.decision;
+  const codec::date dos = c.date_of_service.valid() ? c.date_of_service : pg::today_utc();
+  add_claim(e, id, dos);
+  std::int64_t seq = 0;
+  for (const auto& r : d.rejects) {
+    rejects.integer(id);
+    rejects.date(dos);
+    rejects.integer(++seq);
+    rejects.text(r.code_view());
+    rejects.text(field_name(r.field));
+    rejects.integer(r.occurrence);
+    rejects.end_row();
+  }
+  for (std::size_t k = 0; k < d.dur_count && k < d.dur.size(); ++k) {
+    const auto& a = d.dur[k];
+    durs.integer(id);
+    durs.date(dos);
+    durs.integer(static_cast<std::int64_t>(k + 1));
+    durs.text(a.reason);
+    durs.text(a.significance);
+    durs.text(a.other_pharmacy);
+    if (a.previous_fill && a.previous_fill->valid()) durs.date(*a.previous_fill); else durs.null();
+    durs.integer(a.previous_quantity);
+    durs.text(a.free_text);
+    durs.end_row();
+  }
+  if (d.replaces_claim_id) {
+    const auto& t = c.transaction_code;
+    const char* kind = d.status == 'D' ? "duplicate"
+                       : t == "B3"     ? "rebill"
+                       : t == "B2"     ? "reversal"
+                                       : nullptr;
+    if (kind && (d.status == 'D' || d.status == 'A' || d.status == 'P' || d.status == 'S')) {
+      links.integer(id);
+      links.integer(d.replaces_claim_id);
+      links.raw(kind);
+      links.end_row();
+    }
+  }
+}
+
+void claim_rows::add_claim(const batch_entry& e, std::int64_t id, codec::date dos) {
+  const codec::claim& c = *e.claim;
+  const rules::decision& d = e.decision;
+  claims.integer(id);
+  claims.date(dos);
+  claims.text(e.source.empty() ? std::string_view{"unknown"} : e.source);
+  claims.text(c.transaction_code);
+  claims.integer(c.index);
+  claims.text(c.bin);
+  claims.text(c.pcn);
+  claims.text(c.provider_id_qualifier);
+  claims.text(c.provider_id);
+  claims.text(c.rx_number);
+  claims.integer(fill_number_of(c));
+  claims.text(c.cardholder_id);
+  claims.text(c.person_code);
+  claims.text(c.group_id);
+  if (d.plan_id.empty()) claims.null(); else claims.text(d.plan_id);
+  if (d.plan_id.empty()) claims.null(); else claims.integer(d.plan_version);
+  const char status = d.status ? d.status : 'R';
+  claims.text({&status, 1});
+  if (d.authorization_length) claims.text(d.authorization()); else claims.null();
+  claims.integer(static_cast<std::int64_t>(d.request_fingerprint));
+  if (c.product_qualifier.empty()) claims.null(); else claims.text(c.product_qualifier);
+  if (c.product_id.empty()) claims.null(); else claims.text(c.product_id);
+  if (d.product_name.empty()) claims.null(); else claims.text(d.product_name);
+  if (d.therapeutic_class.empty()) claims.null(); else claims.text(d.therapeutic_class);
+  if (d.tier) claims.integer(d.tier); else claims.null();
+  claims.integer(c.quantity);
+  if (c.days_supply) claims.integer(*c.days_supply); else claims.null();
+  if (c.prescriber_id.empty()) claims.null(); else claims.text(c.prescriber_id);
+  if (d.price) {
+    const auto& p = *d.price;
+    claims.integer(p.patient_pay);
+    claims.integer(p.ingredient_cost_paid);
+    claims.integer(p.dispensing_fee_paid);
+    claims.integer(p.incentive_paid);
+    claims.integer(p.professional_fee_paid);
+    claims.integer(p.total_paid);
+    claims.text(p.basis_of_reimbursement);
+    claims.integer(p.copay);
+    claims.integer(p.coinsurance);
+    claims.integer(p.deductible_applied);
+    claims.integer(p.product_selection_brand);
+    claims.text(format_other_amounts(p));
+  } else {
+    for (int k = 0; k < 12; ++k) claims.null();
+  }
+  detail_.clear();
+  write_claim_detail(detail_, c, d);
+  claims.raw(detail_);
+  claims.bytea(e.request_bytes);
+  claims.bytea(e.response_bytes);
+  claims.end_row();
+}
+
+}  // namespace rxgate::store::rows

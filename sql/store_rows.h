@@ -1,0 +1,173 @@
+// Private to sql/: the rows the writer sends, built column by column for unnest() arrays or row
+// by row for COPY, in the column order of sql/store_statements.h. Values are cleaned as the
+// store's text columns want them (pg.h); nothing here talks to PostgreSQL but copy_into().
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sql/pg.h"
+#include "sql/store.h"
+
+namespace rxgate::store::rows {
+
+// Collects rows column by column (for unnest) or row by row (for COPY); values are text as
+// PostgreSQL reads it, NULL kept apart.
+class rows_builder {
+ public:
+  rows_builder(std::size_t columns, bool for_copy) : columns_(columns), copy_(for_copy) {
+    if (!copy_) arrays_.assign(columns, std::string{});
+  }
+
+  void text(std::string_view v) {
+    begin_value();
+    if (copy_) {
+      pg::append_clean_text(cell(), v);
+    } else {
+      append_array_element(v, true);
+    }
+  }
+  // Text that is already clean (numbers, dates, generated JSON, bytea hex).
+  void raw(std::string_view v) {
+    begin_value();
+    if (copy_) {
+      cell().append(v);
+    } else {
+      append_array_element(v, false);
+    }
+  }
+  void integer(std::int64_t v) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    raw({buf, static_cast<std::size_t>(r.ptr - buf)});
+  }
+  void integer(std::optional<std::int64_t> v) {
+    if (v) {
+      integer(*v);
+    } else {
+      null();
+    }
+  }
+  void date(codec::date d) { raw(pg::format_date(d)); }
+  void bytea(std::string_view bytes) {
+    scratch_.clear();
+    pg::append_bytea_escaped(scratch_, bytes);
+    raw(scratch_);
+  }
+  void null() {
+    begin_value();
+    if (copy_) {
+      nulls_.back() = true;
+    } else {
+      std::string& a = arrays_[column_ - 1];
+      if (rows_ > 0) a.push_back(',');
+      a += "NULL";
+    }
+  }
+  void end_row() {
+    column_ = 0;
+    ++rows_;
+  }
+
+  std::size_t rows() const noexcept { return rows_; }
+
+  // unnest: the array literals, one per column.
+  std::vector<std::string> arrays() && {
+    for (auto& a : arrays_) {
+      a.insert(a.begin(), '{');
+      a.push_back('}');
+    }
+    return std::move(arrays_);
+  }
+
+  // COPY: stream every row as a tuple of N C strings (nullptr = NULL).
+  template <std::size_t N>
+  void copy_into(pqxx::stream_to& stream) const {
+    std::array<const char*, N> row{};
+    for (std::size_t r = 0; r < rows_; ++r) {
+      for (std::size_t c = 0; c < N; ++c) {
+        const std::size_t i = r * N + c;
+        row[c] = nulls_[i] ? nullptr : cells_[i].c_str();
+      }
+      stream << row;
+    }
+  }
+
+ private:
+  void begin_value() {
+    if (copy_) {
+      cells_.emplace_back();
+      nulls_.push_back(false);
+    } else if (column_ >= columns_) {
+      throw std::logic_error("rows_builder: too many values in a row");
+    }
+    ++column_;
+  }
+  std::string& cell() { return cells_.back(); }
+  // Array literal element: always quoted, so blanks, commas and the word NULL stay data.
+  void append_array_element(std::string_view v, bool clean) {
+    std::string& a = arrays_[column_ - 1];
+    if (rows_ > 0) a.push_back(',');
+    a.push_back('"');
+    for (char ch : v) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (clean && (c < 0x20 || c >= 0x7F)) {
+        a.push_back('?');
+      } else {
+        if (ch == '"' || ch == '\\') a.push_back('\\');
+        a.push_back(ch);
+      }
+    }
+    a.push_back('"');
+  }
+
+  std::size_t columns_;
+  bool copy_;
+  std::size_t column_ = 0;
+  std::size_t rows_ = 0;
+  std::vector<std::string> arrays_;
+  std::vector<std::string> cells_;
+  std::deque<bool> nulls_;  // not vector<bool>: copy_into reads it by index only, either works
+  std::string scratch_;
+};
+
+// The fill number of a claim key (absent = 0).
+inline int fill_number_of(const codec::claim& c) { return c.fill_number.value_or(0); }
+
+// Adds the claim key of `c` as a row in active_paid_keys' column order (claim_id, provider_id,
+// rx_number, fill_number, date_of_service, bin, pcn, qualifier).
+void add_key_row(rows_builder& b, std::int64_t claim_id, const codec::claim& c);
+// A row of the pay statement: the key, then the member and what the history needs.
+void add_pay_row(rows_builder& b, std::int64_t claim_id, const codec::claim& c, const rules::decision& d);
+
+// claims.other_amounts: "qualifier:cents,..." (the pricing's other amounts paid).
+std::string format_other_amounts(const codec::pricing& p);
+// Back into `p` (views into `s`); malformed items are skipped.
+void parse_other_amounts(std::string_view s, codec::pricing& p);
+
+// Every row one insert() writes: claims, claim_rejects, claim_dur_alerts and claim_links.
+class claim_rows {
+ public:
+  explicit claim_rows(bool for_copy);
+  // The rows of `e`, stored as claim `id`.
+  void add(const batch_entry& e, std::int64_t id);
+
+  rows_builder claims, rejects, durs;
+  rows_builder links;  // always unnest arrays (one small statement)
+
+ private:
+  void add_claim(const batch_entry& e, std::int64_t id, codec::date dos);
+
+  std::string detail_;  // claims.detail, one buffer for the whole batch
+};
+
+}  // namespace rxgate::store::rows

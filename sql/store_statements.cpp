@@ -1,0 +1,149 @@
+// The writer's SQL. Claim data only ever travels as bound parameters or COPY data.
+#include "sql/store_statements.h"
+
+#include <string>
+
+namespace rxgate::store::statements {
+namespace {
+
+constexpr const char* claim_column_types[claim_column_count] = {
+    "bigint", "date", "text", "text", "smallint", "text", "text", "text", "text", "text",
+    "smallint", "text", "text", "text", "text", "integer", "\"char\"", "text", "bigint", "text",
+    "text", "text", "text", "smallint", "bigint", "integer", "text", "bigint", "bigint", "bigint",
+    "bigint", "bigint", "bigint", "text", "bigint", "bigint", "bigint", "bigint", "text", "jsonb",
+    "bytea", "bytea"};
+
+constexpr const char* reject_column_types[] = {"bigint", "date", "smallint", "text", "text",
+                                               "smallint"};
+constexpr const char* dur_column_types[] = {"bigint", "date", "smallint", "text", "text",
+                                            "text", "date", "bigint", "text"};
+
+// INSERT INTO t (c1, c2 ...) SELECT * FROM unnest($1::type[], $2::type[] ...)
+template <std::size_t N>
+std::string unnest_insert(const char* table, const char* const (&columns)[N],
+                          const char* const (&types)[N]) {
+  std::string sql = "INSERT INTO ";
+  sql += table;
+  sql += " (";
+  for (std::size_t i = 0; i < N; ++i) {
+    if (i) sql += ", ";
+    sql += columns[i];
+  }
+  sql += ") SELECT * FROM unnest(";
+  for (std::size_t i = 0; i < N; ++i) {
+    if (i) sql += ", ";
+    sql += "$" + std::to_string(i + 1) + "::" + types[i] + "[]";
+  }
+  sql += ")";
+  return sql;
+}
+
+constexpr const char* sql_reserve_ids =
+    "SELECT nextval('claim_id_seq') FROM generate_series(1, $1::integer)";
+
+// History of a batch in one statement: F rows are the members' paid, not reversed fills since
+// $10 (active_paid_keys, migration 0002), A rows their prior authorizations still in force on or after $10, K rows the claim
+// stored under each entry's key (the active paid one first, else the last reversed paid one,
+// else the last rejected one). Columns are shared, their meaning depends on the kind.
+constexpr const char* sql_history = R"(
+WITH m AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS m(bin, cardholder_id, person_code, idx)
+), k AS (
+  SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::smallint[], $11::date[])
+    WITH ORDINALITY AS k(bin, pcn, qualifier, provider_id, rx_number, fill_number, date_of_service, idx)
+)
+SELECT 'F' AS kind, m.idx, f.claim_id AS id, f.provider_id AS t1, f.prescriber_id AS t2,
+       f.rx_number AS t3, f.product_id AS t4, f.therapeutic_class AS t5, NULL::text AS t6,
+       f.fill_number::bigint AS n1, f.quantity AS n2, f.days_supply::bigint AS n3,
+       f.date_of_service AS d1, NULL::date AS d2, NULL::boolean AS b1,
+       NULL::bigint AS p1, NULL::bigint AS p2, NULL::bigint AS p3, NULL::bigint AS p4,
+       NULL::bigint AS p5, NULL::bigint AS p6, NULL::bigint AS p7, NULL::bigint AS p8,
+       NULL::bigint AS p9, NULL::bigint AS p10
+  FROM m JOIN active_paid_keys f ON f.bin = m.bin AND f.cardholder_id = m.cardholder_id
+   AND f.person_code = m.person_code AND f.date_of_service >= $10::date
+UNION ALL
+SELECT 'A', m.idx, p.id, p.number, NULL, NULL, p.product_id, p.therapeutic_class, NULL,
+       NULL, p.max_quantity, NULL, p.effective, p.expires, p.revoked_at IS NOT NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM m JOIN prior_authorizations p ON p.bin = m.bin AND p.cardholder_id = m.cardholder_id
+   AND p.person_code = m.person_code AND p.expires >= $10::date
+UNION ALL
+SELECT 'K', k.idx, c.id, c.status::text, c.authorization_number, c.basis_of_reimbursement, NULL,
+       NULL, c.other_amounts, c.request_fingerprint, NULL, NULL, NULL, NULL,
+       c.reversed_at IS NOT NULL, c.patient_pay, c.ingredient_cost_paid, c.dispensing_fee_paid,
+       c.incentive_paid, c.professional_fee_paid, c.total_paid, c.copay, c.coinsurance,
+       c.deductible_applied, c.product_selection_brand
+  FROM k CROSS JOIN LATERAL (
+    SELECT * FROM claims c
+     WHERE c.provider_id = k.provider_id AND c.rx_number = k.rx_number
+       AND c.fill_number = k.fill_number AND c.date_of_service = k.date_of_service
+       AND c.bin = k.bin AND c.pcn = k.pcn AND c.provider_id_qualifier = k.qualifier
+       AND c.transaction_code <> 'B2' AND c.status IN ('P', 'R')
+     ORDER BY (c.status = 'P' AND c.reversed_at IS NULL) DESC, (c.status = 'P') DESC, c.id DESC
+     LIMIT 1) c
+ORDER BY 1, 2, 13 DESC, 3 DESC)";
+
+// Key columns of active_paid_keys as unnest() arguments $2..$8 (claim id is $1).
+#define RXGATE_KEYS                                                                          \
+  "unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[], $5::date[], $6::text[], " \
+  "$7::text[], $8::text[]) AS u(claim_id, provider_id, rx_number, fill_number, "         \
+  "date_of_service, bin, pcn, qualifier)"
+#define RXGATE_KEY_MATCH                                                                   \
+  "a.provider_id = u.provider_id AND a.rx_number = u.rx_number AND a.fill_number = "      \
+  "u.fill_number AND a.date_of_service = u.date_of_service AND a.bin = u.bin AND a.pcn = " \
+  "u.pcn AND a.provider_id_qualifier = u.qualifier"
+
+// Reversal: the key must still point at the claim being reversed ($1, with its key in $2..$8);
+// the reversed claim records when and by which claim ($9); with its key row it leaves the
+// member's history.
+// Returns the claims actually reversed.
+constexpr const char* sql_reverse =
+    "WITH u AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[], "
+    "$5::date[], $6::text[], $7::text[], $8::text[], $9::bigint[]) AS u(claim_id, provider_id, "
+    "rx_number, fill_number, date_of_service, bin, pcn, qualifier, reversed_by)), "
+    "d AS (DELETE FROM active_paid_keys a USING u WHERE " RXGATE_KEY_MATCH
+    " AND a.claim_id = u.claim_id RETURNING a.claim_id, a.date_of_service, u.reversed_by), "
+    "r AS (UPDATE claims c SET reversed_at = now(), reversed_by = d.reversed_by FROM d "
+    "WHERE c.id = d.claim_id AND c.date_of_service = d.date_of_service "
+    "RETURNING c.id) "
+    "SELECT claim_id FROM d";
+
+// Payment: inserting the key is what makes one paid claim per key true across nodes. A key
+// that is taken (or taken by an uncommitted transaction that then commits) inserts nothing.
+// The row also carries what the member's history needs (migration 0002).
+constexpr const char* sql_pay =
+    "INSERT INTO active_paid_keys (claim_id, provider_id, rx_number, fill_number, "
+    "date_of_service, bin, pcn, provider_id_qualifier, cardholder_id, person_code, "
+    "prescriber_id, product_id, therapeutic_class, quantity, days_supply) "
+    "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[], $5::date[], "
+    "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
+    "$13::text[], $14::bigint[], $15::integer[]) "
+    "ON CONFLICT DO NOTHING RETURNING claim_id";
+
+// Duplicate answers: the original must still be the active paid claim; FOR SHARE keeps a
+// concurrent reversal from slipping in before this batch commits.
+constexpr const char* sql_check_duplicates =
+    "SELECT a.claim_id FROM active_paid_keys a, " RXGATE_KEYS " WHERE " RXGATE_KEY_MATCH
+    " AND a.claim_id = u.claim_id FOR SHARE OF a";
+
+constexpr const char* sql_insert_links =
+    "INSERT INTO claim_links (claim_id, replaces_claim_id, kind) SELECT * FROM "
+    "unnest($1::bigint[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING";
+
+}  // namespace
+
+std::vector<pg::prepared_statement> writer_statements() {
+  return {
+      {"reserve_ids", sql_reserve_ids},
+      {"history", sql_history},
+      {"reverse", sql_reverse},
+      {"pay", sql_pay},
+      {"check_duplicates", sql_check_duplicates},
+      {"insert_links", sql_insert_links},
+      {"insert_claims", unnest_insert("claims", claim_columns, claim_column_types)},
+      {"insert_rejects", unnest_insert("claim_rejects", reject_columns, reject_column_types)},
+      {"insert_dur", unnest_insert("claim_dur_alerts", dur_columns, dur_column_types)},
+  };
+}
+
+}  // namespace rxgate::store::statements

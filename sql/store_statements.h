@@ -1,0 +1,34 @@
+// Private to sql/: the SQL text of the writer (store.cpp) and the column lists its rows follow
+// (store_rows.h builds rows in exactly this column order, for unnest() and for COPY alike).
+#pragma once
+
+#include <cstddef>
+#include <iterator>
+#include <vector>
+
+#include "sql/connection.h"
+
+namespace rxgate::store::statements {
+
+inline constexpr const char* claim_columns[] = {
+    "id", "date_of_service", "source", "transaction_code", "transaction_index", "bin", "pcn",
+    "provider_id_qualifier", "provider_id", "rx_number", "fill_number", "cardholder_id",
+    "person_code", "group_id", "plan_id", "plan_version", "status", "authorization_number",
+    "request_fingerprint", "product_qualifier", "product_id", "product_name", "therapeutic_class",
+    "tier", "quantity", "days_supply", "prescriber_id", "patient_pay", "ingredient_cost_paid",
+    "dispensing_fee_paid", "incentive_paid", "professional_fee_paid", "total_paid",
+    "basis_of_reimbursement", "copay", "coinsurance", "deductible_applied",
+    "product_selection_brand", "other_amounts", "detail", "request", "response"};
+inline constexpr std::size_t claim_column_count = std::size(claim_columns);
+inline constexpr const char* reject_columns[] = {"claim_id", "date_of_service", "seq", "code", "field",
+                                                 "occurrence"};
+inline constexpr const char* dur_columns[] = {"claim_id", "date_of_service", "seq", "reason",
+                                              "significance", "other_pharmacy", "previous_fill",
+                                              "previous_quantity", "free_text"};
+
+// Every prepared statement of the writer connection: reserve_ids, history, reverse, pay,
+// check_duplicates, insert_links, and insert_claims / insert_rejects / insert_dur (the unnest
+// method; COPY needs no statement).
+std::vector<pg::prepared_statement> writer_statements();
+
+}  // namespace rxgate::store::statements
