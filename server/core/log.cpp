@@ -1,4 +1,5 @@
-// JSON-lines logging on spdlog: the pattern supplies time and level, line supplies the fields.
+// JSON-lines logging on spdlog: the pattern supplies time and level, line supplies the fields,
+// escaped by the one JSON escaper (codec/json_writer.h).
 #include "server/core/log.h"
 
 #include <spdlog/sinks/stdout_sinks.h>
@@ -7,31 +8,10 @@
 #include <cstdio>
 #include <mutex>
 
+#include "codec/json_writer.h"
+
 namespace rxgate::server::log {
 namespace {
-
-void append_escaped(std::string& out, std::string_view s) {
-  out += '"';
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c >= 0x7F) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
 
 std::once_flag g_init;
 
@@ -51,7 +31,7 @@ line::line(spdlog::level::level_enum lvl, std::string_view event) : level_(lvl) 
   if (!spdlog::should_log(level_)) return;
   text_.reserve(160);
   text_ += "\"event\":";
-  append_escaped(text_, event);
+  codec::append_json_string(text_, event);
 }
 
 line::~line() {
@@ -63,16 +43,16 @@ line::~line() {
 line& line::str(std::string_view key, std::string_view value) {
   if (!spdlog::should_log(level_)) return *this;
   text_ += ',';
-  append_escaped(text_, key);
+  codec::append_json_string(text_, key);
   text_ += ':';
-  append_escaped(text_, value);
+  codec::append_json_string(text_, value);
   return *this;
 }
 
 line& line::num(std::string_view key, std::int64_t value) {
   if (!spdlog::should_log(level_)) return *this;
   text_ += ',';
-  append_escaped(text_, key);
+  codec::append_json_string(text_, key);
   text_ += ':';
   text_ += std::to_string(value);
   return *this;
@@ -83,7 +63,7 @@ line& line::num(std::string_view key, double value) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", value);
   text_ += ',';
-  append_escaped(text_, key);
+  codec::append_json_string(text_, key);
   text_ += ':';
   text_ += buf;
   return *this;
@@ -92,7 +72,7 @@ line& line::num(std::string_view key, double value) {
 line& line::flag(std::string_view key, bool value) {
   if (!spdlog::should_log(level_)) return *this;
   text_ += ',';
-  append_escaped(text_, key);
+  codec::append_json_string(text_, key);
   text_ += value ? ":true" : ":false";
   return *this;
 }

@@ -8,7 +8,8 @@
 // Construction does everything that can fail (plans, TLS files, bind) and throws on failure.
 // run() serves on the calling thread plus io_threads-1 others until stop() (or SIGTERM/SIGINT
 // when signals are handled) has drained: the acceptor closes, idle connections close, in-flight
-// claims are committed and answered, then run() returns. SIGHUP reloads the plans.
+// claims are committed and answered, then run() returns. SIGHUP and the admin route reload the
+// plans on a thread the gateway owns (joined by run() and by the destructor).
 #pragma once
 
 #include <cstdint>

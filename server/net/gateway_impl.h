@@ -1,0 +1,99 @@
+// The gateway's state, shared by its parts (internal to server/net): the listener and lifecycle
+// (gateway.cpp, lifecycle.cpp), the sessions (session.h) and TLS identity (tls_identity.h).
+//
+// Member order is destruction order reversed, and it matters: the sessions registry outlives the
+// io context (a session whose last handler dies with the context still unregisters itself), and
+// the reload pool is destroyed first, so no reload outlives the state it touches.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "rules/plan.h"
+#include "server/console/dashboard.h"
+#include "server/net/gateway.h"
+#include "server/pipeline/batcher.h"
+#include "server/status/status_api.h"
+#include "sql/store.h"
+
+namespace rxgate::server {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+class tls_session;
+
+// `{"error":"<why>"}` and a newline: the body of every JSON error answer.
+std::string json_error_body(std::string_view why);
+
+struct gateway::impl {
+  config cfg;
+  gateway::options opts;
+  metrics stats;
+  // Before the io context: a session whose last handler dies with the context (shutdown after
+  // the grace period) still unregisters itself here.
+  std::atomic<bool> stopping{false};
+  std::mutex sessions_mutex;
+  std::unordered_map<tls_session*, std::weak_ptr<tls_session>> sessions;
+  net::io_context ioc;
+  ssl::context tls{ssl::context::tls_server};
+  tcp::acceptor acceptor{ioc};
+  std::optional<net::signal_set> signals;
+  net::steady_timer drain_timer{ioc};
+  std::chrono::steady_clock::time_point drain_deadline{};
+
+  std::atomic<std::shared_ptr<const rules::plan_set>> plans;
+  std::mutex reload_mutex;
+  std::vector<std::unique_ptr<store::claim_store>> stores;  // one writer connection per batch worker
+  std::unique_ptr<batcher> claims;
+  // The technician status API blocks on PostgreSQL: it runs on its own small pool.
+  std::unique_ptr<status_api> api;
+  net::thread_pool api_pool{2};
+  // The operators' dashboard: a sampler thread over `stats`, SSE subscribers (server/console).
+  std::unique_ptr<dashboard> dash;
+  std::vector<std::string> no_providers;
+  // Plan reloads (SIGHUP, POST /v1/admin/plans/reload) take seconds, so they run off the io
+  // threads, one at a time, on this thread the gateway owns: run() joins it, and being the last
+  // member it is stopped and joined before anything a reload touches is destroyed.
+  net::thread_pool reload_pool{1};
+
+  impl(config c, gateway::options o);
+  void listen();
+  void do_accept();
+  // lifecycle.cpp
+  void on_signal(const boost::system::error_code& ec, int signo);
+  void begin_stop();
+  void check_drained();
+  bool reload(std::string& why);
+  // Runs reload() on reload_pool, then `then(ok, why)` on that thread.
+  template <class Then>
+  void reload_in_background(Then then) {
+    net::post(reload_pool, [this, then = std::move(then)]() mutable {
+      std::string why;
+      const bool ok = reload(why);
+      then(ok, std::move(why));
+    });
+  }
+};
+
+}  // namespace rxgate::server

@@ -1,0 +1,76 @@
+// The gateway's lifecycle: signals, graceful drain on stop, plan reloads.
+#include <csignal>
+
+#include "server/core/log.h"
+#include "server/net/gateway_impl.h"
+#include "server/net/session.h"
+
+namespace rxgate::server {
+
+using namespace std::chrono_literals;
+
+void gateway::impl::on_signal(const boost::system::error_code& ec, int signo) {
+  if (ec) return;
+  if (signo == SIGHUP) {
+    reload_in_background([](bool, std::string) {});  // reload() logs the outcome
+    signals->async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
+    return;
+  }
+  log::info("shutdown").str("signal", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+  begin_stop();
+}
+
+void gateway::impl::begin_stop() {
+  if (stopping.exchange(true)) return;
+  net::dispatch(ioc, [this] {
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    std::vector<std::shared_ptr<tls_session>> live;
+    {
+      std::lock_guard lock(sessions_mutex);
+      for (auto& [p, w] : sessions)
+        if (auto s = w.lock()) live.push_back(std::move(s));
+    }
+    for (auto& s : live) s->drain();
+    drain_deadline = std::chrono::steady_clock::now() + cfg.shutdown_grace;
+    check_drained();
+  });
+}
+
+// Shutdown only: wait for connections to finish their in-flight claims (they hold the io
+// context busy) and then let run() return.
+void gateway::impl::check_drained() {
+  const bool idle = stats.connections_open.load() == 0 && claims->depth() == 0;
+  if (idle || std::chrono::steady_clock::now() >= drain_deadline) {
+    if (!idle) log::warn("shutdown_grace_expired").num("connections", stats.connections_open.load());
+    if (signals) {
+      beast::error_code ignored;
+      signals->cancel(ignored);
+    }
+    if (!idle) ioc.stop();
+    return;
+  }
+  drain_timer.expires_after(20ms);
+  drain_timer.async_wait([this](beast::error_code ec) {
+    if (!ec) check_drained();
+  });
+}
+
+bool gateway::impl::reload(std::string& why) {
+  std::lock_guard lock(reload_mutex);
+  try {
+    auto fresh = rules::load_plans(cfg.plans_dir);
+    why = rules::describe(*fresh);
+    plans.store(std::move(fresh));
+    stats.plan_reloads.inc({"ok"});
+    log::info("plans_reloaded").str("plans", why);
+    return true;
+  } catch (const std::exception& e) {
+    why = e.what();
+    stats.plan_reloads.inc({"failed"});
+    log::error("plans_reload_failed").str("error", why);
+    return false;
+  }
+}
+
+}  // namespace rxgate::server

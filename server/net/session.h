@@ -1,0 +1,98 @@
+// One client connection of the gateway (internal to server/net).
+//
+// Shape after Beast's advanced_server_flex example (boost 1.81): do_/on_ pairs on a strand per
+// connection, a timeout before every operation, a bounded queue of responses. Requests may be
+// pipelined (up to server.max_pipelined read ahead); every request gets a `slot` in `pending_`
+// and answers are written in request order, whichever finishes first.
+//
+// Lifetime: owned by shared_ptr; every pending operation and every completion (batcher, status
+// API pool, reload) holds one, so an answer is written even after "Connection: close". The
+// gateway's impl (`g_`) outlives every session: sessions unregister from it in the destructor.
+// All members except run() and drain() run on the connection's strand.
+//
+// The member functions live in three files along their seams: session.cpp (TLS and HTTP I/O),
+// routes.cpp (what each route answers), sse.cpp (the dashboard's event stream).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "server/net/gateway_impl.h"
+#include "server/net/tls_identity.h"
+#include "server/pipeline/batcher.h"
+
+namespace rxgate::server {
+
+class tls_session : public std::enable_shared_from_this<tls_session> {
+ public:
+  tls_session(tcp::socket&& socket, gateway::impl& g);
+  ~tls_session();
+  tls_session(const tls_session&) = delete;
+  tls_session& operator=(const tls_session&) = delete;
+
+  // Starts the TLS handshake, then serves requests until the connection ends.
+  void run();
+  // Shutdown: stop reading, answer what is in flight, close. Thread-safe.
+  void drain();
+
+ private:
+  struct slot {
+    http::response<http::string_body> res;
+    bool ready = false;
+    std::string_view route;
+    std::chrono::steady_clock::time_point started;
+    std::unique_ptr<net::steady_timer> budget;
+    bool stream = false;  // an event stream: the connection's last answer, it never completes
+  };
+
+  // session.cpp: TLS handshake, HTTP read (pipelined), ordered writes, close.
+  void do_handshake();
+  void on_handshake(beast::error_code ec);
+  void do_read();
+  void on_first_bytes(beast::error_code ec, std::size_t n);
+  void read_request();
+  void on_read(beast::error_code ec, std::size_t);
+  std::shared_ptr<slot> push_slot(std::string_view route);
+  void finish(const std::shared_ptr<slot>& s, http::status status, std::string body, std::string_view content_type);
+  // `{"error":why}` as JSON, then close the connection.
+  void reply_error_and_close(http::status status, std::string_view why);
+  void do_write();
+  void on_write(beast::error_code ec, std::size_t);
+  void do_close();
+
+  // routes.cpp: one request to one answer.
+  void handle(http::request<http::string_body>&& req);
+  void status_request(const std::shared_ptr<slot>& s, http::request<http::string_body>&& req);
+  bool admin_allowed(const http::request<http::string_body>& req) const;
+  void submit_claim(const std::shared_ptr<slot>& s, std::string body, bool json);
+  void claim_answered(const std::shared_ptr<slot>& s, transmission& t, bool json);
+  void readiness(const std::shared_ptr<slot>& s);
+  void reload(const std::shared_ptr<slot>& s);
+
+  // sse.cpp: the dashboard's history and event stream.
+  void dashboard_request(const std::shared_ptr<slot>& s, http::request<http::string_body>&& req, bool stream);
+  void begin_stream();
+  void queue_event(std::shared_ptr<const std::string> frame);
+  void write_event();
+  void end_stream();
+
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  gateway::impl& g_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::deque<std::shared_ptr<slot>> pending_;
+  peer_names peer_;
+  provider_scope scope_;
+  bool reading_ = false, writing_ = false, closing_ = false, closed_ = false;
+  bool streaming_ = false;
+  std::uint64_t sse_id_ = 0;
+  std::deque<std::shared_ptr<const std::string>> sse_out_;
+  std::shared_ptr<tls_session> stream_owner_;
+};
+
+}  // namespace rxgate::server

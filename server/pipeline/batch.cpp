@@ -1,0 +1,287 @@
+// The steps of one batch (batch.h): gather, begin, adjudicate, respond, insert, settle
+// conflicts, commit, count.
+#include "server/pipeline/batch.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <string>
+#include <unordered_set>
+
+#include "rules/adjudicate.h"
+#include "rules/transmission.h"
+#include "server/core/log.h"
+
+namespace rxgate::server {
+namespace {
+
+codec::date today_utc() noexcept {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  return codec::date{static_cast<std::int16_t>(tm.tm_year + 1900), static_cast<std::uint8_t>(tm.tm_mon + 1),
+                     static_cast<std::uint8_t>(tm.tm_mday)};
+}
+
+std::string_view transaction_label(std::string_view code) noexcept {
+  if (code == "B1" || code == "B2" || code == "B3" || code == "E1") return code;
+  return "other";
+}
+
+const char* error_kind(store::errc code) noexcept {
+  switch (code) {
+    case store::errc::unavailable: return "unavailable";
+    case store::errc::timeout: return "timeout";
+    case store::errc::conflict: return "conflict";
+    case store::errc::schema: return "schema";
+    case store::errc::invalid: return "invalid";
+    default: return "internal";
+  }
+}
+
+// The fills paid earlier in this batch (entries before `i`) for the member of entry `i`, newest
+// first.
+std::vector<rules::prior_fill> earlier_fills(std::span<const store::batch_entry> entries, std::size_t i) {
+  const auto& c = *entries[i].claim;
+  std::vector<rules::prior_fill> earlier;
+  for (std::size_t k = i; k-- > 0;) {
+    const auto& o = entries[k];
+    if (rules::is_history_for(*o.claim, o.decision, c)) earlier.push_back(rules::fill_of(*o.claim, o.decision, o.claim_id));
+  }
+  return earlier;
+}
+
+}  // namespace
+
+batch_pass::batch_pass(std::vector<std::shared_ptr<transmission>>& jobs, store::claim_store& store,
+                       std::shared_ptr<const rules::plan_set> plans, metrics& m, authorization_numbers& authorizations,
+                       bool& db_failing)
+    : jobs_(jobs),
+      store_(store),
+      plans_(std::move(plans)),
+      metrics_(m),
+      authorizations_(authorizations),
+      db_failing_(db_failing),
+      today_(today_utc()) {}
+
+void batch_pass::run() {
+  const auto started = std::chrono::steady_clock::now();
+  gather();
+  if (!begin()) return;
+  adjudicate_all();
+  for (auto& j : jobs_)
+    if (!j->probe) respond(*j);
+  if (!insert() || !settle_conflicts() || !commit()) return;
+  if (!entries_.empty()) {  // readiness probes alone are not batches of claims
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics_.batch_commit.observe(seconds);
+    metrics_.batch_size.observe(static_cast<double>(entries_.size()));
+    metrics_.batches.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (db_failing_) {
+    log::info("db_recovered").num("transactions", static_cast<std::int64_t>(entries_.size()));
+    db_failing_ = false;
+  }
+  for (auto& j : jobs_) j->probe_ok = true;
+  count_claims();
+}
+
+// Entries: the transactions that need the rules first (load_history reads only those), then
+// the syntax rejects, which are recorded but never adjudicated.
+void batch_pass::gather() {
+  std::size_t total = 0;
+  for (auto& j : jobs_) total += j->validation.claim_count;
+  entries_.reserve(total);
+  origins_.reserve(total);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (auto& j : jobs_) {
+      for (std::uint8_t i = 0; i < j->validation.claim_count; ++i) {
+        const auto& c = j->validation.claims[i];
+        if (has_syntax_rejects(*j, c) != (pass == 1)) continue;
+        auto& e = entries_.emplace_back();
+        e.claim = &c;
+        e.request_bytes = j->request;
+        e.source = j->source;
+        origins_.push_back({j.get(), i});
+      }
+    }
+  }
+  while (rule_count_ < entries_.size() && !has_syntax_rejects(*origins_[rule_count_].job, *entries_[rule_count_].claim))
+    ++rule_count_;
+}
+
+bool batch_pass::begin() {
+  if (auto err = store_.begin(batch_)) return fail(err, "begin");
+  if (!plans_ && rule_count_ > 0) return fail(store::error{store::errc::internal, "no plans loaded"}, "plans");
+  if (rule_count_ > 0) {
+    if (auto err = batch_->load_history(std::span<store::batch_entry>(entries_.data(), rule_count_)))
+      return fail(err, "load_history");
+  }
+  return true;
+}
+
+void batch_pass::adjudicate_all() {
+  overlay_.resize(rule_count_);
+  for (std::size_t i = 0; i < rule_count_; ++i) {
+    // Memory hints two and one claims ahead (rules/adjudicate.h); they never change a decision.
+    if (i + 2 < rule_count_) rules::prefetch(*entries_[i + 2].claim, *plans_, 0);
+    if (i + 1 < rule_count_) rules::prefetch(*entries_[i + 1].claim, *plans_, 1);
+    adjudicate(i);
+  }
+  for (std::size_t i = rule_count_; i < entries_.size(); ++i) {
+    rules::decide_unusable(origins_[i].job->validation, *entries_[i].claim, entries_[i].decision);
+  }
+}
+
+// Transactions in one batch see each other (DESIGN.md §3): the member's fills paid earlier in
+// the batch go before what the database returned.
+void batch_pass::adjudicate(std::size_t i) {
+  auto& e = entries_[i];
+  const auto& c = *e.claim;
+  auto earlier = earlier_fills(entries_, i);
+  rules::member_history history = e.history;
+  if (!earlier.empty()) {
+    overlay_[i] = std::move(earlier);
+    overlay_[i].insert(overlay_[i].end(), e.history.fills.begin(), e.history.fills.end());
+    history.fills = overlay_[i];
+  }
+  rules::decide_transaction(c, *plans_, history, today_, authorizations_, e.decision);
+}
+
+// One response per transmission, all its transactions together.
+void batch_pass::respond(transmission& t) {
+  codec::response r;
+  rules::respond_header(t.message, t.validation, r);
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (origins_[i].job != &t) continue;
+    const auto k = origins_[i].index;
+    rules::respond_transaction(*entries_[i].claim, entries_[i].decision, k, r);
+    t.statuses[k] = entries_[i].decision.status;
+  }
+  if (!rules::write_response(r, t.response)) {
+    // Cannot happen with the 16 KiB buffer; answer something well-formed all the same.
+    build_host_reject(t, "99");
+  }
+  for (std::size_t i = 0; i < entries_.size(); ++i)
+    if (origins_[i].job == &t) entries_[i].response_bytes = t.response;
+}
+
+bool batch_pass::insert() {
+  if (entries_.empty()) return true;
+  if (auto err = batch_->insert(entries_)) return fail(err, "insert");
+  return true;
+}
+
+// Another node committed a paid claim under the same key meanwhile: decide those again against
+// what is now in the database, and insert them again.
+bool batch_pass::settle_conflicts() {
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::size_t> conflicted;
+    for (std::size_t i = 0; i < entries_.size(); ++i)
+      if (entries_[i].conflict) conflicted.push_back(i);
+    if (conflicted.empty()) return true;
+    if (round == 2) return fail(store::error{store::errc::conflict, "claim key conflicts did not settle"}, "conflict");
+    std::vector<store::batch_entry> retry;
+    retry.reserve(conflicted.size());
+    for (auto i : conflicted) {
+      auto& e = retry.emplace_back();
+      e.claim = entries_[i].claim;
+      e.request_bytes = entries_[i].request_bytes;
+      e.source = entries_[i].source;
+    }
+    if (auto err = batch_->load_history(retry)) return fail(err, "load_history");
+    for (std::size_t k = 0; k < conflicted.size(); ++k) {
+      auto& e = entries_[conflicted[k]];
+      e.history = retry[k].history;
+      e.conflict = false;
+      e.decision = rules::decision{};
+      adjudicate(conflicted[k]);
+      retry[k].decision = e.decision;
+    }
+    std::unordered_set<transmission*> touched;
+    for (auto i : conflicted) touched.insert(origins_[i].job);
+    for (auto* t : touched) respond(*t);
+    for (std::size_t k = 0; k < conflicted.size(); ++k) retry[k].response_bytes = entries_[conflicted[k]].response_bytes;
+    if (auto err = batch_->insert(retry)) return fail(err, "insert");
+    for (std::size_t k = 0; k < conflicted.size(); ++k) {
+      entries_[conflicted[k]].claim_id = retry[k].claim_id;
+      entries_[conflicted[k]].conflict = retry[k].conflict;
+    }
+  }
+  return true;
+}
+
+bool batch_pass::commit() {
+  if (auto err = batch_->commit()) return fail(err, "commit");
+  return true;
+}
+
+// Counters: summed per label set over the batch, then one increment (one lock) per set.
+void batch_pass::count_claims() {
+  struct tally {
+    std::string_view a, b;
+    char status;
+    std::uint64_t n;
+  };
+  std::vector<tally> by_transaction, by_plan, by_code;
+  auto count = [](std::vector<tally>& v, std::string_view a, std::string_view b, char status) {
+    for (auto& t : v)
+      if (t.status == status && t.a == a && t.b == b) return void(++t.n);
+    v.push_back({a, b, status, 1});
+  };
+  for (const auto& e : entries_) {
+    const auto& c = *e.claim;
+    const char status[2] = {e.decision.status, 0};
+    count(by_transaction, transaction_label(c.transaction_code), {}, e.decision.status);
+    count(by_plan, c.bin, c.pcn, e.decision.status);
+    std::string codes;
+    for (const auto& r : e.decision.rejects) {
+      count(by_code, r.code_view(), {}, 0);
+      if (!codes.empty()) codes += ' ';
+      codes += r.code_view();
+    }
+    log::debug("claim")
+        .num("claim_id", e.claim_id)
+        .str("bin", c.bin)
+        .str("pcn", c.pcn)
+        .str("transaction", c.transaction_code)
+        .str("status", std::string_view(status, 1))
+        .str("rejects", codes);
+  }
+  for (const auto& t : by_transaction) {
+    const char status[2] = {t.status, 0};
+    metrics_.claims.inc({t.a, status}, t.n);
+  }
+  for (const auto& t : by_plan) {
+    const char status[2] = {t.status, 0};
+    metrics_.claims_by_plan.inc({t.a, t.b, status}, t.n);
+  }
+  for (const auto& t : by_code) metrics_.rejects.inc({t.a}, t.n);
+}
+
+bool batch_pass::fail(const store::error& err, std::string_view stage) {
+  const std::string_view code = err.code == store::errc::unavailable ? "92" : "99";
+  const char* kind = error_kind(err.code);
+  metrics_.db_errors.inc({kind});
+  if (!db_failing_) {
+    log::error("db_error").str("stage", stage).str("kind", kind).str("message", err.message)
+        .num("transactions", static_cast<std::int64_t>(entries_.size()));
+  }
+  db_failing_ = true;
+  for (auto& j : jobs_) {
+    j->probe_ok = false;
+    if (j->probe) continue;
+    build_host_reject(*j, code);
+    const std::uint8_t n = std::max<std::uint8_t>(1, j->validation.claim_count);
+    metrics_.host_rejects.inc({code, kind}, n);
+    metrics_.rejects.inc({code}, n);
+    for (std::uint8_t i = 0; i < j->validation.claim_count; ++i) {
+      const auto& c = j->validation.claims[i];
+      metrics_.claims.inc({transaction_label(c.transaction_code), "R"});
+      metrics_.claims_by_plan.inc({c.bin, c.pcn, "R"});
+    }
+  }
+  return false;
+}
+
+}  // namespace rxgate::server
