@@ -57,8 +57,8 @@ class pipeline_batcher : public ::testing::Test {
 };
 
 TEST_F(pipeline_batcher, racing_workers_pay_each_key_once_and_answer_retransmits_as_duplicates) {
+  test::answers got;  // outlives the workers that call into it
   node n(4);
-  test::answers got;
   const auto paid_before = std::stoul(count_rows("status = 'P'"));
   const auto keys_before = std::stoul(test::query_value(test::fresh_database_dsn(), "SELECT count(*) FROM active_paid_keys"));
   // Ten keys (five members, two prescriptions each), each sent four times from four threads at
@@ -108,8 +108,8 @@ TEST_F(pipeline_batcher, racing_workers_pay_each_key_once_and_answer_retransmits
 }
 
 TEST_F(pipeline_batcher, one_key_is_decided_in_the_order_it_was_queued) {
-  node n(3);
   test::answers got;
+  node n(3);
   // Paid, reversed, paid again, reversed again, and a second reversal that finds nothing active
   // (S): any other order answers differently (87 for a reversal first, D for a rebill too early).
   const auto rx = test::next_rx();
@@ -165,8 +165,8 @@ class interleaving_store : public store::claim_store {
 };
 
 TEST_F(pipeline_batcher, a_key_paid_by_another_node_meanwhile_is_readjudicated_as_a_duplicate) {
-  node other(1);
   test::answers got;
+  node other(1);
   const auto claim = test::b1("DEMO1003", test::next_rx(), atorvastatin_20);
   auto mine = got.make(claim);
   auto theirs = got.make(claim);
@@ -190,8 +190,8 @@ TEST_F(pipeline_batcher, a_key_paid_by_another_node_meanwhile_is_readjudicated_a
 }
 
 TEST_F(pipeline_batcher, claim_counters_add_up_what_was_answered) {
-  node n(2);
   test::answers got;
+  node n(2);
   const auto rx = test::next_rx();
   std::vector<std::shared_ptr<transmission>> made;
   made.push_back(got.make(test::b1("DEMO1001", rx, atorvastatin_20)));

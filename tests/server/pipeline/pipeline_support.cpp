@@ -149,11 +149,11 @@ std::shared_ptr<server::transmission> answers::make(std::string d0) {
         d.rejects += r.code_view();
       }
     }
-    {
-      std::lock_guard lock(mutex_);
-      answers_[slot] = std::move(d);
-      order_.push_back(slot);
-    }
+    // Notified under the lock: once the waiter sees the answer, this thread no longer touches
+    // `*this`, which the test may then destroy.
+    std::lock_guard lock(mutex_);
+    answers_[slot] = std::move(d);
+    order_.push_back(slot);
     arrived_.notify_all();
   };
   return t;
