@@ -2,8 +2,8 @@
 //
 // Every line is one object: {"ts":"2026-11-23T19:30:00.123456Z","level":"info","event":"...",...}.
 // Only claim ids, BIN/PCN, codes, counts and timings go in; never patient or cardholder data
-// and never raw claim bytes (DESIGN.md §7). Fields are added with a small builder so that values
-// are always escaped.
+// and never raw claim bytes (README.md, Contracts). Fields are added with a small builder so
+// that values are always escaped (codec/json_writer.h).
 #pragma once
 
 #include <cstdint>

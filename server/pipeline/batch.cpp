@@ -133,7 +133,7 @@ void batch_pass::adjudicate_all() {
   }
 }
 
-// Transactions in one batch see each other (DESIGN.md §3): the member's fills paid earlier in
+// Transactions in one batch see each other (README.md, "The claim path"): the member's fills paid earlier in
 // the batch go before what the database returned.
 void batch_pass::adjudicate(std::size_t i) {
   auto& e = entries_[i];

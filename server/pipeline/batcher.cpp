@@ -1,4 +1,4 @@
-// The batch workers: group commit of adjudicated claims (DESIGN.md §3, sql/store.h). The queue's
+// The batch workers: group commit of adjudicated claims (README.md, "The claim path"; sql/store.h). The queue's
 // ordering rules are in claim_queue.cpp, the steps of one batch in batch.cpp.
 #include "server/pipeline/batcher.h"
 

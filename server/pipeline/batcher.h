@@ -1,4 +1,4 @@
-// The claim path between the socket and PostgreSQL (DESIGN.md §3).
+// The claim path between the socket and PostgreSQL (README.md, "The claim path").
 //
 // An io thread turns a request body into a `transmission` (prepare(): decode, validate, check the
 // client's identity) and hands it to the batcher. Each worker thread (one per claim store, i.e.

@@ -6,7 +6,7 @@
 namespace rxgate::server {
 namespace {
 
-// The idempotency key of DESIGN.md §3; two transactions with the same key never share a batch
+// The idempotency key (README.md, Contracts); two transactions with the same key never share a batch
 // nor run in two concurrent batches, so the second always sees the first through the database.
 std::string claim_key(const codec::claim& c) {
   std::string k;

@@ -2,7 +2,7 @@
 // tested on their own. Not thread-safe: the batcher calls it under its own mutex.
 //
 // Every keyed transaction (one that will be adjudicated: no syntax rejects, not an E1) has a
-// claim key (DESIGN.md §3: BIN, PCN, provider, Rx number, fill number, date of service) and a
+// claim key (README.md, Contracts: BIN, PCN, provider, Rx number, fill number, date of service) and a
 // member key (BIN + cardholder ID). take() moves the next batch out of the queue, front first,
 // up to max_batch transactions (one transmission always fits), and leaves a transmission queued
 // when one of its keys
