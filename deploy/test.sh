@@ -3,15 +3,16 @@
 #
 #   deploy/test.sh
 #
-# 1. unit tests under AddressSanitizer + UBSan (preset asan),
-# 2. the corpus replay of the fuzz targets (in the unit tests),
-# 3. everything else on the release build: unit, db (real PostgreSQL), server and end to end over
-#    real TLS sockets, browser tests, and a smoke run of every benchmark.
+# 1. every test but the browser's under AddressSanitizer + UBSan (preset asan): unit (with the
+#    corpus replay of the fuzz targets), db (real PostgreSQL), server and end to end over real TLS;
+# 2. the pipeline (batch workers, claim queue, counters) under ThreadSanitizer (preset tsan);
+# 3. everything on the release build: unit, db, server, end to end, browser tests, and a smoke run
+#    of every benchmark.
 # It ends with ctest's summary of step 3; the exit code is non-zero if any step failed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-deploy/setup.sh asan release
+deploy/setup.sh asan tsan release
 
 # Browser tests (tests/browser): Debian's headless Chromium and node with npm, then playwright-core
 # from the npm registry as locked in tests/browser/package-lock.json (it downloads no browser).
@@ -37,8 +38,11 @@ RXGATE_TEST_DSN=$(deploy/pg.sh dsn)
 export RXGATE_TEST_DSN
 
 status=0
-echo "== unit tests under ASan/UBSan" >&2
-ctest --preset asan -L unit --output-on-failure -j2 || status=1
+echo "== unit, db, server and end-to-end tests under ASan/UBSan" >&2
+ctest --preset asan -LE browser --output-on-failure -j2 || status=1
+
+echo "== pipeline tests under TSan" >&2
+ctest --preset tsan --output-on-failure -j2 || status=1
 
 echo "== full suite (release)" >&2
 ctest --preset release --output-on-failure -j2 || status=1
