@@ -4,6 +4,17 @@
 
 namespace rxgate::rules {
 
+std::string_view to_string(pa_state s) noexcept {
+  switch (s) {
+    case pa_state::not_required: return "not_required";
+    case pa_state::required_missing: return "required_missing";
+    case pa_state::on_file: return "on_file";
+    case pa_state::number_accepted: return "number_accepted";
+    case pa_state::on_file_expired: return "on_file_expired";
+  }
+  return "unknown";
+}
+
 bool decision::add_text(std::string_view t) noexcept {
   if (text_count == text_storage.size() || t.empty()) return false;
   auto n = std::min(t.size(), text_storage[text_count].size());

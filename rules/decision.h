@@ -24,6 +24,8 @@ enum class pa_state : std::uint8_t {
   number_accepted,      // 462-EV matched a PA on file (or an EP override)
   on_file_expired,      // a PA exists but not on the date of service (75 still)
 };
+// The state's name as stored in the claim detail and printed by the dry run ("required_missing").
+std::string_view to_string(pa_state s) noexcept;
 
 struct pa_flags {
   bool required = false;

@@ -108,16 +108,6 @@ std::string_view status_text(char s) {
     default: return "";
   }
 }
-std::string_view pa_state_text(rules::pa_state s) {
-  switch (s) {
-    case rules::pa_state::not_required: return "not_required";
-    case rules::pa_state::required_missing: return "required_missing";
-    case rules::pa_state::on_file: return "on_file";
-    case rules::pa_state::number_accepted: return "number_accepted";
-    case rules::pa_state::on_file_expired: return "on_file_expired";
-  }
-  return "";
-}
 
 std::string visible(std::string_view bytes) {
   std::string out;
@@ -168,7 +158,7 @@ void print_plain(std::ostream& out, const rules::dry_run_result& r) {
     }
     if (d.pa.required || d.pa.step_therapy_required) {
       out << "  prior authorization: ";
-      if (d.pa.required) out << "required (type " << d.pa.pa_type << "), " << pa_state_text(d.pa.state);
+      if (d.pa.required) out << "required (type " << d.pa.pa_type << "), " << rules::to_string(d.pa.state);
       if (!d.pa.pa_number.empty()) out << " " << d.pa.pa_number;
       if (d.pa.step_therapy_required)
         out << (d.pa.required ? "; " : "") << "step therapy " << (d.pa.step_therapy_satisfied ? "satisfied" : "not satisfied");
@@ -239,7 +229,7 @@ std::string to_json(const rules::dry_run_result& r) {
     }
     j.end_array();
     j.key("prior_authorization").begin_object().field("required", d.pa.required).field_or_null("pa_type", d.pa.pa_type)
-        .field("state", pa_state_text(d.pa.state)).field_or_null("pa_number", d.pa.pa_number)
+        .field("state", rules::to_string(d.pa.state)).field_or_null("pa_number", d.pa.pa_number)
         .field_or_null("expired_on", date_text(d.pa.expired_on)).field("step_therapy_required", d.pa.step_therapy_required)
         .field("step_therapy_satisfied", d.pa.step_therapy_satisfied).end_object();
     if (d.refill_too_soon) {
