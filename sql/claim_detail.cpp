@@ -15,17 +15,6 @@ using codec::json_writer;
 
 // ---- writing ------------------------------------------------------------------------------------
 
-std::string_view pa_state_name(rules::pa_state s) {
-  switch (s) {
-    case rules::pa_state::not_required: return "not_required";
-    case rules::pa_state::required_missing: return "required_missing";
-    case rules::pa_state::on_file: return "on_file";
-    case rules::pa_state::number_accepted: return "number_accepted";
-    case rules::pa_state::on_file_expired: return "on_file_expired";
-  }
-  return "unknown";
-}
-
 // Bytes from 0x7F up become '?' like in every text column of the store (the detail has always
 // stored them so); the writer escapes the rest. Copies only when such a byte is present.
 void text_value(json_writer& j, std::string_view v) {
@@ -127,7 +116,7 @@ void write_prior_authorization(json_writer& j, const rules::decision& d) {
   if (!d.pa.required && d.pa.state == rules::pa_state::not_required && !d.pa.step_therapy_required) return;
   j.key("pa").begin_object().field("required", d.pa.required);
   text_field_if(j, "type", d.pa.pa_type);
-  j.field("state", pa_state_name(d.pa.state));
+  j.field("state", rules::to_string(d.pa.state));
   text_field_if(j, "number", d.pa.pa_number);
   date_field(j, "expired_on", d.pa.expired_on);
   j.field("step_therapy_required", d.pa.step_therapy_required);
