@@ -183,7 +183,8 @@ void decide(store::batch_entry& e) {
   e.decision = d;
 }
 
-store::error run_batch(store::claim_store& s, std::span<store::batch_entry> entries) {
+store::error run_batch(store::claim_store& s, std::span<store::batch_entry> entries,
+                       std::unique_ptr<store::batch>* keep) {
   std::unique_ptr<store::batch> b;
   if (auto e = s.begin(b)) return e;
   if (auto e = b->load_history(entries)) return e;
@@ -206,7 +207,9 @@ store::error run_batch(store::claim_store& s, std::span<store::batch_entry> entr
     if (auto e = b->insert(again)) return e;
     for (std::size_t k = 0; k < again.size(); ++k) entries[where[k]] = again[k];
   }
-  return b->commit();
+  const auto committed = b->commit();
+  if (keep) *keep = std::move(b);
+  return committed;
 }
 
 }  // namespace rxgate::test

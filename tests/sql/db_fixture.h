@@ -58,8 +58,11 @@ std::uint64_t test_fingerprint(const codec::claim& c);
 void decide(store::batch_entry& e);
 
 // One whole batch the way the server's batcher drives it (load, decide, insert, re-adjudicate
-// conflicts, commit). Returns the first error.
-store::error run_batch(store::claim_store& s, std::span<store::batch_entry> entries);
+// conflicts, commit). Returns the first error. The entries' history and the decisions built from
+// it view the batch's buffers: pass `keep` to hold the committed batch (and so those views) for
+// as long as the caller reads them.
+store::error run_batch(store::claim_store& s, std::span<store::batch_entry> entries,
+                       std::unique_ptr<store::batch>* keep = nullptr);
 
 inline codec::date day(int y, int m, int d) {
   return {static_cast<std::int16_t>(y), static_cast<std::uint8_t>(m), static_cast<std::uint8_t>(d)};

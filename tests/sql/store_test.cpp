@@ -42,11 +42,19 @@ class StoreTest : public ::testing::TestWithParam<insert_method> {
   }
 
   // Runs one claim as its own batch and returns the entry.
+  // The returned entry's views (history, replayed pricing) stay valid until the next submit or
+  // begin (the store holds one open batch at a time, and the kept one counts until released).
   batch_entry submit(const codec::claim& c) {
+    last_batch_.reset();
     std::vector<batch_entry> v{entry(c)};
-    const auto e = run_batch(*store_, v);
+    const auto e = run_batch(*store_, v, &last_batch_);
     EXPECT_FALSE(e) << e.message;
     return v[0];
+  }
+
+  store::error begin(std::unique_ptr<store::batch>& b) {
+    last_batch_.reset();
+    return store_->begin(b);
   }
 
   std::string q(const std::string& sql) { return query_value(dsn_, sql); }
@@ -55,6 +63,7 @@ class StoreTest : public ::testing::TestWithParam<insert_method> {
   std::unique_ptr<store::claim_store> store_;
   claim_factory f_;
   std::deque<codec::claim> claims_;
+  std::unique_ptr<store::batch> last_batch_;
 };
 
 TEST_P(StoreTest, PaidClaimIsStoredWithItsRowsAndDetail) {
@@ -62,7 +71,7 @@ TEST_P(StoreTest, PaidClaimIsStoredWithItsRowsAndDetail) {
   batch_entry e = entry(c);
   std::vector<batch_entry> v{e};
   std::unique_ptr<store::batch> b;
-  ASSERT_FALSE(store_->begin(b));
+  ASSERT_FALSE(begin(b));
   ASSERT_FALSE(b->load_history(v));
   EXPECT_FALSE(v[0].history.same_key);
   decide(v[0]);
@@ -103,7 +112,7 @@ TEST_P(StoreTest, RejectedClaimKeepsRejectsWithFieldAndOccurrence) {
   auto c = f_.make("B1", "100002", day(2026, 11, 3));
   std::vector<batch_entry> v{entry(c)};
   std::unique_ptr<store::batch> b;
-  ASSERT_FALSE(store_->begin(b));
+  ASSERT_FALSE(begin(b));
   ASSERT_FALSE(b->load_history(v));
   auto& d = v[0].decision;
   d.status = 'R';
@@ -194,7 +203,7 @@ TEST_P(StoreTest, HistoryHoldsEachMembersPaidFillsAndAuthorizations) {
                              entry(f_.make("B1", "300002", day(2026, 11, 1), "MB")),
                              entry(f_.make("B1", "300003", day(2026, 11, 1), "MA"))};
   std::unique_ptr<store::batch> b;
-  ASSERT_FALSE(store_->begin(b));
+  ASSERT_FALSE(begin(b));
   ASSERT_FALSE(b->load_history(v));
   ASSERT_EQ(v[0].history.fills.size(), 2u);
   EXPECT_EQ(v[0].history.fills[0].rx_number, "200002");  // most recent first
@@ -220,7 +229,7 @@ TEST_P(StoreTest, SecondPaymentOfAKeyInOneBatchIsAConflictAndIsReadjudicated) {
   auto b2 = f_.make("B1", "400001", day(2026, 11, 7), "M100", "1234567890", "00071015523", 90000);
   std::vector<batch_entry> v{entry(a), entry(b2)};
   std::unique_ptr<store::batch> b;
-  ASSERT_FALSE(store_->begin(b));
+  ASSERT_FALSE(begin(b));
   ASSERT_FALSE(b->load_history(v));
   decide(v[0]);
   decide(v[1]);
@@ -246,7 +255,7 @@ TEST_P(StoreTest, BatchEndedWithoutCommitLeavesNothing) {
   std::vector<batch_entry> v{entry(f_.make("B1", "500001", day(2026, 11, 8)))};
   {
     std::unique_ptr<store::batch> b;
-    ASSERT_FALSE(store_->begin(b));
+    ASSERT_FALSE(begin(b));
     ASSERT_FALSE(b->load_history(v));
     decide(v[0]);
     ASSERT_FALSE(b->insert(v));

@@ -221,7 +221,7 @@ TEST_F(claims, json_claims_are_answered_as_json) {
 TEST_F(claims, malformed_transmissions_get_a_transmission_reject) {
   const std::vector<std::string> inputs = {
       "", "garbage", std::string(20, 'x'), "610999D0B1RXGDEMO   1011111111112     2026",
-      "{\"kind\":\"request\"}", std::string("610999D0B1RXGDEMO   1011111111112     20260101          \x1e\x1c", 60)};
+      "{\"kind\":\"request\"}", std::string("610999D0B1RXGDEMO   1011111111112     20260101          \x1e\x1c")};
   for (const auto& in : inputs) {
     SCOPED_TRACE(in.size());
     auto a = send(in);
