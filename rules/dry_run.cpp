@@ -122,6 +122,16 @@ history_file::history_file(std::string name, std::string_view text, const plan_s
         fixed_at(6, 2, p.patient_pay, false);
         fixed_at(7, 2, p.ingredient_cost_paid, false);
         fixed_at(8, 2, p.dispensing_fee_paid, false);
+        // What else the store replays on a duplicate: 522-FM and the patient-pay parts.
+        p.basis_of_reimbursement = keep(get(9).value);
+        auto optional_at = [&](std::size_t i, std::optional<std::int64_t>& out) {
+          std::int64_t v = 0;
+          if (!get(i).value.empty() && fixed_at(i, 2, v, false)) out = v;
+        };
+        optional_at(10, p.copay);
+        optional_at(11, p.coinsurance);
+        optional_at(12, p.deductible_applied);
+        optional_at(13, p.product_selection_brand);
         k.price = p;
       }
       key_ = k;

@@ -23,7 +23,8 @@ namespace rxgate::rules {
 // Member history written as CSV lines, one record per line, kind first ('#' lines are comments):
 //   fill,<claim_id>,<fill_date>,<ndc>,<quantity>,<days_supply>[,<pharmacy_npi>[,<prescriber_id>[,<class>]]]
 //   pa,<number>,<ndc or empty>,<effective>,<expires>[,<max_quantity>[,<class>]]
-//   key,<claim_id>,<paid|reversed>,<authorization>,<same|different>[,<total_paid>,<patient_pay>,<ingredient>,<fee>]
+//   key,<claim_id>,<paid|reversed>,<authorization>,<same|different>[,<total_paid>,<patient_pay>,<ingredient>,<fee>
+//       [,<basis 522-FM>[,<copay>[,<coinsurance>[,<deductible>[,<brand penalty 134-UK>]]]]]]
 // Dates are CCYYMMDD, quantities decimal units ("30", "2.5"), money decimal dollars ("12.50").
 // A fill's class defaults to the plan's class of its NDC. `key` is the claim already stored under
 // the transaction's claim key; `same` means the same submission (its fingerprint matches).

@@ -34,7 +34,8 @@ constexpr const char* history_help =
     "member history as CSV lines, kind first ('#' comments):\n"
     "  fill,<claim_id>,<fill_date>,<ndc>,<quantity>,<days_supply>[,<pharmacy_npi>[,<prescriber_id>[,<class>]]]\n"
     "  pa,<number>,<ndc or empty>,<effective>,<expires>[,<max_quantity>[,<class>]]\n"
-    "  key,<claim_id>,<paid|reversed>,<authorization>,<same|different>[,<total_paid>,<patient_pay>,<ingredient>,<fee>]\n"
+    "  key,<claim_id>,<paid|reversed>,<authorization>,<same|different>[,<total_paid>,<patient_pay>,<ingredient>,<fee>\n"
+    "      [,<basis 522-FM>[,<copay>[,<coinsurance>[,<deductible>[,<brand penalty 134-UK>]]]]]]\n"
     "dates CCYYMMDD, quantities in units (\"30\", \"2.5\"), money in dollars (\"12.50\"); 'key' is the\n"
     "claim already stored under the transaction's claim key ('same' = an identical resubmission)";
 

@@ -7,36 +7,8 @@
 set -euo pipefail
 rxgate=$1
 root=$2
-[[ -n ${RXGATE_TEST_DSN:-} ]] || { echo "RXGATE_TEST_DSN is not set: skipped"; exit 77; }
-command -v psql >/dev/null || { echo "psql not found: skipped"; exit 77; }
-
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  [[ -n $server_pid ]] && kill -TERM "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-db=rxgate_e2e_serve
-psql "$RXGATE_TEST_DSN" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null 2>&1
-dsn=$(python3 -c "import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(p._replace(path='/$db').geturl())" "$RXGATE_TEST_DSN")
-"$rxgate" migrate --dsn "$dsn" >/dev/null
-
-"$root/config/tls/make-dev-certs.sh" "$work/tls" 2>/dev/null
-python3 "$root/config/samples/make-samples.py" "$work/samples" 2>/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-
-RXGATE_DSN=$dsn RXGATE_LISTEN=127.0.0.1:$port RXGATE_TLS_CERT=$work/tls/server.crt RXGATE_TLS_KEY=$work/tls/server.key \
-  RXGATE_TLS_CA=$work/tls/ca.crt "$rxgate" serve --config "$root/config/rxgate.toml" 2>"$work/serve.log" &
-server_pid=$!
-
-url=https://127.0.0.1:$port/ncpdp
-submit() { "$rxgate" submit --url "$url" --ca "$work/tls/ca.crt" "$@"; }
-for _ in $(seq 1 100); do
-  submit "$work/samples/13-e1-eligibility.d0" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+source "$(dirname "${BASH_SOURCE[0]}")/gateway_lib.sh"
+start_gateway "$rxgate" "$root" rxgate_e2e_serve
 
 failures=0
 expect() {  # expect SAMPLE PATTERN [COUNT]
@@ -72,12 +44,7 @@ submit --raw "$work/samples/13-e1-eligibility.d0" | head -c 2 | grep -q D0 || { 
 # Standard input, and a body that is not a transmission: a transmission-level reject.
 printf 'not a claim' | submit - | grep -q "header status R" || { echo "FAIL malformed"; failures=$((failures + 1)); }
 
-kill -TERM "$server_pid"
-status=0
-wait "$server_pid" || status=$?
-server_pid=
-if (( status != 0 )); then echo "FAIL rxgate serve exited $status after SIGTERM"; failures=$((failures + 1)); fi
-grep -q '"event":"stopped"' "$work/serve.log" || { echo "FAIL no stopped log line"; failures=$((failures + 1)); }
+stop_gateway || failures=$((failures + 1))
 
-(( failures == 0 )) || { echo "$failures failure(s); server log:"; cat "$work/serve.log"; exit 1; }
+(( failures == 0 )) || { echo "$failures failure(s); server log:"; cat "$work/serve.log" 2>/dev/null; exit 1; }
 echo "all samples answered as expected"

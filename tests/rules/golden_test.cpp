@@ -126,6 +126,9 @@ const golden_case cases[] = {
     {"reversal", [](request& q) { q.transaction = "B2"; }, "key,41,paid,RXG0000000041,different\n", 'A', ""},
     {"reversal_not_found", [](request& q) { q.transaction = "B2"; }, "", 'R', "87"},
     {"duplicate_of_paid", [](request&) {}, "key,41,paid,RXG0000000041,same,0.00,4.75,3.00,1.75\n", 'D', ""},
+    // The store replays 522-FM and the patient-pay parts of the original on a duplicate.
+    {"duplicate_of_paid_with_basis_and_copay", [](request&) {},
+     "key,41,paid,RXG0000000041,same,0.00,4.75,3.00,1.75,07,4.75,,,\n", 'D', ""},
 };
 
 class golden : public ::testing::TestWithParam<golden_case> {};
