@@ -124,6 +124,42 @@ void engine::pharmacy_checks() noexcept {
   ph_ = p_->find_pharmacy(c_.provider_id);
   if (!ph_) reject("50", "B1"_fid);
   else if (!ph_->in_network) reject("40", "B1"_fid);
+  if (ph_) cell_ = p_->benefit(*m_, *ph_);
+}
+
+// A specialty drug at a pharmacy outside the specialty network: the payer's code (G6 or 4W) and
+// where to send the patient.
+void engine::specialty_network() noexcept {
+  reject(p_->specialty_reject_code, "B1"_fid);
+  text_builder t;
+  t.add("SPECIALTY DRUG: FILL AT ");
+  if (const pharmacy* sp = p_->specialty_pharmacy()) {
+    t.add(sp->name.empty() ? sp->npi : sp->name);
+    if (!sp->phone.empty()) t.add(" PHONE ").add(sp->phone);
+  } else {
+    t.add("A SPECIALTY PHARMACY");
+  }
+  text(t);
+}
+
+std::int64_t engine::mac_unit(const product& d) const noexcept {
+  if (!cell_ || cell_->net->mac_units.empty()) return d.mac_unit;
+  return cell_->net->mac_units[static_cast<std::size_t>(&d - p_->products.data())];
+}
+
+// The tier's copay at this network for this group, then the days-supply band's own copay or
+// multiplier. `scratch` holds a scaled copy when a multiplier applies.
+const copay_rule* engine::copay_rule_in_force(int tier, copay_rule& scratch) const noexcept {
+  if (!cell_) return p_->copay_for_tier(tier);
+  if (tier < 1 || tier >= static_cast<int>(cell_->copay.size())) return nullptr;
+  const copay_rule* rule = &cell_->copay[static_cast<std::size_t>(tier)];
+  if (rule->tier == 0) return nullptr;
+  const copay_band* band = cell_->net->band_for(c_.days_supply.value_or(0));
+  if (!band) return rule;
+  if (const copay_rule* own = band->copay_for_tier(tier)) return own;
+  if (band->multiplier_pct == 100) return rule;
+  scratch = scaled_copay(*rule, band->multiplier_pct);
+  return &scratch;
 }
 
 void engine::other_coverage_checks() noexcept {
@@ -187,12 +223,7 @@ void engine::product_checks(const product& d, std::int64_t qty, std::uint8_t occ
     }
     return;
   }
-  if (d.specialty && (!ph_ || !ph_->specialty)) {
-    reject("G6", "B1"_fid);
-    text_builder t;
-    t.add("SPECIALTY DRUG: FILL AT A SPECIALTY PHARMACY");
-    text(t);
-  }
+  if (d.specialty && (!ph_ || !ph_->specialty)) specialty_network();
   if (d.min_age || d.max_age) {
     const int age = codec::age_in_years(m_->date_of_birth, c_.date_of_service);
     if ((d.min_age && age < d.min_age) || (d.max_age && age > d.max_age)) reject("60", "C4"_fid);
@@ -240,7 +271,7 @@ void engine::compound() noexcept {
     }
     product_checks(*d, ing.quantity, occ);
     compound_tier_ = std::max(compound_tier_, d->tier);
-    auto priced = price_ingredient(*p_, *d, ing.quantity);
+    auto priced = price_ingredient(pricing_terms_in_force(), *d, mac_unit(*d), ing.quantity);
     std::int64_t cost = priced.cost;
     // Each ingredient is paid at the lower of the plan's price and the submitted cost.
     if (ing.cost && *ing.cost >= 0 && *ing.cost < cost) cost = *ing.cost;
@@ -260,16 +291,17 @@ void engine::compound() noexcept {
 
 void engine::price() noexcept {
   codec::pricing pr;
-  std::int64_t ingredient = 0, fee = p_->dispensing_fee;
+  const pricing_terms terms = pricing_terms_in_force();
+  std::int64_t ingredient = 0, fee = terms.dispensing_fee;
   std::string_view basis;
   int tier = d_.tier;
   if (c_.compound_code == 2) {
     ingredient = compound_cost_;
-    fee += p_->compound_fee;
+    fee += terms.compound_fee;
     basis = compound_basis_;
     tier = compound_tier_;
   } else {
-    auto priced = price_ingredient(*p_, *product_, c_.quantity.value_or(0));
+    auto priced = price_ingredient(terms, *product_, mac_unit(*product_), c_.quantity.value_or(0));
     ingredient = priced.cost;
     basis = priced.basis;
     if (c_.ingredient_cost && *c_.ingredient_cost >= 0 && *c_.ingredient_cost < ingredient) {
@@ -286,7 +318,8 @@ void engine::price() noexcept {
   }
   const std::int64_t gross = ingredient + fee;
   std::int64_t patient = 0;
-  if (const copay_rule* rule = p_->copay_for_tier(tier)) {
+  copay_rule scratch;
+  if (const copay_rule* rule = copay_rule_in_force(tier, scratch)) {
     if (rule->coinsurance) {
       patient = std::max(scaled(gross, rule->rate_bp), rule->minimum);
       if (rule->maximum) patient = std::min(patient, rule->maximum);

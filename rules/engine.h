@@ -89,6 +89,12 @@ class engine {
   void dur(const product& d) noexcept;
   void add_alert(std::string_view reason, int severity, const prior_fill* other, std::string_view free_text) noexcept;
   void add_preferred(const product& d) noexcept;
+  void specialty_network() noexcept;
+  // Networks (DESIGN.md §5): the pricing terms, MAC price and copay of this claim's pharmacy
+  // network and member group, resolved at plan load (benefit_cell).
+  pricing_terms pricing_terms_in_force() const noexcept { return cell_ ? cell_->net->pricing : p_->plan_pricing(); }
+  std::int64_t mac_unit(const product& d) const noexcept;
+  const copay_rule* copay_rule_in_force(int tier, copay_rule& scratch) const noexcept;
   void price() noexcept;
   bool counts(const prior_fill& f) const noexcept {
     // The claim a B3 reverses is not history for its own rebill.
@@ -103,6 +109,7 @@ class engine {
   const plan* p_ = nullptr;
   const member* m_ = nullptr;
   const pharmacy* ph_ = nullptr;
+  const benefit_cell* cell_ = nullptr;  // the member's group at the pharmacy's network
   const product* product_ = nullptr;
   int compound_tier_ = 0;
   // Drug ids of the first fills of the history, resolved on first use (a plan lookup each).

@@ -158,17 +158,21 @@ void engine::compound_limits(std::uint8_t ingredients) noexcept {
   if (hit) limit_hit(detail);
 }
 
-// Days supply over the product's maximum (AG) or the channel's (7X). The channel is the
-// pharmacy's in the plan's own table: 147-U7 on the claim is the pharmacy's word, not the plan's.
+// Days supply over the product's maximum (AG) or the network's (7X, or the plan's choice for
+// retail). The network and channel are the pharmacy's in the plan's own table: 147-U7 on the
+// claim is the pharmacy's word, not the plan's.
 bool engine::days_supply_limit(int product_max, limit_detail& detail) noexcept {
   const int days = c_.days_supply.value_or(0);
   const bool mail = ph_ && ph_->mail_order;
-  const int plan_max = mail ? p_->max_days_supply_mail : p_->max_days_supply_retail;
+  // The network's maximum for the member's group (benefit_cell); without one, the plan's channel.
+  const int plan_max = cell_ ? cell_->max_days_supply : mail ? p_->max_days_supply_mail : p_->max_days_supply_retail;
+  const bool retail = cell_ ? cell_->net->kind == channel::retail : !mail;
   if (product_max && days > product_max) {
     reject("AG", "D5"_fid);
     detail.max_days_supply = product_max;
   } else if (days > plan_max) {
-    reject("7X", "D5"_fid);
+    // Over the retail maximum the payer may say "not in the 90-day retail network" (G9).
+    reject(retail ? p_->retail_days_supply_reject_code : std::string_view("7X"), "D5"_fid);
     detail.max_days_supply = plan_max;
   } else {
     return false;

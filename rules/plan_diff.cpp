@@ -73,11 +73,85 @@ row settings_row(const plan& p) {
           {"timely_filing_days", number(p.timely_filing_days)},
           {"dur_reject_severity", number(p.dur_reject_severity)},
           {"dur_override_results", list(p.dur_override_results)},
+          {"specialty_pharmacy", text(p.specialty_pharmacy_npi)},
+          {"specialty_reject_code", text(p.specialty_reject_code)},
+          {"retail_days_supply_reject_code", text(p.retail_days_supply_reject_code)},
           {"pricing_basis", basis_name(p.basis)},
           {"awp_discount", percent_bp(p.awp_discount_bp)},
           {"wac_markup", percent_bp(p.wac_markup_bp)},
           {"dispensing_fee", money(p.dispensing_fee)},
           {"compound_fee", money(p.compound_fee)}};
+}
+
+// One copay rule as a plan administrator writes it: "flat 5.00", "30.00% min 40.00 max 120.00".
+std::string copay_text(const copay_rule& c) {
+  if (!c.coinsurance) return "flat " + money(c.flat);
+  std::string out = percent_bp(c.rate_bp);
+  if (c.minimum) out += " min " + money(c.minimum);
+  if (c.maximum) out += " max " + money(c.maximum);
+  return out;
+}
+
+// Copays by tier, in tier order: "1: flat 3.00; 2: flat 15.00".
+std::string copays_text(std::vector<copay_rule> rules) {
+  std::sort(rules.begin(), rules.end(), [](const copay_rule& a, const copay_rule& b) { return a.tier < b.tier; });
+  std::string out;
+  for (const auto& c : rules) out += (out.empty() ? "" : "; ") + number(c.tier) + ": " + copay_text(c);
+  return out;
+}
+
+std::string bands_text(const std::vector<copay_band>& bands) {
+  std::string out;
+  for (const auto& b : bands) {
+    if (!out.empty()) out += "; ";
+    out += number(b.from_days) + "-" + number(b.to_days) + " x" + fixed(b.multiplier_pct, 2);
+    if (!b.copays.empty()) out += " (" + copays_text(b.copays) + ")";
+  }
+  return out;
+}
+
+// A network's setting, or "plan" where it is the plan's: a change of [pricing] is reported once,
+// as a setting, not again for every network that follows it.
+template <class T>
+std::string own(const T& value, const T& plan_value, std::string shown) {
+  return value == plan_value ? std::string("plan") : shown;
+}
+
+table network_table(const plan& p) {
+  table t;
+  const pricing_terms plan_terms = p.plan_pricing();
+  for (const auto& n : p.networks) {
+    const pricing_terms& x = n.pricing;
+    t[text(n.name)] = {{"channel", text(to_string(n.kind))},
+                       {"max_days_supply", n.max_days_supply ? number(n.max_days_supply) : "channel default"},
+                       {"pricing_basis", own(x.basis, plan_terms.basis, basis_name(x.basis))},
+                       {"awp_discount", own(x.awp_discount_bp, plan_terms.awp_discount_bp, percent_bp(x.awp_discount_bp))},
+                       {"wac_markup", own(x.wac_markup_bp, plan_terms.wac_markup_bp, percent_bp(x.wac_markup_bp))},
+                       {"dispensing_fee", own(x.dispensing_fee, plan_terms.dispensing_fee, money(x.dispensing_fee))},
+                       {"compound_fee", own(x.compound_fee, plan_terms.compound_fee, money(x.compound_fee))},
+                       {"mac_list", text(n.mac_list)},
+                       {"copays", copays_text(n.copays)},
+                       {"copay_bands", bands_text(n.bands)}};
+  }
+  return t;
+}
+
+// The networks' MAC list prices, by network and NDC.
+table network_mac_table(const plan& p) {
+  table t;
+  for (const auto& n : p.networks)
+    for (std::size_t i = 0; i < n.mac_units.size() && i < p.products.size(); ++i)
+      if (n.mac_units[i]) t[text(n.name) + " " + text(p.products[i].ndc)] = {{"mac_unit", fixed(n.mac_units[i], 5)}};
+  return t;
+}
+
+table group_table(const plan& p) {
+  table t;
+  for (const auto& g : p.group_benefits)
+    t[text(g.id)] = {{"max_days_supply_retail", g.max_days_supply_retail ? number(g.max_days_supply_retail) : "plan"},
+                     {"max_days_supply_mail", g.max_days_supply_mail ? number(g.max_days_supply_mail) : "plan"},
+                     {"copays", copays_text(g.copays)}};
+  return t;
 }
 
 table copay_table(const plan& p) {
@@ -125,7 +199,9 @@ table pharmacy_table(const plan& p) {
     t[text(x.npi)] = {{"name", text(x.name)},
                       {"in_network", flag(x.in_network)},
                       {"specialty", flag(x.specialty)},
-                      {"mail_order", flag(x.mail_order)}};
+                      {"mail_order", flag(x.mail_order)},
+                      {"network", text(p.networks.empty() ? x.network : p.networks[x.network_index].name)},
+                      {"phone", text(x.phone)}};
   return t;
 }
 
@@ -213,6 +289,9 @@ class differ {
     rows(name, "setting", "plan.toml", settings_row(a), settings_row(b), false);
     tables(name, "copay", copay_table(a), copay_table(b));
     tables(name, "product", product_table(a), product_table(b));
+    tables(name, "network", network_table(a), network_table(b));
+    tables(name, "network_mac", network_mac_table(a), network_mac_table(b));
+    tables(name, "group", group_table(a), group_table(b));
     tables(name, "pharmacy", pharmacy_table(a), pharmacy_table(b));
     tables(name, "member", member_table(a), member_table(b), true);
     tables(name, "interaction", interaction_table(a), interaction_table(b));

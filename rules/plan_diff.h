@@ -4,7 +4,8 @@
 // Plans are paired by id and version; a plan whose id appears once on each side is paired with
 // itself across versions; when each side holds exactly one plan they are compared whatever their
 // ids (two versions of one plan in two folders). Unpaired plans are reported added or removed.
-// Within a pair: settings, copays, products (by NDC), pharmacies (by NPI), members (by cardholder
+// Within a pair: settings, copays, products (by NDC), networks (by name; their MAC list prices
+// by network and NDC), group benefits (by group id), pharmacies (by NPI), members (by cardholder
 // ID and person code), and the DUR tables (interactions, duplicate therapy, dose limits).
 //
 // Members are patient data: a member change names the member's key and the fields that changed,
@@ -28,7 +29,8 @@ struct field_change {
 
 struct plan_change {
   std::string plan;    // "<id> v<version>"
-  std::string table;   // plan, setting, copay, product, pharmacy, member, interaction, duplicate_therapy, dose_limit
+  std::string table;   // plan, setting, copay, product, network, network_mac, group, pharmacy, member,
+                       // interaction, duplicate_therapy, dose_limit
   std::string change;  // added, removed, changed
   std::string key;     // NDC, NPI, member key, setting name, tier ...
   std::vector<field_change> fields;  // for `changed`

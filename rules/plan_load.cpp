@@ -33,11 +33,51 @@ std::unique_ptr<plan> load_plan_folder(const fs::path& folder, std::vector<std::
   loading::load_members(folder, shown, *p, settings, rep);
   loading::load_pharmacies(folder, shown, *p, rep);
   loading::load_dur(folder, shown, *p, rep);
+  loading::load_mac_lists(folder, shown, *p, settings, rep);
+  p->resolve_benefits();
+  loading::check_benefits(shown, *p, settings, rep);
   if (rep.failed()) return nullptr;
   p->index_classes();
   p->index_drugs();
   return p;
 }
+
+namespace loading {
+
+void check_benefits(const std::string& shown, const plan& p, const settings_outcome& settings, reporter& rep) {
+  const std::string file = shown + "/plan.toml";
+  if (!p.specialty_pharmacy_npi.empty()) {
+    const pharmacy* sp = p.find_pharmacy(p.specialty_pharmacy_npi);
+    if (!sp)
+      rep.at(file, settings.specialty_pharmacy_line, 1,
+             "specialty_pharmacy " + std::string(p.specialty_pharmacy_npi) + " is not in pharmacies.csv");
+    else if (!sp->specialty || !sp->in_network)
+      rep.at(file, settings.specialty_pharmacy_line, 1,
+             "specialty_pharmacy " + std::string(p.specialty_pharmacy_npi) +
+                 " is not an in-network specialty pharmacy (specialty = Y or a specialty network)");
+  }
+  // Bands that stop short of the days supply a network pays would leave those claims without a
+  // band, silently paying the unbanded copay.
+  const std::size_t groups = std::max<std::size_t>(p.groups.size(), 1);
+  for (std::size_t n = 0; n < p.networks.size() && n < settings.networks.size(); ++n) {
+    const network& net = p.networks[n];
+    if (net.bands.empty()) continue;
+    int widest = 0;
+    std::string group;
+    for (std::size_t g = 0; g < groups; ++g) {
+      const int max = p.benefits[g * p.networks.size() + n].max_days_supply;
+      if (max > widest) widest = max, group = g < p.groups.size() ? std::string(p.groups[g]) : std::string();
+    }
+    const int last = net.bands.back().to_days;
+    if (last < widest)
+      rep.at(file, settings.networks[n].last_band_line, 1,
+             "copay bands of network " + std::string(net.name) + " end at day " + std::to_string(last) +
+                 " but the network pays up to " + std::to_string(widest) + " days" +
+                 (group.empty() ? std::string() : " (group " + group + ")"));
+  }
+}
+
+}  // namespace loading
 
 std::shared_ptr<const plan_set> load_plans(const fs::path& dir) {
   std::vector<std::string> problems;

@@ -40,6 +40,13 @@ struct settings_outcome {
   bool parsed = false;         // false: the file could not be read as TOML at all
   bool groups_usable = true;   // members.csv group_id is checked against [plan] groups
   bool copays_usable = true;   // formulary.csv tier is checked against [[copay]]
+  // Where the [[network]] tables (in plan::networks order) and [benefit] specialty_pharmacy
+  // stand in plan.toml, for the checks that need the CSV tables too (check_benefits()).
+  struct network_source {
+    std::uint32_t line = 0, mac_list_line = 0, last_band_line = 0;
+  };
+  std::vector<network_source> networks;
+  std::uint32_t specialty_pharmacy_line = 0;
 };
 
 // plan.toml (plan_settings.cpp): unknown keys, wrong types and bad values are reported with
@@ -53,5 +60,11 @@ void load_members(const std::filesystem::path& folder, const std::string& shown,
                   const settings_outcome& settings, reporter& rep);
 void load_pharmacies(const std::filesystem::path& folder, const std::string& shown, plan& p, reporter& rep);
 void load_dur(const std::filesystem::path& folder, const std::string& shown, plan& p, reporter& rep);
+// The MAC lists named by [[network]] mac_list (after the formulary): CSV ndc,mac_unit.
+void load_mac_lists(const std::filesystem::path& folder, const std::string& shown, plan& p,
+                    const settings_outcome& settings, reporter& rep);
+// After plan::resolve_benefits(): the specialty pharmacy named by [benefit] exists and is a
+// specialty pharmacy; every network's copay bands reach its days-supply maximum for every group.
+void check_benefits(const std::string& shown, const plan& p, const settings_outcome& settings, reporter& rep);
 
 }  // namespace rxgate::rules::loading

@@ -1,6 +1,8 @@
 // The plan snapshot's lookups (the ones adjudicate() calls on the claim path: noexcept, no
 // allocation) and the routing table of a plan_set.
 #include <algorithm>
+#include <array>
+#include <utility>
 #include <cstring>
 
 #include "rules/plan_load_support.h"
@@ -68,6 +70,96 @@ const duplicate_therapy* plan::find_duplicate(std::uint32_t cls) const noexcept 
 const dose_limit* plan::find_dose_limit(std::string_view ndc) const noexcept {
   auto r = dose_index.find(ndc, [this](std::uint32_t i) { return dose_limits[i].ndc; });
   return r == string_index::npos ? nullptr : &dose_limits[r];
+}
+
+std::string_view to_string(channel c) noexcept {
+  switch (c) {
+    case channel::retail: return "retail";
+    case channel::mail: return "mail";
+    case channel::specialty: return "specialty";
+  }
+  return "retail";
+}
+
+const copay_rule* copay_band::copay_for_tier(int tier) const noexcept {
+  for (const auto& c : copays)
+    if (c.tier == tier) return &c;
+  return nullptr;
+}
+
+const copay_band* network::band_for(int days) const noexcept {
+  for (const auto& b : bands)
+    if (days >= b.from_days && days <= b.to_days) return &b;
+  return nullptr;
+}
+
+const network* plan::find_network(std::string_view network_name) const noexcept {
+  for (const auto& n : networks)
+    if (n.name == network_name) return &n;
+  return nullptr;
+}
+
+const group_benefit* plan::find_group_benefit(std::string_view group_id) const noexcept {
+  for (const auto& g : group_benefits)
+    if (g.id == group_id) return &g;
+  return nullptr;
+}
+
+void plan::resolve_benefits() {
+  using implicit = std::pair<std::string_view, channel>;
+  for (auto [network_name, kind] : std::array<implicit, 2>{implicit{"retail", channel::retail}, implicit{"mail", channel::mail}}) {
+    if (find_network(network_name)) continue;
+    network n;
+    n.name = network_name;
+    n.kind = kind;
+    n.pricing = plan_pricing();
+    networks.push_back(std::move(n));
+  }
+  auto index_of_network = [this](std::string_view network_name) -> std::uint16_t {
+    for (std::size_t i = 0; i < networks.size(); ++i)
+      if (networks[i].name == network_name) return static_cast<std::uint16_t>(i);
+    return 0;  // unknown: reported by the loader
+  };
+  for (auto& ph : pharmacies) {
+    ph.network_index = index_of_network(ph.network.empty() ? (ph.mail_order ? "mail" : "retail") : ph.network);
+    if (networks[ph.network_index].kind == channel::specialty) ph.specialty = true;
+  }
+  for (auto& m : members) {
+    auto it = std::find(groups.begin(), groups.end(), m.group);
+    m.group_index = it == groups.end() ? 0 : static_cast<std::uint16_t>(it - groups.begin());
+  }
+  specialty_pharmacy_index = -1;
+  for (std::size_t i = 0; i < pharmacies.size() && specialty_pharmacy_index < 0; ++i)
+    if (specialty_pharmacy_npi.empty() ? pharmacies[i].specialty && pharmacies[i].in_network
+                                       : pharmacies[i].npi == specialty_pharmacy_npi)
+      specialty_pharmacy_index = static_cast<std::int32_t>(i);
+  // Cells: one per (group, network). A plan always has a group; keep one row when it has none so
+  // that group_index 0 is always a row.
+  const std::size_t group_rows = std::max<std::size_t>(groups.size(), 1);
+  benefits.assign(group_rows * networks.size(), benefit_cell{});
+  for (std::size_t g = 0; g < group_rows; ++g) {
+    const group_benefit* gb = g < groups.size() ? find_group_benefit(groups[g]) : nullptr;
+    for (std::size_t n = 0; n < networks.size(); ++n) {
+      const network& net = networks[n];
+      benefit_cell& cell = benefits[g * networks.size() + n];
+      cell.net = &net;
+      const bool mail = net.kind == channel::mail;
+      int channel_max = mail ? max_days_supply_mail : max_days_supply_retail;
+      if (gb && mail && gb->max_days_supply_mail) channel_max = gb->max_days_supply_mail;
+      if (gb && !mail && gb->max_days_supply_retail) channel_max = gb->max_days_supply_retail;
+      cell.max_days_supply = net.max_days_supply ? net.max_days_supply : channel_max;
+      for (int tier = 1; tier < static_cast<int>(cell.copay.size()); ++tier) {
+        const copay_rule* rule = nullptr;
+        for (const auto& c : net.copays)
+          if (c.tier == tier) rule = &c;
+        if (!rule && gb)
+          for (const auto& c : gb->copays)
+            if (c.tier == tier) rule = &c;
+        if (!rule) rule = copay_for_tier(tier);
+        if (rule) cell.copay[static_cast<std::size_t>(tier)] = *rule;
+      }
+    }
+  }
 }
 
 void plan::index_classes() {

@@ -44,6 +44,61 @@ struct copay_rule {
 
 enum class pricing_basis : std::uint8_t { awp, mac, wac, lowest };
 
+// How ingredient cost and fees are paid: the plan's [pricing], or a network's own terms.
+struct pricing_terms {
+  pricing_basis basis = pricing_basis::lowest;
+  int awp_discount_bp = 0;  // AWP minus this
+  int wac_markup_bp = 0;    // WAC plus this
+  std::int64_t dispensing_fee = 0, compound_fee = 0;  // cents
+};
+
+// The channel a network dispenses through: it picks the plan's (or group's) default days-supply
+// maximum, and specialty networks may dispense specialty drugs.
+enum class channel : std::uint8_t { retail, mail, specialty };
+std::string_view to_string(channel c) noexcept;
+
+// Copays of a days-supply band of a network: claims of from_days..to_days days pay the tier's
+// copay scaled by multiplier_pct (flat amount, coinsurance minimum and maximum; the rate stays),
+// or the band's own copay for the tiers it lists.
+struct copay_band {
+  int from_days = 1, to_days = 1;
+  int multiplier_pct = 100;          // 100 = the tier's copay as it is
+  std::vector<copay_rule> copays;    // explicit copays by tier (override the multiplier)
+  const copay_rule* copay_for_tier(int tier) const noexcept;
+};
+
+// A pharmacy network ([[network]] in plan.toml). Settings it leaves out are the plan's (or the
+// member's group's); networks "retail" and "mail" exist even when the plan declares none, and are
+// then the plan's own settings (pharmacies.csv mail_order picks one of them).
+struct network {
+  std::string_view name;
+  channel kind = channel::retail;
+  bool declared = false;         // false: an implicit retail/mail network
+  int max_days_supply = 0;       // 0: the channel's maximum of the group, else of the plan
+  pricing_terms pricing;         // resolved: the network's keys over the plan's [pricing]
+  std::string_view mac_list;     // file of the plan folder with this network's MAC prices, if any
+  std::vector<std::int64_t> mac_units;  // by product row (1/100000 dollar, 0 = no MAC); empty: formulary mac_unit
+  std::vector<copay_rule> copays;       // tier copays that replace the group's/plan's at this network
+  std::vector<copay_band> bands;        // sorted, contiguous from day 1; empty = no banding
+  const copay_band* band_for(int days) const noexcept;
+};
+
+// A group's own benefit ([[group]] in plan.toml): copays and channel maxima that replace the
+// plan's for members of the group. 0 / empty = the plan's.
+struct group_benefit {
+  std::string_view id;
+  std::vector<copay_rule> copays;
+  int max_days_supply_retail = 0, max_days_supply_mail = 0;
+};
+
+// What a claim of a member of group g at a pharmacy of network n gets, resolved at load so that
+// adjudicate() reads one cell: the network's setting over the group's over the plan's.
+struct benefit_cell {
+  const network* net = nullptr;
+  int max_days_supply = 0;
+  std::array<copay_rule, 10> copay{};  // by tier; tier 0 in a slot = no copay for that tier
+};
+
 struct product {
   // The NDC kept inside the record, next to its view, so that an index hit reads no other cache
   // line; `ndc` points here once the table is final (records never move after loading).
@@ -85,6 +140,7 @@ struct member {
   codec::date date_of_birth;
   int gender = 0;        // 305-C5
   int relationship = 1;  // 306-C6
+  std::uint16_t group_index = 0;  // index of `group` in plan::groups (benefit cells)
   codec::date coverage_from, coverage_to;  // inclusive; coverage_to invalid = open ended
   codec::date terminated_on;               // valid: coverage ended early (69 rather than 68)
   int other_coverage_index = -1;           // into plan::other_coverages
@@ -92,10 +148,12 @@ struct member {
 };
 
 struct pharmacy {
-  std::string_view npi, name;
+  std::string_view npi, name, phone;
+  std::string_view network;        // pharmacies.csv network; empty: retail, or mail when mail_order
   bool in_network = true;
-  bool specialty = false;
+  bool specialty = false;          // may dispense specialty drugs (flag, or a specialty network)
   bool mail_order = false;
+  std::uint16_t network_index = 0; // into plan::networks (resolved at load)
 };
 
 struct interaction {
@@ -133,12 +191,23 @@ struct plan {
   int timely_filing_days = 90;
   int dur_reject_severity = 1;  // alerts of this significance or higher (1 = major) reject 88
   std::vector<std::string_view> dur_override_results;  // 441-E6 values that override an 88
+  // Reject codes a payer chooses: a specialty drug outside the specialty network (G6 or 4W), and
+  // a retail claim over the retail maximum (7X, or G9 "not in the 90-day retail network").
+  std::string_view specialty_reject_code = "G6";
+  std::string_view retail_days_supply_reject_code = "7X";
+  std::string_view specialty_pharmacy_npi;       // [benefit] specialty_pharmacy as written
+  std::int32_t specialty_pharmacy_index = -1;    // where G6/4W send the patient; -1 = none
 
   // pricing
   pricing_basis basis = pricing_basis::lowest;
   int awp_discount_bp = 0;  // AWP minus this
   int wac_markup_bp = 0;    // WAC plus this
   std::int64_t dispensing_fee = 0, compound_fee = 0;  // cents
+
+  // networks and group benefits (resolve_benefits() fills networks' pricing and the cells)
+  std::vector<network> networks;
+  std::vector<group_benefit> group_benefits;
+  std::vector<benefit_cell> benefits;  // [group_index * networks.size() + network_index]
 
   // tables
   std::vector<product, huge_page_allocator<product>> products;
@@ -184,6 +253,24 @@ struct plan {
   // Numbers the drug keys and resolves step prerequisites to drug keys (after the tables are final).
   void index_drugs();
   const dose_limit* find_dose_limit(std::string_view ndc) const noexcept;
+  // The plan's own pricing terms ([pricing]).
+  pricing_terms plan_pricing() const noexcept {
+    return {basis, awp_discount_bp, wac_markup_bp, dispensing_fee, compound_fee};
+  }
+  const network* find_network(std::string_view name) const noexcept;
+  const group_benefit* find_group_benefit(std::string_view id) const noexcept;
+  // The benefit of a member of `m`'s group at pharmacy `ph`; nullptr before resolve_benefits().
+  const benefit_cell* benefit(const member& m, const pharmacy& ph) const noexcept {
+    const std::size_t i = std::size_t{m.group_index} * networks.size() + ph.network_index;
+    return i < benefits.size() ? &benefits[i] : nullptr;
+  }
+  const pharmacy* specialty_pharmacy() const noexcept {
+    return specialty_pharmacy_index < 0 ? nullptr : &pharmacies[static_cast<std::size_t>(specialty_pharmacy_index)];
+  }
+  // Adds the implicit retail/mail networks, resolves pharmacies' networks and members' groups
+  // and builds the benefit cells (after the tables are final). Problems of meaning (a network no
+  // pharmacy can name, ...) are the loader's to report; this only resolves.
+  void resolve_benefits();
   bool in_force(codec::date dos) const noexcept {
     return dos >= effective_from && (!effective_to.valid() || dos <= effective_to);
   }

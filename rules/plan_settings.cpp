@@ -1,5 +1,5 @@
-// plan.toml through toml11: the [plan], [benefit], [dur], [pricing] and [[copay]] settings. The
-// only file of rules/ that sees toml11.
+// plan.toml through toml11: the [plan], [benefit], [dur], [pricing], [[copay]], [[network]] and
+// [[group]] settings. The only file of rules/ that sees toml11.
 #include <algorithm>
 
 #include <toml.hpp>
@@ -70,6 +70,19 @@ struct toml_reader {
     }
     bad(*v, std::string(key) + " must be a non-negative amount such as \"12.50\" (at most " +
                 std::to_string(scale) + " decimals)");
+    return def;
+  }
+  // One of `options` (string literals, so the view outlives the file), else an error and `def`.
+  std::string_view choice(const toml::value& table, const char* key, std::initializer_list<std::string_view> options,
+                          std::string_view def) {
+    const auto* v = get(table, key, false, table);
+    if (!v) return def;
+    std::string list;
+    for (auto o : options) {
+      if (v->is_string() && v->as_string().str == o) return o;
+      list += (list.empty() ? "" : ", ") + std::string(o);
+    }
+    bad(*v, std::string(key) + " must be one of " + list);
     return def;
   }
   codec::date date(const toml::value& table, const char* key, bool required) {
@@ -154,10 +167,11 @@ void read_plan(const toml::value& root, plan& p, toml_reader& tr, settings_outco
     tr.bad(*tr.get(pl, "help_desk_phone", false, pl), "help_desk_phone has more than 18 characters (550-8F)");
 }
 
-void read_benefit(const toml::value& root, plan& p, toml_reader& tr) {
+void read_benefit(const toml::value& root, plan& p, toml_reader& tr, settings_outcome& out) {
   const auto& be = section(root, "benefit", false, tr);
   only_known_keys(be, {"refill_threshold_pct", "refill_override_scc", "max_days_supply_retail", "max_days_supply_mail",
-                       "step_lookback_days", "timely_filing_days"}, "[benefit]", tr);
+                       "step_lookback_days", "timely_filing_days", "specialty_pharmacy", "specialty_reject_code",
+                       "retail_days_supply_reject_code"}, "[benefit]", tr);
   p.refill_threshold_pct = static_cast<int>(tr.integer(be, "refill_threshold_pct", 80, 1, 100));
   if (const auto* s = tr.get(be, "refill_override_scc", false, be)) {
     if (!s->is_array()) tr.bad(*s, "refill_override_scc must be an array of 420-DK codes, such as [3, 4]");
@@ -171,6 +185,10 @@ void read_benefit(const toml::value& root, plan& p, toml_reader& tr) {
   p.max_days_supply_mail = static_cast<int>(tr.integer(be, "max_days_supply_mail", 90, 1, 999));
   p.step_lookback_days = static_cast<int>(tr.integer(be, "step_lookback_days", 180, 1, 3650));
   p.timely_filing_days = static_cast<int>(tr.integer(be, "timely_filing_days", 90, 1, 3650));
+  p.specialty_pharmacy_npi = tr.str(be, "specialty_pharmacy", false, p.strings);
+  if (const auto* v = tr.get(be, "specialty_pharmacy", false, be)) out.specialty_pharmacy_line = v->location().line();
+  p.specialty_reject_code = tr.choice(be, "specialty_reject_code", {"G6", "4W"}, "G6");
+  p.retail_days_supply_reject_code = tr.choice(be, "retail_days_supply_reject_code", {"7X", "G9"}, "7X");
 }
 
 void read_dur(const toml::value& root, plan& p, toml_reader& tr) {
@@ -190,38 +208,48 @@ void read_dur(const toml::value& root, plan& p, toml_reader& tr) {
   }
 }
 
+// The pricing keys of [pricing] or of a [[network]]; keys left out keep `terms` as they are.
+void read_pricing_terms(const toml::value& t, bool basis_required, pricing_terms& terms, plan& p, toml_reader& tr) {
+  auto basis = tr.str(t, "basis", basis_required, p.strings);
+  if (basis == "awp") terms.basis = pricing_basis::awp;
+  else if (basis == "mac") terms.basis = pricing_basis::mac;
+  else if (basis == "wac") terms.basis = pricing_basis::wac;
+  else if (basis == "lowest") terms.basis = pricing_basis::lowest;
+  else if (!basis.empty()) tr.bad(*tr.get(t, "basis", false, t), "basis must be awp, mac, wac or lowest");
+  terms.awp_discount_bp = static_cast<int>(tr.amount(t, "awp_discount_pct", 2, terms.awp_discount_bp));
+  terms.wac_markup_bp = static_cast<int>(tr.amount(t, "wac_markup_pct", 2, terms.wac_markup_bp));
+  if (terms.awp_discount_bp > 10000) tr.bad(*tr.get(t, "awp_discount_pct", false, t), "awp_discount_pct is over 100");
+  terms.dispensing_fee = tr.amount(t, "dispensing_fee", 2, terms.dispensing_fee);
+  terms.compound_fee = tr.amount(t, "compound_fee", 2, terms.compound_fee);
+}
+
 void read_pricing(const toml::value& root, plan& p, toml_reader& tr) {
   const auto& pr = section(root, "pricing", true, tr);
   only_known_keys(pr, {"basis", "awp_discount_pct", "wac_markup_pct", "dispensing_fee", "compound_fee"}, "[pricing]", tr);
-  auto basis = tr.str(pr, "basis", true, p.strings);
-  if (basis == "awp") p.basis = pricing_basis::awp;
-  else if (basis == "mac") p.basis = pricing_basis::mac;
-  else if (basis == "wac") p.basis = pricing_basis::wac;
-  else if (basis == "lowest") p.basis = pricing_basis::lowest;
-  else if (!basis.empty()) tr.bad(*tr.get(pr, "basis", false, pr), "basis must be awp, mac, wac or lowest");
-  p.awp_discount_bp = static_cast<int>(tr.amount(pr, "awp_discount_pct", 2, 0));
-  p.wac_markup_bp = static_cast<int>(tr.amount(pr, "wac_markup_pct", 2, 0));
-  if (p.awp_discount_bp > 10000) tr.bad(*tr.get(pr, "awp_discount_pct", false, pr), "awp_discount_pct is over 100");
-  p.dispensing_fee = tr.amount(pr, "dispensing_fee", 2, 0);
-  p.compound_fee = tr.amount(pr, "compound_fee", 2, 0);
+  pricing_terms terms;
+  read_pricing_terms(pr, true, terms, p, tr);
+  p.basis = terms.basis;
+  p.awp_discount_bp = terms.awp_discount_bp;
+  p.wac_markup_bp = terms.wac_markup_bp;
+  p.dispensing_fee = terms.dispensing_fee;
+  p.compound_fee = terms.compound_fee;
 }
 
-void read_copays(const toml::value& root, plan& p, toml_reader& tr, settings_outcome& out) {
-  const auto* cs = tr.get(root, "copay", true, root);
-  out.copays_usable = false;
-  if (!cs) return;
-  if (!cs->is_array()) {
-    tr.bad(*cs, "copay must be an array of tables ([[copay]])");
-    return;
+// A list of copay rules by tier: [[copay]], or the `copay` of a network, band or group (`where`
+// names it in messages). False when the list itself is unusable (not an array of tables).
+bool read_copay_list(const toml::value& v, const std::string& where, std::vector<copay_rule>& rules, toml_reader& tr) {
+  if (!v.is_array()) {
+    tr.bad(v, "copay must be an array of tables (" + where + " with tier = ...)");
+    return false;
   }
-  out.copays_usable = true;
-  for (const auto& c : cs->as_array()) {
+  bool usable = true;
+  for (const auto& c : v.as_array()) {
     if (!c.is_table()) {
       tr.bad(c, "each copay must be a table ([[copay]] with tier = ...)");
-      out.copays_usable = false;
+      usable = false;
       continue;
     }
-    only_known_keys(c, {"tier", "flat", "coinsurance_pct", "min", "max"}, "[[copay]]", tr);
+    only_known_keys(c, {"tier", "flat", "coinsurance_pct", "min", "max"}, where, tr);
     copay_rule r;
     r.tier = static_cast<int>(tr.integer(c, "tier", 0, 1, 9));
     if (!tr.get(c, "tier", true, c)) continue;
@@ -235,18 +263,128 @@ void read_copays(const toml::value& root, plan& p, toml_reader& tr, settings_out
     r.minimum = tr.amount(c, "min", 2, 0);
     r.maximum = tr.amount(c, "max", 2, 0);
     if (r.maximum && r.maximum < r.minimum) tr.bad(c, "copay max is below min");
-    if (p.copay_for_tier(r.tier)) tr.bad(c, "tier " + std::to_string(r.tier) + " has two copays");
-    p.copays.push_back(r);
+    if (std::any_of(rules.begin(), rules.end(), [&](const copay_rule& x) { return x.tier == r.tier; }))
+      tr.bad(c, "tier " + std::to_string(r.tier) + " has two copays in " + where);
+    rules.push_back(r);
+  }
+  return usable;
+}
+
+void read_copays(const toml::value& root, plan& p, toml_reader& tr, settings_outcome& out) {
+  const auto* cs = tr.get(root, "copay", true, root);
+  out.copays_usable = cs && read_copay_list(*cs, "[[copay]]", p.copays, tr);
+}
+
+// The array of tables `key` of `root` ([[network]], [[group]], [[network.copay_band]]); empty
+// when absent, one error when it is not an array of tables.
+std::vector<const toml::value*> tables_of(const toml::value& root, const char* key, const std::string& shown,
+                                          toml_reader& tr) {
+  std::vector<const toml::value*> out;
+  const auto* v = tr.get(root, key, false, root);
+  if (!v) return out;
+  if (!v->is_array()) {
+    tr.bad(*v, std::string(key) + " must be an array of tables (" + shown + ")");
+    return out;
+  }
+  for (const auto& t : v->as_array()) {
+    if (t.is_table()) out.push_back(&t);
+    else tr.bad(t, std::string("each ") + key + " must be a table (" + shown + ")");
+  }
+  return out;
+}
+
+// [[network.copay_band]]: days-supply bands, checked to run from day 1 without overlap or gap
+// (whether they reach the network's maximum is checked once pharmacies and groups are resolved).
+void read_bands(const toml::value& nt, network& n, settings_outcome::network_source& src, toml_reader& tr) {
+  std::vector<std::pair<copay_band, const toml::value*>> bands;
+  for (const auto* b : tables_of(nt, "copay_band", "[[network.copay_band]]", tr)) {
+    only_known_keys(*b, {"from_days", "to_days", "multiplier", "copay"}, "[[network.copay_band]]", tr);
+    copay_band band;
+    band.from_days = static_cast<int>(tr.integer(*b, "from_days", 0, 1, 999));
+    band.to_days = static_cast<int>(tr.integer(*b, "to_days", 0, 1, 999));
+    if (!tr.get(*b, "from_days", true, *b) || !tr.get(*b, "to_days", true, *b)) continue;
+    if (band.to_days < band.from_days) {
+      tr.bad(*b, "copay band to_days " + std::to_string(band.to_days) + " is before from_days " +
+                     std::to_string(band.from_days));
+      continue;
+    }
+    band.multiplier_pct = static_cast<int>(tr.amount(*b, "multiplier", 2, 100));
+    if (band.multiplier_pct == 0) tr.bad(*tr.get(*b, "multiplier", false, *b), "multiplier must be above 0");
+    if (const auto* c = tr.get(*b, "copay", false, *b)) read_copay_list(*c, "copay of [[network.copay_band]]", band.copays, tr);
+    bands.emplace_back(std::move(band), b);
+  }
+  std::stable_sort(bands.begin(), bands.end(),
+                   [](const auto& x, const auto& y) { return x.first.from_days < y.first.from_days; });
+  int next = 1;  // the first day the bands so far leave uncovered
+  for (auto& [band, at] : bands) {
+    if (band.from_days > next)
+      tr.bad(*at, "copay bands leave " +
+                      (band.from_days - 1 == next ? "day " + std::to_string(next)
+                                                  : "days " + std::to_string(next) + "-" + std::to_string(band.from_days - 1)) +
+                      " of network " + std::string(n.name) + " without a band");
+    else if (band.from_days < next)
+      tr.bad(*at, "copay band " + std::to_string(band.from_days) + "-" + std::to_string(band.to_days) +
+                      " overlaps the band before it (network " + std::string(n.name) + ")");
+    next = std::max(next, band.to_days + 1);
+    src.last_band_line = at->location().line();
+    n.bands.push_back(std::move(band));
+  }
+}
+
+void read_networks(const toml::value& root, plan& p, toml_reader& tr, settings_outcome& out) {
+  for (const auto* t : tables_of(root, "network", "[[network]]", tr)) {
+    only_known_keys(*t, {"name", "channel", "max_days_supply", "basis", "awp_discount_pct", "wac_markup_pct",
+                         "dispensing_fee", "compound_fee", "mac_list", "copay", "copay_band"}, "[[network]]", tr);
+    network n;
+    n.declared = true;
+    n.name = tr.str(*t, "name", true, p.strings);
+    auto kind = tr.choice(*t, "channel", {"retail", "mail", "specialty"}, "retail");
+    if (!tr.get(*t, "channel", true, *t)) continue;
+    n.kind = kind == "mail" ? channel::mail : kind == "specialty" ? channel::specialty : channel::retail;
+    if (!n.name.empty() && p.find_network(n.name)) tr.bad(*t, "network " + std::string(n.name) + " is declared twice");
+    if ((n.name == "retail" || n.name == "mail") && to_string(n.kind) != n.name)
+      tr.bad(*t, "network " + std::string(n.name) + " must have channel \"" + std::string(n.name) +
+                     "\" (pharmacies without a network column fall back to it)");
+    n.max_days_supply = static_cast<int>(tr.integer(*t, "max_days_supply", 0, 1, 999));
+    n.pricing = p.plan_pricing();
+    read_pricing_terms(*t, false, n.pricing, p, tr);
+    n.mac_list = tr.str(*t, "mac_list", false, p.strings);
+    settings_outcome::network_source src;
+    src.line = t->location().line();
+    if (const auto* m = tr.get(*t, "mac_list", false, *t)) src.mac_list_line = m->location().line();
+    if (const auto* c = tr.get(*t, "copay", false, *t)) read_copay_list(*c, "copay of [[network]]", n.copays, tr);
+    read_bands(*t, n, src, tr);
+    if (n.name.empty()) continue;
+    p.networks.push_back(std::move(n));
+    out.networks.push_back(src);
+  }
+}
+
+void read_groups(const toml::value& root, plan& p, toml_reader& tr, const settings_outcome& out) {
+  for (const auto* t : tables_of(root, "group", "[[group]]", tr)) {
+    only_known_keys(*t, {"id", "max_days_supply_retail", "max_days_supply_mail", "copay"}, "[[group]]", tr);
+    group_benefit g;
+    g.id = tr.str(*t, "id", true, p.strings);
+    if (g.id.empty()) continue;
+    if (out.groups_usable && std::find(p.groups.begin(), p.groups.end(), g.id) == p.groups.end())
+      tr.bad(*tr.get(*t, "id", false, *t), "group " + std::string(g.id) + " is not one of the plan's groups");
+    if (p.find_group_benefit(g.id)) tr.bad(*t, "group " + std::string(g.id) + " has two [[group]] tables");
+    g.max_days_supply_retail = static_cast<int>(tr.integer(*t, "max_days_supply_retail", 0, 1, 999));
+    g.max_days_supply_mail = static_cast<int>(tr.integer(*t, "max_days_supply_mail", 0, 1, 999));
+    if (const auto* c = tr.get(*t, "copay", false, *t)) read_copay_list(*c, "copay of [[group]]", g.copays, tr);
+    p.group_benefits.push_back(std::move(g));
   }
 }
 
 void read_settings(const toml::value& root, plan& p, toml_reader& tr, settings_outcome& out) {
-  only_known_keys(root, {"plan", "benefit", "dur", "pricing", "copay"}, "plan.toml", tr);
+  only_known_keys(root, {"plan", "benefit", "dur", "pricing", "copay", "network", "group"}, "plan.toml", tr);
   read_plan(root, p, tr, out);
-  read_benefit(root, p, tr);
+  read_benefit(root, p, tr, out);
   read_dur(root, p, tr);
   read_pricing(root, p, tr);
   read_copays(root, p, tr, out);
+  read_networks(root, p, tr, out);
+  read_groups(root, p, tr, out);
 }
 
 }  // namespace

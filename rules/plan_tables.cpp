@@ -1,4 +1,5 @@
-// The CSV tables of a plan folder (formulary, members, pharmacies, dur) through rules/csv.h. Columns
+// The CSV tables of a plan folder (formulary, members, pharmacies, dur, networks' MAC lists)
+// through rules/csv.h. Columns
 // are found by name; every bad cell is reported at its line and column.
 #include <algorithm>
 #include <map>
@@ -216,6 +217,27 @@ void check_step_prerequisites(const plan& p, const std::vector<csv_field>& cells
                "step prerequisite " + std::string(item) + " is no NDC, drug key or therapeutic class of the formulary");
 }
 
+// A pharmacy's network is one plan.toml declares (or the implicit retail/mail), and a pharmacy
+// marked mail_order is not put in a network of another channel (the two would disagree).
+void check_pharmacy_network(const pharmacy& ph, const csv_field& cell, const plan& p, const std::string& file,
+                            reporter& rep) {
+  if (ph.network.empty()) return;
+  const network* n = p.find_network(ph.network);
+  if (!n && ph.network != "retail" && ph.network != "mail") {
+    std::string known = "retail, mail";
+    for (const auto& x : p.networks)
+      if (x.name != "retail" && x.name != "mail") known += ", " + std::string(x.name);
+    rep.at(file, cell.line, cell.column,
+           "network " + std::string(ph.network) + " is not declared in plan.toml (known: " + known + ")");
+    return;
+  }
+  const channel kind = n ? n->kind : ph.network == "mail" ? channel::mail : channel::retail;
+  if (ph.mail_order && kind != channel::mail)
+    rep.at(file, cell.line, cell.column,
+           "pharmacy " + std::string(ph.npi) + " is mail_order but network " + std::string(ph.network) +
+               " has channel " + std::string(to_string(kind)));
+}
+
 }  // namespace
 
 void load_formulary(const fs::path& folder, const std::string& shown, plan& p, const settings_outcome& settings,
@@ -361,7 +383,7 @@ void load_members(const fs::path& folder, const std::string& shown, plan& p, con
 void load_pharmacies(const fs::path& folder, const std::string& shown, plan& p, reporter& rep) {
   table t;
   if (!t.open(folder / "pharmacies.csv", shown + "/pharmacies.csv",
-              {"npi", "name", "in_network", "specialty", "mail_order"}, {"npi", "in_network"}, rep))
+              {"npi", "name", "in_network", "specialty", "mail_order", "network", "phone"}, {"npi", "in_network"}, rep))
     return;
   cells c{t, rep, p.strings};
   while (t.next(rep)) {
@@ -371,9 +393,12 @@ void load_pharmacies(const fs::path& folder, const std::string& shown, plan& p, 
     if (!ph.npi.empty() && (ph.npi.size() != 10 || ph.npi.find_first_not_of("0123456789") != std::string_view::npos))
       rep.at(t.file, npi.line, npi.column, "npi must be 10 digits");
     ph.name = c.str("name");
+    ph.phone = c.str("phone");
     ph.in_network = c.flag("in_network", true);
     ph.specialty = c.flag("specialty", false);
     ph.mail_order = c.flag("mail_order", false);
+    ph.network = c.str("network");
+    check_pharmacy_network(ph, c.at("network"), p, t.file, rep);
     if (ph.npi.empty()) continue;
     if (!p.pharmacy_index.insert(ph.npi, static_cast<std::uint32_t>(p.pharmacies.size()),
                                  [&p](std::uint32_t i) { return p.pharmacies[i].npi; })) {
@@ -427,6 +452,49 @@ void load_dur(const fs::path& folder, const std::string& shown, plan& p, reporte
     } else {
       rep.at(t.file, kind.line, kind.column,
              "kind must be interaction, duplicate_therapy or max_daily_dose, found \"" + std::string(kind.value) + "\"");
+    }
+  }
+}
+
+void load_mac_lists(const fs::path& folder, const std::string& shown, plan& p, const settings_outcome& settings,
+                    reporter& rep) {
+  for (std::size_t i = 0; i < p.networks.size() && i < settings.networks.size(); ++i) {
+    network& n = p.networks[i];
+    if (n.mac_list.empty()) continue;
+    const std::string toml_file = shown + "/plan.toml";
+    const auto line = settings.networks[i].mac_list_line;
+    const fs::path name(std::string(n.mac_list));
+    if (name.has_parent_path() || name.filename() != name || name == "." || name == "..") {
+      rep.at(toml_file, line, 1, "mac_list must name a file of the plan folder, found \"" + std::string(n.mac_list) + "\"");
+      continue;
+    }
+    if (!fs::exists(folder / name)) {
+      rep.at(toml_file, line, 1, "mac_list " + std::string(n.mac_list) + " of network " + std::string(n.name) +
+                                     " is not in the plan folder");
+      continue;
+    }
+    table t;
+    if (!t.open(folder / name, shown + "/" + std::string(n.mac_list), {"ndc", "mac_unit"}, {"ndc", "mac_unit"}, rep))
+      continue;
+    cells c{t, rep, p.strings};
+    n.mac_units.assign(p.products.size(), 0);
+    std::vector<std::uint32_t> first_line(p.products.size(), 0);
+    while (t.next(rep)) {
+      auto ndc = c.at("ndc");
+      const product* d = p.find_product(ndc.value);
+      const std::int64_t unit = c.decimal("mac_unit", 5);
+      if (!d) {
+        rep.at(t.file, ndc.line, ndc.column, "unknown product " + std::string(ndc.value) + " (not in formulary.csv)");
+        continue;
+      }
+      const auto row = static_cast<std::size_t>(d - p.products.data());
+      if (first_line[row]) {
+        rep.at(t.file, ndc.line, ndc.column,
+               "second price for " + std::string(ndc.value) + "; first at line " + std::to_string(first_line[row]));
+        continue;
+      }
+      first_line[row] = ndc.line;
+      n.mac_units[row] = unit;
     }
   }
 }

@@ -27,4 +27,13 @@ struct ingredient_price {
 // unit price the basis can use.
 ingredient_price price_ingredient(const plan& p, const product& d, std::int64_t qty) noexcept;
 
+// The same under a network's `terms`, with `mac_unit` (its MAC list's price, 0 = none) in place
+// of the formulary's.
+ingredient_price price_ingredient(const pricing_terms& terms, const product& d, std::int64_t mac_unit,
+                                  std::int64_t qty) noexcept;
+
+// A copay rule scaled for a days-supply band: flat amount, coinsurance minimum and maximum times
+// `multiplier_pct` / 100 (half up); the coinsurance rate is unchanged.
+copay_rule scaled_copay(const copay_rule& r, int multiplier_pct) noexcept;
+
 }  // namespace rxgate::rules

@@ -1,6 +1,7 @@
 // Loading plans: the demo plans load; every kind of problem is reported with file, line and
 // column and nothing half-loaded is returned; versions route by date of service.
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -74,7 +75,7 @@ TEST(demo_plans, load_and_describe) {
   ASSERT_EQ(plans.plans().size(), 2u);
   const auto text = describe(plans);
   EXPECT_NE(text.find("demo v2 (demo) [synthetic demo]: BIN 610999 PCN RXGDEMO groups DEMO01 DEMO02"), std::string::npos) << text;
-  EXPECT_NE(text.find("69 products, 24 members, 6 pharmacies"), std::string::npos) << text;
+  EXPECT_NE(text.find("70 products, 24 members, 7 pharmacies"), std::string::npos) << text;
   EXPECT_NE(text.find("medicaid-demo v1"), std::string::npos) << text;
 }
 
@@ -209,9 +210,9 @@ TEST_F(scratch, quoted_fields_with_commas_load) {
 }
 
 TEST_F(scratch, wrong_field_count) {
-  edit("pharmacies.csv", "1111111112,DEMO RETAIL PHARMACY #1,Y,N,N", "1111111112,DEMO RETAIL PHARMACY #1,Y,N");
+  edit("pharmacies.csv", "1111111112,DEMO RETAIL PHARMACY #1,Y,N,N,retail,", "1111111112,DEMO RETAIL PHARMACY #1,Y,N,retail,");
   const int line = line_of("pharmacies.csv", "1111111112");
-  has(problems(), "demo/pharmacies.csv:" + std::to_string(line) + ":1: expected 5 fields, found 4");
+  has(problems(), "demo/pharmacies.csv:" + std::to_string(line) + ":1: expected 7 fields, found 6");
 }
 
 TEST_F(scratch, unknown_product_referenced) {
@@ -310,7 +311,9 @@ TEST_F(scratch, string_where_copays_belong_is_one_error) {
   // A root key must come before the first [table]; after [pricing] it would be pricing's (and
   // reported as an unknown key of [pricing]).
   auto text = slurp(root / "demo" / "plan.toml");
-  text = "copay = \"tier 1 five dollars\"\n" + text.substr(0, text.find("[[copay]]"));
+  // (The [[copay]] tables go; the networks and groups after them stay.)
+  text = "copay = \"tier 1 five dollars\"\n" + text.substr(0, text.find("[[copay]]")) +
+         text.substr(text.find("# Pharmacy networks"));
   spit(root / "demo" / "plan.toml", text);
   auto p = problems();
   ASSERT_EQ(p.size(), 1u) << p[0];
@@ -381,6 +384,180 @@ TEST_F(scratch, a_single_broken_plan_folder_reports_its_files) {
     ASSERT_EQ(e.problems().size(), 1u);
     EXPECT_EQ(e.problems()[0].rfind("demo/formulary.csv:", 0), 0u) << e.problems()[0];
   }
+}
+
+// ---- networks, channels and group benefits: meaning errors and the payer's choices ------------
+
+// A problem of `file` at `line` whose message contains `fragment`.
+bool has_at(const std::vector<std::string>& problems, const std::string& file, int line, const std::string& fragment) {
+  const std::string where = "demo/" + file + ":" + std::to_string(line) + ":";
+  for (const auto& p : problems)
+    if (p.rfind(where, 0) == 0 && p.find(fragment) != std::string::npos) return true;
+  std::string all;
+  for (const auto& p : problems) all += p + "\n";
+  ADD_FAILURE() << "missing problem at " << where << " containing: " << fragment << "\nproblems:\n" << all;
+  return false;
+}
+
+TEST_F(scratch, pharmacy_naming_an_undeclared_network) {
+  edit("pharmacies.csv", "retail90-preferred,", "retail-90,");
+  auto p = problems();
+  EXPECT_EQ(p.size(), 1u);
+  has_at(p, "pharmacies.csv", line_of("pharmacies.csv", "7777777773"),
+         "network retail-90 is not declared in plan.toml (known: retail, mail, retail90-preferred, specialty)");
+}
+
+TEST_F(scratch, mail_order_pharmacy_in_a_retail_network) {
+  edit("pharmacies.csv", "Y,N,Y,mail,", "Y,N,Y,retail,");
+  has_at(problems(), "pharmacies.csv", line_of("pharmacies.csv", "3333333338"),
+         "pharmacy 3333333338 is mail_order but network retail has channel retail");
+}
+
+TEST_F(scratch, copay_band_gap) {
+  edit("plan.toml", "from_days = 35", "from_days = 36");
+  auto p = problems();
+  EXPECT_EQ(p.size(), 1u);
+  has_at(p, "plan.toml", line_of("plan.toml", "from_days = 36") - 1, "copay bands leave day 35 of network retail90-preferred without a band");
+}
+
+TEST_F(scratch, copay_band_overlap) {
+  edit("plan.toml", "from_days = 61", "from_days = 60");
+  has_at(problems(), "plan.toml", line_of("plan.toml", "from_days = 60") - 1,
+         "copay band 60-90 overlaps the band before it (network retail90-preferred)");
+}
+
+TEST_F(scratch, copay_bands_not_from_day_one) {
+  edit("plan.toml", "from_days = 1\n", "from_days = 2\n");
+  has_at(problems(), "plan.toml", line_of("plan.toml", "from_days = 2") - 1, "copay bands leave day 1 of network");
+}
+
+TEST_F(scratch, copay_band_backwards) {
+  edit("plan.toml", "to_days = 60", "to_days = 30");
+  has_at(problems(), "plan.toml", line_of("plan.toml", "to_days = 30") - 2, "copay band to_days 30 is before from_days 35");
+}
+
+TEST_F(scratch, copay_bands_short_of_the_network_maximum) {
+  edit("plan.toml", "to_days = 90\nmultiplier", "to_days = 89\nmultiplier");
+  auto p = problems();
+  EXPECT_EQ(p.size(), 1u);
+  has_at(p, "plan.toml", line_of("plan.toml", "to_days = 89") - 2,
+         "copay bands of network retail90-preferred end at day 89 but the network pays up to 90 days");
+}
+
+TEST_F(scratch, network_declared_twice_or_without_channel) {
+  edit("plan.toml", "name = \"specialty\"                  # may dispense formulary specialty drugs\nchannel = \"specialty\"",
+       "name = \"retail\"\nchannel = \"retail\"\n\n[[network]]\nname = \"nochannel\"");
+  auto p = problems();
+  has_at(p, "plan.toml", line_of("plan.toml", "name = \"nochannel\"") - 5, "network retail is declared twice");
+  has_at(p, "plan.toml", line_of("plan.toml", "name = \"nochannel\"") - 1, "missing key \"channel\"");
+}
+
+TEST_F(scratch, implicit_network_names_keep_their_channel) {
+  edit("plan.toml", "channel = \"mail\"", "channel = \"retail\"");
+  has_at(problems(), "plan.toml", line_of("plan.toml", "name = \"mail\"") - 1, "network mail must have channel \"mail\"");
+}
+
+TEST_F(scratch, group_benefit_for_an_unknown_group) {
+  edit("plan.toml", "id = \"DEMO02\"", "id = \"DEMO03\"");
+  has_at(problems(), "plan.toml", line_of("plan.toml", "id = \"DEMO03\""), "group DEMO03 is not one of the plan's groups");
+}
+
+TEST_F(scratch, specialty_pharmacy_must_be_a_specialty_pharmacy) {
+  edit("plan.toml", "specialty_pharmacy = \"2222222220\"", "specialty_pharmacy = \"1111111112\"");
+  has_at(problems(), "plan.toml", line_of("plan.toml", "specialty_pharmacy ="),
+         "specialty_pharmacy 1111111112 is not an in-network specialty pharmacy");
+  edit("plan.toml", "specialty_pharmacy = \"1111111112\"", "specialty_pharmacy = \"9999999999\"");
+  has_at(problems(), "plan.toml", line_of("plan.toml", "specialty_pharmacy ="), "specialty_pharmacy 9999999999 is not in pharmacies.csv");
+}
+
+TEST_F(scratch, reject_code_choices_are_checked) {
+  edit("plan.toml", "specialty_reject_code = \"G6\"", "specialty_reject_code = \"40\"");
+  edit("plan.toml", "retail_days_supply_reject_code = \"7X\"", "retail_days_supply_reject_code = \"76\"");
+  auto p = problems();
+  has_at(p, "plan.toml", line_of("plan.toml", "specialty_reject_code"), "specialty_reject_code must be one of G6, 4W");
+  has_at(p, "plan.toml", line_of("plan.toml", "retail_days_supply_reject_code"), "retail_days_supply_reject_code must be one of 7X, G9");
+}
+
+TEST_F(scratch, unknown_network_and_group_keys) {
+  edit("plan.toml", "dispensing_fee = \"1.00\"", "dispensing_fees = \"1.00\"");
+  edit("plan.toml", "multiplier = 2\n", "multiplyer = 2\n");
+  edit("plan.toml", "max_days_supply_retail = 30", "max_days_supply = 30");
+  auto p = problems();
+  has_at(p, "plan.toml", line_of("plan.toml", "dispensing_fees"), "unknown key \"dispensing_fees\" in [[network]]");
+  has_at(p, "plan.toml", line_of("plan.toml", "multiplyer"), "unknown key \"multiplyer\" in [[network.copay_band]]");
+  has_at(p, "plan.toml", line_of("plan.toml", "max_days_supply = 30"), "unknown key \"max_days_supply\" in [[group]]");
+}
+
+TEST_F(scratch, mac_list_problems) {
+  edit("mac-retail90.csv", "90001000103,0.10000", "90001000199,0.10000\n90001000101,0.05000");
+  auto p = problems();
+  has_at(p, "mac-retail90.csv", line_of("mac-retail90.csv", "90001000199"), "unknown product 90001000199");
+  has_at(p, "mac-retail90.csv", line_of("mac-retail90.csv", "90001000101,0.05"), "second price for 90001000101; first at line");
+  fs::remove(root / "demo" / "mac-retail90.csv");
+  has_at(problems(), "plan.toml", line_of("plan.toml", "mac_list ="), "mac_list mac-retail90.csv of network retail90-preferred is not in the plan folder");
+}
+
+// Adjudicates the claim `setup` makes against the scratch plans as they stand.
+decision decide_scratch(const fs::path& root, const std::function<void(codec::claim&)>& setup) {
+  auto plans = load_plans(root);
+  auto c = base_claim();
+  setup(c);
+  decision d;
+  adjudicate(c, *plans, {}, ymd(today_ymd), d);
+  return d;
+}
+
+void teriflunomide_at(codec::claim& c, std::string_view npi) {
+  c.product_id = "90001000805";
+  c.provider_id = npi;
+}
+
+TEST_F(scratch, payer_chooses_4W_for_specialty_outside_the_network) {
+  edit("plan.toml", "specialty_reject_code = \"G6\"", "specialty_reject_code = \"4W\"");
+  EXPECT_EQ(codes(decide_scratch(root, [](codec::claim& c) { teriflunomide_at(c, "1111111112"); })), "4W");
+}
+
+TEST_F(scratch, payer_chooses_G9_over_the_retail_maximum) {
+  edit("plan.toml", "retail_days_supply_reject_code = \"7X\"", "retail_days_supply_reject_code = \"G9\"");
+  auto days = [](std::string_view npi, int n) {
+    return [npi, n](codec::claim& c) { c.provider_id = npi; c.days_supply = n; c.quantity = n * 1000; };
+  };
+  EXPECT_EQ(codes(decide_scratch(root, days("1111111112", 34))), "");
+  EXPECT_EQ(codes(decide_scratch(root, days("1111111112", 35))), "G9");
+  EXPECT_EQ(codes(decide_scratch(root, days("7777777773", 91))), "G9");  // a retail-channel network
+  EXPECT_EQ(codes(decide_scratch(root, days("3333333338", 91))), "7X");  // mail stays 7X
+}
+
+TEST_F(scratch, without_the_network_column_mail_order_picks_the_channel) {
+  // Today's behaviour: no network column, mail_order decides retail (34 days) or mail (90 days).
+  auto text = slurp(root / "demo" / "pharmacies.csv");
+  std::string out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line[0] != '#') line = line.substr(0, line.rfind(',', line.rfind(',') - 1));
+    out += line + "\n";
+  }
+  spit(root / "demo" / "pharmacies.csv", out);
+  auto days = [](std::string_view npi, int n) {
+    return [npi, n](codec::claim& c) { c.provider_id = npi; c.days_supply = n; c.quantity = n * 1000; };
+  };
+  EXPECT_EQ(codes(decide_scratch(root, days("1111111112", 35))), "7X");
+  EXPECT_EQ(codes(decide_scratch(root, days("7777777773", 35))), "7X");  // back in plain retail
+  EXPECT_EQ(codes(decide_scratch(root, days("3333333338", 90))), "");
+  EXPECT_EQ(codes(decide_scratch(root, days("3333333338", 91))), "7X");
+  // The specialty flag alone still admits specialty drugs; the G6 message names the first one.
+  EXPECT_EQ(codes(decide_scratch(root, [](codec::claim& c) { teriflunomide_at(c, "2222222220"); })), "");
+  auto d = decide_scratch(root, [](codec::claim& c) { teriflunomide_at(c, "1111111112"); });
+  EXPECT_EQ(codes(d), "G6");
+  EXPECT_EQ(d.text(0), "SPECIALTY DRUG: FILL AT DEMO SPECIALTY PHARMACY");
+}
+
+TEST_F(scratch, a_specialty_network_admits_specialty_drugs_without_the_flag) {
+  edit("pharmacies.csv", "2222222220,DEMO SPECIALTY PHARMACY,Y,Y,N", "2222222220,DEMO SPECIALTY PHARMACY,Y,N,N");
+  EXPECT_EQ(codes(decide_scratch(root, [](codec::claim& c) { teriflunomide_at(c, "2222222220"); })), "");
+  edit("pharmacies.csv", "Y,N,N,specialty,", "Y,N,N,retail,");
+  edit("plan.toml", "specialty_pharmacy = \"2222222220\"", "");
+  EXPECT_EQ(codes(decide_scratch(root, [](codec::claim& c) { teriflunomide_at(c, "2222222220"); })), "G6");
 }
 
 TEST(generator, writes_a_plan_that_loads) {
