@@ -20,6 +20,7 @@ RS, FS, GS = "\x1e", "\x1c", "\x1d"
 BIN, PCN = "610999", "RXGDEMO"
 PHARMACY = "1111111112"       # DEMO RETAIL PHARMACY #1
 OUT_OF_NETWORK = "4444444446"
+RETAIL90 = "7777777773"       # DEMO PREFERRED 90-DAY PHARMACY (network retail90-preferred)
 PRESCRIBER = "1234567893"
 
 
@@ -77,6 +78,7 @@ def b1(dos, member, items, provider=PHARMACY):
 ALEX = ("DEMO1001", "001", "19700315", "1", "ALEX", "SAMPLE")
 MORGAN = ("DEMO1002", "001", "19581130", "2", "MORGAN", "EXAMPLE")
 CHRIS = ("DEMO1009", "001", "19920202", "1", "CHRIS", "ALLERGIC")
+RILEY = ("DEMO1003", "001", "19851212", "1", "RILEY", "TESTCASE")
 NOBODY = ("DEMO9999", "001", "19700101", "1", "NO", "MEMBER")
 
 ATORVASTATIN_20 = "90001000102"
@@ -123,6 +125,10 @@ def samples(dos):
                             header("B3", dos) + insurance(MORGAN[0], MORGAN[1]) +
                             patient(MORGAN[2], MORGAN[3], MORGAN[4], MORGAN[5]) + GS +
                             claim("100011", "90001000201", 60, 30, written=dos) + prescriber() + pricing(800))
+    s["16-reject-g6-specialty-network.d0"] = ("B1 for a specialty drug (teriflunomide) at a retail pharmacy: G6, the message names the plan's specialty pharmacy",
+                                              b1(dos, RILEY, [("100016", "90001000805", 30, 30, 650000)]))
+    s["17-paid-network-pricing.d0"] = ("B1 90 days of atorvastatin 40 mg at a retail-90 network pharmacy: paid at the network's MAC list and fee, with its 61-90 day copay",
+                                       b1(dos, RILEY, [("100017", "90001000103", 90, 90, 1200)], provider=RETAIL90))
     return s
 
 

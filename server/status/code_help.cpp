@@ -1,6 +1,7 @@
 // Specific help per reject code: what the technician does next for 79 (next fill date, override
-// SCCs), 75 (how to request the PA), 70/MR (covered alternatives), 608 (step therapy), 76/7X/AG
-// (plan limits), 88 (DUR override codes) and 41 (bill the other payer first). Built only from what
+// SCCs), 75 (how to request the PA), 70/MR (covered alternatives), 608 (step therapy), 76/7X/AG/G9
+// (plan limits), 88 (DUR override codes), 41 (bill the other payer first) and G6/4W (the plan's
+// specialty pharmacy). Built only from what
 // was stored with the claim and what the plan accepts; the rules are never re-run.
 #include "server/status/code_help.h"
 
@@ -226,6 +227,30 @@ void help_other_payer(codec::json_writer& j, const claim_context& x) {
   j.end_object();
 }
 
+// G6/4W: a specialty drug outside the specialty network; where to send the patient is the
+// plan's specialty pharmacy ([benefit] specialty_pharmacy, name and phone from pharmacies.csv).
+void help_specialty_network(codec::json_writer& j, const claim_context& x, std::string_view phone) {
+  const rules::pharmacy* sp = x.plan ? x.plan->specialty_pharmacy() : nullptr;
+  j.key("help").begin_object().field("kind", "specialty_network");
+  if (sp) {
+    j.key("specialty_pharmacy").begin_object().field("npi", sp->npi).field_or_null("name", sp->name);
+    j.field_or_null("phone", sp->phone).end_object();
+  } else {
+    j.key("specialty_pharmacy").null();
+  }
+  j.field_or_null("help_desk_phone", phone);
+  std::string what = "The plan pays for this drug only when a pharmacy of its specialty network fills it. ";
+  if (sp) {
+    what += "Transfer the prescription to " + std::string(sp->name.empty() ? sp->npi : sp->name) + " (NPI " +
+            std::string(sp->npi) + (sp->phone.empty() ? std::string() : ", phone " + std::string(sp->phone)) +
+            ") and tell the patient that pharmacy will fill it.";
+  } else {
+    what += "Ask the plan's help desk" + (phone.empty() ? std::string() : " (" + std::string(phone) + ")") +
+            " which specialty pharmacy to send the prescription to, and tell the patient.";
+  }
+  j.field("what_to_do", what).end_object();
+}
+
 }  // namespace
 
 void write_code_help(codec::json_writer& j, std::string_view code, const claim_context& x, std::string_view phone) {
@@ -233,7 +258,8 @@ void write_code_help(codec::json_writer& j, std::string_view code, const claim_c
   else if (code == "75") help_prior_authorization(j, x, phone);
   else if (code == "70" || code == "MR") help_alternatives(j, x);
   else if (code == "608") help_step_therapy(j, x);
-  else if (code == "76" || code == "7X" || code == "AG") help_limit(j, x);
+  else if (code == "76" || code == "7X" || code == "AG" || code == "G9") help_limit(j, x);
+  else if (code == "G6" || code == "4W") help_specialty_network(j, x, phone);
   else if (code == "88") help_dur(j, x);
   else if (code == "41") help_other_payer(j, x);
 }

@@ -1,5 +1,6 @@
 // Specific help per reject code, the "help" object of a reject on the claim page: for 79, 75,
-// 70/MR, 608, 76/7X/AG, 88 and 41 what to send or whom to ask, with the plan's accepted codes.
+// 70/MR, 608, 76/7X/AG/G9, 88, 41 and G6/4W what to send or whom to ask, with the plan's accepted
+// codes.
 // Internal to server/status.
 #pragma once
 

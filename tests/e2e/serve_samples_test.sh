@@ -37,6 +37,9 @@ expect 12-b2-repeated.d0 "status S"
 expect 13-e1-eligibility.d0 "status A"
 expect 14-b1-four-transactions.d0 "status P  authorization" 4
 expect 15-b3-rebill.d0 "status P  authorization"
+expect 16-reject-g6-specialty-network.d0 "reject G6"
+expect 16-reject-g6-specialty-network.d0 "DEMO SPECIALTY PHARMACY PHONE 8005550123"
+expect 17-paid-network-pricing.d0 "status P  authorization"
 
 # The other output forms.
 submit --json "$work/samples/13-e1-eligibility.d0" | grep -q '"kind":"response"' || { echo "FAIL --json"; failures=$((failures + 1)); }

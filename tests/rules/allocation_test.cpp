@@ -1,5 +1,5 @@
 // adjudicate() allocates nothing: counted with a replaced global operator new over paid,
-// rejected (79, 88, 75, MR) and compound claims with history.
+// rejected (79, 88, 75, MR), compound and network-priced (banded copay) claims with history.
 #include <atomic>
 #include <cstdlib>
 #include <functional>
@@ -59,7 +59,7 @@ TEST(allocations, adjudicate_allocates_nothing) {
   h.fills = fills;
   h.authorizations = auths;
 
-  std::vector<codec::claim> claims(6, base_claim());
+  std::vector<codec::claim> claims(7, base_claim());
   claims[1].product_id = "90001000301";  // 88 with the MAOI fill
   claims[2].product_id = "90001000801";  // 75 (expired PA) + G6
   claims[3].product_id = "90001000603";  // MR with alternatives
@@ -74,6 +74,12 @@ TEST(allocations, adjudicate_allocates_nothing) {
   c.ingredient_count = 2;
   c.ingredients[0] = {"03", "90001001301", 30000, std::nullopt, "01"};
   c.ingredients[1] = {"03", "90001001305", 60000, std::nullopt, "01"};
+
+  auto& banded = claims[6];  // network pricing, MAC list and a band multiplier (retail-90, 45 days)
+  banded.provider_id = "7777777773";
+  banded.product_id = "90001000504";
+  banded.days_supply = 45;
+  banded.quantity = 45000;
 
   decision d;
   std::string seen;

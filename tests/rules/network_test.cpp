@@ -101,13 +101,17 @@ const network_case cases[] = {
     {"specialty_at_retail90", [](scenario& s) { teriflunomide(s); s.claim.provider_id = retail90; }, "G6"},
 };
 
+decision priced(const std::function<void(scenario&)>& setup) {
+  scenario s;
+  setup(s);
+  return s.run();
+}
+
 class network_rules : public ::testing::TestWithParam<network_case> {};
 
 TEST_P(network_rules, decides) {
+  const decision d = priced(GetParam().setup);
   const auto& tc = GetParam();
-  scenario s;
-  tc.setup(s);
-  const decision d = s.run();
   EXPECT_EQ(codes(d), tc.codes);
   if (tc.codes[0] == '\0' && tc.patient_pay >= 0) {
     ASSERT_TRUE(d.price.has_value());
@@ -117,12 +121,6 @@ TEST_P(network_rules, decides) {
 
 INSTANTIATE_TEST_SUITE_P(demo, network_rules, ::testing::ValuesIn(cases),
                          [](const ::testing::TestParamInfo<network_case>& p) { return std::string(p.param.name); });
-
-decision priced(const std::function<void(scenario&)>& setup) {
-  scenario s;
-  setup(s);
-  return s.run();
-}
 
 TEST(network_pricing, network_terms_and_mac_list_replace_the_plans) {
   // Atorvastatin 20 mg x 30 at the network: its MAC list 0.09 x 30 = 2.70 (formulary MAC 0.10),

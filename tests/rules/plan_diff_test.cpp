@@ -144,6 +144,31 @@ TEST_F(plan_diff_test, pharmacy_network_change) {
   EXPECT_EQ(p->fields[0].after, "no");
 }
 
+TEST_F(plan_diff_test, networks_groups_and_mac_lists) {
+  replace_once(edited("plan.toml"), "dispensing_fee = \"1.00\"", "dispensing_fee = \"1.25\"");
+  replace_once(edited("plan.toml"), "multiplier = 2\n", "multiplier = \"1.5\"\n");
+  replace_once(edited("plan.toml"), "flat = \"15.00\"", "flat = \"12.00\"");
+  replace_once(edited("mac-retail90.csv"), "90001000102,0.09000", "90001000102,0.08500");
+  replace_once(edited("pharmacies.csv"), "6666666662,DEMO RETAIL PHARMACY #2,Y,N,N,retail,",
+               "6666666662,DEMO RETAIL PHARMACY #2,Y,N,N,retail90-preferred,");
+  const auto d = diff();
+  const std::string text = diff_text(d);
+  EXPECT_NE(text.find("~ retail90-preferred: dispensing_fee 1 -> 1.25 copay_bands "
+                      "1-34 x1; 35-60 x2; 61-90 x2.5 (1: flat 7.5) -> 1-34 x1; 35-60 x1.5; 61-90 x2.5 (1: flat 7.5)"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("~ DEMO02: copays 1: flat 3; 2: flat 15 -> 1: flat 3; 2: flat 12"), std::string::npos) << text;
+  EXPECT_NE(text.find("~ retail90-preferred 90001000102: mac_unit 0.09 -> 0.085"), std::string::npos) << text;
+  EXPECT_NE(text.find("~ 6666666662: network retail -> retail90-preferred"), std::string::npos) << text;
+  EXPECT_EQ(d.changes.size(), 4u) << text;
+}
+
+TEST_F(plan_diff_test, a_plan_pricing_change_is_not_repeated_for_networks_that_follow_it) {
+  replace_once(edited("plan.toml"), "wac_markup_pct = \"4.00\"", "wac_markup_pct = \"5.00\"");
+  const auto d = diff();
+  ASSERT_EQ(d.changes.size(), 1u) << diff_text(d);
+  EXPECT_EQ(d.changes[0].table, "setting");
+}
+
 TEST_F(plan_diff_test, plans_only_on_one_side_are_added_or_removed) {
   fs::copy(std::string(RXGATE_SOURCE_DIR) + "/config/plans/medicaid-demo", root / "new" / "medicaid-demo",
            fs::copy_options::recursive);

@@ -155,6 +155,16 @@ TEST(transmission, every_sample_claim_answers) {
       ASSERT_EQ(r->response.transaction_count, 4) << f;
       for (int i = 0; i < 4; ++i) EXPECT_EQ(r->decisions[i].status, 'P') << f << " " << i << " " << codes(r->decisions[i]);
     }
+    if (f.filename() == "16-reject-g6-specialty-network.d0") {
+      EXPECT_EQ(codes(r->decisions[0]), "G6");
+    }
+    if (f.filename() == "17-paid-network-pricing.d0") {
+      // Network retail90-preferred: its MAC list 0.10 x 90 = 9.00, fee 1.00; 61-90 day tier 1 copay 7.50.
+      ASSERT_EQ(r->decisions[0].status, 'P') << codes(r->decisions[0]);
+      EXPECT_EQ(r->decisions[0].price->ingredient_cost_paid, 900);
+      EXPECT_EQ(r->decisions[0].price->dispensing_fee_paid, 100);
+      EXPECT_EQ(r->decisions[0].price->patient_pay, 750);
+    }
     if (f.filename() == "13-e1-eligibility.d0") {
       EXPECT_EQ(r->decisions[0].status, 'A') << codes(r->decisions[0]);
       EXPECT_FALSE(r->response.cardholder_id.empty()) << "AM25 on an accepted E1";

@@ -199,6 +199,10 @@ class status_api_test : public ::testing::Test {
     static std::int64_t id = rejected_claim(morgan(), {next_rx(), "90001000401", 200, 30, 4000}, "76");
     return id;
   }
+  static std::int64_t claim_g6() {  // teriflunomide (specialty) at a retail pharmacy
+    static std::int64_t id = rejected_claim(morgan(), {next_rx(), "90001000805", 30, 30, 650000}, "G6");
+    return id;
+  }
   static std::int64_t claim_88() {  // amoxicillin for a member allergic to penicillins
     static std::int64_t id = rejected_claim(chris(), {next_rx(), "90001001001", 30, 10, 900}, "88");
     return id;
@@ -382,6 +386,18 @@ TEST_F(status_api_test, plan_limit_76_gives_the_limit_and_the_quantity_that_woul
   EXPECT_EQ(d(h["submitted_quantity"]), 200.0);
   EXPECT_EQ(i(h["submitted_days_supply"]), 30);
   EXPECT_NE(s(h["what_to_do"]).find("442-E7 quantity 120"), std::string::npos) << s(h["what_to_do"]);
+}
+
+TEST_F(status_api_test, specialty_g6_names_the_plans_specialty_pharmacy) {
+  auto a = get_claim(claim_g6(), *tech_a_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  auto h = reject_of(a, "G6")["help"];
+  EXPECT_EQ(s(h["kind"]), "specialty_network");
+  auto sp = h["specialty_pharmacy"];
+  EXPECT_EQ(s(sp["npi"]) + " | " + s(sp["name"]) + " | " + s(sp["phone"]), "2222222220 | DEMO SPECIALTY PHARMACY | 8005550123");
+  EXPECT_NE(s(h["what_to_do"]).find("Transfer the prescription to DEMO SPECIALTY PHARMACY (NPI 2222222220, phone 8005550123)"),
+            std::string::npos)
+      << s(h["what_to_do"]);
 }
 
 TEST_F(status_api_test, dur_88_gives_each_conflict_and_the_codes_that_override_it) {
