@@ -309,7 +309,8 @@ void read_bands(const toml::value& nt, network& n, settings_outcome::network_sou
       continue;
     }
     band.multiplier_pct = static_cast<int>(tr.amount(*b, "multiplier", 2, 100));
-    if (band.multiplier_pct == 0) tr.bad(*tr.get(*b, "multiplier", false, *b), "multiplier must be above 0");
+    if (band.multiplier_pct == 0 || band.multiplier_pct > 10000)
+      tr.bad(*tr.get(*b, "multiplier", false, *b), "multiplier must be above 0 and at most 100");
     if (const auto* c = tr.get(*b, "copay", false, *b)) read_copay_list(*c, "copay of [[network.copay_band]]", band.copays, tr);
     bands.emplace_back(std::move(band), b);
   }

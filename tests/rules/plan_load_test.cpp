@@ -436,6 +436,15 @@ TEST_F(scratch, copay_band_backwards) {
   has_at(problems(), "plan.toml", line_of("plan.toml", "to_days = 30") - 2, "copay band to_days 30 is before from_days 35");
 }
 
+TEST_F(scratch, copay_band_multiplier_range) {
+  // Just outside the range at each end.
+  edit("plan.toml", "multiplier = 2\n", "multiplier = 0\n");
+  edit("plan.toml", "multiplier = \"2.5\"", "multiplier = \"100.01\"");
+  const auto p = problems();
+  for (const char* written : {"multiplier = 0", "multiplier = \"100.01\""})
+    has_at(p, "plan.toml", line_of("plan.toml", written), "multiplier must be above 0 and at most 100");
+}
+
 TEST_F(scratch, copay_bands_short_of_the_network_maximum) {
   edit("plan.toml", "to_days = 90\nmultiplier", "to_days = 89\nmultiplier");
   auto p = problems();
