@@ -194,13 +194,56 @@ void engine::other_coverage_checks() noexcept {
 }
 
 void engine::add_preferred(const product& d) noexcept {
-  for (auto ndc : d.preferred) {
-    if (d_.preferred_count == d_.preferred.size()) break;
-    const product* alt = p_->find_product(ndc);
-    auto& pp = d_.preferred[d_.preferred_count++];
-    pp = {};
-    pp.product_id = ndc;
-    pp.description = alt ? alt->name : std::string_view{};
+  for (auto ndc : d.preferred) add_alternative(ndc, p_->find_product(ndc));
+}
+
+void engine::add_alternative(std::string_view ndc, const product* alt) noexcept {
+  if (d_.preferred_count == d_.preferred.size()) return;
+  auto& pp = d_.preferred[d_.preferred_count++];
+  pp = {};
+  pp.product_id = ndc;
+  pp.description = alt ? alt->name : std::string_view{};
+}
+
+// 408-D8 against the plan's DAW policy ([daw]). A code the plan does not accept rejects 8K for
+// any product; the other actions concern a multi-source brand only (a generic or a single-source
+// brand is paid whatever the code says).
+void engine::product_selection(const product& d) noexcept {
+  const auto code = c_.daw.empty() ? std::size_t{0} : static_cast<std::size_t>(c_.daw[0] - '0');
+  if (code >= p_->daw.size()) return;  // not a digit: the codec rejected it (22)
+  const daw_action action = p_->daw[code];
+  if (action == daw_action::not_supported) {
+    reject("8K", "D8"_fid);
+    text_builder t;
+    t.add("DAW ").number(static_cast<std::int64_t>(code)).add(" NOT ACCEPTED BY THE PLAN");
+    text(t);
+    return;
+  }
+  const product* generic = p_->generic_of(d);
+  if (!generic) return;
+  switch (action) {
+    case daw_action::penalty:
+    case daw_action::generic_price:
+      generic_ = generic;
+      selection_ = action;
+      break;
+    case daw_action::generic_required: {
+      // UU is NCPDP's code for exactly DAW 0 on a multi-source brand; AJ says "generic required"
+      // for any other code the plan does not pay a brand under.
+      if (code == 0) reject("UU", "D8"_fid);
+      else reject("AJ", "D7"_fid);
+      add_alternative(generic->ndc, generic);
+      text_builder t;
+      t.add("GENERIC REQUIRED: ").add(generic->ndc).add(" ").add(generic->name);
+      text(t);
+      break;
+    }
+    case daw_action::prior_auth:
+      if (!d.pa_required) prior_auth_checks(d, c_.quantity.value_or(0), 0);
+      break;
+    case daw_action::brand:
+    case daw_action::not_supported:
+      break;
   }
 }
 
@@ -245,6 +288,7 @@ void engine::single_product() noexcept {
   d_.tier = d->tier;
   product_checks(*d, c_.quantity.value_or(0), 0);
   if (!d->covered || !d->on_formulary) return;
+  product_selection(*d);
   limits(*d);
   refill_too_soon(*d);
   dur(*d);
@@ -295,18 +339,38 @@ void engine::price() noexcept {
   std::int64_t ingredient = 0, fee = terms.dispensing_fee;
   std::string_view basis;
   int tier = d_.tier;
+  std::int64_t brand_penalty = 0;  // the brand-generic difference the patient pays (DAW penalty)
+  std::int64_t share_base = -1;    // what the cost share is taken of when not the gross amount
   if (c_.compound_code == 2) {
     ingredient = compound_cost_;
     fee += terms.compound_fee;
     basis = compound_basis_;
     tier = compound_tier_;
   } else {
-    auto priced = price_ingredient(terms, *product_, mac_unit(*product_), c_.quantity.value_or(0));
+    const std::int64_t qty = c_.quantity.value_or(0);
+    auto priced = price_ingredient(terms, *product_, mac_unit(*product_), qty);
     ingredient = priced.cost;
     basis = priced.basis;
     if (c_.ingredient_cost && *c_.ingredient_cost >= 0 && *c_.ingredient_cost < ingredient) {
       ingredient = *c_.ingredient_cost;
       basis = "1";
+    }
+    if (generic_) {
+      // The generic as this pharmacy's network would price it (its terms and MAC list).
+      const auto generic = price_ingredient(terms, *generic_, mac_unit(*generic_), qty);
+      if (selection_ == daw_action::generic_price) {
+        if (generic.cost < ingredient) {
+          ingredient = generic.cost;
+          basis = generic.basis;
+        }
+        tier = generic_->tier;
+      } else if (selection_ == daw_action::penalty) {
+        brand_penalty = std::max<std::int64_t>(0, ingredient - generic.cost);
+        if (p_->daw_penalty_share == penalty_share::generic) {
+          tier = generic_->tier;
+          share_base = std::min(ingredient, generic.cost) + fee;
+        }
+      }
     }
   }
   // Lower of (ingredient + fee) and the pharmacy's usual and customary price.
@@ -317,11 +381,12 @@ void engine::price() noexcept {
     basis = "4";
   }
   const std::int64_t gross = ingredient + fee;
+  const std::int64_t base = share_base < 0 ? gross : std::min(share_base, gross);
   std::int64_t patient = 0;
   copay_rule scratch;
   if (const copay_rule* rule = copay_rule_in_force(tier, scratch)) {
     if (rule->coinsurance) {
-      patient = std::max(scaled(gross, rule->rate_bp), rule->minimum);
+      patient = std::max(scaled(base, rule->rate_bp), rule->minimum);
       if (rule->maximum) patient = std::min(patient, rule->maximum);
       patient = std::min(patient, gross);
       pr.coinsurance = patient;
@@ -329,6 +394,11 @@ void engine::price() noexcept {
       patient = std::min(rule->flat, gross);
       pr.copay = patient;
     }
+  }
+  // The penalty comes on top of the cost share, never past the price.
+  if (const std::int64_t penalty = std::min(brand_penalty, gross - patient); penalty > 0) {
+    patient += penalty;
+    pr.product_selection_brand = penalty;
   }
   pr.ingredient_cost_paid = ingredient;
   pr.dispensing_fee_paid = fee;
@@ -377,7 +447,7 @@ void engine::run() noexcept {
   if (!d_.rejects.empty()) return;
 
   price();
-  if (product_ && !product_->generic_ndc.empty() && c_.compound_code != 2) d_.approved_messages[d_.approved_message_count++] = "001";
+  if (product_ && p_->generic_of(*product_) && c_.compound_code != 2) d_.approved_messages[d_.approved_message_count++] = "001";
   d_.status = 'P';
 }
 

@@ -15,6 +15,15 @@ std::string_view to_string(pa_state s) noexcept {
   return "unknown";
 }
 
+std::string_view to_string(threshold_source s) noexcept {
+  switch (s) {
+    case threshold_source::plan: return "plan";
+    case threshold_source::dea_schedule: return "dea_schedule";
+    case threshold_source::drug: return "drug";
+  }
+  return "plan";
+}
+
 bool decision::add_text(std::string_view t) noexcept {
   if (text_count == text_storage.size() || t.empty()) return false;
   auto n = std::min(t.size(), text_storage[text_count].size());

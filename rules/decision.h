@@ -37,6 +37,11 @@ struct pa_flags {
   bool step_therapy_satisfied = false;  // a prerequisite was filled in the lookback window
 };
 
+// Where the refill-too-soon threshold in force came from: the plan's refill_threshold_pct, the
+// drug's DEA schedule ([refill_threshold_by_schedule]) or the drug's own formulary row.
+enum class threshold_source : std::uint8_t { plan, dea_schedule, drug };
+std::string_view to_string(threshold_source s) noexcept;  // "plan", "dea_schedule", "drug"
+
 // Detail a technician needs for specific rejects (issue: status API); kept in the decision so
 // the store can persist it and the explanation never has to re-run the rules.
 struct refill_too_soon_detail {
@@ -45,12 +50,16 @@ struct refill_too_soon_detail {
   int last_days_supply = 0;
   bool same_pharmacy = true;
   codec::date next_allowed;
+  int threshold_pct = 0;  // the share of the last days supply that had to pass (next_allowed from it)
+  threshold_source threshold_from = threshold_source::plan;
+  int dea_schedule = 0;   // of the claimed drug, 0 = not controlled
 };
 struct limit_detail {
   std::int64_t max_quantity = 0;  // thousandths per `per_days`
   int per_days = 0;
   int max_days_supply = 0;
   std::int64_t allowed_quantity = 0;  // what would pass for the submitted days supply
+  std::int64_t max_quantity_per_day = 0;  // thousandths per day of supply, when that limit was hit
 };
 
 struct decision {

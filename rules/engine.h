@@ -66,6 +66,7 @@ class engine {
   void pharmacy_checks() noexcept;
   void other_coverage_checks() noexcept;
   void product_checks(const product& d, std::int64_t qty, std::uint8_t occurrence) noexcept;
+  void product_selection(const product& d) noexcept;
   void single_product() noexcept;
   void compound() noexcept;
   void prior_auth_checks(const product& d, std::int64_t qty, std::uint8_t occurrence) noexcept;
@@ -81,6 +82,7 @@ class engine {
   void limit_hit(const limit_detail& detail) noexcept;
   bool quantity_limit(const product& d, std::int64_t qty, codec::field_id field, std::uint8_t occurrence,
                       limit_detail& detail) noexcept;
+  bool quantity_per_day_limit(const product& d, limit_detail& detail) noexcept;
   void refill_too_soon(const product& d) noexcept;
   // Drug identity (DESIGN.md 7b): NDCs sharing a drug key are one drug.
   bool same_drug(const prior_fill& f, const product& d) noexcept;
@@ -95,6 +97,7 @@ class engine {
   pricing_terms pricing_terms_in_force() const noexcept { return cell_ ? cell_->net->pricing : p_->plan_pricing(); }
   std::int64_t mac_unit(const product& d) const noexcept;
   const copay_rule* copay_rule_in_force(int tier, copay_rule& scratch) const noexcept;
+  void add_alternative(std::string_view ndc, const product* alt) noexcept;
   void price() noexcept;
   bool counts(const prior_fill& f) const noexcept {
     // The claim a B3 reverses is not history for its own rebill.
@@ -112,6 +115,10 @@ class engine {
   const benefit_cell* cell_ = nullptr;  // the member's group at the pharmacy's network
   const product* product_ = nullptr;
   int compound_tier_ = 0;
+  // Product selection: the generic a multi-source brand is priced against under the DAW policy
+  // (penalty or generic_price), null when the brand is paid as itself.
+  const product* generic_ = nullptr;
+  daw_action selection_ = daw_action::brand;
   // Drug ids of the first fills of the history, resolved on first use (a plan lookup each).
   static constexpr std::uint32_t unresolved = string_index::npos - 1;
   std::array<std::uint32_t, 16> fill_drug_cache_;

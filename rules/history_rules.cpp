@@ -25,7 +25,8 @@ bool engine::pa_dated(const prior_authorization& a) const noexcept {
 
 void engine::prior_auth_checks(const product& d, std::int64_t qty, std::uint8_t occurrence) noexcept {
   d_.pa.required = true;
-  d_.pa.pa_type = d.pa_type;
+  // A brand under a DAW prior_auth policy may carry no PA type of its own: a plain PA (1).
+  d_.pa.pa_type = d.pa_type.empty() ? std::string_view("1") : d.pa_type;
   const bool submitted = !c_.pa_number.empty() && c_.pa_number.find_first_not_of('0') != std::string_view::npos;
   if (submitted && submitted_pa(d, qty, occurrence)) return;
   pa_on_file(d, qty, occurrence);
@@ -95,7 +96,7 @@ void engine::pa_on_file(const product& d, std::int64_t qty, std::uint8_t occurre
     t.add("PA EXPIRED ").date(expired->expires).add(". RENEW PA");
   } else {
     d_.pa.state = pa_state::required_missing;
-    t.add("PRIOR AUTH REQUIRED, PA TYPE ").add(d.pa_type);
+    t.add("PRIOR AUTH REQUIRED, PA TYPE ").add(d_.pa.pa_type);
   }
   if (!p_->help_desk_phone.empty()) t.add(". CALL ").add(p_->help_desk_phone);
   text(t);
@@ -137,6 +138,7 @@ void engine::limits(const product& d) noexcept {
   limit_detail detail;
   bool hit = days_supply_limit(d.max_days_supply, detail);
   if (d.quantity_limit) hit |= quantity_limit(d, c_.quantity.value_or(0), "E7"_fid, 0, detail);
+  if (d.max_quantity_per_day) hit |= quantity_per_day_limit(d, detail);
   if (hit) limit_hit(detail);
 }
 
@@ -211,6 +213,24 @@ bool engine::quantity_limit(const product& d, std::int64_t qty, codec::field_id 
   return true;
 }
 
+// The quantity over the product's per-day maximum times the days supply (76): 2 a day allows 60
+// for 30 days and 180 for 90; equal passes. One 76 when the period limit rejected too, with the
+// smaller of the two quantities as what would pass.
+bool engine::quantity_per_day_limit(const product& d, limit_detail& detail) noexcept {
+  const int days = c_.days_supply.value_or(0);
+  const std::int64_t allowed = d.max_quantity_per_day * std::max(days, 0);
+  if (c_.quantity.value_or(0) <= allowed || emergency_override(c_, "91100000003")) return false;
+  const bool period_hit = detail.max_quantity != 0;
+  if (!period_hit) reject("76", "E7"_fid);
+  detail.max_quantity_per_day = d.max_quantity_per_day;
+  detail.allowed_quantity = period_hit ? std::min(detail.allowed_quantity, allowed) : allowed;
+  text_builder t;
+  t.add("QTY LIMIT ").quantity(d.max_quantity_per_day).add(" PER DAY: ").quantity(allowed).add(" FOR ")
+      .number(days).add(" DAYS");
+  text(t);
+  return true;
+}
+
 bool engine::same_drug(const prior_fill& f, const product& d) noexcept {
   if (f.product_id == d.ndc) return true;
   if (!p_->groups_drugs) return false;
@@ -227,7 +247,8 @@ std::uint32_t engine::fill_drug(const prior_fill& f) noexcept {
   return fill_drug_cache_[i];
 }
 
-// The last fill of the same drug must be used up to the plan's threshold (79 before).
+// The last fill of the same drug must be used up to the threshold in force for the drug (its own,
+// its DEA schedule's, else the plan's): 79 before.
 void engine::refill_too_soon(const product& d) noexcept {
   const prior_fill* last = nullptr;
   for (const auto& f : h_.fills) {
@@ -236,7 +257,8 @@ void engine::refill_too_soon(const product& d) noexcept {
   }
   if (!last || last->days_supply <= 0) return;
   // Days that must pass: the threshold share of the last days supply, rounded up.
-  const int wait = (last->days_supply * p_->refill_threshold_pct + 99) / 100;
+  const refill_threshold threshold = p_->threshold_for(d);
+  const int wait = (last->days_supply * threshold.pct + 99) / 100;
   const auto next = codec::date::from_days(last->fill_date.days() + wait);
   if (c_.date_of_service >= next) return;
   for (int scc : p_->refill_override_scc)
@@ -249,11 +271,18 @@ void engine::refill_too_soon(const product& d) noexcept {
   r.last_days_supply = last->days_supply;
   r.same_pharmacy = last->provider_id == c_.provider_id;
   r.next_allowed = next;
+  r.threshold_pct = threshold.pct;
+  r.threshold_from = threshold.source;
+  r.dea_schedule = d.dea_schedule;
   d_.refill_too_soon = r;
   reject("79", "D1"_fid);
   add_alert("ER", 0, last, {});
   text_builder t;
   t.add("REFILL TOO SOON. NEXT FILL ON/AFTER ").date(next).add(". LAST FILL ").date(last->fill_date);
+  if (threshold.source == threshold_source::dea_schedule)
+    t.add(". CONTROLLED SUBSTANCE C").number(d.dea_schedule).add(": ").number(threshold.pct).add("% OF DAYS SUPPLY");
+  else if (threshold.source == threshold_source::drug)
+    t.add(". THIS DRUG: ").number(threshold.pct).add("% OF DAYS SUPPLY");
   text(t);
 }
 

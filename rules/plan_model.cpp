@@ -29,6 +29,26 @@ std::string_view string_pool::intern(std::string_view s) {
 
 // ---- plan lookups ------------------------------------------------------------------------------
 
+std::string_view to_string(daw_action a) noexcept {
+  switch (a) {
+    case daw_action::brand: return "brand";
+    case daw_action::penalty: return "penalty";
+    case daw_action::generic_price: return "generic_price";
+    case daw_action::generic_required: return "generic_required";
+    case daw_action::prior_auth: return "prior_auth";
+    case daw_action::not_supported: return "not_supported";
+  }
+  return "brand";
+}
+
+refill_threshold plan::threshold_for(const product& d) const noexcept {
+  if (d.refill_threshold_pct) return {d.refill_threshold_pct, threshold_source::drug};
+  if (d.dea_schedule && d.dea_schedule < refill_threshold_by_schedule.size() &&
+      refill_threshold_by_schedule[d.dea_schedule])
+    return {refill_threshold_by_schedule[d.dea_schedule], threshold_source::dea_schedule};
+  return {refill_threshold_pct, threshold_source::plan};
+}
+
 const product* plan::find_product(std::string_view ndc) const noexcept {
   auto r = product_index.find(ndc, [this](std::uint32_t i) { return products[i].ndc; });
   return r == string_index::npos ? nullptr : &products[r];

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "codec/numeric.h"
+#include "rules/decision.h"
 #include "rules/plan.h"
 #include "rules/huge_pages.h"
 #include "rules/string_index.h"
@@ -98,6 +99,20 @@ struct benefit_cell {
   int max_days_supply = 0;
   std::array<copay_rule, 10> copay{};  // by tier; tier 0 in a slot = no copay for that tier
 };
+// What the plan does with a claim for a multi-source brand (a brand with a generic equivalent)
+// by its 408-D8 DAW code ([daw] in plan.toml); `not_supported` applies to every product.
+enum class daw_action : std::uint8_t {
+  brand,             // pay the brand at its own tier (the default for every code)
+  penalty,           // pay the brand; the patient also pays the brand-generic difference (134-UK)
+  generic_price,     // pay the brand as if it were its generic (ingredient cost and cost share)
+  generic_required,  // reject: UU on DAW 0, AJ on any other code
+  prior_auth,        // pay the brand only under a PA for the drug (75 without one)
+  not_supported,     // reject 8K: the plan does not accept this DAW code
+};
+// The name written in plan.toml ("generic_required"); the inverse of parse in plan_settings.cpp.
+std::string_view to_string(daw_action a) noexcept;
+// Whose cost share a brand penalty is added to ([daw] penalty_cost_share).
+enum class penalty_share : std::uint8_t { generic, brand };
 
 struct product {
   // The NDC kept inside the record, next to its view, so that an index hit reads no other cache
@@ -123,6 +138,15 @@ struct product {
   bool specialty = false;           // must be dispensed by a specialty pharmacy
   bool compoundable = false;        // may be an ingredient of a compound
   std::string_view generic_ndc;     // a brand's generic equivalent, if any
+  // formulary.csv multi_source (Medi-Span style): 'M' multi-source brand, 'N' single-source brand,
+  // 'O' originator sold as a generic, 'Y' generic; 0 when the column is empty.
+  char multi_source = 0;
+  std::uint8_t dea_schedule = 0;          // 1-5 (formulary.csv dea_schedule); 0 = not controlled
+  std::uint8_t refill_threshold_pct = 0;  // this drug's refill-too-soon threshold; 0 = schedule's or plan's
+  // The generic a multi-source brand is compared with (row in plan::products), -1 when the product
+  // is no brand with a generic: DAW policy and brand penalties apply only when it is set.
+  std::int32_t generic_row = -1;
+  std::int64_t max_quantity_per_day = 0;  // thousandths per day of supply; 0 = none
   std::vector<std::string_view> step_prerequisites;  // NDCs, drug keys or therapeutic classes
   std::vector<std::string_view> step_prerequisite_drugs;  // the same, NDCs replaced by their drug key
   std::vector<std::string_view> preferred;           // preferred alternative NDCs
@@ -171,6 +195,12 @@ struct dose_limit {
   int severity = 2;
 };
 
+// A refill-too-soon threshold and where it comes from (the status API shows both).
+struct refill_threshold {
+  int pct = 80;
+  threshold_source source = threshold_source::plan;
+};
+
 // One version of one plan.
 struct plan {
   // identity and routing
@@ -197,6 +227,11 @@ struct plan {
   std::string_view retail_days_supply_reject_code = "7X";
   std::string_view specialty_pharmacy_npi;       // [benefit] specialty_pharmacy as written
   std::int32_t specialty_pharmacy_index = -1;    // where G6/4W send the patient; -1 = none
+  // Refill-too-soon threshold by DEA schedule (index 1-5); 0 = the plan's refill_threshold_pct.
+  std::array<std::uint8_t, 6> refill_threshold_by_schedule{};
+  // Product selection: the action for each 408-D8 value (index 0-9).
+  std::array<daw_action, 10> daw{};
+  penalty_share daw_penalty_share = penalty_share::generic;
 
   // pricing
   pricing_basis basis = pricing_basis::lowest;
@@ -236,6 +271,12 @@ struct plan {
   string_pool strings;
 
   const product* find_product(std::string_view ndc) const noexcept;
+  // The generic a multi-source brand is compared with; nullptr for any other product.
+  const product* generic_of(const product& d) const noexcept {
+    return d.generic_row < 0 ? nullptr : &products[static_cast<std::size_t>(d.generic_row)];
+  }
+  // The refill-too-soon threshold in force for `d`: its own, else its DEA schedule's, else the plan's.
+  refill_threshold threshold_for(const product& d) const noexcept;
   const pharmacy* find_pharmacy(std::string_view npi) const noexcept;
   const copay_rule* copay_for_tier(int tier) const noexcept;
   // First person of `cardholder_id` (members of one cardholder are adjacent), or nullptr.

@@ -223,6 +223,43 @@ void read_pricing_terms(const toml::value& t, bool basis_required, pricing_terms
   terms.compound_fee = tr.amount(t, "compound_fee", 2, terms.compound_fee);
 }
 
+// [refill_threshold_by_schedule]: DEA schedule ("2") -> refill-too-soon percent for the drugs of
+// that schedule (formulary.csv dea_schedule).
+void read_schedule_thresholds(const toml::value& root, plan& p, toml_reader& tr) {
+  const auto& th = section(root, "refill_threshold_by_schedule", false, tr);
+  only_known_keys(th, {"1", "2", "3", "4", "5"}, "[refill_threshold_by_schedule] (DEA schedules)", tr);
+  for (std::size_t schedule = 1; schedule < p.refill_threshold_by_schedule.size(); ++schedule) {
+    const auto key = std::to_string(schedule);
+    p.refill_threshold_by_schedule[schedule] = static_cast<std::uint8_t>(tr.integer(th, key.c_str(), 0, 1, 100));
+  }
+}
+
+// [daw]: 408-D8 code ("0".."9") -> what the plan does with a multi-source brand, and whose cost
+// share a brand penalty is added to.
+void read_daw(const toml::value& root, plan& p, toml_reader& tr) {
+  const auto& dw = section(root, "daw", false, tr);
+  only_known_keys(dw, {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "penalty_cost_share"}, "[daw]", tr);
+  constexpr daw_action actions[] = {daw_action::brand, daw_action::penalty, daw_action::generic_price,
+                                    daw_action::generic_required, daw_action::prior_auth, daw_action::not_supported};
+  for (std::size_t code = 0; code < p.daw.size(); ++code) {
+    const auto key = std::to_string(code);
+    const auto* v = tr.get(dw, key.c_str(), false, dw);
+    if (!v) continue;
+    const auto* found = v->is_string() ? std::find_if(std::begin(actions), std::end(actions), [&](daw_action a) {
+      return to_string(a) == v->as_string().str;
+    }) : std::end(actions);
+    if (found == std::end(actions))
+      tr.bad(*v, "DAW " + key + " must be one of brand, penalty, generic_price, generic_required, prior_auth, not_supported");
+    else
+      p.daw[code] = *found;
+  }
+  if (const auto* v = tr.get(dw, "penalty_cost_share", false, dw)) {
+    if (v->is_string() && v->as_string().str == "generic") p.daw_penalty_share = penalty_share::generic;
+    else if (v->is_string() && v->as_string().str == "brand") p.daw_penalty_share = penalty_share::brand;
+    else tr.bad(*v, "penalty_cost_share must be \"generic\" or \"brand\"");
+  }
+}
+
 void read_pricing(const toml::value& root, plan& p, toml_reader& tr) {
   const auto& pr = section(root, "pricing", true, tr);
   only_known_keys(pr, {"basis", "awp_discount_pct", "wac_markup_pct", "dispensing_fee", "compound_fee"}, "[pricing]", tr);
@@ -378,9 +415,12 @@ void read_groups(const toml::value& root, plan& p, toml_reader& tr, const settin
 }
 
 void read_settings(const toml::value& root, plan& p, toml_reader& tr, settings_outcome& out) {
-  only_known_keys(root, {"plan", "benefit", "dur", "pricing", "copay", "network", "group"}, "plan.toml", tr);
+  only_known_keys(root, {"plan", "benefit", "dur", "pricing", "copay", "network", "group", "daw",
+                         "refill_threshold_by_schedule"}, "plan.toml", tr);
   read_plan(root, p, tr, out);
   read_benefit(root, p, tr, out);
+  read_schedule_thresholds(root, p, tr);
+  read_daw(root, p, tr);
   read_dur(root, p, tr);
   read_pricing(root, p, tr);
   read_copays(root, p, tr, out);

@@ -7,6 +7,7 @@
 
 #include "rules/csv.h"
 #include "rules/plan_load_support.h"
+#include "rules/pricing.h"
 
 namespace rxgate::rules::loading {
 
@@ -238,6 +239,49 @@ void check_pharmacy_network(const pharmacy& ph, const csv_field& cell, const pla
                " has channel " + std::string(to_string(kind)));
 }
 
+// Each multi-source brand gets the generic it is compared with (DAW policy, brand penalty): its
+// generic_ndc, else the cheapest covered generic (multi_source Y or O) of its drug key. Without a
+// multi_source column a product with a generic_ndc is a multi-source brand.
+void resolve_generics(plan& p, const std::vector<csv_field>& multi_source_cells, const std::string& file,
+                      reporter& rep) {
+  std::map<std::string_view, std::vector<std::size_t>> generics;  // drug key -> generic rows
+  for (std::size_t i = 0; i < p.products.size(); ++i) {
+    const product& g = p.products[i];
+    if ((g.multi_source == 'Y' || g.multi_source == 'O') && g.covered && !g.drug_key.empty())
+      generics[g.drug_key].push_back(i);
+  }
+  for (std::size_t i = 0; i < p.products.size(); ++i) {
+    product& d = p.products[i];
+    const csv_field& cell = multi_source_cells[i];
+    if (d.multi_source != 0 && d.multi_source != 'M') {
+      if (!d.generic_ndc.empty())
+        rep.at(file, cell.line, cell.column,
+               "product " + std::string(d.ndc) + " has a generic_ndc but multi_source " + std::string(1, d.multi_source) +
+                   " (only a multi-source brand, M, has a generic equivalent)");
+      continue;
+    }
+    if (d.multi_source == 0 && d.generic_ndc.empty()) continue;  // unknown: no brand rules
+    if (!d.generic_ndc.empty()) {
+      if (const product* g = p.find_product(d.generic_ndc)) d.generic_row = static_cast<std::int32_t>(g - p.products.data());
+      continue;  // an unknown generic_ndc is reported with the other references
+    }
+    constexpr std::int64_t reference_quantity = 1000000;  // 1,000 units: compares unit prices after the basis
+    std::int64_t best = 0;
+    if (auto it = generics.find(d.drug_key); it != generics.end())
+      for (auto row : it->second) {
+        const auto priced = price_ingredient(p, p.products[row], reference_quantity);
+        if (d.generic_row < 0 || priced.cost < best) {
+          d.generic_row = static_cast<std::int32_t>(row);
+          best = priced.cost;
+        }
+      }
+    if (d.generic_row < 0)
+      rep.at(file, cell.line, cell.column,
+             "product " + std::string(d.ndc) + " is a multi-source brand (M) without a generic equivalent: give "
+             "generic_ndc, or a covered product of the same drug_key with multi_source Y or O");
+  }
+}
+
 }  // namespace
 
 void load_formulary(const fs::path& folder, const std::string& shown, plan& p, const settings_outcome& settings,
@@ -247,13 +291,15 @@ void load_formulary(const fs::path& folder, const std::string& shown, plan& p, c
               {"ndc", "name", "therapeutic_class", "drug_key", "tier", "covered", "on_formulary", "pa_required",
                "pa_type", "quantity_limit", "quantity_limit_days", "max_days_supply", "min_age",
                "max_age", "gender", "specialty", "compoundable", "generic_ndc", "step_prerequisites",
-               "preferred_alternatives", "awp_unit", "wac_unit", "mac_unit"},
+               "preferred_alternatives", "awp_unit", "wac_unit", "mac_unit", "multi_source", "dea_schedule",
+               "refill_threshold_pct", "max_quantity_per_day"},
               {"ndc", "name", "therapeutic_class", "tier"}, rep))
     return;
   cells c{t, rep, p.strings};
   std::vector<std::pair<std::size_t, csv_field>> refs;  // product -> generic/alternative cells to check
   std::vector<csv_field> steps;                         // step_prerequisites cells
   std::vector<std::pair<std::size_t, csv_field>> keys;  // product -> drug_key cell
+  std::vector<csv_field> multi_source_cells;            // by product
   while (t.next(rep)) {
     product d;
     auto ndc = c.at("ndc");
@@ -282,6 +328,13 @@ void load_formulary(const fs::path& folder, const std::string& shown, plan& p, c
     d.specialty = c.flag("specialty", false);
     d.compoundable = c.flag("compoundable", false);
     d.generic_ndc = c.str("generic_ndc");
+    const auto ms = c.at("multi_source");
+    if (ms.value == "M" || ms.value == "N" || ms.value == "O" || ms.value == "Y") d.multi_source = ms.value[0];
+    else if (!ms.value.empty())
+      rep.at(t.file, ms.line, ms.column, "multi_source must be M, N, O, Y or empty, found \"" + std::string(ms.value) + "\"");
+    d.dea_schedule = static_cast<std::uint8_t>(c.integer("dea_schedule", 0, 0, 5));
+    d.refill_threshold_pct = static_cast<std::uint8_t>(c.integer("refill_threshold_pct", 0, 1, 100));
+    d.max_quantity_per_day = c.decimal("max_quantity_per_day", 3);
     d.step_prerequisites = c.list("step_prerequisites");
     d.preferred = c.list("preferred_alternatives");
     d.awp_unit = c.decimal("awp_unit", 5);
@@ -303,6 +356,7 @@ void load_formulary(const fs::path& folder, const std::string& shown, plan& p, c
     if (!d.preferred.empty()) refs.emplace_back(p.products.size(), c.at("preferred_alternatives"));
     if (!d.step_prerequisites.empty()) steps.push_back(c.at("step_prerequisites"));
     if (!d.drug_key.empty()) keys.emplace_back(p.products.size(), c.at("drug_key"));
+    multi_source_cells.push_back(ms);
     p.products.push_back(std::move(d));
   }
   for (auto& d : p.products) inline_views(d.ndc_inline, {&d.ndc});
@@ -314,6 +368,7 @@ void load_formulary(const fs::path& folder, const std::string& shown, plan& p, c
   }
   check_drug_keys(p, keys, t.file, rep);
   check_step_prerequisites(p, steps, t.file, rep);
+  resolve_generics(p, multi_source_cells, t.file, rep);
 }
 
 void load_members(const fs::path& folder, const std::string& shown, plan& p, const settings_outcome& settings,
