@@ -92,10 +92,10 @@ TEST_F(plan_diff_test, products_added_removed_and_changed) {
   const auto at = formulary.find(first);
   ASSERT_NE(at, std::string::npos);
   formulary.replace(at, first.size(), "90001000101,ATORVASTATIN 10 MG TABLET,STATIN,2,");
-  formulary += "90009999901,TESTDRUG 5 MG TABLET,STATIN,3,Y,Y,N,,,,,,,,N,N,,,,1.00000,,,\n";
+  formulary += "90009999901,TESTDRUG 5 MG TABLET,STATIN,3,Y,Y,N,,,,,,,,N,N,,,,1.00000,,,,,,,\n";
   spit(edited("formulary.csv"), formulary);
   const fs::path old_formulary = root / "old" / "demo" / "formulary.csv";
-  spit(old_formulary, slurp(old_formulary) + "90009999902,TESTDRUG 10 MG TABLET,STATIN,3,Y,Y,N,,,,,,,,N,N,,,,1.00000,,,\n");
+  spit(old_formulary, slurp(old_formulary) + "90009999902,TESTDRUG 10 MG TABLET,STATIN,3,Y,Y,N,,,,,,,,N,N,,,,1.00000,,,,,,,\n");
   const std::string second_ndc = "90009999902";
 
   const auto d = diff();

@@ -1,5 +1,6 @@
 // Loading plans: the demo plans load; every kind of problem is reported with file, line and
 // column and nothing half-loaded is returned; versions route by date of service.
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <fstream>
@@ -75,7 +76,7 @@ TEST(demo_plans, load_and_describe) {
   ASSERT_EQ(plans.plans().size(), 2u);
   const auto text = describe(plans);
   EXPECT_NE(text.find("demo v2 (demo) [synthetic demo]: BIN 610999 PCN RXGDEMO groups DEMO01 DEMO02"), std::string::npos) << text;
-  EXPECT_NE(text.find("70 products, 24 members, 7 pharmacies"), std::string::npos) << text;
+  EXPECT_NE(text.find("71 products, 24 members, 7 pharmacies"), std::string::npos) << text;
   EXPECT_NE(text.find("medicaid-demo v1"), std::string::npos) << text;
 }
 
@@ -590,6 +591,118 @@ TEST(generator, writes_a_plan_that_loads) {
   generate_plan(dir / "again", o);
   EXPECT_EQ(slurp(dir / "bench" / "members.csv"), slurp(dir / "again" / "members.csv"));
   fs::remove_all(dir);
+}
+
+// ---- product selection and dose/refill settings (issue 12, items 3 and 4) ----------------------
+
+TEST_F(scratch, multi_source_brand_without_a_generic) {
+  edit("formulary.csv", "METOPROLOL SUCC ER 50 MG TAB ORAL,Y,", "METOPROLOL SUCC ER 50 MG TAB ORAL,N,");
+  const int line = line_of("formulary.csv", "90001000207");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].rfind("demo/formulary.csv:" + std::to_string(line) + ":", 0), 0u) << p[0];
+  EXPECT_NE(p[0].find("product 90001000207 is a multi-source brand (M) without a generic equivalent"), std::string::npos)
+      << p[0];
+}
+
+TEST_F(scratch, generic_ndc_on_a_product_that_is_no_multi_source_brand) {
+  edit("formulary.csv", "ATORVASTATIN 20 MG TAB ORAL,M,", "ATORVASTATIN 20 MG TAB ORAL,N,");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("product 90001000104 has a generic_ndc but multi_source N"), std::string::npos) << p[0];
+}
+
+TEST_F(scratch, bad_multi_source_schedule_threshold_and_per_day_cells) {
+  edit("formulary.csv", "METOPROLOL SUCC ER 50 MG TAB ORAL,Y,,,", "METOPROLOL SUCC ER 50 MG TAB ORAL,G,6,101,two");
+  const int line = line_of("formulary.csv", "90001000205");
+  auto p = problems();
+  const std::string at = "demo/formulary.csv:" + std::to_string(line) + ":";
+  EXPECT_TRUE(std::any_of(p.begin(), p.end(), [&](const std::string& x) {
+    return x.rfind(at, 0) == 0 && x.find("multi_source must be M, N, O, Y or empty, found \"G\"") != std::string::npos;
+  }));
+  EXPECT_TRUE(std::any_of(p.begin(), p.end(), [&](const std::string& x) {
+    return x.rfind(at, 0) == 0 && x.find("dea_schedule must be a whole number from 0 to 5, found \"6\"") != std::string::npos;
+  }));
+  EXPECT_TRUE(std::any_of(p.begin(), p.end(), [&](const std::string& x) {
+    return x.rfind(at, 0) == 0 && x.find("refill_threshold_pct must be a whole number from 1 to 100, found \"101\"") != std::string::npos;
+  }));
+  EXPECT_TRUE(std::any_of(p.begin(), p.end(), [&](const std::string& x) {
+    return x.rfind(at, 0) == 0 && x.find("max_quantity_per_day must be a non-negative number") != std::string::npos;
+  }));
+}
+
+TEST_F(scratch, the_cheapest_generic_of_the_drug_key_is_the_comparison) {
+  // A second labeler's metoprolol ER 50 mg, cheaper by MAC than 90001000205.
+  auto p = root / "demo" / "formulary.csv";
+  spit(p, slurp(p) + "90002000205,METOPROLOL SUCC ER 50 MG TABLET (LABELER 2),BETA_BLOCKER,1,Y,Y,N,,,,,,,,N,N,,,,0.80000,,"
+                     "0.12000,METOPROLOL SUCC ER 50 MG TAB ORAL,Y,,,\n");
+  auto plans = load_plans(root);
+  const plan& demo = *plans->plans()[0];
+  const product* generic = demo.generic_of(*demo.find_product("90001000207"));
+  ASSERT_NE(generic, nullptr);
+  EXPECT_EQ(generic->ndc, "90002000205");
+}
+
+TEST_F(scratch, without_multi_source_a_product_with_generic_ndc_is_the_brand) {
+  // The medicaid demo has no multi_source column: its rows with a generic_ndc are brands.
+  auto plans = load_plans(plans_dir());
+  const plan* medicaid = nullptr;
+  for (const auto& x : plans->plans())
+    if (x->id == "medicaid-demo") medicaid = x.get();
+  ASSERT_NE(medicaid, nullptr);
+  for (const auto& d : medicaid->products) {
+    EXPECT_EQ(d.multi_source, 0);
+    EXPECT_EQ(medicaid->generic_of(d) != nullptr, !d.generic_ndc.empty()) << d.ndc;
+  }
+}
+
+TEST_F(scratch, daw_policy_problems_at_their_lines) {
+  edit("plan.toml", "2 = \"penalty\"", "2 = \"penalise\"");
+  edit("plan.toml", "9 = \"brand\"", "9 = \"brand\"\n10 = \"brand\"");
+  edit("plan.toml", "penalty_cost_share = \"generic\"", "penalty_cost_share = \"both\"");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 3u);
+  const auto at = [&](const std::string& needle) { return "demo/plan.toml:" + std::to_string(line_of("plan.toml", needle)) + ":"; };
+  EXPECT_TRUE(std::any_of(p.begin(), p.end(), [&](const std::string& x) {
+    return x.rfind(at("penalise"), 0) == 0 &&
+           x.find("DAW 2 must be one of brand, penalty, generic_price, generic_required, prior_auth, not_supported") !=
+               std::string::npos;
+  }));
+  EXPECT_TRUE(std::any_of(p.begin(), p.end(), [&](const std::string& x) {
+    return x.rfind(at("10 = "), 0) == 0 && x.find("unknown key \"10\" in [daw]") != std::string::npos;
+  }));
+  EXPECT_TRUE(std::any_of(p.begin(), p.end(), [&](const std::string& x) {
+    return x.rfind(at("\"both\""), 0) == 0 && x.find("penalty_cost_share must be") != std::string::npos;
+  }));
+}
+
+TEST_F(scratch, schedule_threshold_problems_at_their_lines) {
+  edit("plan.toml", "2 = 90 ", "2 = 0 ");
+  edit("plan.toml", "5 = 90", "5 = 90\n6 = 90");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_TRUE(std::any_of(p.begin(), p.end(), [&](const std::string& x) {
+    return x.rfind("demo/plan.toml:" + std::to_string(line_of("plan.toml", "2 = 0 ")) + ":", 0) == 0 &&
+           x.find("2 must be a whole number from 1 to 100") != std::string::npos;
+  }));
+  EXPECT_TRUE(std::any_of(p.begin(), p.end(), [&](const std::string& x) {
+    return x.rfind("demo/plan.toml:" + std::to_string(line_of("plan.toml", "6 = 90")) + ":", 0) == 0 &&
+           x.find("unknown key \"6\" in [refill_threshold_by_schedule]") != std::string::npos;
+  }));
+}
+
+TEST_F(scratch, without_the_new_keys_every_code_pays_the_brand_at_the_plans_threshold) {
+  auto text = slurp(root / "demo" / "plan.toml");
+  const auto from = text.find("[refill_threshold_by_schedule]");
+  const auto to = text.find("[dur]");
+  ASSERT_NE(from, std::string::npos);
+  text.erase(from, to - from);
+  spit(root / "demo" / "plan.toml", text);
+  auto plans = load_plans(root);
+  const plan& demo = *plans->plans()[0];
+  for (auto a : demo.daw) EXPECT_EQ(a, daw_action::brand);
+  EXPECT_EQ(demo.daw_penalty_share, penalty_share::generic);
+  EXPECT_EQ(demo.threshold_for(*demo.find_product("90001000403")).pct, 80);
 }
 
 }  // namespace
