@@ -101,6 +101,10 @@ void write_refill_and_limit(json_writer& j, const rules::decision& d) {
     j.field("last_quantity", r.last_quantity).field("last_days_supply", r.last_days_supply);
     j.field("same_pharmacy", r.same_pharmacy);
     date_field(j, "next_allowed", r.next_allowed);
+    if (r.threshold_pct) {
+      j.field("threshold_pct", r.threshold_pct).field("threshold_source", rules::to_string(r.threshold_from));
+    }
+    if (r.dea_schedule) j.field("dea_schedule", r.dea_schedule);
     j.end_object();
   }
   if (d.limit) {
@@ -108,6 +112,7 @@ void write_refill_and_limit(json_writer& j, const rules::decision& d) {
     j.key("limit").begin_object();
     j.field("max_quantity", l.max_quantity).field("per_days", l.per_days);
     j.field("max_days_supply", l.max_days_supply).field("allowed_quantity", l.allowed_quantity);
+    if (l.max_quantity_per_day) j.field("max_quantity_per_day", l.max_quantity_per_day);
     j.end_object();
   }
 }
@@ -228,11 +233,14 @@ void read_objects(dom::object o, claim_detail& out) {
   if (auto r = object_at(o, "refill_too_soon")) {
     out.refill_too_soon = detail_refill_too_soon{str_at(*r, "last_fill"), str_at(*r, "next_allowed"),
                                                  int_at(*r, "last_quantity").value_or(0),
-                                                 int32_at(*r, "last_days_supply"), bool_at(*r, "same_pharmacy")};
+                                                 int32_at(*r, "last_days_supply"), bool_at(*r, "same_pharmacy"),
+                                                 int32_at(*r, "threshold_pct"), str_at(*r, "threshold_source"),
+                                                 int32_at(*r, "dea_schedule")};
   }
   if (auto l = object_at(o, "limit")) {
     out.limit = detail_limit{int_at(*l, "max_quantity").value_or(0), int32_at(*l, "per_days"),
-                             int32_at(*l, "max_days_supply"), int_at(*l, "allowed_quantity").value_or(0)};
+                             int32_at(*l, "max_days_supply"), int_at(*l, "allowed_quantity").value_or(0),
+                             int_at(*l, "max_quantity_per_day").value_or(0)};
   }
   if (auto p = object_at(o, "pa")) {
     out.pa = detail_prior_authorization{bool_at(*p, "required"), str_at(*p, "type"), str_at(*p, "state"),

@@ -51,6 +51,11 @@ struct detail_refill_too_soon {
   std::int64_t last_quantity = 0;       // thousandths
   int last_days_supply = 0;
   bool same_pharmacy = false;
+  // The threshold in force (share of the last days supply that had to pass) and where it came
+  // from: "plan", "dea_schedule" or "drug"; 0 and empty on rows written before they were stored.
+  int threshold_pct = 0;
+  std::string threshold_source;
+  int dea_schedule = 0;  // 0 = not controlled
 };
 
 // The plan limit a claim ran into ("limit").
@@ -59,6 +64,7 @@ struct detail_limit {
   int per_days = 0;
   int max_days_supply = 0;        // 0 = none
   std::int64_t allowed_quantity = 0;
+  std::int64_t max_quantity_per_day = 0;  // thousandths per day of supply, 0 = none
 };
 
 // Prior authorization and step therapy ("pa").

@@ -1,7 +1,8 @@
-// Specific help per reject code: what the technician does next for 79 (next fill date, override
-// SCCs), 75 (how to request the PA), 70/MR (covered alternatives), 608 (step therapy), 76/7X/AG/G9
-// (plan limits), 88 (DUR override codes), 41 (bill the other payer first) and G6/4W (the plan's
-// specialty pharmacy). Built only from what
+// Specific help per reject code: what the technician does next for 79 (next fill date from the
+// threshold in force, override SCCs), 75 (how to request the PA), 70/MR (covered alternatives), 608
+// (step therapy), 76/7X/AG/G9 (plan limits, per day too), 88 (DUR override codes), 41 (bill the
+// other payer first), G6/4W (the plan's specialty pharmacy), UU/AJ (dispense the generic) and 8K
+// (the DAW codes the plan accepts). Built only from what
 // was stored with the claim and what the plan accepts; the rules are never re-run.
 #include "server/status/code_help.h"
 
@@ -49,10 +50,24 @@ void help_refill_too_soon(codec::json_writer& j, const claim_context& x) {
     }
   }
   j.end_array();
-  if (x.plan) j.field("refill_threshold_percent", x.plan->refill_threshold_pct);
+  // The threshold stored with the claim; rows from before it was stored show the plan's.
+  int threshold = rts->threshold_pct;
+  std::string_view source = rts->threshold_source;
+  if (!threshold && x.plan) threshold = x.plan->refill_threshold_pct, source = "plan";
+  if (threshold) j.field("refill_threshold_percent", threshold);
+  j.field_or_null("refill_threshold_source", source);
+  if (rts->dea_schedule) j.field("dea_schedule", rts->dea_schedule); else j.key("dea_schedule").null();
   std::string what = "Last filled " + last_fill + " at " + (same ? "this pharmacy" : "another pharmacy") +
                      ": quantity " + quantity_text(qty) + " for " + std::to_string(days) +
-                     " days. The plan allows the refill on or after " + next + ".";
+                     " days. The plan allows the refill on or after " + next;
+  if (threshold) {
+    what += ", once " + std::to_string(threshold) + " % of the last days supply has passed";
+    if (source == "dea_schedule")
+      what += " (the plan's threshold for DEA schedule " + std::to_string(rts->dea_schedule) + " drugs)";
+    else if (source == "drug")
+      what += " (the plan's threshold for this drug)";
+  }
+  what += ".";
   if (!scc_list.empty())
     what += " To fill earlier for a reason the plan accepts, resubmit with 420-DK Submission Clarification Code "
             "set to one of: " + scc_list + ".";
@@ -139,13 +154,15 @@ void help_limit(codec::json_writer& j, const claim_context& x) {
   const int per_days = limit->per_days;
   const int max_days = limit->max_days_supply;
   const std::int64_t allowed = limit->allowed_quantity;
+  const std::int64_t per_day = limit->max_quantity_per_day;
   const auto sent_qty = x.rec.quantity;
   const auto sent_days = x.rec.days_supply;
   j.key("help").begin_object().field("kind", "plan_limit");
   if (max_qty) j.key("max_quantity").decimal(max_qty, 3); else j.key("max_quantity").null();
   if (per_days) j.field("per_days", per_days); else j.key("per_days").null();
   if (max_days) j.field("max_days_supply", max_days); else j.key("max_days_supply").null();
-  if (max_qty) j.key("allowed_quantity").decimal(allowed, 3); else j.key("allowed_quantity").null();
+  if (per_day) j.key("max_quantity_per_day").decimal(per_day, 3); else j.key("max_quantity_per_day").null();
+  if (max_qty || per_day) j.key("allowed_quantity").decimal(allowed, 3); else j.key("allowed_quantity").null();
   if (sent_qty) j.key("submitted_quantity").decimal(*sent_qty, 3); else j.key("submitted_quantity").null();
   if (sent_days) j.field("submitted_days_supply", *sent_days); else j.key("submitted_days_supply").null();
   std::string what;
@@ -156,12 +173,66 @@ void help_limit(codec::json_writer& j, const claim_context& x) {
     what += ". Resubmit with 442-E7 quantity " + quantity_text(allowed) +
             " (and the days supply it covers), or ask the prescriber for a limit override.";
   }
+  if (per_day) {
+    if (!what.empty()) what += " ";
+    what += "The plan allows " + quantity_text(per_day) + " per day of supply";
+    if (sent_days) what += ": " + quantity_text(per_day * *sent_days) + " for the submitted " + std::to_string(*sent_days) + " days";
+    what += ". Resubmit with 442-E7 quantity " + quantity_text(allowed) +
+            " or less, or a 405-D5 days supply that covers the quantity at that rate (within the plan's maximum).";
+  }
   if (max_days) {
     if (!what.empty()) what += " ";
     what += "The most days supply the plan pays is " + std::to_string(max_days) + "; resubmit 405-D5 at " +
             std::to_string(max_days) + " days or less with the matching quantity.";
   }
   j.field("what_to_do", what).end_object();
+}
+
+std::string_view daw_sent(const claim_context& x) { return x.claim ? x.claim->daw : std::string_view{}; }
+
+// UU/AJ: the plan pays the generic, not the brand, under the DAW code sent.
+void help_generic_required(codec::json_writer& j, const claim_context& x) {
+  const auto daw = daw_sent(x);
+  j.key("help").begin_object().field("kind", "generic_required");
+  j.field("daw_submitted", daw.empty() ? std::string_view("0") : daw).field("daw_name", daw_name(daw));
+  std::string generic;
+  j.key("generic");
+  if (!x.rec.detail.preferred.empty()) {
+    const auto& g = x.rec.detail.preferred.front();
+    j.begin_object().field("product_id", g.product_id).field_or_null("name", g.description).end_object();
+    generic = (g.description.empty() ? g.product_id : g.description) + " (NDC " + g.product_id + ")";
+  } else {
+    j.null();
+  }
+  std::string what = "Dispense the generic" + (generic.empty() ? std::string() : " " + generic) +
+                     " and bill its NDC in 407-D7. If the prescriber required the brand, resubmit with 408-D8 = 1";
+  if (x.plan && x.plan->daw[2] != rules::daw_action::generic_required && x.plan->daw[2] != rules::daw_action::not_supported)
+    what += "; if the patient asked for the brand, 408-D8 = 2 (the patient pays the price difference)";
+  what += ".";
+  j.field("what_to_do", what).end_object();
+}
+
+// 8K: the plan does not accept the DAW code sent; list the ones it does.
+void help_daw_not_supported(codec::json_writer& j, const claim_context& x) {
+  const auto daw = daw_sent(x);
+  j.key("help").begin_object().field("kind", "daw_not_supported");
+  j.field("daw_submitted", daw.empty() ? std::string_view("0") : daw).field("daw_name", daw_name(daw));
+  j.key("accepted_daw_codes").begin_array();
+  std::string list;
+  static constexpr std::string_view digits = "0123456789";
+  if (x.plan) {
+    for (std::size_t i = 0; i < x.plan->daw.size(); ++i) {
+      if (x.plan->daw[i] == rules::daw_action::not_supported) continue;
+      const auto code = digits.substr(i, 1);
+      j.begin_object().field("code", code).field("name", daw_name(code)).end_object();
+      if (!list.empty()) list += ", ";
+      list += std::string(code) + " (" + std::string(daw_name(code)) + ")";
+    }
+  }
+  j.end_array();
+  j.field("what_to_do", "Check 408-D8 against the prescription and resubmit with a code the plan accepts" +
+                            (list.empty() ? std::string(".") : ": " + list + "."));
+  j.end_object();
 }
 
 void help_dur(codec::json_writer& j, const claim_context& x) {
@@ -262,6 +333,8 @@ void write_code_help(codec::json_writer& j, std::string_view code, const claim_c
   else if (code == "G6" || code == "4W") help_specialty_network(j, x, phone);
   else if (code == "88") help_dur(j, x);
   else if (code == "41") help_other_payer(j, x);
+  else if (code == "UU" || code == "AJ") help_generic_required(j, x);
+  else if (code == "8K") help_daw_not_supported(j, x);
 }
 
 }  // namespace rxgate::server::status

@@ -32,6 +32,23 @@ std::string_view other_pharmacy_name(std::string_view indicator) noexcept {
   return "not specified";
 }
 
+// ncpdp-d0.md §9; an empty 408-D8 means 0.
+std::string_view daw_name(std::string_view daw) noexcept {
+  if (daw.empty() || daw == "0") return "no product selection indicated";
+  switch (daw[0]) {
+    case '1': return "substitution not allowed by prescriber";
+    case '2': return "substitution allowed, patient requested product";
+    case '3': return "substitution allowed, pharmacist selected product";
+    case '4': return "substitution allowed, generic not in stock";
+    case '5': return "substitution allowed, brand dispensed as generic";
+    case '6': return "override";
+    case '7': return "substitution not allowed, brand mandated by law";
+    case '8': return "substitution allowed, generic not available in marketplace";
+    case '9': return "substitution allowed by prescriber but plan requests brand";
+  }
+  return "not a DAW code";
+}
+
 std::string_view pa_type_name(std::string_view pa_type) noexcept {
   if (pa_type.empty()) return "not specified";
   switch (pa_type[0]) {

@@ -168,7 +168,7 @@ std::string b1(const member& m, const std::vector<line_item>& items, std::string
         .field("D3"_fid, "0")
         .number("D5"_fid, static_cast<std::uint64_t>(it.days))
         .field("D6"_fid, "1")
-        .field("D8"_fid, "0")
+        .field("D8"_fid, it.daw)
         .date_field("DE"_fid, today())
         .field("DF"_fid, "5")
         .field("DJ"_fid, "1");

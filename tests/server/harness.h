@@ -88,6 +88,7 @@ struct line_item {
   std::string rx, ndc;
   int quantity = 30, days = 30;
   std::int64_t ingredient_cents = 300;
+  std::string daw = "0";  // 408-D8
 };
 
 inline constexpr std::string_view demo_pharmacy = "1111111112";

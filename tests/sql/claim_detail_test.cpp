@@ -211,5 +211,35 @@ TEST(ClaimDetail, OldRowsAndDamagedValuesReadAsEmpty) {
   EXPECT_FALSE(x.product);
 }
 
+// The refill-too-soon threshold in force and a per-day quantity limit (issue 12): stored only
+// when set, so rows of claims they did not concern keep their shape; old rows read 0 and empty.
+TEST(ClaimDetail, ThresholdInForceAndPerDayLimit) {
+  full_case f;
+  auto& r = *f.decision.refill_too_soon;
+  r.threshold_pct = 90;
+  r.threshold_from = rules::threshold_source::dea_schedule;
+  r.dea_schedule = 2;
+  f.decision.limit->max_quantity_per_day = 2000;
+  std::string json;
+  write_claim_detail(json, f.claim, f.decision);
+  EXPECT_NE(json.find(R"("next_allowed":"2026-11-12","threshold_pct":90,"threshold_source":"dea_schedule","dea_schedule":2})"),
+            std::string::npos) << json;
+  EXPECT_NE(json.find(R"("allowed_quantity":60000,"max_quantity_per_day":2000})"), std::string::npos) << json;
+  const auto x = round_trip(f.claim, f.decision);
+  ASSERT_TRUE(x.refill_too_soon);
+  EXPECT_EQ(x.refill_too_soon->threshold_pct, 90);
+  EXPECT_EQ(x.refill_too_soon->threshold_source, "dea_schedule");
+  EXPECT_EQ(x.refill_too_soon->dea_schedule, 2);
+  ASSERT_TRUE(x.limit);
+  EXPECT_EQ(x.limit->max_quantity_per_day, 2000);
+
+  claim_detail old;
+  ASSERT_TRUE(read_claim_detail(R"({"refill_too_soon":{"next_allowed":"2026-11-12"},"limit":{"max_quantity":1}})", old));
+  ASSERT_TRUE(old.refill_too_soon);
+  EXPECT_EQ(old.refill_too_soon->threshold_pct, 0);
+  EXPECT_EQ(old.refill_too_soon->threshold_source, "");
+  EXPECT_EQ(old.limit->max_quantity_per_day, 0);
+}
+
 }  // namespace
 }  // namespace rxgate::store

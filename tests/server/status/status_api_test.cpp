@@ -211,6 +211,30 @@ class status_api_test : public ::testing::Test {
     static std::int64_t id = rejected_claim(demo_member(6), {next_rx(), std::string(atorvastatin_20), 30, 30, 300}, "41");
     return id;
   }
+  // Issue 12: DAW policy and dose/refill rules, for members no other scenario uses.
+  static member kai() { return {"DEMO1012", "001", "19880808", "1", "KAI", "OPIOID"}; }
+  static member sasha() { return {"DEMO1013", "001", "19550303", "2", "SASHA", "ANTICOAG"}; }
+  static member harper() { return {"DEMO1018", "001", "19950505", "2", "HARPER", "DUPLICATE"}; }
+  static std::int64_t claim_79_controlled() {  // tramadol (C-IV) twice: 90 % of 30 days = 27
+    static std::int64_t id = [] {
+      auto paid = send(b1(kai(), {{next_rx(), "90001000403", 60, 30, 2000}}));
+      EXPECT_EQ(paid.status(), 'P') << paid.rejects();
+      return rejected_claim(kai(), {next_rx(), "90001000403", 60, 30, 2000}, "79");
+    }();
+    return id;
+  }
+  static std::int64_t claim_aj() {  // Lipitor with DAW 3: the demo plan wants the generic
+    static std::int64_t id = rejected_claim(sasha(), {next_rx(), "90001000104", 30, 30, 30000, "3"}, "AJ");
+    return id;
+  }
+  static std::int64_t claim_8k() {  // DAW 6: not accepted by the demo plan
+    static std::int64_t id = rejected_claim(sasha(), {next_rx(), "90001000201", 30, 30, 400, "6"}, "8K");
+    return id;
+  }
+  static std::int64_t claim_76_per_day() {  // losartan, 2 a day: 90 tablets for 30 days
+    static std::int64_t id = rejected_claim(harper(), {next_rx(), "90001000204", 90, 30, 1000}, "76");
+    return id;
+  }
   static std::int64_t claim_at_b() {  // a paid claim of pharmacy B
     static std::int64_t id = [] {
       const auto rx = next_rx();
@@ -398,6 +422,59 @@ TEST_F(status_api_test, specialty_g6_names_the_plans_specialty_pharmacy) {
   EXPECT_NE(s(h["what_to_do"]).find("Transfer the prescription to DEMO SPECIALTY PHARMACY (NPI 2222222220, phone 8005550123)"),
             std::string::npos)
       << s(h["what_to_do"]);
+}
+
+TEST_F(status_api_test, refill_too_soon_79_shows_the_threshold_in_force) {
+  auto a = get_claim(claim_79_controlled(), *tech_a_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  auto h = reject_of(a, "79")["help"];
+  EXPECT_EQ(s(h["kind"]), "refill_too_soon");
+  EXPECT_EQ(i(h["refill_threshold_percent"]), 90);
+  EXPECT_EQ(s(h["refill_threshold_source"]), "dea_schedule");
+  EXPECT_EQ(i(h["dea_schedule"]), 4);
+  EXPECT_EQ(s(h["next_fill_date"]), days_from_today(27));
+  EXPECT_NE(s(h["what_to_do"]).find("90 % of the last days supply"), std::string::npos) << s(h["what_to_do"]);
+  auto plain = reject_of(get_claim(claim_79(), *tech_a_), "79")["help"];
+  EXPECT_EQ(i(plain["refill_threshold_percent"]), 80);
+  EXPECT_EQ(s(plain["refill_threshold_source"]), "plan");
+  EXPECT_TRUE(plain["dea_schedule"].is_null());
+}
+
+TEST_F(status_api_test, plan_limit_76_per_day_scales_with_the_days_supply) {
+  auto a = get_claim(claim_76_per_day(), *tech_a_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  auto h = reject_of(a, "76")["help"];
+  EXPECT_EQ(s(h["kind"]), "plan_limit");
+  EXPECT_EQ(d(h["max_quantity_per_day"]), 2.0);
+  EXPECT_EQ(d(h["allowed_quantity"]), 60.0);
+  EXPECT_TRUE(h["max_quantity"].is_null());
+  EXPECT_NE(s(h["what_to_do"]).find("2 per day of supply: 60 for the submitted 30 days"), std::string::npos)
+      << s(h["what_to_do"]);
+}
+
+TEST_F(status_api_test, generic_required_aj_names_the_generic_to_dispense) {
+  auto a = get_claim(claim_aj(), *tech_a_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  auto r = reject_of(a, "AJ");
+  EXPECT_FALSE(s(r["explanation"]).empty());
+  EXPECT_FALSE(s(r["fix"]).empty());
+  auto h = r["help"];
+  EXPECT_EQ(s(h["kind"]), "generic_required");
+  EXPECT_EQ(s(h["daw_submitted"]), "3");
+  EXPECT_EQ(s(h["generic"]["product_id"]), "90001000102");
+  EXPECT_EQ(s(h["generic"]["name"]), "ATORVASTATIN 20 MG TABLET");
+  EXPECT_NE(s(h["what_to_do"]).find("408-D8 = 2"), std::string::npos) << s(h["what_to_do"]);
+}
+
+TEST_F(status_api_test, daw_not_supported_8k_lists_the_codes_the_plan_accepts) {
+  auto a = get_claim(claim_8k(), *tech_a_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  auto h = reject_of(a, "8K")["help"];
+  EXPECT_EQ(s(h["kind"]), "daw_not_supported");
+  EXPECT_EQ(s(h["daw_submitted"]), "6");
+  std::set<std::string> accepted;
+  for (dom::element c : dom::array(h["accepted_daw_codes"])) accepted.insert(s(c["code"]));
+  EXPECT_EQ(accepted, (std::set<std::string>{"0", "1", "2", "3", "4", "5", "7", "8", "9"}));
 }
 
 TEST_F(status_api_test, dur_88_gives_each_conflict_and_the_codes_that_override_it) {
@@ -666,7 +743,9 @@ void check_schema(dom::element doc, dom::element value, dom::element schema, con
 
 TEST_F(status_api_test, openapi_document_describes_every_real_answer) {
   // One of every answer: each explained reject, searches, summaries, PAs, errors.
-  for (auto id : {claim_79(), claim_mr(), claim_76(), claim_88(), claim_41(), claim_at_b()}) get_claim(id, *operator_);
+  for (auto id : {claim_79(), claim_mr(), claim_76(), claim_88(), claim_41(), claim_at_b(), claim_79_controlled(),
+                  claim_aj(), claim_8k(), claim_76_per_day()})
+    get_claim(id, *operator_);
   get_claim(claim_at_b(), *tech_a_);
   call("GET", "/v1/claims/{id}", "/v1/claims/" + std::to_string(claim_79()), "");
   call("GET", "/v1/claims", "/v1/claims?limit=2", operator_->text);
