@@ -113,8 +113,9 @@ void write_pricing(writer& w, const pricing& p) {
   w.field("FM"_fid, p.basis_of_reimbursement, 2);
   if (p.deductible_applied) w.money("FH"_fid, *p.deductible_applied);
   if (p.copay) w.money("FI"_fid, *p.copay);
-  if (p.product_selection_brand) w.money("UK"_fid, *p.product_selection_brand);
   if (p.coinsurance) w.money("4U"_fid, *p.coinsurance);
+  // The segment's field order (ncpdp-d0.md AM23): 134-UK comes after 572-4U.
+  if (p.product_selection_brand) w.money("UK"_fid, *p.product_selection_brand);
 }
 
 void write_dur(writer& w, const response_transaction& t) {

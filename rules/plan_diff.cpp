@@ -56,6 +56,22 @@ std::string basis_name(pricing_basis b) {
 }
 std::string gender_name(int g) { return g == 1 ? "male" : g == 2 ? "female" : "any"; }
 
+// "2:90,4:85": the schedules that have a threshold of their own.
+std::string schedule_thresholds(const plan& p) {
+  std::string out;
+  for (std::size_t s = 1; s < p.refill_threshold_by_schedule.size(); ++s)
+    if (p.refill_threshold_by_schedule[s])
+      out += (out.empty() ? "" : ",") + std::to_string(s) + ":" + std::to_string(p.refill_threshold_by_schedule[s]);
+  return out;
+}
+// "0:brand,1:brand,2:penalty,...": the action of every 408-D8 code.
+std::string daw_policy(const plan& p) {
+  std::string out;
+  for (std::size_t code = 0; code < p.daw.size(); ++code)
+    out += (code ? "," : "") + std::to_string(code) + ":" + std::string(to_string(p.daw[code]));
+  return out;
+}
+
 row settings_row(const plan& p) {
   return {{"name", text(p.name)},
           {"bin", text(p.bin)},
@@ -80,7 +96,10 @@ row settings_row(const plan& p) {
           {"awp_discount", percent_bp(p.awp_discount_bp)},
           {"wac_markup", percent_bp(p.wac_markup_bp)},
           {"dispensing_fee", money(p.dispensing_fee)},
-          {"compound_fee", money(p.compound_fee)}};
+          {"compound_fee", money(p.compound_fee)},
+          {"refill_threshold_by_schedule", schedule_thresholds(p)},
+          {"daw", daw_policy(p)},
+          {"daw_penalty_cost_share", p.daw_penalty_share == penalty_share::brand ? "brand" : "generic"}};
 }
 
 // One copay rule as a plan administrator writes it: "flat 5.00", "30.00% min 40.00 max 120.00".
@@ -189,7 +208,12 @@ table product_table(const plan& p) {
                       {"preferred", list(x.preferred)},
                       {"awp_unit", fixed(x.awp_unit, 5)},
                       {"wac_unit", fixed(x.wac_unit, 5)},
-                      {"mac_unit", fixed(x.mac_unit, 5)}};
+                      {"mac_unit", fixed(x.mac_unit, 5)},
+                      {"multi_source", x.multi_source ? std::string(1, x.multi_source) : ""},
+                      {"generic_equivalent", p.generic_of(x) ? text(p.generic_of(x)->ndc) : ""},
+                      {"dea_schedule", number(x.dea_schedule)},
+                      {"refill_threshold_pct", number(x.refill_threshold_pct)},
+                      {"max_quantity_per_day", x.max_quantity_per_day ? fixed(x.max_quantity_per_day, 3) : "none"}};
   return t;
 }
 

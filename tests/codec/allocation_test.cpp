@@ -106,8 +106,9 @@ void answer_paid(const message& m, const validation& v, response& r) {
     pricing p;
     p.ingredient_cost_paid = c.ingredient_cost.value_or(0);
     p.dispensing_fee_paid = c.dispensing_fee.value_or(0);
-    p.patient_pay = 500;
+    p.patient_pay = 600;
     p.copay = 500;
+    p.product_selection_brand = 100;  // 134-UK: a brand penalty
     p.total_paid = p.ingredient_cost_paid + p.dispensing_fee_paid - p.patient_pay;
     p.basis_of_reimbursement = "01";
     t.price = p;

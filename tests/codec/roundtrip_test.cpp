@@ -183,6 +183,38 @@ TEST(ResponseBuilder, ExactBytesOfAPaidResponse) {
   EXPECT_EQ(std::string(wire.data(), *n), expected);
 }
 
+// A brand penalty (DAW 2): 134-UK is part of 505-F5 with the copay and goes after 572-4U.
+TEST(ResponseBuilder, BrandPenaltyIn134UK) {
+  auto r = header();
+  auto& t = r.transactions[0];
+  t.status = 'P';
+  t.authorization_number = "A1";
+  t.rx_qualifier = "1";
+  t.rx_number = "6000001";
+  pricing p;
+  p.ingredient_cost_paid = 7308;
+  p.dispensing_fee_paid = 175;
+  p.copay = 500;
+  p.product_selection_brand = 6888;
+  p.patient_pay = 7388;
+  p.total_paid = 7308 + 175 - 7388;
+  p.basis_of_reimbursement = "3";
+  t.price = p;
+  std::array<char, 512> wire{};
+  const auto n = build_response(r, wire);
+  ASSERT_TRUE(n);
+  const std::string bytes(wire.data(), *n);
+  EXPECT_NE(bytes.find("\x1C" "F9" "9E\x1C" "FM3\x1C" "FI50{\x1C" "UK688H"), std::string::npos) << bytes;
+  expect_round_trip(r);
+  p.coinsurance = 2245;
+  p.copay.reset();
+  t.price = p;
+  const auto m = build_response(r, wire);
+  ASSERT_TRUE(m);
+  EXPECT_NE(std::string(wire.data(), *m).find("4U224E\x1C" "UK688H"), std::string::npos);
+  expect_round_trip(r);
+}
+
 TEST(ResponseBuilder, TooSmallBufferFailsWithoutOverrun) {
   auto r = header();
   r.transactions[0].status = 'R';

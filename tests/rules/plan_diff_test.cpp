@@ -85,6 +85,30 @@ TEST_F(plan_diff_test, a_setting_change_names_the_key_and_both_values) {
       << diff_text(d);
 }
 
+TEST_F(plan_diff_test, daw_policy_schedule_thresholds_and_dose_columns) {
+  replace_once(edited("plan.toml"), "2 = \"penalty\"", "2 = \"generic_required\"");
+  replace_once(edited("plan.toml"), "4 = 90", "4 = 85");
+  replace_once(edited("plan.toml"), "penalty_cost_share = \"generic\"", "penalty_cost_share = \"brand\"");
+  replace_once(edited("formulary.csv"), "0.11000,,,,,2", "0.11000,,,,,3");  // losartan: 3 a day
+  const auto d = diff();
+  const auto* settings = find(d, "setting", "plan.toml");
+  ASSERT_NE(settings, nullptr);
+  ASSERT_EQ(settings->fields.size(), 3u);
+  EXPECT_EQ(settings->fields[0].field, "refill_threshold_by_schedule");
+  EXPECT_EQ(settings->fields[0].before, "2:90,3:90,4:90,5:90");
+  EXPECT_EQ(settings->fields[0].after, "2:90,3:90,4:85,5:90");
+  EXPECT_EQ(settings->fields[1].field, "daw");
+  EXPECT_NE(settings->fields[1].after.find("2:generic_required"), std::string::npos) << settings->fields[1].after;
+  EXPECT_EQ(settings->fields[2].field, "daw_penalty_cost_share");
+  EXPECT_EQ(settings->fields[2].after, "brand");
+  const auto* losartan = find(d, "product", "90001000204");
+  ASSERT_NE(losartan, nullptr);
+  ASSERT_EQ(losartan->fields.size(), 1u);
+  EXPECT_EQ(losartan->fields[0].field, "max_quantity_per_day");
+  EXPECT_EQ(losartan->fields[0].before, "2");
+  EXPECT_EQ(losartan->fields[0].after, "3");
+}
+
 TEST_F(plan_diff_test, products_added_removed_and_changed) {
   const std::string first = "90001000101,ATORVASTATIN 10 MG TABLET,STATIN,1,";
   std::string formulary = slurp(edited("formulary.csv"));
