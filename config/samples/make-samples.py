@@ -50,9 +50,9 @@ def patient(dob, gender, first, last):
     return segment("01", [("C4", dob), ("C5", gender), ("CA", first), ("CB", last)])
 
 
-def claim(rx, ndc, qty, days, fill="0", written=None, extra=()):
+def claim(rx, ndc, qty, days, fill="0", written=None, extra=(), daw="0"):
     return segment("07", [("EM", "1"), ("D2", rx), ("E1", "03"), ("D7", ndc), ("E7", str(qty * 1000)),
-                          ("D3", fill), ("D5", str(days)), ("D6", "1"), ("D8", "0"),
+                          ("D3", fill), ("D5", str(days)), ("D6", "1"), ("D8", daw),
                           ("DE", written or ""), ("DF", "5"), ("DJ", "1")] + list(extra))
 
 
@@ -66,12 +66,12 @@ def pricing(ingredient_cents, fee_cents=175, uc_cents=None):
                           ("DQ", overpunch(uc)), ("DU", overpunch(ingredient_cents + fee_cents)), ("DN", "01")])
 
 
-def b1(dos, member, items, provider=PHARMACY):
+def b1(dos, member, items, provider=PHARMACY, daw="0"):
     """member = (cardholder, person, dob, gender, first, last); items = [(rx, ndc, qty, days, cents)]."""
     card, person, dob, gender, first, last = member
     out = header("B1", dos, len(items), provider) + insurance(card, person) + patient(dob, gender, first, last)
     for rx, ndc, qty, days, cents in items:
-        out += GS + claim(rx, ndc, qty, days, written=dos) + prescriber() + pricing(cents)
+        out += GS + claim(rx, ndc, qty, days, written=dos, daw=daw) + prescriber() + pricing(cents)
     return out
 
 
@@ -80,6 +80,10 @@ MORGAN = ("DEMO1002", "001", "19581130", "2", "MORGAN", "EXAMPLE")
 CHRIS = ("DEMO1009", "001", "19920202", "1", "CHRIS", "ALLERGIC")
 RILEY = ("DEMO1003", "001", "19851212", "1", "RILEY", "TESTCASE")
 NOBODY = ("DEMO9999", "001", "19700101", "1", "NO", "MEMBER")
+LEE = ("DEMO1011", "001", "19660606", "1", "LEE", "DIABETIC")
+TAYLOR = ("DEMO1004", "001", "19450722", "1", "TAYLOR", "PLACEHOLDER")
+KAI = ("DEMO1012", "001", "19880808", "1", "KAI", "OPIOID")
+HARPER = ("DEMO1018", "001", "19950505", "2", "HARPER", "DUPLICATE")
 
 ATORVASTATIN_20 = "90001000102"
 
@@ -129,6 +133,19 @@ def samples(dos):
                                               b1(dos, RILEY, [("100016", "90001000805", 30, 30, 650000)]))
     s["17-paid-network-pricing.d0"] = ("B1 90 days of atorvastatin 40 mg at a retail-90 network pharmacy: paid at the network's MAC list and fee, with its 61-90 day copay",
                                        b1(dos, RILEY, [("100017", "90001000103", 90, 90, 1200)], provider=RETAIL90))
+    s["18-paid-daw2-brand-penalty.d0"] = ("B1 Toprol-XL (a brand whose generic is metoprolol ER) with DAW 2, patient's choice: paid, "
+                                          "generic copay 5.00 + brand penalty 68.88 in 134-UK",
+                                          b1(dos, LEE, [("100018", "90001000207", 30, 30, 7500)], daw="2"))
+    s["19-reject-aj-generic-required.d0"] = ("B1 Lipitor with DAW 3 (pharmacist chose the brand): AJ, generic atorvastatin "
+                                             "90001000102 listed as the product to dispense",
+                                             b1(dos, TAYLOR, [("100019", "90001000104", 30, 30, 32000)], daw="3"))
+    s["20-paid-controlled-substance.d0"] = ("B1 tramadol 50 mg (C-IV), 60 tablets / 30 days: paid",
+                                            b1(dos, KAI, [("100020", "90001000403", 60, 30, 400)]))
+    s["21-reject-79-controlled-threshold.d0"] = ("B1 tramadol again under a new Rx right after 20: 79 with the C-IV threshold "
+                                                 "(90 % of 30 days: next fill 27 days after 20)",
+                                                 b1(dos, KAI, [("100021", "90001000403", 60, 30, 400)]))
+    s["22-reject-76-quantity-per-day.d0"] = ("B1 losartan 50 mg (at most 2 a day) 90 tablets / 30 days: 76, 60 allowed",
+                                             b1(dos, HARPER, [("100022", "90001000204", 90, 30, 1000)]))
     return s
 
 

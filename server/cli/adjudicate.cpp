@@ -171,6 +171,7 @@ void print_plain(std::ostream& out, const rules::dry_run_result& r) {
           << money(p.dispensing_fee_paid) << ", patient pay " << money(p.patient_pay);
       if (p.copay) out << " (copay " << money(*p.copay) << ")";
       if (p.coinsurance) out << " (coinsurance " << money(*p.coinsurance) << ")";
+      if (p.product_selection_brand) out << " (brand penalty " << money(*p.product_selection_brand) << ", 134-UK)";
       out << ", total paid " << money(p.total_paid) << ", basis of reimbursement " << p.basis_of_reimbursement << "\n";
       if (p.usual_customary_reduction) out << "  paid at usual and customary, " << money(*p.usual_customary_reduction) << " below the plan price\n";
     }

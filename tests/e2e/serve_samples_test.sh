@@ -40,6 +40,11 @@ expect 15-b3-rebill.d0 "status P  authorization"
 expect 16-reject-g6-specialty-network.d0 "reject G6"
 expect 16-reject-g6-specialty-network.d0 "DEMO SPECIALTY PHARMACY PHONE 8005550123"
 expect 17-paid-network-pricing.d0 "status P  authorization"
+expect 18-paid-daw2-brand-penalty.d0 "status P  authorization"
+expect 19-reject-aj-generic-required.d0 "reject AJ"
+expect 20-paid-controlled-substance.d0 "status P  authorization"
+expect 21-reject-79-controlled-threshold.d0 "reject 79"
+expect 22-reject-76-quantity-per-day.d0 "reject 76"
 
 # The other output forms.
 submit --json "$work/samples/13-e1-eligibility.d0" | grep -q '"kind":"response"' || { echo "FAIL --json"; failures=$((failures + 1)); }
