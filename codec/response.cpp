@@ -109,13 +109,21 @@ void write_pricing(writer& w, const pricing& p) {
       w.money("J4"_fid, p.other_amounts[i].amount);
     }
   }
+  // In the order of the standard's pricing segment (ncpdp-d0.md): J5 before F9, 4U before UK.
+  auto optional_money = [&w](field_id id, const std::optional<std::int64_t>& v) {
+    if (v) w.money(id, *v);
+  };
+  optional_money("J5"_fid, p.other_payer_recognized);
   w.money("F9"_fid, p.total_paid);
   w.field("FM"_fid, p.basis_of_reimbursement, 2);
-  if (p.deductible_applied) w.money("FH"_fid, *p.deductible_applied);
-  if (p.copay) w.money("FI"_fid, *p.copay);
-  if (p.coinsurance) w.money("4U"_fid, *p.coinsurance);
-  // The segment's field order (ncpdp-d0.md AM23): 134-UK comes after 572-4U.
-  if (p.product_selection_brand) w.money("UK"_fid, *p.product_selection_brand);
+  optional_money("FC"_fid, p.accumulated_deductible);
+  optional_money("FD"_fid, p.remaining_deductible);
+  optional_money("FE"_fid, p.remaining_benefit);
+  optional_money("FH"_fid, p.deductible_applied);
+  optional_money("FI"_fid, p.copay);
+  optional_money("FK"_fid, p.over_benefit_maximum);
+  optional_money("4U"_fid, p.coinsurance);
+  optional_money("UK"_fid, p.product_selection_brand);
 }
 
 void write_dur(writer& w, const response_transaction& t) {
@@ -281,10 +289,15 @@ void read_pricing(const segment_view& s, pricing& p) noexcept {
   }
   p.total_paid = money_of(s, "F9"_fid).value_or(0);
   p.basis_of_reimbursement = s.get_or_empty("FM"_fid);
+  p.other_payer_recognized = money_of(s, "J5"_fid);
+  p.accumulated_deductible = money_of(s, "FC"_fid);
+  p.remaining_deductible = money_of(s, "FD"_fid);
+  p.remaining_benefit = money_of(s, "FE"_fid);
   p.deductible_applied = money_of(s, "FH"_fid);
   p.copay = money_of(s, "FI"_fid);
-  p.product_selection_brand = money_of(s, "UK"_fid);
+  p.over_benefit_maximum = money_of(s, "FK"_fid);
   p.coinsurance = money_of(s, "4U"_fid);
+  p.product_selection_brand = money_of(s, "UK"_fid);
 }
 
 // One entry of `items` per repetition of the group counted by `counter`, filled by fill(rep, item);

@@ -54,11 +54,16 @@ struct pricing {
   std::int64_t professional_fee_paid = 0;// 562-J1 (sent when non-zero)
   std::array<other_amount, max_other_amounts> other_amounts{};  // 564-J3/565-J4
   std::uint8_t other_amount_count = 0;
+  std::optional<std::int64_t> other_payer_recognized;  // 566-J5 (COB: what other payers paid, as counted)
   std::int64_t total_paid = 0;           // 509-F9
   std::string_view basis_of_reimbursement;  // 522-FM
-  std::optional<std::int64_t> copay;        // 518-FI
-  std::optional<std::int64_t> coinsurance;  // 572-4U
+  std::optional<std::int64_t> accumulated_deductible;  // 512-FC
+  std::optional<std::int64_t> remaining_deductible;    // 513-FD
+  std::optional<std::int64_t> remaining_benefit;       // 514-FE
   std::optional<std::int64_t> deductible_applied;  // 517-FH
+  std::optional<std::int64_t> copay;        // 518-FI
+  std::optional<std::int64_t> over_benefit_maximum;  // 520-FK
+  std::optional<std::int64_t> coinsurance;  // 572-4U
   std::optional<std::int64_t> product_selection_brand;  // 134-UK
   std::optional<std::int64_t> usual_customary_reduction; // not on the wire: informational
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "rules/accumulators.h"
 #include "rules/engine.h"
 #include "rules/pricing.h"
 
@@ -42,6 +43,11 @@ bool engine::decide_by_key() noexcept {
     if (active_paid) {
       d_.status = 'A';
       d_.replaces_claim_id = k->claim_id;
+      // The reversal takes back exactly what the reversed claim added to the accumulators.
+      if (p_->accumulators.enabled) {
+        d_.accumulator_year = plan_year_start(p_->accumulators, accumulator_date());
+        d_.accumulated = accumulator_amounts{-k->applied.deductible, -k->applied.out_of_pocket, -k->applied.benefit};
+      }
     } else if (k && (k->reversed || k->status == 'A')) {
       d_.status = 'S';
       d_.replaces_claim_id = k->claim_id;
@@ -380,29 +386,31 @@ void engine::price() noexcept {
     fee = 0;
     basis = "4";
   }
-  const std::int64_t gross = ingredient + fee;
-  const std::int64_t base = share_base < 0 ? gross : std::min(share_base, gross);
-  std::int64_t patient = 0;
-  copay_rule scratch;
-  if (const copay_rule* rule = copay_rule_in_force(tier, scratch)) {
-    if (rule->coinsurance) {
-      patient = std::max(scaled(base, rule->rate_bp), rule->minimum);
-      if (rule->maximum) patient = std::min(patient, rule->maximum);
-      patient = std::min(patient, gross);
-      pr.coinsurance = patient;
-    } else {
-      patient = std::min(rule->flat, gross);
-      pr.copay = patient;
-    }
+  // The patient's share: the tier's cost share (of share_base when the DAW policy says so) plus
+  // any brand penalty, within the plan year's accumulators when the plan keeps them
+  // (accumulators.h). A history of another plan year counts as nothing yet.
+  const auto& acc = p_->accumulators;
+  accumulator_state before;
+  if (acc.enabled) {
+    d_.accumulator_year = plan_year_start(acc, accumulator_date());
+    if (h_.accumulators.year_start == d_.accumulator_year) before = h_.accumulators;
+    before.family_size = 0;
+    if (const member* m = p_->first_person(c_.cardholder_id))
+      for (const member* end = p_->members.data() + p_->members.size(); m != end && m->cardholder_id == c_.cardholder_id; ++m)
+        ++before.family_size;
   }
-  // The penalty comes on top of the cost share, never past the price.
-  if (const std::int64_t penalty = std::min(brand_penalty, gross - patient); penalty > 0) {
-    patient += penalty;
-    pr.product_selection_brand = penalty;
+  copay_rule scratch;
+  const cost_share share = share_cost(
+      acc, before, cost_share_input{ingredient + fee, share_base, copay_rule_in_force(tier, scratch), tier, brand_penalty});
+  if (share.benefit_exhausted && acc.reject_over_benefit_max) {
+    reject("76");
+    d_.add_text("BENEFIT MAXIMUM FOR THE PLAN YEAR REACHED");
+    return;
   }
   pr.ingredient_cost_paid = ingredient;
   pr.dispensing_fee_paid = fee;
-  pr.patient_pay = patient;
+  write_cost_share(acc, share, pr);
+  d_.accumulated = share.applied;
   pr.basis_of_reimbursement = basis;
   // ncpdp-d0.md §6.5: F9 = F6 + F7 + ΣJ4 (+FL +J1) − F5.
   pr.total_paid = pr.ingredient_cost_paid + pr.dispensing_fee_paid + pr.incentive_paid +
@@ -447,6 +455,7 @@ void engine::run() noexcept {
   if (!d_.rejects.empty()) return;
 
   price();
+  if (!d_.rejects.empty()) return;
   if (product_ && p_->generic_of(*product_) && c_.compound_code != 2) d_.approved_messages[d_.approved_message_count++] = "001";
   d_.status = 'P';
 }
@@ -460,6 +469,8 @@ void adjudicate(const codec::claim& c, const plan_set& plans, const member_histo
   if (!out.rejects.empty()) {
     out.status = 'R';
     out.price.reset();
+    out.accumulated = {};
+    out.accumulator_year = {};
     out.approved_message_count = 0;
     out.replaces_claim_id = 0;
   }

@@ -48,6 +48,8 @@ void decision::clear() noexcept {
   dur_count = 0;
   dur_reject_mask = 0;
   price.reset();
+  accumulated = {};
+  accumulator_year = {};
   approved_message_count = 0;
   preferred_count = 0;
   other_payer_count = 0;

@@ -14,6 +14,7 @@
 
 #include "codec/claim.h"
 #include "codec/response.h"
+#include "rules/history.h"
 
 namespace rxgate::rules {
 
@@ -81,6 +82,10 @@ struct decision {
   std::uint8_t dur_count = 0;
   std::uint16_t dur_reject_mask = 0;  // bit i: alert dur[i] caused the 88 (not overridden)
   std::optional<codec::pricing> price;
+  // What this claim adds to the accumulators of the plan year starting at accumulator_year
+  // (negative for an accepted reversal: what the reversed claim had added). Invalid year: none.
+  accumulator_amounts accumulated;
+  codec::date accumulator_year;
   std::array<std::string_view, codec::max_approved_messages> approved_messages{};
   std::uint8_t approved_message_count = 0;
   std::array<codec::preferred_product, codec::max_preferred_products> preferred{};

@@ -132,11 +132,30 @@ history_file::history_file(std::string name, std::string_view text, const plan_s
         optional_at(11, p.coinsurance);
         optional_at(12, p.deductible_applied);
         optional_at(13, p.product_selection_brand);
+        // What the stored claim added to the accumulators (a reversal takes it back).
+        fixed_at(14, 2, k.applied.deductible, true);
+        fixed_at(15, 2, k.applied.out_of_pocket, true);
+        fixed_at(16, 2, k.applied.benefit, true);
         k.price = p;
       }
       key_ = k;
+    } else if (kind == "accumulators") {
+      if (r.size() < 8) {
+        problem(r[0], "accumulators needs year_start,member deductible,out_of_pocket,benefit,family deductible,"
+                      "out_of_pocket,benefit");
+        continue;
+      }
+      accumulator_state a;
+      date_at(1, a.year_start);
+      fixed_at(2, 2, a.member.deductible, false);
+      fixed_at(3, 2, a.member.out_of_pocket, false);
+      fixed_at(4, 2, a.member.benefit, false);
+      fixed_at(5, 2, a.family.deductible, false);
+      fixed_at(6, 2, a.family.out_of_pocket, false);
+      fixed_at(7, 2, a.family.benefit, false);
+      accumulators_ = a;
     } else {
-      problem(r[0], "kind must be fill, pa or key, found \"" + std::string(kind) + "\"");
+      problem(r[0], "kind must be fill, pa, key or accumulators, found \"" + std::string(kind) + "\"");
     }
   }
   // Most recent fill first, as the store hands them over.
@@ -149,6 +168,7 @@ member_history history_file::for_claim(const codec::claim& c) const {
   member_history h;
   h.fills = fills_;
   h.authorizations = authorizations_;
+  h.accumulators = accumulators_;
   if (key_) {
     key_match k = *key_;
     const auto fp = fingerprint(c);

@@ -24,10 +24,15 @@ namespace rxgate::rules {
 //   fill,<claim_id>,<fill_date>,<ndc>,<quantity>,<days_supply>[,<pharmacy_npi>[,<prescriber_id>[,<class>]]]
 //   pa,<number>,<ndc or empty>,<effective>,<expires>[,<max_quantity>[,<class>]]
 //   key,<claim_id>,<paid|reversed>,<authorization>,<same|different>[,<total_paid>,<patient_pay>,<ingredient>,<fee>
-//       [,<basis 522-FM>[,<copay>[,<coinsurance>[,<deductible>[,<brand penalty 134-UK>]]]]]]
+//       [,<basis 522-FM>[,<copay>[,<coinsurance>[,<deductible>[,<brand penalty 134-UK>
+//       [,<applied deductible>,<applied out of pocket>,<applied benefit>]]]]]]]
+//   accumulators,<plan year start>,<member deductible>,<member out of pocket>,<member benefit>,
+//       <family deductible>,<family out of pocket>,<family benefit>
 // Dates are CCYYMMDD, quantities decimal units ("30", "2.5"), money decimal dollars ("12.50").
 // A fill's class defaults to the plan's class of its NDC. `key` is the claim already stored under
 // the transaction's claim key; `same` means the same submission (its fingerprint matches).
+// `accumulators` is what the member and the family had accumulated in the plan year starting on
+// that date (none: zero).
 class history_file {
  public:
   // Parses `text`; throws plan_error with "name:line:column: message" problems.
@@ -42,6 +47,7 @@ class history_file {
   std::vector<prior_fill> fills_;
   std::vector<prior_authorization> authorizations_;
   std::optional<key_match> key_;
+  accumulator_state accumulators_;
   bool key_same_ = false;
 };
 

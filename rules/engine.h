@@ -60,6 +60,10 @@ class engine {
     d_.rejects.push(code, field, occurrence);
   }
   void text(const text_builder& t) noexcept { d_.add_text(t.view()); }
+  // The date whose plan year the accumulators count in.
+  codec::date accumulator_date() const noexcept {
+    return p_->accumulators.year_by_processing_date ? today_ : c_.date_of_service;
+  }
   bool route() noexcept;
   bool decide_by_key() noexcept;
   bool eligibility() noexcept;

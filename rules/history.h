@@ -39,6 +39,27 @@ struct prior_authorization {
   bool revoked = false;
 };
 
+// Money counted toward a plan year's limits (cents).
+struct accumulator_amounts {
+  std::int64_t deductible = 0;     // applied to the deductible
+  std::int64_t out_of_pocket = 0;  // counted toward the out-of-pocket maximum
+  std::int64_t benefit = 0;        // paid by the plan, counted toward the benefit maximum
+  accumulator_amounts& operator+=(const accumulator_amounts& o) noexcept {
+    deductible += o.deductible, out_of_pocket += o.out_of_pocket, benefit += o.benefit;
+    return *this;
+  }
+  friend bool operator==(const accumulator_amounts&, const accumulator_amounts&) = default;
+};
+
+// What the member and the member's family (same BIN and cardholder ID) had accumulated in one
+// plan year before this claim: the paid, unreversed claims of that year plus amounts imported
+// from a prior carrier. year_start invalid = not loaded (the plan keeps no accumulators).
+struct accumulator_state {
+  codec::date year_start;
+  accumulator_amounts member, family;
+  int family_size = 1;  // persons of the cardholder ID on the plan (set by adjudicate(), not the store)
+};
+
 // The claim already stored under this transaction's claim key (DESIGN.md §3), if any.
 struct key_match {
   std::int64_t claim_id = 0;
@@ -47,6 +68,7 @@ struct key_match {
   std::string_view authorization_number;
   std::uint64_t request_fingerprint = 0;  // hash of the claim's significant fields
   std::optional<codec::pricing> price;    // what was paid, replayed on a duplicate
+  accumulator_amounts applied;            // what it added to the accumulators (a B2 takes it back)
 };
 
 struct member_history {
@@ -54,6 +76,7 @@ struct member_history {
   std::span<const prior_authorization> authorizations;
   // Paid claim(s) under this transaction's key; at most one is active (unique index).
   std::optional<key_match> same_key;
+  accumulator_state accumulators;
 };
 
 }  // namespace rxgate::rules

@@ -114,6 +114,34 @@ std::string_view to_string(daw_action a) noexcept;
 // Whose cost share a brand penalty is added to ([daw] penalty_cost_share).
 enum class penalty_share : std::uint8_t { generic, brand };
 
+// [accumulators]: money counted over a plan year, per member and per family (the persons of one
+// cardholder ID). Amounts in cents; 0 = the plan has no such limit. config/plans/README.md
+// documents each key and the policy choices (shared/notes/benefit-policies.md).
+enum class family_rule : std::uint8_t {
+  embedded,      // a member's own amount ends their phase; the family amount ends everyone's
+  non_embedded,  // with two or more persons only the family amount counts
+};
+enum class amount_report : std::uint8_t { member, family, smaller };  // whose figure 512-FC/513-FD carry
+struct accumulator_rules {
+  bool enabled = false;            // plan.toml has an [accumulators] table
+  int year_start_month = 1;        // the plan year starts on day 1 of this month
+  bool year_by_processing_date = false;  // plan year of the processing date, not the date of service
+  std::int64_t deductible = 0, family_deductible = 0;
+  family_rule family_deductible_rule = family_rule::embedded;
+  std::int64_t out_of_pocket_max = 0, family_out_of_pocket_max = 0;
+  std::int64_t benefit_max = 0;    // what the plan pays for a member in a year
+  std::uint32_t exempt_tiers = 0;  // bit t: tier t skips the deductible
+  bool exempt_copay_after_out_of_pocket = false;  // exempt tiers keep their copay past the OOP max
+  bool out_of_pocket_cuts_deductible_first = false;  // default: the copay/coinsurance is cut first
+  amount_report accumulated_report = amount_report::member;  // 512-FC
+  amount_report remaining_report = amount_report::smaller;   // 513-FD
+  bool report_before_claim = false;   // 512-FC/513-FD as before this claim (default: after)
+  bool remaining_benefit_is_out_of_pocket_room = false;  // 514-FE
+  bool brand_penalty_counts_to_out_of_pocket = true;
+  bool over_benefit_counts_to_out_of_pocket = false;
+  bool reject_over_benefit_max = false;  // default: pay what is left, the rest in 520-FK
+};
+
 struct product {
   // The NDC kept inside the record, next to its view, so that an index hit reads no other cache
   // line; `ndc` points here once the table is final (records never move after loading).
@@ -243,6 +271,7 @@ struct plan {
   std::vector<network> networks;
   std::vector<group_benefit> group_benefits;
   std::vector<benefit_cell> benefits;  // [group_index * networks.size() + network_index]
+  accumulator_rules accumulators;
 
   // tables
   std::vector<product, huge_page_allocator<product>> products;

@@ -1,5 +1,6 @@
-// plan.toml through toml11: the [plan], [benefit], [dur], [pricing], [[copay]], [[network]] and
-// [[group]] settings. The only file of rules/ that sees toml11.
+// plan.toml through toml11: the [plan], [benefit], [dur], [pricing], [[copay]], [[network]],
+// [[group]], [daw], [refill_threshold_by_schedule] and [accumulators] settings. The only file of
+// rules/ that sees toml11.
 #include <algorithm>
 
 #include <toml.hpp>
@@ -414,9 +415,82 @@ void read_groups(const toml::value& root, plan& p, toml_reader& tr, const settin
   }
 }
 
+// One of `options` (index), or `def` when the key is absent; anything else is an error at its line.
+int choice(const toml::value& table, const char* key, std::initializer_list<std::string_view> options, int def,
+           toml_reader& tr) {
+  const auto* v = tr.get(table, key, false, table);
+  if (!v) return def;
+  int i = 0;
+  if (v->is_string())
+    for (auto o : options) {
+      if (v->as_string().str == o) return i;
+      ++i;
+    }
+  std::string list;
+  for (auto o : options) list += (list.empty() ? "\"" : ", \"") + std::string(o) + "\"";
+  tr.bad(*v, std::string(key) + " must be one of " + list);
+  return def;
+}
+
+void read_accumulators(const toml::value& root, plan& p, toml_reader& tr) {
+  const auto* present = tr.get(root, "accumulators", false, root);
+  if (!present) return;
+  const auto& ac = section(root, "accumulators", false, tr);
+  only_known_keys(ac, {"plan_year_start_month", "plan_year_by", "deductible", "family_deductible",
+                       "family_deductible_rule", "out_of_pocket_max", "family_out_of_pocket_max", "benefit_max",
+                       "deductible_exempt_tiers", "exempt_copay_after_out_of_pocket_max", "out_of_pocket_cut",
+                       "report_accumulated_deductible", "report_remaining_deductible", "report_deductible_as_of",
+                       "report_remaining_benefit", "brand_penalty_counts_to_out_of_pocket",
+                       "over_benefit_counts_to_out_of_pocket", "after_benefit_max"},
+                  "[accumulators]", tr);
+  auto& a = p.accumulators;
+  a.enabled = true;
+  a.year_start_month = static_cast<int>(tr.integer(ac, "plan_year_start_month", 1, 1, 12));
+  a.year_by_processing_date = choice(ac, "plan_year_by", {"date_of_service", "processing_date"}, 0, tr) == 1;
+  a.deductible = tr.amount(ac, "deductible", 2, 0);
+  a.family_deductible = tr.amount(ac, "family_deductible", 2, 0);
+  a.family_deductible_rule =
+      static_cast<family_rule>(choice(ac, "family_deductible_rule", {"embedded", "non_embedded"}, 0, tr));
+  a.out_of_pocket_max = tr.amount(ac, "out_of_pocket_max", 2, 0);
+  a.family_out_of_pocket_max = tr.amount(ac, "family_out_of_pocket_max", 2, 0);
+  a.benefit_max = tr.amount(ac, "benefit_max", 2, 0);
+  if (const auto* t = tr.get(ac, "deductible_exempt_tiers", false, ac)) {
+    if (!t->is_array()) tr.bad(*t, "deductible_exempt_tiers must be an array of tiers, such as [1]");
+    else
+      for (const auto& e : t->as_array()) {
+        if (!e.is_integer() || e.as_integer() < 1 || e.as_integer() > 9) tr.bad(e, "a tier is a number from 1 to 9");
+        else a.exempt_tiers |= 1u << e.as_integer();
+      }
+  }
+  a.exempt_copay_after_out_of_pocket = tr.boolean(ac, "exempt_copay_after_out_of_pocket_max", false);
+  a.out_of_pocket_cuts_deductible_first =
+      choice(ac, "out_of_pocket_cut", {"cost_share_first", "deductible_first"}, 0, tr) == 1;
+  a.accumulated_report =
+      static_cast<amount_report>(choice(ac, "report_accumulated_deductible", {"member", "family"}, 0, tr));
+  a.remaining_report =
+      static_cast<amount_report>(choice(ac, "report_remaining_deductible", {"member", "family", "smaller"}, 2, tr));
+  a.report_before_claim = choice(ac, "report_deductible_as_of", {"after_claim", "before_claim"}, 0, tr) == 1;
+  a.remaining_benefit_is_out_of_pocket_room =
+      choice(ac, "report_remaining_benefit", {"benefit_max", "out_of_pocket_room"}, 0, tr) == 1;
+  a.brand_penalty_counts_to_out_of_pocket = tr.boolean(ac, "brand_penalty_counts_to_out_of_pocket", true);
+  a.over_benefit_counts_to_out_of_pocket = tr.boolean(ac, "over_benefit_counts_to_out_of_pocket", false);
+  a.reject_over_benefit_max = choice(ac, "after_benefit_max", {"pay_remaining", "reject"}, 0, tr) == 1;
+  // Limits that cannot all hold: a family amount below a member's, a deductible that the
+  // out-of-pocket maximum would end before it is met.
+  auto at = [&](const char* key) { return tr.get(ac, key, false, ac); };
+  if (a.family_deductible && a.deductible > a.family_deductible)
+    tr.bad(*at("family_deductible"), "family_deductible is below deductible");
+  if (a.family_out_of_pocket_max && a.out_of_pocket_max > a.family_out_of_pocket_max)
+    tr.bad(*at("family_out_of_pocket_max"), "family_out_of_pocket_max is below out_of_pocket_max");
+  if (a.out_of_pocket_max && a.deductible > a.out_of_pocket_max)
+    tr.bad(*at("deductible"), "deductible is above out_of_pocket_max (the deductible counts toward it)");
+  if (a.family_deductible_rule == family_rule::non_embedded && !a.family_deductible)
+    tr.bad(*at("family_deductible_rule"), "a non_embedded family deductible needs family_deductible");
+}
+
 void read_settings(const toml::value& root, plan& p, toml_reader& tr, settings_outcome& out) {
   only_known_keys(root, {"plan", "benefit", "dur", "pricing", "copay", "network", "group", "daw",
-                         "refill_threshold_by_schedule"}, "plan.toml", tr);
+                         "refill_threshold_by_schedule", "accumulators"}, "plan.toml", tr);
   read_plan(root, p, tr, out);
   read_benefit(root, p, tr, out);
   read_schedule_thresholds(root, p, tr);
@@ -426,6 +500,7 @@ void read_settings(const toml::value& root, plan& p, toml_reader& tr, settings_o
   read_copays(root, p, tr, out);
   read_networks(root, p, tr, out);
   read_groups(root, p, tr, out);
+  read_accumulators(root, p, tr);
 }
 
 }  // namespace

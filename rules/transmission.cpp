@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "rules/accumulators.h"
+
 namespace rxgate::rules {
 
 namespace {
@@ -111,6 +113,10 @@ void decide_transmission(const codec::message& request, const codec::validation&
         out.fills[i].insert(out.fills[i].end(), h.fills.begin(), h.fills.end());
         h.fills = out.fills[i];
       }
+      // What earlier transactions of the member's family applied to the plan year's accumulators.
+      // (A source that loaded none counts from zero in the claim's plan year.)
+      if (!h.accumulators.year_start.valid()) h.accumulators.year_start = accumulator_year(c, plans, today);
+      for (std::uint8_t k = 0; k < i; ++k) add_earlier(v.claims[k], out.decisions[k], c, h.accumulators);
       decide_transaction(c, plans, h, today, numbers, d);
     }
     respond_transaction(c, d, i, r);

@@ -5,7 +5,9 @@
 // - Transactions are decided in order. A transaction with syntax rejects (or in a transmission
 //   the codec refused) is answered with those rejects and never reaches the rules.
 // - A B1 paid earlier in the same transmission is history for the later transactions of the same
-//   member (same BIN and cardholder ID), newest first, ahead of what `history` supplies.
+//   member (same BIN and cardholder ID), newest first, ahead of what `history` supplies; what
+//   earlier transactions applied to the plan year's accumulators counts for later ones of the
+//   same family (rules/accumulators.h add_earlier()).
 // - Payments and accepted reversals get a 503-F3 number from `numbers` unless the decision
 //   already carries one (a duplicate replays the original).
 // - The response carries the header echo, every transaction, and for an accepted E1 the member's

@@ -35,7 +35,10 @@ constexpr const char* history_help =
     "  fill,<claim_id>,<fill_date>,<ndc>,<quantity>,<days_supply>[,<pharmacy_npi>[,<prescriber_id>[,<class>]]]\n"
     "  pa,<number>,<ndc or empty>,<effective>,<expires>[,<max_quantity>[,<class>]]\n"
     "  key,<claim_id>,<paid|reversed>,<authorization>,<same|different>[,<total_paid>,<patient_pay>,<ingredient>,<fee>\n"
-    "      [,<basis 522-FM>[,<copay>[,<coinsurance>[,<deductible>[,<brand penalty 134-UK>]]]]]]\n"
+    "      [,<basis 522-FM>[,<copay>[,<coinsurance>[,<deductible>[,<brand penalty 134-UK>\n"
+    "      [,<applied deductible>,<applied out of pocket>,<applied benefit>]]]]]]]\n"
+    "  accumulators,<plan year start>,<member deductible>,<member out of pocket>,<member benefit>,\n"
+    "      <family deductible>,<family out of pocket>,<family benefit>\n"
     "dates CCYYMMDD, quantities in units (\"30\", \"2.5\"), money in dollars (\"12.50\"); 'key' is the\n"
     "claim already stored under the transaction's claim key ('same' = an identical resubmission)";
 

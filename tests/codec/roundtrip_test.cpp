@@ -215,6 +215,43 @@ TEST(ResponseBuilder, BrandPenaltyIn134UK) {
   expect_round_trip(r);
 }
 
+// Accumulator, COB and product-selection amounts go in the order of the standard's pricing
+// segment, and read back to the same values.
+TEST(ResponseBuilder, AccumulatorAndCobAmountsInTheStandardOrder) {
+  auto r = header();
+  auto& t = r.transactions[0];
+  t.status = 'P';
+  t.authorization_number = "A1";
+  t.rx_qualifier = "1";
+  t.rx_number = "6000001";
+  pricing p;
+  p.ingredient_cost_paid = 10000;
+  p.patient_pay = 7000;
+  p.other_payer_recognized = 1000;
+  p.total_paid = 2000;
+  p.basis_of_reimbursement = "1";
+  p.accumulated_deductible = 5000;
+  p.remaining_deductible = 0;
+  p.remaining_benefit = 123400;
+  p.deductible_applied = 5000;
+  p.copay = 1000;
+  p.over_benefit_maximum = 500;
+  p.coinsurance = 300;
+  p.product_selection_brand = 200;
+  t.price = p;
+  std::array<char, 512> wire{};
+  const auto n = build_response(r, wire);
+  ASSERT_TRUE(n);
+  const std::string expected =
+      "D0B11A011234567893     20261120"
+      "\x1D\x1E\x1C" "AM21\x1C" "ANP\x1C" "F3A1"
+      "\x1E\x1C" "AM22\x1C" "EM1\x1C" "D26000001"
+      "\x1E\x1C" "AM23\x1C" "F5700{\x1C" "F61000{\x1C" "F7{\x1C" "J5100{\x1C" "F9200{\x1C" "FM1"
+      "\x1C" "FC500{\x1C" "FD{\x1C" "FE12340{\x1C" "FH500{\x1C" "FI100{\x1C" "FK50{\x1C" "4U30{\x1C" "UK20{";
+  EXPECT_EQ(std::string(wire.data(), *n), expected);
+  expect_round_trip(r);
+}
+
 TEST(ResponseBuilder, TooSmallBufferFailsWithoutOverrun) {
   auto r = header();
   r.transactions[0].status = 'R';

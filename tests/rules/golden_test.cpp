@@ -178,7 +178,7 @@ TEST(history_file, reports_bad_lines) {
   } catch (const plan_error& e) {
     ASSERT_EQ(e.problems().size(), 2u);
     EXPECT_EQ(e.problems()[0], "h.csv:1:8: expected a date CCYYMMDD, found \"20261301\"");
-    EXPECT_EQ(e.problems()[1], "h.csv:2:1: kind must be fill, pa or key, found \"bogus\"");
+    EXPECT_EQ(e.problems()[1], "h.csv:2:1: kind must be fill, pa, key or accumulators, found \"bogus\"");
   }
 }
 
