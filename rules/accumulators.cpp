@@ -74,7 +74,8 @@ cost_share share_cost(const accumulator_rules& a, const accumulator_state& befor
   // Deductible first: the patient pays the allowed amount until the deductible is met, then the
   // tier's cost share on the rest.
   std::int64_t deductible = 0;
-  if (a.enabled && !exempt) deductible = std::min(allowed, deductible_left(a, before, 0).smaller());
+  const bool has_deductible = a.deductible > 0 || a.family_deductible > 0;
+  if (a.enabled && has_deductible && !exempt) deductible = std::min(allowed, deductible_left(a, before, 0).smaller());
   std::int64_t share = tier_cost_share(in.tier_rule, allowed - deductible, in.rate_base);
 
   // The out-of-pocket maximum cuts what is left of the patient's part.
@@ -127,7 +128,6 @@ cost_share share_cost(const accumulator_rules& a, const accumulator_state& befor
   if (!a.enabled) return s;
 
   s.applied = accumulator_amounts{deductible, out_of_pocket, plan_pays};
-  const bool has_deductible = a.deductible > 0 || a.family_deductible > 0;
   if (has_deductible) {
     const std::int64_t counted = a.report_before_claim ? 0 : deductible;
     const auto left = deductible_left(a, before, counted);

@@ -73,11 +73,13 @@ bool has(const std::vector<std::string>& problems, const std::string& text) {
 
 TEST(demo_plans, load_and_describe) {
   const auto& plans = demo_plans();
-  ASSERT_EQ(plans.plans().size(), 2u);
+  ASSERT_EQ(plans.plans().size(), 3u);
   const auto text = describe(plans);
   EXPECT_NE(text.find("demo v2 (demo) [synthetic demo]: BIN 610999 PCN RXGDEMO groups DEMO01 DEMO02"), std::string::npos) << text;
   EXPECT_NE(text.find("71 products, 24 members, 7 pharmacies"), std::string::npos) << text;
   EXPECT_NE(text.find("medicaid-demo v1"), std::string::npos) << text;
+  EXPECT_NE(text.find("hdhp-demo v1 (hdhp-demo) [synthetic demo]: BIN 610997 PCN RXGHDHP groups HDHP01"), std::string::npos)
+      << text;
 }
 
 TEST(demo_plans, demo_has_the_promised_breadth) {
