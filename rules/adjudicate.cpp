@@ -394,10 +394,13 @@ void engine::price() noexcept {
   if (acc.enabled) {
     d_.accumulator_year = plan_year_start(acc, accumulator_date());
     if (h_.accumulators.year_start == d_.accumulator_year) before = h_.accumulators;
-    before.family_size = 0;
-    if (const member* m = p_->first_person(c_.cardholder_id))
-      for (const member* end = p_->members.data() + p_->members.size(); m != end && m->cardholder_id == c_.cardholder_id; ++m)
+    // Only a non-embedded deductible asks how many persons the family has.
+    if (acc.family_deductible_rule == family_rule::non_embedded) {
+      before.family_size = 0;
+      const member* end = p_->members.data() + p_->members.size();
+      for (const member* m = p_->first_person(c_.cardholder_id); m && m != end && m->cardholder_id == c_.cardholder_id; ++m)
         ++before.family_size;
+    }
   }
   copay_rule scratch;
   const cost_share share = share_cost(

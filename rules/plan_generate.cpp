@@ -66,6 +66,9 @@ void generate_plan(const std::filesystem::path& folder, const generate_options& 
       << "[[copay]]\ntier = 1\nflat = \"5.00\"\n\n[[copay]]\ntier = 2\nflat = \"20.00\"\n\n"
       << "[[copay]]\ntier = 3\ncoinsurance_pct = \"25\"\nmin = \"30.00\"\nmax = \"100.00\"\n\n"
       << "[[copay]]\ntier = 4\ncoinsurance_pct = \"20\"\nmin = \"75.00\"\nmax = \"250.00\"\n";
+    if (o.accumulators)
+      f << "\n[accumulators]\ndeductible = \"500.00\"\nfamily_deductible = \"1000.00\"\n"
+        << "out_of_pocket_max = \"3000.00\"\nfamily_out_of_pocket_max = \"6000.00\"\ndeductible_exempt_tiers = [1]\n";
   }
   {
     auto f = open(folder / "formulary.csv");

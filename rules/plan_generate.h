@@ -16,6 +16,7 @@ struct generate_options {
   std::uint64_t seed = 1;
   std::string id = "bench";
   std::string bin = "610900", pcn = "RXGBENCH", group = "BENCH01";
+  bool accumulators = true;  // an [accumulators] table, as a commercial plan has (deductible, OOP max)
 };
 
 // Identifiers the generator uses, so that benches and the load generator can build claims that

@@ -1,7 +1,9 @@
-// adjudicate() against a large generated plan (default 100k formulary rows, 1M members; budget
-// <= 1 us per claim), against the demo plan, and the load time of the large plan.
+// adjudicate() against a large generated plan (default 100k formulary rows, 1M members, with
+// accumulators; budget <= 1 us per claim), against the demo plan, and the load time of the large
+// plan.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -32,6 +34,9 @@ struct large_plan {
     options.products = env_size("RXGATE_BENCH_PRODUCTS", 100000);
     options.members = env_size("RXGATE_BENCH_MEMBERS", 1000000);
     options.seed = 42;
+    // RXGATE_BENCH_ACCUMULATORS=0: the same plan without [accumulators], the reference for what
+    // they cost (bench/RESULTS.md).
+    options.accumulators = env_size("RXGATE_BENCH_ACCUMULATORS", 1) != 0;
     dir = fs::temp_directory_path() / ("rxgate-bench-plan-" + std::to_string(::getpid()));
     rules::generate_plan(dir / "bench", options);
     plans = rules::load_plans(dir);
@@ -128,6 +133,16 @@ struct claim_mix {
     return claim;
   }
   std::span<const rules::prior_fill> history(std::size_t k) const { return {fills.data() + k * 4, 4}; }
+  // What the member and family have accumulated this plan year: spread over the deductible, the
+  // coinsurance and the out-of-pocket phases (the generated plan keeps accumulators).
+  rules::accumulator_state accumulators(std::size_t k) const {
+    rules::accumulator_state s;
+    s.year_start = codec::date{2025, 1, 1};
+    const std::int64_t spent = static_cast<std::int64_t>((k * 7919) % 4000) * 100;  // 0 .. 3999.00
+    s.member = {std::min<std::int64_t>(spent, 50000), std::min<std::int64_t>(spent, 300000), spent};
+    s.family = {std::min<std::int64_t>(spent * 2, 100000), std::min<std::int64_t>(spent * 2, 600000), spent * 2};
+    return s;
+  }
 };
 
 void BM_adjudicate_large_plan(benchmark::State& state) {
@@ -141,6 +156,7 @@ void BM_adjudicate_large_plan(benchmark::State& state) {
     const auto k = i++ & 65535;
     rules::member_history h;
     h.fills = mix.history(k);
+    h.accumulators = mix.accumulators(k);
     rules::adjudicate(mix.at(k), *lp.plans, h, today, d);
     paid += d.status == 'P';
     benchmark::DoNotOptimize(d);
@@ -168,6 +184,7 @@ void BM_adjudicate_large_plan_prefetched(benchmark::State& state) {
     rules::prefetch(ahead1.at((k + 1) & 65535), *lp.plans, 1);
     rules::member_history h;
     h.fills = mix.history(k);
+    h.accumulators = mix.accumulators(k);
     rules::adjudicate(mix.at(k), *lp.plans, h, today, d);
     paid += d.status == 'P';
     benchmark::DoNotOptimize(d);

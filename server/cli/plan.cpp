@@ -86,6 +86,8 @@ const command_registrar reg{[](CLI::App& app) {
   gen->add_option("--bin", g->options.bin, "BIN the plan serves")->capture_default_str();
   gen->add_option("--pcn", g->options.pcn, "PCN the plan serves")->capture_default_str();
   gen->add_option("--group", g->options.group, "group the plan serves")->capture_default_str();
+  gen->add_flag("!--no-accumulators", g->options.accumulators,
+                "leave out the [accumulators] table (deductible 500/1000, out-of-pocket 3000/6000)");
   gen->callback([g] {
     rules::generate_plan(g->out, g->options);
     std::printf("wrote %s: %zu products, %zu members, %zu pharmacies (BIN %s PCN %s group %s)\n", g->out.c_str(),

@@ -3,7 +3,11 @@
 // hdhp-demo plan through the dry run (deductible, OOP maximum, reversal, a new plan year).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <string>
 
@@ -364,6 +368,36 @@ TEST(hdhp_demo, a_member_pays_only_what_is_left_of_the_family_deductible) {
   // Family 2000.00 of 3000.00 met: 1000.00 left of the family's, 1500.00 of the member's.
   EXPECT_EQ(*paid(*r).deductible_applied, 100000);
   EXPECT_EQ(*paid(*r).remaining_deductible, 0);
+}
+
+TEST(hdhp_demo, non_embedded_family_deductible_counts_the_familys_persons_from_the_plan) {
+  // hdhp-demo with a non-embedded family deductible: SAM's own 1500.00 is met, but in a family of
+  // three only the family's 3000.00 counts, and the family has paid 1500.00 of it.
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("rxgate-accumulators-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root);
+  fs::copy(fs::path(RXGATE_SOURCE_DIR) / "config/plans/hdhp-demo", root / "hdhp-demo", fs::copy_options::recursive);
+  {
+    std::ifstream in(root / "hdhp-demo/plan.toml");
+    std::stringstream read;
+    read << in.rdbuf();
+    std::string text = read.str();
+    text.replace(text.find("\"embedded\""), 10, "\"non_embedded\"");
+    std::ofstream(root / "hdhp-demo/plan.toml") << text;
+  }
+  std::vector<std::string> problems;
+  std::vector<std::unique_ptr<plan>> v;
+  v.push_back(load_plan_folder(root / "hdhp-demo", problems));
+  ASSERT_TRUE(problems.empty()) << problems.front();
+  const plan_set plans(std::move(v));
+  fs::remove_all(root);
+  const history_file met("h.csv", "accumulators,20260101,1500.00,1500.00,0,1500.00,1500.00,0\n", &plans);
+  auto r = dry_run(claim("B1", "002", "20260301"), plans, met, codec::date{2026, 3, 2});
+  EXPECT_EQ(*paid(*r).deductible_applied, 150000);
+  // Embedded (the demo as shipped): his own deductible is met.
+  r = dry_run(claim("B1", "002", "20260301"), hdhp_plans(), met, codec::date{2026, 3, 2});
+  EXPECT_EQ(*paid(*r).deductible_applied, 0);
 }
 
 TEST(hdhp_demo, a_later_transaction_of_the_transmission_sees_what_an_earlier_one_applied) {
