@@ -263,6 +263,7 @@ void engine::product_checks(const product& d, std::int64_t qty, std::uint8_t occ
     return;
   }
   if (!d.on_formulary) {
+    const auto before = mark();
     reject("MR", field, occurrence);
     add_preferred(d);
     if (!d.preferred.empty()) {
@@ -270,7 +271,9 @@ void engine::product_checks(const product& d, std::int64_t qty, std::uint8_t occ
       t.add("NOT ON FORMULARY. SEE PREFERRED PRODUCTS");
       text(t);
     }
-    return;
+    if (occurrence) return;
+    lift(before, "MR", d);
+    if (d_.rejects.count > before.rejects) return;
   }
   if (d.specialty && (!ph_ || !ph_->specialty)) specialty_network();
   if (d.min_age || d.max_age) {
@@ -278,8 +281,33 @@ void engine::product_checks(const product& d, std::int64_t qty, std::uint8_t occ
     if ((d.min_age && age < d.min_age) || (d.max_age && age > d.max_age)) reject("60", "C4"_fid);
   }
   if (d.gender && m_->gender && d.gender != m_->gender) reject("61", "C5"_fid);
-  if (d.pa_required) prior_auth_checks(d, qty, occurrence);
-  if (!d.step_prerequisites.empty()) step_therapy(d, occurrence);
+  if (d.diagnosis_required) diagnosis_checks(d);
+  if (d.pa_required) {
+    const auto before = mark();
+    prior_auth_checks(d, qty, occurrence);
+    if (!occurrence) lift(before, "75", d);
+  }
+  if (!d.step_prerequisites.empty()) {
+    const auto before = mark();
+    step_therapy(d, occurrence);
+    if (!occurrence) lift(before, "608", d);
+  }
+}
+
+// Diagnosis-required coverage: one 424-DO must start with a code the formulary lists. None sent is
+// a missing field (39); codes sent that do not qualify are a drug-diagnosis mismatch (80).
+void engine::diagnosis_checks(const product& d) noexcept {
+  if (d_.rejects.contains("39") || d_.rejects.contains("80")) return;  // another ingredient said it
+  const auto covered = p_->diagnosis_codes(d);
+  const std::size_t n = std::min<std::size_t>(c_.diagnosis_count, c_.diagnoses.size());
+  for (std::size_t i = 0; i < n; ++i)
+    for (auto code : covered)
+      if (c_.diagnoses[i].starts_with(code)) return;
+  reject(n ? "80" : "39", "DO"_fid);
+  text_builder t;
+  t.add(n ? "DIAGNOSIS NOT COVERED FOR THIS DRUG. COVERED 424-DO:" : "DIAGNOSIS REQUIRED IN 424-DO:");
+  for (auto code : covered) t.add(" ").add(code);
+  text(t);
 }
 
 void engine::single_product() noexcept {
@@ -300,9 +328,16 @@ void engine::single_product() noexcept {
   dur(*d);
 }
 
+// A compound pays the sum of its ingredients. An ingredient the plan does not pay (excluded, not
+// on the formulary, not compoundable) rejects the compound, unless the plan pays approved
+// ingredients and the pharmacy asked for it with 420-DK 8: then that ingredient is left unpaid.
 void engine::compound() noexcept {
   const std::uint8_t n = std::min<std::uint8_t>(c_.ingredient_count, static_cast<std::uint8_t>(c_.ingredients.size()));
+  const bool approved_only = p_->compound.pay_approved_ingredients && has_scc(c_, 8);
   std::string_view basis;
+  std::int64_t submitted = 0;       // ingredient cost asked for, of the ingredients paid
+  std::int64_t first_quantity = 0;  // of the first paid ingredient: the compound's product for PA
+  bool hinted = false;
   for (std::uint8_t i = 0; i < n; ++i) {
     const auto& ing = c_.ingredients[i];
     const auto occ = static_cast<std::uint8_t>(i + 1);
@@ -311,13 +346,25 @@ void engine::compound() noexcept {
       reject("54", "TE"_fid, occ);
       continue;
     }
-    if (i == 0) {
+    if (!(d->covered && d->on_formulary && d->compoundable)) {
+      if (approved_only) {
+        dropped_ingredients_ |= 1u << i;
+        continue;
+      }
+      if (d->covered && d->on_formulary) reject("70", "TE"_fid, occ);  // not compoundable
+      else product_checks(*d, ing.quantity, occ);                       // 70 or MR
+      if (p_->compound.pay_approved_ingredients && !hinted) {
+        text_builder t;
+        t.add("RESUBMIT WITH 420-DK 8 TO PAY THE COVERED INGREDIENTS ONLY");
+        text(t);
+        hinted = true;
+      }
+      continue;
+    }
+    if (!product_) {
       product_ = d;
       d_.therapeutic_class = d->therapeutic_class;
-    }
-    if (!d->compoundable && d->covered && d->on_formulary) {
-      reject("70", "TE"_fid, occ);
-      continue;
+      first_quantity = ing.quantity;
     }
     product_checks(*d, ing.quantity, occ);
     compound_tier_ = std::max(compound_tier_, d->tier);
@@ -326,16 +373,53 @@ void engine::compound() noexcept {
     // Each ingredient is paid at the lower of the plan's price and the submitted cost.
     if (ing.cost && *ing.cost >= 0 && *ing.cost < cost) cost = *ing.cost;
     compound_cost_ += cost;
+    // Without 449-EE the plan's own price stands for what the pharmacy asks (no way around the cap).
+    submitted += ing.cost && *ing.cost >= 0 ? *ing.cost : priced.cost;
     if (basis.empty()) basis = priced.basis;
     else if (basis != priced.basis) basis = "8";  // mixed bases: contract pricing
   }
   compound_basis_ = basis;
   d_.product_name = "COMPOUND";
   d_.tier = compound_tier_;
+  if (!product_ && d_.rejects.empty()) {
+    reject("8A", "TE"_fid);  // 420-DK 8 left nothing to pay
+    return;
+  }
+  if (dropped_ingredients_) {
+    text_builder t;
+    t.add("420-DK 8: NOT PAID INGREDIENT");
+    for (std::uint8_t i = 0; i < n; ++i)
+      if (dropped_ingredients_ & (1u << i)) t.add(" ").number(i + 1);
+    text(t);
+  }
   if (product_ && d_.rejects.empty()) {
+    compound_cost(submitted, first_quantity);
     compound_limits(n);
     refill_too_soon(*product_);
     dur(*product_);
+  }
+}
+
+// The plan's compound cost cap (78) and PA threshold (75 unless a PA covers the compound's first
+// paid ingredient), both on the ingredient cost the pharmacy asks for; at the amount passes.
+void engine::compound_cost(std::int64_t submitted, std::int64_t first_quantity) noexcept {
+  const auto& policy = p_->compound;
+  if (policy.cost_cap && submitted > policy.cost_cap) {
+    reject("78", "D9"_fid);
+    text_builder t;
+    t.add("COMPOUND INGREDIENT COST ").money(submitted).add(" OVER PLAN MAXIMUM ").money(policy.cost_cap);
+    text(t);
+    return;
+  }
+  if (policy.pa_threshold && submitted > policy.pa_threshold) {
+    const auto before = mark();
+    prior_auth_checks(*product_, first_quantity, 0);
+    if (d_.rejects.count > before.rejects) {
+      text_builder t;
+      t.add("COMPOUND INGREDIENT COST ").money(submitted).add(" OVER ").money(policy.pa_threshold)
+          .add(" NEEDS PA");
+      text(t);
+    }
   }
 }
 
@@ -459,7 +543,7 @@ void engine::run() noexcept {
 
   price();
   if (!d_.rejects.empty()) return;
-  if (product_ && p_->generic_of(*product_) && c_.compound_code != 2) d_.approved_messages[d_.approved_message_count++] = "001";
+  if (product_ && p_->generic_of(*product_) && c_.compound_code != 2) approve("001");
   d_.status = 'P';
 }
 

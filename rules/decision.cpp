@@ -45,6 +45,7 @@ void decision::clear() noexcept {
   product_name = therapeutic_class = {};
   tier = 0;
   pa = {};
+  fill = fill_kind::regular;
   dur_count = 0;
   dur_reject_mask = 0;
   price.reset();

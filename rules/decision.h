@@ -42,6 +42,9 @@ struct pa_flags {
 // drug's DEA schedule ([refill_threshold_by_schedule]) or the drug's own formulary row.
 enum class threshold_source : std::uint8_t { plan, dea_schedule, drug };
 std::string_view to_string(threshold_source s) noexcept;  // "plan", "dea_schedule", "drug"
+// A fill the plan paid although a formulary edit would have rejected it (plan.toml [transition],
+// [emergency]); 548-6F carries the matching approved message.
+enum class fill_kind : std::uint8_t { regular = 0, transition, emergency };
 
 // Detail a technician needs for specific rejects (issue: status API); kept in the decision so
 // the store can persist it and the explanation never has to re-run the rules.
@@ -78,6 +81,7 @@ struct decision {
   int tier = 0;
 
   pa_flags pa;
+  fill_kind fill = fill_kind::regular;
   std::array<codec::dur_alert, codec::max_dur_alerts> dur{};
   std::uint8_t dur_count = 0;
   std::uint16_t dur_reject_mask = 0;  // bit i: alert dur[i] caused the 88 (not overridden)

@@ -80,8 +80,23 @@ class engine {
   bool pa_active(const prior_authorization& a, std::int64_t qty) const noexcept;
   bool pa_dated(const prior_authorization& a) const noexcept;
   void step_therapy(const product& d, std::uint8_t occurrence) noexcept;
+  void diagnosis_checks(const product& d) noexcept;
+  // Transition and emergency fills (plan.toml [transition], [emergency]): a reject they lift.
+  struct checkpoint {
+    std::uint8_t rejects, texts, preferred;
+  };
+  checkpoint mark() const noexcept { return {d_.rejects.count, d_.text_count, d_.preferred_count}; }
+  void lift(const checkpoint& before, std::string_view code, const product& d) noexcept;
+  bool transition_open(const product& d) noexcept;
+  bool emergency_signalled() const noexcept;
+  void approve(std::string_view message) noexcept;
+  void compound_cost(std::int64_t submitted, std::int64_t first_quantity) noexcept;
   void limits(const product& d) noexcept;
   void compound_limits(std::uint8_t ingredients) noexcept;
+  // Ingredient i of the compound when the plan pays it (found, not left out under 420-DK 8).
+  const product* paid_ingredient(std::uint8_t i) const noexcept {
+    return dropped_ingredients_ & (1u << i) ? nullptr : p_->find_product(c_.ingredients[i].product_id);
+  }
   bool days_supply_limit(int product_max, limit_detail& detail) noexcept;
   void limit_hit(const limit_detail& detail) noexcept;
   bool quantity_limit(const product& d, std::int64_t qty, codec::field_id field, std::uint8_t occurrence,
@@ -127,6 +142,7 @@ class engine {
   static constexpr std::uint32_t unresolved = string_index::npos - 1;
   std::array<std::uint32_t, 16> fill_drug_cache_;
   std::int64_t compound_cost_ = 0;
+  std::uint32_t dropped_ingredients_ = 0;  // bit i: ingredient i not paid (420-DK 8)
   std::string_view compound_basis_;
 };
 

@@ -25,7 +25,8 @@ bool engine::pa_dated(const prior_authorization& a) const noexcept {
 
 void engine::prior_auth_checks(const product& d, std::int64_t qty, std::uint8_t occurrence) noexcept {
   d_.pa.required = true;
-  // A brand under a DAW prior_auth policy may carry no PA type of its own: a plain PA (1).
+  // A brand under a DAW prior_auth policy, or a compound over the PA threshold, may carry no PA
+  // type of its own: a plain PA (1).
   d_.pa.pa_type = d.pa_type.empty() ? std::string_view("1") : d.pa_type;
   const bool submitted = !c_.pa_number.empty() && c_.pa_number.find_first_not_of('0') != std::string_view::npos;
   if (submitted && submitted_pa(d, qty, occurrence)) return;
@@ -134,6 +135,66 @@ void engine::step_therapy(const product& d, std::uint8_t occurrence) noexcept {
   add_preferred(d);
 }
 
+// A transition fill lifts MR, 75 or 608 and an emergency fill 75, when the reject is the only one
+// its check raised: the reject is undone and the approved message (548-6F) says why the claim paid.
+// Over the fill's days supply the reject stays, with RL or TN telling the pharmacy to resubmit.
+void engine::lift(const checkpoint& before, std::string_view code, const product& d) noexcept {
+  if (d_.rejects.count != before.rejects + 1 || d_.rejects.items[before.rejects].code_view() != code) return;
+  const bool transition = transition_open(d);
+  const bool emergency = !transition && code == "75" && p_->fills.emergency_days_supply && emergency_signalled();
+  if (!transition && !emergency) return;
+  const int max_days = transition ? p_->fills.transition_days_supply : p_->fills.emergency_days_supply;
+  if (c_.days_supply.value_or(0) > max_days) {
+    reject(transition ? "RL" : "TN", "D5"_fid);
+    text_builder t;
+    t.add(transition ? "TRANSITION" : "EMERGENCY").add(" FILL PAYS UP TO ").number(max_days)
+        .add(" DAYS SUPPLY: RESUBMIT 405-D5");
+    text(t);
+    return;
+  }
+  d_.rejects.count = before.rejects;
+  d_.text_count = before.texts;
+  d_.preferred_count = before.preferred;
+  // 548-6F: 005/006/007 transition fill of a PA / non-formulary / other-edit drug; 009 emergency
+  // fill of a PA drug.
+  approve(emergency ? "009" : code == "75" ? "005" : code == "MR" ? "006" : "007");
+  if (d_.fill != fill_kind::regular) return;  // one message for the fill
+  text_builder t;
+  if (transition) {
+    d_.fill = fill_kind::transition;
+    const auto last = codec::date::from_days(m_->coverage_from.days() + p_->fills.transition_window_days - 1);
+    t.add("TRANSITION FILL. GET PA OR CHANGE DRUG BY ").date(last);
+  } else {
+    d_.fill = fill_kind::emergency;
+    t.add("EMERGENCY SUPPLY. PA STILL REQUIRED FOR MORE");
+  }
+  text(t);
+}
+
+// The member is in the first transition_window_days of coverage (the first day is day 0) and has
+// had no fill of this drug since coverage began: one transition fill per drug.
+bool engine::transition_open(const product& d) noexcept {
+  const int window = p_->fills.transition_window_days;
+  if (!window) return false;
+  const auto start = m_->coverage_from.days();
+  const auto day = c_.date_of_service.days() - start;
+  if (day < 0 || day >= window) return false;
+  for (const auto& f : h_.fills)
+    if (counts(f) && f.fill_date.days() >= start && f.fill_date <= c_.date_of_service && same_drug(f, d)) return false;
+  return true;
+}
+
+// 418-DI 3 (emergency) or 420-DK 13 (payer-recognized emergency/disaster).
+bool engine::emergency_signalled() const noexcept {
+  return c_.level_of_service == "3" || c_.level_of_service == "03" || has_scc(c_, 13);
+}
+
+void engine::approve(std::string_view message) noexcept {
+  for (std::size_t i = 0; i < d_.approved_message_count; ++i)
+    if (d_.approved_messages[i] == message) return;
+  if (d_.approved_message_count < d_.approved_messages.size()) d_.approved_messages[d_.approved_message_count++] = message;
+}
+
 void engine::limits(const product& d) noexcept {
   limit_detail detail;
   bool hit = days_supply_limit(d.max_days_supply, detail);
@@ -144,16 +205,16 @@ void engine::limits(const product& d) noexcept {
 
 // A compound is held to the same limits as a single product: its days supply to the channel's
 // maximum and to the smallest maximum of its ingredients, each ingredient's quantity to that
-// ingredient's limit.
+// ingredient's limit. Ingredients left unpaid (420-DK 8) are not held to anything.
 void engine::compound_limits(std::uint8_t ingredients) noexcept {
   int product_max = 0;
   for (std::uint8_t i = 0; i < ingredients; ++i)
-    if (const product* d = p_->find_product(c_.ingredients[i].product_id))
+    if (const product* d = paid_ingredient(i))
       if (d->max_days_supply && (!product_max || d->max_days_supply < product_max)) product_max = d->max_days_supply;
   limit_detail detail;
   bool hit = days_supply_limit(product_max, detail);
   for (std::uint8_t i = 0; i < ingredients; ++i) {
-    const product* d = p_->find_product(c_.ingredients[i].product_id);
+    const product* d = paid_ingredient(i);
     if (d && d->quantity_limit)
       hit |= quantity_limit(*d, c_.ingredients[i].quantity, "ED"_fid, static_cast<std::uint8_t>(i + 1), detail);
   }

@@ -99,7 +99,13 @@ row settings_row(const plan& p) {
           {"compound_fee", money(p.compound_fee)},
           {"refill_threshold_by_schedule", schedule_thresholds(p)},
           {"daw", daw_policy(p)},
-          {"daw_penalty_cost_share", p.daw_penalty_share == penalty_share::brand ? "brand" : "generic"}};
+          {"daw_penalty_cost_share", p.daw_penalty_share == penalty_share::brand ? "brand" : "generic"},
+          {"compound_pay_approved_ingredients", flag(p.compound.pay_approved_ingredients)},
+          {"compound_cost_cap", p.compound.cost_cap ? money(p.compound.cost_cap) : "none"},
+          {"compound_pa_threshold", p.compound.pa_threshold ? money(p.compound.pa_threshold) : "none"},
+          {"transition_window_days", number(p.fills.transition_window_days)},
+          {"transition_days_supply", number(p.fills.transition_days_supply)},
+          {"emergency_days_supply", number(p.fills.emergency_days_supply)}};
 }
 
 // One copay rule as a plan administrator writes it: "flat 5.00", "30.00% min 40.00 max 120.00".
@@ -213,7 +219,8 @@ table product_table(const plan& p) {
                       {"generic_equivalent", p.generic_of(x) ? text(p.generic_of(x)->ndc) : ""},
                       {"dea_schedule", number(x.dea_schedule)},
                       {"refill_threshold_pct", number(x.refill_threshold_pct)},
-                      {"max_quantity_per_day", x.max_quantity_per_day ? fixed(x.max_quantity_per_day, 3) : "none"}};
+                      {"max_quantity_per_day", x.max_quantity_per_day ? fixed(x.max_quantity_per_day, 3) : "none"},
+                      {"diagnosis_required", list(p.diagnosis_codes(x))}};
   return t;
 }
 

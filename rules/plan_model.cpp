@@ -293,4 +293,13 @@ route_result plan_set::route(std::string_view bin, std::string_view pcn, std::st
   return {route_status::unknown_group, nullptr};
 }
 
+std::span<const std::string_view> plan::diagnosis_codes(const product& d) const noexcept {
+  if (!d.diagnosis_required || &d < products.data() || &d >= products.data() + products.size()) return {};
+  const auto row = static_cast<std::uint32_t>(&d - products.data());
+  const auto it = std::lower_bound(diagnosis_lists.begin(), diagnosis_lists.end(), row,
+                                   [](const auto& entry, std::uint32_t r) { return entry.first < r; });
+  if (it == diagnosis_lists.end() || it->first != row) return {};
+  return it->second;
+}
+
 }  // namespace rxgate::rules

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -165,6 +166,9 @@ struct product {
   int gender = 0;                   // 0 any, 1 male only, 2 female only
   bool specialty = false;           // must be dispensed by a specialty pharmacy
   bool compoundable = false;        // may be an ingredient of a compound
+  // Covered only for some diagnoses (formulary.csv diagnosis_required): the codes are kept beside
+  // the table, plan::diagnosis_codes(), so that the record stays four cache lines.
+  bool diagnosis_required = false;
   std::string_view generic_ndc;     // a brand's generic equivalent, if any
   // formulary.csv multi_source (Medi-Span style): 'M' multi-source brand, 'N' single-source brand,
   // 'O' originator sold as a generic, 'Y' generic; 0 when the column is empty.
@@ -223,6 +227,20 @@ struct dose_limit {
   int severity = 2;
 };
 
+// Compounds (plan.toml [compound]). Amounts in cents; 0 = no such limit.
+struct compound_policy {
+  bool pay_approved_ingredients = false;  // 420-DK 8 pays the covered ingredients instead of rejecting
+  std::int64_t cost_cap = 0;              // ingredient cost above it rejects 78
+  std::int64_t pa_threshold = 0;          // ingredient cost above it needs a PA (75)
+};
+
+// Transition and emergency fills (plan.toml [transition], [emergency]).
+struct fill_policy {
+  int transition_window_days = 0;      // the first N days of a member's coverage; 0 = no transition benefit
+  int transition_days_supply = 30;     // the most days supply a transition fill pays
+  int emergency_days_supply = 0;       // the most days supply of an emergency fill of a PA drug; 0 = none
+};
+
 // A refill-too-soon threshold and where it comes from (the status API shows both).
 struct refill_threshold {
   int pct = 80;
@@ -260,6 +278,8 @@ struct plan {
   // Product selection: the action for each 408-D8 value (index 0-9).
   std::array<daw_action, 10> daw{};
   penalty_share daw_penalty_share = penalty_share::generic;
+  compound_policy compound;
+  fill_policy fills;
 
   // pricing
   pricing_basis basis = pricing_basis::lowest;
@@ -291,6 +311,8 @@ struct plan {
   string_index class_index;                                   // -> index into classes
   std::vector<std::pair<std::uint64_t, std::uint32_t>> interaction_pairs;  // (low id, high id) -> interactions row, sorted
   std::vector<std::int32_t> duplicate_by_class;               // class -> duplicates row or -1
+  // Diagnosis-required coverage: (product row, ICD-10 codes or prefixes), sorted by row.
+  std::vector<std::pair<std::uint32_t, std::vector<std::string_view>>> diagnosis_lists;
   // Drug identity: distinct drug keys, numbered. groups_drugs is false when every drug key is
   // its own NDC (no drug_key column): comparing NDCs is then the whole answer.
   std::vector<std::string_view> drug_keys;
@@ -341,6 +363,8 @@ struct plan {
   // and builds the benefit cells (after the tables are final). Problems of meaning (a network no
   // pharmacy can name, ...) are the loader's to report; this only resolves.
   void resolve_benefits();
+  // The diagnoses (ICD-10 codes or prefixes) `d` of this plan is covered for; empty when any.
+  std::span<const std::string_view> diagnosis_codes(const product& d) const noexcept;
   bool in_force(codec::date dos) const noexcept {
     return dos >= effective_from && (!effective_to.valid() || dos <= effective_to);
   }

@@ -1,6 +1,6 @@
-// plan.toml through toml11: the [plan], [benefit], [dur], [pricing], [[copay]], [[network]],
-// [[group]], [daw], [refill_threshold_by_schedule] and [accumulators] settings. The only file of
-// rules/ that sees toml11.
+// plan.toml through toml11: the [plan], [benefit], [dur], [pricing], [compound], [transition],
+// [emergency], [[copay]], [[network]], [[group]], [daw], [refill_threshold_by_schedule] and
+// [accumulators] settings. The only file of rules/ that sees toml11.
 #include <algorithm>
 
 #include <toml.hpp>
@@ -273,6 +273,27 @@ void read_pricing(const toml::value& root, plan& p, toml_reader& tr) {
   p.compound_fee = terms.compound_fee;
 }
 
+void read_compound(const toml::value& root, plan& p, toml_reader& tr) {
+  const auto& co = section(root, "compound", false, tr);
+  only_known_keys(co, {"pay_approved_ingredients", "cost_cap", "pa_threshold"}, "[compound]", tr);
+  p.compound.pay_approved_ingredients = tr.boolean(co, "pay_approved_ingredients", false);
+  p.compound.cost_cap = tr.amount(co, "cost_cap", 2, 0);
+  p.compound.pa_threshold = tr.amount(co, "pa_threshold", 2, 0);
+  // A PA threshold at or above the cap could never be reached: every such compound rejects 78 first.
+  if (p.compound.cost_cap && p.compound.pa_threshold >= p.compound.cost_cap)
+    tr.bad(*tr.get(co, "pa_threshold", false, co), "pa_threshold must be below cost_cap (a compound over the cap rejects 78 whatever its PA)");
+}
+
+void read_fill_policy(const toml::value& root, plan& p, toml_reader& tr) {
+  const auto& tn = section(root, "transition", false, tr);
+  only_known_keys(tn, {"window_days", "days_supply"}, "[transition]", tr);
+  p.fills.transition_window_days = static_cast<int>(tr.integer(tn, "window_days", 0, 0, 365));
+  p.fills.transition_days_supply = static_cast<int>(tr.integer(tn, "days_supply", 30, 1, 999));
+  const auto& em = section(root, "emergency", false, tr);
+  only_known_keys(em, {"days_supply"}, "[emergency]", tr);
+  p.fills.emergency_days_supply = static_cast<int>(tr.integer(em, "days_supply", 0, 0, 999));
+}
+
 // A list of copay rules by tier: [[copay]], or the `copay` of a network, band or group (`where`
 // names it in messages). False when the list itself is unusable (not an array of tables).
 bool read_copay_list(const toml::value& v, const std::string& where, std::vector<copay_rule>& rules, toml_reader& tr) {
@@ -489,14 +510,16 @@ void read_accumulators(const toml::value& root, plan& p, toml_reader& tr) {
 }
 
 void read_settings(const toml::value& root, plan& p, toml_reader& tr, settings_outcome& out) {
-  only_known_keys(root, {"plan", "benefit", "dur", "pricing", "copay", "network", "group", "daw",
-                         "refill_threshold_by_schedule", "accumulators"}, "plan.toml", tr);
+  only_known_keys(root, {"plan", "benefit", "dur", "pricing", "compound", "transition", "emergency", "copay", "network",
+                         "group", "daw", "refill_threshold_by_schedule", "accumulators"}, "plan.toml", tr);
   read_plan(root, p, tr, out);
   read_benefit(root, p, tr, out);
   read_schedule_thresholds(root, p, tr);
   read_daw(root, p, tr);
   read_dur(root, p, tr);
   read_pricing(root, p, tr);
+  read_compound(root, p, tr);
+  read_fill_policy(root, p, tr);
   read_copays(root, p, tr, out);
   read_networks(root, p, tr, out);
   read_groups(root, p, tr, out);

@@ -282,6 +282,20 @@ void resolve_generics(plan& p, const std::vector<csv_field>& multi_source_cells,
   }
 }
 
+// Each required diagnosis is a code or code prefix as 424-DO carries it: ICD-10 without the decimal
+// point, at least the 3-character category. A dot or a short prefix would match nothing or too much.
+void check_diagnosis_codes(const product& d, const std::vector<std::string_view>& codes, const csv_field& cell,
+                           const std::string& file, reporter& rep) {
+  for (auto code : codes) {
+    const bool ok = code.size() >= 3 && code.size() <= 15 &&
+                    code.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == std::string_view::npos;
+    if (!ok)
+      rep.at(file, cell.line, cell.column,
+             "diagnosis code " + std::string(code) + " of product " + std::string(d.ndc) +
+                 ": write it as 424-DO carries it, 3 to 15 capital letters or digits without the decimal point (E11, E119)");
+  }
+}
+
 }  // namespace
 
 void load_formulary(const fs::path& folder, const std::string& shown, plan& p, const settings_outcome& settings,
@@ -292,7 +306,7 @@ void load_formulary(const fs::path& folder, const std::string& shown, plan& p, c
                "pa_type", "quantity_limit", "quantity_limit_days", "max_days_supply", "min_age",
                "max_age", "gender", "specialty", "compoundable", "generic_ndc", "step_prerequisites",
                "preferred_alternatives", "awp_unit", "wac_unit", "mac_unit", "multi_source", "dea_schedule",
-               "refill_threshold_pct", "max_quantity_per_day"},
+               "refill_threshold_pct", "max_quantity_per_day", "diagnosis_required"},
               {"ndc", "name", "therapeutic_class", "tier"}, rep))
     return;
   cells c{t, rep, p.strings};
@@ -337,6 +351,9 @@ void load_formulary(const fs::path& folder, const std::string& shown, plan& p, c
     d.max_quantity_per_day = c.decimal("max_quantity_per_day", 3);
     d.step_prerequisites = c.list("step_prerequisites");
     d.preferred = c.list("preferred_alternatives");
+    auto diagnoses = c.list("diagnosis_required");
+    check_diagnosis_codes(d, diagnoses, c.at("diagnosis_required"), t.file, rep);
+    d.diagnosis_required = !diagnoses.empty();
     d.awp_unit = c.decimal("awp_unit", 5);
     d.wac_unit = c.decimal("wac_unit", 5);
     d.mac_unit = c.decimal("mac_unit", 5);
@@ -357,6 +374,8 @@ void load_formulary(const fs::path& folder, const std::string& shown, plan& p, c
     if (!d.step_prerequisites.empty()) steps.push_back(c.at("step_prerequisites"));
     if (!d.drug_key.empty()) keys.emplace_back(p.products.size(), c.at("drug_key"));
     multi_source_cells.push_back(ms);
+    if (d.diagnosis_required)  // rows only grow: the list stays sorted by row
+      p.diagnosis_lists.emplace_back(static_cast<std::uint32_t>(p.products.size()), std::move(diagnoses));
     p.products.push_back(std::move(d));
   }
   for (auto& d : p.products) inline_views(d.ndc_inline, {&d.ndc});

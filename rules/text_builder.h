@@ -43,6 +43,13 @@ class text_builder {
     }
     return *this;
   }
+  // Cents as dollars ("612.50").
+  text_builder& money(std::int64_t cents) noexcept {
+    if (cents < 0) add("-"), cents = -cents;
+    number(cents / 100);
+    const char d[3] = {'.', static_cast<char>('0' + cents % 100 / 10), static_cast<char>('0' + cents % 10)};
+    return add({d, 3});
+  }
   text_builder& date(codec::date d) noexcept {
     char buf[8];
     return add(codec::format_date(d, buf));

@@ -22,6 +22,7 @@ PHARMACY = "1111111112"       # DEMO RETAIL PHARMACY #1
 OUT_OF_NETWORK = "4444444446"
 RETAIL90 = "7777777773"       # DEMO PREFERRED 90-DAY PHARMACY (network retail90-preferred)
 PRESCRIBER = "1234567893"
+COMPOUNDING = "5555555554"    # DEMO COMPOUNDING PHARMACY
 
 
 def overpunch(cents):
@@ -75,6 +76,31 @@ def b1(dos, member, items, provider=PHARMACY, daw="0"):
     return out
 
 
+def compound_b1(dos, member, rx, ingredients, days, scc=None):
+    """A compound at the compounding pharmacy: ingredients = [(ndc, grams, cents asked)]; 420-DK if scc."""
+    card, person, dob, gender, first, last = member
+    grams = sum(g for _, g, _ in ingredients)
+    cents = sum(c for _, _, c in ingredients)
+    clarification = [("NX", "1"), ("DK", str(scc))] if scc else []
+    claim_segment = segment("07", [("EM", "1"), ("D2", rx), ("E1", "00"), ("D7", "0"), ("E7", str(grams * 1000)),
+                                   ("D3", "0"), ("D5", str(days)), ("D6", "2"), ("D8", "0"), ("DE", dos),
+                                   ("DF", "0"), ("DJ", "1")] + clarification)
+    parts = [("EF", "03"), ("EG", "2"), ("EC", str(len(ingredients)))]
+    for ndc, g, c in ingredients:
+        parts += [("RE", "03"), ("TE", ndc), ("ED", str(g * 1000)), ("EE", overpunch(c)), ("UE", "01")]
+    return (header("B1", dos, 1, COMPOUNDING) + insurance(card, person) + patient(dob, gender, first, last) + GS +
+            claim_segment + prescriber() + pricing(cents) + segment("10", parts))
+
+
+def with_diagnosis(dos, member, item, diagnosis=None, extra=()):
+    """One B1 line (rx, ndc, qty, days, cents), with 418-DI etc. in `extra` and a clinical segment if diagnosis."""
+    card, person, dob, gender, first, last = member
+    rx, ndc, qty, days, cents = item
+    clinical = segment("13", [("VE", "1"), ("WE", "02"), ("DO", diagnosis)]) if diagnosis else ""
+    return (header("B1", dos) + insurance(card, person) + patient(dob, gender, first, last) + GS +
+            claim(rx, ndc, qty, days, written=dos, extra=extra) + prescriber() + pricing(cents) + clinical)
+
+
 ALEX = ("DEMO1001", "001", "19700315", "1", "ALEX", "SAMPLE")
 MORGAN = ("DEMO1002", "001", "19581130", "2", "MORGAN", "EXAMPLE")
 CHRIS = ("DEMO1009", "001", "19920202", "1", "CHRIS", "ALLERGIC")
@@ -84,6 +110,11 @@ LEE = ("DEMO1011", "001", "19660606", "1", "LEE", "DIABETIC")
 TAYLOR = ("DEMO1004", "001", "19450722", "1", "TAYLOR", "PLACEHOLDER")
 KAI = ("DEMO1012", "001", "19880808", "1", "KAI", "OPIOID")
 HARPER = ("DEMO1018", "001", "19950505", "2", "HARPER", "DUPLICATE")
+DANA = ("DEMO1015", "001", "19790919", "2", "DANA", "COMPOUND")
+NOEL = ("DEMO1019", "001", "19910412", "2", "NOEL", "NEWMEMBER")  # covered from 20261116
+
+KETOPROFEN, GABAPENTIN_POWDER, CREAM_BASE = "90001001301", "90001001303", "90001001305"
+FLURBIPROFEN = "90001001308"  # excluded bulk powder
 
 ATORVASTATIN_20 = "90001000102"
 
@@ -146,6 +177,29 @@ def samples(dos):
                                                  b1(dos, KAI, [("100021", "90001000403", 60, 30, 400)]))
     s["22-reject-76-quantity-per-day.d0"] = ("B1 losartan 50 mg (at most 2 a day) 90 tablets / 30 days: 76, 60 allowed",
                                              b1(dos, HARPER, [("100022", "90001000204", 90, 30, 1000)]))
+    s["23-compound-scc8-approved-ingredients.d0"] = (
+        "B1 compound with an excluded powder (flurbiprofen) and 420-DK 8: paid for the covered ingredients only",
+        compound_b1(dos, DANA, "100023", [(KETOPROFEN, 30, 15000), (FLURBIPROFEN, 10, 7200), (CREAM_BASE, 60, 1800)],
+                    30, scc=8))
+    s["24-reject-78-compound-cost-cap.d0"] = (
+        "B1 compound asking 1118.00 for its ingredients, over the plan's 1000.00 compound cap: 78",
+        compound_b1(dos, DANA, "100024", [(KETOPROFEN, 200, 110000), (CREAM_BASE, 60, 1800)], 30))
+    s["25-reject-75-compound-pa-threshold.d0"] = (
+        "B1 compound asking 354.00 for its ingredients, over the plan's 300.00 PA threshold, no PA on file: 75",
+        compound_b1(dos, DANA, "100025", [(GABAPENTIN_POWDER, 60, 33600), (CREAM_BASE, 60, 1800)], 30))
+    s["26-transition-fill.d0"] = (
+        "B1 Nexium (not on the formulary) for a member in the first 90 days of coverage (to 20270213): "
+        "paid as a transition fill, approved message 006; MR after the window",
+        b1(dos, NOEL, [("100026", "90001000603", 30, 30, 32700)]))
+    s["27-emergency-supply.d0"] = (
+        "B1 aripiprazole (PA required, none on file) with 418-DI 3 (emergency) for 3 days: paid, approved message 009",
+        with_diagnosis(dos, MORGAN, ("100027", "90001001407", 3, 3, 9000), extra=[("DI", "03")]))
+    s["28-reject-39-diagnosis-required.d0"] = (
+        "B1 dulaglutide (covered for type 2 diabetes, E11*) without a diagnosis code: 39",
+        with_diagnosis(dos, LEE, ("100028", "90001000707", 4, 28, 98000)))
+    s["29-diagnosis-paid.d0"] = (
+        "B1 dulaglutide with 424-DO E119 (type 2 diabetes) in the clinical segment: paid",
+        with_diagnosis(dos, LEE, ("100029", "90001000707", 4, 28, 98000), diagnosis="E119"))
     return s
 
 

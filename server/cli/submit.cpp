@@ -77,6 +77,7 @@ void print_plain(std::ostream& os, const codec::response& r) {
          << "  ingredient " << money(t.price->ingredient_cost_paid) << "  fee " << money(t.price->dispensing_fee_paid)
          << "\n";
     }
+    for (std::size_t k = 0; k < t.approved_message_count; ++k) os << "  approved message " << t.approved_messages[k] << "\n";
     for (std::size_t k = 0; k < t.text_count; ++k) os << "  message: " << t.texts[k] << "\n";
     for (std::size_t k = 0; k < t.dur_count; ++k) os << "  DUR: " << t.dur[k].reason << " " << t.dur[k].free_text << "\n";
     if (!t.help_desk_phone.empty()) os << "  help desk: " << t.help_desk_phone << "\n";

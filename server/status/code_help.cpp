@@ -1,9 +1,11 @@
 // Specific help per reject code: what the technician does next for 79 (next fill date from the
 // threshold in force, override SCCs), 75 (how to request the PA), 70/MR (covered alternatives), 608
 // (step therapy), 76/7X/AG/G9 (plan limits, per day too), 88 (DUR override codes), 41 (bill the
-// other payer first), G6/4W (the plan's specialty pharmacy), UU/AJ (dispense the generic) and 8K
-// (the DAW codes the plan accepts). Built only from what
-// was stored with the claim and what the plan accepts; the rules are never re-run.
+// other payer first), G6/4W (the plan's specialty pharmacy), UU/AJ (dispense the generic), 8K (the
+// DAW codes the plan accepts), 39/80 (the diagnoses the drug is covered for), RL/TN (a transition
+// or emergency fill's days supply), 78 (a compound's cost cap) and 8A (which compound ingredients
+// the plan pays). Built only from what was stored with the claim and what the plan accepts; the
+// rules are never re-run.
 #include "server/status/code_help.h"
 
 #include <string>
@@ -322,6 +324,77 @@ void help_specialty_network(codec::json_writer& j, const claim_context& x, std::
   j.field("what_to_do", what).end_object();
 }
 
+// 39 / 80: the diagnoses (ICD-10 codes or prefixes) the plan covers the drug for.
+void help_diagnosis(codec::json_writer& j, const claim_context& x) {
+  const rules::product* d = x.plan ? x.plan->find_product(x.rec.product_id) : nullptr;
+  j.key("help").begin_object().field("kind", "diagnosis_required");
+  j.key("diagnosis_codes").begin_array();
+  std::string codes;
+  if (d)
+    for (auto c : x.plan->diagnosis_codes(*d)) {
+      j.value(c);
+      codes += (codes.empty() ? "" : ", ") + std::string(c);
+    }
+  j.end_array();
+  std::string what = "The plan covers this drug only for certain diagnoses";
+  if (!codes.empty()) what += " (ICD-10 codes starting with " + codes + ")";
+  what += ". Get the diagnosis from the prescriber and resubmit with the clinical segment (AM13): 491-VE count, "
+          "492-WE qualifier 02 and 424-DO Diagnosis Code without the decimal point. If the patient's diagnosis is "
+          "not among them, the prescriber can request a prior authorization.";
+  j.field("what_to_do", what).end_object();
+}
+
+// RL / TN: the transition or emergency fill pays, at or under its days supply.
+void help_special_fill(codec::json_writer& j, const claim_context& x, bool transition) {
+  const int max_days = !x.plan ? 0
+                       : transition ? x.plan->fills.transition_days_supply
+                                    : x.plan->fills.emergency_days_supply;
+  const auto sent_days = x.rec.days_supply;
+  j.key("help").begin_object().field("kind", transition ? "transition_fill" : "emergency_fill");
+  if (max_days) j.field("max_days_supply", max_days); else j.key("max_days_supply").null();
+  if (sent_days) j.field("submitted_days_supply", *sent_days); else j.key("submitted_days_supply").null();
+  std::string what = transition ? "The member is in the plan's transition window: one fill of this drug pays"
+                                : "The plan pays an emergency supply of this prior-authorization drug";
+  if (max_days) what += " for up to " + std::to_string(max_days) + " days";
+  what += ". Resubmit with 405-D5 Days Supply and 442-E7 Quantity Dispensed cut to that supply";
+  what += transition ? ", then ask the prescriber for a prior authorization or a formulary alternative before the "
+                       "window ends."
+                     : " (keep 418-DI Level of Service 3), then ask the prescriber to request the prior authorization.";
+  j.field("what_to_do", what).end_object();
+}
+
+// 78 on a compound: the plan's cap on the ingredient cost.
+void help_compound_cost(codec::json_writer& j, const claim_context& x) {
+  if (!x.plan || !x.plan->compound.cost_cap || !x.claim || x.claim->compound_code != 2) return;
+  const auto cap = x.plan->compound.cost_cap;
+  j.key("help").begin_object().field("kind", "compound_cost");
+  j.key("max_amount").decimal(cap, 2);
+  std::string amount;
+  codec::append_json_decimal(amount, cap, 2);
+  j.field("what_to_do", "The plan pays a compound only while the total of its 449-EE Compound Ingredient Drug Cost "
+                        "is at most " + amount + ". Check each ingredient's 448-ED quantity and cost; if they are "
+                        "right, ask the prescriber for a less costly formulation or a covered commercial product.");
+  j.end_object();
+}
+
+// 8A: the ingredients sent and whether the plan pays each.
+void help_compound_ingredients(codec::json_writer& j, const claim_context& x) {
+  if (!x.claim) return;
+  j.key("help").begin_object().field("kind", "compound_ingredients");
+  j.key("ingredients").begin_array();
+  const std::size_t n = std::min<std::size_t>(x.claim->ingredient_count, x.claim->ingredients.size());
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto id = x.claim->ingredients[k].product_id;
+    const rules::product* d = x.plan ? x.plan->find_product(id) : nullptr;
+    j.begin_object().field("product_id", id).field_or_null("name", d ? d->name : std::string_view{});
+    j.field("paid_by_plan", d && d->covered && d->on_formulary && d->compoundable).end_object();
+  }
+  j.end_array();
+  j.field("what_to_do", "None of the ingredients is one the plan pays in a compound. Ask the prescriber for a "
+                        "formulation with at least one covered ingredient, or bill the patient.");
+  j.end_object();
+}
+
 }  // namespace
 
 void write_code_help(codec::json_writer& j, std::string_view code, const claim_context& x, std::string_view phone) {
@@ -335,6 +408,10 @@ void write_code_help(codec::json_writer& j, std::string_view code, const claim_c
   else if (code == "41") help_other_payer(j, x);
   else if (code == "UU" || code == "AJ") help_generic_required(j, x);
   else if (code == "8K") help_daw_not_supported(j, x);
+  else if (code == "39" || code == "80") help_diagnosis(j, x);
+  else if (code == "RL" || code == "TN") help_special_fill(j, x, code == "RL");
+  else if (code == "78") help_compound_cost(j, x);
+  else if (code == "8A") help_compound_ingredients(j, x);
 }
 
 }  // namespace rxgate::server::status

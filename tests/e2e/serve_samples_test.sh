@@ -45,6 +45,18 @@ expect 19-reject-aj-generic-required.d0 "reject AJ"
 expect 20-paid-controlled-substance.d0 "status P  authorization"
 expect 21-reject-79-controlled-threshold.d0 "reject 79"
 expect 22-reject-76-quantity-per-day.d0 "reject 76"
+expect 23-compound-scc8-approved-ingredients.d0 "status P  authorization"
+expect 24-reject-78-compound-cost-cap.d0 "reject 78"
+expect 25-reject-75-compound-pa-threshold.d0 "reject 75"
+# DEMO1019's transition window (config/plans/demo) runs to 20270213; after it the sample rejects MR.
+if (( $(date +%Y%m%d) <= 20270213 )); then
+  expect 26-transition-fill.d0 "approved message 006"
+else
+  expect 26-transition-fill.d0 "reject MR"
+fi
+expect 27-emergency-supply.d0 "approved message 009"
+expect 28-reject-39-diagnosis-required.d0 "reject 39"
+expect 29-diagnosis-paid.d0 "status P  authorization"
 
 # The other output forms.
 submit --json "$work/samples/13-e1-eligibility.d0" | grep -q '"kind":"response"' || { echo "FAIL --json"; failures=$((failures + 1)); }

@@ -1,5 +1,7 @@
 // adjudicate() allocates nothing: counted with a replaced global operator new over paid,
-// rejected (79, 88, 75, MR), compound and network-priced (banded copay) claims with history.
+// rejected (79, 88, 75, MR), compound and network-priced (banded copay) claims with history,
+// compounds under 420-DK 8 and over the PA threshold and cap, transition and emergency fills and
+// diagnosis checks.
 #include <atomic>
 #include <cstdlib>
 #include <functional>
@@ -60,6 +62,7 @@ TEST(allocations, adjudicate_allocates_nothing) {
   h.authorizations = auths;
 
   std::vector<codec::claim> claims(7, base_claim());
+  claims.reserve(16);  // the references below outlive the push_backs
   claims[1].product_id = "90001000301";  // 88 with the MAOI fill
   claims[2].product_id = "90001000801";  // 75 (expired PA) + G6
   claims[3].product_id = "90001000603";  // MR with alternatives
@@ -81,17 +84,50 @@ TEST(allocations, adjudicate_allocates_nothing) {
   banded.days_supply = 45;
   banded.quantity = 45000;
 
+  auto scc8 = c;  // an excluded ingredient left unpaid (420-DK 8)
+  scc8.ingredients[1].product_id = "90001001308";
+  scc8.scc[0] = 8;
+  scc8.scc_count = 1;
+  claims.push_back(scc8);
+  auto costly = c;  // over the PA threshold (75), then over the cap (78)
+  costly.ingredients[0].cost = 40000;
+  claims.push_back(costly);
+  costly.ingredients[0].cost = 200000;
+  claims.push_back(costly);
+  auto transition = base_claim();  // DEMO1019 in the transition window: MR lifted (006)
+  transition.cardholder_id = "DEMO1019";
+  transition.date_of_birth = ymd(19910412);
+  transition.gender = 2;
+  transition.product_id = "90001000603";
+  claims.push_back(transition);
+  transition.days_supply = 31;  // RL
+  claims.push_back(transition);
+  auto emergency = base_claim();  // aripiprazole, PA required, 3-day emergency supply (009)
+  emergency.product_id = "90001001407";
+  emergency.level_of_service = "03";
+  emergency.days_supply = 3;
+  claims.push_back(emergency);
+  auto diagnosis = base_claim();  // dulaglutide: 80 with a diagnosis that does not qualify
+  diagnosis.product_id = "90001000707";
+  diagnosis.quantity = 4000;
+  diagnosis.days_supply = 28;
+  diagnosis.diagnoses[0] = "I10";
+  diagnosis.diagnosis_count = 1;
+  claims.push_back(diagnosis);
+  const int today = 20261201;  // the new claims on it: inside DEMO1019's window (from 20261116)
+  for (std::size_t i = 7; i < claims.size(); ++i) claims[i].date_of_service = ymd(today);
+
   decision d;
   std::string seen;
   seen.reserve(64);
   const long n = allocations_during([&] {
     for (const auto& claim : claims) {
-      adjudicate(claim, plans, h, ymd(today_ymd), d);
+      adjudicate(claim, plans, h, ymd(today), d);
       seen.push_back(d.status);  // capacity reserved below: no allocation
     }
   });
   EXPECT_EQ(n, 0);
-  (void)seen;
+  EXPECT_EQ(seen, "RRRRRPPPRRPRPR") << "each path ran as meant";
 }
 
 }  // namespace

@@ -116,10 +116,10 @@ TEST_F(plan_diff_test, products_added_removed_and_changed) {
   const auto at = formulary.find(first);
   ASSERT_NE(at, std::string::npos);
   formulary.replace(at, first.size(), "90001000101,ATORVASTATIN 10 MG TABLET,STATIN,2,");
-  formulary += "90009999901,TESTDRUG 5 MG TABLET,STATIN,3,Y,Y,N,,,,,,,,N,N,,,,1.00000,,,,,,,\n";
+  formulary += "90009999901,TESTDRUG 5 MG TABLET,STATIN,3,Y,Y,N,,,,,,,,N,N,,,,1.00000,,,,,,,,\n";
   spit(edited("formulary.csv"), formulary);
   const fs::path old_formulary = root / "old" / "demo" / "formulary.csv";
-  spit(old_formulary, slurp(old_formulary) + "90009999902,TESTDRUG 10 MG TABLET,STATIN,3,Y,Y,N,,,,,,,,N,N,,,,1.00000,,,,,,,\n");
+  spit(old_formulary, slurp(old_formulary) + "90009999902,TESTDRUG 10 MG TABLET,STATIN,3,Y,Y,N,,,,,,,,N,N,,,,1.00000,,,,,,,,\n");
   const std::string second_ndc = "90009999902";
 
   const auto d = diff();
@@ -139,6 +139,27 @@ TEST_F(plan_diff_test, products_added_removed_and_changed) {
   EXPECT_NE(diff_text(d).find("summary: product +1 -1 ~1\n"), std::string::npos) << diff_text(d);
   EXPECT_NE(diff_json(d).find("\"summary\":{\"product\":{\"added\":1,\"removed\":1,\"changed\":1}}"), std::string::npos)
       << diff_json(d);
+}
+
+// Compound, transition and emergency settings and the diagnosis-required column are compared too.
+TEST_F(plan_diff_test, compound_fill_and_diagnosis_settings) {
+  replace_once(edited("plan.toml"), "cost_cap = \"1000.00\"", "cost_cap = \"800.00\"");
+  replace_once(edited("plan.toml"), "window_days = 90", "window_days = 60");
+  replace_once(edited("plan.toml"), "[emergency]\ndays_supply = 3", "[emergency]\ndays_supply = 5");
+  replace_once(edited("plan.toml"), "pay_approved_ingredients = true", "pay_approved_ingredients = false");
+  replace_once(edited("formulary.csv"), ",,,E11\n", ",,,E11;E10\n");
+  const auto d = diff();
+  const auto text = diff_text(d);
+  EXPECT_NE(text.find("compound_pay_approved_ingredients yes -> no"), std::string::npos) << text;
+  EXPECT_NE(text.find("compound_cost_cap 1000 -> 800"), std::string::npos) << text;
+  EXPECT_NE(text.find("transition_window_days 90 -> 60"), std::string::npos) << text;
+  EXPECT_NE(text.find("emergency_days_supply 3 -> 5"), std::string::npos) << text;
+  const auto* product = find(d, "product", "90001000707");
+  ASSERT_NE(product, nullptr) << text;
+  ASSERT_EQ(product->fields.size(), 1u);
+  EXPECT_EQ(product->fields[0].field, "diagnosis_required");
+  EXPECT_EQ(product->fields[0].before, "E11");
+  EXPECT_EQ(product->fields[0].after, "E11,E10");
 }
 
 TEST_F(plan_diff_test, member_changes_name_fields_but_never_values) {

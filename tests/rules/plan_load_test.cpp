@@ -76,7 +76,7 @@ TEST(demo_plans, load_and_describe) {
   ASSERT_EQ(plans.plans().size(), 3u);
   const auto text = describe(plans);
   EXPECT_NE(text.find("demo v2 (demo) [synthetic demo]: BIN 610999 PCN RXGDEMO groups DEMO01 DEMO02"), std::string::npos) << text;
-  EXPECT_NE(text.find("71 products, 24 members, 7 pharmacies"), std::string::npos) << text;
+  EXPECT_NE(text.find("74 products, 25 members, 7 pharmacies"), std::string::npos) << text;
   EXPECT_NE(text.find("medicaid-demo v1"), std::string::npos) << text;
   EXPECT_NE(text.find("hdhp-demo v1 (hdhp-demo) [synthetic demo]: BIN 610997 PCN RXGHDHP groups HDHP01"), std::string::npos)
       << text;
@@ -572,6 +572,65 @@ TEST_F(scratch, a_specialty_network_admits_specialty_drugs_without_the_flag) {
   EXPECT_EQ(codes(decide_scratch(root, [](codec::claim& c) { teriflunomide_at(c, "2222222220"); })), "G6");
 }
 
+// [compound], [transition], [emergency] and diagnosis_required (issue 12 items 5 and 6).
+TEST_F(scratch, compound_pa_threshold_at_or_over_the_cap_is_refused) {
+  edit("plan.toml", "pa_threshold = \"300.00\"", "pa_threshold = \"1000.00\"");
+  const int line = line_of("plan.toml", "pa_threshold");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].rfind("demo/plan.toml:" + std::to_string(line) + ":", 0), 0u) << p[0];
+  EXPECT_NE(p[0].find("pa_threshold must be below cost_cap"), std::string::npos) << p[0];
+}
+
+TEST_F(scratch, compound_pa_threshold_just_under_the_cap_loads) {
+  edit("plan.toml", "pa_threshold = \"300.00\"", "pa_threshold = \"999.99\"");
+  EXPECT_TRUE(problems().empty());
+}
+
+TEST_F(scratch, unknown_keys_of_the_new_sections) {
+  edit("plan.toml", "cost_cap =", "cost_cao =");
+  edit("plan.toml", "window_days = 90", "window_dayz = 90");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_NE(p[0].find("unknown key \"cost_cao\" in [compound]"), std::string::npos) << p[0];
+  EXPECT_EQ(p[1].rfind("demo/plan.toml:" + std::to_string(line_of("plan.toml", "window_dayz")) + ":", 0), 0u) << p[1];
+  EXPECT_NE(p[1].find("unknown key \"window_dayz\" in [transition]"), std::string::npos) << p[1];
+}
+
+TEST_F(scratch, transition_window_over_a_year_is_refused) {
+  edit("plan.toml", "window_days = 90", "window_days = 366");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("window_days must be a whole number from 0 to 365"), std::string::npos) << p[0];
+}
+
+TEST_F(scratch, diagnosis_code_with_a_decimal_point_is_refused) {
+  edit("formulary.csv", ",,,E11\n", ",,,E11;E11.9\n");
+  const int line = line_of("formulary.csv", "E11.9");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].rfind("demo/formulary.csv:" + std::to_string(line) + ":", 0), 0u) << p[0];
+  EXPECT_NE(p[0].find("diagnosis code E11.9 of product 90001000707"), std::string::npos) << p[0];
+}
+
+TEST_F(scratch, diagnosis_prefix_shorter_than_a_category_is_refused) {
+  edit("formulary.csv", ",,,E11\n", ",,,E1\n");
+  auto p = problems();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("diagnosis code E1 of product"), std::string::npos) << p[0];
+}
+
+// The Medicaid demo plan states none of them: every one is off.
+TEST(demo_plans, plans_without_the_new_settings_default_to_off) {
+  const auto& mcd = *demo_plans().route("610998", "RXGMCD", "MCD01", ymd(20260101)).found;
+  EXPECT_FALSE(mcd.compound.pay_approved_ingredients);
+  EXPECT_EQ(mcd.compound.cost_cap, 0);
+  EXPECT_EQ(mcd.compound.pa_threshold, 0);
+  EXPECT_EQ(mcd.fills.transition_window_days, 0);
+  EXPECT_EQ(mcd.fills.transition_days_supply, 30);
+  EXPECT_EQ(mcd.fills.emergency_days_supply, 0);
+}
+
 TEST(generator, writes_a_plan_that_loads) {
   auto dir = fs::temp_directory_path() / ("rxgate-generated-" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -637,7 +696,7 @@ TEST_F(scratch, the_cheapest_generic_of_the_drug_key_is_the_comparison) {
   // A second labeler's metoprolol ER 50 mg, cheaper by MAC than 90001000205.
   auto p = root / "demo" / "formulary.csv";
   spit(p, slurp(p) + "90002000205,METOPROLOL SUCC ER 50 MG TABLET (LABELER 2),BETA_BLOCKER,1,Y,Y,N,,,,,,,,N,N,,,,0.80000,,"
-                     "0.12000,METOPROLOL SUCC ER 50 MG TAB ORAL,Y,,,\n");
+                     "0.12000,METOPROLOL SUCC ER 50 MG TAB ORAL,Y,,,,\n");
   auto plans = load_plans(root);
   const plan& demo = *plans->plans()[0];
   const product* generic = demo.generic_of(*demo.find_product("90001000207"));

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <vector>
 
@@ -164,6 +165,24 @@ TEST(transmission, every_sample_claim_answers) {
       EXPECT_EQ(r->decisions[0].price->ingredient_cost_paid, 900);
       EXPECT_EQ(r->decisions[0].price->dispensing_fee_paid, 100);
       EXPECT_EQ(r->decisions[0].price->patient_pay, 750);
+    }
+    // The compound, transition, emergency and diagnosis samples (issue 12 items 5 and 6).
+    const std::map<std::string, std::pair<std::string, std::string>> outcomes = {
+        {"23-compound-scc8-approved-ingredients.d0", {"", ""}},
+        {"24-reject-78-compound-cost-cap.d0", {"78", ""}},
+        {"25-reject-75-compound-pa-threshold.d0", {"75", ""}},
+        // DEMO1019's transition window ends 20270213; a sample made later is an MR.
+        {"26-transition-fill.d0", today <= ymd(20270213) ? std::pair<std::string, std::string>{"", "006"}
+                                                          : std::pair<std::string, std::string>{"MR", ""}},
+        {"27-emergency-supply.d0", {"", "009"}},
+        {"28-reject-39-diagnosis-required.d0", {"39", ""}},
+        {"29-diagnosis-paid.d0", {"", ""}}};
+    if (const auto o = outcomes.find(f.filename().string()); o != outcomes.end()) {
+      const auto& d0 = r->decisions[0];
+      EXPECT_EQ(codes(d0), o->second.first) << f;
+      std::string messages;
+      for (std::size_t k = 0; k < d0.approved_message_count; ++k) messages += d0.approved_messages[k];
+      EXPECT_EQ(messages, o->second.second) << f;
     }
     if (f.filename() == "13-e1-eligibility.d0") {
       EXPECT_EQ(r->decisions[0].status, 'A') << codes(r->decisions[0]);

@@ -20,7 +20,9 @@
 #include <set>
 #include <sstream>
 
+#include "rules/plan.h"
 #include "server/status/auth.h"
+#include "server/status/code_help.h"
 #include "server/core/log.h"
 #include "sql/access.h"
 #include "tests/server/harness.h"
@@ -827,6 +829,68 @@ TEST_F(status_api_test, no_patient_data_in_any_log_line) {
   EXPECT_EQ(logs.find("OTH5550001"), std::string::npos) << "other payer cardholder ID in the logs";
   for (const auto* t : {tech_a_, tech_b_, operator_})
     EXPECT_EQ(logs.find(t->text), std::string::npos) << "a bearer token in the logs";
+}
+
+TEST_F(status_api_test, diagnosis_39_lists_the_diagnoses_the_drug_is_covered_for) {
+  // Dulaglutide is covered for E11* (type 2 diabetes) only; the harness sends no clinical segment.
+  const auto id = rejected_claim(alex(), {next_rx(), "90001000707", 4, 28, 90000}, "39");
+  auto a = get_claim(id, *tech_a_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  auto r = reject_of(a, "39");
+  EXPECT_EQ(s(r["field"]["id"]), "DO");
+  auto h = r["help"];
+  EXPECT_EQ(s(h["kind"]), "diagnosis_required");
+  EXPECT_EQ(s(h["diagnosis_codes"].at(0)), "E11");
+  EXPECT_NE(s(h["what_to_do"]).find("424-DO"), std::string::npos);
+}
+
+// The help of the codes a gateway claim of this suite cannot easily reach (a transition member's
+// date, the level of service, compounds), from a stored record and the demo plan directly.
+struct help_fixture {
+  std::shared_ptr<const rules::plan_set> plans = rules::load_plans(source_root() / "config/plans");
+  const rules::plan* plan = plans->route("610999", "RXGDEMO", "DEMO01", codec::date{2026, 6, 1}).found;
+  store::claim_record rec;
+  codec::claim claim;
+  std::string help(std::string_view code) {
+    server::status::claim_context x{rec};
+    x.plan = plan;
+    x.claim = &claim;
+    std::string out;
+    codec::json_writer j(out);
+    j.begin_object();
+    server::status::write_code_help(j, code, x, "8005550100");
+    j.end_object();
+    return out;
+  }
+};
+
+TEST(code_help, transition_and_emergency_days_supply) {
+  help_fixture f;
+  f.rec.days_supply = 31;
+  const auto rl = f.help("RL");
+  EXPECT_NE(rl.find(R"("kind":"transition_fill","max_days_supply":30,"submitted_days_supply":31)"), std::string::npos) << rl;
+  EXPECT_NE(rl.find("up to 30 days"), std::string::npos) << rl;
+  f.rec.days_supply = 4;
+  const auto tn = f.help("TN");
+  EXPECT_NE(tn.find(R"("kind":"emergency_fill","max_days_supply":3,"submitted_days_supply":4)"), std::string::npos) << tn;
+  EXPECT_NE(tn.find("418-DI"), std::string::npos) << tn;
+}
+
+TEST(code_help, compound_cost_cap_and_ingredients) {
+  help_fixture f;
+  f.claim.compound_code = 2;
+  f.claim.ingredient_count = 2;
+  f.claim.ingredients[0].product_id = "90001001308";  // excluded powder
+  f.claim.ingredients[1].product_id = "90001001301";  // ketoprofen, paid
+  const auto cap = f.help("78");
+  EXPECT_NE(cap.find(R"("kind":"compound_cost","max_amount":1000)"), std::string::npos) << cap;
+  EXPECT_NE(cap.find("at most 1000"), std::string::npos) << cap;
+  const auto none = f.help("8A");
+  EXPECT_NE(none.find(R"x({"product_id":"90001001308","name":"FLURBIPROFEN POWDER (GRAM)","paid_by_plan":false})x"),
+            std::string::npos) << none;
+  EXPECT_NE(none.find(R"("paid_by_plan":true)"), std::string::npos) << none;
+  f.claim.compound_code = 1;  // 78 on a single product: the catalog's fix, no compound help
+  EXPECT_EQ(f.help("78"), "{}");
 }
 
 }  // namespace
