@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "codec/decode.h"
@@ -58,6 +59,14 @@ inline constexpr std::size_t max_ingredients = 25;
 inline constexpr std::size_t max_other_payers = 9;
 inline constexpr std::size_t max_other_amounts = 3;
 inline constexpr std::size_t max_diagnoses = 5;
+// COB repetitions kept per claim, shared by its other payers (a payer's own maxima: 341-HB 9,
+// 471-5E 5, 353-NR 9 here though D.0 allows 25); more rejects 7R / YC / YD.
+inline constexpr std::size_t max_cob_amounts = 18;
+inline constexpr std::size_t max_cob_reject_codes = 10;
+inline constexpr std::size_t max_cob_responsibilities = 18;
+inline constexpr std::size_t max_payer_amounts = 9;
+inline constexpr std::size_t max_payer_reject_codes = 5;
+inline constexpr std::size_t max_payer_responsibilities = 9;
 
 struct dur_pps_entry {
   std::string_view reason;        // 439-E4
@@ -75,11 +84,24 @@ struct compound_ingredient {
   std::string_view basis_of_cost;    // 490-UE
 };
 
+// A qualified amount of an other payer: 342-HC/431-DV (paid) or 351-NP/352-NQ (the patient's
+// responsibility), cents.
+struct other_payer_amount {
+  std::string_view qualifier;
+  std::int64_t amount = 0;
+  friend bool operator==(const other_payer_amount&, const other_payer_amount&) = default;
+};
+
+// One other-payer group of the COB segment (AM05). Its repeating fields sit in the claim's pools
+// (claim::cob_amounts ...) from *_first on; read them through claim::amounts_paid() and friends.
 struct other_payer {
   std::string_view coverage_type, id_qualifier, id;  // 338-5C 339-6C 340-7C
   std::optional<date> paid_date;                     // 443-E8
   std::int64_t amount_paid = 0;                      // sum of 431-DV, cents
-  std::uint8_t reject_count = 0;                     // 472-6E present
+  std::uint8_t reject_count = 0;                     // 472-6E kept
+  std::uint8_t amounts_first = 0, amount_count = 0;  // 342-HC/431-DV pairs
+  std::uint8_t rejects_first = 0;                    // 472-6E codes (reject_count of them)
+  std::uint8_t responsibilities_first = 0, responsibility_count = 0;  // 351-NP/352-NQ pairs
 };
 
 struct other_amount {
@@ -145,9 +167,16 @@ struct claim {
   std::string_view compound_dosage_form, compound_dispensing_unit;
   std::array<compound_ingredient, max_ingredients> ingredients{};
   std::uint8_t ingredient_count = 0;
-  // COB AM05
+  // COB AM05 (has_cob: the segment was sent, even with no payer in it)
+  bool has_cob = false;
   std::array<other_payer, max_other_payers> other_payers{};
   std::uint8_t other_payer_count = 0;
+  std::array<other_payer_amount, max_cob_amounts> cob_amounts{};
+  std::uint8_t cob_amount_count = 0;
+  std::array<std::string_view, max_cob_reject_codes> cob_reject_codes{};
+  std::uint8_t cob_reject_code_count = 0;
+  std::array<other_payer_amount, max_cob_responsibilities> cob_responsibilities{};
+  std::uint8_t cob_responsibility_count = 0;
   // clinical AM13
   std::array<std::string_view, max_diagnoses> diagnoses{};
   std::uint8_t diagnosis_count = 0;
@@ -156,6 +185,22 @@ struct claim {
   reject_list rejects;
   bool is_reversal() const noexcept { return transaction_code == "B2"; }
   bool is_eligibility() const noexcept { return transaction_code == "E1"; }
+
+  // An other payer's repetitions, as views into the pools above.
+  std::span<const other_payer_amount> amounts_paid(const other_payer& p) const noexcept {
+    return std::span(cob_amounts).subspan(p.amounts_first, p.amount_count);
+  }
+  std::span<const std::string_view> reject_codes(const other_payer& p) const noexcept {
+    return std::span(cob_reject_codes).subspan(p.rejects_first, p.reject_count);
+  }
+  std::span<const other_payer_amount> patient_responsibility(const other_payer& p) const noexcept {
+    return std::span(cob_responsibilities).subspan(p.responsibilities_first, p.responsibility_count);
+  }
+  // Appends an other payer with its repetitions (builders, tests and JSON claims); false when a
+  // pool or the payer array is full (nothing is added then).
+  bool add_other_payer(const other_payer& p, std::span<const other_payer_amount> paid,
+                       std::span<const std::string_view> codes = {},
+                       std::span<const other_payer_amount> responsibility = {}) noexcept;
 };
 
 // Outcome of validating a whole transmission.

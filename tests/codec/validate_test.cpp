@@ -338,3 +338,101 @@ TEST(Validate, DecodeFailureBecomesATransmissionReject) {
     EXPECT_EQ(v->claims[0].provider_id, "1000000001");  // header still echoed
   }
 }
+
+// AM05 with a primary that paid and a secondary that rejected: every repetition is kept, as
+// views into the request, in wire order and per payer.
+TEST(Validate, CobSegmentKeepsEveryRepetition) {
+  claim_spec s;
+  s.claim_extra = [](writer& w) { w.field("C8"_fid, "2"); };
+  s.group_extra = [](writer& w) {
+    w.segment(segment_id::cob).field("4C"_fid, "2");
+    w.field("5C"_fid, "01").field("6C"_fid, "03").field("7C"_fid, "610111").field("E8"_fid, "20261119");
+    w.field("HB"_fid, "2").field("HC"_fid, "07").field("DV"_fid, "4000{").field("HC"_fid, "01").field("DV"_fid, "25{");
+    w.field("NR"_fid, "2").field("NP"_fid, "05").field("NQ"_fid, "1000{").field("NP"_fid, "06").field("NQ"_fid, "3975E");
+    w.field("5C"_fid, "02").field("6C"_fid, "03").field("7C"_fid, "610222");
+    w.field("5E"_fid, "2").field("6E"_fid, "70").field("6E"_fid, "MR");
+  };
+  auto r = run(s);
+  const claim& c = r->val->claims[0];
+  EXPECT_EQ(codes(c.rejects), "");
+  EXPECT_TRUE(c.has_cob);
+  ASSERT_EQ(c.other_payer_count, 2);
+  const auto& primary = c.other_payers[0];
+  EXPECT_EQ(primary.id, "610111");
+  EXPECT_EQ(primary.paid_date, (date{2026, 11, 19}));
+  EXPECT_EQ(primary.amount_paid, 40250);
+  ASSERT_EQ(c.amounts_paid(primary).size(), 2u);
+  EXPECT_EQ(c.amounts_paid(primary)[0], (other_payer_amount{"07", 40000}));
+  EXPECT_EQ(c.amounts_paid(primary)[1], (other_payer_amount{"01", 250}));
+  ASSERT_EQ(c.patient_responsibility(primary).size(), 2u);
+  EXPECT_EQ(c.patient_responsibility(primary)[1], (other_payer_amount{"06", 39755}));
+  EXPECT_TRUE(c.reject_codes(primary).empty());
+  const auto& secondary = c.other_payers[1];
+  EXPECT_TRUE(c.amounts_paid(secondary).empty());
+  ASSERT_EQ(c.reject_codes(secondary).size(), 2u);
+  EXPECT_EQ(c.reject_codes(secondary)[0], "70");
+  EXPECT_EQ(c.reject_codes(secondary)[1], "MR");
+  EXPECT_TRUE(c.patient_responsibility(secondary).empty());
+}
+
+// Each malformed piece of AM05 gets the code a payer sends, with the payer's occurrence.
+TEST(Validate, CobSegmentRejects) {
+  struct row {
+    std::string_view name;
+    std::function<void(writer&)> payer;  // fields after 4C1 5C01 6C03 7C610111
+    std::string_view expected;
+  };
+  const row rows[] = {
+      {"amount without qualifier", [](writer& w) { w.field("HB"_fid, "0").field("DV"_fid, "100{"); }, "HC#1"},
+      {"qualifier without amount", [](writer& w) { w.field("HB"_fid, "1").field("HC"_fid, "07"); }, "DV#1"},
+      {"qualifier of 3 characters", [](writer& w) { w.field("HB"_fid, "1").field("HC"_fid, "007").field("DV"_fid, "1{"); },
+       "HC#1"},
+      {"unreadable amount", [](writer& w) { w.field("HB"_fid, "1").field("HC"_fid, "07").field("DV"_fid, "X1"); }, "DV#1"},
+      {"negative amount", [](writer& w) { w.field("HB"_fid, "1").field("HC"_fid, "07").field("DV"_fid, "100}"); }, "8V#1"},
+      {"amount count 2, one pair",
+       [](writer& w) { w.field("HB"_fid, "2").field("HC"_fid, "07").field("DV"_fid, "1{"); }, "SF#1"},
+      {"amount count 10",
+       [](writer& w) {
+         w.field("HB"_fid, "10");
+         for (int i = 0; i < 10; ++i) w.field("HC"_fid, "07").field("DV"_fid, "1{");
+       },
+       "7R#1"},
+      {"reject count 1, none sent", [](writer& w) { w.field("5E"_fid, "1"); }, "R2#1"},
+      {"blank reject code", [](writer& w) { w.field("5E"_fid, "1").field("6E"_fid, " "); }, "6E#1"},
+      {"six reject codes",
+       [](writer& w) {
+         w.field("5E"_fid, "6");
+         for (int i = 0; i < 6; ++i) w.field("6E"_fid, "70");
+       },
+       "YC#1"},
+      {"five reject codes", [](writer& w) {
+         w.field("5E"_fid, "5");
+         for (int i = 0; i < 5; ++i) w.field("6E"_fid, "70");
+       }, ""},
+      {"responsibility without amount", [](writer& w) { w.field("NR"_fid, "1").field("NP"_fid, "06"); }, "NQ#1"},
+      {"responsibility amount without qualifier", [](writer& w) { w.field("NR"_fid, "0").field("NQ"_fid, "1{"); }, "NP#1"},
+      {"responsibility count 2, one pair",
+       [](writer& w) { w.field("NR"_fid, "2").field("NP"_fid, "06").field("NQ"_fid, "1{"); }, "SH#1"},
+      {"ten responsibilities",
+       [](writer& w) {
+         w.field("NR"_fid, "10");
+         for (int i = 0; i < 10; ++i) w.field("NP"_fid, "06").field("NQ"_fid, "1{");
+       },
+       "YD#1"},
+      {"nine responsibilities",
+       [](writer& w) {
+         w.field("NR"_fid, "9");
+         for (int i = 0; i < 9; ++i) w.field("NP"_fid, "06").field("NQ"_fid, "1{");
+       },
+       ""},
+  };
+  for (const auto& t : rows) {
+    SCOPED_TRACE(t.name);
+    claim_spec s;
+    s.group_extra = [&](writer& w) {
+      w.segment(segment_id::cob).field("4C"_fid, "1").field("5C"_fid, "01").field("6C"_fid, "03").field("7C"_fid, "610111");
+      t.payer(w);
+    };
+    EXPECT_EQ(codes(run(s)->val->claims[0].rejects), t.expected);
+  }
+}

@@ -235,12 +235,17 @@ TEST(Vectors, NcpdpNet1BatchFileWithPlaceholderCob) {
   EXPECT_EQ(c.gross_amount_due, 101775);  // "10177E"
   EXPECT_EQ(c.patient_paid, 0);
   ASSERT_EQ(c.other_payer_count, 2);
-  // INDEX.md: 5C/DV hold placeholders ("DATA1" ...): flagged per other-payer occurrence.
+  // INDEX.md: 5C/HC/DV hold placeholders ("DATA1" ...): flagged per other-payer occurrence
+  // (a 342-HC qualifier has 2 characters).
   EXPECT_EQ(c.rejects.items[0].code_view(), "5C");
   EXPECT_EQ(c.rejects.items[0].occurrence, 1);
-  EXPECT_EQ(c.rejects.items[1].code_view(), "DV");
-  EXPECT_EQ(c.rejects.items[2].code_view(), "5C");
-  EXPECT_EQ(c.rejects.items[2].occurrence, 2);
+  EXPECT_EQ(c.rejects.items[1].code_view(), "HC");
+  EXPECT_EQ(c.rejects.items[1].occurrence, 1);
+  EXPECT_EQ(c.rejects.items[2].code_view(), "DV");
+  EXPECT_EQ(c.rejects.items[3].code_view(), "5C");
+  EXPECT_EQ(c.rejects.items[3].occurrence, 2);
+  ASSERT_EQ(c.amounts_paid(c.other_payers[1]).size(), 2u);
+  EXPECT_EQ(c.amounts_paid(c.other_payers[1])[0].qualifier, "DATA9");
 }
 
 TEST(Vectors, NcpdpNet7TruncatedNumerics) {
