@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "rules/accumulators.h"
+#include "rules/cob.h"
 #include "rules/engine.h"
 #include "rules/pricing.h"
 
@@ -168,34 +169,109 @@ const copay_rule* engine::copay_rule_in_force(int tier, copay_rule& scratch) con
   return &scratch;
 }
 
+void engine::bill_primary_first(const other_coverage& o) noexcept {
+  reject("41", "C8"_fid);
+  text_builder t;
+  t.add("BILL PRIMARY FIRST: BIN ").add(o.bin);
+  if (!o.pcn.empty()) t.add(" PCN ").add(o.pcn);
+  if (!o.group.empty()) t.add(" GRP ").add(o.group);
+  text(t);
+}
+
 void engine::other_coverage_checks() noexcept {
-  if (m_->other_coverage_index < 0) return;
-  const auto& o = p_->other_coverages[static_cast<std::size_t>(m_->other_coverage_index)];
-  auto& op = d_.other_payers[0];
-  op = {};
-  op.coverage_type = "01";
-  op.id_qualifier = "03";
-  op.id = o.bin;
-  op.pcn = o.pcn;
-  op.group_id = o.group;
-  op.cardholder_id = o.cardholder_id;
-  op.person_code = o.person_code;
-  op.help_desk_phone = o.help_desk_phone;
-  d_.other_payer_count = 1;
+  const other_coverage* o = m_->other_coverage_index < 0
+                                ? nullptr
+                                : &p_->other_coverages[static_cast<std::size_t>(m_->other_coverage_index)];
+  if (o) {
+    auto& op = d_.other_payers[0];
+    op = {};
+    op.coverage_type = "01";
+    op.id_qualifier = "03";
+    op.id = o->bin;
+    op.pcn = o->pcn;
+    op.group_id = o->group;
+    op.cardholder_id = o->cardholder_id;
+    op.person_code = o->person_code;
+    op.help_desk_phone = o->help_desk_phone;
+    d_.other_payer_count = 1;
+  }
   if (c_.is_eligibility()) return;
-  // Billed as secondary: the other payer was billed (C8 2/4 with the COB segment, or 3 = other
-  // coverage billed and not covered). Anything else goes to the primary payer first.
-  const auto occ = c_.other_coverage_code;
-  const bool billed_primary =
-      ((occ == "2" || occ == "02" || occ == "4" || occ == "04") && c_.other_payer_count > 0) ||
-      occ == "3" || occ == "03" || occ == "8" || occ == "08";
-  if (!billed_primary) {
-    reject("41", "C8"_fid);
+  // 308-C8: 0/absent not specified, 1 none, 2 other payer paid, 3 other payer rejected, 4 other
+  // payer paid nothing, 8 the patient's responsibility only (the codec rejected other values).
+  const auto code = c_.other_coverage_code.empty() ? 0 : codec::parse_unsigned(c_.other_coverage_code).value_or(0);
+  if (code >= 2) {
+    cob_checks(static_cast<int>(code));
+    return;
+  }
+  // A COB segment says another payer was billed: C8 must say what happened there.
+  if (c_.has_cob) reject(code == 1 ? "557" : "13", "C8"_fid);
+  else if (o) bill_primary_first(*o);
+}
+
+// A claim billed after other payers: the COB segment must carry what the other payer did, as its
+// 308-C8 says. Decides whether the claim is coordinated or paid as primary (C8 = 3 after a reject
+// the plan accepts as "not covered there").
+void engine::cob_checks(int code) noexcept {
+  const std::uint8_t payers = std::min<std::uint8_t>(c_.other_payer_count, static_cast<std::uint8_t>(c_.other_payers.size()));
+  if (payers == 0) {
+    reject("6G", "C8"_fid);
     text_builder t;
-    t.add("BILL PRIMARY FIRST: BIN ").add(o.bin);
-    if (!o.pcn.empty()) t.add(" PCN ").add(o.pcn);
-    if (!o.group.empty()) t.add(" GRP ").add(o.group);
+    t.add("COB SEGMENT REQUIRED WITH OTHER COVERAGE CODE ").number(code);
     text(t);
+    return;
+  }
+  std::int64_t paid = 0;
+  bool amounts = false;
+  for (std::uint8_t i = 0; i < payers; ++i) {
+    const auto& op = c_.other_payers[i];
+    if (op.paid_date && *op.paid_date > today_) reject("9J", "E8"_fid, static_cast<std::uint8_t>(i + 1));
+    paid += op.amount_paid;
+    amounts = amounts || op.amount_count > 0;
+  }
+  const auto& last = c_.other_payers[payers - 1];
+  const auto last_occurrence = payers;
+  switch (code) {
+    case 2:  // the other payer paid: its amount is required and above zero
+      if (!amounts) {
+        reject(p_->cob.missing_amount_code, "DV"_fid, last_occurrence);
+        d_.add_text("OTHER PAYER AMOUNT PAID 431-DV REQUIRED WITH C8 2");
+      } else if (paid <= 0) {
+        reject("8W", "DV"_fid, last_occurrence);
+      }
+      coordinated_ = true;
+      break;
+    case 4:  // other coverage exists, nothing collected: no amount paid may be sent
+      if (paid > 0) reject("8W", "DV"_fid, last_occurrence);
+      coordinated_ = true;
+      break;
+    case 8:  // billing the patient's responsibility only: the other payer's 352-NQ is required
+      if (last.responsibility_count == 0) {
+        reject("NQ", "NQ"_fid, last_occurrence);
+        d_.add_text("PATIENT RESPONSIBILITY 352-NQ REQUIRED WITH C8 8");
+      }
+      coordinated_ = true;
+      by_responsibility_ = true;
+      break;
+    case 3: {  // the other payer rejected: its reject codes decide
+      if (last.amount_paid > 0) reject("8W", "DV"_fid, last_occurrence);
+      const auto codes = c_.reject_codes(last);
+      if (codes.empty()) {
+        reject("6E", "6E"_fid, last_occurrence);
+        d_.add_text("OTHER PAYER REJECT CODE 472-6E REQUIRED WITH C8 3");
+        return;
+      }
+      for (auto rc : codes)
+        if (p_->cob.pays_as_primary_after(rc)) {
+          coordinated_ = paid > 0;  // a tertiary still counts what the primary paid
+          return;
+        }
+      reject("41", "6E"_fid, last_occurrence);
+      text_builder t;
+      t.add("OTHER PAYER REJECT ").add(codes[0]).add(": RESOLVE WITH THAT PAYER");
+      text(t);
+      break;
+    }
+    default: break;
   }
 }
 
@@ -487,21 +563,35 @@ void engine::price() noexcept {
     }
   }
   copay_rule scratch;
-  const cost_share share = share_cost(
-      acc, before, cost_share_input{ingredient + fee, share_base, copay_rule_in_force(tier, scratch), tier, brand_penalty});
+  const cost_share_input input{ingredient + fee, share_base, copay_rule_in_force(tier, scratch), tier, brand_penalty};
+  cost_share share = share_cost(acc, before, input);
   if (share.benefit_exhausted && acc.reject_over_benefit_max) {
     reject("76");
     d_.add_text("BENEFIT MAXIMUM FOR THE PLAN YEAR REACHED");
     return;
+  }
+  if (coordinated_) {
+    // After the other payers (cob.h): this plan pays its part of the balance they left.
+    const auto others = read_other_payments(c_, p_->cob);
+    const auto cob = coordinate(p_->cob, cob_method_for(*p_, m_->group), acc, before, input, share, others,
+                                by_responsibility_);
+    if (cob.share.plan_pays == 0 && p_->cob.reject_zero_payment) {
+      reject("622", "DV"_fid);
+      d_.add_text("NOTHING LEFT TO PAY AFTER OTHER PAYERS");
+      return;
+    }
+    share = cob.share;
+    pr.other_payer_recognized = cob.recognized;
   }
   pr.ingredient_cost_paid = ingredient;
   pr.dispensing_fee_paid = fee;
   write_cost_share(acc, share, pr);
   d_.accumulated = share.applied;
   pr.basis_of_reimbursement = basis;
-  // ncpdp-d0.md §6.5: F9 = F6 + F7 + ΣJ4 (+FL +J1) − F5.
+  // ncpdp-d0.md §6.5: F9 = F6 + F7 + ΣJ4 (+FL +J1) − F5, less J5 on a coordinated claim (what
+  // the other payers paid is not this plan's to pay).
   pr.total_paid = pr.ingredient_cost_paid + pr.dispensing_fee_paid + pr.incentive_paid +
-                  pr.professional_fee_paid - pr.patient_pay;
+                  pr.professional_fee_paid - pr.patient_pay - pr.other_payer_recognized.value_or(0);
   d_.price = pr;
 }
 

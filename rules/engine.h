@@ -69,6 +69,8 @@ class engine {
   bool eligibility() noexcept;
   void pharmacy_checks() noexcept;
   void other_coverage_checks() noexcept;
+  void bill_primary_first(const other_coverage& o) noexcept;
+  void cob_checks(int other_coverage_code) noexcept;
   void product_checks(const product& d, std::int64_t qty, std::uint8_t occurrence) noexcept;
   void product_selection(const product& d) noexcept;
   void single_product() noexcept;
@@ -144,6 +146,10 @@ class engine {
   std::int64_t compound_cost_ = 0;
   std::uint32_t dropped_ingredients_ = 0;  // bit i: ingredient i not paid (420-DK 8)
   std::string_view compound_basis_;
+  // Coordination of benefits: the claim is paid after other payers (priced under [cob]), and on
+  // the other payer's patient responsibility whatever the plan says (308-C8 = 8).
+  bool coordinated_ = false;
+  bool by_responsibility_ = false;
 };
 
 }  // namespace rxgate::rules::detail

@@ -56,8 +56,16 @@ std::uint64_t fingerprint(const codec::claim& c) noexcept {
     h.o(c.ingredients[i].cost);
   }
   for (std::size_t i = 0; i < c.other_payer_count && i < c.other_payers.size(); ++i) {
-    h.s(c.other_payers[i].id);
-    h.n(c.other_payers[i].amount_paid);
+    const auto& p = c.other_payers[i];
+    h.s(p.id);
+    h.n(p.amount_paid);
+    // Rejects and the patient's responsibility change what COB pays; hashed only when sent so
+    // that the fingerprints of claims stored without them stay what they were.
+    for (auto code : c.reject_codes(p)) h.s(code);
+    for (const auto& r : c.patient_responsibility(p)) {
+      h.s(r.qualifier);
+      h.n(r.amount);
+    }
   }
   return h.h;
 }

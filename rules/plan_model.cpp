@@ -41,6 +41,15 @@ std::string_view to_string(daw_action a) noexcept {
   return "brand";
 }
 
+std::string_view to_string(cob_method m) noexcept {
+  switch (m) {
+    case cob_method::standard: return "standard";
+    case cob_method::non_duplication: return "non_duplication";
+    case cob_method::carve_out: return "carve_out";
+  }
+  return "standard";
+}
+
 refill_threshold plan::threshold_for(const product& d) const noexcept {
   if (d.refill_threshold_pct) return {d.refill_threshold_pct, threshold_source::drug};
   if (d.dea_schedule && d.dea_schedule < refill_threshold_by_schedule.size() &&

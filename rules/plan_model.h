@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,10 +88,19 @@ struct network {
 
 // A group's own benefit ([[group]] in plan.toml): copays and channel maxima that replace the
 // plan's for members of the group. 0 / empty = the plan's.
+// How a secondary (or tertiary) claim is paid after the other payers ([cob] method).
+enum class cob_method : std::uint8_t {
+  standard,         // up to this plan's own payment, within the allowed amount less others' payments
+  non_duplication,  // only what this plan's own payment exceeds the others' payments by
+  carve_out,        // this plan's cost share applied to the balance the others left
+};
+std::string_view to_string(cob_method m) noexcept;  // the name written in plan.toml
+
 struct group_benefit {
   std::string_view id;
   std::vector<copay_rule> copays;
   int max_days_supply_retail = 0, max_days_supply_mail = 0;
+  std::optional<cob_method> cob;  // [[group]] cob_method; empty: [cob] method
 };
 
 // What a claim of a member of group g at a pharmacy of network n gets, resolved at load so that
@@ -141,6 +151,32 @@ struct accumulator_rules {
   bool brand_penalty_counts_to_out_of_pocket = true;
   bool over_benefit_counts_to_out_of_pocket = false;
   bool reject_over_benefit_max = false;  // default: pay what is left, the rest in 520-FK
+};
+
+// [cob]: coordination of benefits (config/plans/README.md, shared/notes/benefit-policies.md).
+struct cob_rules {
+  cob_method method = cob_method::standard;
+  // 342-HC qualifiers whose 431-DV count as the other payers' payment (566-J5); empty = every one.
+  std::vector<std::string_view> recognized_qualifiers;
+  bool last_payer_only = false;          // count only the last other payer's amounts
+  bool reject_zero_payment = false;      // a secondary that would pay 0.00 rejects (622)
+  // 472-6E codes of an other payer that let a C8 = 3 claim pay as primary (default: the other
+  // payer does not cover the product or the patient); any other code: 41.
+  std::vector<std::string_view> pay_as_primary_codes{"70", "MR", "65", "67", "68", "69"};
+  bool coordinate_patient_responsibility = false;  // pay at most the other payer's 352-NQ
+  bool accumulate_as_primary = false;    // default: the accumulators move by what the member paid
+  std::string_view missing_amount_code = "DV";  // C8 = 2 without 431-DV: DV or 8W
+  bool recognizes(std::string_view qualifier) const noexcept {
+    if (recognized_qualifiers.empty()) return true;
+    for (auto q : recognized_qualifiers)
+      if (q == qualifier) return true;
+    return false;
+  }
+  bool pays_as_primary_after(std::string_view reject_code) const noexcept {
+    for (auto c : pay_as_primary_codes)
+      if (c == reject_code) return true;
+    return false;
+  }
 };
 
 struct product {
@@ -292,6 +328,7 @@ struct plan {
   std::vector<group_benefit> group_benefits;
   std::vector<benefit_cell> benefits;  // [group_index * networks.size() + network_index]
   accumulator_rules accumulators;
+  cob_rules cob;
 
   // tables
   std::vector<product, huge_page_allocator<product>> products;

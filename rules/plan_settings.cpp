@@ -1,6 +1,6 @@
 // plan.toml through toml11: the [plan], [benefit], [dur], [pricing], [compound], [transition],
-// [emergency], [[copay]], [[network]], [[group]], [daw], [refill_threshold_by_schedule] and
-// [accumulators] settings. The only file of rules/ that sees toml11.
+// [emergency], [[copay]], [[network]], [[group]], [daw], [refill_threshold_by_schedule],
+// [accumulators] and [cob] settings. The only file of rules/ that sees toml11.
 #include <algorithm>
 
 #include <toml.hpp>
@@ -420,9 +420,17 @@ void read_networks(const toml::value& root, plan& p, toml_reader& tr, settings_o
   }
 }
 
+// A COB method by its plan.toml name, `def` when absent; anything else is an error at its line.
+cob_method read_cob_method(const toml::value& t, const char* key, cob_method def, toml_reader& tr) {
+  const auto name = tr.choice(t, key, {"standard", "non_duplication", "carve_out"}, to_string(def));
+  return name == "carve_out" ? cob_method::carve_out
+         : name == "non_duplication" ? cob_method::non_duplication
+                                     : cob_method::standard;
+}
+
 void read_groups(const toml::value& root, plan& p, toml_reader& tr, const settings_outcome& out) {
   for (const auto* t : tables_of(root, "group", "[[group]]", tr)) {
-    only_known_keys(*t, {"id", "max_days_supply_retail", "max_days_supply_mail", "copay"}, "[[group]]", tr);
+    only_known_keys(*t, {"id", "max_days_supply_retail", "max_days_supply_mail", "copay", "cob_method"}, "[[group]]", tr);
     group_benefit g;
     g.id = tr.str(*t, "id", true, p.strings);
     if (g.id.empty()) continue;
@@ -432,6 +440,7 @@ void read_groups(const toml::value& root, plan& p, toml_reader& tr, const settin
     g.max_days_supply_retail = static_cast<int>(tr.integer(*t, "max_days_supply_retail", 0, 1, 999));
     g.max_days_supply_mail = static_cast<int>(tr.integer(*t, "max_days_supply_mail", 0, 1, 999));
     if (const auto* c = tr.get(*t, "copay", false, *t)) read_copay_list(*c, "copay of [[group]]", g.copays, tr);
+    if (tr.get(*t, "cob_method", false, *t)) g.cob = read_cob_method(*t, "cob_method", cob_method::standard, tr);
     p.group_benefits.push_back(std::move(g));
   }
 }
@@ -509,9 +518,45 @@ void read_accumulators(const toml::value& root, plan& p, toml_reader& tr) {
     tr.bad(*at("family_deductible_rule"), "a non_embedded family deductible needs family_deductible");
 }
 
+// A list of short codes (`what` names one in messages) of `size_lo`..`size_hi` characters.
+void read_codes(const toml::value& t, const char* key, std::size_t size_lo, std::size_t size_hi, const char* what,
+                std::vector<std::string_view>& out, plan& p, toml_reader& tr) {
+  const auto* v = tr.get(t, key, false, t);
+  if (!v) return;
+  out.clear();
+  if (!v->is_array()) {
+    tr.bad(*v, std::string(key) + " must be an array of " + what + "s, such as [\"07\"]");
+    return;
+  }
+  for (const auto& e : v->as_array()) {
+    if (!e.is_string() || e.as_string().str.size() < size_lo || e.as_string().str.size() > size_hi)
+      tr.bad(e, std::string("a ") + what + " is a string of " + std::to_string(size_lo) +
+                    (size_lo == size_hi ? "" : "-" + std::to_string(size_hi)) + " characters");
+    else
+      out.push_back(p.strings.intern(e.as_string().str));
+  }
+}
+
+// [cob]: how a secondary or tertiary claim (308-C8 2, 3, 4, 8 with the COB segment) is paid.
+void read_cob(const toml::value& root, plan& p, toml_reader& tr) {
+  const auto& cb = section(root, "cob", false, tr);
+  only_known_keys(cb, {"method", "recognized_qualifiers", "recognized_payers", "zero_payment",
+                       "pay_as_primary_after", "patient_responsibility", "accumulators", "missing_amount_reject"},
+                  "[cob]", tr);
+  auto& c = p.cob;
+  c.method = read_cob_method(cb, "method", cob_method::standard, tr);
+  read_codes(cb, "recognized_qualifiers", 2, 2, "342-HC qualifier", c.recognized_qualifiers, p, tr);
+  c.last_payer_only = choice(cb, "recognized_payers", {"all", "last"}, 0, tr) == 1;
+  c.reject_zero_payment = choice(cb, "zero_payment", {"pay", "reject"}, 0, tr) == 1;
+  read_codes(cb, "pay_as_primary_after", 1, 3, "reject code", c.pay_as_primary_codes, p, tr);
+  c.coordinate_patient_responsibility = choice(cb, "patient_responsibility", {"informational", "coordinate"}, 0, tr) == 1;
+  c.accumulate_as_primary = choice(cb, "accumulators", {"member_paid", "as_primary"}, 0, tr) == 1;
+  c.missing_amount_code = tr.choice(cb, "missing_amount_reject", {"DV", "8W"}, "DV");
+}
+
 void read_settings(const toml::value& root, plan& p, toml_reader& tr, settings_outcome& out) {
   only_known_keys(root, {"plan", "benefit", "dur", "pricing", "compound", "transition", "emergency", "copay", "network",
-                         "group", "daw", "refill_threshold_by_schedule", "accumulators"}, "plan.toml", tr);
+                         "group", "daw", "refill_threshold_by_schedule", "accumulators", "cob"}, "plan.toml", tr);
   read_plan(root, p, tr, out);
   read_benefit(root, p, tr, out);
   read_schedule_thresholds(root, p, tr);
@@ -524,6 +569,7 @@ void read_settings(const toml::value& root, plan& p, toml_reader& tr, settings_o
   read_networks(root, p, tr, out);
   read_groups(root, p, tr, out);
   read_accumulators(root, p, tr);
+  read_cob(root, p, tr);
 }
 
 }  // namespace

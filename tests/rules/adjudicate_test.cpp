@@ -211,8 +211,8 @@ const rule_case cases[] = {
     {"secondary_after_primary_paid", [](scenario& s) {
        s.claim.cardholder_id = "DEMO1008"; s.claim.date_of_birth = ymd(19681010); s.claim.gender = 2;
        s.claim.other_coverage_code = "2";
-       s.claim.other_payer_count = 1;
-       s.claim.other_payers[0] = {"01", "03", "610111", ymd(20261101), 300, 0};
+       const codec::other_payer_amount paid[] = {{"07", 300}};
+       s.claim.add_other_payer({"01", "03", "610111", ymd(20261101)}, paid);
      }, 'P', "", 0},
     // compounds
     {"compound_paid", [](scenario& s) { compound(s); }, 'P', "", 0},
@@ -277,7 +277,8 @@ TEST_P(rule, decides) {
   if (rc.status == 'P') {
     ASSERT_TRUE(d.price.has_value());
     const auto& p = *d.price;
-    EXPECT_EQ(p.total_paid, p.ingredient_cost_paid + p.dispensing_fee_paid - p.patient_pay) << "F9 arithmetic";
+    EXPECT_EQ(p.total_paid, p.ingredient_cost_paid + p.dispensing_fee_paid - p.patient_pay -
+                                p.other_payer_recognized.value_or(0)) << "F9 arithmetic";
   }
 }
 
