@@ -105,7 +105,15 @@ row settings_row(const plan& p) {
           {"compound_pa_threshold", p.compound.pa_threshold ? money(p.compound.pa_threshold) : "none"},
           {"transition_window_days", number(p.fills.transition_window_days)},
           {"transition_days_supply", number(p.fills.transition_days_supply)},
-          {"emergency_days_supply", number(p.fills.emergency_days_supply)}};
+          {"emergency_days_supply", number(p.fills.emergency_days_supply)},
+          {"cob_method", text(to_string(p.cob.method))},
+          {"cob_recognized_qualifiers", p.cob.recognized_qualifiers.empty() ? "all" : list(p.cob.recognized_qualifiers)},
+          {"cob_recognized_payers", p.cob.last_payer_only ? "last" : "all"},
+          {"cob_zero_payment", p.cob.reject_zero_payment ? "reject" : "pay"},
+          {"cob_pay_as_primary_after", list(p.cob.pay_as_primary_codes)},
+          {"cob_patient_responsibility", p.cob.coordinate_patient_responsibility ? "coordinate" : "informational"},
+          {"cob_accumulators", p.cob.accumulate_as_primary ? "as_primary" : "member_paid"},
+          {"cob_missing_amount_reject", text(p.cob.missing_amount_code)}};
 }
 
 // One copay rule as a plan administrator writes it: "flat 5.00", "30.00% min 40.00 max 120.00".
@@ -175,7 +183,8 @@ table group_table(const plan& p) {
   for (const auto& g : p.group_benefits)
     t[text(g.id)] = {{"max_days_supply_retail", g.max_days_supply_retail ? number(g.max_days_supply_retail) : "plan"},
                      {"max_days_supply_mail", g.max_days_supply_mail ? number(g.max_days_supply_mail) : "plan"},
-                     {"copays", copays_text(g.copays)}};
+                     {"copays", copays_text(g.copays)},
+                     {"cob_method", g.cob ? text(to_string(*g.cob)) : "plan"}};
   return t;
 }
 

@@ -178,6 +178,24 @@ void print_plain(std::ostream& out, const rules::dry_run_result& r) {
       out << ", total paid " << money(p.total_paid) << ", basis of reimbursement " << p.basis_of_reimbursement << "\n";
       if (p.usual_customary_reduction) out << "  paid at usual and customary, " << money(*p.usual_customary_reduction) << " below the plan price\n";
     }
+    if (i < v.claim_count && v.claims[i].has_cob) {
+      // Coordination of benefits: what the other payers answered and what this plan recognized.
+      const auto& c = v.claims[i];
+      out << "  coordination of benefits: other coverage code " << (c.other_coverage_code.empty() ? "-" : c.other_coverage_code);
+      if (t.price && t.price->other_payer_recognized)
+        out << ", other payers recognized " << money(*t.price->other_payer_recognized) << " (566-J5), balance "
+            << money(t.price->total_paid + t.price->patient_pay) << ", this plan pays " << money(t.price->total_paid);
+      out << "\n";
+      for (std::size_t k = 0; k < c.other_payer_count; ++k) {
+        const auto& o = c.other_payers[k];
+        out << "    other payer " << o.coverage_type << " " << o.id << ":";
+        for (const auto& a : c.amounts_paid(o)) out << " paid " << money(a.amount) << " (342-HC " << a.qualifier << ")";
+        for (auto code : c.reject_codes(o)) out << " reject " << code;
+        for (const auto& a : c.patient_responsibility(o))
+          out << " patient responsibility " << money(a.amount) << " (351-NP " << a.qualifier << ")";
+        out << "\n";
+      }
+    }
     for (std::size_t k = 0; k < t.dur_count; ++k) {
       const auto& a = t.dur[k];
       out << "  DUR alert " << a.reason << " " << rules::dur_reason_name(a.reason);
@@ -261,6 +279,7 @@ std::string to_json(const rules::dry_run_result& r) {
       j.key("total_paid").decimal(p.total_paid, 2);
       j.field("basis_of_reimbursement", p.basis_of_reimbursement);
       j.money_or_null("usual_customary_reduction", p.usual_customary_reduction);
+      j.money_or_null("other_payer_recognized", p.other_payer_recognized);
       j.end_object();
     } else {
       j.key("pricing").null();

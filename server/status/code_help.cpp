@@ -300,6 +300,46 @@ void help_other_payer(codec::json_writer& j, const claim_context& x) {
   j.end_object();
 }
 
+// COB data a secondary claim lacks or contradicts (6G, DV, 8W, 6E, NQ, 13, 557, 9J, 622) and a
+// 41 after the primary's reject: what to send, with the plan's COB terms.
+void help_cob(codec::json_writer& j, std::string_view code, const claim_context& x) {
+  j.key("help").begin_object().field("kind", "coordination_of_benefits");
+  j.field_or_null("other_coverage_code", x.claim ? x.claim->other_coverage_code : std::string_view{});
+  if (x.plan) {
+    j.field("cob_method", rules::to_string(x.plan->cob.method));
+    j.key("recognized_qualifiers").begin_array();
+    for (auto q : x.plan->cob.recognized_qualifiers) j.value(q);
+    j.end_array();
+    j.key("pay_as_primary_after").begin_array();
+    for (auto c : x.plan->cob.pay_as_primary_codes) j.value(c);
+    j.end_array();
+  }
+  std::string what;
+  if (code == "6G")
+    what = "Add the COB/Other Payments segment (AM05) with the other payer's answer: 337-4C count, 338-5C 01, "
+           "339-6C 03 and 340-7C its BIN, then 342-HC/431-DV what it paid (C8 2), 472-6E its reject codes (C8 3) "
+           "or 351-NP/352-NQ the patient's responsibility (C8 8).";
+  else if (code == "DV" || code == "8W")
+    what = "Make 308-C8 and the amounts agree: C8 2 needs 342-HC 07 with 431-DV the amount the other payer paid "
+           "(above 0.00); C8 4 means it paid nothing, so send no amount; C8 3 sends its reject codes instead.";
+  else if (code == "6E" || code == "41")
+    what = "Copy the other payer's reject codes into 472-6E with 471-5E counting them. This plan pays as primary "
+           "only after the reject codes listed in pay_as_primary_after; for any other reject, resolve it with the "
+           "other payer (e.g. get its prior authorization) and bill it again.";
+  else if (code == "NQ")
+    what = "C8 8 bills only the patient's share: send the other payer's 351-NP 06 and 352-NQ patient pay amount "
+           "from its response, with 353-NR counting the pairs.";
+  else if (code == "13" || code == "557")
+    what = "A COB segment was sent: set 308-C8 to 2 (other payer paid), 3 (rejected), 4 (paid nothing) or 8 "
+           "(patient's share only); if no other payer was billed, send C8 1 without the COB segment.";
+  else if (code == "9J")
+    what = "Send 443-E8 as the date the other payer adjudicated the claim, from its response; it cannot be after today.";
+  else
+    what = "The other payers paid all this plan allows; collect from the patient what the other payer's response "
+           "says they owe.";
+  j.field("what_to_do", what).end_object();
+}
+
 // G6/4W: a specialty drug outside the specialty network; where to send the patient is the
 // plan's specialty pharmacy ([benefit] specialty_pharmacy, name and phone from pharmacies.csv).
 void help_specialty_network(codec::json_writer& j, const claim_context& x, std::string_view phone) {
@@ -405,7 +445,11 @@ void write_code_help(codec::json_writer& j, std::string_view code, const claim_c
   else if (code == "76" || code == "7X" || code == "AG" || code == "G9") help_limit(j, x);
   else if (code == "G6" || code == "4W") help_specialty_network(j, x, phone);
   else if (code == "88") help_dur(j, x);
+  else if (code == "41" && x.claim && x.claim->other_coverage_code == "3") help_cob(j, code, x);
   else if (code == "41") help_other_payer(j, x);
+  else if (code == "6G" || code == "DV" || code == "8W" || code == "6E" || code == "NQ" || code == "13" ||
+           code == "557" || code == "9J" || code == "622")
+    help_cob(j, code, x);
   else if (code == "UU" || code == "AJ") help_generic_required(j, x);
   else if (code == "8K") help_daw_not_supported(j, x);
   else if (code == "39" || code == "80") help_diagnosis(j, x);

@@ -116,6 +116,22 @@ TEST(allocations, adjudicate_allocates_nothing) {
   claims.push_back(diagnosis);
   const int today = 20261201;  // the new claims on it: inside DEMO1019's window (from 20261116)
   for (std::size_t i = 7; i < claims.size(); ++i) claims[i].date_of_service = ymd(today);
+  // A secondary claim coordinated under the demo's standard method, and a C8 3 after a reject.
+  auto secondary = base_claim();
+  secondary.product_id = "90001000504";
+  secondary.quantity = 60000;
+  secondary.other_coverage_code = "2";
+  const codec::other_payer_amount paid[] = {{"07", 40000}};
+  codec::other_payer primary;
+  primary.coverage_type = "01";
+  primary.id = "610111";
+  secondary.add_other_payer(primary, paid);
+  claims.push_back(secondary);
+  auto after_reject = base_claim();
+  after_reject.other_coverage_code = "3";
+  const std::string_view rejected[] = {"75"};
+  after_reject.add_other_payer(primary, {}, rejected);
+  claims.push_back(after_reject);
 
   decision d;
   std::string seen;
@@ -127,7 +143,7 @@ TEST(allocations, adjudicate_allocates_nothing) {
     }
   });
   EXPECT_EQ(n, 0);
-  EXPECT_EQ(seen, "RRRRRPPPRRPRPR") << "each path ran as meant";
+  EXPECT_EQ(seen, "RRRRRPPPRRPRPRPR") << "each path ran as meant (the last two: a secondary paid, a C8 3 after a 75 rejected 41)";
 }
 
 }  // namespace

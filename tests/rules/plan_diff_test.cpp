@@ -109,6 +109,27 @@ TEST_F(plan_diff_test, daw_policy_schedule_thresholds_and_dose_columns) {
   EXPECT_EQ(losartan->fields[0].after, "3");
 }
 
+TEST_F(plan_diff_test, cob_settings_and_group_method) {
+  replace_once(edited("plan.toml"), "method = \"standard\"", "method = \"carve_out\"");
+  replace_once(edited("plan.toml"), "zero_payment = \"pay\"", "zero_payment = \"reject\"");
+  replace_once(edited("plan.toml"), "cob_method = \"non_duplication\"", "cob_method = \"standard\"");
+  const auto d = diff();
+  const auto* settings = find(d, "setting", "plan.toml");
+  ASSERT_NE(settings, nullptr);
+  ASSERT_EQ(settings->fields.size(), 2u);
+  EXPECT_EQ(settings->fields[0].field, "cob_method");
+  EXPECT_EQ(settings->fields[0].before, "standard");
+  EXPECT_EQ(settings->fields[0].after, "carve_out");
+  EXPECT_EQ(settings->fields[1].field, "cob_zero_payment");
+  EXPECT_EQ(settings->fields[1].after, "reject");
+  const auto* group = find(d, "group", "DEMO02");
+  ASSERT_NE(group, nullptr);
+  ASSERT_EQ(group->fields.size(), 1u);
+  EXPECT_EQ(group->fields[0].field, "cob_method");
+  EXPECT_EQ(group->fields[0].before, "non_duplication");
+  EXPECT_EQ(group->fields[0].after, "standard");
+}
+
 TEST_F(plan_diff_test, products_added_removed_and_changed) {
   const std::string first = "90001000101,ATORVASTATIN 10 MG TABLET,STATIN,1,";
   std::string formulary = slurp(edited("formulary.csv"));
