@@ -67,6 +67,26 @@ def pricing(ingredient_cents, fee_cents=175, uc_cents=None):
                           ("DQ", overpunch(uc)), ("DU", overpunch(ingredient_cents + fee_cents)), ("DN", "01")])
 
 
+def cob(dos, coverage_type="01", bin_="610111", paid_cents=None, reject_codes=()):
+    """The COB/Other Payments segment (AM05) for one other payer: what it paid (342-HC 07 drug
+    benefit) or the codes it rejected with."""
+    fields = [("4C", "1"), ("5C", coverage_type), ("6C", "03"), ("7C", bin_), ("E8", dos)]
+    if paid_cents is not None:
+        fields += [("HB", "1"), ("HC", "07"), ("DV", overpunch(paid_cents))]
+    if reject_codes:
+        fields += [("5E", str(len(reject_codes)))] + [("6E", code) for code in reject_codes]
+    return segment("05", fields)
+
+
+def secondary_b1(dos, member, rx, ndc, qty, days, cents, uc_cents, other_coverage, cob_segment, group="DEMO01",
+                 relationship="1"):
+    """A B1 billed after another payer: 308-C8 and the COB segment carrying its answer."""
+    card, person, dob, gender, first, last = member
+    return (header("B1", dos) + insurance(card, person, group, relationship) + patient(dob, gender, first, last) + GS +
+            claim(rx, ndc, qty, days, written=dos, extra=[("C8", other_coverage)]) + prescriber() +
+            pricing(cents, uc_cents=uc_cents) + cob_segment)
+
+
 def b1(dos, member, items, provider=PHARMACY, daw="0"):
     """member = (cardholder, person, dob, gender, first, last); items = [(rx, ndc, qty, days, cents)]."""
     card, person, dob, gender, first, last = member
@@ -115,8 +135,11 @@ NOEL = ("DEMO1019", "001", "19910412", "2", "NOEL", "NEWMEMBER")  # covered from
 
 KETOPROFEN, GABAPENTIN_POWDER, CREAM_BASE = "90001001301", "90001001303", "90001001305"
 FLURBIPROFEN = "90001001308"  # excluded bulk powder
+JAMIE = ("DEMO1008", "001", "19681010", "2", "JAMIE", "SECONDARY")       # primary coverage elsewhere
+REESE = ("DEMO1014", "002", "19840513", "2", "REESE", "GROUPTWO")        # group DEMO02
 
 ATORVASTATIN_20 = "90001000102"
+APIXABAN_5 = "90001000504"
 
 
 def samples(dos):
@@ -200,6 +223,24 @@ def samples(dos):
     s["29-diagnosis-paid.d0"] = (
         "B1 dulaglutide with 424-DO E119 (type 2 diabetes) in the clinical segment: paid",
         with_diagnosis(dos, LEE, ("100029", "90001000707", 4, 28, 98000), diagnosis="E119"))
+    s["30-paid-cob-secondary-standard.d0"] = ("B1 as secondary (308-C8 2): the primary paid 400.00 of the 439.75 allowed "
+                                              "(apixaban at its usual and customary price); the demo plan's standard COB "
+                                              "pays the 39.75 balance, 566-J5 400.00, the patient owes 0.00",
+                                              secondary_b1(dos, JAMIE, "100030", APIXABAN_5, 60, 30, 45000, 43975, "2",
+                                                           cob(dos, paid_cents=40000)))
+    s["31-reject-cob-missing-amount-paid.d0"] = ("B1 as secondary (308-C8 2) whose COB segment names the primary but not "
+                                                 "what it paid: DV (M/I Other Payer Amount Paid) on 431-DV",
+                                                 secondary_b1(dos, JAMIE, "100031", ATORVASTATIN_20, 30, 30, 300, None, "2",
+                                                              cob(dos)))
+    s["32-paid-cob-non-duplication.d0"] = ("B1 as secondary for group DEMO02 (non-duplication COB): the primary paid "
+                                           "400.00, the plan would pay 424.75 as primary, so it pays only the 24.75 more; "
+                                           "the patient owes the 15.00 copay",
+                                           secondary_b1(dos, REESE, "100032", APIXABAN_5, 60, 30, 45000, 43975, "2",
+                                                        cob(dos, paid_cents=40000), group="DEMO02", relationship="2"))
+    s["33-reject-41-primary-rejected.d0"] = ("B1 as secondary (308-C8 3) after the primary rejected 75 (prior authorization "
+                                             "there): not a reject the demo plan pays as primary after, so 41",
+                                             secondary_b1(dos, JAMIE, "100033", "90001000201", 30, 30, 400, None, "3",
+                                                          cob(dos, reject_codes=("75",))))
     return s
 
 

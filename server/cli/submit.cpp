@@ -74,8 +74,9 @@ void print_plain(std::ostream& os, const codec::response& r) {
         return std::string(buf);
       };
       os << "  paid: total " << money(t.price->total_paid) << "  patient pays " << money(t.price->patient_pay)
-         << "  ingredient " << money(t.price->ingredient_cost_paid) << "  fee " << money(t.price->dispensing_fee_paid)
-         << "\n";
+         << "  ingredient " << money(t.price->ingredient_cost_paid) << "  fee " << money(t.price->dispensing_fee_paid);
+      if (t.price->other_payer_recognized) os << "  other payers " << money(*t.price->other_payer_recognized);
+      os << "\n";
     }
     for (std::size_t k = 0; k < t.approved_message_count; ++k) os << "  approved message " << t.approved_messages[k] << "\n";
     for (std::size_t k = 0; k < t.text_count; ++k) os << "  message: " << t.texts[k] << "\n";

@@ -57,6 +57,10 @@ fi
 expect 27-emergency-supply.d0 "approved message 009"
 expect 28-reject-39-diagnosis-required.d0 "reject 39"
 expect 29-diagnosis-paid.d0 "status P  authorization"
+expect 30-paid-cob-secondary-standard.d0 "paid: total 39.75  patient pays 0.00  ingredient 439.75  fee 0.00  other payers 400.00"
+expect 31-reject-cob-missing-amount-paid.d0 "reject DV"
+expect 32-paid-cob-non-duplication.d0 "paid: total 24.75  patient pays 15.00  ingredient 439.75  fee 0.00  other payers 400.00"
+expect 33-reject-41-primary-rejected.d0 "reject 41"
 
 # The other output forms.
 submit --json "$work/samples/13-e1-eligibility.d0" | grep -q '"kind":"response"' || { echo "FAIL --json"; failures=$((failures + 1)); }
