@@ -24,7 +24,7 @@ void decide_unusable(const codec::validation& v, const codec::claim& c, decision
 
 bool is_history_for(const codec::claim& earlier, const decision& d, const codec::claim& later) noexcept {
   return d.status == 'P' && earlier.transaction_code == "B1" && earlier.bin == later.bin &&
-         earlier.cardholder_id == later.cardholder_id;
+         earlier.cardholder_id == later.cardholder_id && earlier.person_code == later.person_code;
 }
 
 prior_fill fill_of(const codec::claim& c, const decision& d, std::int64_t claim_id) noexcept {

@@ -65,7 +65,7 @@ bool decided_by_rules(const codec::validation& v, const codec::claim& c) noexcep
 void decide_unusable(const codec::validation& v, const codec::claim& c, decision& out) noexcept;
 
 // True when `earlier` (decided as `d`) is history for `later`: a paid B1 of the same member
-// (same BIN and cardholder ID).
+// (same BIN, cardholder ID and person code, as the store's history keys a member).
 bool is_history_for(const codec::claim& earlier, const decision& d, const codec::claim& later) noexcept;
 
 // The fill that a paid B1 `c` (decided as `d`) is for the later transactions of its member.

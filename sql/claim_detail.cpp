@@ -117,6 +117,16 @@ void write_refill_and_limit(json_writer& j, const rules::decision& d) {
   }
 }
 
+// What the claim applied to its plan year's accumulators; negative for an accepted reversal.
+void write_accumulators(json_writer& j, const rules::decision& d) {
+  if (!d.accumulator_year.valid()) return;
+  j.key("accumulators").begin_object();
+  date_field(j, "year_start", d.accumulator_year);
+  j.field("deductible", d.accumulated.deductible).field("out_of_pocket", d.accumulated.out_of_pocket);
+  j.field("benefit", d.accumulated.benefit);
+  j.end_object();
+}
+
 void write_prior_authorization(json_writer& j, const rules::decision& d) {
   if (!d.pa.required && d.pa.state == rules::pa_state::not_required && !d.pa.step_therapy_required) return;
   j.key("pa").begin_object().field("required", d.pa.required);
@@ -242,6 +252,10 @@ void read_objects(dom::object o, claim_detail& out) {
                              int32_at(*l, "max_days_supply"), int_at(*l, "allowed_quantity").value_or(0),
                              int_at(*l, "max_quantity_per_day").value_or(0)};
   }
+  if (auto a = object_at(o, "accumulators")) {
+    out.accumulators = detail_accumulators{str_at(*a, "year_start"), int_at(*a, "deductible").value_or(0),
+                                           int_at(*a, "out_of_pocket").value_or(0), int_at(*a, "benefit").value_or(0)};
+  }
   if (auto p = object_at(o, "pa")) {
     out.pa = detail_prior_authorization{bool_at(*p, "required"), str_at(*p, "type"), str_at(*p, "state"),
                                         str_at(*p, "number"), str_at(*p, "expired_on"),
@@ -261,6 +275,7 @@ void write_claim_detail(std::string& out, const codec::claim& c, const rules::de
   write_rejects(j, d);
   write_dur(j, d);
   write_refill_and_limit(j, d);
+  write_accumulators(j, d);
   write_prior_authorization(j, d);
   write_preferred(j, d);
   write_messages(j, d);

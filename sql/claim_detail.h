@@ -67,6 +67,14 @@ struct detail_limit {
   std::int64_t max_quantity_per_day = 0;  // thousandths per day of supply, 0 = none
 };
 
+// What the claim applied to the accumulators of its plan year ("accumulators"), in cents;
+// negative on an accepted reversal (what the reversed claim had applied). Absent when the plan
+// keeps none.
+struct detail_accumulators {
+  std::string year_start;  // YYYY-MM-DD, first day of the plan year
+  std::int64_t deductible = 0, out_of_pocket = 0, benefit = 0;
+};
+
 // Prior authorization and step therapy ("pa").
 struct detail_prior_authorization {
   bool required = false;
@@ -92,6 +100,7 @@ struct claim_detail {
   std::vector<detail_dur_alert> dur;
   std::optional<detail_refill_too_soon> refill_too_soon;
   std::optional<detail_limit> limit;
+  std::optional<detail_accumulators> accumulators;
   std::optional<detail_prior_authorization> pa;
   std::vector<detail_preferred_product> preferred;
   std::vector<std::string> approved_messages;

@@ -11,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <tuple>
 #include <unordered_set>
 
@@ -38,22 +39,35 @@ using rows::rows_builder;
 // A member is (BIN, cardholder ID, person code).
 using member_key = std::tuple<std::string_view, std::string_view, std::string_view>;
 
+// A member's plan year: (BIN, cardholder ID, person code, first day of the plan year).
+using member_year = std::tuple<std::string_view, std::string_view, std::string_view, std::int32_t>;
+using family_key = std::pair<std::string_view, std::string_view>;
+
 // The arguments of the history statement for a batch.
 struct history_arguments {
   std::vector<std::string> members;  // $1..$3: bin, cardholder_id, person_code
   std::vector<std::string> keys;     // $4..$9, $11: the claim key of each entry
   std::string since;                 // $10
+  std::vector<std::string> years;    // $12..$15: bin, cardholder_id, person_code, year_start
+  std::vector<std::string> families; // lock_families $1..$2: bin, cardholder_id
   std::vector<std::size_t> member_of;  // per entry: its member's index (1-based, as WITH
                                        // ORDINALITY counts)
+  std::vector<std::size_t> year_of;    // per entry: its member year's index (1-based), 0 = none
   std::size_t member_count = 0;
+  std::size_t year_count = 0;
 };
 
 history_arguments history_arguments_for(std::span<const batch_entry> entries, int history_days) {
   history_arguments a;
   std::map<member_key, std::size_t> members;  // deduplicated
+  std::map<member_year, std::size_t> years;
+  std::set<family_key> families;
   a.member_of.resize(entries.size());
+  a.year_of.assign(entries.size(), 0);
   rows_builder m(3, false);
   rows_builder k(7, false);
+  rows_builder y(4, false);
+  rows_builder f(2, false);
   codec::date earliest{};
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const codec::claim& c = *entries[i].claim;
@@ -75,11 +89,30 @@ history_arguments history_arguments_for(std::span<const batch_entry> entries, in
     k.end_row();
     const codec::date dos = c.date_of_service.valid() ? c.date_of_service : pg::today_utc();
     if (!earliest.valid() || dos < earliest) earliest = dos;
+    const codec::date year = entries[i].accumulator_year;
+    if (!year.valid()) continue;
+    auto [yt, new_year] = years.try_emplace(member_year{c.bin, c.cardholder_id, c.person_code, year.days()}, years.size() + 1);
+    if (new_year) {
+      y.text(c.bin);
+      y.text(c.cardholder_id);
+      y.text(c.person_code);
+      y.date(year);
+      y.end_row();
+    }
+    a.year_of[i] = yt->second;
+    if (families.insert(family_key{c.bin, c.cardholder_id}).second) {
+      f.text(c.bin);
+      f.text(c.cardholder_id);
+      f.end_row();
+    }
   }
   a.since = pg::format_date(pg::add_days(earliest, -history_days));
   a.members = std::move(m).arrays();
   a.keys = std::move(k).arrays();
+  a.years = std::move(y).arrays();
+  a.families = std::move(f).arrays();
   a.member_count = members.size();
+  a.year_count = years.size();
   return a;
 }
 
@@ -140,10 +173,25 @@ rules::key_match key_match_from(const pqxx::row& row) {
     p.deductible_applied = pg::opt_int(row[23]);
     p.product_selection_brand = pg::opt_int(row[24]);
     p.basis_of_reimbursement = pg::text_view(row[5]);
+    p.accumulated_deductible = pg::opt_int(row[28]);
+    p.remaining_deductible = pg::opt_int(row[29]);
+    p.remaining_benefit = pg::opt_int(row[30]);
+    p.over_benefit_maximum = pg::opt_int(row[31]);
+    p.other_payer_recognized = pg::opt_int(row[32]);
     rows::parse_other_amounts(pg::text_view(row[8]), p);
     km.price = p;
   }
+  // What it applied to the accumulators: NULL unless it is the active paid claim.
+  km.applied = {pg::int_or(row[25], 0), pg::int_or(row[26], 0), pg::int_or(row[27], 0)};
   return km;
+}
+
+// A Y row: the member's and the family's sums for one plan year.
+rules::accumulator_state accumulators_from(const pqxx::row& row) {
+  rules::accumulator_state s;
+  s.member = {pg::int_or(row[15], 0), pg::int_or(row[16], 0), pg::int_or(row[17], 0)};
+  s.family = {pg::int_or(row[18], 0), pg::int_or(row[19], 0), pg::int_or(row[20], 0)};
+  return s;
 }
 
 // Hands each entry its member's fills and authorizations and its key's stored claim.
@@ -160,6 +208,7 @@ void spread_history(history_load& load, std::span<batch_entry> entries, const hi
   load.fills.reserve(fills);
   load.authorizations.reserve(auths);
   for (auto& e : entries) e.history = {};
+  std::vector<rules::accumulator_state> years(a.year_count + 1);  // by member year (1-based)
   for (const auto& row : load.rows) {
     const auto kind = pg::text_view(row[0]);
     const auto idx = static_cast<std::size_t>(pg::int_or(row[1], 0));
@@ -175,6 +224,8 @@ void spread_history(history_load& load, std::span<batch_entry> entries, const hi
       load.authorizations.push_back(authorization_from(row));
     } else if (kind == "K" && idx >= 1 && idx <= entries.size()) {
       entries[idx - 1].history.same_key = key_match_from(row);
+    } else if (kind == "Y" && idx >= 1 && idx <= a.year_count) {
+      years[idx] = accumulators_from(row);
     }
   }
   for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -183,6 +234,10 @@ void spread_history(history_load& load, std::span<batch_entry> entries, const hi
     entries[i].history.fills = std::span<const rules::prior_fill>(load.fills).subspan(fill_first, fill_count);
     entries[i].history.authorizations =
         std::span<const rules::prior_authorization>(load.authorizations).subspan(auth_first, auth_count);
+    if (a.year_of[i] != 0) {
+      entries[i].history.accumulators = years[a.year_of[i]];
+      entries[i].history.accumulators.year_start = entries[i].accumulator_year;
+    }
   }
 }
 
@@ -369,8 +424,11 @@ error pg_batch::load_history(std::span<batch_entry> entries) {
     const history_arguments a = history_arguments_for(entries, store_.options().history_days);
     const auto& m = a.members;
     const auto& k = a.keys;
+    const auto& y = a.years;
+    if (a.year_count > 0) work_->exec_prepared("lock_families", a.families[0], a.families[1]);
     history_load& load = loads_.emplace_back();
-    load.rows = work_->exec_prepared("history", m[0], m[1], m[2], k[0], k[1], k[2], k[3], k[4], k[5], a.since, k[6]);
+    load.rows = work_->exec_prepared("history", m[0], m[1], m[2], k[0], k[1], k[2], k[3], k[4], k[5], a.since, k[6],
+                                     y[0], y[1], y[2], y[3]);
     spread_history(load, entries, a);
     return {};
   } catch (...) {
@@ -439,7 +497,7 @@ void pg_batch::reverse_keys(std::span<batch_entry> entries, const std::vector<st
 // Payments: the key insert decides who pays, here and on every other node.
 void pg_batch::pay_keys(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
                         std::vector<bool>& write) {
-  rows_builder keys(15, false);
+  rows_builder keys(19, false);
   std::vector<std::size_t> which;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (!write[i] || !pays(entries[i])) continue;

@@ -40,6 +40,16 @@
 // - same_key: the claim under the entry's claim key: the active paid one, else the last reversed
 //   paid one (reversed = true), else the last rejected one; with the authorization number,
 //   fingerprint and pricing to replay a duplicate.
+// - accumulators (entries with a valid accumulator_year only): year_start = that year; member
+//   and family = the sums of what the member's and the family's (BIN + cardholder ID) paid, not
+//   reversed claims of that plan year applied, plus the amounts imported for it
+//   (accumulator_imports). same_key.applied is what the key's claim applied while it is active.
+// Accumulators are counted from the ledger, never kept as counters: insert() stores
+// decision.accumulated and decision.accumulator_year with the paid claim's key row (a reversal
+// deletes it) and on the claim. Before it reads, load_history takes a transaction-scoped
+// advisory lock per family of those entries (sorted, one statement), so batches touching one
+// family run one after the other on every node: a family's sums cannot change under a batch
+// between its load_history and its commit. Entries without a year cost no extra statement.
 // Claims inside one batch do not see each other through load_history (the batcher folds them in
 // itself, or relies on the conflict path above).
 #pragma once
@@ -85,6 +95,8 @@ struct batch_entry {
   rules::decision decision;         // set before insert; decision.request_fingerprint and
                                     // replaces_claim_id are stored and drive the key table
   std::string_view source;          // where it came from: "ncpdp", "json", "test"
+  codec::date accumulator_year;     // the plan year whose accumulators the claim reads
+                                    // (rules::accumulator_year); invalid = its plan keeps none
   // set by load_history (views into the batch's buffers, valid until the batch ends)
   rules::member_history history;
   // set by insert

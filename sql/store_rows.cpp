@@ -40,6 +40,14 @@ void add_pay_row(rows_builder& b, std::int64_t claim_id, const codec::claim& c, 
   b.text(d.therapeutic_class);
   b.integer(c.quantity.value_or(0));
   b.integer(c.days_supply.value_or(0));
+  if (d.accumulator_year.valid()) {
+    b.date(d.accumulator_year);
+  } else {
+    b.null();
+  }
+  b.integer(d.accumulated.deductible);
+  b.integer(d.accumulated.out_of_pocket);
+  b.integer(d.accumulated.benefit);
   b.end_row();
 }
 
@@ -168,7 +176,21 @@ void claim_rows::add_claim(const batch_entry& e, std::int64_t id, codec::date do
     claims.integer(p.product_selection_brand);
     claims.text(format_other_amounts(p));
   } else {
-    for (int k = 0; k < 12; ++k) claims.null();
+    for (int k = 0; k < 9; ++k) claims.null();
+    // An accepted reversal: minus what the reversed claim applied (migration 0011).
+    if (d.accumulator_year.valid()) claims.integer(d.accumulated.deductible); else claims.null();
+    for (int k = 0; k < 2; ++k) claims.null();
+  }
+  // The accumulators: the plan year and what the claim applied to it, then 512-FC, 513-FD,
+  // 514-FE, 520-FK and 566-J5 as answered (replayed on a duplicate).
+  if (d.accumulator_year.valid()) claims.date(d.accumulator_year); else claims.null();
+  claims.integer(d.accumulated.out_of_pocket);
+  claims.integer(d.accumulated.benefit);
+  const codec::pricing* p = d.price ? &*d.price : nullptr;
+  for (auto field : {&codec::pricing::accumulated_deductible, &codec::pricing::remaining_deductible,
+                     &codec::pricing::remaining_benefit, &codec::pricing::over_benefit_maximum,
+                     &codec::pricing::other_payer_recognized}) {
+    if (p) claims.integer(p->*field); else claims.null();
   }
   detail_.clear();
   write_claim_detail(detail_, c, d);

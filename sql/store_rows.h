@@ -146,7 +146,8 @@ inline int fill_number_of(const codec::claim& c) { return c.fill_number.value_or
 // Adds the claim key of `c` as a row in active_paid_keys' column order (claim_id, provider_id,
 // rx_number, fill_number, date_of_service, bin, pcn, qualifier).
 void add_key_row(rows_builder& b, std::int64_t claim_id, const codec::claim& c);
-// A row of the pay statement: the key, then the member and what the history needs.
+// A row of the pay statement: the key, then the member and what the history needs, then the plan
+// year and what the claim applied to its accumulators.
 void add_pay_row(rows_builder& b, std::int64_t claim_id, const codec::claim& c, const rules::decision& d);
 
 // claims.other_amounts: "qualifier:cents,..." (the pricing's other amounts paid).

@@ -10,8 +10,8 @@ constexpr const char* claim_column_types[claim_column_count] = {
     "bigint", "date", "text", "text", "smallint", "text", "text", "text", "text", "text",
     "smallint", "text", "text", "text", "text", "integer", "\"char\"", "text", "bigint", "text",
     "text", "text", "text", "smallint", "bigint", "integer", "text", "bigint", "bigint", "bigint",
-    "bigint", "bigint", "bigint", "text", "bigint", "bigint", "bigint", "bigint", "text", "jsonb",
-    "bytea", "bytea"};
+    "bigint", "bigint", "bigint", "text", "bigint", "bigint", "bigint", "bigint", "text", "date",
+    "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "jsonb", "bytea", "bytea"};
 
 constexpr const char* reject_column_types[] = {"bigint", "date", "smallint", "text", "text",
                                                "smallint"};
@@ -41,16 +41,34 @@ std::string unnest_insert(const char* table, const char* const (&columns)[N],
 constexpr const char* sql_reserve_ids =
     "SELECT nextval('claim_id_seq') FROM generate_series(1, $1::integer)";
 
+// The families (BIN + cardholder ID, $1/$2) of a batch whose plans keep accumulators, locked
+// until the transaction ends. Sorted, in one statement: every worker on every node takes them in
+// the same order, so two batches never wait on each other's families in a cycle. A separate
+// statement before the history (not part of it) because under READ COMMITTED a statement reads
+// the snapshot taken when it started: the history must start after the lock is granted to see
+// what the batch that held it committed. A hash collision only serializes two families.
+constexpr const char* sql_lock_families = R"(
+SELECT count(pg_advisory_xact_lock(h)) FROM (
+  SELECT DISTINCT hashtextextended(f.bin || '/' || f.cardholder_id, 0) AS h
+    FROM unnest($1::text[], $2::text[]) AS f(bin, cardholder_id)
+   ORDER BY h) s)";
+
 // History of a batch in one statement: F rows are the members' paid, not reversed fills since
-// $10 (active_paid_keys, migration 0002), A rows their prior authorizations still in force on or after $10, K rows the claim
-// stored under each entry's key (the active paid one first, else the last reversed paid one,
-// else the last rejected one). Columns are shared, their meaning depends on the kind.
+// $10 (active_paid_keys, migration 0002), A rows their prior authorizations still in force on or
+// after $10, K rows the claim stored under each entry's key (the active paid one first, else the
+// last reversed paid one, else the last rejected one) with what it applied to the accumulators
+// while it is active, Y rows the accumulators of each (member, plan year) in $12..$15: the sums
+// over the member's and the family's paid, unreversed claims of that year and the amounts
+// imported for it (migration 0011). Columns are shared, their meaning depends on the kind.
 constexpr const char* sql_history = R"(
 WITH m AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS m(bin, cardholder_id, person_code, idx)
 ), k AS (
   SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::smallint[], $11::date[])
     WITH ORDINALITY AS k(bin, pcn, qualifier, provider_id, rx_number, fill_number, date_of_service, idx)
+), y AS (
+  SELECT * FROM unnest($12::text[], $13::text[], $14::text[], $15::date[])
+    WITH ORDINALITY AS y(bin, cardholder_id, person_code, year_start, idx)
 )
 SELECT 'F' AS kind, m.idx, f.claim_id AS id, f.provider_id AS t1, f.prescriber_id AS t2,
        f.rx_number AS t3, f.product_id AS t4, f.therapeutic_class AS t5, NULL::text AS t6,
@@ -58,13 +76,16 @@ SELECT 'F' AS kind, m.idx, f.claim_id AS id, f.provider_id AS t1, f.prescriber_i
        f.date_of_service AS d1, NULL::date AS d2, NULL::boolean AS b1,
        NULL::bigint AS p1, NULL::bigint AS p2, NULL::bigint AS p3, NULL::bigint AS p4,
        NULL::bigint AS p5, NULL::bigint AS p6, NULL::bigint AS p7, NULL::bigint AS p8,
-       NULL::bigint AS p9, NULL::bigint AS p10
+       NULL::bigint AS p9, NULL::bigint AS p10, NULL::bigint AS p11, NULL::bigint AS p12,
+       NULL::bigint AS p13, NULL::bigint AS p14, NULL::bigint AS p15, NULL::bigint AS p16,
+       NULL::bigint AS p17, NULL::bigint AS p18
   FROM m JOIN active_paid_keys f ON f.bin = m.bin AND f.cardholder_id = m.cardholder_id
    AND f.person_code = m.person_code AND f.date_of_service >= $10::date
 UNION ALL
 SELECT 'A', m.idx, p.id, p.number, NULL, NULL, p.product_id, p.therapeutic_class, NULL,
        NULL, p.max_quantity, NULL, p.effective, p.expires, p.revoked_at IS NOT NULL,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM m JOIN prior_authorizations p ON p.bin = m.bin AND p.cardholder_id = m.cardholder_id
    AND p.person_code = m.person_code AND p.expires >= $10::date
 UNION ALL
@@ -72,7 +93,10 @@ SELECT 'K', k.idx, c.id, c.status::text, c.authorization_number, c.basis_of_reim
        NULL, c.other_amounts, c.request_fingerprint, NULL, NULL, NULL, NULL,
        c.reversed_at IS NOT NULL, c.patient_pay, c.ingredient_cost_paid, c.dispensing_fee_paid,
        c.incentive_paid, c.professional_fee_paid, c.total_paid, c.copay, c.coinsurance,
-       c.deductible_applied, c.product_selection_brand
+       c.deductible_applied, c.product_selection_brand,
+       a.deductible_applied, a.out_of_pocket_applied, a.benefit_applied,
+       c.accumulated_deductible, c.remaining_deductible, c.remaining_benefit,
+       c.over_benefit_maximum, c.other_payer_recognized
   FROM k CROSS JOIN LATERAL (
     SELECT * FROM claims c
      WHERE c.provider_id = k.provider_id AND c.rx_number = k.rx_number
@@ -81,6 +105,31 @@ SELECT 'K', k.idx, c.id, c.status::text, c.authorization_number, c.basis_of_reim
        AND c.transaction_code <> 'B2' AND c.status IN ('P', 'R')
      ORDER BY (c.status = 'P' AND c.reversed_at IS NULL) DESC, (c.status = 'P') DESC, c.id DESC
      LIMIT 1) c
+  LEFT JOIN active_paid_keys a ON a.provider_id = k.provider_id AND a.rx_number = k.rx_number
+   AND a.fill_number = k.fill_number AND a.date_of_service = k.date_of_service AND a.bin = k.bin
+   AND a.pcn = k.pcn AND a.provider_id_qualifier = k.qualifier AND a.claim_id = c.id
+UNION ALL
+SELECT 'Y', y.idx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       s.member_deductible, s.member_out_of_pocket, s.member_benefit,
+       s.family_deductible, s.family_out_of_pocket, s.family_benefit,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM y CROSS JOIN LATERAL (
+    SELECT coalesce(sum(t.d) FILTER (WHERE t.person_code = y.person_code), 0)::bigint AS member_deductible,
+           coalesce(sum(t.o) FILTER (WHERE t.person_code = y.person_code), 0)::bigint AS member_out_of_pocket,
+           coalesce(sum(t.b) FILTER (WHERE t.person_code = y.person_code), 0)::bigint AS member_benefit,
+           coalesce(sum(t.d), 0)::bigint AS family_deductible,
+           coalesce(sum(t.o), 0)::bigint AS family_out_of_pocket,
+           coalesce(sum(t.b), 0)::bigint AS family_benefit
+      FROM (SELECT a.person_code, a.deductible_applied AS d, a.out_of_pocket_applied AS o,
+                   a.benefit_applied AS b
+              FROM active_paid_keys a
+             WHERE a.bin = y.bin AND a.cardholder_id = y.cardholder_id
+               AND a.accumulator_year = y.year_start
+            UNION ALL
+            SELECT i.person_code, i.deductible, i.out_of_pocket, i.benefit
+              FROM accumulator_imports i
+             WHERE i.bin = y.bin AND i.cardholder_id = y.cardholder_id
+               AND i.plan_year_start = y.year_start) t) s
 ORDER BY 1, 2, 13 DESC, 3 DESC)";
 
 // Key columns of active_paid_keys as unnest() arguments $2..$8 (claim id is $1).
@@ -110,14 +159,17 @@ constexpr const char* sql_reverse =
 
 // Payment: inserting the key is what makes one paid claim per key true across nodes. A key
 // that is taken (or taken by an uncommitted transaction that then commits) inserts nothing.
-// The row also carries what the member's history needs (migration 0002).
+// The row also carries what the member's history needs (migration 0002) and what the claim
+// applied to the accumulators of its plan year (0011).
 constexpr const char* sql_pay =
     "INSERT INTO active_paid_keys (claim_id, provider_id, rx_number, fill_number, "
     "date_of_service, bin, pcn, provider_id_qualifier, cardholder_id, person_code, "
-    "prescriber_id, product_id, therapeutic_class, quantity, days_supply) "
+    "prescriber_id, product_id, therapeutic_class, quantity, days_supply, accumulator_year, "
+    "deductible_applied, out_of_pocket_applied, benefit_applied) "
     "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[], $5::date[], "
     "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
-    "$13::text[], $14::bigint[], $15::integer[]) "
+    "$13::text[], $14::bigint[], $15::integer[], $16::date[], $17::bigint[], $18::bigint[], "
+    "$19::bigint[]) "
     "ON CONFLICT DO NOTHING RETURNING claim_id";
 
 // Duplicate answers: the original must still be the active paid claim; FOR SHARE keeps a
@@ -135,6 +187,7 @@ constexpr const char* sql_insert_links =
 std::vector<pg::prepared_statement> writer_statements() {
   return {
       {"reserve_ids", sql_reserve_ids},
+      {"lock_families", sql_lock_families},
       {"history", sql_history},
       {"reverse", sql_reverse},
       {"pay", sql_pay},

@@ -18,7 +18,9 @@ inline constexpr const char* claim_columns[] = {
     "tier", "quantity", "days_supply", "prescriber_id", "patient_pay", "ingredient_cost_paid",
     "dispensing_fee_paid", "incentive_paid", "professional_fee_paid", "total_paid",
     "basis_of_reimbursement", "copay", "coinsurance", "deductible_applied",
-    "product_selection_brand", "other_amounts", "detail", "request", "response"};
+    "product_selection_brand", "other_amounts", "accumulator_year", "out_of_pocket_applied",
+    "benefit_applied", "accumulated_deductible", "remaining_deductible", "remaining_benefit",
+    "over_benefit_maximum", "other_payer_recognized", "detail", "request", "response"};
 inline constexpr std::size_t claim_column_count = std::size(claim_columns);
 inline constexpr const char* reject_columns[] = {"claim_id", "date_of_service", "seq", "code", "field",
                                                  "occurrence"};
@@ -26,7 +28,7 @@ inline constexpr const char* dur_columns[] = {"claim_id", "date_of_service", "se
                                               "significance", "other_pharmacy", "previous_fill",
                                               "previous_quantity", "free_text"};
 
-// Every prepared statement of the writer connection: reserve_ids, history, reverse, pay,
+// Every prepared statement of the writer connection: reserve_ids, lock_families, history, reverse, pay,
 // check_duplicates, insert_links, and insert_claims / insert_rejects / insert_dur (the unnest
 // method; COPY needs no statement).
 std::vector<pg::prepared_statement> writer_statements();

@@ -87,8 +87,10 @@ struct claim_set {
 std::string_view keep(claim_set& s, std::string v) { return s.strings.emplace_back(std::move(v)); }
 
 // N claims with fresh keys, members spread over 100k cardholders, a ~600-byte request and a
-// ~250-byte response, decided paid with pricing.
-void make_batch(claim_set& s, std::size_t n, long long& serial) {
+// ~250-byte response, decided paid with pricing. With `accumulators`, as a plan that keeps them:
+// each entry has a plan year (the store locks its family and sums the year) and each claim
+// applies amounts and answers 512-FC/513-FD.
+void make_batch(claim_set& s, std::size_t n, long long& serial, bool accumulators) {
   s.claims.clear();
   s.entries.clear();
   s.strings.clear();
@@ -144,6 +146,13 @@ void make_batch(claim_set& s, std::size_t n, long long& serial) {
     p.total_paid = 884;
     p.copay = 500;
     p.basis_of_reimbursement = "01";
+    if (accumulators) {
+      e.accumulator_year = d.accumulator_year = {2026, 1, 1};
+      d.accumulated = {250, 500, 884};
+      p.deductible_applied = 250;
+      p.accumulated_deductible = 1250;
+      p.remaining_deductible = 148750;
+    }
     d.price = p;
     s.entries.push_back(e);
   }
@@ -165,6 +174,7 @@ void BM_StoreBatch(benchmark::State& state) {
   }
   const auto method = state.range(0) ? store::insert_method::copy : store::insert_method::unnest;
   const auto n = static_cast<std::size_t>(state.range(1));
+  const bool accumulators = state.range(2) != 0;
   store::store_options o;
   o.dsn = bench_dsn;
   o.method = method;
@@ -172,7 +182,7 @@ void BM_StoreBatch(benchmark::State& state) {
   static long long serial = 0;
   claim_set set;
   // One batch outside the measurement: connects, prepares, warms the caches.
-  make_batch(set, n, serial);
+  make_batch(set, n, serial, accumulators);
   {
     std::unique_ptr<store::batch> b;
     if (auto e = s->begin(b); e || b->load_history(set.entries) || b->insert(set.entries) || b->commit()) {
@@ -193,7 +203,7 @@ void BM_StoreBatch(benchmark::State& state) {
   std::size_t claims = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    make_batch(set, n, serial);
+    make_batch(set, n, serial, accumulators);
     state.ResumeTiming();
     const auto start = std::chrono::steady_clock::now();
     std::unique_ptr<store::batch> b;
@@ -231,12 +241,13 @@ void BM_StoreBatch(benchmark::State& state) {
       static_cast<double>(cpu_ticks(backend) - backend_before) * tick_us / static_cast<double>(claims);
   state.counters["pg_all_us"] =
       static_cast<double>(cluster_ticks(postmaster) - cluster_before) * tick_us / static_cast<double>(claims);
-  state.SetLabel(method == store::insert_method::copy ? "copy" : "unnest");
+  state.SetLabel(std::string(method == store::insert_method::copy ? "copy" : "unnest") +
+                 (accumulators ? " accumulators" : ""));
 }
 
 BENCHMARK(BM_StoreBatch)
-    ->ArgNames({"copy", "batch"})
-    ->ArgsProduct({{0, 1}, {1, 10, 100, 500}})
+    ->ArgNames({"copy", "batch", "acc"})
+    ->ArgsProduct({{0, 1}, {1, 10, 100, 500}, {0, 1}})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "rules/accumulators.h"
 #include "rules/adjudicate.h"
 #include "rules/transmission.h"
 #include "server/core/log.h"
@@ -49,6 +50,40 @@ std::vector<rules::prior_fill> earlier_fills(std::span<const store::batch_entry>
     if (rules::is_history_for(*o.claim, o.decision, c)) earlier.push_back(rules::fill_of(*o.claim, o.decision, o.claim_id));
   }
   return earlier;
+}
+
+bool same_family(const codec::claim& a, const codec::claim& b) noexcept {
+  return a.bin == b.bin && a.cardholder_id == b.cardholder_id;
+}
+
+// A rebill (B3) that pays replaces the active paid claim under its key: that claim's key row, and
+// with it what it applied, leaves the sums the store loaded. Takes it out of `state` when `e` is
+// such a rebill of the family in `state`'s plan year (`paid`: decided as paid, or about to be
+// decided and so priced without it).
+void release_rebilled(const store::batch_entry& e, const codec::claim& later, bool paid,
+                      rules::accumulator_state& state) noexcept {
+  const auto& k = e.history.same_key;
+  const auto& c = *e.claim;
+  if (!paid || c.transaction_code != "B3" || !k || k->status != 'P' || k->reversed) return;
+  if (!same_family(c, later)) return;
+  const rules::accumulator_amounts gone{-k->applied.deductible, -k->applied.out_of_pocket, -k->applied.benefit};
+  state.family += gone;
+  if (c.person_code == later.person_code) state.member += gone;
+}
+
+// The accumulators entry `i` reads: what the store loaded, less the claim a rebill replaces, plus
+// what the entries decided before it in this batch applied (rules::add_earlier), as earlier_fills
+// does for fills.
+void fold_earlier_accumulators(std::span<const store::batch_entry> entries, std::size_t i,
+                               rules::accumulator_state& state) noexcept {
+  if (!state.year_start.valid()) return;
+  const auto& c = *entries[i].claim;
+  release_rebilled(entries[i], c, true, state);
+  for (std::size_t k = 0; k < i; ++k) {
+    const auto& o = entries[k];
+    rules::add_earlier(*o.claim, o.decision, c, state);
+    if (o.decision.accumulator_year == state.year_start) release_rebilled(o, c, o.decision.status == 'P', state);
+  }
 }
 
 }  // namespace
@@ -113,6 +148,10 @@ void batch_pass::gather() {
 bool batch_pass::begin() {
   if (auto err = store_.begin(batch_)) return fail(err, "begin");
   if (!plans_ && rule_count_ > 0) return fail(store::error{store::errc::internal, "no plans loaded"}, "plans");
+  // The plan year each claim's accumulators are read in: the store locks those families and
+  // sums their year (nothing for plans without accumulators).
+  for (std::size_t i = 0; i < rule_count_; ++i)
+    entries_[i].accumulator_year = rules::accumulator_year(*entries_[i].claim, *plans_, today_);
   if (rule_count_ > 0) {
     if (auto err = batch_->load_history(std::span<store::batch_entry>(entries_.data(), rule_count_)))
       return fail(err, "load_history");
@@ -134,12 +173,14 @@ void batch_pass::adjudicate_all() {
 }
 
 // Transactions in one batch see each other (README.md, "The claim path"): the member's fills paid earlier in
-// the batch go before what the database returned.
+// the batch go before what the database returned, and what earlier claims of the family applied
+// counts toward the plan year's accumulators.
 void batch_pass::adjudicate(std::size_t i) {
   auto& e = entries_[i];
   const auto& c = *e.claim;
   auto earlier = earlier_fills(entries_, i);
   rules::member_history history = e.history;
+  fold_earlier_accumulators(entries_, i, history.accumulators);
   if (!earlier.empty()) {
     overlay_[i] = std::move(earlier);
     overlay_[i].insert(overlay_[i].end(), e.history.fills.begin(), e.history.fills.end());
@@ -188,15 +229,26 @@ bool batch_pass::settle_conflicts() {
       e.claim = entries_[i].claim;
       e.request_bytes = entries_[i].request_bytes;
       e.source = entries_[i].source;
+      e.accumulator_year = entries_[i].accumulator_year;
     }
     if (auto err = batch_->load_history(retry)) return fail(err, "load_history");
     for (std::size_t k = 0; k < conflicted.size(); ++k) {
       auto& e = entries_[conflicted[k]];
+      // The accumulators stay those of the first load: the family lock has kept other batches
+      // out since, and a load inside this transaction would count this batch's own rows, which
+      // adjudicate() adds from the entries themselves.
+      const auto accumulators = e.history.accumulators;
+      const auto applied = e.decision.accumulated;
+      const auto year = e.decision.accumulator_year;
       e.history = retry[k].history;
+      e.history.accumulators = accumulators;
       e.conflict = false;
       e.decision = rules::decision{};
       adjudicate(conflicted[k]);
       retry[k].decision = e.decision;
+      if (!(e.decision.accumulated == applied && e.decision.accumulator_year == year) && family_decided_after(conflicted[k]))
+        return fail(store::error{store::errc::conflict, "a claim key conflict changed what later claims of its family read"},
+                    "conflict");
     }
     std::unordered_set<transmission*> touched;
     for (auto i : conflicted) touched.insert(origins_[i].job);
@@ -209,6 +261,22 @@ bool batch_pass::settle_conflicts() {
     }
   }
   return true;
+}
+
+// With the family lock (sql/store.h) another node cannot pay or reverse a claim of a family this
+// batch holds, so a key conflict comes from a claim of another family under the same key (or a
+// lock-hash collision never involved) and leaves the accumulators alone. Should a re-decided
+// entry still change what it applied while a later entry of its family and plan year in this
+// batch has read it, that later decision (already written) would rest on a wrong sum: the batch
+// is failed with a host reject instead, nothing of it is committed, and a retransmit is
+// adjudicated afresh.
+bool batch_pass::family_decided_after(std::size_t i) const {
+  const auto& c = *entries_[i].claim;
+  for (std::size_t k = i + 1; k < rule_count_; ++k) {
+    const auto& later = entries_[k];
+    if (later.history.accumulators.year_start.valid() && same_family(*later.claim, c)) return true;
+  }
+  return false;
 }
 
 bool batch_pass::commit() {

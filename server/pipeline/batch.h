@@ -3,10 +3,13 @@
 //   gather       entries for the store: transactions for the rules first, then syntax rejects
 //   begin        open the batch's transaction; load the members' history (one query)
 //   adjudicate   rules::adjudicate each transaction in order, earlier paid fills of the batch
-//                folded into the member's history (claims in one batch see each other)
+//                folded into the member's history and what earlier claims of the family applied
+//                into the plan year's accumulators (claims in one batch see each other)
 //   respond      build each transmission's D.0 response
 //   insert       insert every entry; then re-adjudicate and re-insert the ones another node
-//                committed a paid claim under the same key for meanwhile (conflicts), 3 rounds
+//                committed a paid claim under the same key for meanwhile (conflicts), 3 rounds;
+//                a re-decided claim that changes what it applied to accumulators a later claim
+//                of its family read fails the batch (batch.cpp, family_decided_after)
 //   commit       commit, then count the claims into the metrics
 // On any store error every transmission of the batch gets a host reject (92 unavailable, 99
 // otherwise) and the steps stop: nothing is reported paid that is not committed.
@@ -54,6 +57,8 @@ class batch_pass {
   void respond(transmission& t);
   bool insert();
   bool settle_conflicts();
+  // True when an entry after `i` of the same family read the accumulators (batch.cpp says why).
+  bool family_decided_after(std::size_t i) const;
   bool commit();
   void count_claims();
   // Answers the whole batch with host rejects and counts them; always returns false.

@@ -103,6 +103,10 @@ void write_pricing(codec::json_writer& j, const claim_context& x) {
     j.key("patient_pay").decimal(p->patient_pay, 2);
     j.money_or_null("copay", p->copay).money_or_null("coinsurance", p->coinsurance);
     j.money_or_null("deductible_applied", p->deductible_applied);
+    j.money_or_null("accumulated_deductible", p->accumulated_deductible);
+    j.money_or_null("remaining_deductible", p->remaining_deductible);
+    j.money_or_null("remaining_benefit", p->remaining_benefit);
+    j.money_or_null("over_benefit_maximum", p->over_benefit_maximum);
     j.money_or_null("product_selection_brand", p->product_selection_brand);
     j.field_or_null("basis_of_reimbursement", p->basis_of_reimbursement);
   } else {
@@ -112,8 +116,24 @@ void write_pricing(codec::json_writer& j, const claim_context& x) {
     j.key("other_amounts_paid").begin_array().end_array();
     j.money_or_null("total_paid", x.rec.total_paid).money_or_null("patient_pay", x.rec.patient_pay);
     j.key("copay").null().key("coinsurance").null().key("deductible_applied").null();
+    j.key("accumulated_deductible").null().key("remaining_deductible").null();
+    j.key("remaining_benefit").null().key("over_benefit_maximum").null();
     j.key("product_selection_brand").null().key("basis_of_reimbursement").null();
   }
+  j.end_object();
+}
+
+// What the claim applied to its plan year's accumulators (negative on an accepted reversal).
+void write_accumulators(codec::json_writer& j, const claim_context& x) {
+  const auto& a = x.rec.detail.accumulators;
+  if (!a) {
+    j.key("accumulators").null();
+    return;
+  }
+  j.key("accumulators").begin_object().field("plan_year_start", a->year_start);
+  j.key("deductible_applied").decimal(a->deductible, 2);
+  j.key("out_of_pocket_applied").decimal(a->out_of_pocket, 2);
+  j.key("benefit_applied").decimal(a->benefit, 2);
   j.end_object();
 }
 
@@ -275,6 +295,7 @@ std::string claim_view_json(const store::claim_record& rec, const std::vector<st
   write_strings(j, "approved_messages", rec.detail.approved_messages);
   write_prior_authorization_flags(j, x);
   write_pricing(j, x);
+  write_accumulators(j, x);
   write_dur_alerts(j, x, rejected_88);
   write_preferred_alternatives(j, x);
   write_other_payers(j, x);

@@ -99,6 +99,9 @@ member alex() { return {"DEMO1001", "001", "19700315", "1", "ALEX", "SAMPLE"}; }
 member morgan() { return {"DEMO1002", "001", "19581130", "2", "MORGAN", "EXAMPLE"}; }
 member chris() { return {"DEMO1009", "001", "19920202", "1", "CHRIS", "ALLERGIC"}; }
 member nobody() { return {"DEMO9999", "001", "19700101", "1", "NO", "MEMBER"}; }
+member hdhp_single() {
+  return {"HDHP3001", "001", "19750909", "1", "QUINN", "SINGLEDEMO", "HDHP01", "610997", "RXGHDHP"};
+}
 member demo_member(std::size_t i) {
   static const member members[] = {
       {"DEMO1001", "001", "19700315", "1", "ALEX", "SAMPLE"},     {"DEMO1001", "002", "19720820", "2", "JORDAN", "SAMPLE"},
@@ -139,11 +142,11 @@ void insurance_and_patient(codec::writer& w, const member& m, bool with_patient 
         .field("CB"_fid, m.last);
 }
 
-codec::request_header_values header(std::string_view code, std::string_view provider, int count) {
+codec::request_header_values header(const member& m, std::string_view code, std::string_view provider, int count) {
   codec::request_header_values h;
-  h.bin = "610999";
+  h.bin = m.bin;
   h.transaction_code = code;
-  h.pcn = "RXGDEMO";
+  h.pcn = m.pcn;
   h.count = count;
   h.provider_id = provider;
   h.date_of_service = today();
@@ -155,7 +158,7 @@ codec::request_header_values header(std::string_view code, std::string_view prov
 std::string b1(const member& m, const std::vector<line_item>& items, std::string_view provider, std::string_view code) {
   std::string buf(8192, '\0');
   codec::writer w(buf);
-  codec::write_request_header(w, header(code, provider, static_cast<int>(items.size())));
+  codec::write_request_header(w, header(m, code, provider, static_cast<int>(items.size())));
   insurance_and_patient(w, m);
   for (const auto& it : items) {
     w.group();
@@ -187,7 +190,7 @@ std::string b1(const member& m, const std::vector<line_item>& items, std::string
 std::string b2(const member& m, std::string_view rx, std::string_view ndc, std::string_view provider) {
   std::string buf(4096, '\0');
   codec::writer w(buf);
-  codec::write_request_header(w, header("B2", provider, 1));
+  codec::write_request_header(w, header(m, "B2", provider, 1));
   insurance_and_patient(w, m, false);
   w.group();
   w.segment(codec::segment_id::claim)
@@ -203,7 +206,7 @@ std::string b2(const member& m, std::string_view rx, std::string_view ndc, std::
 std::string e1(const member& m, std::string_view provider) {
   std::string buf(4096, '\0');
   codec::writer w(buf);
-  codec::write_request_header(w, header("E1", provider, 1));
+  codec::write_request_header(w, header(m, "E1", provider, 1));
   insurance_and_patient(w, m);
   EXPECT_TRUE(w.ok());
   return std::string(w.view());

@@ -77,12 +77,14 @@ class running_gateway {
 // Claims for the demo plan (config/plans/demo), date of service today (UTC).
 struct member {
   std::string cardholder, person = "001", dob, gender, first, last, group = "DEMO01";
+  std::string bin = "610999", pcn = "RXGDEMO";  // another plan's claims set these
 };
 member alex();     // DEMO1001/001, covered
 member morgan();   // DEMO1002/001, covered
 member chris();    // DEMO1009/001, allergic to penicillins
 member nobody();   // not in the plan
 member demo_member(std::size_t i);  // a covered member from the demo plan, by index (0..9)
+member hdhp_single();  // HDHP3001/001 of the high-deductible demo plan (config/plans/hdhp-demo)
 
 struct line_item {
   std::string rx, ndc;

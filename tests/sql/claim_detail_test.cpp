@@ -38,6 +38,8 @@ struct full_case {
     d.dur_count = 2;
     d.refill_too_soon = rules::refill_too_soon_detail{day(2026, 10, 20), 30000, 30, true, day(2026, 11, 12)};
     d.limit = rules::limit_detail{90000, 30, 34, 60000};
+    d.accumulator_year = day(2026, 7, 1);
+    d.accumulated = {-12345, -15000, 0};
     d.pa = {true, "1", rules::pa_state::on_file_expired, "PA123", day(2026, 9, 30), true, false};
     d.preferred[0] = {"03", "00093505698", "GENERIC ALT", 150, 25};
     d.preferred[1].product_id = "00093505699";
@@ -110,6 +112,12 @@ TEST(ClaimDetail, EveryFieldSurvivesTheRoundTrip) {
   EXPECT_EQ(x.limit->max_days_supply, 34);
   EXPECT_EQ(x.limit->allowed_quantity, 60000);
 
+  ASSERT_TRUE(x.accumulators);
+  EXPECT_EQ(x.accumulators->year_start, "2026-07-01");
+  EXPECT_EQ(x.accumulators->deductible, -12345);
+  EXPECT_EQ(x.accumulators->out_of_pocket, -15000);
+  EXPECT_EQ(x.accumulators->benefit, 0);
+
   ASSERT_TRUE(x.pa);
   EXPECT_TRUE(x.pa->required);
   EXPECT_EQ(x.pa->type, "1");
@@ -149,6 +157,7 @@ TEST(ClaimDetail, StoredShapeIsUnchanged) {
             R"("additional_text":"line\nbreak"},{"reason":"DD","database":"4"}],)"
             R"("refill_too_soon":{"last_fill":"2026-10-20","last_quantity":30000,"last_days_supply":30,"same_pharmacy":true,"next_allowed":"2026-11-12"},)"
             R"("limit":{"max_quantity":90000,"per_days":30,"max_days_supply":34,"allowed_quantity":60000},)"
+            R"("accumulators":{"year_start":"2026-07-01","deductible":-12345,"out_of_pocket":-15000,"benefit":0},)"
             R"("pa":{"required":true,"type":"1","state":"on_file_expired","number":"PA123","expired_on":"2026-09-30",)"
             R"("step_therapy_required":true,"step_therapy_satisfied":false},)"
             R"("preferred":[{"qualifier":"03","product_id":"00093505698","description":"GENERIC ALT","incentive":150,"cost_share_incentive":25},)"
@@ -168,6 +177,7 @@ TEST(ClaimDetail, AnEmptyDecisionWritesAnEmptyObjectAndReadsEmpty) {
   EXPECT_TRUE(x.rejects.empty());
   EXPECT_FALSE(x.refill_too_soon);
   EXPECT_FALSE(x.limit);
+  EXPECT_FALSE(x.accumulators);
   EXPECT_FALSE(x.pa);
   EXPECT_TRUE(x.texts.empty());
   EXPECT_FALSE(x.replaces_claim_id);

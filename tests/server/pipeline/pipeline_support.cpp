@@ -12,15 +12,15 @@ namespace rxgate::test {
 
 using namespace codec::literals;
 
-namespace {
-
-codec::date today() {
+codec::date today_utc() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&now, &tm);
   return codec::date{static_cast<std::int16_t>(tm.tm_year + 1900), static_cast<std::uint8_t>(tm.tm_mon + 1),
                      static_cast<std::uint8_t>(tm.tm_mday)};
 }
+
+namespace {
 
 struct demo_person {
   std::string_view cardholder, dob, gender, first, last;
@@ -30,29 +30,6 @@ demo_person person(std::string_view member) {
   if (member == "DEMO1002") return {member, "19581130", "2", "MORGAN", "EXAMPLE"};
   if (member == "DEMO1003") return {member, "19851212", "1", "RILEY", "TESTCASE"};
   return {member, "19700315", "1", "ALEX", "SAMPLE"};
-}
-
-void write_header(codec::writer& w, std::string_view code, std::string_view member, bool with_patient) {
-  codec::request_header_values h;
-  h.bin = "610999";
-  h.transaction_code = code;
-  h.pcn = "RXGDEMO";
-  h.count = 1;
-  h.provider_id = "1111111112";
-  h.date_of_service = today();
-  codec::write_request_header(w, h);
-  const auto p = person(member);
-  w.segment(codec::segment_id::insurance)
-      .field("C2"_fid, p.cardholder)
-      .field("C1"_fid, "DEMO01")
-      .field("C3"_fid, "001")
-      .field("C6"_fid, "1");
-  if (with_patient)
-    w.segment(codec::segment_id::patient)
-        .field("C4"_fid, p.dob)
-        .field("C5"_fid, p.gender)
-        .field("CA"_fid, p.first)
-        .field("CB"_fid, p.last);
 }
 
 }  // namespace
@@ -80,36 +57,69 @@ namespace {
 // One claim segment (B1: with quantity, fill and pricing; B2: what identifies the claim).
 std::string claim_transmission(std::string_view code, std::string_view member, std::string_view rx,
                                std::string_view ndc) {
-  const bool billing = code == "B1";
+  const auto p = person(member);
+  claim_spec spec;
+  spec.code = code;
+  spec.cardholder = p.cardholder;
+  spec.date_of_birth = p.dob;
+  spec.gender = p.gender;
+  spec.first_name = p.first;
+  spec.last_name = p.last;
+  spec.rx = rx;
+  spec.ndc = ndc;
+  return claim_d0(spec);
+}
+
+}  // namespace
+
+std::string claim_d0(const claim_spec& spec) {
+  const bool billing = spec.code == "B1" || spec.code == "B3";
+  const codec::date dos = spec.date_of_service.valid() ? spec.date_of_service : today_utc();
   std::string buf(4096, '\0');
   codec::writer w(buf);
-  write_header(w, code, member, billing);
+  codec::request_header_values h;
+  h.bin = spec.bin;
+  h.transaction_code = spec.code;
+  h.pcn = spec.pcn;
+  h.count = 1;
+  h.provider_id = "1111111112";
+  h.date_of_service = dos;
+  codec::write_request_header(w, h);
+  w.segment(codec::segment_id::insurance)
+      .field("C2"_fid, spec.cardholder)
+      .field("C1"_fid, spec.group)
+      .field("C3"_fid, spec.person_code)
+      .field("C6"_fid, spec.relationship);
+  if (billing)
+    w.segment(codec::segment_id::patient)
+        .field("C4"_fid, spec.date_of_birth)
+        .field("C5"_fid, spec.gender)
+        .field("CA"_fid, spec.first_name)
+        .field("CB"_fid, spec.last_name);
   w.group();
-  w.segment(codec::segment_id::claim).field("EM"_fid, "1").field("D2"_fid, rx).field("E1"_fid, "03").field("D7"_fid, ndc);
+  w.segment(codec::segment_id::claim).field("EM"_fid, "1").field("D2"_fid, spec.rx).field("E1"_fid, "03").field("D7"_fid, spec.ndc);
   if (!billing) {
     w.field("D3"_fid, "0");
   } else {
-    w.number("E7"_fid, 30000)
+    w.number("E7"_fid, spec.quantity)
         .field("D3"_fid, "0")
-        .number("D5"_fid, 30)
+        .number("D5"_fid, spec.days_supply)
         .field("D6"_fid, "1")
         .field("D8"_fid, "0")
-        .date_field("DE"_fid, today())
+        .date_field("DE"_fid, dos)
         .field("DF"_fid, "5")
         .field("DJ"_fid, "1");
     w.segment(codec::segment_id::prescriber).field("EZ"_fid, "01").field("DB"_fid, "1234567893");
     w.segment(codec::segment_id::pricing)
-        .money("D9"_fid, 300)
+        .money("D9"_fid, spec.ingredient_cost)
         .money("DC"_fid, 175)
-        .money("DQ"_fid, 1475)
-        .money("DU"_fid, 475)
+        .money("DQ"_fid, spec.usual_customary)
+        .money("DU"_fid, spec.gross_amount_due)
         .field("DN"_fid, "01");
   }
   EXPECT_TRUE(w.ok());
   return std::string(w.view());
 }
-
-}  // namespace
 
 std::string b1(std::string_view member, std::string_view rx, std::string_view ndc) {
   return claim_transmission("B1", member, rx, ndc);
@@ -148,6 +158,11 @@ std::shared_ptr<server::transmission> answers::make(std::string d0) {
         if (!d.rejects.empty()) d.rejects += ' ';
         d.rejects += r.code_view();
       }
+      if (tx.price) {
+        const auto& p = *tx.price;
+        d.amounts = {p.patient_pay, p.total_paid, p.deductible_applied, p.accumulated_deductible,
+                     p.remaining_deductible, p.remaining_benefit, p.coinsurance, p.copay};
+      }
     }
     // Notified under the lock: once the waiter sees the answer, this thread no longer touches
     // `*this`, which the test may then destroy.
@@ -177,6 +192,11 @@ std::string answers::authorization(std::size_t i) const {
 std::string answers::rejects(std::size_t i) const {
   std::lock_guard lock(mutex_);
   return answers_.at(i).rejects;
+}
+
+answered_amounts answers::amounts(std::size_t i) const {
+  std::lock_guard lock(mutex_);
+  return answers_.at(i).amounts;
 }
 
 std::vector<std::size_t> answers::arrival() const {

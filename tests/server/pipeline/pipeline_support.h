@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,30 @@ std::string b2(std::string_view member, std::string_view rx, std::string_view nd
 // A fresh Rx number, unique in this process.
 std::string next_rx();
 
+// A D.0 claim for any plan, member and date: what b1()/b2() fill in for the demo plan.
+struct claim_spec {
+  std::string_view code = "B1";
+  std::string_view bin = "610999", pcn = "RXGDEMO", group = "DEMO01";
+  std::string_view cardholder, person_code = "001", relationship = "1";
+  std::string_view date_of_birth, gender, first_name, last_name;
+  std::string_view rx, ndc;
+  std::int64_t quantity = 30000;  // thousandths
+  int days_supply = 30;
+  std::int64_t ingredient_cost = 300;    // cents (409-D9)
+  std::int64_t usual_customary = 1475;  // cents (426-DQ)
+  std::int64_t gross_amount_due = 475;  // cents (430-DU)
+  codec::date date_of_service;  // invalid = today (UTC)
+};
+std::string claim_d0(const claim_spec& spec);
+codec::date today_utc();
+
+// The accumulator and money fields of a paid answer (AM23), cents.
+struct answered_amounts {
+  std::int64_t patient_pay = 0, total_paid = 0;
+  std::optional<std::int64_t> deductible_applied, accumulated_deductible, remaining_deductible,
+      remaining_benefit, coinsurance, copay;
+};
+
 // A prepared transmission of `d0` whose answer arrives in an `answers` slot.
 class answers {
  public:
@@ -47,6 +72,8 @@ class answers {
   char status(std::size_t i) const;
   std::string authorization(std::size_t i) const;
   std::string rejects(std::size_t i) const;
+  // AM23 of transaction 0 of answer `i` (zeros when it carried none).
+  answered_amounts amounts(std::size_t i) const;
   // The order in which answers arrived (indices as above).
   std::vector<std::size_t> arrival() const;
 
@@ -55,6 +82,7 @@ class answers {
     std::string bytes;
     char status = '?';
     std::string authorization, rejects;
+    answered_amounts amounts;
   };
   mutable std::mutex mutex_;
   std::condition_variable arrived_;

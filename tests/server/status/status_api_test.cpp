@@ -537,6 +537,28 @@ TEST_F(status_api_test, history_shows_the_duplicate_received_and_the_reversal) {
 
 // ---- access ------------------------------------------------------------------------------------
 
+TEST_F(status_api_test, a_high_deductible_claim_shows_what_it_applied_and_what_is_left) {
+  // The single member of the synthetic high-deductible plan, first claim of the year: tier 2,
+  // 30 tablets at 10.00 plus the 1.00 fee, all of it toward the 1500.00 deductible.
+  line_item brand{next_rx(), "90001002001", 30, 30, 100000};
+  auto a = send(b1(hdhp_single(), {brand}));
+  ASSERT_TRUE(a.decoded);
+  ASSERT_EQ(a.status(), 'P') << a.rejects();
+  auto page = get_claim(find_claim(pharmacy_a, brand.rx), *tech_a_);
+  ASSERT_EQ(page.status, 200u) << page.body;
+  EXPECT_EQ(d(page.json["pricing"]["deductible_applied"]), 301.0) << page.body;
+  EXPECT_EQ(d(page.json["pricing"]["accumulated_deductible"]), 301.0);
+  EXPECT_EQ(d(page.json["pricing"]["remaining_deductible"]), 1199.0);
+  EXPECT_TRUE(page.json["pricing"]["over_benefit_maximum"].is_null());
+  EXPECT_EQ(s(page.json["accumulators"]["plan_year_start"]), today_text().substr(0, 4) + "-01-01");
+  EXPECT_EQ(d(page.json["accumulators"]["deductible_applied"]), 301.0);
+  EXPECT_EQ(d(page.json["accumulators"]["out_of_pocket_applied"]), 301.0);
+  EXPECT_EQ(d(page.json["accumulators"]["benefit_applied"]), 0.0);
+  // A demo plan claim keeps no accumulators.
+  auto demo = get_claim(claim_79(), *operator_);
+  EXPECT_TRUE(demo.json["accumulators"].is_null());
+}
+
 TEST_F(status_api_test, a_technician_of_another_pharmacy_gets_404_and_the_attempt_is_audited) {
   const auto id = claim_at_b();
   ASSERT_GT(id, 0);
