@@ -33,8 +33,8 @@ def overpunch(cents):
     return digits[:-1] + punch
 
 
-def header(code, dos, count=1, provider=PHARMACY):
-    h = (BIN + "D0" + code + PCN.ljust(10) + str(count) + "01" + provider.ljust(15) + dos + "".ljust(10))
+def header(code, dos, count=1, provider=PHARMACY, bin_pcn=(BIN, PCN)):
+    h = (bin_pcn[0] + "D0" + code + bin_pcn[1].ljust(10) + str(count) + "01" + provider.ljust(15) + dos + "".ljust(10))
     assert len(h) == 56, len(h)
     return h
 
@@ -87,10 +87,15 @@ def secondary_b1(dos, member, rx, ndc, qty, days, cents, uc_cents, other_coverag
             pricing(cents, uc_cents=uc_cents) + cob_segment)
 
 
-def b1(dos, member, items, provider=PHARMACY, daw="0"):
-    """member = (cardholder, person, dob, gender, first, last); items = [(rx, ndc, qty, days, cents)]."""
+def b1(dos, member, items, provider=PHARMACY, daw="0", plan=None):
+    """member = (cardholder, person, dob, gender, first, last); items = [(rx, ndc, qty, days, cents)];
+    plan = (BIN, PCN, group, relationship) for a plan other than the demo plan."""
     card, person, dob, gender, first, last = member
-    out = header("B1", dos, len(items), provider) + insurance(card, person) + patient(dob, gender, first, last)
+    if plan:
+        out = (header("B1", dos, len(items), provider, plan[:2]) + insurance(card, person, plan[2], plan[3]) +
+               patient(dob, gender, first, last))
+    else:
+        out = header("B1", dos, len(items), provider) + insurance(card, person) + patient(dob, gender, first, last)
     for rx, ndc, qty, days, cents in items:
         out += GS + claim(rx, ndc, qty, days, written=dos, daw=daw) + prescriber() + pricing(cents)
     return out
@@ -140,6 +145,17 @@ REESE = ("DEMO1014", "002", "19840513", "2", "REESE", "GROUPTWO")        # group
 
 ATORVASTATIN_20 = "90001000102"
 APIXABAN_5 = "90001000504"
+
+# hdhp-demo (config/plans/hdhp-demo): a family walking its deductible and out-of-pocket maximum.
+HDHP = ("610997", "RXGHDHP", "HDHP01")
+HDHP_RILEY = ("HDHP2001", "001", "19800105", "2", "RILEY", "FAMILYDEMO")
+HDHP_SAM = ("HDHP2001", "002", "19811111", "1", "SAM", "FAMILYDEMO")
+HDHP_ROBIN = ("HDHP2001", "003", "20120606", "2", "ROBIN", "FAMILYDEMO")
+DEMOSPEC, DEMOBRAND = "90001002101", "90001002001"
+
+
+def hdhp_b1(dos, member, rx, ndc, cents):
+    return b1(dos, member, [(rx, ndc, 30, 30, cents)], plan=HDHP + (str(int(member[1])),))
 
 
 def samples(dos):
@@ -241,6 +257,24 @@ def samples(dos):
                                              "there): not a reject the demo plan pays as primary after, so 41",
                                              secondary_b1(dos, JAMIE, "100033", "90001000201", 30, 30, 400, None, "3",
                                                           cob(dos, reject_codes=("75",))))
+    # hdhp-demo: the family HDHP2001 from the first dollar (deductible 1500.00 each, 3000.00 the
+    # family; coinsurance 30 % on DEMOSPEC, 1501.00 allowed; 20 % on DEMOBRAND, 301.00).
+    s["40-hdhp-first-dollar-deductible.d0"] = ("hdhp-demo B1 DEMOSPEC for RILEY (001), first claim of the year: 1500.00 to the "
+                                               "deductible (517-FH) + 0.30 coinsurance, 513-FD 0.00",
+                                               hdhp_b1(dos, HDHP_RILEY, "300001", DEMOSPEC, 200000))
+    s["41-hdhp-coinsurance-after-deductible.d0"] = ("hdhp-demo B1 DEMOBRAND for RILEY: deductible met, 20 % coinsurance 60.20",
+                                                    hdhp_b1(dos, HDHP_RILEY, "300002", DEMOBRAND, 40000))
+    s["42-hdhp-spouse-meets-family-deductible.d0"] = ("hdhp-demo B1 DEMOSPEC for SAM (002): his 1500.00 meets the family's 3000.00",
+                                                      hdhp_b1(dos, HDHP_SAM, "300003", DEMOSPEC, 200000))
+    s["43-hdhp-child-after-family-deductible.d0"] = ("hdhp-demo B1 DEMOBRAND for ROBIN (003): the family deductible is met, "
+                                                     "coinsurance only (embedded)",
+                                                     hdhp_b1(dos, HDHP_ROBIN, "300004", DEMOBRAND, 40000))
+    s["44-hdhp-b2-reversal-restores.d0"] = ("hdhp-demo B2 reversing SAM's claim of 42: takes back his 1500.00 of deductible",
+                                            header("B2", dos, 1, PHARMACY, HDHP[:2]) + insurance(HDHP_SAM[0], HDHP_SAM[1], HDHP[2], "2") +
+                                            GS + segment("07", [("EM", "1"), ("D2", "300003"), ("E1", "03"), ("D7", DEMOSPEC), ("D3", "0")]))
+    s["45-hdhp-child-deductible-again.d0"] = ("hdhp-demo B1 DEMOSPEC for ROBIN after the reversal of 42: the family deductible "
+                                              "is open again, so her own 1500.00 applies (without the reversal: 0.00)",
+                                              hdhp_b1(dos, HDHP_ROBIN, "300005", DEMOSPEC, 200000))
     return s
 
 

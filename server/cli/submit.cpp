@@ -77,6 +77,17 @@ void print_plain(std::ostream& os, const codec::response& r) {
          << "  ingredient " << money(t.price->ingredient_cost_paid) << "  fee " << money(t.price->dispensing_fee_paid);
       if (t.price->other_payer_recognized) os << "  other payers " << money(*t.price->other_payer_recognized);
       os << "\n";
+      // The plan year's accumulators as answered (517-FH, 512-FC, 513-FD, 514-FE, 520-FK).
+      const auto& p = *t.price;
+      if (p.deductible_applied || p.accumulated_deductible || p.remaining_benefit || p.over_benefit_maximum) {
+        os << " ";
+        if (p.deductible_applied) os << " deductible applied " << money(*p.deductible_applied);
+        if (p.accumulated_deductible) os << "  accumulated " << money(*p.accumulated_deductible);
+        if (p.remaining_deductible) os << "  remaining " << money(*p.remaining_deductible);
+        if (p.remaining_benefit) os << "  remaining benefit " << money(*p.remaining_benefit);
+        if (p.over_benefit_maximum) os << "  over benefit maximum " << money(*p.over_benefit_maximum);
+        os << "\n";
+      }
     }
     for (std::size_t k = 0; k < t.approved_message_count; ++k) os << "  approved message " << t.approved_messages[k] << "\n";
     for (std::size_t k = 0; k < t.text_count; ++k) os << "  message: " << t.texts[k] << "\n";

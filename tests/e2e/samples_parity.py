@@ -5,8 +5,9 @@
 
 Sends the samples in file-name order with `rxgate submit --raw` to a gateway serving a fresh
 database, and runs each one through `rxgate adjudicate --raw` with a history file that holds what
-the database holds at that moment: the member's paid, unreversed fills and the claim already stored
-under the transaction's claim key, both taken from the gateway's own earlier answers. The response
+the database holds at that moment: the member's paid, unreversed fills, the plan year's
+accumulators of the member and the family, and the claim already stored under the transaction's
+claim key, all taken from the gateway's own earlier answers. The response
 bytes must be equal once the authorization numbers (503-F3) are set aside: the gateway numbers them
 by node and counter, the dry run counts from 1. Exit status 0 when every sample agrees, 1 otherwise.
 """
@@ -97,6 +98,14 @@ for name in sorted(n for n in os.listdir(samples_dir) if n.endswith(".d0")):
             history.append("fill,%d,%s,%s,%s,%s,%s,%s" % (
                 fill["id"], fill["date"], fill["ndc"], units(fill["qty"]), fill["days"], fill["pharmacy"],
                 fill["prescriber"]))
+        # Accumulators: what the member's and the family's paid claims of the plan year applied.
+        # The samples' accumulator plans have a calendar plan year.
+        year = hdr.get("D1", "")[:4] + "0101"
+        mine = [f["applied"] for f in fills.get(member, []) if f["year"] == year]
+        family = [f["applied"] for m, fs in fills.items() if m[:2] == member[:2] for f in fs if f["year"] == year]
+        if family:
+            history.append("accumulators,%s,%s,%s" % (year, ",".join(dollars(sum(a[i] for a in mine)) for i in range(3)),
+                                                      ",".join(dollars(sum(a[i] for a in family)) for i in range(3))))
         for t in request["transactions"]:
             claim = fields(t["segments"], "07")
             key = (hdr.get("A1"), hdr.get("A4"), hdr.get("B2"), hdr.get("B1"), claim.get("D2"),
@@ -115,7 +124,8 @@ for name in sorted(n for n in os.listdir(samples_dir) if n.endswith(".d0")):
             if s["price"]:
                 p = s["price"]
                 line += "," + ",".join([dollars(cents(p[f])) for f in ("F9", "F5", "F6", "F7")] + [p.get("FM", "")] +
-                                       [dollars(cents(p[f])) if f in p else "" for f in ("FI", "4U", "FH", "UK")])
+                                       [dollars(cents(p[f])) if f in p else "" for f in ("FI", "4U", "FH", "UK")] +
+                                       [dollars(a) for a in s["fill"]["applied"]])
             history.append(line)
 
     history_path = os.path.join(samples_dir, name + ".history")
@@ -153,7 +163,13 @@ for name in sorted(n for n in os.listdir(samples_dir) if n.endswith(".d0")):
             price = fields(t["segments"], "23")  # 505-F5 ... 134-UK as answered
             fill = {"id": next_id, "date": hdr.get("D1"), "ndc": claim.get("D7", ""), "qty": claim.get("E7", "0"),
                     "days": claim.get("D5", "0"), "pharmacy": hdr.get("B1", ""),
-                    "prescriber": fields(request_transaction["segments"], "03").get("DB", "")}
+                    "prescriber": fields(request_transaction["segments"], "03").get("DB", ""),
+                    "year": year,
+                    # What it applied to the accumulators, as its answer tells: 517-FH to the
+                    # deductible, 505-F5 toward the out-of-pocket maximum, 509-F9 the plan paid
+                    # (exact for plans without a brand penalty or benefit maximum, as in the samples).
+                    "applied": (cents(price.get("FH", "")), cents(price.get("F5", "")), cents(price.get("F9", "")))
+                    if "FH" in price else (0, 0, 0)}
             fills.setdefault(member, []).append(fill)
             stored[key] = {"id": next_id, "reversed": False, "authorization": fields(t["segments"], "21").get("F3", ""),
                            "fingerprint": fingerprint, "fill": fill,

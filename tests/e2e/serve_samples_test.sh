@@ -62,6 +62,14 @@ expect 31-reject-cob-missing-amount-paid.d0 "reject DV"
 expect 32-paid-cob-non-duplication.d0 "paid: total 24.75  patient pays 15.00  ingredient 439.75  fee 0.00  other payers 400.00"
 expect 33-reject-41-primary-rejected.d0 "reject 41"
 
+# hdhp-demo: a family walks its deductible (the gateway loads and writes the plan year's amounts).
+expect 40-hdhp-first-dollar-deductible.d0 "deductible applied 1500.00  accumulated 1500.00  remaining 0.00"
+expect 41-hdhp-coinsurance-after-deductible.d0 "patient pays 60.20"
+expect 42-hdhp-spouse-meets-family-deductible.d0 "deductible applied 1500.00  accumulated 1500.00  remaining 0.00"
+expect 43-hdhp-child-after-family-deductible.d0 "deductible applied 0.00  accumulated 0.00  remaining 0.00"
+expect 44-hdhp-b2-reversal-restores.d0 "status A"
+expect 45-hdhp-child-deductible-again.d0 "deductible applied 1500.00  accumulated 1500.00  remaining 0.00"
+
 # The other output forms.
 submit --json "$work/samples/13-e1-eligibility.d0" | grep -q '"kind":"response"' || { echo "FAIL --json"; failures=$((failures + 1)); }
 submit --raw "$work/samples/13-e1-eligibility.d0" | head -c 2 | grep -q D0 || { echo "FAIL --raw"; failures=$((failures + 1)); }
