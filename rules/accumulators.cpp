@@ -15,7 +15,15 @@ constexpr std::int64_t unlimited = std::numeric_limits<std::int64_t>::max();
 
 // What is left of `limit` after `used`; unlimited when the plan sets no such limit (0).
 std::int64_t left_of(std::int64_t limit, std::int64_t used) noexcept {
-  return limit > 0 ? std::max<std::int64_t>(0, limit - used) : unlimited;
+  return limit > 0 ? std::clamp<std::int64_t>(limit - used, 0, limit) : unlimited;
+}
+
+// Sums never go below zero, even from a history that lacks what a reversal or rebill takes back.
+void add_floored(accumulator_amounts& sum, const accumulator_amounts& delta) noexcept {
+  sum += delta;
+  sum.deductible = std::max<std::int64_t>(0, sum.deductible);
+  sum.out_of_pocket = std::max<std::int64_t>(0, sum.out_of_pocket);
+  sum.benefit = std::max<std::int64_t>(0, sum.benefit);
 }
 
 struct remaining {
@@ -51,8 +59,18 @@ void add_earlier(const codec::claim& earlier, const decision& d, const codec::cl
                  accumulator_state& state) noexcept {
   if (!d.accumulator_year.valid() || d.accumulator_year != state.year_start) return;
   if (earlier.bin != later.bin || earlier.cardholder_id != later.cardholder_id) return;
-  state.family += d.accumulated;
-  if (earlier.person_code == later.person_code) state.member += d.accumulated;
+  add_floored(state.family, d.accumulated);
+  if (earlier.person_code == later.person_code) add_floored(state.member, d.accumulated);
+}
+
+void release_replaced(const codec::claim& rebill, const member_history& history, bool paid,
+                      const codec::claim& later, accumulator_state& state) noexcept {
+  const auto& k = history.same_key;
+  if (!paid || rebill.transaction_code != "B3" || !k || k->status != 'P' || k->reversed) return;
+  if (rebill.bin != later.bin || rebill.cardholder_id != later.cardholder_id) return;
+  const accumulator_amounts gone{-k->applied.deductible, -k->applied.out_of_pocket, -k->applied.benefit};
+  add_floored(state.family, gone);
+  if (rebill.person_code == later.person_code) add_floored(state.member, gone);
 }
 
 std::int64_t tier_cost_share(const copay_rule* rule, std::int64_t amount, std::int64_t rate_base) noexcept {

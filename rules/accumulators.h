@@ -33,6 +33,13 @@ codec::date accumulator_year(const codec::claim& c, const plan_set& plans, codec
 void add_earlier(const codec::claim& earlier, const decision& d, const codec::claim& later,
                  accumulator_state& state) noexcept;
 
+// A rebill (B3) replaces the paid claim under its key, and what that claim applied leaves the
+// plan year's sums. Takes it out of `state` (the accumulators `later` reads) when `rebill`, whose
+// history is `history`, is such a rebill of the same family and is paid (`paid`: decided as paid,
+// or about to be decided, for the rebill itself).
+void release_replaced(const codec::claim& rebill, const member_history& history, bool paid,
+                      const codec::claim& later, accumulator_state& state) noexcept;
+
 // The patient's share of a claim whose allowed amount is `allowed` cents, and what it applies.
 struct cost_share_input {
   std::int64_t allowed = 0;          // ingredient cost + fees the plan allows

@@ -116,7 +116,15 @@ void decide_transmission(const codec::message& request, const codec::validation&
       // What earlier transactions of the member's family applied to the plan year's accumulators.
       // (A source that loaded none counts from zero in the claim's plan year.)
       if (!h.accumulators.year_start.valid()) h.accumulators.year_start = accumulator_year(c, plans, today);
-      for (std::uint8_t k = 0; k < i; ++k) add_earlier(v.claims[k], out.decisions[k], c, h.accumulators);
+      // A rebill is priced without the claim it replaces, and so are later transactions.
+      release_replaced(c, h, true, c, h.accumulators);
+      for (std::uint8_t k = 0; k < i; ++k) {
+        add_earlier(v.claims[k], out.decisions[k], c, h.accumulators);
+        if (v.claims[k].transaction_code == "B3" && h.accumulators.year_start.valid() &&
+            out.decisions[k].accumulator_year == h.accumulators.year_start)
+          release_replaced(v.claims[k], history.for_transaction(k, v.claims[k]), out.decisions[k].status == 'P', c,
+                           h.accumulators);
+      }
       decide_transaction(c, plans, h, today, numbers, d);
     }
     respond_transaction(c, d, i, r);

@@ -151,7 +151,7 @@ HDHP = ("610997", "RXGHDHP", "HDHP01")
 HDHP_RILEY = ("HDHP2001", "001", "19800105", "2", "RILEY", "FAMILYDEMO")
 HDHP_SAM = ("HDHP2001", "002", "19811111", "1", "SAM", "FAMILYDEMO")
 HDHP_ROBIN = ("HDHP2001", "003", "20120606", "2", "ROBIN", "FAMILYDEMO")
-DEMOSPEC, DEMOBRAND = "90001002101", "90001002001"
+DEMOSPEC, DEMOBRAND, DEMOINFUSE, DEMOTWO = "90001002101", "90001002001", "90001002201", "90001002301"
 
 
 def hdhp_b1(dos, member, rx, ndc, cents):
@@ -275,6 +275,11 @@ def samples(dos):
     s["45-hdhp-child-deductible-again.d0"] = ("hdhp-demo B1 DEMOSPEC for ROBIN after the reversal of 42: the family deductible "
                                               "is open again, so her own 1500.00 applies (without the reversal: 0.00)",
                                               hdhp_b1(dos, HDHP_ROBIN, "300005", DEMOSPEC, 200000))
+    s["46-hdhp-out-of-pocket-maximum-reached.d0"] = ("hdhp-demo B1 DEMOINFUSE (10000.00 allowed) for RILEY: 30 % would be "
+                                                     "3000.00, cut to the 2439.50 left of her 4000.00 out-of-pocket maximum",
+                                                     hdhp_b1(dos, HDHP_RILEY, "300006", DEMOINFUSE, 1000000))
+    s["47-hdhp-after-out-of-pocket-maximum.d0"] = ("hdhp-demo B1 DEMOTWO for RILEY after her maximum: the plan pays all, the patient 0.00",
+                                                   hdhp_b1(dos, HDHP_RILEY, "300007", DEMOTWO, 40000))
     return s
 
 

@@ -177,6 +177,21 @@ void print_plain(std::ostream& out, const rules::dry_run_result& r) {
       if (p.product_selection_brand) out << " (brand penalty " << money(*p.product_selection_brand) << ", 134-UK)";
       out << ", total paid " << money(p.total_paid) << ", basis of reimbursement " << p.basis_of_reimbursement << "\n";
       if (p.usual_customary_reduction) out << "  paid at usual and customary, " << money(*p.usual_customary_reduction) << " below the plan price\n";
+      if (p.deductible_applied || p.accumulated_deductible || p.remaining_benefit || p.over_benefit_maximum) {
+        out << "  accumulators:";
+        const char* sep = " ";
+        auto item = [&](const char* what, const std::optional<std::int64_t>& amount) {
+          if (!amount) return;
+          out << sep << what << " " << money(*amount);
+          sep = ", ";
+        };
+        item("deductible applied (517-FH)", p.deductible_applied);
+        item("accumulated deductible (512-FC)", p.accumulated_deductible);
+        item("remaining deductible (513-FD)", p.remaining_deductible);
+        item("remaining benefit (514-FE)", p.remaining_benefit);
+        item("over the benefit maximum (520-FK)", p.over_benefit_maximum);
+        out << "\n";
+      }
     }
     if (i < v.claim_count && v.claims[i].has_cob) {
       // Coordination of benefits: what the other payers answered and what this plan recognized.
@@ -280,6 +295,11 @@ std::string to_json(const rules::dry_run_result& r) {
       j.field("basis_of_reimbursement", p.basis_of_reimbursement);
       j.money_or_null("usual_customary_reduction", p.usual_customary_reduction);
       j.money_or_null("other_payer_recognized", p.other_payer_recognized);
+      j.money_or_null("deductible_applied", p.deductible_applied)
+          .money_or_null("accumulated_deductible", p.accumulated_deductible)
+          .money_or_null("remaining_deductible", p.remaining_deductible)
+          .money_or_null("remaining_benefit", p.remaining_benefit)
+          .money_or_null("over_benefit_maximum", p.over_benefit_maximum);
       j.end_object();
     } else {
       j.key("pricing").null();

@@ -56,21 +56,6 @@ bool same_family(const codec::claim& a, const codec::claim& b) noexcept {
   return a.bin == b.bin && a.cardholder_id == b.cardholder_id;
 }
 
-// A rebill (B3) that pays replaces the active paid claim under its key: that claim's key row, and
-// with it what it applied, leaves the sums the store loaded. Takes it out of `state` when `e` is
-// such a rebill of the family in `state`'s plan year (`paid`: decided as paid, or about to be
-// decided and so priced without it).
-void release_rebilled(const store::batch_entry& e, const codec::claim& later, bool paid,
-                      rules::accumulator_state& state) noexcept {
-  const auto& k = e.history.same_key;
-  const auto& c = *e.claim;
-  if (!paid || c.transaction_code != "B3" || !k || k->status != 'P' || k->reversed) return;
-  if (!same_family(c, later)) return;
-  const rules::accumulator_amounts gone{-k->applied.deductible, -k->applied.out_of_pocket, -k->applied.benefit};
-  state.family += gone;
-  if (c.person_code == later.person_code) state.member += gone;
-}
-
 // The accumulators entry `i` reads: what the store loaded, less the claim a rebill replaces, plus
 // what the entries decided before it in this batch applied (rules::add_earlier), as earlier_fills
 // does for fills.
@@ -78,11 +63,12 @@ void fold_earlier_accumulators(std::span<const store::batch_entry> entries, std:
                                rules::accumulator_state& state) noexcept {
   if (!state.year_start.valid()) return;
   const auto& c = *entries[i].claim;
-  release_rebilled(entries[i], c, true, state);
+  rules::release_replaced(c, entries[i].history, true, c, state);
   for (std::size_t k = 0; k < i; ++k) {
     const auto& o = entries[k];
     rules::add_earlier(*o.claim, o.decision, c, state);
-    if (o.decision.accumulator_year == state.year_start) release_rebilled(o, c, o.decision.status == 'P', state);
+    if (o.claim->transaction_code == "B3" && o.decision.accumulator_year == state.year_start)
+      rules::release_replaced(*o.claim, o.history, o.decision.status == 'P', c, state);
   }
 }
 

@@ -69,6 +69,8 @@ expect 42-hdhp-spouse-meets-family-deductible.d0 "deductible applied 1500.00  ac
 expect 43-hdhp-child-after-family-deductible.d0 "deductible applied 0.00  accumulated 0.00  remaining 0.00"
 expect 44-hdhp-b2-reversal-restores.d0 "status A"
 expect 45-hdhp-child-deductible-again.d0 "deductible applied 1500.00  accumulated 1500.00  remaining 0.00"
+expect 46-hdhp-out-of-pocket-maximum-reached.d0 "patient pays 2439.50"
+expect 47-hdhp-after-out-of-pocket-maximum.d0 "total 301.00  patient pays 0.00"
 
 # The other output forms.
 submit --json "$work/samples/13-e1-eligibility.d0" | grep -q '"kind":"response"' || { echo "FAIL --json"; failures=$((failures + 1)); }

@@ -362,6 +362,25 @@ TEST(hdhp_demo, a_reversal_takes_back_exactly_what_its_claim_applied) {
   EXPECT_EQ(r->decisions[0].accumulator_year, (codec::date{2026, 1, 1}));
 }
 
+TEST(hdhp_demo, a_rebill_is_priced_without_the_claim_it_replaces) {
+  // The stored claim applied the member's whole deductible; the B3 replacing it meets it again.
+  const history_file stored(
+      "h.csv",
+      "accumulators,20260101,1500.00,1500.30,0.70,1500.00,1500.30,0.70\n"
+      "key,41,paid,0000000000000000041,different,0.70,1500.30,1500.10,1.00,03,,0.30,1500.00,,1500.00,1500.30,0.70\n",
+      &hdhp_plans());
+  auto r = dry_run(claim("B3", "001", "20260301"), hdhp_plans(), stored, codec::date{2026, 3, 2});
+  EXPECT_EQ(*paid(*r).deductible_applied, 150000);
+  EXPECT_EQ(r->decisions[0].replaces_claim_id, 41);
+  // A history that lacks what the rebill takes back never leaves more than the limit to meet.
+  const history_file key_only(
+      "h.csv", "key,41,paid,0000000000000000041,different,0.70,1500.30,1500.10,1.00,03,,0.30,1500.00,,1500.00,1500.30,0.70\n",
+      &hdhp_plans());
+  r = dry_run(claim("B3", "001", "20260301"), hdhp_plans(), key_only, codec::date{2026, 3, 2});
+  EXPECT_EQ(*paid(*r).deductible_applied, 150000);
+  EXPECT_EQ(*paid(*r).remaining_deductible, 0);
+}
+
 TEST(hdhp_demo, a_member_pays_only_what_is_left_of_the_family_deductible) {
   const history_file fam("h.csv", "accumulators,20260101,0,0,0,2000.00,2000.00,0\n", &hdhp_plans());
   auto r = dry_run(claim("B1", "002", "20260301"), hdhp_plans(), fam, codec::date{2026, 3, 2});
