@@ -436,7 +436,8 @@ TEST_F(status_api_test, refill_too_soon_79_shows_the_threshold_in_force) {
   EXPECT_EQ(i(h["dea_schedule"]), 4);
   EXPECT_EQ(s(h["next_fill_date"]), days_from_today(27));
   EXPECT_NE(s(h["what_to_do"]).find("90 % of the last days supply"), std::string::npos) << s(h["what_to_do"]);
-  auto plain = reject_of(get_claim(claim_79(), *tech_a_), "79")["help"];
+  const auto plain_claim = get_claim(claim_79(), *tech_a_);  // owns the parsed document `plain` views
+  auto plain = reject_of(plain_claim, "79")["help"];
   EXPECT_EQ(i(plain["refill_threshold_percent"]), 80);
   EXPECT_EQ(s(plain["refill_threshold_source"]), "plan");
   EXPECT_TRUE(plain["dea_schedule"].is_null());
