@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "sql/connection.h"
 #include "sql/migrations.h"
 #include "sql/pg.h"
 #include "sql/store.h"
@@ -25,7 +26,30 @@ constexpr const char* sql_partitions =
     "SELECT rxgate_ensure_claim_partitions("
     "(date_trunc('month', current_date) - interval '13 months')::date, 17)";
 
+constexpr const char* sql_default_rows = "SELECT count(*) FROM claims_default";
+
 }  // namespace
+
+error ensure_partitions(const std::string& dsn, partition_check& out) noexcept {
+  out = {};
+  try {
+    // Moving rows out of the default partition may take a while on a grown database.
+    pg::connection_settings settings;
+    settings.dsn = dsn;
+    settings.application_name = "rxgate partitions";
+    settings.statement_timeout = std::chrono::minutes(5);
+    settings.schema_version = known_schema_version();
+    pg::connection c(settings);
+    return c.run("partitions", [&](pqxx::connection& conn) {
+      pqxx::work w(conn, "rxgate_partitions");
+      out.created = w.exec(sql_partitions)[0][0].as<std::int64_t>();
+      out.rows_in_default = w.exec(sql_default_rows)[0][0].as<std::int64_t>();
+      w.commit();
+    });
+  } catch (...) {
+    return {errc::internal, "partitions: out of memory"};
+  }
+}
 
 error migrate(const std::string& dsn, std::string& report) {
   try {

@@ -152,6 +152,19 @@ std::unique_ptr<claim_store> open_store(const store_options& options);
 // may block. `report` gets one line per step.
 error migrate(const std::string& dsn, std::string& report);
 
+// What ensure_partitions() found and did.
+struct partition_check {
+  std::int64_t created = 0;           // monthly partitions created (0 when all existed)
+  std::int64_t rows_in_default = 0;   // claims in claims_default: dated outside every partition
+};
+
+// Creates the claim partitions for the past 13 and the next 3 months that do not exist yet
+// (rxgate_ensure_claim_partitions, idempotent; a partition that exists is not touched and takes no
+// lock) and counts the claims that landed in the default partition. The gateway runs it at start
+// and every few hours, so a gateway that runs for months never writes into the default partition.
+// Blocking (seconds at most); call off the claim path. Never throws.
+error ensure_partitions(const std::string& dsn, partition_check& out) noexcept;
+
 // Highest migration version this binary knows; the store refuses a database at another version.
 int known_schema_version() noexcept;
 

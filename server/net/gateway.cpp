@@ -116,6 +116,7 @@ void gateway::run() {
       .str("plans", rules::describe(*g.plans.load()));
   std::vector<std::thread> threads;
   g.dash->start();
+  g.schedule_partition_check(std::chrono::steady_clock::duration::zero());
   for (unsigned i = 1; i < g.cfg.io_threads; ++i) threads.emplace_back([&g] { g.ioc.run(); });
   g.ioc.run();
   for (auto& t : threads) t.join();
@@ -123,6 +124,7 @@ void gateway::run() {
   g.claims->stop();
   g.api_pool.join();
   g.reload_pool.join();
+  g.maintenance_pool.join();
   log::info("stopped").num("connections_accepted", static_cast<std::int64_t>(g.stats.connections_accepted.load()));
   log::flush();
 }

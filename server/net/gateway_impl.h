@@ -3,7 +3,7 @@
 //
 // Member order is destruction order reversed, and it matters: the sessions registry outlives the
 // io context (a session whose last handler dies with the context still unregisters itself), and
-// the reload pool is destroyed first, so no reload outlives the state it touches.
+// the maintenance and reload pools are destroyed first, so no job outlives the state it touches.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -60,6 +60,8 @@ struct gateway::impl {
   tcp::acceptor acceptor{ioc};
   std::optional<net::signal_set> signals;
   net::steady_timer drain_timer{ioc};
+  // Claim partitions ahead of the calendar (lifecycle.cpp): checked at start and every few hours.
+  net::steady_timer partition_timer{ioc};
   std::chrono::steady_clock::time_point drain_deadline{};
 
   std::atomic<std::shared_ptr<const rules::plan_set>> plans;
@@ -76,6 +78,8 @@ struct gateway::impl {
   // threads, one at a time, on this thread the gateway owns: run() joins it, and being the last
   // member it is stopped and joined before anything a reload touches is destroyed.
   net::thread_pool reload_pool{1};
+  // Blocking maintenance (the partition check): its own thread, so it never waits behind a reload.
+  net::thread_pool maintenance_pool{1};
 
   impl(config c, gateway::options o);
   void listen();
@@ -85,6 +89,7 @@ struct gateway::impl {
   void begin_stop();
   void check_drained();
   bool reload(std::string& why);
+  void schedule_partition_check(std::chrono::steady_clock::duration after);
   // Runs reload() on reload_pool, then `then(ok, why)` on that thread.
   template <class Then>
   void reload_in_background(Then then) {

@@ -25,6 +25,7 @@ void gateway::impl::begin_stop() {
   net::dispatch(ioc, [this] {
     beast::error_code ignored;
     acceptor.close(ignored);
+    partition_timer.cancel();
     std::vector<std::shared_ptr<tls_session>> live;
     {
       std::lock_guard lock(sessions_mutex);
@@ -53,6 +54,35 @@ void gateway::impl::check_drained() {
   drain_timer.expires_after(20ms);
   drain_timer.async_wait([this](beast::error_code ec) {
     if (!ec) check_drained();
+  });
+}
+
+// Monthly claim partitions exist for the next 3 months after every check; checking every 6 hours
+// keeps a gateway that runs for months out of the default partition (a claim there still commits,
+// but every later check must move it and every query scans it).
+void gateway::impl::schedule_partition_check(std::chrono::steady_clock::duration after) {
+  if (cfg.dsn.empty()) return;
+  partition_timer.expires_after(after);
+  partition_timer.async_wait([this](beast::error_code ec) {
+    if (ec || stopping) return;
+    net::post(maintenance_pool, [this] {
+      store::partition_check found;
+      const store::error e = store::ensure_partitions(cfg.dsn, found);
+      if (e) {
+        log::warn("partition_check_failed").str("error", e.message);
+      } else if (found.rows_in_default > 0) {
+        log::warn("claims_in_default_partition")
+            .num("rows", found.rows_in_default)
+            .num("partitions_created", found.created);
+      } else {
+        log::info("partitions_checked").num("partitions_created", found.created);
+      }
+      // A failed check is tried again sooner: the database may just have been restarting.
+      const std::chrono::steady_clock::duration next = e ? std::chrono::steady_clock::duration(5min) : 6h;
+      net::post(ioc, [this, next] {
+        if (!stopping) schedule_partition_check(next);
+      });
+    });
   });
 }
 

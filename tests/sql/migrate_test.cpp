@@ -1,7 +1,10 @@
 // Migrations from an empty database, re-runs, and refusal of a newer schema.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "sql/migrations.h"
 #include "tests/sql/db_fixture.h"
@@ -82,6 +85,81 @@ TEST(Migrate, ConcurrentRunsApplyEachMigrationOnce) {
   EXPECT_FALSE(e1) << e1.message;
   EXPECT_FALSE(e2) << e2.message;
   EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM rxgate_schema_migrations"), std::to_string(store::detail::embedded_migrations().size()));
+}
+
+// One B1 of member M100 through the store, as its own batch.
+store::error insert_claim(const std::string& dsn, std::string_view rx, codec::date dos) {
+  store::store_options o;
+  o.dsn = dsn;
+  auto s = store::open_store(o);
+  claim_factory f;
+  const codec::claim c = f.make("B1", rx, dos);
+  store::batch_entry entry;
+  entry.claim = &c;
+  entry.request_bytes = "request";
+  entry.response_bytes = "response";
+  entry.source = "test";
+  std::vector<store::batch_entry> v{entry};
+  return run_batch(*s, v);
+}
+
+// The gateway's partition check (every few hours): a month whose partitions are missing gets them,
+// a claim that landed in the default partition meanwhile is moved into its month, and a second
+// check creates nothing.
+TEST(Migrate, PartitionCheckCreatesMissingMonthsAndMovesDefaultRows) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = create_database("rxgate_test_migrate_partitions");
+  std::string report;
+  ASSERT_FALSE(store::migrate(dsn, report));
+  // The month after next: inside the check's window (next 3 months), after today.
+  const std::string month = query_value(dsn, "SELECT to_char(date_trunc('month', current_date) + interval '2 months', 'YYYY_MM')");
+  const std::string first = query_value(dsn, "SELECT (date_trunc('month', current_date) + interval '2 months')::date");
+  exec_sql(dsn, "DROP TABLE claims_" + month);
+
+  store::partition_check found;
+  store::error e = store::ensure_partitions(dsn, found);
+  ASSERT_FALSE(e) << e.message;
+  EXPECT_EQ(found.created, 1);
+  EXPECT_EQ(found.rows_in_default, 0);
+  EXPECT_EQ(query_value(dsn, "SELECT to_regclass('claims_" + month + "') IS NOT NULL"), "t");
+
+  // A claim dated in a month without a partition lands in the default one and is counted ...
+  exec_sql(dsn, "DROP TABLE claims_" + month);
+  const int y = std::stoi(first.substr(0, 4)), m = std::stoi(first.substr(5, 2));
+  ASSERT_FALSE(insert_claim(dsn, "900001", day(y, m, 3)));
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims_default"), "1");
+  // ... and the check moves it into the month's new partition.
+  e = store::ensure_partitions(dsn, found);
+  ASSERT_FALSE(e) << e.message;
+  EXPECT_EQ(found.created, 1);
+  EXPECT_EQ(found.rows_in_default, 0);
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims_" + month), "1");
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims"), "1");
+
+  e = store::ensure_partitions(dsn, found);
+  ASSERT_FALSE(e) << e.message;
+  EXPECT_EQ(found.created, 0);
+}
+
+// Outside the window nothing is created: a claim dated years ahead stays in the default partition
+// and the check reports it (the gateway logs claims_in_default_partition).
+TEST(Migrate, PartitionCheckCountsClaimsOutsideTheWindow) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = create_database("rxgate_test_migrate_default");
+  std::string report;
+  ASSERT_FALSE(store::migrate(dsn, report));
+  ASSERT_FALSE(insert_claim(dsn, "900002", day(2099, 1, 5)));
+  store::partition_check found;
+  const store::error e = store::ensure_partitions(dsn, found);
+  ASSERT_FALSE(e) << e.message;
+  EXPECT_EQ(found.created, 0);
+  EXPECT_EQ(found.rows_in_default, 1);
+}
+
+TEST(Migrate, PartitionCheckOnAnUnreachableServerIsUnavailable) {
+  store::partition_check found;
+  const auto e = store::ensure_partitions("host=127.0.0.1 port=1 dbname=x user=x connect_timeout=2", found);
+  EXPECT_EQ(e.code, store::errc::unavailable) << e.message;
 }
 
 TEST(Migrate, UnreachableServerIsUnavailable) {
