@@ -22,6 +22,17 @@ expect() {  # expect SAMPLE PATTERN [COUNT]
     echo "ok   $1: $2"
   fi
 }
+# A secondary claim as JSON first (POST /v1/claims): the COB segment's repeated fields survive the
+# JSON shape and the claim is priced as over /ncpdp (566-J5 400.00, 509-F9 24.75, 505-F5 15.00).
+# The same claim sent as D.0 below is then a duplicate that replays those amounts.
+"$gateway_binary" decode --json "$work/samples/32-paid-cob-non-duplication.d0" >"$work/cob.json"
+json_answer=$(curl -sS --cacert "$work/tls/ca.crt" -H 'Content-Type: application/json' \
+  --data-binary @"$work/cob.json" "${url%/ncpdp}/v1/claims" 2>&1 || true)
+for field in '["AN","P"]' '["J5","4000{"]' '["F9","247E"]' '["F5","150{"]'; do
+  if grep -qF "$field" <<<"$json_answer"; then echo "ok   JSON COB claim: $field"
+  else echo "FAIL JSON COB claim: expected $field in ${json_answer:0:600}"; failures=$((failures + 1)); fi
+done
+
 expect 01-paid.d0 "status P  authorization"
 expect 02-duplicate.d0 "status D  authorization"
 expect 03-reject-79-refill-too-soon.d0 "reject 79"
@@ -60,6 +71,7 @@ expect 29-diagnosis-paid.d0 "status P  authorization"
 expect 30-paid-cob-secondary-standard.d0 "paid: total 39.75  patient pays 0.00  ingredient 439.75  fee 0.00  other payers 400.00"
 expect 31-reject-cob-missing-amount-paid.d0 "reject DV"
 expect 32-paid-cob-non-duplication.d0 "paid: total 24.75  patient pays 15.00  ingredient 439.75  fee 0.00  other payers 400.00"
+expect 32-paid-cob-non-duplication.d0 "status D  authorization"
 expect 33-reject-41-primary-rejected.d0 "reject 41"
 
 # hdhp-demo: a family walks its deductible (the gateway loads and writes the plan year's amounts).
