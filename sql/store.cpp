@@ -1,10 +1,12 @@
 // The writer side of the claims store: one connection, one transaction per batch; the batch
 // protocol of sql/store.h. The SQL is in store_statements.cpp, the rows sent in store_rows.cpp.
 //
-// Round trips per batch: load_history is one statement; insert is one statement to reserve claim
-// ids, at most three on the active paid key table (reversals, payments, duplicates), then one
-// per table written (claims, rejects, DUR alerts, links). Claim data only ever travels as bound
-// parameters or COPY data.
+// Round trips per batch: BEGIN; load_history is one statement (two when a plan keeps
+// accumulators: the family locks first), which also reserves the claim ids insert() will use;
+// insert is one statement for everything on the active paid key table and the links
+// (rxgate_write_keys, migration 0013: reversals, payments, duplicate checks), skipped when
+// the batch has none, then one COPY or INSERT per table with rows (claims, rejects, DUR
+// alerts); COMMIT. Claim data only ever travels as bound parameters or COPY data.
 #include <pqxx/pqxx>
 
 #include <atomic>
@@ -194,8 +196,10 @@ rules::accumulator_state accumulators_from(const pqxx::row& row) {
   return s;
 }
 
-// Hands each entry its member's fills and authorizations and its key's stored claim.
-void spread_history(history_load& load, std::span<batch_entry> entries, const history_arguments& a) {
+// Hands each entry its member's fills and authorizations and its key's stored claim; appends the
+// claim ids reserved by the statement (I rows) to `ids`.
+void spread_history(history_load& load, std::span<batch_entry> entries, const history_arguments& a,
+                    std::deque<std::int64_t>& ids) {
   // Rows come ordered by kind, then index: ranges per member (F, A) and one row per key (K).
   std::vector<std::pair<std::size_t, std::size_t>> fill_range(a.member_count + 1, {0, 0});
   std::vector<std::pair<std::size_t, std::size_t>> auth_range(a.member_count + 1, {0, 0});
@@ -226,6 +230,8 @@ void spread_history(history_load& load, std::span<batch_entry> entries, const hi
       entries[idx - 1].history.same_key = key_match_from(row);
     } else if (kind == "Y" && idx >= 1 && idx <= a.year_count) {
       years[idx] = accumulators_from(row);
+    } else if (kind == "I") {
+      ids.push_back(pg::int_or(row[2], 0));
     }
   }
   for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -255,17 +261,6 @@ bool pays(const batch_entry& e) {
 }
 bool duplicate(const batch_entry& e) { return e.decision.status == 'D' && e.decision.replaces_claim_id != 0; }
 
-// The entries in `which` whose claim id (`id_of`) the statement did not return lose their write.
-template <class IdOf>
-void keep_returned(const pqxx::result& r, const std::vector<std::size_t>& which, IdOf id_of,
-                   std::vector<bool>& write) {
-  std::unordered_set<std::int64_t> returned;
-  for (const auto& row : r) returned.insert(row[0].as<std::int64_t>());
-  for (std::size_t i : which) {
-    if (!returned.count(id_of(i))) write[i] = false;
-  }
-}
-
 // ---- the store -----------------------------------------------------------------------------
 
 class pg_store;
@@ -284,15 +279,16 @@ class pg_batch final : public batch {
   error fail(std::string_view what);
   // Ends the batch after error `e`: rolled back, the connection dropped when `untrusted`.
   error end_failed(error e, bool untrusted) noexcept;
-  void reverse_keys(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids, std::vector<bool>& write);
-  void pay_keys(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids, std::vector<bool>& write);
-  void check_duplicates(std::span<batch_entry> entries, std::vector<bool>& write);
+  // Claim ids for the next `n` entries, reserved by load_history or now.
+  std::vector<std::int64_t> take_ids(std::size_t n);
+  void write_keys(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids, std::vector<bool>& write);
   void insert_rows(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
                    const std::vector<bool>& write);
 
   pg_store& store_;
   std::unique_ptr<pqxx::work> work_;
   std::deque<history_load> loads_;
+  std::deque<std::int64_t> reserved_ids_;  // reserved by load_history, not yet used by insert
   bool failed_ = false;
   bool done_ = false;
 };
@@ -428,8 +424,8 @@ error pg_batch::load_history(std::span<batch_entry> entries) {
     if (a.year_count > 0) work_->exec_prepared("lock_families", a.families[0], a.families[1]);
     history_load& load = loads_.emplace_back();
     load.rows = work_->exec_prepared("history", m[0], m[1], m[2], k[0], k[1], k[2], k[3], k[4], k[5], a.since, k[6],
-                                     y[0], y[1], y[2], y[3]);
-    spread_history(load, entries, a);
+                                     y[0], y[1], y[2], y[3], static_cast<int>(entries.size()));
+    spread_history(load, entries, a, reserved_ids_);
     return {};
   } catch (...) {
     return fail("load_history");
@@ -444,21 +440,14 @@ error pg_batch::insert(std::span<batch_entry> entries) {
   }
   try {
     const std::size_t n = entries.size();
-    std::vector<std::int64_t> ids;
-    ids.reserve(n);
-    for (const auto& row : work_->exec_prepared("reserve_ids", static_cast<int>(n))) {
-      ids.push_back(row[0].as<std::int64_t>());
-    }
+    const std::vector<std::int64_t> ids = take_ids(n);
     if (ids.size() != n) return end_failed({errc::internal, "insert: reserve ids: too few ids"}, false);
     for (auto& e : entries) {
       e.claim_id = 0;
       e.conflict = false;
     }
     std::vector<bool> write(n, true);
-    // Reversals first, so that a B3 frees its key before it pays it again.
-    reverse_keys(entries, ids, write);
-    pay_keys(entries, ids, write);
-    check_duplicates(entries, write);
+    write_keys(entries, ids, write);
     for (std::size_t i = 0; i < n; ++i) {
       if (write[i]) {
         entries[i].claim_id = ids[i];
@@ -474,54 +463,60 @@ error pg_batch::insert(std::span<batch_entry> entries) {
   }
 }
 
-// Reversals: the key must still point at the claim being reversed.
-void pg_batch::reverse_keys(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
-                            std::vector<bool>& write) {
-  rows_builder keys(8, false);
-  rows_builder by(1, false);
-  std::vector<std::size_t> which;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (!reverses(entries[i])) continue;
-    rows::add_key_row(keys, entries[i].decision.replaces_claim_id, *entries[i].claim);
-    by.integer(ids[i]);
-    by.end_row();
-    which.push_back(i);
+std::vector<std::int64_t> pg_batch::take_ids(std::size_t n) {
+  std::vector<std::int64_t> ids;
+  ids.reserve(n);
+  while (ids.size() < n && !reserved_ids_.empty()) {
+    ids.push_back(reserved_ids_.front());
+    reserved_ids_.pop_front();
   }
-  if (which.empty()) return;
-  auto k = std::move(keys).arrays();
-  auto b = std::move(by).arrays();
-  const auto r = work_->exec_prepared("reverse", k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], b[0]);
-  keep_returned(r, which, [&](std::size_t i) { return entries[i].decision.replaces_claim_id; }, write);
+  if (ids.size() < n) {
+    for (const auto& row : work_->exec_prepared("reserve_ids", static_cast<int>(n - ids.size()))) {
+      ids.push_back(row[0].as<std::int64_t>());
+    }
+  }
+  return ids;
 }
 
-// Payments: the key insert decides who pays, here and on every other node.
-void pg_batch::pay_keys(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
-                        std::vector<bool>& write) {
-  rows_builder keys(19, false);
-  std::vector<std::size_t> which;
+// The active paid key table and the links in one statement (rxgate_write_keys): reversals (the
+// key must still point at the claim reversed), payments (the key insert decides who pays, here
+// and on every other node; a rebill pays only when its reversal won), duplicate answers (the
+// original must still be the active paid claim). The entries whose claim id comes back lost
+// their key and are not written.
+void pg_batch::write_keys(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
+                          std::vector<bool>& write) {
+  rows_builder reversals(9, false);
+  rows_builder payments(19, false);
+  rows_builder duplicates(9, false);
+  rows_builder links(3, false);
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (!write[i] || !pays(entries[i])) continue;
-    rows::add_pay_row(keys, ids[i], *entries[i].claim, entries[i].decision);
-    which.push_back(i);
+    const batch_entry& e = entries[i];
+    if (reverses(e)) {
+      rows::add_key_columns(reversals, e.decision.replaces_claim_id, *e.claim);
+      reversals.integer(ids[i]);
+      reversals.end_row();
+    }
+    if (pays(e)) rows::add_pay_row(payments, ids[i], *e.claim, e.decision);
+    if (duplicate(e)) {
+      rows::add_key_columns(duplicates, e.decision.replaces_claim_id, *e.claim);
+      duplicates.integer(ids[i]);
+      duplicates.end_row();
+    }
+    rows::add_link_row(links, ids[i], e);
   }
-  if (which.empty()) return;
-  const auto r = work_->exec_prepared("pay", pqxx::prepare::make_dynamic_params(std::move(keys).arrays()));
-  keep_returned(r, which, [&](std::size_t i) { return ids[i]; }, write);
-}
-
-// Duplicates: the original must still be the active paid claim.
-void pg_batch::check_duplicates(std::span<batch_entry> entries, std::vector<bool>& write) {
-  rows_builder keys(8, false);
-  std::vector<std::size_t> which;
+  if (!reversals.rows() && !payments.rows() && !duplicates.rows() && !links.rows()) return;
+  std::vector<std::string> params;
+  params.reserve(40);
+  for (auto* b : {&reversals, &payments, &duplicates, &links}) {
+    for (auto& a : std::move(*b).arrays()) params.push_back(std::move(a));
+  }
+  const auto r = work_->exec_prepared("write_keys", pqxx::prepare::make_dynamic_params(params));
+  if (r.empty()) return;
+  std::unordered_set<std::int64_t> lost;
+  for (const auto& row : r) lost.insert(row[0].as<std::int64_t>());
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (!write[i] || !duplicate(entries[i])) continue;
-    rows::add_key_row(keys, entries[i].decision.replaces_claim_id, *entries[i].claim);
-    which.push_back(i);
+    if (lost.count(ids[i])) write[i] = false;
   }
-  if (which.empty()) return;
-  auto k = std::move(keys).arrays();
-  const auto r = work_->exec_prepared("check_duplicates", k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]);
-  keep_returned(r, which, [&](std::size_t i) { return entries[i].decision.replaces_claim_id; }, write);
 }
 
 template <std::size_t N>
@@ -552,10 +547,6 @@ void pg_batch::insert_rows(std::span<batch_entry> entries, const std::vector<std
     if (r.durs.rows()) {
       work_->exec_prepared("insert_dur", pqxx::prepare::make_dynamic_params(std::move(r.durs).arrays()));
     }
-  }
-  if (r.links.rows()) {
-    auto l = std::move(r.links).arrays();
-    work_->exec_prepared("insert_links", l[0], l[1], l[2]);
   }
 }
 

@@ -13,6 +13,8 @@ std::string field_name(codec::field_id id) {
   return pg::clean_text({chars.data(), 2});
 }
 
+}  // namespace
+
 void add_key_columns(rows_builder& b, std::int64_t claim_id, const codec::claim& c) {
   b.integer(claim_id);
   b.text(c.provider_id);
@@ -22,13 +24,6 @@ void add_key_columns(rows_builder& b, std::int64_t claim_id, const codec::claim&
   b.text(c.bin);
   b.text(c.pcn);
   b.text(c.provider_id_qualifier);
-}
-
-}  // namespace
-
-void add_key_row(rows_builder& b, std::int64_t claim_id, const codec::claim& c) {
-  add_key_columns(b, claim_id, c);
-  b.end_row();
 }
 
 void add_pay_row(rows_builder& b, std::int64_t claim_id, const codec::claim& c, const rules::decision& d) {
@@ -82,8 +77,7 @@ void parse_other_amounts(std::string_view s, codec::pricing& p) {
 claim_rows::claim_rows(bool for_copy)
     : claims(statements::claim_column_count, for_copy),
       rejects(std::size(statements::reject_columns), for_copy),
-      durs(std::size(statements::dur_columns), for_copy),
-      links(3, false) {
+      durs(std::size(statements::dur_columns), for_copy) {
   detail_.reserve(1024);
 }
 
@@ -115,18 +109,21 @@ void claim_rows::add(const batch_entry& e, std::int64_t id) {
     durs.text(a.free_text);
     durs.end_row();
   }
-  if (d.replaces_claim_id) {
-    const auto& t = c.transaction_code;
-    const char* kind = d.status == 'D' ? "duplicate"
-                       : t == "B3"     ? "rebill"
-                       : t == "B2"     ? "reversal"
-                                       : nullptr;
-    if (kind && (d.status == 'D' || d.status == 'A' || d.status == 'P' || d.status == 'S')) {
-      links.integer(id);
-      links.integer(d.replaces_claim_id);
-      links.raw(kind);
-      links.end_row();
-    }
+}
+
+void add_link_row(rows_builder& b, std::int64_t claim_id, const batch_entry& e) {
+  const rules::decision& d = e.decision;
+  if (!d.replaces_claim_id) return;
+  const auto& t = e.claim->transaction_code;
+  const char* kind = d.status == 'D' ? "duplicate"
+                     : t == "B3"     ? "rebill"
+                     : t == "B2"     ? "reversal"
+                                     : nullptr;
+  if (kind && (d.status == 'D' || d.status == 'A' || d.status == 'P' || d.status == 'S')) {
+    b.integer(claim_id);
+    b.integer(d.replaces_claim_id);
+    b.raw(kind);
+    b.end_row();
   }
 }
 

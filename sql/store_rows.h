@@ -143,9 +143,10 @@ class rows_builder {
 // The fill number of a claim key (absent = 0).
 inline int fill_number_of(const codec::claim& c) { return c.fill_number.value_or(0); }
 
-// Adds the claim key of `c` as a row in active_paid_keys' column order (claim_id, provider_id,
-// rx_number, fill_number, date_of_service, bin, pcn, qualifier).
-void add_key_row(rows_builder& b, std::int64_t claim_id, const codec::claim& c);
+// Adds the claim key of `c` in active_paid_keys' column order (claim_id, provider_id,
+// rx_number, fill_number, date_of_service, bin, pcn, qualifier) to the current row (the caller
+// ends it).
+void add_key_columns(rows_builder& b, std::int64_t claim_id, const codec::claim& c);
 // A row of the pay statement: the key, then the member and what the history needs, then the plan
 // year and what the claim applied to its accumulators.
 void add_pay_row(rows_builder& b, std::int64_t claim_id, const codec::claim& c, const rules::decision& d);
@@ -155,7 +156,12 @@ std::string format_other_amounts(const codec::pricing& p);
 // Back into `p` (views into `s`); malformed items are skipped.
 void parse_other_amounts(std::string_view s, codec::pricing& p);
 
-// Every row one insert() writes: claims, claim_rejects, claim_dur_alerts and claim_links.
+// The claim_links row of a reversal, rebill or duplicate answer stored as claim `claim_id`;
+// nothing for other entries.
+void add_link_row(rows_builder& b, std::int64_t claim_id, const batch_entry& e);
+
+// The rows one insert() writes with COPY or unnest: claims, claim_rejects, claim_dur_alerts
+// (the links go with the key statements, rxgate_write_keys).
 class claim_rows {
  public:
   explicit claim_rows(bool for_copy);
@@ -163,7 +169,6 @@ class claim_rows {
   void add(const batch_entry& e, std::int64_t id);
 
   rows_builder claims, rejects, durs;
-  rows_builder links;  // always unnest arrays (one small statement)
 
  private:
   void add_claim(const batch_entry& e, std::int64_t id, codec::date dos);

@@ -59,7 +59,8 @@ SELECT count(pg_advisory_xact_lock(h)) FROM (
 // last reversed paid one, else the last rejected one) with what it applied to the accumulators
 // while it is active, Y rows the accumulators of each (member, plan year) in $12..$15: the sums
 // over the member's and the family's paid, unreversed claims of that year and the amounts
-// imported for it (migration 0011). Columns are shared, their meaning depends on the kind.
+// imported for it (migration 0011), I rows $16 claim ids for the insert that follows (one round
+// trip less than reserving them there). Columns are shared, their meaning depends on the kind.
 constexpr const char* sql_history = R"(
 WITH m AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS m(bin, cardholder_id, person_code, idx)
@@ -130,57 +131,28 @@ SELECT 'Y', y.idx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, N
               FROM accumulator_imports i
              WHERE i.bin = y.bin AND i.cardholder_id = y.cardholder_id
                AND i.plan_year_start = y.year_start) t) s
+UNION ALL
+SELECT 'I', g, nextval('claim_id_seq'), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL
+  FROM generate_series(1, $16::integer) AS g
 ORDER BY 1, 2, 13 DESC, 3 DESC)";
 
-// Key columns of active_paid_keys as unnest() arguments $2..$8 (claim id is $1).
-#define RXGATE_KEYS                                                                          \
-  "unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[], $5::date[], $6::text[], " \
-  "$7::text[], $8::text[]) AS u(claim_id, provider_id, rx_number, fill_number, "         \
-  "date_of_service, bin, pcn, qualifier)"
-#define RXGATE_KEY_MATCH                                                                   \
-  "a.provider_id = u.provider_id AND a.rx_number = u.rx_number AND a.fill_number = "      \
-  "u.fill_number AND a.date_of_service = u.date_of_service AND a.bin = u.bin AND a.pcn = " \
-  "u.pcn AND a.provider_id_qualifier = u.qualifier"
-
-// Reversal: the key must still point at the claim being reversed ($1, with its key in $2..$8);
-// the reversed claim records when and by which claim ($9); with its key row it leaves the
-// member's history.
-// Returns the claims actually reversed.
-constexpr const char* sql_reverse =
-    "WITH u AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[], "
-    "$5::date[], $6::text[], $7::text[], $8::text[], $9::bigint[]) AS u(claim_id, provider_id, "
-    "rx_number, fill_number, date_of_service, bin, pcn, qualifier, reversed_by)), "
-    "d AS (DELETE FROM active_paid_keys a USING u WHERE " RXGATE_KEY_MATCH
-    " AND a.claim_id = u.claim_id RETURNING a.claim_id, a.date_of_service, u.reversed_by), "
-    "r AS (UPDATE claims c SET reversed_at = now(), reversed_by = d.reversed_by FROM d "
-    "WHERE c.id = d.claim_id AND c.date_of_service = d.date_of_service "
-    "RETURNING c.id) "
-    "SELECT claim_id FROM d";
-
-// Payment: inserting the key is what makes one paid claim per key true across nodes. A key
-// that is taken (or taken by an uncommitted transaction that then commits) inserts nothing.
-// The row also carries what the member's history needs (migration 0002) and what the claim
-// applied to the accumulators of its plan year (0011).
-constexpr const char* sql_pay =
-    "INSERT INTO active_paid_keys (claim_id, provider_id, rx_number, fill_number, "
-    "date_of_service, bin, pcn, provider_id_qualifier, cardholder_id, person_code, "
-    "prescriber_id, product_id, therapeutic_class, quantity, days_supply, accumulator_year, "
-    "deductible_applied, out_of_pocket_applied, benefit_applied) "
-    "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[], $5::date[], "
-    "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
-    "$13::text[], $14::bigint[], $15::integer[], $16::date[], $17::bigint[], $18::bigint[], "
-    "$19::bigint[]) "
-    "ON CONFLICT DO NOTHING RETURNING claim_id";
-
-// Duplicate answers: the original must still be the active paid claim; FOR SHARE keeps a
-// concurrent reversal from slipping in before this batch commits.
-constexpr const char* sql_check_duplicates =
-    "SELECT a.claim_id FROM active_paid_keys a, " RXGATE_KEYS " WHERE " RXGATE_KEY_MATCH
-    " AND a.claim_id = u.claim_id FOR SHARE OF a";
-
-constexpr const char* sql_insert_links =
-    "INSERT INTO claim_links (claim_id, replaces_claim_id, kind) SELECT * FROM "
-    "unnest($1::bigint[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING";
+// The key statements of insert() in one round trip: reversals, payments, duplicate checks and
+// links, in that order, server-side (migration 0013: rxgate_write_keys says why and what each
+// step guarantees). Returns the claim ids that lost their key. The argument groups follow
+// rows::add_key_columns (+ the reversing claim's id), rows::add_pay_row, rows::add_key_columns
+// (+ the duplicate answer's id) and rows::add_link_row.
+constexpr const char* sql_write_keys =
+    "SELECT * FROM rxgate_write_keys("
+    "$1::bigint[], $2::text[], $3::text[], $4::smallint[], $5::date[], $6::text[], $7::text[], "
+    "$8::text[], $9::bigint[], "
+    "$10::bigint[], $11::text[], $12::text[], $13::smallint[], $14::date[], $15::text[], "
+    "$16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], "
+    "$23::bigint[], $24::integer[], $25::date[], $26::bigint[], $27::bigint[], $28::bigint[], "
+    "$29::bigint[], $30::text[], $31::text[], $32::smallint[], $33::date[], $34::text[], "
+    "$35::text[], $36::text[], $37::bigint[], "
+    "$38::bigint[], $39::bigint[], $40::text[])";
 
 }  // namespace
 
@@ -189,10 +161,7 @@ std::vector<pg::prepared_statement> writer_statements() {
       {"reserve_ids", sql_reserve_ids},
       {"lock_families", sql_lock_families},
       {"history", sql_history},
-      {"reverse", sql_reverse},
-      {"pay", sql_pay},
-      {"check_duplicates", sql_check_duplicates},
-      {"insert_links", sql_insert_links},
+      {"write_keys", sql_write_keys},
       {"insert_claims", unnest_insert("claims", claim_columns, claim_column_types)},
       {"insert_rejects", unnest_insert("claim_rejects", reject_columns, reject_column_types)},
       {"insert_dur", unnest_insert("claim_dur_alerts", dur_columns, dur_column_types)},

@@ -28,9 +28,9 @@ inline constexpr const char* dur_columns[] = {"claim_id", "date_of_service", "se
                                               "significance", "other_pharmacy", "previous_fill",
                                               "previous_quantity", "free_text"};
 
-// Every prepared statement of the writer connection: reserve_ids, lock_families, history, reverse, pay,
-// check_duplicates, insert_links, and insert_claims / insert_rejects / insert_dur (the unnest
-// method; COPY needs no statement).
+// Every prepared statement of the writer connection: reserve_ids (when the history reserved too
+// few), lock_families, history, write_keys, and insert_claims / insert_rejects / insert_dur (the
+// unnest method; COPY needs no statement).
 std::vector<pg::prepared_statement> writer_statements();
 
 }  // namespace rxgate::store::statements

@@ -1,7 +1,9 @@
 // The batch writer against a real PostgreSQL: rows written, idempotency and reversal rules, member
 // history, in-batch conflicts, rollback. Together these run every prepared statement of the
-// writer: reserve_ids, history, pay, reverse, check_duplicates, insert_links, and insert_claims /
-// insert_rejects / insert_dur (unnest) or COPY into the same tables (both methods are run).
+// writer: history (with the claim ids it reserves), reserve_ids (insert without a history),
+// write_keys (reversals, payments, duplicate checks and links: rxgate_write_keys, migration
+// 0013), and insert_claims / insert_rejects / insert_dur (unnest) or COPY into the same tables
+// (both methods are run).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -249,6 +251,61 @@ TEST_P(StoreTest, SecondPaymentOfAKeyInOneBatchIsAConflictAndIsReadjudicated) {
   ASSERT_FALSE(b->commit());
   EXPECT_EQ(q("SELECT count(*) FROM claims"), "2");
   EXPECT_EQ(q("SELECT count(*) FROM active_paid_keys"), "1");
+}
+
+// Both were decided against the same paid claim; its key row is deleted once, so only the first
+// reversal wins. The rebill that lost its reversal pays nothing and links nothing.
+TEST_P(StoreTest, ReversalAndRebillOfOneClaimInOneBatchOnlyTheFirstReverses) {
+  const batch_entry p = submit(f_.make("B1", "400101", day(2026, 11, 7)));
+  ASSERT_EQ(p.decision.status, 'P');
+  last_batch_.reset();
+  std::vector<batch_entry> v{entry(f_.make("B2", "400101", day(2026, 11, 7))),
+                             entry(f_.make("B3", "400101", day(2026, 11, 7), "M100", "1234567890", "00071015523", 45000))};
+  std::unique_ptr<store::batch> b;
+  ASSERT_FALSE(begin(b));
+  ASSERT_FALSE(b->load_history(v));
+  decide(v[0]);
+  decide(v[1]);
+  ASSERT_EQ(v[0].decision.status, 'A');
+  ASSERT_EQ(v[1].decision.status, 'P');
+  ASSERT_EQ(v[1].decision.replaces_claim_id, p.claim_id);
+  ASSERT_FALSE(b->insert(v));
+  EXPECT_FALSE(v[0].conflict);
+  EXPECT_GT(v[0].claim_id, 0);
+  EXPECT_TRUE(v[1].conflict);
+  EXPECT_EQ(v[1].claim_id, 0);
+  ASSERT_FALSE(b->commit());
+  EXPECT_EQ(q("SELECT reversed_by FROM claims WHERE id = " + std::to_string(p.claim_id)), std::to_string(v[0].claim_id));
+  EXPECT_EQ(q("SELECT count(*) FROM active_paid_keys"), "0");
+  EXPECT_EQ(q("SELECT count(*) FROM claims"), "2");
+  EXPECT_EQ(q("SELECT string_agg(kind, ',') FROM claim_links"), "reversal");
+}
+
+// insert() without a load_history before it (the history reserves the claim ids) reserves its
+// own; ids reserved by a history and not used are skipped, never reused.
+TEST_P(StoreTest, InsertReservesItsOwnIdsWhenNoHistoryReservedThem) {
+  std::vector<batch_entry> v{entry(f_.make("B1", "400201", day(2026, 11, 7))),
+                             entry(f_.make("B1", "400202", day(2026, 11, 7)))};
+  std::unique_ptr<store::batch> b;
+  ASSERT_FALSE(begin(b));
+  decide(v[0]);
+  decide(v[1]);
+  ASSERT_FALSE(b->insert(v));
+  ASSERT_GT(v[0].claim_id, 0);
+  ASSERT_GT(v[1].claim_id, 0);
+  EXPECT_NE(v[0].claim_id, v[1].claim_id);
+  std::vector<batch_entry> w{entry(f_.make("B1", "400203", day(2026, 11, 7))),
+                             entry(f_.make("B1", "400204", day(2026, 11, 7)))};
+  ASSERT_FALSE(b->load_history(w));
+  decide(w[0]);
+  decide(w[1]);
+  ASSERT_FALSE(b->insert(std::span(w).first(1)));  // one of the two reserved ids left over
+  ASSERT_FALSE(b->insert(std::span(w).subspan(1)));
+  ASSERT_FALSE(b->commit());
+  EXPECT_GT(w[0].claim_id, v[1].claim_id);
+  EXPECT_GT(w[1].claim_id, w[0].claim_id);
+  EXPECT_EQ(q("SELECT count(DISTINCT id) FROM claims"), "4");
+  EXPECT_EQ(q("SELECT count(*) FROM active_paid_keys"), "4");
 }
 
 TEST_P(StoreTest, BatchEndedWithoutCommitLeavesNothing) {
