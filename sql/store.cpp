@@ -3,10 +3,11 @@
 //
 // Round trips per batch: BEGIN; load_history is one statement (two when a plan keeps
 // accumulators: the family locks first), which also reserves the claim ids insert() will use;
-// insert is one statement for everything on the active paid key table and the links
-// (rxgate_write_keys, migration 0013: reversals, payments, duplicate checks), skipped when
-// the batch has none, then one COPY or INSERT per table with rows (claims, rejects, DUR
-// alerts); COMMIT. Claim data only ever travels as bound parameters or COPY data.
+// insert with COPY is one statement for everything on the active paid key table and the links
+// (rxgate_write_keys, migration 0013: reversals, payments, duplicate checks), skipped when the
+// batch has none, then one COPY per table with rows (claims, rejects, DUR alerts); insert with
+// unnest is one statement for all of it (insert_batch); COMMIT. Claim data only ever travels as
+// bound parameters or COPY data.
 #include <pqxx/pqxx>
 
 #include <atomic>
@@ -281,9 +282,10 @@ class pg_batch final : public batch {
   error end_failed(error e, bool untrusted) noexcept;
   // Claim ids for the next `n` entries, reserved by load_history or now.
   std::vector<std::int64_t> take_ids(std::size_t n);
-  void write_keys(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids, std::vector<bool>& write);
-  void insert_rows(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
-                   const std::vector<bool>& write);
+  void insert_in_one_statement(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
+                               std::vector<bool>& write);
+  void insert_with_copy(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
+                        std::vector<bool>& write);
 
   pg_store& store_;
   std::unique_ptr<pqxx::work> work_;
@@ -447,7 +449,11 @@ error pg_batch::insert(std::span<batch_entry> entries) {
       e.conflict = false;
     }
     std::vector<bool> write(n, true);
-    write_keys(entries, ids, write);
+    if (store_.options().method == insert_method::copy) {
+      insert_with_copy(entries, ids, write);
+    } else {
+      insert_in_one_statement(entries, ids, write);
+    }
     for (std::size_t i = 0; i < n; ++i) {
       if (write[i]) {
         entries[i].claim_id = ids[i];
@@ -455,7 +461,6 @@ error pg_batch::insert(std::span<batch_entry> entries) {
         entries[i].conflict = true;
       }
     }
-    insert_rows(entries, ids, write);
     store_.mark(true);
     return {};
   } catch (...) {
@@ -478,13 +483,12 @@ std::vector<std::int64_t> pg_batch::take_ids(std::size_t n) {
   return ids;
 }
 
-// The active paid key table and the links in one statement (rxgate_write_keys): reversals (the
-// key must still point at the claim reversed), payments (the key insert decides who pays, here
-// and on every other node; a rebill pays only when its reversal won), duplicate answers (the
-// original must still be the active paid claim). The entries whose claim id comes back lost
-// their key and are not written.
-void pg_batch::write_keys(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
-                          std::vector<bool>& write) {
+// The arguments of rxgate_write_keys (migration 0013) for a batch: reversals (the key must still
+// point at the claim reversed), payments (the key insert decides who pays, here and on every
+// other node; a rebill pays only when its reversal won), duplicate answers (the original must
+// still be the active paid claim), links. `any` says whether it has anything to do.
+std::vector<std::string> write_keys_arguments(std::span<const batch_entry> entries,
+                                              const std::vector<std::int64_t>& ids, bool& any) {
   rows_builder reversals(9, false);
   rows_builder payments(19, false);
   rows_builder duplicates(9, false);
@@ -504,17 +508,21 @@ void pg_batch::write_keys(std::span<batch_entry> entries, const std::vector<std:
     }
     rows::add_link_row(links, ids[i], e);
   }
-  if (!reversals.rows() && !payments.rows() && !duplicates.rows() && !links.rows()) return;
-  std::vector<std::string> params;
-  params.reserve(40);
+  any = reversals.rows() || payments.rows() || duplicates.rows() || links.rows();
+  std::vector<std::string> arguments;
+  arguments.reserve(statements::write_keys_argument_count);
   for (auto* b : {&reversals, &payments, &duplicates, &links}) {
-    for (auto& a : std::move(*b).arrays()) params.push_back(std::move(a));
+    for (auto& a : std::move(*b).arrays()) arguments.push_back(std::move(a));
   }
-  const auto r = work_->exec_prepared("write_keys", pqxx::prepare::make_dynamic_params(params));
-  if (r.empty()) return;
+  return arguments;
+}
+
+// The entries whose claim id came back (they lost their key) are not written.
+void drop_lost(const pqxx::result& lost_ids, const std::vector<std::int64_t>& ids, std::vector<bool>& write) {
+  if (lost_ids.empty()) return;
   std::unordered_set<std::int64_t> lost;
-  for (const auto& row : r) lost.insert(row[0].as<std::int64_t>());
-  for (std::size_t i = 0; i < entries.size(); ++i) {
+  for (const auto& row : lost_ids) lost.insert(row[0].as<std::int64_t>());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
     if (lost.count(ids[i])) write[i] = false;
   }
 }
@@ -527,27 +535,36 @@ void copy_rows(pqxx::work& work, const char* table, const char* const (&columns)
   s.complete();
 }
 
-void pg_batch::insert_rows(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
-                           const std::vector<bool>& write) {
-  const bool copy = store_.options().method == insert_method::copy;
-  rows::claim_rows r(copy);
+// unnest: the key statements and every row in one statement (insert_batch), one round trip.
+// The rows of every entry are sent; those of an entry that lost its key are dropped server-side.
+void pg_batch::insert_in_one_statement(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
+                                       std::vector<bool>& write) {
+  bool any_keys = false;
+  std::vector<std::string> arguments = write_keys_arguments(entries, ids, any_keys);
+  rows::claim_rows r(false);
+  for (std::size_t i = 0; i < entries.size(); ++i) r.add(entries[i], ids[i]);
+  for (auto* b : {&r.claims, &r.rejects, &r.durs}) {
+    for (auto& a : std::move(*b).arrays()) arguments.push_back(std::move(a));
+  }
+  drop_lost(work_->exec_prepared("insert_batch", pqxx::prepare::make_dynamic_params(arguments)), ids, write);
+}
+
+// COPY: the key statements (write_keys, when the batch has any), then one COPY per table with
+// rows, each two round trips (COPY cannot be pipelined with the statements before it).
+void pg_batch::insert_with_copy(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
+                                std::vector<bool>& write) {
+  bool any_keys = false;
+  const std::vector<std::string> arguments = write_keys_arguments(entries, ids, any_keys);
+  if (any_keys) {
+    drop_lost(work_->exec_prepared("write_keys", pqxx::prepare::make_dynamic_params(arguments)), ids, write);
+  }
+  rows::claim_rows r(true);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (write[i]) r.add(entries[i], ids[i]);
   }
-  if (r.claims.rows() == 0) return;
-  if (copy) {
-    copy_rows(*work_, "claims", statements::claim_columns, r.claims);
-    copy_rows(*work_, "claim_rejects", statements::reject_columns, r.rejects);
-    copy_rows(*work_, "claim_dur_alerts", statements::dur_columns, r.durs);
-  } else {
-    work_->exec_prepared("insert_claims", pqxx::prepare::make_dynamic_params(std::move(r.claims).arrays()));
-    if (r.rejects.rows()) {
-      work_->exec_prepared("insert_rejects", pqxx::prepare::make_dynamic_params(std::move(r.rejects).arrays()));
-    }
-    if (r.durs.rows()) {
-      work_->exec_prepared("insert_dur", pqxx::prepare::make_dynamic_params(std::move(r.durs).arrays()));
-    }
-  }
+  copy_rows(*work_, "claims", statements::claim_columns, r.claims);
+  copy_rows(*work_, "claim_rejects", statements::reject_columns, r.rejects);
+  copy_rows(*work_, "claim_dur_alerts", statements::dur_columns, r.durs);
 }
 
 error pg_batch::commit() {

@@ -112,11 +112,13 @@ class batch {
   virtual error commit() = 0;
 };
 
-// How insert() writes the rows of a batch. Both are one round trip per table and durable at
-// commit; bench/sql/store_bench.cpp measures them (bench/RESULTS.md "## store").
+// How insert() writes the rows of a batch. Both are durable at commit; bench/sql/store_bench.cpp
+// measures them (bench/RESULTS.md "## store", "### lean store (issue 14)").
 enum class insert_method : std::uint8_t {
-  unnest,  // one prepared INSERT ... SELECT FROM unnest($1::text[], ...) per table
-  copy,    // COPY ... FROM STDIN through pqxx::stream_to
+  unnest,  // the key statements and every table's rows in one prepared statement (unnest arrays):
+           // one round trip
+  copy,    // the key statements, then COPY ... FROM STDIN per table (pqxx::stream_to): less
+           // PostgreSQL CPU per row, two round trips per table
 };
 
 struct store_options {

@@ -18,10 +18,11 @@ constexpr const char* reject_column_types[] = {"bigint", "date", "smallint", "te
 constexpr const char* dur_column_types[] = {"bigint", "date", "smallint", "text", "text",
                                             "text", "date", "bigint", "text"};
 
-// INSERT INTO t (c1, c2 ...) SELECT * FROM unnest($1::type[], $2::type[] ...)
+// INSERT INTO t (c1, c2 ...) SELECT * FROM unnest($k::type[], $k+1::type[] ...) AS x(c1) WHERE
+// x.c1 NOT IN (SELECT claim_id FROM lost), parameters from $first on.
 template <std::size_t N>
 std::string unnest_insert(const char* table, const char* const (&columns)[N],
-                          const char* const (&types)[N]) {
+                          const char* const (&types)[N], std::size_t first) {
   std::string sql = "INSERT INTO ";
   sql += table;
   sql += " (";
@@ -32,9 +33,13 @@ std::string unnest_insert(const char* table, const char* const (&columns)[N],
   sql += ") SELECT * FROM unnest(";
   for (std::size_t i = 0; i < N; ++i) {
     if (i) sql += ", ";
-    sql += "$" + std::to_string(i + 1) + "::" + types[i] + "[]";
+    sql += "$" + std::to_string(first + i) + "::" + types[i] + "[]";
   }
-  sql += ")";
+  sql += ") AS x(";
+  sql += columns[0];
+  sql += ") WHERE x.";
+  sql += columns[0];
+  sql += " NOT IN (SELECT claim_id FROM lost)";
   return sql;
 }
 
@@ -143,16 +148,35 @@ ORDER BY 1, 2, 13 DESC, 3 DESC)";
 // step guarantees). Returns the claim ids that lost their key. The argument groups follow
 // rows::add_key_columns (+ the reversing claim's id), rows::add_pay_row, rows::add_key_columns
 // (+ the duplicate answer's id) and rows::add_link_row.
-constexpr const char* sql_write_keys =
-    "SELECT * FROM rxgate_write_keys("
-    "$1::bigint[], $2::text[], $3::text[], $4::smallint[], $5::date[], $6::text[], $7::text[], "
-    "$8::text[], $9::bigint[], "
-    "$10::bigint[], $11::text[], $12::text[], $13::smallint[], $14::date[], $15::text[], "
-    "$16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], "
-    "$23::bigint[], $24::integer[], $25::date[], $26::bigint[], $27::bigint[], $28::bigint[], "
-    "$29::bigint[], $30::text[], $31::text[], $32::smallint[], $33::date[], $34::text[], "
-    "$35::text[], $36::text[], $37::bigint[], "
-    "$38::bigint[], $39::bigint[], $40::text[])";
+std::string write_keys_call(std::size_t first) {
+  constexpr const char* types[write_keys_argument_count] = {
+      "bigint", "text", "text", "smallint", "date", "text", "text", "text", "bigint",
+      "bigint", "text", "text", "smallint", "date", "text", "text", "text", "text", "text",
+      "text", "text", "text", "bigint", "integer", "date", "bigint", "bigint", "bigint",
+      "bigint", "text", "text", "smallint", "date", "text", "text", "text", "bigint",
+      "bigint", "bigint", "text"};
+  std::string sql = "SELECT claim_id FROM rxgate_write_keys(";
+  for (std::size_t i = 0; i < write_keys_argument_count; ++i) {
+    if (i) sql += ", ";
+    sql += "$" + std::to_string(first + i) + "::" + types[i] + "[]";
+  }
+  sql += ") AS claim_id";
+  return sql;
+}
+
+// insert() of the unnest method in one statement: the key statements first (the rows' INSERTs
+// read `lost`, so the function has run to its end before any row is inserted), then the claims,
+// rejects and DUR alerts of every entry that did not lose its key. Returns the ids that lost.
+std::string insert_batch() {
+  constexpr std::size_t claims_from = write_keys_argument_count + 1;
+  constexpr std::size_t rejects_from = claims_from + claim_column_count;
+  constexpr std::size_t dur_from = rejects_from + std::size(reject_columns);
+  return "WITH lost AS MATERIALIZED (" + write_keys_call(1) + "), c AS (" +
+         unnest_insert("claims", claim_columns, claim_column_types, claims_from) + "), r AS (" +
+         unnest_insert("claim_rejects", reject_columns, reject_column_types, rejects_from) + "), d AS (" +
+         unnest_insert("claim_dur_alerts", dur_columns, dur_column_types, dur_from) +
+         ") SELECT claim_id FROM lost";
+}
 
 }  // namespace
 
@@ -161,10 +185,8 @@ std::vector<pg::prepared_statement> writer_statements() {
       {"reserve_ids", sql_reserve_ids},
       {"lock_families", sql_lock_families},
       {"history", sql_history},
-      {"write_keys", sql_write_keys},
-      {"insert_claims", unnest_insert("claims", claim_columns, claim_column_types)},
-      {"insert_rejects", unnest_insert("claim_rejects", reject_columns, reject_column_types)},
-      {"insert_dur", unnest_insert("claim_dur_alerts", dur_columns, dur_column_types)},
+      {"write_keys", write_keys_call(1)},
+      {"insert_batch", insert_batch()},
   };
 }
 

@@ -28,9 +28,14 @@ inline constexpr const char* dur_columns[] = {"claim_id", "date_of_service", "se
                                               "significance", "other_pharmacy", "previous_fill",
                                               "previous_quantity", "free_text"};
 
+// Arguments of rxgate_write_keys (migration 0013): reversals 9, payments 19, duplicates 9,
+// links 3 parallel arrays.
+inline constexpr std::size_t write_keys_argument_count = 40;
+
 // Every prepared statement of the writer connection: reserve_ids (when the history reserved too
-// few), lock_families, history, write_keys, and insert_claims / insert_rejects / insert_dur (the
-// unnest method; COPY needs no statement).
+// few), lock_families, history, write_keys (the key statements and links; the COPY method), and
+// insert_batch (the unnest method: write_keys' arguments, then the claims, rejects and DUR
+// alerts columns as arrays, all in one statement).
 std::vector<pg::prepared_statement> writer_statements();
 
 }  // namespace rxgate::store::statements

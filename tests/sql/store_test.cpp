@@ -2,8 +2,8 @@
 // history, in-batch conflicts, rollback. Together these run every prepared statement of the
 // writer: history (with the claim ids it reserves), reserve_ids (insert without a history),
 // write_keys (reversals, payments, duplicate checks and links: rxgate_write_keys, migration
-// 0013), and insert_claims / insert_rejects / insert_dur (unnest) or COPY into the same tables
-// (both methods are run).
+// 0013) with COPY into claims, claim_rejects and claim_dur_alerts, or insert_batch (the unnest
+// method: all of it in one statement); both methods are run.
 #include <gtest/gtest.h>
 
 #include <cstring>
