@@ -161,9 +161,12 @@ std::string_view missing_code(field_id id) noexcept {
     case "DK"_fid: return "34";
     case "DO"_fid: return "39";
     default: {
-      // The field ID itself (E7, DU, DN, EE, EM ...): a static table keeps the view alive.
+      // The field ID itself (E7, DU, DN, EE, EM ...): a static table keeps the view alive. The
+      // count fields (NX, SE, 4C, VE, 5E, MU ...) have M/I codes of their own too; a field missing
+      // here falls back to 85, which tells the pharmacy nothing it can fix.
       static constexpr char ids[] =
-          "E1E7EMDUDNDQDCDXE3BEEUEVEZETERECEDEEEFEGE4E5E6H7H8H9HBHCDVNRNPNQ5C6C7CE85E6E7E8EJ9H6CXCYB2A9";
+          "E1E7EMDUDNDQDCDXE3BEEUEVEZETERECEDEEEFEGE4E5E6H7H8H9HBHCDVNRNPNQ5C6C7CE85E6E7E8EJ9H6CXCYB2A9"
+          "NXSE4CVEMU";
       const auto chars = field_chars(id);
       for (std::size_t i = 0; i + 1 < sizeof(ids); i += 2)
         if (ids[i] == chars[0] && ids[i + 1] == chars[1]) return {ids + i, 2};

@@ -1,7 +1,7 @@
 // Specific help per reject code: what the technician does next for 79 (next fill date from the
-// threshold in force, override SCCs), 75 (how to request the PA), 70/MR (covered alternatives), 608
-// (step therapy), 76/7X/AG/G9 (plan limits, per day too), 88 (DUR override codes), 41 (bill the
-// other payer first), G6/4W (the plan's specialty pharmacy), UU/AJ (dispense the generic), 8K (the
+// threshold in force, override SCCs), 75 (how to request the PA), 70/MR (covered alternatives), 50
+// (the client certificate or the enrolment), 608 (step therapy), 76/7X/AG/G9 (plan limits, per day
+// too), 88 (DUR override codes), 41 (bill the other payer first), G6/4W (the plan's specialty pharmacy), UU/AJ (dispense the generic), 8K (the
 // DAW codes the plan accepts), 39/80 (the diagnoses the drug is covered for), RL/TN (a transition
 // or emergency fill's days supply), 78 (a compound's cost cap) and 8A (which compound ingredients
 // the plan pays). Built only from what was stored with the claim and what the plan accepts; the
@@ -97,7 +97,9 @@ void help_prior_authorization(codec::json_writer& j, const claim_context& x, std
   j.field("how_to_request", how).end_object();
 }
 
-void help_alternatives(codec::json_writer& j, const claim_context& x) {
+// 70 (benefit exclusion) and MR (not on formulary) carry preferred products only when the plan
+// lists some for the drug; the advice then names them, and otherwise promises none.
+void help_alternatives(codec::json_writer& j, const claim_context& x, bool excluded) {
   j.key("help").begin_object().field("kind", "formulary_alternatives");
   j.key("alternatives").begin_array();
   std::string names;
@@ -118,10 +120,15 @@ void help_alternatives(codec::json_writer& j, const claim_context& x) {
     if (d) names += " (tier " + std::to_string(d->tier) + ")";
   }
   j.end_array();
-  j.field("what_to_do", names.empty()
-                            ? std::string("The plan lists no covered alternative; ask the prescriber for another "
-                                          "therapy or a formulary exception.")
-                            : "Ask the prescriber to change to a covered alternative: " + names + ".");
+  std::string what;
+  if (!names.empty()) what = "Ask the prescriber to change to a covered alternative: " + names + ".";
+  else if (excluded)
+    what = "The plan excludes this drug and names no alternative for it; ask the prescriber for a covered "
+           "therapy, or the patient may pay cash.";
+  else
+    what = "The plan names no alternative for this drug; ask the prescriber for another therapy or a formulary "
+           "exception (prior authorization).";
+  j.field("what_to_do", what);
   j.end_object();
 }
 
@@ -403,6 +410,30 @@ void help_special_fill(codec::json_writer& j, const claim_context& x, bool trans
   j.field("what_to_do", what).end_object();
 }
 
+// 50 has two causes that need different people. The gateway rejects a claim whose TLS client
+// certificate may not bill for its 201-B1 before any plan sees it, so such a claim is stored
+// without a plan; a 50 decided by a plan means the pharmacy is not on that plan's file.
+void help_pharmacy_not_matched(codec::json_writer& j, const claim_context& x, std::string_view phone) {
+  const std::string pharmacy = x.rec.provider_id.empty() ? std::string("the 201-B1 sent") : x.rec.provider_id;
+  j.key("help").begin_object();
+  if (x.rec.plan_id.empty()) {
+    j.field("kind", "certificate_not_allowed").field("provider_id", x.rec.provider_id);
+    j.field("what_to_do", "Nothing in the claim is wrong and the plan never saw it: the client certificate of the "
+                          "connection it came in on is not allowed to bill for pharmacy " + pharmacy +
+                          ". Ask the gateway operator to add " + pharmacy + " to that certificate's providers "
+                          "([[tls.identity]] in rxgate.toml), or send the claim over the pharmacy's own "
+                          "connection; then resubmit.");
+  } else {
+    j.field("kind", "pharmacy_not_enrolled").field("provider_id", x.rec.provider_id);
+    std::string what = "The plan has no pharmacy " + pharmacy + " on file. Check 202-B2 Service Provider ID "
+                       "Qualifier (01 for NPI) and 201-B1 Service Provider ID in the store setup; if both are "
+                       "right, the pharmacy's enrolment with the plan is missing or has lapsed: call the help desk";
+    what += phone.empty() ? std::string(".") : " (" + std::string(phone) + ").";
+    j.field("what_to_do", what);
+  }
+  j.end_object();
+}
+
 // 78 on a compound: the plan's cap on the ingredient cost.
 void help_compound_cost(codec::json_writer& j, const claim_context& x) {
   if (!x.plan || !x.plan->compound.cost_cap || !x.claim || x.claim->compound_code != 2) return;
@@ -440,7 +471,8 @@ void help_compound_ingredients(codec::json_writer& j, const claim_context& x) {
 void write_code_help(codec::json_writer& j, std::string_view code, const claim_context& x, std::string_view phone) {
   if (code == "79") help_refill_too_soon(j, x);
   else if (code == "75") help_prior_authorization(j, x, phone);
-  else if (code == "70" || code == "MR") help_alternatives(j, x);
+  else if (code == "70" || code == "MR") help_alternatives(j, x, code == "70");
+  else if (code == "50") help_pharmacy_not_matched(j, x, phone);
   else if (code == "608") help_step_therapy(j, x);
   else if (code == "76" || code == "7X" || code == "AG" || code == "G9") help_limit(j, x);
   else if (code == "G6" || code == "4W") help_specialty_network(j, x, phone);

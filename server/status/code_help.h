@@ -1,5 +1,5 @@
 // Specific help per reject code, the "help" object of a reject on the claim page: for 79, 75,
-// 70/MR, 608, 76/7X/AG/G9, 88, 41, G6/4W, UU/AJ, 8K, 39/80, RL/TN, 78 and 8A what to send or whom to
+// 70/MR, 50, 608, 76/7X/AG/G9, 88, 41, G6/4W, UU/AJ, 8K, 39/80, RL/TN, 78 and 8A what to send or whom to
 // ask, with the plan's accepted codes.
 // Internal to server/status.
 #pragma once

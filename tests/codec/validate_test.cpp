@@ -235,6 +235,14 @@ TEST(Validate, RepeatingGroupCounts) {
   };
   const row rows[] = {
       {"SCC count 2, one code", [](writer& w) { w.field("NX"_fid, "2").field("DK"_fid, "3"); }, nullptr, "SG"},
+      // A count that is not a number, or codes without their count, is M/I of the count field
+      // itself (354-NX -> NX), never 85 "claim not processed" (issue 15).
+      {"SCC codes without 354-NX", [](writer& w) { w.field("DK"_fid, "3"); }, nullptr, "NX"},
+      {"SCC count not a number", [](writer& w) { w.field("NX"_fid, "X").field("DK"_fid, "3"); }, nullptr, "NX"},
+      {"procedure modifiers without 458-SE", [](writer& w) { w.field("ER"_fid, "25"); }, nullptr, "SE"},
+      {"COB payer without 337-4C", nullptr,
+       [](writer& w) { w.segment(segment_id::cob).field("5C"_fid, "01").field("6C"_fid, "03").field("7C"_fid, "610097"); },
+       "4C"},
       {"SCC 0 in occurrence 2", [](writer& w) { w.field("NX"_fid, "2").field("DK"_fid, "3").field("DK"_fid, "0"); },
        nullptr, "34#2"},
       {"other amount count 1, two pairs", nullptr,

@@ -4,7 +4,7 @@
 
 (() => {
   const { el, replace, fmt, count, pct, clock } = rx;
-  const STATUS_NAMES = { P: "paid", R: "rejected", D: "duplicate of paid", A: "approved / accepted", S: "reversal rejected", C: "captured", Q: "duplicate of captured", F: "PA deferred" };
+  const STATUS_NAMES = { P: "paid", R: "rejected", D: "duplicate of paid", A: "approved / accepted", S: "duplicate of approved", C: "captured", Q: "duplicate of captured", F: "PA deferred" };
   const STATUS_COLORS = { P: "#1a7f37", R: "#c62828", D: "#8250df", A: "#0969da", S: "#bc4c00", C: "#1b7c83", Q: "#6e7781", F: "#9a6700" };
   const RECENT = 10;
 

@@ -80,7 +80,11 @@ class status_api_test : public ::testing::Test {
     dsn_ = new std::string(create_database("rxgate_server_status_api"));
     config_text c;
     c.dsn = *dsn_;
-    c.tls_extra = "client_certificates = \"off\"\n";
+    // Clients without a certificate may bill for any pharmacy; the demo certificate only for
+    // pharmacy A (a claim for B over it is the gateway's identity reject 50).
+    c.tls_extra = "client_certificates = \"optional\"\n";
+    c.tail = "[[tls.identity]]\nname = \"demo-pharmacy\"\nsubject = \"demo-pharmacy\"\nproviders = [\"" +
+             std::string(pharmacy_a) + "\"]\n";
     auto cfg = server::load_config(write_config(make_temp_dir("status_api"), c));
     cfg.log_level = "info";  // every line the claim path and the API write is scanned for PHI
     gateway_ = new running_gateway(std::move(cfg));
@@ -382,6 +386,34 @@ TEST_F(status_api_test, prior_authorization_75_explains_the_path_and_a_pa_made_t
   const auto pa_id = std::to_string(i(old.json["id"]));
   EXPECT_EQ(call("DELETE", "/v1/prior-authorizations/{id}", "/v1/prior-authorizations/" + pa_id, operator_->text).status, 200u);
   EXPECT_EQ(call("DELETE", "/v1/prior-authorizations/{id}", "/v1/prior-authorizations/" + pa_id, operator_->text).status, 404u);
+}
+
+// Issue 15: a 50 because the connection's certificate may not bill for the pharmacy is explained as
+// that, not as an enrolment problem; a 50 decided by the plan still is one.
+TEST_F(status_api_test, a_50_from_the_client_certificate_names_the_certificate_not_enrolment) {
+  const std::string rx = next_rx();
+  auto sent = client(gateway_->port(), client_for("client-demo"))
+                  .submit(b1(morgan(), {{rx, std::string(atorvastatin_20), 30, 30, 300}}, pharmacy_b));
+  ASSERT_TRUE(sent.decoded);
+  EXPECT_TRUE(sent.has_reject("50")) << sent.rejects();
+  auto a = get_claim(find_claim(pharmacy_b, rx), *operator_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  auto h = reject_of(a, "50")["help"];
+  EXPECT_EQ(s(h["kind"]), "certificate_not_allowed");
+  EXPECT_EQ(s(h["provider_id"]), pharmacy_b);
+  const std::string what(s(h["what_to_do"]));
+  EXPECT_NE(what.find("certificate"), std::string::npos) << what;
+  EXPECT_EQ(what.find("enrol"), std::string::npos) << what;
+
+  const std::string rx2 = next_rx();  // a pharmacy no plan has on file, sent without a certificate
+  auto unknown = send(b1(morgan(), {{rx2, std::string(atorvastatin_20), 30, 30, 300}}, "9999999995"));
+  ASSERT_TRUE(unknown.decoded);
+  EXPECT_TRUE(unknown.has_reject("50")) << unknown.rejects();
+  auto b = get_claim(find_claim("9999999995", rx2), *operator_);
+  ASSERT_EQ(b.status, 200u) << b.body;
+  auto hb = reject_of(b, "50")["help"];
+  EXPECT_EQ(s(hb["kind"]), "pharmacy_not_enrolled");
+  EXPECT_NE(std::string(s(hb["what_to_do"])).find("enrolment"), std::string::npos);
 }
 
 TEST_F(status_api_test, not_on_formulary_mr_lists_the_covered_alternatives_with_their_tiers) {
