@@ -73,6 +73,21 @@ void release_replaced(const codec::claim& rebill, const member_history& history,
   if (rebill.person_code == later.person_code) add_floored(state.member, gone);
 }
 
+accumulator_room room_left(const accumulator_rules& a, const accumulator_state& s) noexcept {
+  auto shown = [](std::int64_t left) { return left == unlimited ? std::int64_t{-1} : left; };
+  accumulator_room r;
+  const remaining d = deductible_left(a, s, 0);
+  r.deductible = shown(d.smaller());
+  r.member_deductible = shown(left_of(a.deductible, s.member.deductible));
+  r.family_deductible = shown(d.family);
+  r.member_out_of_pocket = shown(left_of(a.out_of_pocket_max, s.member.out_of_pocket));
+  r.family_out_of_pocket = shown(left_of(a.family_out_of_pocket_max, s.family.out_of_pocket));
+  r.out_of_pocket = shown(std::min(left_of(a.out_of_pocket_max, s.member.out_of_pocket),
+                                   left_of(a.family_out_of_pocket_max, s.family.out_of_pocket)));
+  r.benefit = shown(left_of(a.benefit_max, s.member.benefit));
+  return r;
+}
+
 std::int64_t tier_cost_share(const copay_rule* rule, std::int64_t amount, std::int64_t rate_base) noexcept {
   if (!rule || amount <= 0) return 0;
   if (!rule->coinsurance) return std::min(rule->flat, amount);

@@ -40,6 +40,17 @@ void add_earlier(const codec::claim& earlier, const decision& d, const codec::cl
 void release_replaced(const codec::claim& rebill, const member_history& history, bool paid,
                       const codec::claim& later, accumulator_state& state) noexcept;
 
+// What is left of each limit of `a` for a member whose plan year stands at `s` (the operator
+// view, rxgate accumulators show): -1 where the plan sets no such limit. `deductible` and
+// `out_of_pocket` are what the member's next claim faces: the smaller of the member's and the
+// family's room, the member's own deductible not counting under a non-embedded family rule.
+struct accumulator_room {
+  std::int64_t deductible = -1, member_deductible = -1, family_deductible = -1;
+  std::int64_t out_of_pocket = -1, member_out_of_pocket = -1, family_out_of_pocket = -1;
+  std::int64_t benefit = -1;
+};
+accumulator_room room_left(const accumulator_rules& a, const accumulator_state& s) noexcept;
+
 // The patient's share of a claim whose allowed amount is `allowed` cents, and what it applies.
 struct cost_share_input {
   std::int64_t allowed = 0;          // ingredient cost + fees the plan allows

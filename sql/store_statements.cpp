@@ -58,6 +58,30 @@ SELECT count(pg_advisory_xact_lock(h)) FROM (
     FROM unnest($1::text[], $2::text[]) AS f(bin, cardholder_id)
    ORDER BY h) s)";
 
+// The sums of one (member, plan year) row `y` (bin, cardholder_id, person_code, year_start):
+// member_* and family_* deductible, out-of-pocket and benefit, over the paid, unreversed claims of
+// that year (active_paid_keys) and the amounts imported for it (accumulator_imports). A LATERAL
+// subquery shared by the history statement and year_sums (the operator view), so that what an
+// operator is shown is what the next claim reads.
+#define RXGATE_YEAR_SUMS \
+  "(\n" \
+  "    SELECT coalesce(sum(t.d) FILTER (WHERE t.person_code = y.person_code), 0)::bigint AS member_deductible,\n" \
+  "           coalesce(sum(t.o) FILTER (WHERE t.person_code = y.person_code), 0)::bigint AS member_out_of_pocket,\n" \
+  "           coalesce(sum(t.b) FILTER (WHERE t.person_code = y.person_code), 0)::bigint AS member_benefit,\n" \
+  "           coalesce(sum(t.d), 0)::bigint AS family_deductible,\n" \
+  "           coalesce(sum(t.o), 0)::bigint AS family_out_of_pocket,\n" \
+  "           coalesce(sum(t.b), 0)::bigint AS family_benefit\n" \
+  "      FROM (SELECT a.person_code, a.deductible_applied AS d, a.out_of_pocket_applied AS o,\n" \
+  "                   a.benefit_applied AS b\n" \
+  "              FROM active_paid_keys a\n" \
+  "             WHERE a.bin = y.bin AND a.cardholder_id = y.cardholder_id\n" \
+  "               AND a.accumulator_year = y.year_start\n" \
+  "            UNION ALL\n" \
+  "            SELECT i.person_code, i.deductible, i.out_of_pocket, i.benefit\n" \
+  "              FROM accumulator_imports i\n" \
+  "             WHERE i.bin = y.bin AND i.cardholder_id = y.cardholder_id\n" \
+  "               AND i.plan_year_start = y.year_start) t) s\n"
+
 // History of a batch in one statement: F rows are the members' paid, not reversed fills since
 // $10 (active_paid_keys, migration 0002), A rows their prior authorizations still in force on or
 // after $10, K rows the claim stored under each entry's key (the active paid one first, else the
@@ -119,23 +143,7 @@ SELECT 'Y', y.idx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, N
        s.member_deductible, s.member_out_of_pocket, s.member_benefit,
        s.family_deductible, s.family_out_of_pocket, s.family_benefit,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-  FROM y CROSS JOIN LATERAL (
-    SELECT coalesce(sum(t.d) FILTER (WHERE t.person_code = y.person_code), 0)::bigint AS member_deductible,
-           coalesce(sum(t.o) FILTER (WHERE t.person_code = y.person_code), 0)::bigint AS member_out_of_pocket,
-           coalesce(sum(t.b) FILTER (WHERE t.person_code = y.person_code), 0)::bigint AS member_benefit,
-           coalesce(sum(t.d), 0)::bigint AS family_deductible,
-           coalesce(sum(t.o), 0)::bigint AS family_out_of_pocket,
-           coalesce(sum(t.b), 0)::bigint AS family_benefit
-      FROM (SELECT a.person_code, a.deductible_applied AS d, a.out_of_pocket_applied AS o,
-                   a.benefit_applied AS b
-              FROM active_paid_keys a
-             WHERE a.bin = y.bin AND a.cardholder_id = y.cardholder_id
-               AND a.accumulator_year = y.year_start
-            UNION ALL
-            SELECT i.person_code, i.deductible, i.out_of_pocket, i.benefit
-              FROM accumulator_imports i
-             WHERE i.bin = y.bin AND i.cardholder_id = y.cardholder_id
-               AND i.plan_year_start = y.year_start) t) s
+  FROM y CROSS JOIN LATERAL )" RXGATE_YEAR_SUMS R"(
 UNION ALL
 SELECT 'I', g, nextval('claim_id_seq'), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
@@ -164,6 +172,11 @@ std::string write_keys_call(std::size_t first) {
   return sql;
 }
 
+// One (member, plan year)'s sums, as the history statement's Y rows compute them.
+constexpr const char* sql_year_sums =
+    "SELECT s.* FROM (SELECT $1::text AS bin, $2::text AS cardholder_id, $3::text AS person_code, "
+    "$4::date AS year_start) y CROSS JOIN LATERAL " RXGATE_YEAR_SUMS;
+
 // insert() of the unnest method in one statement: the key statements first (the rows' INSERTs
 // read `lost`, so the function has run to its end before any row is inserted), then the claims,
 // rejects and DUR alerts of every entry that did not lose its key. Returns the ids that lost.
@@ -188,6 +201,10 @@ std::vector<pg::prepared_statement> writer_statements() {
       {"write_keys", write_keys_call(1)},
       {"insert_batch", insert_batch()},
   };
+}
+
+std::vector<pg::prepared_statement> accumulator_statements() {
+  return {{"lock_families", sql_lock_families}, {"year_sums", sql_year_sums}};
 }
 
 }  // namespace rxgate::store::statements

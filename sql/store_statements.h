@@ -38,4 +38,10 @@ inline constexpr std::size_t write_keys_argument_count = 40;
 // alerts columns as arrays, all in one statement).
 std::vector<pg::prepared_statement> writer_statements();
 
+// For sql/accumulator_imports.cpp: the writer's lock_families ($1 BINs, $2 cardholder IDs) and
+// year_sums ($1 BIN, $2 cardholder ID, $3 person code, $4 first day of the plan year -> member_
+// and family_ deductible, out_of_pocket, benefit), the very sums load_history hands the rules.
+// An import takes the families' locks like a batch; the operator view reads what a claim reads.
+std::vector<pg::prepared_statement> accumulator_statements();
+
 }  // namespace rxgate::store::statements

@@ -63,15 +63,21 @@ store::reader_identity status_api::call::identity() const {
 }
 
 status_api::status_api(std::shared_ptr<store::claim_reader> reader, std::shared_ptr<store::access_store> access,
-                       plan_accessor plans, status_api_options options)
-    : reader_(std::move(reader)), access_(std::move(access)), plans_(std::move(plans)), options_(options) {}
+                       plan_accessor plans, status_api_options options,
+                       std::shared_ptr<store::accumulator_store> accumulators)
+    : reader_(std::move(reader)),
+      access_(std::move(access)),
+      plans_(std::move(plans)),
+      options_(options),
+      accumulators_(std::move(accumulators)) {}
 
 bool status_api::is_status_route(std::string_view method, std::string_view target) noexcept {
   const auto path = target.substr(0, target.find('?'));
   if (path == "/v1/claims") return method != "POST";  // POST /v1/claims is the JSON claim route
   return path.starts_with("/v1/claims/") || path == "/v1/reject-codes" || path.starts_with("/v1/reject-codes/") ||
          path.starts_with("/v1/pharmacies/") || path == "/v1/prior-authorizations" ||
-         path.starts_with("/v1/prior-authorizations/") || path == "/v1/openapi.json";
+         path.starts_with("/v1/prior-authorizations/") || path.starts_with("/v1/members/") ||
+         path == "/v1/openapi.json";
 }
 
 std::optional<api_reply> status_api::handle(const api_request& request) const noexcept {
@@ -151,6 +157,10 @@ api_reply status_api::route(call& c) const {
     if (slash == std::string_view::npos || rest.substr(slash) != "/summary") return not_found();
     if (method != "GET") return error_reply(405, "use GET");
     return pharmacy_summary(c, rest.substr(0, slash));
+  }
+  if (path.starts_with("/v1/members/")) {
+    c.route = "/v1/members/{bin}/{cardholder}/accumulators";
+    return member_accumulators_route(c, path.substr(12));
   }
   if (path == "/v1/prior-authorizations" || path.starts_with("/v1/prior-authorizations/")) {
     c.route = "/v1/prior-authorizations";

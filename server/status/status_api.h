@@ -8,6 +8,9 @@
 //   GET    /v1/pharmacies/{id}/summary?from=&to=           counts by status, top reject codes
 //   POST   /v1/prior-authorizations, GET ?cardholder_id=&bin=&person_code=, DELETE /{id}
 //                                                          operators and admins only
+//   GET    /v1/members/{bin}/{cardholder}/accumulators?person=&date=
+//                                                          a member's plan-year accumulators
+//                                                          (operators and admins; audited)
 //   GET    /v1/openapi.json                   the OpenAPI 3 document of all of the above
 // Claims outside a technician's pharmacies answer 404 exactly like claims that do not exist.
 // Every read of a claim, search, summary and PA action is written to the audit log before any
@@ -33,6 +36,7 @@
 
 #include "rules/plan.h"
 #include "sql/access.h"
+#include "sql/accumulator_imports.h"
 #include "sql/reader.h"
 
 namespace rxgate::server {
@@ -64,8 +68,10 @@ class status_api {
 
   // `reader` and `access` are shared with whoever else uses them; `plans` returns the snapshot in
   // force (used for product tiers, accepted SCCs, DUR override codes, pharmacy names).
+  // `accumulators` serves the member accumulators route (503 without it).
   status_api(std::shared_ptr<store::claim_reader> reader, std::shared_ptr<store::access_store> access,
-             plan_accessor plans, status_api_options options = {});
+             plan_accessor plans, status_api_options options = {},
+             std::shared_ptr<store::accumulator_store> accumulators = nullptr);
 
   // True when `method` + `target` belongs to this API (POST /v1/claims does not: that is the
   // JSON claim route of the gateway).
@@ -82,6 +88,7 @@ class status_api {
   std::shared_ptr<store::access_store> access_;
   plan_accessor plans_;
   status_api_options options_;
+  std::shared_ptr<store::accumulator_store> accumulators_;
 
   struct call;
   api_reply route(call& c) const;
@@ -92,6 +99,7 @@ class status_api {
   api_reply create_prior_authorization(call& c) const;
   api_reply list_prior_authorizations(call& c) const;
   api_reply revoke_prior_authorization(call& c, std::string_view id) const;
+  api_reply member_accumulators_route(call& c, std::string_view rest) const;  // member_accumulators.cpp
 };
 
 }  // namespace rxgate::server
