@@ -25,6 +25,7 @@
 #include "server/status/code_help.h"
 #include "server/core/log.h"
 #include "sql/access.h"
+#include "sql/accumulator_imports.h"
 #include "tests/server/harness.h"
 
 namespace rxgate::test {
@@ -592,6 +593,85 @@ TEST_F(status_api_test, a_high_deductible_claim_shows_what_it_applied_and_what_i
   EXPECT_TRUE(demo.json["accumulators"].is_null());
 }
 
+TEST_F(status_api_test, member_accumulators_start_from_an_import_and_match_the_next_claims_512_fc) {
+  // The family's spouse (HDHP2001/002) joins from a prior carrier with 100.00 toward his deductible.
+  const member sam{"HDHP2001", "002", "19811111", "1", "SAM", "FAMILYDEMO", "HDHP01", "610997", "RXGHDHP"};
+  const std::string year = today_text().substr(0, 4);
+  store::access_options ao;
+  ao.dsn = dsn();
+  auto imports = store::open_accumulator_store(ao);
+  store::accumulator_import_row row;
+  row.bin = "610997", row.cardholder_id = sam.cardholder, row.person_code = sam.person;
+  row.plan_year_start = codec::date{today().year, 1, 1};
+  row.amounts = {10000, 10000, 0};
+  store::import_summary summary;
+  ASSERT_FALSE(imports->import({&row, 1}, "prior-carrier.csv", false, summary));
+  EXPECT_EQ(summary.inserted, 1u);
+
+  const std::string target = "/v1/members/610997/HDHP2001/accumulators?person=002";
+  const std::string path = "/v1/members/{bin}/{cardholder}/accumulators";
+  auto reads = [&](const std::string& actor) {
+    return query_value(dsn(), "SELECT count(*) FROM claim_reads WHERE action = 'accumulators' AND bin = '610997' "
+                              "AND cardholder_id = 'HDHP2001' AND person_code = '002' AND outcome = 'ok' AND actor = '" +
+                                  actor + "'");
+  };
+  const std::string ops_actor = "token:" + std::to_string(operator_->id) + ":ops";
+  const std::string tech_actor = "token:" + std::to_string(tech_a_->id) + ":tech-a";
+
+  // Technicians are scoped to pharmacies, not members: refused, nothing read, nothing audited as read.
+  auto refused = call("GET", path, target, tech_a_->text);
+  EXPECT_EQ(refused.status, 403u) << refused.body;
+  EXPECT_EQ(reads(tech_actor), "0");
+  EXPECT_EQ(call("GET", path, target, "").status, 401u);
+
+  auto before = call("GET", path, target, operator_->text);
+  ASSERT_EQ(before.status, 200u) << before.body;
+  EXPECT_EQ(reads(ops_actor), "1") << "one audit row per read, with the member";
+  EXPECT_EQ(s(before.json["plan_id"]), "hdhp-demo");
+  EXPECT_EQ(s(before.json["plan_year"]["start"]), year + "-01-01");
+  EXPECT_EQ(s(before.json["plan_year"]["end"]), year + "-12-31");
+  EXPECT_EQ(d(before.json["member"]["deductible"]["accumulated"]), 100.0) << before.body;
+  EXPECT_EQ(d(before.json["member"]["deductible"]["limit"]), 1500.0);
+  EXPECT_EQ(d(before.json["member"]["deductible"]["remaining"]), 1400.0);
+  EXPECT_EQ(d(before.json["member"]["out_of_pocket"]["remaining"]), 3900.0);
+  EXPECT_TRUE(before.json["member"]["benefit"]["limit"].is_null());
+  EXPECT_EQ(d(before.json["family"]["deductible"]["accumulated"]), 100.0);
+  EXPECT_EQ(d(before.json["family"]["deductible"]["remaining"]), 2900.0);
+  EXPECT_EQ(d(before.json["next_claim"]["deductible_remaining"]), 1400.0);
+  dom::array listed = before.json["imports"];
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(s(listed.at(0)["source"]), "prior-carrier.csv");
+  EXPECT_EQ(s(listed.at(0)["person_code"]), "002");
+  EXPECT_EQ(d(listed.at(0)["deductible"]), 100.0);
+
+  // His first claim (tier 2, 301.00, all toward the deductible) starts from the imported 100.00.
+  line_item brand{next_rx(), "90001002001", 30, 30, 100000};
+  auto a = send(b1(sam, {brand}));
+  ASSERT_TRUE(a.decoded);
+  ASSERT_EQ(a.status(), 'P') << a.rejects();
+  ASSERT_TRUE(a.tx().price);
+  EXPECT_EQ(a.tx().price->accumulated_deductible, 40100);  // 512-FC: 100.00 + 301.00
+  EXPECT_EQ(a.tx().price->remaining_deductible, 109900);   // 513-FD
+
+  // The view after it shows the same figures the claim reported.
+  auto after = call("GET", path, target + "&date=" + year + "0615", operator_->text);
+  ASSERT_EQ(after.status, 200u) << after.body;
+  EXPECT_EQ(d(after.json["member"]["deductible"]["accumulated"]), 401.0);
+  EXPECT_EQ(d(after.json["next_claim"]["deductible_remaining"]), 1099.0);
+  EXPECT_EQ(d(after.json["family"]["deductible"]["accumulated"]), 401.0);
+  EXPECT_EQ(reads(ops_actor), "2");
+
+  // Another plan year starts from nothing; bad input and plans without accumulators are refused.
+  auto next_year = call("GET", path, target + "&date=" + std::to_string(today().year + 1) + "-01-01", operator_->text);
+  ASSERT_EQ(next_year.status, 200u) << next_year.body;
+  EXPECT_EQ(d(next_year.json["member"]["deductible"]["accumulated"]), 0.0);
+  EXPECT_EQ(dom::array(next_year.json["imports"]).size(), 0u);
+  EXPECT_EQ(call("GET", path, target + "&date=20261301", operator_->text).status, 400u);
+  EXPECT_EQ(call("GET", path, "/v1/members/999999/HDHP2001/accumulators", operator_->text).status, 404u);
+  EXPECT_EQ(call("GET", path, "/v1/members/610999/DEMO1001/accumulators?person=001", operator_->text).status, 404u);
+  EXPECT_EQ(call("GET", path, "/v1/members/610997/HDHP2001/other", operator_->text).status, 404u);
+}
+
 TEST_F(status_api_test, a_technician_of_another_pharmacy_gets_404_and_the_attempt_is_audited) {
   const auto id = claim_at_b();
   ASSERT_GT(id, 0);
@@ -821,6 +901,8 @@ TEST_F(status_api_test, openapi_document_describes_every_real_answer) {
     call("DELETE", "/v1/prior-authorizations/{id}", "/v1/prior-authorizations/" + std::to_string(i(pa.json["id"])),
          operator_->text);
 
+  call("GET", "/v1/members/{bin}/{cardholder}/accumulators", "/v1/members/610997/HDHP3001/accumulators?person=001",
+       operator_->text);
   auto doc_answer = call("GET", "/v1/openapi.json", "/v1/openapi.json", "");
   ASSERT_EQ(doc_answer.status, 200u);
   dom::element doc = doc_answer.json;
@@ -874,6 +956,8 @@ TEST_F(status_api_test, no_patient_data_in_any_log_line) {
   call("GET", "/v1/claims", "/v1/claims?pharmacy=" + std::string(pharmacy_a), tech_a_->text);
   call("GET", "/v1/prior-authorizations", "/v1/prior-authorizations?bin=610999&cardholder_id=DEMO1002&person_code=001", operator_->text);
   send(b1(nobody(), {{next_rx(), std::string(atorvastatin_20), 30, 30, 300}}));
+  call("GET", "/v1/members/{bin}/{cardholder}/accumulators", "/v1/members/610997/HDHP2001/accumulators?person=003",
+       operator_->text);
   spdlog::default_logger()->flush();
   const std::string logs = log_text_.str();
   ASSERT_NE(logs.find("\"status_api\""), std::string::npos) << "the API logged nothing: the scan would prove nothing";
@@ -882,6 +966,7 @@ TEST_F(status_api_test, no_patient_data_in_any_log_line) {
       EXPECT_EQ(logs.find(phi), std::string::npos) << "patient data \"" << phi << "\" in the logs";
   }
   EXPECT_EQ(logs.find("OTH5550001"), std::string::npos) << "other payer cardholder ID in the logs";
+  EXPECT_EQ(logs.find("HDHP2001"), std::string::npos) << "a member's cardholder ID in the logs";
   for (const auto* t : {tech_a_, tech_b_, operator_})
     EXPECT_EQ(logs.find(t->text), std::string::npos) << "a bearer token in the logs";
 }
