@@ -438,5 +438,64 @@ TEST(hdhp_demo, a_later_transaction_of_the_transmission_sees_what_an_earlier_one
   EXPECT_EQ(*r->decisions[1].price->accumulated_deductible, 150000);
 }
 
+// --- the room left (the operator view, rules::room_left) ------------------------------------
+
+// Each limit at, a cent under and a cent over: what is left never goes below zero.
+TEST(room_left, each_limit_at_under_and_over) {
+  auto a = hdhp();
+  a.benefit_max = 1000000;
+  struct room_case {
+    std::int64_t used;
+    std::int64_t left;
+  };
+  for (const auto c : {room_case{149999, 1}, room_case{150000, 0}, room_case{150001, 0}}) {
+    accumulator_state s = state(c.used, c.used, 0, 0);
+    const auto r = room_left(a, s);
+    EXPECT_EQ(r.member_deductible, c.left) << c.used;
+    EXPECT_EQ(r.deductible, c.left) << c.used;
+    EXPECT_EQ(r.family_deductible, 300000 - c.used) << c.used;
+  }
+  for (const auto c : {room_case{299999, 1}, room_case{300000, 0}, room_case{300001, 0}}) {
+    const auto r = room_left(a, state(0, c.used));
+    EXPECT_EQ(r.family_deductible, c.left) << c.used;
+    EXPECT_EQ(r.deductible, c.left) << c.used;  // the family's room is the smaller one
+    EXPECT_EQ(r.member_deductible, 150000);
+  }
+  for (const auto c : {room_case{399999, 1}, room_case{400000, 0}, room_case{400001, 0}}) {
+    const auto r = room_left(a, state(0, 0, c.used, c.used));
+    EXPECT_EQ(r.member_out_of_pocket, c.left) << c.used;
+    EXPECT_EQ(r.out_of_pocket, c.left) << c.used;
+    EXPECT_EQ(r.family_out_of_pocket, 800000 - c.used);
+  }
+  for (const auto c : {room_case{799999, 1}, room_case{800000, 0}, room_case{800001, 0}}) {
+    const auto r = room_left(a, state(0, 0, 0, c.used));
+    EXPECT_EQ(r.family_out_of_pocket, c.left) << c.used;
+    EXPECT_EQ(r.out_of_pocket, c.left) << c.used;
+  }
+  for (const auto c : {room_case{999999, 1}, room_case{1000000, 0}, room_case{1000001, 0}}) {
+    accumulator_state s = state(0, 0);
+    s.member.benefit = c.used;
+    EXPECT_EQ(room_left(a, s).benefit, c.left) << c.used;
+  }
+}
+
+TEST(room_left, no_limit_is_minus_one_and_a_non_embedded_family_counts_the_family_only) {
+  accumulator_rules none;
+  none.enabled = true;
+  const auto r = room_left(none, state(100, 100));
+  EXPECT_EQ(r.deductible, -1);
+  EXPECT_EQ(r.member_deductible, -1);
+  EXPECT_EQ(r.family_deductible, -1);
+  EXPECT_EQ(r.out_of_pocket, -1);
+  EXPECT_EQ(r.benefit, -1);
+
+  auto a = hdhp();
+  a.family_deductible_rule = family_rule::non_embedded;
+  // The member met 1500.00 alone, but in a family of three only the family's 3000.00 counts.
+  EXPECT_EQ(room_left(a, state(150000, 150000, 0, 0, 3)).deductible, 150000);
+  // A family of one: the member's own deductible ends it.
+  EXPECT_EQ(room_left(a, state(150000, 150000, 0, 0, 1)).deductible, 0);
+}
+
 }  // namespace
 }  // namespace rxgate::rules
