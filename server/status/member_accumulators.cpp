@@ -142,7 +142,12 @@ api_reply status_api::member_accumulators_route(call& c, std::string_view rest) 
   const auto second = first == std::string_view::npos ? first : rest.find('/', first + 1);
   if (second == std::string_view::npos || rest.substr(second) != "/accumulators") return status::not_found();
   if (c.request.method != "GET") return status::error_reply(405, "use GET");
-  if (!c.who->sees_every_pharmacy()) return status::error_reply(403, "member accumulators are for operators");
+  if (!c.who->sees_every_pharmacy()) {
+    // The refused attempt is audited too (without the member: `detail` never holds patient data).
+    if (auto a = access_->audit(c.identity(), "accumulators", std::nullopt, "member read refused for the role", "denied"))
+      log::warn("status_api_audit_failed").str("error", a.message);
+    return status::error_reply(403, "member accumulators are for operators");
+  }
   if (!accumulators_) return status::error_reply(503, "accumulators unavailable");
   store::member_ref member{status::percent_decode(rest.substr(0, first)),
                            status::percent_decode(rest.substr(first + 1, second - first - 1)),

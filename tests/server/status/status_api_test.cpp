@@ -622,6 +622,9 @@ TEST_F(status_api_test, member_accumulators_start_from_an_import_and_match_the_n
   auto refused = call("GET", path, target, tech_a_->text);
   EXPECT_EQ(refused.status, 403u) << refused.body;
   EXPECT_EQ(reads(tech_actor), "0");
+  EXPECT_EQ(query_value(dsn(), "SELECT count(*) FROM claim_reads WHERE action = 'accumulators' AND outcome = 'denied' "
+                               "AND token_id = " + std::to_string(tech_a_->id)),
+            "1");
   EXPECT_EQ(call("GET", path, target, "").status, 401u);
 
   auto before = call("GET", path, target, operator_->text);
