@@ -29,7 +29,7 @@ constexpr const char* sql_import =
     "(EXCLUDED.deductible, EXCLUDED.out_of_pocket, EXCLUDED.benefit) "
     "RETURNING (i.xmax = 0) AS inserted";
 
-// The read audit log (0001, 0010) with the member read (0012).
+// The read audit log (0001, 0010) with the member read (0014).
 constexpr const char* sql_audit_member =
     "INSERT INTO claim_reads (actor, action, detail, remote, token_id, outcome, bin, cardholder_id, person_code) "
     "VALUES ($1, 'accumulators', $2, $3, NULLIF($4::bigint, 0), 'ok', $5, $6, $7)";

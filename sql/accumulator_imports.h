@@ -14,7 +14,7 @@
 //   person code, plan year, source), so the same file imported twice leaves the same rows and a
 //   changed amount replaces the one of the same source. It takes the writer's family locks first,
 //   so a batch never sees a family's sums change between its history and its commit.
-// - read_member_year() writes the audit row (claim_reads, with the member: migration 0012) and
+// - read_member_year() writes the audit row (claim_reads, with the member: migration 0014) and
 //   reads the sums in one transaction: no audit row, no data. The sums are the writer's own
 //   statement (store_statements.h: year_sums), i.e. what the member's next claim reads.
 // - Every call blocks on PostgreSQL; no exception leaves this module; messages never hold

@@ -1,4 +1,4 @@
--- 0012: the read audit log names the member when what was read is a member rather than a claim.
+-- 0014: the read audit log names the member when what was read is a member rather than a claim.
 -- A member's plan-year accumulators (rxgate accumulators show, GET /v1/members/{bin}/{cardholder}
 -- /accumulators) are PHI without a claim id, so claim_reads gains the member read; `detail` stays
 -- free of patient data. NULL on every claim read.
