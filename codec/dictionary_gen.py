@@ -34,25 +34,25 @@ HEADER_FIELDS = [
 ]
 
 
+# Format column pattern -> (format class, implied decimals), tried in order.
+FORMATS = [
+    (r"x\(\d+\)", "alphanumeric", 0),
+    (r"9\(8\) CCYYMMDD", "date", 0),
+    (r"9\(4\) HHMM", "time", 0),
+    (r"9\(\d+\)", "numeric", 0),
+    (r"s9\(\d+\)v99", "money", 2),
+    (r"9\(7\)v999", "quantity", 3),
+    (r"s9\(3\)v9999", "rate", 4),
+    (r"9\(3\)v99", "percent", 2),
+]
+
+
 def classify(fmt: str):
     """Format column -> (format class, implied decimals)."""
     f = fmt.strip()
-    if re.fullmatch(r"x\(\d+\)", f):
-        return "alphanumeric", 0
-    if re.fullmatch(r"9\(8\) CCYYMMDD", f):
-        return "date", 0
-    if re.fullmatch(r"9\(4\) HHMM", f):
-        return "time", 0
-    if re.fullmatch(r"9\(\d+\)", f):
-        return "numeric", 0
-    if re.fullmatch(r"s9\(\d+\)v99", f):
-        return "money", 2
-    if re.fullmatch(r"9\(7\)v999", f):
-        return "quantity", 3
-    if re.fullmatch(r"s9\(3\)v9999", f):
-        return "rate", 4
-    if re.fullmatch(r"9\(3\)v99", f):
-        return "percent", 2
+    for pattern, format_class, decimals in FORMATS:
+        if re.fullmatch(pattern, f):
+            return format_class, decimals
     raise SystemExit(f"dictionary_gen: unknown format {fmt!r}")
 
 

@@ -86,6 +86,24 @@ constexpr const char* audit_insert =
 
 std::string str(const pqxx::field& f) { return std::string(pg::text_view(f)); }
 
+// One column into a member of its type: text (NULL -> ""), an integer (NULL -> 0), an optional
+// integer (NULL -> nullopt).
+void read_column(const pqxx::field& f, std::string& out) { out = str(f); }
+void read_column(const pqxx::field& f, std::int64_t& out) { out = pg::int_or(f, 0); }
+void read_column(const pqxx::field& f, int& out) { out = static_cast<int>(pg::int_or(f, 0)); }
+void read_column(const pqxx::field& f, std::optional<std::int64_t>& out) { out = pg::opt_int(f); }
+void read_column(const pqxx::field& f, std::optional<int>& out) {
+  const auto v = pg::opt_int(f);
+  out = v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
+}
+
+// Consecutive columns from `first` into `out...`, in the order of the SELECT list.
+template <class... Out>
+void read_columns(const pqxx::row& r, pqxx::row::size_type first, Out&... out) {
+  auto column = first;
+  (read_column(r[column++], out), ...);
+}
+
 // Bytes of a bytea column in hex output format ("\x4142").
 std::string unhex(std::string_view v) {
   if (v.size() < 2 || v[0] != '\\' || v[1] != 'x') return {};
@@ -103,21 +121,9 @@ bool valid_date_text(const std::string& v) { return pg::parse_date(v).valid(); }
 
 prior_authorization_record pa_from(const pqxx::row& r) {
   prior_authorization_record p;
-  p.id = pg::int_or(r[0], 0);
-  p.number = str(r[1]);
-  p.bin = str(r[2]);
-  p.cardholder_id = str(r[3]);
-  p.person_code = str(r[4]);
-  p.product_id = str(r[5]);
-  p.therapeutic_class = str(r[6]);
-  p.effective = str(r[7]);
-  p.expires = str(r[8]);
-  p.max_quantity = pg::int_or(r[9], 0);
-  p.source = str(r[10]);
-  p.created_by = str(r[11]);
-  p.created_at = str(r[12]);
-  p.revoked_at = str(r[13]);
-  p.revoked_by = str(r[14]);
+  read_columns(r, 0, p.id, p.number, p.bin, p.cardholder_id, p.person_code, p.product_id, p.therapeutic_class,
+               p.effective, p.expires, p.max_quantity, p.source, p.created_by, p.created_at, p.revoked_at,
+               p.revoked_by);
   return p;
 }
 
@@ -147,46 +153,21 @@ class pg_reader final : public claim_reader {
       : pool_(reader_settings(options), options.read_pool_size, options.statement_timeout, "read") {}
 
   error claim_by_id(std::int64_t id, bool with_raw_bytes, claim_record& out) override {
-    return with_connection("claim_by_id", [&](pqxx::connection& c) -> error {
+    return pool_.run("claim_by_id", [&](pqxx::connection& c) -> error {
       pqxx::read_transaction t(c);
       const auto r = t.exec_prepared("claim", id, with_raw_bytes);
       if (r.empty()) return {errc::not_found, "claim_by_id: no such claim"};
       const auto row = r[0];
       claim_record k;
-      k.id = pg::int_or(row[0], 0);
-      k.date_of_service = str(row[1]);
-      k.received_at = str(row[2]);
-      k.source = str(row[3]);
-      k.transaction_code = str(row[4]);
-      k.bin = str(row[5]);
-      k.pcn = str(row[6]);
-      k.provider_id_qualifier = str(row[7]);
-      k.provider_id = str(row[8]);
-      k.rx_number = str(row[9]);
-      k.fill_number = static_cast<int>(pg::int_or(row[10], 0));
-      k.cardholder_id = str(row[11]);
-      k.person_code = str(row[12]);
-      k.group_id = str(row[13]);
-      k.plan_id = str(row[14]);
-      if (auto v = pg::opt_int(row[15])) k.plan_version = static_cast<int>(*v);
+      read_columns(row, 0, k.id, k.date_of_service, k.received_at, k.source, k.transaction_code, k.bin, k.pcn,
+                   k.provider_id_qualifier, k.provider_id, k.rx_number, k.fill_number, k.cardholder_id,
+                   k.person_code, k.group_id, k.plan_id, k.plan_version);
       const auto status = pg::text_view(row[16]);
       k.status = status.empty() ? 'R' : status[0];
-      k.authorization_number = str(row[17]);
-      k.product_qualifier = str(row[18]);
-      k.product_id = str(row[19]);
-      k.product_name = str(row[20]);
-      k.therapeutic_class = str(row[21]);
-      k.quantity = pg::opt_int(row[22]);
-      if (auto v = pg::opt_int(row[23])) k.days_supply = static_cast<int>(*v);
-      k.patient_pay = pg::opt_int(row[24]);
-      k.ingredient_cost_paid = pg::opt_int(row[25]);
-      k.dispensing_fee_paid = pg::opt_int(row[26]);
-      k.total_paid = pg::opt_int(row[27]);
-      k.reversed_at = str(row[28]);
-      k.reversed_by = pg::opt_int(row[29]);
-      k.replaces_claim_id = pg::opt_int(row[30]);
-      k.link_kind = str(row[31]);
-      k.detail_json = str(row[32]);
+      read_columns(row, 17, k.authorization_number, k.product_qualifier, k.product_id, k.product_name,
+                   k.therapeutic_class, k.quantity, k.days_supply, k.patient_pay, k.ingredient_cost_paid,
+                   k.dispensing_fee_paid, k.total_paid, k.reversed_at, k.reversed_by, k.replaces_claim_id,
+                   k.link_kind, k.detail_json);
       read_claim_detail(k.detail_json, k.detail);
       if (with_raw_bytes) {
         k.request = unhex(pg::text_view(row[33]));
@@ -223,7 +204,7 @@ class pg_reader final : public claim_reader {
       cursor_date = d;
     }
     auto opt = [](const std::optional<std::string>& o) -> const char* { return o ? o->c_str() : nullptr; };
-    return with_connection("search", [&](pqxx::connection& c) -> error {
+    return pool_.run("search", [&](pqxx::connection& c) -> error {
       pqxx::read_transaction t(c);
       const auto r = t.exec_prepared("search", pg::text_array(f.allowed_pharmacies), opt(f.pharmacy),
                                      opt(f.rx_number), opt(f.status), opt(f.reject_code),
@@ -238,18 +219,11 @@ class pg_reader final : public claim_reader {
           break;
         }
         claim_summary s;
-        s.id = pg::int_or(row[0], 0);
-        s.date_of_service = str(row[1]);
-        s.received_at = str(row[2]);
-        s.transaction_code = str(row[3]);
-        s.provider_id = str(row[4]);
-        s.rx_number = str(row[5]);
-        s.fill_number = static_cast<int>(pg::int_or(row[6], 0));
+        read_columns(row, 0, s.id, s.date_of_service, s.received_at, s.transaction_code, s.provider_id, s.rx_number,
+                     s.fill_number);
         const auto status = pg::text_view(row[7]);
         s.status = status.empty() ? 'R' : status[0];
-        s.product_id = str(row[8]);
-        s.product_name = str(row[9]);
-        s.total_paid = pg::opt_int(row[10]);
+        read_columns(row, 8, s.product_id, s.product_name, s.total_paid);
         std::string_view codes = pg::text_view(row[11]);
         while (!codes.empty()) {
           const auto comma = codes.find(',');
@@ -268,7 +242,7 @@ class pg_reader final : public claim_reader {
     if (!valid_date_text(from) || !valid_date_text(to)) {
       return {errc::invalid, "summary: dates are YYYY-MM-DD"};
     }
-    return with_connection("summary", [&](pqxx::connection& c) -> error {
+    return pool_.run("summary", [&](pqxx::connection& c) -> error {
       pqxx::read_transaction t(c);
       pharmacy_summary s;
       for (const auto& row : t.exec_prepared("summary_status", pharmacy, from, to)) {
@@ -291,7 +265,7 @@ class pg_reader final : public claim_reader {
       return {errc::invalid, "create_prior_authorization: number, bin, cardholder, source, a product "
                              "or class, and effective <= expires (YYYY-MM-DD) are required"};
     }
-    return with_connection("create_prior_authorization", [&](pqxx::connection& c) -> error {
+    return pool_.run("create_prior_authorization", [&](pqxx::connection& c) -> error {
       pqxx::work t(c);
       const auto r = t.exec_prepared("pa_insert", pg::clean_text(in.number), pg::clean_text(in.bin),
                                      pg::clean_text(in.cardholder_id), pg::clean_text(in.person_code),
@@ -307,7 +281,7 @@ class pg_reader final : public claim_reader {
   error list_prior_authorizations(const std::string& bin, const std::string& cardholder_id,
                                   const std::string& person_code, bool include_revoked,
                                   std::vector<prior_authorization_record>& out) override {
-    return with_connection("list_prior_authorizations", [&](pqxx::connection& c) -> error {
+    return pool_.run("list_prior_authorizations", [&](pqxx::connection& c) -> error {
       pqxx::read_transaction t(c);
       std::vector<prior_authorization_record> v;
       for (const auto& row : t.exec_prepared("pa_list", bin, cardholder_id, person_code, include_revoked)) {
@@ -320,7 +294,7 @@ class pg_reader final : public claim_reader {
   }
 
   error revoke_prior_authorization(std::int64_t id, const std::string& actor) override {
-    return with_connection("revoke_prior_authorization", [&](pqxx::connection& c) -> error {
+    return pool_.run("revoke_prior_authorization", [&](pqxx::connection& c) -> error {
       pqxx::work t(c);
       const auto r = t.exec_prepared("pa_revoke", id, pg::clean_text(actor));
       t.commit();
@@ -331,7 +305,7 @@ class pg_reader final : public claim_reader {
 
   error record_read(const std::string& actor, const std::string& action, std::int64_t claim_id,
                     const std::string& detail) override {
-    return with_connection("record_read", [&](pqxx::connection& c) -> error {
+    return pool_.run("record_read", [&](pqxx::connection& c) -> error {
       pqxx::work t(c);
       const char* no_claim = nullptr;
       if (claim_id > 0) {
@@ -345,11 +319,6 @@ class pg_reader final : public claim_reader {
   }
 
  private:
-  template <class F>
-  error with_connection(std::string_view what, F&& f) noexcept {
-    return pool_.run(what, f);
-  }
-
   pg::connection_pool pool_;
 };
 

@@ -269,21 +269,19 @@ void dashboard::evaluate_alerts() {
     auto spike = [&](double recent_rate, double base_rate) {
       return recent_rate - base_rate >= options_.reject_spike_increase && recent_rate >= options_.reject_spike_ratio * base_rate;
     };
+    auto add_spike = [&](std::string subject, double recent_rate, double base_rate, std::string message) {
+      found.push_back({"reject_spike", std::move(subject), std::move(message), recent_rate, base_rate});
+    };
     for (const auto& [plan, c] : plan_recent) {
       const auto& b = plan_base[plan];
       if (c.transactions < options_.reject_min_recent || b.transactions < options_.reject_min_baseline) continue;
       const double r = static_cast<double>(c.rejected) / static_cast<double>(c.transactions);
       const double base = static_cast<double>(b.rejected) / static_cast<double>(b.transactions);
       if (!spike(r, base)) continue;
-      dashboard_alert a;
-      a.kind = "reject_spike";
-      a.subject = "BIN/PCN " + plan;
-      a.recent = r;
-      a.baseline = base;
-      a.message = "Reject rate of BIN/PCN " + plan + " is " + percent(r) + " over the last " + std::to_string(recent) +
-                  " s (" + std::to_string(c.rejected) + " of " + std::to_string(c.transactions) + "), against " +
-                  percent(base) + " before";
-      found.push_back(std::move(a));
+      add_spike("BIN/PCN " + plan, r, base,
+                "Reject rate of BIN/PCN " + plan + " is " + percent(r) + " over the last " + std::to_string(recent) +
+                    " s (" + std::to_string(c.rejected) + " of " + std::to_string(c.transactions) + "), against " +
+                    percent(base) + " before");
     }
     if (tx_recent > 0 && tx_base >= options_.reject_min_baseline) {
       for (const auto& [code, c] : code_recent) {
@@ -291,14 +289,9 @@ void dashboard::evaluate_alerts() {
         const double r = static_cast<double>(c) / static_cast<double>(tx_recent);
         const double base = static_cast<double>(code_base[code]) / static_cast<double>(tx_base);
         if (!spike(r, base)) continue;
-        dashboard_alert a;
-        a.kind = "reject_spike";
-        a.subject = "code " + code;
-        a.recent = r;
-        a.baseline = base;
-        a.message = "Reject code " + code + " is on " + percent(r) + " of transactions over the last " +
-                    std::to_string(recent) + " s (" + std::to_string(c) + "), against " + percent(base) + " before";
-        found.push_back(std::move(a));
+        add_spike("code " + code, r, base,
+                  "Reject code " + code + " is on " + percent(r) + " of transactions over the last " +
+                      std::to_string(recent) + " s (" + std::to_string(c) + "), against " + percent(base) + " before");
       }
     }
   }

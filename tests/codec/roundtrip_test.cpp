@@ -25,6 +25,27 @@ response header(std::string_view code = "B1") {
   return r;
 }
 
+// A B1 answer of one transaction with `status`, `authorization` (503-F3) and the Rx number
+// (qualifier 1), nothing else yet.
+response answered(char status, std::string_view authorization, std::string_view rx_number) {
+  auto r = header();
+  auto& t = r.transactions[0];
+  t.status = status;
+  t.authorization_number = authorization;
+  t.rx_qualifier = "1";
+  t.rx_number = rx_number;
+  return r;
+}
+
+// What the exact-bytes tests start from, and its bytes up to the first field of its pricing
+// segment (AM23).
+response paid_answer() { return answered('P', "A1", "6000001"); }
+const std::string paid_answer_before_pricing =
+    "D0B11A011234567893     20261120"
+    "\x1D\x1E\x1C" "AM21\x1C" "ANP\x1C" "F3A1"
+    "\x1E\x1C" "AM22\x1C" "EM1\x1C" "D26000001"
+    "\x1E\x1C" "AM23\x1C";
+
 // build -> decode -> read back, and compare with the original.
 void expect_round_trip(const response& original) {
   std::array<char, 8192> wire{};
@@ -70,12 +91,8 @@ pricing paid_pricing() {
 }  // namespace
 
 TEST(ResponseRoundTrip, Paid) {
-  auto r = header();
+  auto r = answered('P', "RX26112000000042", "000000418232");
   auto& t = r.transactions[0];
-  t.status = 'P';
-  t.authorization_number = "RX26112000000042";
-  t.rx_qualifier = "1";
-  t.rx_number = "000000418232";
   t.price = paid_pricing();
   t.help_desk_qualifier = "03";
   t.help_desk_phone = "8005550100";
@@ -84,12 +101,8 @@ TEST(ResponseRoundTrip, Paid) {
 }
 
 TEST(ResponseRoundTrip, DuplicateOfPaidKeepsOriginalPricing) {
-  auto r = header();
+  auto r = answered('D', "RX26112000000042", "418232");
   auto& t = r.transactions[0];
-  t.status = 'D';
-  t.authorization_number = "RX26112000000042";
-  t.rx_qualifier = "1";
-  t.rx_number = "418232";
   t.price = paid_pricing();
   expect_round_trip(r);
 }
@@ -159,12 +172,8 @@ TEST(ResponseRoundTrip, FourTransactionsAndTransmissionReject) {
 }
 
 TEST(ResponseBuilder, ExactBytesOfAPaidResponse) {
-  auto r = header();
+  auto r = paid_answer();
   auto& t = r.transactions[0];
-  t.status = 'P';
-  t.authorization_number = "A1";
-  t.rx_qualifier = "1";
-  t.rx_number = "6000001";
   pricing p;
   p.ingredient_cost_paid = 754;
   p.dispensing_fee_paid = 0;
@@ -175,22 +184,15 @@ TEST(ResponseBuilder, ExactBytesOfAPaidResponse) {
   std::array<char, 512> wire{};
   const auto n = build_response(r, wire);
   ASSERT_TRUE(n);
-  const std::string expected =
-      "D0B11A011234567893     20261120"
-      "\x1D\x1E\x1C" "AM21\x1C" "ANP\x1C" "F3A1"
-      "\x1E\x1C" "AM22\x1C" "EM1\x1C" "D26000001"
-      "\x1E\x1C" "AM23\x1C" "F510{\x1C" "F675D\x1C" "F7{\x1C" "F965D\x1C" "FM1";
+  const std::string expected = paid_answer_before_pricing +
+      "F510{\x1C" "F675D\x1C" "F7{\x1C" "F965D\x1C" "FM1";
   EXPECT_EQ(std::string(wire.data(), *n), expected);
 }
 
 // A brand penalty (DAW 2): 134-UK is part of 505-F5 with the copay and goes after 572-4U.
 TEST(ResponseBuilder, BrandPenaltyIn134UK) {
-  auto r = header();
+  auto r = paid_answer();
   auto& t = r.transactions[0];
-  t.status = 'P';
-  t.authorization_number = "A1";
-  t.rx_qualifier = "1";
-  t.rx_number = "6000001";
   pricing p;
   p.ingredient_cost_paid = 7308;
   p.dispensing_fee_paid = 175;
@@ -218,12 +220,8 @@ TEST(ResponseBuilder, BrandPenaltyIn134UK) {
 // Accumulator, COB and product-selection amounts go in the order of the standard's pricing
 // segment, and read back to the same values.
 TEST(ResponseBuilder, AccumulatorAndCobAmountsInTheStandardOrder) {
-  auto r = header();
+  auto r = paid_answer();
   auto& t = r.transactions[0];
-  t.status = 'P';
-  t.authorization_number = "A1";
-  t.rx_qualifier = "1";
-  t.rx_number = "6000001";
   pricing p;
   p.ingredient_cost_paid = 10000;
   p.patient_pay = 7000;
@@ -242,11 +240,8 @@ TEST(ResponseBuilder, AccumulatorAndCobAmountsInTheStandardOrder) {
   std::array<char, 512> wire{};
   const auto n = build_response(r, wire);
   ASSERT_TRUE(n);
-  const std::string expected =
-      "D0B11A011234567893     20261120"
-      "\x1D\x1E\x1C" "AM21\x1C" "ANP\x1C" "F3A1"
-      "\x1E\x1C" "AM22\x1C" "EM1\x1C" "D26000001"
-      "\x1E\x1C" "AM23\x1C" "F5700{\x1C" "F61000{\x1C" "F7{\x1C" "J5100{\x1C" "F9200{\x1C" "FM1"
+  const std::string expected = paid_answer_before_pricing +
+      "F5700{\x1C" "F61000{\x1C" "F7{\x1C" "J5100{\x1C" "F9200{\x1C" "FM1"
       "\x1C" "FC500{\x1C" "FD{\x1C" "FE12340{\x1C" "FH500{\x1C" "FI100{\x1C" "FK50{\x1C" "4U30{\x1C" "UK20{";
   EXPECT_EQ(std::string(wire.data(), *n), expected);
   expect_round_trip(r);
