@@ -1,6 +1,7 @@
 // Prometheus text exposition (format 0.0.4) of rxgate's counters and histograms.
 #include "server/core/metrics.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace rxgate::server {
@@ -26,11 +27,47 @@ std::vector<double> latency_bounds() {
   return {0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 }
 
+std::size_t table_size_for(std::size_t max_series) {
+  std::size_t n = 16;
+  while (n < 2 * (max_series + 1)) n *= 2;
+  return n;
+}
+
+// FNV-1a over the values, each followed by a separator byte no printable label holds.
+std::uint64_t hash_values(std::initializer_list<std::string_view> values, std::size_t labels) noexcept {
+  std::uint64_t h = 14695981039346656037ull;
+  std::size_t i = 0;
+  for (auto v : values) {
+    if (i++ >= labels) break;
+    for (unsigned char c : v) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0xFFu) * 1099511628211ull;
+  }
+  return h;
+}
+
+bool same_values(const std::vector<std::string>& stored, std::initializer_list<std::string_view> values,
+                 std::size_t labels) noexcept {
+  if (stored.size() != std::min(values.size(), labels)) return false;
+  auto it = values.begin();
+  for (const auto& s : stored)
+    if (s != *it++) return false;
+  return true;
+}
+
 }  // namespace
 
 counter_family::counter_family(std::string name, std::string help, std::vector<std::string> labels,
                                std::size_t max_series)
-    : name_(std::move(name)), help_(std::move(help)), labels_(std::move(labels)), max_series_(max_series) {}
+    : name_(std::move(name)),
+      help_(std::move(help)),
+      labels_(std::move(labels)),
+      max_series_(max_series),
+      table_mask_(table_size_for(max_series) - 1),
+      table_(new std::atomic<label_set*>[table_mask_ + 1]) {
+  for (std::size_t i = 0; i <= table_mask_; ++i) table_[i].store(nullptr, std::memory_order_relaxed);
+}
+
+counter_family::~counter_family() = default;
 
 std::string counter_family::key(std::initializer_list<std::string_view> values) const {
   std::string k;
@@ -47,9 +84,21 @@ std::string counter_family::key(std::initializer_list<std::string_view> values) 
   return k;
 }
 
-void counter_family::inc(std::initializer_list<std::string_view> values, std::uint64_t n) {
-  std::string k = key(values);
+std::atomic<std::uint64_t>* counter_family::find(std::initializer_list<std::string_view> values,
+                                                 std::uint64_t hash) const noexcept {
+  for (std::size_t i = hash & table_mask_, probes = 0; probes <= table_mask_; i = (i + 1) & table_mask_, ++probes) {
+    const label_set* s = table_[i].load(std::memory_order_acquire);
+    if (!s) return nullptr;
+    if (s->hash == hash && same_values(s->values, values, labels_.size())) return s->count;
+  }
+  return nullptr;
+}
+
+std::atomic<std::uint64_t>& counter_family::add_series(std::initializer_list<std::string_view> values,
+                                                       std::uint64_t hash) {
   std::lock_guard lock(mutex_);
+  if (auto* count = find(values, hash)) return *count;  // another thread added it meanwhile
+  std::string k = key(values);
   auto it = series_.find(k);
   if (it == series_.end()) {
     if (series_.size() >= max_series_) {
@@ -63,14 +112,32 @@ void counter_family::inc(std::initializer_list<std::string_view> values, std::ui
       it = series_.try_emplace(std::move(k), 0).first;
     }
   }
-  it->second += n;
+  if (2 * (label_sets_.size() + 1) <= table_mask_ + 1) {
+    auto s = std::make_unique<label_set>();
+    s->hash = hash;
+    std::size_t i = 0;
+    for (auto v : values)
+      if (i++ < labels_.size()) s->values.emplace_back(v);
+    s->count = &it->second;
+    std::size_t slot = hash & table_mask_;
+    while (table_[slot].load(std::memory_order_relaxed)) slot = (slot + 1) & table_mask_;
+    table_[slot].store(s.get(), std::memory_order_release);
+    label_sets_.push_back(std::move(s));
+  }
+  return it->second;
+}
+
+void counter_family::inc(std::initializer_list<std::string_view> values, std::uint64_t n) {
+  const std::uint64_t hash = hash_values(values, labels_.size());
+  auto* count = find(values, hash);
+  (count ? *count : add_series(values, hash)).fetch_add(n, std::memory_order_relaxed);
 }
 
 std::uint64_t counter_family::value(std::initializer_list<std::string_view> values) const {
   std::string k = key(values);
   std::lock_guard lock(mutex_);
   auto it = series_.find(k);
-  return it == series_.end() ? 0 : it->second;
+  return it == series_.end() ? 0 : it->second.load(std::memory_order_relaxed);
 }
 
 void counter_family::render(std::string& out) const {
@@ -81,7 +148,7 @@ void counter_family::render(std::string& out) const {
     out += '{';
     out += labels;
     out += "} ";
-    out += std::to_string(n);
+    out += std::to_string(n.load(std::memory_order_relaxed));
     out += '\n';
   }
 }
@@ -93,7 +160,7 @@ std::vector<counter_family::series> counter_family::snapshot() const {
   for (const auto& [key, n] : series_) {
     // The key is the rendered label set: name="value",... with \\, \" and \n escaped.
     series s;
-    s.count = n;
+    s.count = n.load(std::memory_order_relaxed);
     std::size_t i = 0;
     while (i < key.size()) {
       const auto quote = key.find('"', i);

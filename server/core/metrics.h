@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -21,12 +22,18 @@ class counter_family {
  public:
   counter_family(std::string name, std::string help, std::vector<std::string> labels,
                  std::size_t max_series = 512);
-  // `values` in the order of the label names given at construction.
+  ~counter_family();
+  counter_family(const counter_family&) = delete;
+  counter_family& operator=(const counter_family&) = delete;
+
+  // `values` in the order of the label names given at construction. A label set seen before is
+  // found without a lock, a string or an allocation (claim path: a hash, a probe, an atomic add);
+  // the first increment of a new set takes the family's lock once to create its series.
   void inc(std::initializer_list<std::string_view> values, std::uint64_t n = 1);
   std::uint64_t value(std::initializer_list<std::string_view> values) const;
   void render(std::string& out) const;
-  // Every series: its label values (in label order) and count. A consistent copy taken under the
-  // family's lock; the dashboard sampler reads this once a second.
+  // Every series: its label values (in label order) and count. A copy taken under the family's
+  // lock (the counts may move while it is taken); the dashboard sampler reads this once a second.
   struct series {
     std::vector<std::string> labels;
     std::uint64_t count = 0;
@@ -34,12 +41,28 @@ class counter_family {
   std::vector<series> snapshot() const;
 
  private:
+  // One label set as given to inc(), pointing at the count of its rendered series (two sets
+  // whose values render the same, e.g. two control bytes shown as '?', share one count).
+  struct label_set {
+    std::uint64_t hash = 0;
+    std::vector<std::string> values;
+    std::atomic<std::uint64_t>* count = nullptr;
+  };
   std::string key(std::initializer_list<std::string_view> values) const;
+  std::atomic<std::uint64_t>* find(std::initializer_list<std::string_view> values, std::uint64_t hash) const noexcept;
+  std::atomic<std::uint64_t>& add_series(std::initializer_list<std::string_view> values, std::uint64_t hash);
+
   std::string name_, help_;
   std::vector<std::string> labels_;
   std::size_t max_series_;
-  mutable std::mutex mutex_;
-  std::map<std::string, std::uint64_t> series_;  // rendered label set -> count
+  mutable std::mutex mutex_;  // creating series, render and snapshot; never taken to count
+  std::map<std::string, std::atomic<std::uint64_t>> series_;  // rendered label set -> count
+  // Open addressing, read without the lock: slots only go from null to a label set that lives
+  // as long as the family. Bounded (half full at most); past that a new set counts through the
+  // lock and the map, as past max_series it counts into "other".
+  std::size_t table_mask_;
+  std::unique_ptr<std::atomic<label_set*>[]> table_;
+  std::vector<std::unique_ptr<label_set>> label_sets_;  // under mutex_
 };
 
 class histogram {

@@ -66,6 +66,65 @@ TEST(counter_family, concurrent_increments_are_all_counted) {
   EXPECT_EQ(f.value({"P"}) + f.value({"R"}), 4000u);
 }
 
+TEST(counter_family, label_sets_that_render_alike_share_one_series) {
+  counter_family f("rxgate_test_total", "h", {"bin"});
+  f.inc({"a\x01"});
+  f.inc({"a\x02"}, 2);
+  f.inc({"a\x01"});
+  EXPECT_EQ(f.value({"a?"}), 4u);
+  EXPECT_EQ(f.snapshot().size(), 1u);
+}
+
+TEST(counter_family, more_label_sets_than_the_lookup_table_holds_still_count) {
+  // max_series 2: the lock-free table holds 8 label sets; the rest count through the lock.
+  counter_family f("rxgate_test_total", "h", {"bin", "pcn"}, 2);
+  for (int round = 0; round < 2; ++round)
+    for (int i = 0; i < 40; ++i) f.inc({std::to_string(i), "X"});
+  EXPECT_EQ(f.value({"0", "X"}), 2u);
+  EXPECT_EQ(f.value({"1", "X"}), 2u);
+  EXPECT_EQ(f.value({"other", "other"}), 76u);
+  EXPECT_EQ(f.snapshot().size(), 3u);
+  std::string out;
+  f.render(out);
+  EXPECT_EQ(out,
+            "# HELP rxgate_test_total h\n# TYPE rxgate_test_total counter\n"
+            "rxgate_test_total{bin=\"0\",pcn=\"X\"} 2\n"
+            "rxgate_test_total{bin=\"1\",pcn=\"X\"} 2\n"
+            "rxgate_test_total{bin=\"other\",pcn=\"other\"} 76\n");
+}
+
+TEST(counter_family, series_are_rendered_in_label_order_whatever_the_order_of_first_use) {
+  counter_family f("rxgate_test_total", "h", {"transaction", "status"});
+  f.inc({"B2", "R"});
+  f.inc({"B1", "P"}, 3);
+  f.inc({"B1", "A"});
+  f.inc({"B1"});  // fewer values than labels: a series of its own, as before
+  std::string out;
+  f.render(out);
+  EXPECT_EQ(out,
+            "# HELP rxgate_test_total h\n# TYPE rxgate_test_total counter\n"
+            "rxgate_test_total{transaction=\"B1\"} 1\n"
+            "rxgate_test_total{transaction=\"B1\",status=\"A\"} 1\n"
+            "rxgate_test_total{transaction=\"B1\",status=\"P\"} 3\n"
+            "rxgate_test_total{transaction=\"B2\",status=\"R\"} 1\n");
+}
+
+TEST(counter_family, new_label_sets_created_by_racing_threads_are_all_counted) {
+  counter_family f("rxgate_test_total", "h", {"code"});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&f, t] {
+      for (int i = 0; i < 200; ++i) f.inc({std::to_string((i * 7 + t) % 50)});
+    });
+  std::string out;
+  f.render(out);  // concurrently with the increments
+  for (auto& t : threads) t.join();
+  std::uint64_t total = 0;
+  for (const auto& s : f.snapshot()) total += s.count;
+  EXPECT_EQ(total, 800u);
+  EXPECT_EQ(f.snapshot().size(), 50u);
+}
+
 TEST(histogram, buckets_are_cumulative_in_text_and_per_bucket_in_snapshots) {
   histogram h({0.001, 0.01});
   h.observe(0.0005);
