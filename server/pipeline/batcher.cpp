@@ -48,7 +48,7 @@ std::size_t batcher::depth() const {
   return queue_.size();
 }
 
-bool batcher::next_batch(std::vector<std::shared_ptr<transmission>>& jobs, std::vector<std::string>& keys) {
+bool batcher::next_batch(std::vector<std::shared_ptr<transmission>>& jobs, std::vector<queue_key>& keys) {
   std::unique_lock lock(mutex_);
   for (;;) {
     if (queue_.empty()) {
@@ -72,7 +72,7 @@ bool batcher::next_batch(std::vector<std::shared_ptr<transmission>>& jobs, std::
 
 void batcher::run(store::claim_store& store) {
   std::vector<std::shared_ptr<transmission>> jobs;
-  std::vector<std::string> keys;
+  std::vector<queue_key> keys;
   bool db_failing = false;
   for (;;) {
     jobs.clear();

@@ -74,7 +74,7 @@ class batcher {
   void run(store::claim_store& store);
   // Waits for the next batch and moves it into `jobs`, its keys into `keys`; false when
   // stopping and drained.
-  bool next_batch(std::vector<std::shared_ptr<transmission>>& jobs, std::vector<std::string>& keys);
+  bool next_batch(std::vector<std::shared_ptr<transmission>>& jobs, std::vector<queue_key>& keys);
   void process(std::vector<std::shared_ptr<transmission>>& jobs, store::claim_store& store, bool& db_failing);
 
   batcher_options options_;

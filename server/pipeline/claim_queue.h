@@ -14,42 +14,73 @@
 //     (the batch folds earlier fills in), not across concurrent batches.
 // What is left keeps its order at the front of the queue. Transmissions whose owner expired them
 // are dropped; a transmission is taken only through its try_take().
+//
+// Keys are 64-bit hashes of the key fields (a claim key and a member key never hash alike by
+// construction of the seed, not by luck). Two different keys that collide only make a
+// transmission wait for a batch it did not need to wait for: ordering is never weakened, and
+// nothing here allocates once the queue's sets have grown to the batch sizes seen.
 #pragma once
 
 #include <cstddef>
-#include <deque>
+#include <cstdint>
 #include <memory>
-#include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "server/pipeline/transmission.h"
 
 namespace rxgate::server {
 
+// A claim key or a member key (claim_queue.h); the low bit tells which.
+using queue_key = std::uint64_t;
+
 class claim_queue {
  public:
-  claim_queue(std::size_t max_queue, std::size_t max_batch) noexcept : max_queue_(max_queue), max_batch_(max_batch) {}
+  claim_queue(std::size_t max_queue, std::size_t max_batch);
 
   // Appends `t`; false (and `t` untouched) when max_queue transmissions are queued.
   bool push(std::shared_ptr<transmission>& t);
 
   // Moves the next batch into `jobs` (appended) and its keys into `keys` (appended); those keys
   // are in flight until release(keys). Takes nothing when everything queued waits.
-  void take(std::vector<std::shared_ptr<transmission>>& jobs, std::vector<std::string>& keys);
+  void take(std::vector<std::shared_ptr<transmission>>& jobs, std::vector<queue_key>& keys);
   // The batch holding `keys` has ended (committed or failed): what waited on them may go.
-  void release(const std::vector<std::string>& keys);
+  void release(const std::vector<queue_key>& keys);
 
-  std::size_t size() const noexcept { return queue_.size(); }
-  bool empty() const noexcept { return queue_.empty(); }
+  std::size_t size() const noexcept { return count_; }
+  bool empty() const noexcept { return count_ == 0; }
   // Keys of batches in flight (tests and diagnostics).
   std::size_t keys_in_flight() const noexcept { return busy_keys_.size(); }
 
+  // A set of keys: open addressing with linear probing over a power-of-two table, kept at most
+  // half full; it grows (allocates) only past the largest size it has held.
+  class key_set {
+   public:
+    bool contains(queue_key k) const noexcept;
+    void insert(queue_key k);
+    void erase(queue_key k) noexcept;
+    void clear() noexcept;
+    std::size_t size() const noexcept { return size_; }
+
+   private:
+    std::size_t slot_of(queue_key k) const noexcept;
+    std::vector<queue_key> slots_;  // 0 = empty (keys are never 0)
+    std::size_t size_ = 0;
+  };
+
  private:
-  std::size_t max_queue_;
+  std::shared_ptr<transmission>& front() noexcept { return ring_[head_]; }
+  void pop_front() noexcept;
+  void push_front(std::shared_ptr<transmission> t) noexcept;
+
   std::size_t max_batch_;
-  std::deque<std::shared_ptr<transmission>> queue_;
-  std::unordered_set<std::string> busy_keys_;  // claim and member keys of batches in flight
+  // The queue: a ring of max_queue places, allocated once.
+  std::vector<std::shared_ptr<transmission>> ring_;
+  std::size_t head_ = 0, count_ = 0;
+  key_set busy_keys_;  // claim and member keys of batches in flight
+  // Scratch of take(), kept to reuse their storage.
+  key_set mine_, waiting_;
+  std::vector<std::shared_ptr<transmission>> left_;
+  std::vector<queue_key> job_keys_;
 };
 
 }  // namespace rxgate::server

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,7 +18,7 @@ using jobs_t = std::vector<std::shared_ptr<transmission>>;
 
 struct taken {
   jobs_t jobs;
-  std::vector<std::string> keys;
+  std::vector<queue_key> keys;
 };
 
 taken take(claim_queue& q) {
@@ -145,6 +147,63 @@ TEST(claim_queue, release_frees_exactly_the_batch_keys) {
   EXPECT_EQ(q.keys_in_flight(), 2u);
   q.release(batch.keys);
   EXPECT_EQ(q.keys_in_flight(), 0u);
+}
+
+TEST(claim_queue, keys_differ_where_one_field_ends_and_the_next_begins) {
+  // Same bytes, shifted between the Rx number and the cardholder or BIN: different keys, so
+  // neither waits for the other.
+  claim_queue q(100, 100);
+  auto a = keyed({{"12", "3M"}});
+  auto b = keyed({{"123", "M"}});
+  auto c = keyed({{"12", "M1", "B1", "6109991"}});
+  push(q, a), push(q, b), push(q, c);
+  auto batch = take(q);
+  EXPECT_EQ(batch.jobs, (jobs_t{a, b, c}));
+  EXPECT_EQ(q.keys_in_flight(), 6u);
+}
+
+TEST(claim_queue, a_deep_queue_keeps_its_order_across_many_takes) {
+  // More waiting transmissions than one pass of take() leaves; the ring wraps around.
+  claim_queue q(8, 100);
+  std::vector<std::shared_ptr<transmission>> all;
+  for (int round = 0; round < 5; ++round) {
+    auto first = keyed({{"1", "M1"}});
+    auto second = keyed({{"1", "M1"}});  // waits for first: same claim key
+    auto other = keyed({{"2", "M2"}});
+    push(q, first), push(q, second), push(q, other);
+    auto batch1 = take(q);
+    EXPECT_EQ(batch1.jobs, (jobs_t{first, other}));
+    EXPECT_EQ(q.size(), 1u);
+    q.release(batch1.keys);
+    auto batch2 = take(q);
+    EXPECT_EQ(batch2.jobs, (jobs_t{second}));
+    q.release(batch2.keys);
+    EXPECT_EQ(q.keys_in_flight(), 0u);
+    EXPECT_TRUE(q.empty());
+  }
+}
+
+TEST(claim_queue_key_set, agrees_with_a_std_set_through_inserts_and_erases) {
+  // Keys crowded into few home places make long probe runs, so erase has to shift them back.
+  claim_queue::key_set keys;
+  std::set<queue_key> expected;
+  std::mt19937_64 random(14);
+  for (int i = 0; i < 20000; ++i) {
+    const queue_key k = ((random() % 300) << 7) | 2u | (random() & 1u);
+    if (random() % 3 == 0) {
+      keys.erase(k);
+      expected.erase(k);
+    } else {
+      keys.insert(k);
+      expected.insert(k);
+    }
+    ASSERT_EQ(keys.size(), expected.size());
+  }
+  for (queue_key k = 2; k < (300u << 7); k += 64) EXPECT_EQ(keys.contains(k), expected.count(k) == 1) << k;
+  for (auto k : expected) EXPECT_TRUE(keys.contains(k));
+  keys.clear();
+  EXPECT_EQ(keys.size(), 0u);
+  for (auto k : expected) EXPECT_FALSE(keys.contains(k));
 }
 
 }  // namespace
