@@ -68,6 +68,9 @@ struct gateway::impl {
   std::mutex reload_mutex;
   std::vector<std::unique_ptr<store::claim_store>> stores;  // one writer connection per batch worker
   std::unique_ptr<batcher> claims;
+  // Claim transmissions reused across requests; idle ones stay under this many (~32 kB each),
+  // about the claims a busy gateway has in flight at once. More in flight are made and freed.
+  transmission_pool transmissions{512};
   // The technician status API blocks on PostgreSQL: it runs on its own small pool.
   std::unique_ptr<status_api> api;
   net::thread_pool api_pool{2};

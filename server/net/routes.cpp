@@ -86,7 +86,7 @@ bool tls_session::admin_allowed(const http::request<http::string_body>& req) con
 }
 
 void tls_session::submit_claim(const std::shared_ptr<slot>& s, std::string body, bool json) {
-  auto t = std::make_shared<transmission>();
+  auto t = g_.transmissions.acquire();
   t->received = s->started;
   if (json) {
     t->source = "json";
@@ -104,40 +104,80 @@ void tls_session::submit_claim(const std::shared_ptr<slot>& s, std::string body,
   prepare(*t, scope_);
   if (t->identity_rejects) g_.stats.identity_rejects.inc({scope_.identity}, t->identity_rejects);
 
-  std::weak_ptr<tls_session> weak = shared_from_this();
-  auto executor = stream_.get_executor();
-  // The completion holds the session until the claim is answered (see status_request).
-  t->done = [self = shared_from_this(), s, executor, json](std::shared_ptr<transmission> done) {
-    net::post(executor, [self, s, done = std::move(done), json] { self->claim_answered(s, *done, json); });
-  };
+  // The completion holds the session until the claim is answered (see status_request); the
+  // slot is found again by its tag, so `done` captures nothing and allocates nothing.
+  s->tag = ++next_claim_tag_;
+  s->json = json;
+  t->owner = shared_from_this();
+  t->owner_tag = s->tag;
+  t->done = &tls_session::claim_done;
   switch (g_.claims->submit(t)) {
     case batcher::submit_result::queued:
       break;
     case batcher::submit_result::full:
     case batcher::submit_result::stopped:
       // Bounded queue: a fast 92 beats a growing backlog.
+      t->owner.reset();
       g_.stats.host_rejects.inc({"92", "queue_full"}, std::max<std::uint8_t>(1, t->validation.claim_count));
       g_.stats.rejects.inc({"92"}, std::max<std::uint8_t>(1, t->validation.claim_count));
       build_host_reject(*t, "92");
       return claim_answered(s, *t, json);
   }
-  // The claim budget: still queued after it (database stuck, backlog) -> 92 now; once the
-  // worker took it, the store's statement timeout bounds the wait instead.
-  s->budget = std::make_unique<net::steady_timer>(stream_.get_executor(), g_.cfg.claim_budget);
-  s->budget->async_wait([weak, s, t, json](beast::error_code ec) {
-    if (ec) return;
-    auto self = weak.lock();
-    if (!self || !t->try_expire()) return;
-    self->g_.stats.host_rejects.inc({"92", "budget"}, std::max<std::uint8_t>(1, t->validation.claim_count));
-    self->g_.stats.rejects.inc({"92"}, std::max<std::uint8_t>(1, t->validation.claim_count));
-    build_host_reject(*t, "92");
-    self->claim_answered(s, *t, json);
-  });
+  // The claim budget: still queued after it (database stuck, backlog) -> 92; once the worker
+  // took it, the store's statement timeout bounds the wait instead.
+  s->claim = std::move(t);
+  arm_claim_timer();
+}
+
+void tls_session::claim_done(std::shared_ptr<transmission> t) {
+  auto self = std::static_pointer_cast<tls_session>(std::move(t->owner));
+  auto executor = self->stream_.get_executor();
+  net::post(executor, [self = std::move(self), t = std::move(t)] { self->claim_returned(*t); });
+}
+
+void tls_session::claim_returned(transmission& t) {
+  for (const auto& s : pending_)
+    if (s->tag == t.owner_tag && s->claim) return claim_answered(s, t, s->json);
+  // Not pending any more: the connection failed and dropped its answers.
+}
+
+void tls_session::arm_claim_timer() {
+  if (claim_timer_armed_) return;
+  // Slots are in arrival order and every claim has the same budget: the first claim still
+  // queued has the earliest deadline.
+  for (const auto& s : pending_) {
+    if (!s->claim || s->claim->status.load() != transmission::state::queued) continue;
+    claim_timer_armed_ = true;
+    claim_timer_.expires_at(s->started + g_.cfg.claim_budget);
+    claim_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      if (auto self = weak.lock()) {
+        self->claim_timer_armed_ = false;
+        if (!ec) self->on_claim_timer();
+      }
+    });
+    return;
+  }
+}
+
+void tls_session::on_claim_timer() {
+  const auto now = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    const auto s = pending_[i];
+    if (!s->claim || s->started + g_.cfg.claim_budget > now) continue;
+    auto& t = *s->claim;
+    if (!t.try_expire()) continue;  // a worker has it: its answer comes through claim_done
+    g_.stats.host_rejects.inc({"92", "budget"}, std::max<std::uint8_t>(1, t.validation.claim_count));
+    g_.stats.rejects.inc({"92"}, std::max<std::uint8_t>(1, t.validation.claim_count));
+    build_host_reject(t, "92");
+    claim_answered(s, t, s->json);
+  }
+  arm_claim_timer();
 }
 
 void tls_session::claim_answered(const std::shared_ptr<slot>& s, transmission& t, bool json) {
   if (s->ready) return;
   if (s->budget) s->budget->cancel();
+  const auto keep = std::move(s->claim);  // `t` may be it: alive until this returns
   if (!json) return finish(s, http::status::ok, std::move(t.response), "application/octet-stream");
   auto decoded = std::make_unique<codec::message>();
   std::string out;

@@ -18,7 +18,8 @@ std::string json_error_body(std::string_view why) {
   return body;
 }
 
-tls_session::tls_session(tcp::socket&& socket, gateway::impl& g) : stream_(std::move(socket), g.tls), g_(g) {}
+tls_session::tls_session(tcp::socket&& socket, gateway::impl& g)
+    : stream_(std::move(socket), g.tls), g_(g), claim_timer_(stream_.get_executor()) {}
 
 tls_session::~tls_session() {
   if (sse_id_) g_.dash->unsubscribe(sse_id_);

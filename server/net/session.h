@@ -46,8 +46,13 @@ class tls_session : public std::enable_shared_from_this<tls_session> {
     bool ready = false;
     std::string_view route;
     std::chrono::steady_clock::time_point started;
-    std::unique_ptr<net::steady_timer> budget;
+    std::unique_ptr<net::steady_timer> budget;  // readiness probes only; claims share claim_timer_
     bool stream = false;  // an event stream: the connection's last answer, it never completes
+    // A claim: its transmission until answered (the claim timer may expire it), the number
+    // its answer comes back with, and whether it came as JSON.
+    std::shared_ptr<transmission> claim;
+    std::uint64_t tag = 0;
+    bool json = false;
   };
 
   // session.cpp: TLS handshake, HTTP read (pipelined), ordered writes, close.
@@ -71,6 +76,13 @@ class tls_session : public std::enable_shared_from_this<tls_session> {
   bool admin_allowed(const http::request<http::string_body>& req) const;
   void submit_claim(const std::shared_ptr<slot>& s, std::string body, bool json);
   void claim_answered(const std::shared_ptr<slot>& s, transmission& t, bool json);
+  // The transmission's `done` (worker thread): posts the answer to the connection's strand.
+  static void claim_done(std::shared_ptr<transmission> t);
+  void claim_returned(transmission& t);
+  // One timer per connection for the claim budget: it waits for the earliest deadline of a
+  // claim still queued and answers 92 to every queued claim past its budget.
+  void arm_claim_timer();
+  void on_claim_timer();
   void readiness(const std::shared_ptr<slot>& s);
   void reload(const std::shared_ptr<slot>& s);
 
@@ -93,6 +105,9 @@ class tls_session : public std::enable_shared_from_this<tls_session> {
   std::uint64_t sse_id_ = 0;
   std::deque<std::shared_ptr<const std::string>> sse_out_;
   std::shared_ptr<tls_session> stream_owner_;
+  net::steady_timer claim_timer_;
+  bool claim_timer_armed_ = false;
+  std::uint64_t next_claim_tag_ = 0;
 };
 
 }  // namespace rxgate::server

@@ -4,7 +4,8 @@
 // Lifetime: shared by its owner (the connection that received it) and the batcher; every view in
 // `message` and `validation` points into `request`, so `request` never changes once prepared.
 // `status` decides who answers: the worker that takes it (try_take) or the owner giving up on it
-// (try_expire, claim budget or shutdown); exactly one of them wins.
+// (try_expire, claim budget or shutdown); exactly one of them wins. A transmission may come from
+// a transmission_pool and be reused for another request once every reference is gone.
 #pragma once
 
 #include <array>
@@ -44,11 +45,37 @@ struct transmission {
   std::string response;      // the D.0 response, set once
   std::array<char, 4> statuses{};  // 112-AN of each transaction answered, for the caller's metrics
   std::atomic<state> status{state::queued};
-  // Called once, on the worker thread, after the batch committed (or failed).
+  // Called once, on the worker thread, after the batch committed (or failed). A function
+  // pointer or a capture-less lambda is stored without an allocation; `owner` and `owner_tag`
+  // carry what it needs to route the answer back (e.g. the connection and its request number).
   std::function<void(std::shared_ptr<transmission>)> done;
+  std::shared_ptr<void> owner;
+  std::uint64_t owner_tag = 0;
 
   bool try_take() noexcept;
   bool try_expire() noexcept;
+  // Back to the state of a new transmission, without touching the decoded message's and the
+  // validation's arrays (decode() and validate() reset what they use; a probe reads neither).
+  void reset() noexcept;
+};
+
+struct transmission_pool_state;
+
+// Transmissions reused across requests: a new one is a ~32 kB allocation, zeroed. acquire()
+// hands out an idle pooled transmission, or a new one when none is idle (it never blocks and
+// never refuses). When its last reference goes, the transmission is reset and kept if fewer than
+// `capacity` are idle, else freed; its shared_ptr control block is recycled the same way. So
+// idle memory stays under `capacity` transmissions, and nothing is allocated per request while
+// the transmissions in flight stay under it. Thread-safe (one short lock per acquire and
+// release); transmissions may outlive the pool.
+class transmission_pool {
+ public:
+  explicit transmission_pool(std::size_t capacity);
+  std::shared_ptr<transmission> acquire();
+  std::size_t idle() const;
+
+ private:
+  std::shared_ptr<transmission_pool_state> state_;
 };
 
 // Decode and validate `t.request` into `t.message` / `t.validation` and apply the client's
