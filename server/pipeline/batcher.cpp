@@ -16,20 +16,27 @@ batcher::batcher(batcher_options options, std::vector<store::claim_store*> store
       authorizations_(options.node_id),
       queue_(options.max_queue, options.max_batch) {
   workers_.reserve(stores.size());
-  for (auto* s : stores) workers_.emplace_back([this, s] { run(*s); });
+  for (auto* s : stores) workers_.emplace_back([this, s, first = workers_.empty()] { run(*s, first); });
 }
 
 batcher::~batcher() { stop(); }
 
 batcher::submit_result batcher::submit(std::shared_ptr<transmission> t) {
+  bool helpers = false;
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return submit_result::stopped;
     if (!queue_.push(t)) return submit_result::full;
     ++generation_;
+    helpers = helpers_needed();
   }
   wake_.notify_one();
+  if (helpers) wake_helpers_.notify_one();
   return submit_result::queued;
+}
+
+bool batcher::helpers_needed() const noexcept {
+  return queue_.size() >= options_.helper_depth || (stopping_ && !queue_.empty());
 }
 
 void batcher::stop() {
@@ -39,6 +46,7 @@ void batcher::stop() {
     ++generation_;
   }
   wake_.notify_all();
+  wake_helpers_.notify_all();
   for (auto& w : workers_)
     if (w.joinable()) w.join();
 }
@@ -48,16 +56,17 @@ std::size_t batcher::depth() const {
   return queue_.size();
 }
 
-bool batcher::next_batch(std::vector<std::shared_ptr<transmission>>& jobs, std::vector<queue_key>& keys) {
+bool batcher::next_batch(bool first, std::vector<std::shared_ptr<transmission>>& jobs, std::vector<queue_key>& keys) {
+  auto& wake = first ? wake_ : wake_helpers_;
   std::unique_lock lock(mutex_);
   for (;;) {
-    if (queue_.empty()) {
-      if (stopping_) {
-        stopped_ = true;  // stopping and drained
-        return false;
-      }
+    if (queue_.empty() && stopping_) {
+      stopped_ = true;  // stopping and drained
+      return false;
+    }
+    if (first ? queue_.empty() : !helpers_needed()) {
       const auto seen = generation_;
-      wake_.wait(lock, [&] { return generation_ != seen; });
+      wake.wait(lock, [&] { return generation_ != seen; });
       continue;
     }
     queue_.take(jobs, keys);
@@ -66,18 +75,18 @@ bool batcher::next_batch(std::vector<std::shared_ptr<transmission>>& jobs, std::
     // Everything queued waits for another worker's batch: sleep until one ends (or more
     // arrives).
     const auto seen = generation_;
-    wake_.wait(lock, [&] { return generation_ != seen; });
+    wake.wait(lock, [&] { return generation_ != seen; });
   }
 }
 
-void batcher::run(store::claim_store& store) {
+void batcher::run(store::claim_store& store, bool first) {
   std::vector<std::shared_ptr<transmission>> jobs;
   std::vector<queue_key> keys;
   bool db_failing = false;
   for (;;) {
     jobs.clear();
     keys.clear();
-    if (!next_batch(jobs, keys)) return;
+    if (!next_batch(first, jobs, keys)) return;
     std::int64_t in_flight = 0;
     for (const auto& job : jobs) in_flight += job->validation.claim_count;
     metrics_.batch_in_flight.fetch_add(in_flight, std::memory_order_relaxed);
@@ -88,12 +97,15 @@ void batcher::run(store::claim_store& store) {
     }
     metrics_.batch_in_flight.fetch_sub(in_flight, std::memory_order_relaxed);
     if (!keys.empty()) {
+      bool helpers = false;
       {
         std::lock_guard lock(mutex_);
         queue_.release(keys);
         ++generation_;
+        helpers = helpers_needed();
       }
       wake_.notify_all();
+      if (helpers) wake_helpers_.notify_all();
     }
   }
 }

@@ -11,6 +11,11 @@
 // batch is answered with a host reject (92 unavailable, 99 otherwise): nothing is ever reported
 // paid that is not committed.
 //
+// Wake-ups: the first worker is woken by every submit and takes everything queued (up to
+// max_batch) each time it is free; the other workers are woken, and take a batch, only while at
+// least `helper_depth` transmissions are queued (or when stopping). At a moderate rate claims
+// then gather into one worker's batches instead of waking a second thread for a batch of one.
+//
 // Several workers: batches of different workers commit concurrently, so a worker never takes a
 // transmission that shares a claim key or a member (BIN + cardholder ID) with a batch another
 // worker has in flight; it leaves it queued, with every later transmission sharing one of its
@@ -48,6 +53,7 @@ struct batcher_options {
   std::size_t max_batch = 256;
   std::size_t max_queue = 8192;
   std::uint16_t node_id = 1;
+  std::size_t helper_depth = 32;  // queued transmissions before a second worker takes a batch
 };
 
 using plan_source = std::function<std::shared_ptr<const rules::plan_set>()>;
@@ -71,10 +77,12 @@ class batcher {
   std::size_t depth() const;
 
  private:
-  void run(store::claim_store& store);
+  void run(store::claim_store& store, bool first);
   // Waits for the next batch and moves it into `jobs`, its keys into `keys`; false when
-  // stopping and drained.
-  bool next_batch(std::vector<std::shared_ptr<transmission>>& jobs, std::vector<queue_key>& keys);
+  // stopping and drained. `first`: the worker every submit wakes.
+  bool next_batch(bool first, std::vector<std::shared_ptr<transmission>>& jobs, std::vector<queue_key>& keys);
+  // Whether the other workers have work: a deep queue, or the rest of it while stopping.
+  bool helpers_needed() const noexcept;
   void process(std::vector<std::shared_ptr<transmission>>& jobs, store::claim_store& store, bool& db_failing);
 
   batcher_options options_;
@@ -83,7 +91,8 @@ class batcher {
   authorization_numbers authorizations_;
 
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;         // the first worker
+  std::condition_variable wake_helpers_;  // the others
   claim_queue queue_;            // under mutex_
   std::uint64_t generation_ = 0;  // bumped on submit, stop and each batch's end
   bool stopping_ = false;
