@@ -36,7 +36,7 @@ batcher::submit_result batcher::submit(std::shared_ptr<transmission> t) {
 }
 
 bool batcher::helpers_needed() const noexcept {
-  return queue_.size() >= options_.helper_depth || (stopping_ && !queue_.empty());
+  return helpers_wanted(queue_.size(), options_.helper_depth, stopping_);
 }
 
 void batcher::stop() {

@@ -56,6 +56,12 @@ struct batcher_options {
   std::size_t helper_depth = 32;  // queued transmissions before a second worker takes a batch
 };
 
+// Whether workers other than the first take a batch: `queued` transmissions reach helper_depth,
+// or the batcher is stopping with something left to drain.
+constexpr bool helpers_wanted(std::size_t queued, std::size_t helper_depth, bool stopping) noexcept {
+  return queued >= helper_depth || (stopping && queued > 0);
+}
+
 using plan_source = std::function<std::shared_ptr<const rules::plan_set>()>;
 
 class batcher {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "server/pipeline/batcher.h"
 #include "server/pipeline/claim_queue.h"
 #include "tests/server/pipeline/pipeline_support.h"
 
@@ -204,6 +205,16 @@ TEST(claim_queue_key_set, agrees_with_a_std_set_through_inserts_and_erases) {
   keys.clear();
   EXPECT_EQ(keys.size(), 0u);
   for (auto k : expected) EXPECT_FALSE(keys.contains(k));
+}
+
+TEST(batcher_wakeups, helpers_take_a_batch_from_helper_depth_queued_or_to_drain) {
+  struct row {
+    std::size_t queued;
+    bool stopping, wanted;
+  };
+  for (const auto& r : {row{31, false, false}, row{32, false, true}, row{33, false, true}, row{0, false, false},
+                        row{0, true, false}, row{1, true, true}, row{31, true, true}})
+    EXPECT_EQ(helpers_wanted(r.queued, 32, r.stopping), r.wanted) << r.queued << (r.stopping ? " stopping" : "");
 }
 
 }  // namespace
