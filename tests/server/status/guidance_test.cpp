@@ -47,13 +47,13 @@ bool contains(std::string_view text, std::string_view what) { return lower(text)
 
 // The codes the claim path can put in 511-FB, read from the sources that emit them: reject(...) and
 // push(...) calls with a literal code in codec/, rules/, server/pipeline/ and server/net/, and the
-// M/I codes codec/claim.cpp's missing_code() returns (its switch and its table of field IDs that are
+// M/I codes codec/claim_segments.cpp's missing_code() returns (its switch and its table of field IDs that are
 // their own code).
 std::map<std::string, std::string> emitted_codes() {
   std::map<std::string, std::string> out;  // code -> a file that emits it
   // The arguments of a call up to its ';' (a '{' ends them, but for std::string_view{"85"}), and the
   // code literals among them: field IDs are written "D7"_fid, codes without a suffix.
-  const std::regex call(R"re(\b(?:reject|push|counted|count_of|respond_host_reject|build_host_reject)\(((?:[^;{]|\{")*))re");
+  const std::regex call(R"re(\b(?:reject|push|counted|each_counted|count_of|respond_host_reject|build_host_reject)\(((?:[^;{]|\{")*))re");
   const std::regex code_literal(R"re("([0-9A-Z]{2,3})"(?!_fid))re");
   const std::regex returned(R"re(return "([0-9A-Z]{2,3})";)re");
   for (const char* dir : {"codec", "rules", "server/pipeline", "server/net"}) {
@@ -65,7 +65,7 @@ std::map<std::string, std::string> emitted_codes() {
         const std::string args = (*m)[1];
         for (std::sregex_iterator c(args.begin(), args.end(), code_literal); c != end; ++c) out.emplace((*c)[1], name);
       }
-      if (name != "codec/claim.cpp") continue;
+      if (name != "codec/claim_segments.cpp") continue;
       for (std::sregex_iterator m(text.begin(), text.end(), returned), end; m != end; ++m) out.emplace((*m)[1], name);
       const auto at = text.find("static constexpr char ids[] =");
       EXPECT_NE(at, std::string::npos) << "missing_code()'s table of field IDs moved";
@@ -315,8 +315,8 @@ TEST(Guidance, AMissingSubmissionClarificationCountIsItsOwnMICode) {
 TEST(Guidance, StatusSIsNamedTheSameOnServerAndConsole) {
   const auto name = lower(server::status::status_name('S'));
   EXPECT_EQ(name, "duplicate of approved");
-  const auto html = read_text(root() / "server/console/web/console.html");
-  EXPECT_NE(html.find("<option value=\"S\">S " + name + "</option>"), std::string::npos) << "console.html status filter";
+  const auto html = read_text(root() / "server/console/web/console.part.html");
+  EXPECT_NE(html.find("<option value=\"S\">S " + name + "</option>"), std::string::npos) << "console.part.html status filter";
   const auto js = read_text(root() / "server/console/web/dashboard.js");
   EXPECT_NE(js.find("S: \"" + name + "\""), std::string::npos) << "dashboard.js STATUS_NAMES";
   EXPECT_EQ(lower(html + js).find("reversal rejected"), std::string::npos);
