@@ -242,6 +242,24 @@ void validate(const message& m, validation& out) noexcept {
       if (out.claims[i].has_compound) out.claims[i].rejects.push("1W", "A9"_fid, 0, m.base_offset + 20);
 }
 
+framing_reject framing_reject_for(errc e) noexcept {
+  switch (e) {
+    // A segment that does not start with FS "AM" + its ID: the segment identification is missing.
+    case errc::missing_field_separator:
+    case errc::missing_segment_identification:
+    case errc::bad_segment_id:
+      return {"AM", "AM"_fid};
+    // Groups that cannot be matched to the transaction count.
+    case errc::too_many_groups:
+    case errc::empty_group:
+      return {"1U", "A9"_fid};
+    // Anything else breaks the syntax of the body (no segment separator, a field without its ID,
+    // bytes D.0 does not carry, more than a transmission holds).
+    default:
+      return {"R8", 0};
+  }
+}
+
 void validate_decode_failure(const message& m, const decode_error& e, std::string_view input,
                              validation& out) noexcept {
   out = validation{};
@@ -260,11 +278,9 @@ void validate_decode_failure(const message& m, const decode_error& e, std::strin
       out.transmission_rejects.push("1R", "A2"_fid, 0, 6);
     else
       out.transmission_rejects.push("01", "A1"_fid, 0, 0);
-  } else if (e.code == errc::too_many_groups) {
-    out.transmission_rejects.push("1U", "A9"_fid, 0, e.offset);
   } else {
-    // The body breaks the framing: the transaction count cannot be matched to the groups.
-    out.transmission_rejects.push("1U", "A9"_fid, 0, e.offset);
+    const framing_reject r = framing_reject_for(e.code);
+    out.transmission_rejects.push(r.code, r.field, 0, e.offset);
   }
   const int declared = header_ok ? m.declared_count() : 1;
   out.claim_count = static_cast<std::uint8_t>(std::clamp(declared, 1, static_cast<int>(max_transactions)));

@@ -221,9 +221,18 @@ bool is_supported_transaction(std::string_view code) noexcept;
 // Validate a decoded request. `m.kind` must be message_kind::request.
 void validate(const message& m, validation& out) noexcept;
 
+// The reject a payer sends for a body that does not frame (the header was read): AM "M/I Segment
+// Identification" for a segment without FS "AM" and its ID, 1U for groups that do not match the
+// count, R8 "Syntax Error" for the rest. `field` is 0 when no field is at fault.
+struct framing_reject {
+  std::string_view code;
+  field_id field = 0;
+};
+framing_reject framing_reject_for(errc e) noexcept;
+
 // Build the validation of a transmission that failed to decode: every transaction (per the header
-// count when it is readable, else one) carries the reject a payer sends for it (e.g. 1U for a
-// malformed group structure). `m` is what decode() left behind.
+// count when it is readable, else one) carries the reject a payer sends for it (01/1R for an
+// unreadable header, else framing_reject_for()). `m` is what decode() left behind.
 void validate_decode_failure(const message& m, const decode_error& e,
                              std::string_view input, validation& out) noexcept;
 

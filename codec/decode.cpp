@@ -18,6 +18,7 @@ std::string_view to_string(errc e) noexcept {
     case errc::bad_batch_record: return "bad_batch_record";
     case errc::missing_segment_separator: return "missing_segment_separator";
     case errc::missing_field_separator: return "missing_field_separator";
+    case errc::missing_segment_identification: return "missing_segment_identification";
     case errc::bad_segment_id: return "bad_segment_id";
     case errc::bad_field_id: return "bad_field_id";
     case errc::control_character: return "control_character";
@@ -42,7 +43,9 @@ std::string_view explain(errc e) noexcept {
     case errc::bad_header: return "the fixed header holds a byte that is not printable ASCII";
     case errc::bad_batch_record: return "a Batch 1.2 record without a G1 detail record or without its closing ETX";
     case errc::missing_segment_separator: return "expected a segment separator (0x1E) or a group separator (0x1D)";
-    case errc::missing_field_separator: return "a segment must start with FS (0x1C) \"AM\"";
+    case errc::missing_field_separator: return "a segment must start with FS (0x1C) \"AM\"; the field separator is missing";
+    case errc::missing_segment_identification:
+      return "a segment must start with FS (0x1C) \"AM\"; the field separator is there, \"AM\" (111-AM) is not";
     case errc::bad_segment_id: return "\"AM\" must be followed by a two-character segment ID";
     case errc::bad_field_id: return "a field must start with a two-character field ID";
     case errc::control_character: return "a control byte inside data (only 0x1C, 0x1D, 0x1E separate data)";
@@ -133,6 +136,16 @@ decode_error unwrap_batch(std::string_view input, std::string_view& body, std::s
   return fail(errc::bad_batch_record, p);
 }
 
+// The request header fields that lie wholly inside the first `readable` bytes of `body` (all of
+// them for a complete header); the others stay empty. A transmission reject echoes what was read.
+void read_request_header(std::string_view body, std::size_t readable, request_header& h) noexcept {
+  const auto at = [&](std::size_t offset, std::size_t length) {
+    return offset + length <= readable ? body.substr(offset, length) : std::string_view{};
+  };
+  h = request_header{at(0, 6),   at(6, 2),   at(8, 2),  at(10, 10), at(20, 1),
+                     at(21, 2),  at(23, 15), at(38, 8), at(46, 10)};
+}
+
 bool looks_like_response(std::string_view s) noexcept {
   // Response: version ("D0") then transaction code; request: a 6-digit BIN first.
   if (s.size() < 4 || !is_upper(s[0]) || !is_digit(s[1])) return false;
@@ -185,18 +198,20 @@ decode_error decode(std::string_view input, message& out) noexcept {
   // The fixed header: printable ASCII only, no separators.
   const std::size_t header_scan = std::min(header_size, body.size());
   if (const std::size_t i = skip_plain(body.data(), 0, header_scan); i < header_scan) {
+    if (!response) read_request_header(body, i, out.request);
     const bool separator = is_separator(static_cast<unsigned char>(body[i]));
     return fail(separator ? errc::short_header : errc::bad_header, base + i);
   }
-  if (body.size() < header_size) return fail(errc::short_header, base + body.size());
+  if (body.size() < header_size) {
+    if (!response) read_request_header(body, body.size(), out.request);
+    return fail(errc::short_header, base + body.size());
+  }
   if (response) {
     out.response = response_header{body.substr(0, 2),  body.substr(2, 2),  body.substr(4, 1),
                                    body.substr(5, 1),  body.substr(6, 2),  body.substr(8, 15),
                                    body.substr(23, 8)};
   } else {
-    out.request = request_header{body.substr(0, 6),   body.substr(6, 2),   body.substr(8, 2),
-                                 body.substr(10, 10), body.substr(20, 1),  body.substr(21, 2),
-                                 body.substr(23, 15), body.substr(38, 8),  body.substr(46, 10)};
+    read_request_header(body, header_size, out.request);
   }
 
   const char* const data = body.data();
@@ -215,8 +230,9 @@ decode_error decode(std::string_view input, message& out) noexcept {
     if (c != segment_separator) return fail(errc::missing_segment_separator, base + p);
     const std::size_t seg_offset = p;
     ++p;
-    if (p + 3 > n || data[p] != field_separator || data[p + 1] != 'A' || data[p + 2] != 'M')
-      return fail(errc::missing_field_separator, base + p);
+    if (p >= n || data[p] != field_separator) return fail(errc::missing_field_separator, base + p);
+    if (p + 3 > n || data[p + 1] != 'A' || data[p + 2] != 'M')
+      return fail(errc::missing_segment_identification, base + p + 1);
     p += 3;
     if (p + 2 > n || is_separator(static_cast<unsigned char>(data[p])) ||
         is_separator(static_cast<unsigned char>(data[p + 1])))

@@ -22,7 +22,8 @@ enum class errc : std::uint8_t {
   unknown_kind,         // not the kind the caller expects (decode() itself never returns it)
   bad_batch_record,     // STX without a G1 detail record, or no closing ETX
   missing_segment_separator,  // data after the header that does not start with RS or GS
-  missing_field_separator,    // a segment that does not start with FS "AM"
+  missing_field_separator,    // a segment that does not start with FS
+  missing_segment_identification,  // FS present, but not followed by "AM" (111-AM)
   bad_segment_id,       // "AM" not followed by two characters
   bad_field_id,         // a field shorter than its 2-character ID
   control_character,    // a control byte other than the separators (NUL, STX inside data ...)
@@ -47,12 +48,13 @@ struct decode_error {
 inline constexpr std::size_t max_field_length = 500;
 
 // Decode `input` into `out`. On error `out` holds what was framed before the error (its header is
-// valid when the error is past the header), which lets a server still echo the header in a
-// transmission reject.
+// valid when the error is past the header; on a header error of a request, the header fields that
+// lie wholly before the error are set and the rest are empty), which lets a server still echo
+// what it read in a transmission reject.
 decode_error decode(std::string_view input, message& out) noexcept;
 
 // Human-readable one-line description of an error, e.g.
-// "missing_field_separator at byte 57: a segment must start with FS \"AM\"". Writes into `buf`
+// "missing_field_separator at byte 57: a segment must start with FS (0x1C) \"AM\"; ...". Writes into `buf`
 // and returns the used part. Never includes data bytes, only offsets and IDs.
 std::string_view describe(const decode_error& e, std::span<char> buf) noexcept;
 

@@ -222,7 +222,7 @@ TEST(Allocations, EveryVectorAndItsAnswer) {
 }
 
 TEST(Allocations, TransmissionRejectOfUndecodableInput) {
-  // A broken body after a readable header: 1U answered without allocating.
+  // A broken body after a readable header: AM (a NUL in the segment ID) answered without allocating.
   std::string input = retail_b1();
   input[60] = '\0';
   auto w = std::make_unique<worker_state>();
@@ -245,6 +245,6 @@ TEST(Allocations, TransmissionRejectOfUndecodableInput) {
   }
   EXPECT_EQ(n, 0);
   EXPECT_TRUE(err);
-  EXPECT_TRUE(w->checked.claims[0].rejects.contains("1U"));
+  EXPECT_TRUE(w->checked.claims[0].rejects.contains("AM"));
   EXPECT_TRUE(used);
 }

@@ -96,29 +96,35 @@ std::vector<malformed_case> table() {
       {"non-ASCII in the header", with_byte(b, 40, '\xC3'), errc::bad_header, 40, {"01"}, 1},
       {"NUL first", with_byte(b, 0, '\0'), errc::bad_header, 0, {"01"}, 1},
       {"response header cut short", "D0B11A01", errc::short_header, 8, {"01"}, 1},
-      // Header fine, body broken: the count cannot be matched to the groups (1U).
-      {"missing segment separator", header() + "X" + b.substr(57), errc::missing_segment_separator, 56, {"1U"}, 1},
-      {"missing field separator", header() + RS + "AM04", errc::missing_field_separator, 57, {"1U"}, 1},
-      {"segment ID cut short", header() + RS + FS + "AM0", errc::bad_segment_id, 60, {"1U"}, 1},
-      {"segment ID too long", header() + RS + FS + "AM04X", errc::bad_segment_id, 62, {"1U"}, 1},
-      {"field shorter than its ID", header() + RS + FS + "AM04" + FS + "C", errc::bad_field_id, 63, {"1U"}, 1},
+      // Header fine, body broken: the code names the problem. A segment without FS "AM" and its
+      // ID is AM (M/I Segment Identification); groups that cannot match the count are 1U; any
+      // other break of the syntax is R8 (Syntax Error).
+      {"missing segment separator", header() + "X" + b.substr(57), errc::missing_segment_separator, 56, {"R8"}, 1},
+      {"missing field separator", header() + RS + "AM04", errc::missing_field_separator, 57, {"AM"}, 1},
+      {"segment without its AM", header() + RS + FS + "04" + FS + "C2X", errc::missing_segment_identification, 58,
+       {"AM"}, 1},
+      {"segment with AX for AM", header() + RS + FS + "AX04", errc::missing_segment_identification, 58, {"AM"}, 1},
+      {"segment cut after FS A", header() + RS + FS + "A", errc::missing_segment_identification, 58, {"AM"}, 1},
+      {"segment ID cut short", header() + RS + FS + "AM0", errc::bad_segment_id, 60, {"AM"}, 1},
+      {"segment ID too long", header() + RS + FS + "AM04X", errc::bad_segment_id, 62, {"AM"}, 1},
+      {"field shorter than its ID", header() + RS + FS + "AM04" + FS + "C", errc::bad_field_id, 63, {"R8"}, 1},
       {"overlong field (501 bytes)", header() + RS + FS + "AM04" + FS + "C2" + std::string(501, 'X'),
-       errc::field_too_long, 63, {"1U"}, 1},
-      {"non-ASCII in a field", header() + RS + FS + "AM01" + FS + "CAJOS\xC9", errc::non_ascii, 68, {"1U"}, 1},
+       errc::field_too_long, 63, {"R8"}, 1},
+      {"non-ASCII in a field", header() + RS + FS + "AM01" + FS + "CAJOS\xC9", errc::non_ascii, 68, {"R8"}, 1},
       {"embedded NUL", header() + RS + FS + "AM01" + FS + std::string("CAJO\0E", 6), errc::control_character,
-       67, {"1U"}, 1},
-      {"STX inside a field", header() + RS + FS + "AM01" + FS + "CA" + STX, errc::control_character, 65, {"1U"}, 1},
+       67, {"R8"}, 1},
+      {"STX inside a field", header() + RS + FS + "AM01" + FS + "CA" + STX, errc::control_character, 65, {"R8"}, 1},
       {"five groups", header("D0", "B1", '4') + insurance + repeat(GS + claim_segment, 5), errc::too_many_groups,
        86 + 4 * 64, {"1U"}, 4},
       {"group separator at the end", header() + insurance + GS, errc::empty_group, 87, {"1U"}, 1},
       {"two group separators", header() + insurance + GS + GS + claim_segment, errc::empty_group, 87, {"1U"}, 1},
-      {"97 segments", header() + repeat(insurance, 97), errc::too_many_segments, 56 + 96 * 30, {"1U"}, 1},
+      {"97 segments", header() + repeat(insurance, 97), errc::too_many_segments, 56 + 96 * 30, {"R8"}, 1},
       {"1025 fields", header() + RS + FS + "AM04" + repeat(FS + "C1X", 1025), errc::too_many_fields,
-       63 + 4 * 1024, {"1U"}, 1},
+       63 + 4 * 1024, {"R8"}, 1},
       // An unreadable header is answered 1R only when it reads as a BIN and another version.
       {"1 MiB of garbage", garbage(mib, '\xFF'), errc::bad_header, 0, {"01"}, 1},
-      // A readable header whose count byte is '7': every transaction it could describe gets 1U.
-      {"1 MiB of digits", std::string(mib, '7'), errc::missing_segment_separator, 56, {"1U"}, 4},
+      // A readable header whose count byte is '7': every transaction it could describe gets R8.
+      {"1 MiB of digits", std::string(mib, '7'), errc::missing_segment_separator, 56, {"R8"}, 4},
       {"STX alone", STX, errc::bad_batch_record, 0, {"01"}, 1},
       {"batch header record without ETX", STX + "00", errc::bad_batch_record, 3, {"01"}, 1},
       // A broken batch record has no readable header: 01, like any unusable BIN.
@@ -200,11 +206,59 @@ TEST(Malformed, RejectsPointAtTheHeaderField) {
     EXPECT_EQ(o->val->transmission_rejects.items[0].offset, 8u);
   }
   {
-    // A body error is reported where the framing broke.
+    // A body error is reported where the framing broke; R8 names no field.
     const auto o = run(header() + "X" + b1().substr(57));
-    EXPECT_EQ(o->val->transmission_rejects.items[0].field, "A9"_fid);
+    EXPECT_EQ(o->val->transmission_rejects.items[0].field, 0);
     EXPECT_EQ(o->val->transmission_rejects.items[0].offset, 56u);
   }
+  {
+    // A segment without FS "AM": AM points at 111-AM where the "AM" should be.
+    const auto o = run(header() + RS + FS + "04" + FS + "C2X");
+    EXPECT_EQ(o->val->transmission_rejects.items[0].field, "AM"_fid);
+    EXPECT_EQ(o->val->transmission_rejects.items[0].offset, 58u);
+  }
+}
+
+TEST(Malformed, DescribeNamesTheMissingPartOfASegmentStart) {
+  std::array<char, 256> buf{};
+  auto o = run(header() + RS + "AM04");
+  EXPECT_EQ(to_string(o->error.code), "missing_field_separator");
+  EXPECT_NE(describe(o->error, buf).find("the field separator is missing"), std::string_view::npos);
+  o = run(header() + RS + FS + "XM04");
+  EXPECT_EQ(to_string(o->error.code), "missing_segment_identification");
+  EXPECT_NE(describe(o->error, buf).find("the field separator is there"), std::string_view::npos);
+}
+
+// The response header a transmission reject sends for `input` (what a server echoes).
+std::string answered_header(std::string_view input) {
+  const auto o = run(input);
+  auto r = std::make_unique<response>();
+  echo_header(*o->msg, *r);
+  r->header_status = 'R';
+  r->transaction_count = o->val->claim_count;
+  for (std::size_t i = 0; i < o->val->claim_count; ++i) r->transactions[i].rejects = o->val->claims[i].rejects;
+  std::array<char, 8192> buf{};
+  const auto used = build_response(*r, buf);
+  if (!used) return {};
+  return std::string(buf.data(), std::min<std::size_t>(*used, response_header_size));
+}
+
+TEST(Malformed, HeaderRejectEchoesTheHeaderFieldsThatWereRead) {
+  // 103-A3 at 8, 202-B2 at 21, 201-B1 at 23 (15), 401-D1 at 38 (8), 110-AK at 46 (10): every field
+  // that lies wholly before the error is echoed, the others are blank (NCPDPSerDe refuses a blank
+  // 103-A3 when the request carried one).
+  const std::string h = header();
+  EXPECT_EQ(answered_header(h.substr(0, 55)), "D0B11R011234567893     20240115");  // AK cut short
+  EXPECT_EQ(answered_header(with_byte(h, 46, '\x01') + insurance), "D0B11R011234567893     20240115");
+  EXPECT_EQ(answered_header(h.substr(0, 46)), "D0B11R011234567893     20240115");  // D1 just fits
+  EXPECT_EQ(answered_header(h.substr(0, 45)), "D0B11R011234567893             ");  // D1 one byte short
+  EXPECT_EQ(answered_header(h.substr(0, 38)), "D0B11R011234567893             ");
+  EXPECT_EQ(answered_header(h.substr(0, 37)), "D0B11R01                       ");  // B1 one byte short
+  EXPECT_EQ(answered_header(h.substr(0, 23)), "D0B11R01                       ");
+  EXPECT_EQ(answered_header(h.substr(0, 22)), "D0B11R                         ");  // B2 one byte short
+  EXPECT_EQ(answered_header(h.substr(0, 10)), "D0B11R                         ");  // A3 just fits
+  EXPECT_EQ(answered_header(h.substr(0, 9)), "D0  1R                         ");
+  EXPECT_EQ(answered_header(with_byte(h, 9, '\x1E')), "D0  1R                         ");
 }
 
 TEST(Malformed, BrokenBodyStillEchoesTheHeader) {

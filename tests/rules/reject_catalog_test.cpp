@@ -33,7 +33,7 @@ const char* const engine_codes[] = {
     "212", "213", "214", "215", "216", "608", "G6", "G9", "4W", "64", "23", "26", "5C", "5E", "6C", "6E",
     "7C", "7E", "8E", "A9", "B2", "BE", "CX", "CY", "DC", "DX", "E1", "E3", "E8", "EC", "ED",
     "EF", "EG", "EM", "ER", "ET", "H6", "H7", "H8", "H9", "HB", "HC", "J9", "NP", "NQ", "NR",
-    "6G", "557", "9J", "622", "8V", "8W", "7P", "7R", "YC", "YD",
+    "6G", "557", "9J", "622", "8V", "8W", "7P", "7R", "YC", "YD", "AM", "R8",
 };
 
 const std::set<std::string_view> categories = {
