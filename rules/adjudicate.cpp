@@ -30,6 +30,7 @@ bool engine::route() noexcept {
   }
   p_ = r.found;
   d_.plan_id = p_->id;
+  d_.wire_plan_id = p_->wire_plan_id;
   d_.plan_version = p_->version;
   d_.help_desk_phone = p_->help_desk_phone;
   return true;
@@ -603,6 +604,7 @@ void engine::run() noexcept {
     auto r = plans_.route(c_.bin, c_.pcn, c_.group_id, c_.date_of_service);
     if (r.found) {
       d_.plan_id = r.found->id;
+      d_.wire_plan_id = r.found->wire_plan_id;
       d_.plan_version = r.found->version;
       d_.help_desk_phone = r.found->help_desk_phone;
     }

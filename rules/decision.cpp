@@ -37,6 +37,7 @@ void decision::clear() noexcept {
   status = 'R';
   rejects = {};
   plan_id = {};
+  wire_plan_id = {};
   plan_version = 0;
   authorization_number.fill(0);
   authorization_length = 0;

@@ -69,7 +69,8 @@ struct limit_detail {
 struct decision {
   char status = 'R';  // 112-AN
   codec::reject_list rejects;
-  std::string_view plan_id;
+  std::string_view plan_id;       // the plan's internal id (logs, store, status API)
+  std::string_view wire_plan_id;  // what 524-FO carries (plan::wire_plan_id)
   std::uint32_t plan_version = 0;
   std::array<char, 20> authorization_number{};  // 503-F3, NUL padded
   std::uint8_t authorization_length = 0;

@@ -81,6 +81,7 @@ row settings_row(const plan& p) {
           {"effective_to", date(p.effective_to)},
           {"demo", flag(p.demo)},
           {"help_desk_phone", text(p.help_desk_phone)},
+          {"wire_plan_id", text(p.wire_plan_id)},
           {"refill_threshold_pct", number(p.refill_threshold_pct)},
           {"refill_override_scc", list(p.refill_override_scc)},
           {"max_days_supply_retail", number(p.max_days_supply_retail)},

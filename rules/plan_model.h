@@ -293,6 +293,9 @@ struct plan {
   std::vector<std::string_view> groups;
   codec::date effective_from, effective_to;  // inclusive; effective_to invalid = open ended
   std::string_view help_desk_phone;
+  // 524-FO Plan ID sent on the wire (x(8)): [plan] wire_plan_id, by default the id upper-cased
+  // when it fits 8 characters, else empty (524-FO is then not sent rather than cut).
+  std::string_view wire_plan_id;
 
   // benefit
   std::vector<copay_rule> copays;  // by tier

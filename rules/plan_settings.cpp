@@ -135,10 +135,28 @@ const toml::value& section(const toml::value& root, const char* name, bool requi
   return *v;
 }
 
+// 524-FO is x(8) of printable ASCII. Without the key the id stands in, upper-cased, when it fits;
+// a longer id is not cut (two plans could then share a wire ID): 524-FO is left out instead.
+void read_wire_plan_id(const toml::value& pl, plan& p, toml_reader& tr) {
+  constexpr std::size_t width = 8;
+  if (const auto* v = tr.get(pl, "wire_plan_id", false, pl)) {
+    const std::string_view id = tr.str(pl, "wire_plan_id", false, p.strings);
+    const bool printable = std::all_of(id.begin(), id.end(), [](char c) { return c > ' ' && c <= '~'; });
+    if (id.empty() || id.size() > width || !printable)
+      tr.bad(*v, "wire_plan_id must be 1 to 8 printable characters without blanks (524-FO Plan ID)");
+    p.wire_plan_id = id;
+    return;
+  }
+  if (p.id.empty() || p.id.size() > width) return;
+  std::string upper(p.id);
+  for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  p.wire_plan_id = p.strings.intern(upper);
+}
+
 void read_plan(const toml::value& root, plan& p, toml_reader& tr, settings_outcome& out) {
   const auto& pl = section(root, "plan", true, tr);
   only_known_keys(pl, {"id", "name", "version", "demo", "bin", "pcn", "groups", "effective_from", "effective_to",
-                       "help_desk_phone"}, "[plan]", tr);
+                       "help_desk_phone", "wire_plan_id"}, "[plan]", tr);
   p.id = tr.str(pl, "id", true, p.strings);
   p.name = tr.str(pl, "name", false, p.strings);
   p.version = static_cast<std::uint32_t>(tr.integer(pl, "version", 1, 1, 1000000));
@@ -166,6 +184,7 @@ void read_plan(const toml::value& root, plan& p, toml_reader& tr, settings_outco
   p.help_desk_phone = tr.str(pl, "help_desk_phone", false, p.strings);
   if (p.help_desk_phone.size() > 18)
     tr.bad(*tr.get(pl, "help_desk_phone", false, pl), "help_desk_phone has more than 18 characters (550-8F)");
+  read_wire_plan_id(pl, p, tr);
 }
 
 void read_benefit(const toml::value& root, plan& p, toml_reader& tr, settings_outcome& out) {

@@ -63,7 +63,7 @@ void respond_transaction(const codec::claim& c, const decision& d, std::size_t i
   if (!c.is_eligibility() || d.status != 'A') return;
   r.group_id = c.group_id;
   r.cardholder_id = c.cardholder_id;
-  r.plan_id = d.plan_id;
+  r.plan_id = d.wire_plan_id;
   r.patient_first_name = c.patient_first_name;
   r.patient_last_name = c.patient_last_name;
   r.patient_date_of_birth = c.date_of_birth;

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "rules/plan.h"
 #include "rules/plan_model.h"
@@ -69,19 +71,20 @@ TEST_F(plan_diff_test, identical_plans_have_no_changes) {
 TEST_F(plan_diff_test, a_setting_change_names_the_key_and_both_values) {
   replace_once(edited("plan.toml"), "refill_threshold_pct = 80", "refill_threshold_pct = 85");
   replace_once(edited("plan.toml"), "dispensing_fee = \"1.75\"", "dispensing_fee = \"2.05\"");
+  replace_once(edited("plan.toml"), "wire_plan_id = \"RXGDEMO2\"", "wire_plan_id = \"RXGDEMO3\"");
   const auto d = diff();
   ASSERT_EQ(d.changes.size(), 1u);
   const auto& c = d.changes[0];
   EXPECT_EQ(c.table, "setting");
   EXPECT_EQ(c.change, "changed");
-  ASSERT_EQ(c.fields.size(), 2u);
-  EXPECT_EQ(c.fields[0].field, "refill_threshold_pct");
-  EXPECT_EQ(c.fields[0].before, "80");
-  EXPECT_EQ(c.fields[0].after, "85");
-  EXPECT_EQ(c.fields[1].field, "dispensing_fee");
-  EXPECT_EQ(c.fields[1].before, "1.75");
-  EXPECT_EQ(c.fields[1].after, "2.05");
-  EXPECT_NE(diff_text(d).find("~ plan.toml: refill_threshold_pct 80 -> 85 dispensing_fee 1.75 -> 2.05"), std::string::npos)
+  const std::vector<std::array<std::string, 3>> expected = {
+      {"wire_plan_id", "RXGDEMO2", "RXGDEMO3"}, {"refill_threshold_pct", "80", "85"}, {"dispensing_fee", "1.75", "2.05"}};
+  ASSERT_EQ(c.fields.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i)
+    EXPECT_EQ((std::array<std::string, 3>{c.fields[i].field, c.fields[i].before, c.fields[i].after}), expected[i]);
+  EXPECT_NE(diff_text(d).find("~ plan.toml: wire_plan_id RXGDEMO2 -> RXGDEMO3 refill_threshold_pct 80 -> 85 "
+                              "dispensing_fee 1.75 -> 2.05"),
+            std::string::npos)
       << diff_text(d);
 }
 

@@ -292,6 +292,38 @@ TEST_F(scratch, unknown_key_in_plan_toml) {
   EXPECT_NE(p[0].find("unknown key \"refill_treshold_pct\" in [benefit]"), std::string::npos) << p[0];
 }
 
+// 524-FO is x(8): the configured wire plan ID, else the id upper-cased when it fits, never cut.
+TEST_F(scratch, wire_plan_id_as_configured) {
+  EXPECT_EQ(load_plans(root)->plans().front()->wire_plan_id, "RXGDEMO2");
+  edit("plan.toml", "wire_plan_id = \"RXGDEMO2\"", "wire_plan_id = \"A\"");
+  EXPECT_EQ(load_plans(root)->plans().front()->wire_plan_id, "A");
+}
+
+TEST_F(scratch, wire_plan_id_defaults_to_the_id_upper_cased_when_it_fits) {
+  edit("plan.toml", "wire_plan_id = \"RXGDEMO2\"", "");
+  EXPECT_EQ(load_plans(root)->plans().front()->wire_plan_id, "DEMO");
+  edit("plan.toml", "id = \"demo\"", "id = \"demo-ab8\"");  // 8 characters
+  EXPECT_EQ(load_plans(root)->plans().front()->wire_plan_id, "DEMO-AB8");
+  edit("plan.toml", "id = \"demo-ab8\"", "id = \"demo-abc9\"");  // 9: not sent rather than cut
+  EXPECT_EQ(load_plans(root)->plans().front()->wire_plan_id, "");
+}
+
+TEST_F(scratch, wire_plan_id_of_8_characters_loads_and_9_do_not) {
+  edit("plan.toml", "wire_plan_id = \"RXGDEMO2\"", "wire_plan_id = \"ABCDEFGH\"");
+  EXPECT_EQ(load_plans(root)->plans().front()->wire_plan_id, "ABCDEFGH");
+  edit("plan.toml", "wire_plan_id = \"ABCDEFGH\"", "wire_plan_id = \"ABCDEFGHI\"");
+  const int line = line_of("plan.toml", "wire_plan_id");
+  has(problems(), "demo/plan.toml:" + std::to_string(line) +
+                      ":16: wire_plan_id must be 1 to 8 printable characters without blanks (524-FO Plan ID)");
+}
+
+TEST_F(scratch, wire_plan_id_empty_or_with_a_blank_is_refused) {
+  edit("plan.toml", "wire_plan_id = \"RXGDEMO2\"", "wire_plan_id = \"\"");
+  EXPECT_EQ(problems().size(), 1u);
+  edit("plan.toml", "wire_plan_id = \"\"", "wire_plan_id = \"RXG DEMO\"");
+  EXPECT_EQ(problems().size(), 1u);
+}
+
 TEST_F(scratch, unknown_section_and_copay_key) {
   edit("plan.toml", "[dur]", "[durr]");
   edit("plan.toml", "flat = \"5.00\"", "flat = \"5.00\"\nflatt = \"6.00\"");

@@ -187,6 +187,9 @@ TEST(transmission, every_sample_claim_answers) {
     if (f.filename() == "13-e1-eligibility.d0") {
       EXPECT_EQ(r->decisions[0].status, 'A') << codes(r->decisions[0]);
       EXPECT_FALSE(r->response.cardholder_id.empty()) << "AM25 on an accepted E1";
+      // 524-FO carries the plan's configured wire ID, not its folder id cut to 8 characters.
+      EXPECT_EQ(r->response.plan_id, "RXGDEMO2");
+      EXPECT_EQ(r->decisions[0].plan_id, "demo");
     }
   }
 }
