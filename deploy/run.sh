@@ -33,7 +33,7 @@ another terminal, in file-name order:
 
 Decode any D.0 file:            ${RXGATE} decode .local/samples/01-paid.d0
 Dry-run a claim against plans:  ${RXGATE} adjudicate --plans config/plans .local/samples/01-paid.d0
-Metrics:                        curl --cacert .local/tls/ca.crt https://${listen}/metrics
+Metrics:                        curl --cacert .local/tls/ca.crt -H "Authorization: Bearer <operator token>" https://${listen}/metrics
 Traffic from simulated pharmacies:
   ${RXGATE} load --url https://${listen}/ncpdp --ca .local/tls/ca.crt --rate 40
 

@@ -30,17 +30,19 @@ namespace {
 #define RXGATE_TS(x) "coalesce(to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '')"
 
 constexpr const char* sql_find_token =
-    "SELECT t.id, t.name, t.role, coalesce(string_agg(p.provider_id, ',' ORDER BY p.provider_id), '') "
+    "SELECT t.id, t.name, t.role, coalesce(string_agg(p.provider_id, ',' ORDER BY p.provider_id), ''), "
+    "t.expires_at <= now() "
     "FROM access_tokens t LEFT JOIN access_token_pharmacies p ON p.token_id = t.id "
     "WHERE t.token_sha256 = decode($1, 'hex') AND t.revoked_at IS NULL GROUP BY t.id";
 constexpr const char* sql_insert_token =
-    "INSERT INTO access_tokens (name, role, token_sha256) VALUES ($1, $2, decode($3, 'hex')) RETURNING id";
+    "INSERT INTO access_tokens (name, role, token_sha256, expires_at) "
+    "VALUES ($1, $2, decode($3, 'hex'), now() + make_interval(secs => $4::bigint)) RETURNING id";
 constexpr const char* sql_insert_token_pharmacies =
     "INSERT INTO access_token_pharmacies (token_id, provider_id) "
     "SELECT $1::bigint, p FROM unnest($2::text[]) AS p ON CONFLICT DO NOTHING";
 constexpr const char* sql_list_tokens =
     "SELECT t.id, t.name, t.role, coalesce(string_agg(p.provider_id, ',' ORDER BY p.provider_id), ''), "
-    RXGATE_TS("t.created_at") ", " RXGATE_TS("t.revoked_at")
+    RXGATE_TS("t.created_at") ", " RXGATE_TS("t.revoked_at") ", " RXGATE_TS("t.expires_at")
     " FROM access_tokens t LEFT JOIN access_token_pharmacies p ON p.token_id = t.id "
     "GROUP BY t.id ORDER BY t.id";
 constexpr const char* sql_revoke_token =
@@ -120,10 +122,11 @@ class pg_access_store final : public access_store {
       : pool_(access_settings(o), o.pool_size, o.acquire_timeout, "status API database") {}
 
   error create_token(const std::string& name, access_role role, const std::vector<std::string>& pharmacies,
-                     const token_digest& digest, std::int64_t& id) override {
+                     const token_digest& digest, std::chrono::seconds lifetime, std::int64_t& id) override {
     return run("create token", [&](pqxx::connection& c) {
       pqxx::work w(c);
-      id = w.exec_prepared("insert_token", pg::clean_text(name), std::string(to_string(role)), hex(digest))[0][0]
+      id = w.exec_prepared("insert_token", pg::clean_text(name), std::string(to_string(role)), hex(digest),
+                           static_cast<std::int64_t>(lifetime.count()))[0][0]
                .as<std::int64_t>();
       if (!pharmacies.empty()) w.exec_prepared("insert_token_pharmacies", id, pg::text_array(pharmacies));
       w.commit();
@@ -142,6 +145,7 @@ class pg_access_store final : public access_store {
         t.token.pharmacies = split_commas(text(r[3]));
         t.created_at = text(r[4]);
         t.revoked_at = text(r[5]);
+        t.expires_at = text(r[6]);
         out.push_back(std::move(t));
       }
     });
@@ -169,6 +173,7 @@ class pg_access_store final : public access_store {
       if (!role) return;  // the CHECK constraint makes this unreachable; refuse rather than guess
       t.role = *role;
       t.pharmacies = split_commas(text(r[0][3]));
+      t.expired = r[0][4].as<bool>();
       out = std::move(t);
     });
   }

@@ -31,19 +31,24 @@ std::optional<access_role> parse_role(std::string_view s) noexcept;
 
 using token_digest = std::array<unsigned char, 32>;  // SHA-256 of the raw token
 
-// Who a valid (not revoked) token belongs to.
+// Who a (not revoked) token belongs to.
 struct token_identity {
   std::int64_t id = 0;
   std::string name;
   access_role role = access_role::technician;
   std::vector<std::string> pharmacies;  // service provider IDs; technicians only
+  bool expired = false;                 // past expires_at (migration 0014): refuse it
 };
 
 struct token_listing {
   token_identity token;
   std::string created_at;  // ISO 8601 UTC
   std::string revoked_at;  // empty while active
+  std::string expires_at;  // ISO 8601 UTC
 };
+
+// A new token's lifetime when none is asked for.
+inline constexpr std::chrono::seconds default_token_lifetime{std::chrono::hours(24 * 90)};
 
 // Who reads, for the audit log (claim_reads with the columns of migration 0010).
 struct reader_identity {
@@ -81,13 +86,15 @@ class access_store {
   virtual ~access_store() = default;
 
   // Tokens (rxgate token create|list|revoke and every API request).
+  // The token expires `lifetime` after now (the database's clock).
   virtual error create_token(const std::string& name, access_role role,
                              const std::vector<std::string>& pharmacies, const token_digest& digest,
-                             std::int64_t& id) = 0;
+                             std::chrono::seconds lifetime, std::int64_t& id) = 0;
   virtual error list_tokens(std::vector<token_listing>& out) = 0;
   // `found` false when no token has that id; revoking twice keeps the first time.
   virtual error revoke_token(std::int64_t id, bool& found) = 0;
-  // The active token with this digest, or nullopt (unknown or revoked).
+  // The token with this digest, or nullopt (unknown or revoked); an expired one comes back with
+  // `expired` set, so the caller can say so.
   virtual error find_token(const token_digest& digest, std::optional<token_identity>& out) = 0;
 
   // Every claim under the key of `key` plus those claim_links ties to it, ordered by id.
@@ -97,8 +104,8 @@ class access_store {
   virtual error next_prior_authorization_number(std::string& out) = 0;
 
   // One audit row: `who` did `action` ("get", "search", "summary", "pa_create" ...) on
-  // `claim_id` (nullopt: not one claim) with `outcome` ("ok", "denied", "not_found"). `detail`
-  // names filters and ids, never patient data.
+  // `claim_id` (nullopt: not one claim) with `outcome` ("ok", "denied", "not_found", "error": the
+  // read failed and showed nothing). `detail` names filters and ids, never patient data.
   virtual error audit(const reader_identity& who, std::string_view action,
                       std::optional<std::int64_t> claim_id, std::string_view detail,
                       std::string_view outcome) = 0;

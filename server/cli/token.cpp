@@ -1,9 +1,10 @@
 // `rxgate token create|list|revoke`: bearer tokens of the status API.
 //
-//   rxgate token create --dsn DSN --role technician --pharmacy 1000000001 [--pharmacy ...] --name NAME
-//       prints the new token once (only its SHA-256 digest is stored) and its id
+//   rxgate token create --dsn DSN --role technician --pharmacy 1000000001 [--pharmacy ...] --name NAME [--ttl 30d]
+//       prints the new token once (only its SHA-256 digest is stored), its id and when it expires
+//       (--ttl: days, hours or minutes, "90d" by default; an expired token is refused with 401)
 //   rxgate token list --dsn DSN
-//       id, name, role, pharmacies, created, revoked; never a token
+//       id, name, role, pharmacies, created, expires, revoked; never a token
 //   rxgate token revoke --dsn DSN ID
 // --dsn defaults to $RXGATE_DSN. Exit codes: 0 done, 1 database failure, 2 bad arguments or no
 // such token.
@@ -24,7 +25,7 @@ namespace {
 using rxgate::cli::set_exit_code;
 
 struct token_args {
-  std::string dsn, role = "technician", name;
+  std::string dsn, role = "technician", name, ttl = "90d";
   std::vector<std::string> pharmacies;
   std::int64_t id = 0;
 };
@@ -63,6 +64,12 @@ void create(const token_args& a) {
                  a.role.c_str());
     return set_exit_code(2);
   }
+  const auto lifetime = rxgate::server::parse_token_lifetime(a.ttl);
+  if (!lifetime) {
+    std::fprintf(stderr, "rxgate token create: --ttl must be a number of days, hours or minutes (30d, 12h, 90m), "
+                         "1 minute to 3650 days\n");
+    return set_exit_code(2);
+  }
   auto store = open(a, "create");
   if (!store) return;
   const std::string token = rxgate::server::make_token();
@@ -71,12 +78,12 @@ void create(const token_args& a) {
     return set_exit_code(1);
   }
   std::int64_t id = 0;
-  if (auto e = store->create_token(a.name, *role, a.pharmacies, rxgate::server::digest_of(token), id)) {
+  if (auto e = store->create_token(a.name, *role, a.pharmacies, rxgate::server::digest_of(token), *lifetime, id)) {
     std::fprintf(stderr, "rxgate token create: %s\n", e.message.c_str());
     return set_exit_code(1);
   }
-  std::printf("token %lld (%s, %s)\n%s\nStore it now: it is not shown again, only its digest is kept.\n",
-              static_cast<long long>(id), a.name.c_str(), a.role.c_str(), token.c_str());
+  std::printf("token %lld (%s, %s, expires in %s)\n%s\nStore it now: it is not shown again, only its digest is kept.\n",
+              static_cast<long long>(id), a.name.c_str(), a.role.c_str(), a.ttl.c_str(), token.c_str());
   set_exit_code(0);
 }
 
@@ -88,14 +95,15 @@ void list(const token_args& a) {
     std::fprintf(stderr, "rxgate token list: %s\n", e.message.c_str());
     return set_exit_code(1);
   }
-  std::printf("%-6s %-24s %-11s %-28s %-24s %s\n", "id", "name", "role", "pharmacies", "created", "revoked");
+  std::printf("%-6s %-24s %-11s %-28s %-28s %-28s %s\n", "id", "name", "role", "pharmacies", "created", "expires",
+              "revoked");
   for (const auto& t : tokens) {
     std::string pharmacies;
     for (const auto& p : t.token.pharmacies) pharmacies += (pharmacies.empty() ? "" : ",") + p;
     if (pharmacies.empty()) pharmacies = "*";
-    std::printf("%-6lld %-24s %-11s %-28s %-24s %s\n", static_cast<long long>(t.token.id), t.token.name.c_str(),
+    std::printf("%-6lld %-24s %-11s %-28s %-28s %-28s %s\n", static_cast<long long>(t.token.id), t.token.name.c_str(),
                 std::string(rxgate::store::to_string(t.token.role)).c_str(), pharmacies.c_str(),
-                t.created_at.c_str(), t.revoked_at.empty() ? "-" : t.revoked_at.c_str());
+                t.created_at.c_str(), t.expires_at.c_str(), t.revoked_at.empty() ? "-" : t.revoked_at.c_str());
   }
   set_exit_code(0);
 }
@@ -126,6 +134,7 @@ void setup(CLI::App& app) {
   c->add_option("--role", args->role, "technician | operator | admin")->capture_default_str();
   c->add_option("--pharmacy", args->pharmacies, "service provider ID (201-B1) a technician may see; repeat");
   c->add_option("--name", args->name, "who holds the token")->required();
+  c->add_option("--ttl", args->ttl, "lifetime: 30d, 12h or 90m (1 minute to 3650 days)")->capture_default_str();
   c->callback([args] { create(*args); });
 
   auto* l = cmd->add_subcommand("list", "List tokens (never the tokens themselves)");

@@ -469,13 +469,14 @@ api_reply dashboard::authorize(std::string_view authorization) const {
   if (!tokens_) return error(503, "tokens are not available");
   principal who;
   store::error why;
-  switch (authenticate(*tokens_, authorization, who, why)) {
+  switch (const auto result = authenticate(*tokens_, authorization, who, why)) {
     case auth_result::ok:
       break;
     case auth_result::missing:
-    case auth_result::invalid: {
-      auto r = error(401, "a valid bearer token is required");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"rxgate\"");
+    case auth_result::invalid:
+    case auth_result::expired: {
+      auto r = error(401, unauthorized_message(result));
+      r.headers.emplace_back("WWW-Authenticate", unauthorized_challenge(result));
       return r;
     }
     case auth_result::unavailable:

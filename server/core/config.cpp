@@ -215,6 +215,16 @@ config load_config(const std::filesystem::path& file) {
     t.string("token", c.admin_token);
     t.finish();
   }
+  if (const auto* v = top.get("metrics")) {
+    table_reader t(*v, "metrics");
+    std::string access = "token";
+    t.string("access", access);
+    t.finish();
+    if (access == "token") c.metrics = config::metrics_access::token;
+    else if (access == "loopback") c.metrics = config::metrics_access::loopback;
+    else if (access == "open") c.metrics = config::metrics_access::open;
+    else fail("metrics.access", "must be \"token\", \"loopback\" or \"open\"");
+  }
   if (const auto* v = top.get("log")) {
     table_reader t(*v, "log");
     t.string("level", c.log_level);

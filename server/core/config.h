@@ -80,6 +80,12 @@ struct config {
   // [admin]
   std::string admin_token;  // bearer token for /v1/admin/*; empty = loopback peers only
 
+  // [metrics] access: who may read GET /metrics (claim counts by BIN/PCN and reject code).
+  // token (default): an operator or admin bearer token; loopback: peers on the loopback address
+  // without a token, others with one; open: anyone who reaches the listener.
+  enum class metrics_access : std::uint8_t { token, loopback, open };
+  metrics_access metrics = metrics_access::token;
+
   // [log]
   std::string log_level = "info";
 };

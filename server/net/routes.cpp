@@ -26,8 +26,26 @@ void tls_session::handle(http::request<http::string_body>&& req) {
   }
   if (path == "/readyz") return readiness(push_slot("/readyz"));
   if (path == "/metrics") {
+    // Claim counts by BIN/PCN and reject code are operator data ([metrics] access, config.h).
     auto s = push_slot("/metrics");
-    return finish(s, http::status::ok, g_.stats.render(), "text/plain; version=0.0.4");
+    beast::error_code ec;
+    const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (g_.cfg.metrics == config::metrics_access::open ||
+        (g_.cfg.metrics == config::metrics_access::loopback && !ec && peer.address().is_loopback()))
+      return finish(s, http::status::ok, g_.stats.render(), "text/plain; version=0.0.4");
+    std::string authorization;
+    if (auto it = req.find(http::field::authorization); it != req.end()) authorization = std::string(it->value());
+    auto executor = stream_.get_executor();
+    // The token check blocks on PostgreSQL: on the API pool, like the status API.
+    return net::post(g_.api_pool, [self = shared_from_this(), s, executor, api = g_.api.get(),
+                                   authorization = std::move(authorization)]() mutable {
+      auto refused = api->refuse_unless_operator(authorization);
+      net::post(executor, [self = std::move(self), s, refused = std::move(refused)]() mutable {
+        if (!refused) return self->finish(s, http::status::ok, self->g_.stats.render(), "text/plain; version=0.0.4");
+        for (auto& [name, value] : refused->headers) s->res.set(name, value);
+        self->finish(s, static_cast<http::status>(refused->status), std::move(refused->body), refused->content_type);
+      });
+    });
   }
   if (path == "/v1/admin/plans/reload") {
     auto s = push_slot("/v1/admin/plans/reload");

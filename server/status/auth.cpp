@@ -58,6 +58,33 @@ std::string_view bearer_token(std::string_view authorization) noexcept {
   return token;
 }
 
+std::string_view unauthorized_message(auth_result r) noexcept {
+  return r == auth_result::expired ? "token expired" : "a valid bearer token is required";
+}
+
+std::string_view unauthorized_challenge(auth_result r) noexcept {
+  return r == auth_result::expired ? R"(Bearer realm="rxgate", error="invalid_token", error_description="token expired")"
+                                   : R"(Bearer realm="rxgate")";
+}
+
+std::optional<std::chrono::seconds> parse_token_lifetime(std::string_view text) noexcept {
+  if (text.size() < 2 || text.size() > 8) return std::nullopt;
+  std::int64_t n = 0;
+  for (char ch : text.substr(0, text.size() - 1)) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    n = n * 10 + (ch - '0');
+  }
+  std::int64_t minutes = 0;
+  switch (text.back()) {
+    case 'd': minutes = n * 24 * 60; break;
+    case 'h': minutes = n * 60; break;
+    case 'm': minutes = n; break;
+    default: return std::nullopt;
+  }
+  if (minutes < 1 || minutes > std::int64_t{3650} * 24 * 60) return std::nullopt;
+  return std::chrono::seconds(minutes * 60);
+}
+
 auth_result authenticate(store::access_store& tokens, std::string_view authorization, principal& out,
                          store::error& why) {
   const auto token = bearer_token(authorization);
@@ -68,6 +95,7 @@ auth_result authenticate(store::access_store& tokens, std::string_view authoriza
   why = tokens.find_token(digest_of(token), found);
   if (why) return auth_result::unavailable;
   if (!found) return auth_result::invalid;
+  if (found->expired) return auth_result::expired;
   out.token_id = found->id;
   out.name = std::move(found->name);
   out.role = found->role;

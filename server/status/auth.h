@@ -5,11 +5,15 @@
 // SHA-256 digest reaches PostgreSQL (sql/access.h); the raw token is printed once by
 // `rxgate token create` and never stored or logged.
 //
+// A token has a lifetime (default 90 days, sql/access.h default_token_lifetime); past it, it is
+// refused as expired.
+//
 // Roles: a technician sees the claims of the pharmacies (service provider IDs) listed on its
 // token and nothing else; an operator sees every claim and manages prior authorizations; an
 // admin may do everything an operator may.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -48,8 +52,18 @@ enum class auth_result : std::uint8_t {
   ok,
   missing,      // no Authorization: Bearer header -> 401
   invalid,      // unknown or revoked token -> 401
+  expired,      // a token past its lifetime (rxgate token create --ttl) -> 401 "token expired"
   unavailable,  // the database could not say -> 503
 };
+
+// The body and WWW-Authenticate value of a 401 for `r` (missing, invalid or expired). An expired
+// token is told so and nothing more; an unknown and a revoked one read the same.
+std::string_view unauthorized_message(auth_result r) noexcept;
+std::string_view unauthorized_challenge(auth_result r) noexcept;
+
+// A token lifetime as `rxgate token create --ttl` takes it: a whole number and a unit, d (days), h
+// (hours) or m (minutes), from 1 minute to 3650 days ("30d", "12h"). nullopt when it is none.
+std::optional<std::chrono::seconds> parse_token_lifetime(std::string_view text) noexcept;
 
 // Checks the Authorization header against the stored tokens (one indexed query, no cache, so a
 // revoked token stops working at once). Blocks on PostgreSQL.

@@ -52,6 +52,26 @@ api_reply store_unavailable() { return error_reply(503, "claims store unavailabl
 
 }  // namespace status
 
+namespace {
+
+// A filter value as the audit log keeps it: at most audited_value_max characters; a longer one is
+// cut there and marked "...", so a caller cannot grow the audit table with one request.
+constexpr std::size_t audited_value_max = 64;
+std::string audited(std::string_view value) {
+  if (value.size() <= audited_value_max) return std::string(value);
+  return std::string(value.substr(0, audited_value_max)) + "...";
+}
+std::string audited_filter(const std::optional<std::string>& value) { return audited(value.value_or("")); }
+
+// Records a read that failed (the answer is already an error, so a failing audit only logs).
+void audit_error(store::access_store& access, const store::reader_identity& who, std::string_view action,
+                 std::optional<std::int64_t> claim_id, std::string_view detail) {
+  if (auto a = access.audit(who, action, claim_id, detail, "error"))
+    log::warn("status_api_audit_failed").str("action", action).str("error", a.message);
+}
+
+}  // namespace
+
 store::reader_identity status_api::call::identity() const {
   store::reader_identity r;
   if (who) {
@@ -104,6 +124,30 @@ std::optional<api_reply> status_api::handle(const api_request& request) const no
   }
 }
 
+std::optional<api_reply> status_api::refuse_unless_operator(std::string_view authorization) const noexcept {
+  try {
+    principal p;
+    store::error why;
+    switch (const auto result = authenticate(*access_, authorization, p, why)) {
+      case auth_result::ok:
+        if (p.role == store::access_role::technician) return error_reply(403, "operator data: an operator token is required");
+        return std::nullopt;
+      case auth_result::missing:
+      case auth_result::invalid:
+      case auth_result::expired: {
+        auto r = error_reply(401, unauthorized_message(result));
+        r.headers.emplace_back("WWW-Authenticate", unauthorized_challenge(result));
+        return r;
+      }
+      case auth_result::unavailable:
+        log::warn("operator_auth_unavailable").str("error", why.message);
+        break;
+    }
+  } catch (...) {
+  }
+  return error_reply(503, "token check unavailable; retry shortly");
+}
+
 api_reply status_api::route(call& c) const {
   const auto method = c.request.method;
   const auto path = c.path;
@@ -123,15 +167,16 @@ api_reply status_api::route(call& c) const {
   // Everything else needs a token.
   principal p;
   store::error why;
-  switch (authenticate(*access_, c.request.authorization, p, why)) {
+  switch (const auto result = authenticate(*access_, c.request.authorization, p, why)) {
     case auth_result::ok:
       c.who = std::move(p);
       break;
     case auth_result::missing:
-    case auth_result::invalid: {
+    case auth_result::invalid:
+    case auth_result::expired: {
       c.route = "unauthorized";
-      auto r = error_reply(401, "a valid bearer token is required");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"rxgate\"");
+      auto r = error_reply(401, unauthorized_message(result));
+      r.headers.emplace_back("WWW-Authenticate", unauthorized_challenge(result));
       return r;
     }
     case auth_result::unavailable:
@@ -216,6 +261,7 @@ api_reply status_api::get_claim(call& c, std::string_view id_text) const {
       return not_found();
     }
     log::warn("status_api_read_failed").num("claim_id", id).str("error", e.message);
+    audit_error(*access_, who, "get", id, "");
     return store_unavailable();
   }
   c.pharmacy = rec.provider_id;
@@ -225,15 +271,17 @@ api_reply status_api::get_claim(call& c, std::string_view id_text) const {
       return error_reply(503, "audit log unavailable");
     return not_found();
   }
-  if (auto a = access_->audit(who, "get", id, "pharmacy=" + rec.provider_id, "ok")) {
-    log::warn("status_api_audit_failed").num("claim_id", id).str("error", a.message);
-    return error_reply(503, "audit log unavailable; nothing was shown");
-  }
+  // Everything is read before the audit row, so the row says how the read ended.
   std::vector<store::related_claim> history;
   store::claim_key key{rec.id, rec.date_of_service, rec.bin, rec.provider_id, rec.rx_number, rec.fill_number};
   if (auto e = access_->claim_history(key, history)) {
     log::warn("status_api_history_failed").num("claim_id", id).str("error", e.message);
+    audit_error(*access_, who, "get", id, "pharmacy=" + rec.provider_id);
     return store_unavailable();
+  }
+  if (auto a = access_->audit(who, "get", id, "pharmacy=" + rec.provider_id, "ok")) {
+    log::warn("status_api_audit_failed").num("claim_id", id).str("error", a.message);
+    return error_reply(503, "audit log unavailable; nothing was shown");
   }
   const auto plans = plans_ ? plans_() : nullptr;
   return json_reply(200, status::claim_view_json(rec, history, plans.get()));
@@ -264,27 +312,32 @@ api_reply status_api::search_claims(call& c) const {
 
   store::search_page page;
   const bool sees_all = c.who->sees_every_pharmacy();
+  std::string detail = "pharmacy=" + audited_filter(f.pharmacy) + " rx=" + audited_filter(f.rx_number) +
+                       " status=" + audited_filter(f.status) + " reject=" + audited_filter(f.reject_code) +
+                       " product=" + audited_filter(f.product_id) + " from=" + audited_filter(f.from) +
+                       " to=" + audited_filter(f.to);
   // A technician sees only its pharmacies: a pharmacy filter outside them, or a token without
-  // any, finds nothing (and says nothing about what exists).
+  // any, finds nothing (and says nothing about what exists); the audit log says it was refused.
   const bool nothing = !sees_all && (c.who->pharmacies.empty() || (f.pharmacy && !c.who->may_see(*f.pharmacy)));
-  if (!nothing) {
+  if (nothing) {
+    if (auto a = access_->audit(c.identity(), "search", std::nullopt, detail, "denied"))
+      return error_reply(503, "audit log unavailable; nothing was shown");
+  } else {
     if (!sees_all) f.allowed_pharmacies = c.who->pharmacies;
     if (auto e = reader_->search(f, page)) {
+      audit_error(*access_, c.identity(), "search", std::nullopt, detail);
       if (e.code == store::errc::invalid) return error_reply(400, e.message);
       log::warn("status_api_search_failed").str("error", e.message);
       return store_unavailable();
     }
+    detail += " ids=";
+    for (std::size_t i = 0; i < page.claims.size(); ++i) {
+      if (i) detail.push_back(',');
+      detail += std::to_string(page.claims[i].id);
+    }
+    if (auto a = access_->audit(c.identity(), "search", std::nullopt, detail, "ok"))
+      return error_reply(503, "audit log unavailable; nothing was shown");
   }
-  std::string detail = "pharmacy=" + f.pharmacy.value_or("") + " rx=" + f.rx_number.value_or("") +
-                       " status=" + f.status.value_or("") + " reject=" + f.reject_code.value_or("") +
-                       " product=" + f.product_id.value_or("") + " from=" + f.from.value_or("") +
-                       " to=" + f.to.value_or("") + " ids=";
-  for (std::size_t i = 0; i < page.claims.size(); ++i) {
-    if (i) detail.push_back(',');
-    detail += std::to_string(page.claims[i].id);
-  }
-  if (auto a = access_->audit(c.identity(), "search", std::nullopt, detail, "ok"))
-    return error_reply(503, "audit log unavailable; nothing was shown");
 
   std::string out;
   codec::json_writer j(out);
@@ -307,18 +360,25 @@ api_reply status_api::search_claims(call& c) const {
 api_reply status_api::pharmacy_summary(call& c, std::string_view pharmacy_text) const {
   const std::string pharmacy = percent_decode(pharmacy_text);
   c.pharmacy = pharmacy;
-  if (pharmacy.empty() || !c.who->may_see(pharmacy)) return not_found();
   const auto today = today_utc();
   const std::string from = c.query.value("from").value_or(today);
   const std::string to = c.query.value("to").value_or(from > today ? from : today);
+  const std::string detail = "pharmacy=" + audited(pharmacy) + " from=" + audited(from) + " to=" + audited(to);
+  if (pharmacy.empty() || !c.who->may_see(pharmacy)) {
+    // Same answer as a pharmacy with no claims; the audit log knows it was refused.
+    if (auto a = access_->audit(c.identity(), "summary", std::nullopt, detail, "denied"))
+      return error_reply(503, "audit log unavailable");
+    return not_found();
+  }
   if (!valid_date(from) || !valid_date(to)) return error_reply(400, "from and to must be YYYY-MM-DD");
   store::pharmacy_summary s;
   if (auto e = reader_->summary(pharmacy, from, to, s)) {
+    audit_error(*access_, c.identity(), "summary", std::nullopt, detail);
     if (e.code == store::errc::invalid) return error_reply(400, e.message);
     log::warn("status_api_summary_failed").str("error", e.message);
     return store_unavailable();
   }
-  if (auto a = access_->audit(c.identity(), "summary", std::nullopt, "pharmacy=" + pharmacy + " from=" + from + " to=" + to, "ok"))
+  if (auto a = access_->audit(c.identity(), "summary", std::nullopt, detail, "ok"))
     return error_reply(503, "audit log unavailable; nothing was shown");
   std::int64_t total = 0;
   for (const auto& [status, n] : s.by_status) total += n;

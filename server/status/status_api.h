@@ -80,6 +80,11 @@ class status_api {
   // nullopt: not one of this API's routes. Never throws.
   std::optional<api_reply> handle(const api_request& request) const noexcept;
 
+  // The refusal of a request for operator data (GET /metrics) carrying `authorization`: nullopt
+  // when its token is an operator's or an admin's, else 401 (no, unknown or expired token), 403
+  // (a technician) or 503 (the token store could not say). Blocks on PostgreSQL like handle().
+  std::optional<api_reply> refuse_unless_operator(std::string_view authorization) const noexcept;
+
   // The embedded OpenAPI document (server/status/openapi.json).
   static std::string_view openapi_document() noexcept;
 

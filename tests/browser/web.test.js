@@ -60,7 +60,7 @@ function httpsGet(target, token) {
 
 // Sum of rxgate_claims_total by status, from /metrics.
 async function metricsByStatus() {
-  const { status, body } = await httpsGet("/metrics");
+  const { status, body } = await httpsGet("/metrics", OPERATOR);
   assert.equal(status, 200);
   const out = {};
   let total = 0;

@@ -79,6 +79,7 @@ fs::path write_config(const fs::path& dir, const config_text& c) {
     << "[database]\ndsn = \"" << c.dsn << "\"\n" << c.database_extra << "\n"
     << "[batcher]\n" << c.batcher_extra << "\n"
     << "[plans]\ndir = \"" << (c.plans_dir.empty() ? (source_root() / "config/plans").string() : c.plans_dir) << "\"\n"
+    << "[metrics]\n" << c.metrics_extra << "\n"
     << "[log]\nlevel = \"warn\"\n"
     << c.tail;
   return path;

@@ -56,6 +56,8 @@ struct config_text {
   std::string tls_extra = "client_certificates = \"optional\"\n";
   std::string batcher_extra;
   std::string database_extra;
+  // Tests read /metrics from 127.0.0.1 without a token; the default ("token") has its own test.
+  std::string metrics_extra = "access = \"loopback\"\n";
   std::string tail;
 };
 std::filesystem::path write_config(const std::filesystem::path& dir, const config_text& c);

@@ -352,7 +352,7 @@ class dashboard_http : public ::testing::Test {
   static std::string make(const std::string& name, store::access_role role, const std::vector<std::string>& pharmacies) {
     const auto token = server::make_token();
     std::int64_t id = 0;
-    const auto e = (*access_)->create_token(name, role, pharmacies, server::digest_of(token), id);
+    const auto e = (*access_)->create_token(name, role, pharmacies, server::digest_of(token), store::default_token_lifetime, id);
     EXPECT_FALSE(e) << e.message;
     return token;
   }

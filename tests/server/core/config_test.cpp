@@ -78,6 +78,24 @@ TEST_F(config, batch_workers_default_to_two_and_a_bad_count_is_named) {
   EXPECT_EQ(server::load_config(write_config(dir_, c)).batch_workers, 3u);
 }
 
+// /metrics is operator data: a token unless [metrics] access says otherwise; a bad value is named.
+TEST_F(config, metrics_access_defaults_to_token_and_a_bad_value_is_named) {
+  config_text c;
+  c.dsn = "postgresql://127.0.0.1:1/none";
+  c.metrics_extra = "";
+  EXPECT_EQ(server::load_config(write_config(dir_, c)).metrics, server::config::metrics_access::token);
+  c.metrics_extra = "access = \"loopback\"\n";
+  EXPECT_EQ(server::load_config(write_config(dir_, c)).metrics, server::config::metrics_access::loopback);
+  c.metrics_extra = "access = \"open\"\n";
+  EXPECT_EQ(server::load_config(write_config(dir_, c)).metrics, server::config::metrics_access::open);
+  c.metrics_extra = "access = \"anyone\"\n";
+  auto msg = error_of(write_config(dir_, c));
+  EXPECT_NE(msg.find("metrics.access: must be"), std::string::npos) << msg;
+  c.metrics_extra = "listen = \"127.0.0.1:9464\"\n";
+  msg = error_of(write_config(dir_, c));
+  EXPECT_NE(msg.find("metrics.listen: unknown key"), std::string::npos) << msg;
+}
+
 TEST_F(config, identity_without_providers_is_named) {
   auto msg = error_of(write("", "[[tls.identity]]\nsubject = \"x\"\n"));
   EXPECT_NE(msg.find("tls.identity[0].providers"), std::string::npos) << msg;

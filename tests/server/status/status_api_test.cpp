@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <pqxx/pqxx>
 #include <map>
 #include <mutex>
 #include <set>
@@ -83,6 +84,7 @@ class status_api_test : public ::testing::Test {
     c.dsn = *dsn_;
     // Clients without a certificate may bill for any pharmacy; the demo certificate only for
     // pharmacy A (a claim for B over it is the gateway's identity reject 50).
+    c.metrics_extra = "access = \"token\"\n";  // the default: an operator token
     c.tls_extra = "client_certificates = \"optional\"\n";
     c.tail = "[[tls.identity]]\nname = \"demo-pharmacy\"\nsubject = \"demo-pharmacy\"\nproviders = [\"" +
              std::string(pharmacy_a) + "\"]\n";
@@ -120,7 +122,7 @@ class status_api_test : public ::testing::Test {
   static token make(const std::string& name, store::access_role role, const std::vector<std::string>& pharmacies) {
     token t;
     t.text = server::make_token();
-    const auto e = (*access_)->create_token(name, role, pharmacies, server::digest_of(t.text), t.id);
+    const auto e = (*access_)->create_token(name, role, pharmacies, server::digest_of(t.text), store::default_token_lifetime, t.id);
     EXPECT_FALSE(e) << e.message;
     return t;
   }
@@ -158,6 +160,24 @@ class status_api_test : public ::testing::Test {
     std::lock_guard lock(g_recorded_mutex);
     g_recorded.push_back({std::string(method), std::string(path_template), a.status, a.body});
     return a;
+  }
+  // GET `target` with a bearer token; status and body only (for /metrics, which is not JSON).
+  static std::pair<unsigned, std::string> raw_get(const std::string& target, const std::string& bearer) {
+    server::tls_client c(client_for());
+    if (auto ec = c.connect("127.0.0.1", std::to_string(gateway_->port()), "localhost")) return {0, ec.message()};
+    std::string req = "GET " + target + " HTTP/1.1\r\nHost: rxgate\r\n";
+    if (!bearer.empty()) req += "Authorization: Bearer " + bearer + "\r\n";
+    req += "Content-Length: 0\r\n\r\n";
+    if (auto ec = c.write_raw(req)) return {0, ec.message()};
+    auto r = c.read_reply();
+    if (!r) return {0, r.error().message()};
+    c.close();
+    return {r.value().status, r.value().body};
+  }
+  // The newest audit row of a token: "action outcome detail".
+  static std::string last_audit(const token& t) {
+    return query_value(dsn(), "SELECT action || ' ' || outcome || ' ' || detail FROM claim_reads WHERE token_id = " +
+                                  std::to_string(t.id) + " ORDER BY id DESC LIMIT 1");
   }
   static api_answer get_claim(std::int64_t id, const token& t) {
     return call("GET", "/v1/claims/{id}", "/v1/claims/" + std::to_string(id), t.text);
@@ -702,6 +722,93 @@ TEST_F(status_api_test, a_technician_of_another_pharmacy_gets_404_and_the_attemp
   // Searches are audited too.
   EXPECT_NE(query_value(dsn(), "SELECT count(*) FROM claim_reads WHERE action = 'search' AND token_id = " +
                                    std::to_string(tech_a_->id)), "0");
+}
+
+// Issue 15 part 5: tokens expire. At its expiry a token stops working (401 "token expired", nothing
+// more); a second before, it still works.
+TEST_F(status_api_test, an_expired_token_gets_401_token_expired) {
+  const auto id = claim_79();
+  auto t = make("expiring", store::access_role::technician, {std::string(pharmacy_a)});
+  const auto expire_in = [&](const std::string& interval) {
+    query_value(dsn(), "UPDATE access_tokens SET expires_at = now() + interval '" + interval + "' WHERE id = " +
+                           std::to_string(t.id) + " RETURNING id");
+  };
+  expire_in("1 minute");
+  EXPECT_EQ(get_claim(id, t).status, 200u);
+  expire_in("-1 second");
+  auto a = get_claim(id, t);
+  EXPECT_EQ(a.status, 401u);
+  EXPECT_EQ(a.body, "{\"error\":\"token expired\"}\n");
+  // An unknown token is not told it expired.
+  EXPECT_EQ(call("GET", "/v1/claims/{id}", "/v1/claims/" + std::to_string(id), "rxg_not-a-token").body,
+            "{\"error\":\"a valid bearer token is required\"}\n");
+  // New tokens live 90 days unless asked otherwise.
+  EXPECT_EQ(query_value(dsn(), "SELECT round(extract(epoch FROM expires_at - created_at) / 86400) FROM access_tokens "
+                               "WHERE id = " + std::to_string(tech_a_->id)),
+            "90");
+}
+
+TEST_F(status_api_test, token_lifetimes_parse_at_their_bounds) {
+  EXPECT_EQ(server::parse_token_lifetime("30d"), std::chrono::seconds(30 * 86400));
+  EXPECT_EQ(server::parse_token_lifetime("12h"), std::chrono::seconds(12 * 3600));
+  EXPECT_EQ(server::parse_token_lifetime("1m"), std::chrono::seconds(60));
+  EXPECT_EQ(server::parse_token_lifetime("3650d"), std::chrono::seconds(3650LL * 86400));
+  EXPECT_FALSE(server::parse_token_lifetime("3651d"));
+  EXPECT_FALSE(server::parse_token_lifetime("0m"));
+  EXPECT_FALSE(server::parse_token_lifetime("0d"));
+  EXPECT_FALSE(server::parse_token_lifetime("30"));
+  EXPECT_FALSE(server::parse_token_lifetime("d"));
+  EXPECT_FALSE(server::parse_token_lifetime("-1d"));
+  EXPECT_FALSE(server::parse_token_lifetime("30w"));
+}
+
+// Every read is audited with how it ended: out-of-scope searches and summaries as denied, a read
+// the database failed as error; filter values are cut at 64 characters.
+TEST_F(status_api_test, reads_are_audited_with_their_true_outcome_and_bounded_filters) {
+  auto search = call("GET", "/v1/claims", "/v1/claims?pharmacy=" + std::string(pharmacy_b), tech_a_->text);
+  EXPECT_EQ(search.status, 200u);
+  EXPECT_EQ(last_audit(*tech_a_).substr(0, 14), "search denied ");
+  EXPECT_EQ(call("GET", "/v1/pharmacies/{id}/summary", "/v1/pharmacies/" + std::string(pharmacy_b) + "/summary",
+                 tech_a_->text).status, 404u);
+  EXPECT_EQ(last_audit(*tech_a_), "summary denied pharmacy=" + std::string(pharmacy_b) + " from=" + days_from_today(0) +
+                                      " to=" + days_from_today(0));
+  EXPECT_EQ(call("GET", "/v1/pharmacies/{id}/summary", "/v1/pharmacies/" + std::string(pharmacy_a) + "/summary",
+                 tech_a_->text).status, 200u);
+  EXPECT_EQ(last_audit(*tech_a_).substr(0, 11), "summary ok ");
+
+  // 64 characters are kept, the 65th is not.
+  const std::string kept(64, '7');
+  call("GET", "/v1/claims", "/v1/claims?rx=" + kept, operator_->text);
+  EXPECT_NE(last_audit(*operator_).find(" rx=" + kept + " "), std::string::npos) << last_audit(*operator_);
+  call("GET", "/v1/claims", "/v1/claims?rx=" + kept + "8" + std::string(500, '9'), operator_->text);
+  const auto cut = last_audit(*operator_);
+  EXPECT_NE(cut.find(" rx=" + kept + "... "), std::string::npos) << cut;
+  EXPECT_EQ(cut.find('8'), std::string::npos) << cut;
+
+  // The database cannot answer (claims locked past the statement timeout): 503, audited as error.
+  pqxx::connection lock_holder(dsn());
+  pqxx::work lock(lock_holder);
+  lock.exec0("LOCK TABLE claims IN ACCESS EXCLUSIVE MODE");
+  auto failed = call("GET", "/v1/claims", "/v1/claims?rx=424242", operator_->text);
+  lock.abort();
+  EXPECT_EQ(failed.status, 503u) << failed.body;
+  EXPECT_EQ(last_audit(*operator_).substr(0, 13), "search error ") << last_audit(*operator_);
+}
+
+// /metrics (claim counts by BIN/PCN and reject code) needs an operator token by default.
+TEST_F(status_api_test, metrics_need_an_operator_token_by_default) {
+  EXPECT_EQ(raw_get("/metrics", "").first, 401u);
+  EXPECT_EQ(raw_get("/metrics", "rxg_not-a-token").first, 401u);
+  EXPECT_EQ(raw_get("/metrics", tech_a_->text).first, 403u);
+  const auto [status, body] = raw_get("/metrics", operator_->text);
+  EXPECT_EQ(status, 200u);
+  EXPECT_NE(body.find("rxgate_claims_total"), std::string::npos);
+  auto expired = make("expired-ops", store::access_role::operator_role, {});
+  query_value(dsn(), "UPDATE access_tokens SET expires_at = now() - interval '1 second' WHERE id = " +
+                         std::to_string(expired.id) + " RETURNING id");
+  const auto [expired_status, expired_body] = raw_get("/metrics", expired.text);
+  EXPECT_EQ(expired_status, 401u);
+  EXPECT_EQ(expired_body, "{\"error\":\"token expired\"}\n");
 }
 
 TEST_F(status_api_test, no_token_a_wrong_token_and_a_revoked_token_get_401) {
