@@ -37,7 +37,7 @@ struct token_identity {
   std::string name;
   access_role role = access_role::technician;
   std::vector<std::string> pharmacies;  // service provider IDs; technicians only
-  bool expired = false;                 // past expires_at (migration 0014): refuse it
+  bool expired = false;                 // past expires_at (migration 0015): refuse it
 };
 
 struct token_listing {

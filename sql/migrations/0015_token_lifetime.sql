@@ -1,4 +1,4 @@
--- 0014: bearer tokens of the status API get a lifetime, and the read audit log records reads that
+-- 0015: bearer tokens of the status API get a lifetime, and the read audit log records reads that
 -- failed.
 --
 -- A token is refused (401 "token expired") from expires_at on. `rxgate token create` sets it from
