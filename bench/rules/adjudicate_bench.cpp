@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "rules/adjudicate.h"
-#include "rules/plan_generate.h"
+#include "plan_tools/plan_generate.h"
 #include "rules/plan_model.h"
 
 namespace {

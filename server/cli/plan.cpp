@@ -3,7 +3,7 @@
 //
 // check loads every plan folder under DIR (or DIR itself when it is a plan folder) the way the
 // server does and prints rules::describe(), or every problem as file:line:column and exits 2.
-// diff loads both sides the same way and prints what changed (rules/plan_diff.h); like diff(1) it
+// diff loads both sides the same way and prints what changed (plan_tools/plan_diff.h); like diff(1) it
 // exits 0 when nothing changed, 1 when something did, 2 when a side does not load. generate
 // writes a synthetic plan folder (for benchmarks and load tests) that check and the server accept.
 #include <CLI/CLI.hpp>
@@ -14,8 +14,8 @@
 #include <string>
 
 #include "rules/plan.h"
-#include "rules/plan_diff.h"
-#include "rules/plan_generate.h"
+#include "plan_tools/plan_diff.h"
+#include "plan_tools/plan_generate.h"
 #include "server/cli/command.h"
 
 namespace rxgate::cli {

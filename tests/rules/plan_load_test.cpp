@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "rules/plan_generate.h"
+#include "plan_tools/plan_generate.h"
 #include "tests/rules/support.h"
 
 namespace rxgate::rules::test {

@@ -20,7 +20,7 @@
 #include "codec/response.h"
 #include "rules/dry_run.h"
 #include "rules/plan.h"
-#include "rules/plan_generate.h"
+#include "plan_tools/plan_generate.h"
 #include "rules/plan_model.h"
 
 namespace rxgate::load {

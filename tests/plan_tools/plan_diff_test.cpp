@@ -1,6 +1,6 @@
-// rules/plan_diff.h: two copies of the demo plan, one edited the way a plan administrator would,
+// plan_tools/plan_diff.h: two copies of the demo plan, one edited the way a plan administrator would,
 // and what the diff says about each edit; member values never appear.
-#include "rules/plan_diff.h"
+#include "plan_tools/plan_diff.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "rules/plan_diff.h"
+#include "plan_tools/plan_diff.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "rules/plan_generate.h"
+#include "plan_tools/plan_generate.h"
 
 #include <algorithm>
 #include <cstdio>
