@@ -49,7 +49,7 @@ gateway::impl::impl(config c, gateway::options o) : cfg(std::move(c)), opts(o) {
   listen();
   if (opts.handle_signals) {
     signals.emplace(ioc, SIGTERM, SIGINT, SIGHUP);
-    signals->async_wait([this](const boost::system::error_code& ec, int signo) { on_signal(ec, signo); });
+    signals->async_wait(net::bind_executor(control, [this](const boost::system::error_code& ec, int signo) { on_signal(ec, signo); }));
   }
 }
 
@@ -68,7 +68,8 @@ void gateway::impl::listen() {
 }
 
 void gateway::impl::do_accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(net::make_strand(ioc), net::bind_executor(control, [this](beast::error_code ec, tcp::socket socket) {
+    if (stopping) return;  // the socket of an accept completed at shutdown closes with it
     if (ec) {
       if (!acceptor.is_open()) return;
       log::warn("accept_failed").str("error", ec.message());
@@ -90,7 +91,7 @@ void gateway::impl::do_accept() {
     }
     s->run();
     do_accept();
-  });
+  }));
 }
 
 gateway::gateway(config cfg, options opts) : impl_(std::make_unique<impl>(std::move(cfg), opts)) {}

@@ -57,6 +57,10 @@ struct gateway::impl {
   std::unordered_map<tls_session*, std::weak_ptr<tls_session>> sessions;
   net::io_context ioc;
   ssl::context tls{ssl::context::tls_server};
+  // The acceptor and the gateway's own timers are touched from io threads (the accept chain, the
+  // timers' handlers) and from stop(): all of it runs on this strand, so close() never races an
+  // async_accept or an async_wait being started on another thread.
+  net::strand<net::io_context::executor_type> control{net::make_strand(ioc)};
   tcp::acceptor acceptor{ioc};
   std::optional<net::signal_set> signals;
   net::steady_timer drain_timer{ioc};

@@ -13,7 +13,7 @@ void gateway::impl::on_signal(const boost::system::error_code& ec, int signo) {
   if (ec) return;
   if (signo == SIGHUP) {
     reload_in_background([](bool, std::string) {});  // reload() logs the outcome
-    signals->async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
+    signals->async_wait(net::bind_executor(control, [this](const boost::system::error_code& e, int s) { on_signal(e, s); }));
     return;
   }
   log::info("shutdown").str("signal", signo == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -22,7 +22,7 @@ void gateway::impl::on_signal(const boost::system::error_code& ec, int signo) {
 
 void gateway::impl::begin_stop() {
   if (stopping.exchange(true)) return;
-  net::dispatch(ioc, [this] {
+  net::dispatch(control, [this] {
     beast::error_code ignored;
     acceptor.close(ignored);
     partition_timer.cancel();
@@ -52,9 +52,9 @@ void gateway::impl::check_drained() {
     return;
   }
   drain_timer.expires_after(20ms);
-  drain_timer.async_wait([this](beast::error_code ec) {
+  drain_timer.async_wait(net::bind_executor(control, [this](beast::error_code ec) {
     if (!ec) check_drained();
-  });
+  }));
 }
 
 // Monthly claim partitions exist for the next 3 months after every check; checking every 6 hours
@@ -63,7 +63,7 @@ void gateway::impl::check_drained() {
 void gateway::impl::schedule_partition_check(std::chrono::steady_clock::duration after) {
   if (cfg.dsn.empty()) return;
   partition_timer.expires_after(after);
-  partition_timer.async_wait([this](beast::error_code ec) {
+  partition_timer.async_wait(net::bind_executor(control, [this](beast::error_code ec) {
     if (ec || stopping) return;
     net::post(maintenance_pool, [this] {
       store::partition_check found;
@@ -79,11 +79,11 @@ void gateway::impl::schedule_partition_check(std::chrono::steady_clock::duration
       }
       // A failed check is tried again sooner: the database may just have been restarting.
       const std::chrono::steady_clock::duration next = e ? std::chrono::steady_clock::duration(5min) : 6h;
-      net::post(ioc, [this, next] {
+      net::post(control, [this, next] {
         if (!stopping) schedule_partition_check(next);
       });
     });
-  });
+  }));
 }
 
 bool gateway::impl::reload(std::string& why) {
