@@ -18,6 +18,9 @@ namespace {
 // A CSV table with a header row; columns are found by name, so their order is free.
 struct table {
   std::string file;  // as shown in messages: "<folder>/formulary.csv"
+  // members.csv holds patient data (names, dates of birth, IDs): its messages name the line and
+  // column, never a value, since a reload error reaches the log and the admin API's answer.
+  bool patient_data = false;
   std::string text;
   std::vector<std::string> columns;      // known column names
   std::vector<int> position;             // column -> index in the record, -1 when absent
@@ -26,8 +29,9 @@ struct table {
 
   // Opens, reads the header, checks required columns. False when the table cannot be used.
   bool open(const fs::path& path, std::string shown, std::vector<std::string> known,
-            const std::vector<std::string>& required, reporter& rep) {
+            const std::vector<std::string>& required, reporter& rep, bool holds_patient_data = false) {
     file = std::move(shown);
+    patient_data = holds_patient_data;
     columns = std::move(known);
     if (!read_file(path, text)) {
       rep.at(file, 1, 1, "cannot read the file");
@@ -45,8 +49,10 @@ struct table {
     for (std::size_t i = 0; i < header.size(); ++i) {
       auto it = std::find(columns.begin(), columns.end(), header[i].value);
       if (it == columns.end()) {
+        // Without a header line the first member row is read as the header.
         rep.at(file, header[i].line, header[i].column,
-               "unknown column \"" + std::string(header[i].value) + "\"");
+               patient_data ? std::string("unknown column (a header of patient data is not shown)")
+                            : "unknown column \"" + std::string(header[i].value) + "\"");
         continue;
       }
       auto idx = static_cast<std::size_t>(it - columns.begin());
@@ -112,6 +118,11 @@ struct cells {
   reporter& rep;
   string_pool& pool;
 
+  // `, found "<value>"` for the message of a bad cell; nothing in a table of patient data.
+  std::string found(std::string_view value) const {
+    return t.patient_data ? std::string() : ", found \"" + std::string(value) + "\"";
+  }
+
   std::string_view str(std::string_view col, bool required = false) {
     auto c = t.cell(col);
     if (required && c.value.empty()) {
@@ -127,7 +138,7 @@ struct cells {
     if (!parse_int(c.value, v) || v < lo || v > hi) {
       rep.at(t.file, c.line, c.column,
              std::string(col) + " must be a whole number from " + std::to_string(lo) + " to " +
-                 std::to_string(hi) + ", found \"" + std::string(c.value) + "\"");
+                 std::to_string(hi) + found(c.value));
       return def;
     }
     return v;
@@ -139,7 +150,7 @@ struct cells {
     if (!parse_decimal(c.value, scale, v) || v < 0) {
       rep.at(t.file, c.line, c.column,
              std::string(col) + " must be a non-negative number with at most " + std::to_string(scale) +
-                 " decimals, found \"" + std::string(c.value) + "\"");
+                 " decimals" + found(c.value));
       return 0;
     }
     return v;
@@ -149,7 +160,7 @@ struct cells {
     if (c.value.empty()) return def;
     bool v = false;
     if (!parse_bool(c.value, v)) {
-      rep.at(t.file, c.line, c.column, std::string(col) + " must be Y or N, found \"" + std::string(c.value) + "\"");
+      rep.at(t.file, c.line, c.column, std::string(col) + " must be Y or N" + found(c.value));
       return def;
     }
     return v;
@@ -162,7 +173,7 @@ struct cells {
     }
     auto d = codec::parse_date(c.value);
     if (!d) {
-      rep.at(t.file, c.line, c.column, std::string(col) + " must be a date CCYYMMDD, found \"" + std::string(c.value) + "\"");
+      rep.at(t.file, c.line, c.column, std::string(col) + " must be a date CCYYMMDD" + found(c.value));
       return {};
     }
     return *d;
@@ -172,7 +183,7 @@ struct cells {
     if (c.value.empty() || c.value == "0" || c.value == "U") return 0;
     if (c.value == "1" || c.value == "M") return 1;
     if (c.value == "2" || c.value == "F") return 2;
-    rep.at(t.file, c.line, c.column, std::string(col) + " must be M, F, 1, 2 or empty, found \"" + std::string(c.value) + "\"");
+    rep.at(t.file, c.line, c.column, std::string(col) + " must be M, F, 1, 2 or empty" + found(c.value));
     return 0;
   }
   std::vector<std::string_view> list(std::string_view col) { return split_list(t.cell(col).value, pool); }
@@ -398,7 +409,7 @@ void load_members(const fs::path& folder, const std::string& shown, plan& p, con
                "relationship", "group_id", "coverage_from", "coverage_to", "terminated_on",
                "other_bin", "other_pcn", "other_group", "other_cardholder_id", "other_person_code",
                "other_help_desk_phone", "allergy_classes"},
-              {"cardholder_id", "person_code", "date_of_birth", "group_id", "coverage_from"}, rep))
+              {"cardholder_id", "person_code", "date_of_birth", "group_id", "coverage_from"}, rep, true))
     return;
   cells c{t, rep, p.strings};
   std::vector<std::uint32_t> lines;
@@ -415,7 +426,7 @@ void load_members(const fs::path& folder, const std::string& shown, plan& p, con
     if (!m.group.empty() && settings.groups_usable &&
         std::find(p.groups.begin(), p.groups.end(), m.group) == p.groups.end()) {
       auto g = c.at("group_id");
-      rep.at(t.file, g.line, g.column, "group " + std::string(m.group) + " is not one of the plan's groups");
+      rep.at(t.file, g.line, g.column, "group_id is not one of the plan's groups ([plan] groups)");
     }
     m.coverage_from = c.date("coverage_from", true);
     m.coverage_to = c.date("coverage_to");
