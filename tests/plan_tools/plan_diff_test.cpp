@@ -14,38 +14,21 @@
 
 #include "rules/plan.h"
 #include "rules/plan_model.h"
+#include "tests/support/source_files.h"
 
 namespace rxgate::rules {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-void spit(const fs::path& p, const std::string& s) { std::ofstream(p) << s; }
-void replace_once(const fs::path& p, const std::string& from, const std::string& to) {
-  std::string s = slurp(p);
-  const auto at = s.find(from);
-  ASSERT_NE(at, std::string::npos) << from;
-  s.replace(at, from.size(), to);
-  spit(p, s);
-}
+using test_support::replace_once;
 
 class plan_diff_test : public ::testing::Test {
  protected:
   void SetUp() override {
-    root = fs::temp_directory_path() /
-           ("rxgate-plan-diff-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root);
-    fs::create_directories(root / "old");
-    fs::create_directories(root / "new");
-    fs::copy(std::string(RXGATE_SOURCE_DIR) + "/config/plans/demo", root / "old" / "demo", fs::copy_options::recursive);
-    fs::copy(std::string(RXGATE_SOURCE_DIR) + "/config/plans/demo", root / "new" / "demo", fs::copy_options::recursive);
+    root = test_support::scratch_folder("plan-diff");
+    test_support::copy_demo_plan(RXGATE_SOURCE_DIR, root / "old");
+    test_support::copy_demo_plan(RXGATE_SOURCE_DIR, root / "new");
   }
   void TearDown() override { fs::remove_all(root); }
 
@@ -135,15 +118,15 @@ TEST_F(plan_diff_test, cob_settings_and_group_method) {
 
 TEST_F(plan_diff_test, products_added_removed_and_changed) {
   const std::string first = "90001000101,ATORVASTATIN 10 MG TABLET,STATIN,1,";
-  std::string formulary = slurp(edited("formulary.csv"));
+  std::string formulary = test_support::read_file(edited("formulary.csv"));
   // Tier 1 -> 2 for the first product; one product only in the old plan, one only in the new.
   const auto at = formulary.find(first);
   ASSERT_NE(at, std::string::npos);
   formulary.replace(at, first.size(), "90001000101,ATORVASTATIN 10 MG TABLET,STATIN,2,");
   formulary += "90009999901,TESTDRUG 5 MG TABLET,STATIN,3,Y,Y,N,,,,,,,,N,N,,,,1.00000,,,,,,,,\n";
-  spit(edited("formulary.csv"), formulary);
+  test_support::write_file(edited("formulary.csv"), formulary);
   const fs::path old_formulary = root / "old" / "demo" / "formulary.csv";
-  spit(old_formulary, slurp(old_formulary) + "90009999902,TESTDRUG 10 MG TABLET,STATIN,3,Y,Y,N,,,,,,,,N,N,,,,1.00000,,,,,,,,\n");
+  test_support::write_file(old_formulary, test_support::read_file(old_formulary) + "90009999902,TESTDRUG 10 MG TABLET,STATIN,3,Y,Y,N,,,,,,,,N,N,,,,1.00000,,,,,,,,\n");
   const std::string second_ndc = "90009999902";
 
   const auto d = diff();

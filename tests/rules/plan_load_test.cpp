@@ -8,44 +8,31 @@
 
 #include "plan_tools/plan_generate.h"
 #include "tests/rules/support.h"
+#include "tests/support/source_files.h"
 
 namespace rxgate::rules::test {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-void spit(const fs::path& p, const std::string& s) { std::ofstream(p) << s; }
+using test_support::read_file;
+using test_support::write_file;
 
 // A scratch folder of plans holding a copy of the demo plan.
 class scratch : public ::testing::Test {
  protected:
   void SetUp() override {
-    root = fs::temp_directory_path() /
-           ("rxgate-plans-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" +
-            std::to_string(::getpid()));
-    fs::remove_all(root);
-    fs::create_directories(root);
-    fs::copy(plans_dir() + "/demo", root / "demo", fs::copy_options::recursive);
+    root = test_support::scratch_folder("plans");
+    test_support::copy_demo_plan(RXGATE_SOURCE_DIR, root);
   }
   void TearDown() override { fs::remove_all(root); }
 
   void edit(const std::string& file, const std::string& from, const std::string& to) {
-    auto p = root / "demo" / file;
-    auto s = slurp(p);
-    auto at = s.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    s.replace(at, from.size(), to);
-    spit(p, s);
+    test_support::replace_once(root / "demo" / file, from, to);
   }
   // Line number (1-based) of the first line containing `needle`.
   int line_of(const std::string& file, const std::string& needle) {
-    std::istringstream in(slurp(root / "demo" / file));
+    std::istringstream in(read_file(root / "demo" / file));
     std::string line;
     for (int n = 1; std::getline(in, line); ++n)
       if (line.find(needle) != std::string::npos) return n;
@@ -116,11 +103,11 @@ TEST_F(scratch, versions_route_by_date_of_service) {
   fs::copy(root / "demo", root / "demo-2025", fs::copy_options::recursive);
   {
     auto p = root / "demo-2025" / "plan.toml";
-    auto s = slurp(p);
+    auto s = read_file(p);
     s.replace(s.find("version = 2"), 11, "version = 1");
     s.replace(s.find("effective_from = 2025-01-01"), 27, "effective_from = 2025-01-01\neffective_to = 2025-12-31");
     s.replace(s.find("flat = \"5.00\""), 13, "flat = \"10.00\"");
-    spit(p, s);
+    write_file(p, s);
   }
   edit("plan.toml", "effective_from = 2025-01-01", "effective_from = 2026-01-01");
   auto plans = load_plans(root);
@@ -380,11 +367,11 @@ TEST_F(scratch, string_where_a_list_belongs_is_one_error) {
 TEST_F(scratch, string_where_copays_belong_is_one_error) {
   // A root key must come before the first [table]; after [pricing] it would be pricing's (and
   // reported as an unknown key of [pricing]).
-  auto text = slurp(root / "demo" / "plan.toml");
+  auto text = read_file(root / "demo" / "plan.toml");
   // (The [[copay]] tables go; the networks and groups after them stay.)
   text = "copay = \"tier 1 five dollars\"\n" + text.substr(0, text.find("[[copay]]")) +
          text.substr(text.find("# Pharmacy networks"));
-  spit(root / "demo" / "plan.toml", text);
+  write_file(root / "demo" / "plan.toml", text);
   auto p = problems();
   ASSERT_EQ(p.size(), 1u) << p[0];
   EXPECT_NE(p[0].find("copay must be an array of tables"), std::string::npos) << p[0];
@@ -609,14 +596,14 @@ TEST_F(scratch, payer_chooses_G9_over_the_retail_maximum) {
 
 TEST_F(scratch, without_the_network_column_mail_order_picks_the_channel) {
   // Today's behaviour: no network column, mail_order decides retail (34 days) or mail (90 days).
-  auto text = slurp(root / "demo" / "pharmacies.csv");
+  auto text = read_file(root / "demo" / "pharmacies.csv");
   std::string out;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
     if (line[0] != '#') line = line.substr(0, line.rfind(',', line.rfind(',') - 1));
     out += line + "\n";
   }
-  spit(root / "demo" / "pharmacies.csv", out);
+  write_file(root / "demo" / "pharmacies.csv", out);
   auto days = [](std::string_view npi, int n) {
     return [npi, n](codec::claim& c) { c.provider_id = npi; c.days_supply = n; c.quantity = n * 1000; };
   };
@@ -717,7 +704,7 @@ TEST(generator, writes_a_plan_that_loads) {
   EXPECT_NE(r.found->find_pharmacy(generated_npi(0)), nullptr);
   // Same seed, same files.
   generate_plan(dir / "again", o);
-  EXPECT_EQ(slurp(dir / "bench" / "members.csv"), slurp(dir / "again" / "members.csv"));
+  EXPECT_EQ(read_file(dir / "bench" / "members.csv"), read_file(dir / "again" / "members.csv"));
   fs::remove_all(dir);
 }
 
@@ -762,7 +749,7 @@ TEST_F(scratch, bad_multi_source_schedule_threshold_and_per_day_cells) {
 TEST_F(scratch, the_cheapest_generic_of_the_drug_key_is_the_comparison) {
   // A second labeler's metoprolol ER 50 mg, cheaper by MAC than 90001000205.
   auto p = root / "demo" / "formulary.csv";
-  spit(p, slurp(p) + "90002000205,METOPROLOL SUCC ER 50 MG TABLET (LABELER 2),BETA_BLOCKER,1,Y,Y,N,,,,,,,,N,N,,,,0.80000,,"
+  write_file(p, read_file(p) + "90002000205,METOPROLOL SUCC ER 50 MG TABLET (LABELER 2),BETA_BLOCKER,1,Y,Y,N,,,,,,,,N,N,,,,0.80000,,"
                      "0.12000,METOPROLOL SUCC ER 50 MG TAB ORAL,Y,,,,\n");
   auto plans = load_plans(root);
   const plan& demo = *plans->plans()[0];
@@ -820,12 +807,12 @@ TEST_F(scratch, schedule_threshold_problems_at_their_lines) {
 }
 
 TEST_F(scratch, without_the_new_keys_every_code_pays_the_brand_at_the_plans_threshold) {
-  auto text = slurp(root / "demo" / "plan.toml");
+  auto text = read_file(root / "demo" / "plan.toml");
   const auto from = text.find("[refill_threshold_by_schedule]");
   const auto to = text.find("[dur]");
   ASSERT_NE(from, std::string::npos);
   text.erase(from, to - from);
-  spit(root / "demo" / "plan.toml", text);
+  write_file(root / "demo" / "plan.toml", text);
   auto plans = load_plans(root);
   const plan& demo = *plans->plans()[0];
   for (auto a : demo.daw) EXPECT_EQ(a, daw_action::brand);

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/source_files.h"
+
 #ifndef RXGATE_TEST_DATA
 #define RXGATE_TEST_DATA "tests/data"
 #endif
@@ -20,21 +22,6 @@ namespace {
 using rxgate::rules::all_rejects;
 using rxgate::rules::find_reject;
 
-// Every code the engine or the codec can emit; each needs our explanation and fix.
-const char* const engine_codes[] = {
-    "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "13", "15", "19", "21",
-    "22", "25", "28", "29", "40", "41", "50", "52", "53", "54", "60", "61", "62", "63", "65",
-    "66", "67", "68", "69", "70", "71", "75", "76", "77", "78", "79", "80", "81", "82", "83",
-    "84", "85", "87", "88", "89", "92", "95", "96", "97", "98", "99", "1R", "1S", "1T", "1U",
-    "1V", "1W", "1Y", "3Y", "4M", "4N", "6J", "6K", "6N", "6P", "6T", "7M", "7X", "8B", "8D",
-    "8K", "8R", "8S", "9G", "9K", "9W", "AC", "AG", "E7", "EE", "EV", "EU", "DN", "DQ", "DU",
-    "DV", "MR", "MX", "M1", "N1", "NN", "P3", "P4", "P7", "PA", "R1", "R2", "RV", "SF", "SG",
-    "SH", "TH", "UU", "AJ", "201", "202", "203", "204", "205", "206", "207", "208", "209", "210", "211",
-    "212", "213", "214", "215", "216", "608", "G6", "G9", "4W", "64", "23", "26", "5C", "5E", "6C", "6E",
-    "7C", "7E", "8E", "A9", "B2", "BE", "CX", "CY", "DC", "DX", "E1", "E3", "E8", "EC", "ED",
-    "EF", "EG", "EM", "ER", "ET", "H6", "H7", "H8", "H9", "HB", "HC", "J9", "NP", "NQ", "NR",
-    "6G", "557", "9J", "622", "8V", "8W", "7P", "7R", "YC", "YD", "AM", "R8",
-};
 
 const std::set<std::string_view> categories = {
     "transmission", "syntax", "eligibility", "coverage", "network", "limits", "prior-authorization",
@@ -120,7 +107,9 @@ TEST(RejectCatalog, EveryEntryIsWellFormed) {
 }
 
 TEST(RejectCatalog, EngineCodesHaveExplanationAndFix) {
-  for (const char* code : engine_codes) {
+  const auto engine_codes = rxgate::test_support::engine_reject_codes(RXGATE_SOURCE_DIR);
+  ASSERT_GT(engine_codes.size(), 100u) << "ENGINE_CODES not found in rules/reject_catalog_gen.py";
+  for (const auto& code : engine_codes) {
     const auto* info = find_reject(code);
     ASSERT_NE(info, nullptr) << code;
     EXPECT_GE(info->explanation.size(), 30u) << code;

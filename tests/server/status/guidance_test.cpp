@@ -19,6 +19,7 @@
 #include "rules/reject_catalog.h"
 #include "server/status/code_help.h"
 #include "server/status/code_names.h"
+#include "tests/support/source_files.h"
 
 #ifndef RXGATE_SOURCE_DIR
 #define RXGATE_SOURCE_DIR "."
@@ -29,12 +30,7 @@ namespace {
 using namespace rxgate;
 namespace fs = std::filesystem;
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test_support::read_file;
 
 fs::path root() { return fs::path(RXGATE_SOURCE_DIR); }
 
@@ -59,7 +55,7 @@ std::map<std::string, std::string> emitted_codes() {
   for (const char* dir : {"codec", "rules", "server/pipeline", "server/net"}) {
     for (const auto& e : fs::directory_iterator(root() / dir)) {
       if (e.path().extension() != ".cpp") continue;
-      const auto text = read_text(e.path());
+      const auto text = read_file(e.path());
       const auto name = std::string(dir) + "/" + e.path().filename().string();
       for (std::sregex_iterator m(text.begin(), text.end(), call), end; m != end; ++m) {
         const std::string args = (*m)[1];
@@ -83,17 +79,7 @@ std::map<std::string, std::string> emitted_codes() {
   return out;
 }
 
-// ENGINE_CODES of rules/reject_catalog_gen.py: the codes whose texts the generator insists on.
-std::set<std::string> generator_engine_codes() {
-  const auto text = read_text(root() / "rules/reject_catalog_gen.py");
-  const auto begin = text.find("ENGINE_CODES = \"\"\"");
-  const auto end = text.find("\"\"\"", begin + 18);
-  std::set<std::string> out;
-  if (begin == std::string::npos || end == std::string::npos) return out;
-  std::istringstream words(text.substr(begin + 18, end - begin - 18));
-  for (std::string w; words >> w;) out.insert(w);
-  return out;
-}
+std::set<std::string> generator_engine_codes() { return test_support::engine_reject_codes(root()); }
 
 // The engine adds preferred products (AM22) to a response only with these rejects: add_preferred
 // (only when the plan lists some for the drug) after 70, MR (rules/adjudicate.cpp product_checks),
@@ -315,9 +301,9 @@ TEST(Guidance, AMissingSubmissionClarificationCountIsItsOwnMICode) {
 TEST(Guidance, StatusSIsNamedTheSameOnServerAndConsole) {
   const auto name = lower(server::status::status_name('S'));
   EXPECT_EQ(name, "duplicate of approved");
-  const auto html = read_text(root() / "server/console/web/console.part.html");
+  const auto html = read_file(root() / "server/console/web/console.part.html");
   EXPECT_NE(html.find("<option value=\"S\">S " + name + "</option>"), std::string::npos) << "console.part.html status filter";
-  const auto js = read_text(root() / "server/console/web/dashboard.js");
+  const auto js = read_file(root() / "server/console/web/dashboard.js");
   EXPECT_NE(js.find("S: \"" + name + "\""), std::string::npos) << "dashboard.js STATUS_NAMES";
   EXPECT_EQ(lower(html + js).find("reversal rejected"), std::string::npos);
 }
