@@ -192,11 +192,11 @@ TEST_F(scratch, member_values_never_appear_in_problems) {
   }
 
   // Without its header line the first member row is taken for the header.
-  auto text = slurp(root / "demo" / "members.csv");
+  auto text = read_file(root / "demo" / "members.csv");
   const auto header_end = text.find("cardholder_id,");
   ASSERT_NE(header_end, std::string::npos);
   text.erase(header_end, text.find('\n', header_end) + 1 - header_end);
-  spit(root / "demo" / "members.csv", text);
+  write_file(root / "demo" / "members.csv", text);
   p = problems();
   ASSERT_FALSE(p.empty());
   for (const auto& x : p) {
