@@ -36,6 +36,9 @@ readonly STATE=/var/tmp/rxgate-cluster-${PREFIX}
 readonly PG_BIN=/usr/lib/postgresql/15/bin
 readonly SCOPE=rxgate
 readonly RXGATE_BIN=${RXGATE:-${CHECKOUT}/build/release/server/rxgate}
+# write_server_config, check_paid_rows, json_value (shared with the end-to-end tests and benches)
+# shellcheck source=bench/e2e-lib.sh
+source "${CHECKOUT}/bench/e2e-lib.sh"
 
 # host -> last octet of its address
 declare -A OCTET=([e1]=11 [e2]=12 [e3]=13 [pg1]=21 [pg2]=22 [pg3]=23 [ha]=30 [rx1]=41 [rx2]=42)
@@ -114,6 +117,7 @@ spawn() {
   shift 2
   ip netns exec "$(ns "$host")" "$@" </dev/null >>"${STATE}/logs/${name}.log" 2>&1 &
   echo $! >"${STATE}/pids/${name}"
+  disown $!  # no "Killed" job notice when a fault kills it
 }
 
 alive() { [[ -s ${STATE}/pids/$1 ]] && kill -0 "$(cat "${STATE}/pids/$1")" 2>/dev/null; }
@@ -379,8 +383,6 @@ SQL
 start_rxgate() {
   local h=$1 node_id=${1#rx}
   alive "rxgate-$h" && return 0
-  # shellcheck source=bench/e2e-lib.sh
-  source "${CHECKOUT}/bench/e2e-lib.sh"
   write_server_config "${CHECKOUT}/config/rxgate.toml" "${STATE}/rxgate-$h.toml" "${STATE}/tls" \
     "${CHECKOUT}/config/plans" warn "node_id=${node_id}" io_threads=1
   RXGATE_DSN=$(dsn) RXGATE_LISTEN=$(addr "$h"):8443 spawn "rxgate-$h" "$h" "${RXGATE_BIN}" serve \
@@ -482,7 +484,7 @@ stop_load() {
 # Checks every segment of the last load against the leader's rows (check_paid_rows of
 # bench/e2e-lib.sh, allowing rows whose answer a fault lost) and adds to the totals.
 check_load() {
-  local fault=$1 f seg answers bad=0
+  local fault=$1 f seg answers bad=0 segments=0 fault_answers=0 fault_rows=0
   for f in "$LOAD_DIR"/report.*.json; do
     seg=${f%.json}
     seg=${seg##*.}
@@ -490,6 +492,8 @@ check_load() {
     [[ -n $answers ]] || { say "$fault: segment $seg wrote no report"; bad=1; continue; }
     check_paid_rows "$(dsn_for_database "$ADMIN_DSN" rxgate)" "$LOAD_DIR/paid.$seg" "$answers" \
       "$(json_value "$f" rx_prefix)" "$(json_value "$f" date_of_service)" at-least 2>>"${WORK}/checks.log" || bad=1
+    [[ -n $paid_check_rows ]] || { say "$fault: segment $seg could not be checked (no answer from the leader)"; bad=1; }
+    segments=$((segments + 1)) fault_answers=$((fault_answers + answers)) fault_rows=$((fault_rows + paid_check_rows))
     TOTAL_ANSWERS=$((TOTAL_ANSWERS + answers))
     TOTAL_ROWS=$((TOTAL_ROWS + paid_check_rows))
     TOTAL_MISSING=$((TOTAL_MISSING + paid_check_missing))
@@ -499,7 +503,7 @@ check_load() {
       awk -F, '{ run = 0; for (i = 1; i <= NF; i++) { if ($i == 0) { run++; if (run > m) m = run } else run = 0 } } END { print m + 0 }')
     ((gap > LONGEST_GAP)) && LONGEST_GAP=$gap
   done
-  say "$fault: checked ($(tail -n 1 "${WORK}/checks.log"))"
+  say "$fault: ${segments} load runs, ${fault_answers} paid answers, ${fault_rows} paid rows on the leader$( ((bad)) && echo ': FAILED (see below)')"
   return $bad
 }
 
@@ -576,11 +580,10 @@ run_test() {
   require_root
   WORK=$(mktemp -d)
   LOAD_PID= SUMMARY=
-  trap 'rc=$?; [[ -n ${LOAD_PID:-} ]] && { touch "$LOAD_DIR/stop"; kill "$LOAD_PID" 2>/dev/null; wait "$LOAD_PID" 2>/dev/null; }; if ((rc)); then tail -n 30 "${STATE}"/logs/*.log >&2 2>/dev/null || true; fi; down || true; rm -rf "$WORK"; [[ -n ${SUMMARY:-} ]] && echo "$SUMMARY"; exit $rc' EXIT
+  trap 'rc=$?; [[ -n ${LOAD_PID:-} ]] && { touch "$LOAD_DIR/stop"; kill "$LOAD_PID" 2>/dev/null; wait "$LOAD_PID" 2>/dev/null; }; if ((rc)); then tail -n 30 "${STATE}"/logs/*.log >&2 2>/dev/null || true; cat "$WORK/checks.log" >&2 2>/dev/null || true; fi; down || true; rm -rf "$WORK"; [[ -n ${SUMMARY:-} ]] && echo "$SUMMARY"; exit $rc' EXIT
+  trap 'exit 143' TERM INT HUP  # the EXIT trap cleans up after a signal too
   down
   up
-  # shellcheck source=bench/e2e-lib.sh
-  source "${CHECKOUT}/bench/e2e-lib.sh"
   # The paid check runs its SQL on the leader through HAProxy, from the HAProxy host.
   psql_admin() {
     local d=$1

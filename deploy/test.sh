@@ -3,11 +3,13 @@
 #
 #   deploy/test.sh
 #
-# 1. every test but the browser's under AddressSanitizer + UBSan (preset asan): unit (with the
-#    corpus replay of the fuzz targets), db (real PostgreSQL), server and end to end over real TLS;
+# 1. every test but the browser's and the cluster's under AddressSanitizer + UBSan (preset asan):
+#    unit (with the corpus replay of the fuzz targets), db (real PostgreSQL), server and end to end
+#    over real TLS;
 # 2. the pipeline (batch workers, claim queue, counters) under ThreadSanitizer (preset tsan);
-# 3. everything on the release build: unit, db, server, end to end, browser tests, and a smoke run
-#    of every benchmark.
+# 3. everything on the release build: unit, db, server, end to end, browser tests, a smoke run of
+#    every benchmark, and the highly available cluster under faults (label cluster,
+#    tests/deploy: deploy/cluster.sh test with two faults, run alone, a few minutes).
 # It ends with a summary of the three steps (each failed test by name); the exit code is non-zero if
 # any step failed.
 set -euo pipefail
@@ -70,7 +72,7 @@ run_step() {
   fi
 }
 
-run_step "unit, db, server and end-to-end tests under ASan/UBSan" asan -LE browser
+run_step "unit, db, server and end-to-end tests under ASan/UBSan" asan -LE 'browser|cluster'
 run_step "pipeline tests under TSan" tsan
 run_step "full suite (release)" release
 
