@@ -507,14 +507,28 @@ check_load() {
   return $bad
 }
 
-# Waits until the leader is not $1 and writable through HAProxy; prints the seconds since $2.
+# A write through HAProxy that commits: txid_current() takes a transaction id, so the COMMIT waits
+# for the synchronous standby. A promoted leader without one takes no write yet. The probe has no
+# statement timeout (a cancelled wait would commit locally and look like success) and counts as
+# failed if psql says anything, such as that warning.
+commit_probe() {
+  local out
+  out=$(PGPASSWORD=$(secret postgres) in_ns ha timeout 2 "${PG_BIN}/psql" -X -q -tA -h 127.0.0.1 -p 5000 -U postgres     -d postgres -c "SET statement_timeout = 0" -c "SELECT txid_current()" 2>&1) || return 1
+  [[ $out =~ ^[0-9]+$ ]]
+}
+
+# Waits until the leader is not $1 and a write commits through HAProxy. Prints "P W": seconds
+# since $2 until the new leader took writes in HAProxy (promoted) and until a write committed.
 wait_new_leader() {
-  local old=$1 t0=$2
+  local old=$1 t0=$2 promoted=""
   for _ in $(seq 1 900); do
-    local l
-    l=$(leader)
-    if [[ -n $l && $l != "$old" ]] && wait_writable 1; then
-      since "$t0"
+    if [[ -z $promoted ]]; then
+      local l
+      l=$(leader)
+      [[ -n $l && $l != "$old" ]] && wait_writable 1 && promoted=$(since "$t0")
+    fi
+    if [[ -n $promoted ]] && commit_probe; then
+      echo "$promoted $(since "$t0")"
       return 0
     fi
     sleep 0.2
@@ -570,8 +584,9 @@ inject() {
     *) die "unknown fault $fault" ;;
   esac
   if [[ -n $took ]]; then
-    say "$fault: new leader $(leader) writable after $took s"
-    awk -v a="$took" -v b="$LONGEST_FAILOVER" 'BEGIN { exit !(a > b) }' && LONGEST_FAILOVER=$took
+    local promoted=${took% *} committed=${took#* }
+    say "$fault: new leader $(leader) took writes in HAProxy after $promoted s, first commit after $committed s"
+    awk -v a="$committed" -v b="$LONGEST_FAILOVER" 'BEGIN { exit !(a > b) }' && LONGEST_FAILOVER=$committed
   fi
   wait_cluster_whole || die "$fault: cluster not whole again"
 }
