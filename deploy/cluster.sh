@@ -428,7 +428,9 @@ down() {
   require_root
   local name
   if [[ -d ${STATE}/pids ]]; then
-    for name in $(ls "${STATE}/pids"); do stop "$name"; done
+    for name in "${STATE}"/pids/*; do
+      if [[ -e $name ]]; then stop "${name##*/}"; fi
+    done
   fi
   kill_namespace_processes
   remove_network
@@ -441,7 +443,9 @@ status() {
   local h name bad=0
   [[ -d ${STATE} ]] || { echo "not up (no ${STATE})"; return 3; }
   echo "namespaces: $(ip netns list | awk '{print $1}' | grep "^${PREFIX}-" | sort | tr '\n' ' ')"
-  for name in $(ls "${STATE}/pids" 2>/dev/null); do
+  for name in "${STATE}"/pids/*; do
+    [[ -e $name ]] || continue
+    name=${name##*/}
     if alive "$name"; then echo "  $name: running (pid $(cat "${STATE}/pids/$name"))"; else echo "  $name: NOT running"; bad=1; fi
   done
   echo "patroni:"
@@ -494,6 +498,7 @@ check_load() {
       "$(json_value "$f" rx_prefix)" "$(json_value "$f" date_of_service)" at-least 2>>"${WORK}/checks.log" || bad=1
     [[ -n $paid_check_rows ]] || { say "$fault: segment $seg could not be checked (no answer from the leader)"; bad=1; }
     segments=$((segments + 1)) fault_answers=$((fault_answers + answers)) fault_rows=$((fault_rows + paid_check_rows))
+    # shellcheck disable=SC2154 # set by check_paid_rows
     TOTAL_ANSWERS=$((TOTAL_ANSWERS + answers))
     TOTAL_ROWS=$((TOTAL_ROWS + paid_check_rows))
     TOTAL_MISSING=$((TOTAL_MISSING + paid_check_missing))
@@ -594,7 +599,7 @@ inject() {
 run_test() {
   require_root
   WORK=$(mktemp -d)
-  LOAD_PID= SUMMARY=
+  LOAD_PID='' SUMMARY=''
   trap 'rc=$?; [[ -n ${LOAD_PID:-} ]] && { touch "$LOAD_DIR/stop"; kill "$LOAD_PID" 2>/dev/null; wait "$LOAD_PID" 2>/dev/null; }; if ((rc)); then tail -n 30 "${STATE}"/logs/*.log >&2 2>/dev/null || true; cat "$WORK/checks.log" >&2 2>/dev/null || true; fi; down || true; rm -rf "$WORK"; [[ -n ${SUMMARY:-} ]] && echo "$SUMMARY"; exit $rc' EXIT
   trap 'exit 143' TERM INT HUP  # the EXIT trap cleans up after a signal too
   down
