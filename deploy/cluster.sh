@@ -488,7 +488,7 @@ stop_load() {
 # Checks every segment of the last load against the leader's rows (check_paid_rows of
 # bench/e2e-lib.sh, allowing rows whose answer a fault lost) and adds to the totals.
 check_load() {
-  local fault=$1 f seg answers bad=0 segments=0 fault_answers=0 fault_rows=0
+  local fault=$1 f seg answers bad=0 segments=0 fault_answers=0 fault_rows=0 fault_gap=0
   for f in "$LOAD_DIR"/report.*.json; do
     seg=${f%.json}
     seg=${seg##*.}
@@ -506,9 +506,10 @@ check_load() {
     local gap
     gap=$(grep -o '"per_second":\[[0-9,]*\]' "$f" | tr -dc '0-9,' |
       awk -F, '{ run = 0; for (i = 1; i <= NF; i++) { if ($i == 0) { run++; if (run > m) m = run } else run = 0 } } END { print m + 0 }')
+    ((gap > fault_gap)) && fault_gap=$gap
     ((gap > LONGEST_GAP)) && LONGEST_GAP=$gap
   done
-  say "$fault: ${segments} load runs, ${fault_answers} paid answers, ${fault_rows} paid rows on the leader$( ((bad)) && echo ': FAILED (see below)')"
+  say "$fault: ${segments} load runs, ${fault_answers} paid answers, ${fault_rows} paid rows on the leader, longest unanswered gap ${fault_gap} s$( ((bad)) && echo ': FAILED (see below)')"
   return $bad
 }
 
