@@ -523,6 +523,43 @@ commit_probe() {
   [[ $out =~ ^[0-9]+$ ]]
 }
 
+# Claims whose rows say paid but whose answer a fault lost (answered 92/99, or not at all): each is
+# sent again, as a pharmacy would, and must come back as a duplicate (D) with its row's
+# authorization number. Prints how many were sent again; returns 1 if any was not so answered.
+retransmit_lost_answers() {
+  local fault=$1 prefixes="" days="" f
+  for f in "$LOAD_DIR"/report.*.json; do
+    [[ -s $f ]] || continue
+    prefixes+="${prefixes:+,}'$(json_value "$f" rx_prefix)%'"
+    days+="${days:+,}'$(json_value "$f" date_of_service)'"
+  done
+  [[ -n $prefixes ]] || { echo 0; return 0; }
+  cat "$LOAD_DIR"/paid.* 2>/dev/null | sort -u >"$LOAD_DIR/answered"
+  psql_admin "$(dsn_for_database "$ADMIN_DSN" rxgate)" -tA -F ' ' >"$LOAD_DIR/lost" <<SQL || return 1
+CREATE TEMP TABLE answered (authorization_number text);
+\copy answered FROM '$LOAD_DIR/answered'
+SELECT c.authorization_number, encode(c.request, 'hex') FROM claims c
+ WHERE c.status = 'P' AND c.date_of_service IN ($days) AND c.rx_number LIKE ANY (ARRAY[$prefixes])
+   AND NOT EXISTS (SELECT 1 FROM answered a WHERE a.authorization_number = c.authorization_number);
+SQL
+  local authorization hex sent=0 bad=0
+  while read -r authorization hex; do
+    [[ -n $hex ]] || continue
+    sent=$((sent + 1))
+    xxd -r -p <<<"$hex" >"$LOAD_DIR/lost.d0"
+    local answer
+    answer=$(in_ns ha "${RXGATE_BIN}" submit --url https://127.0.0.1:8443/ncpdp --ca "${STATE}/tls/ca.crt" \
+      "$LOAD_DIR/lost.d0" 2>&1) || true
+    if ! grep -q "status D  authorization ${authorization}\b" <<<"$answer"; then
+      say "$fault: the retransmit of a claim paid without an answer was not its stored answer:"
+      grep '^transaction\|^  reject' <<<"$answer" >&2 || echo "$answer" >&2
+      bad=1
+    fi
+  done <"$LOAD_DIR/lost"
+  echo "$sent"
+  return $bad
+}
+
 # Waits until the leader is not $1 and a write commits through HAProxy. Prints "P W": seconds
 # since $2 until the new leader took writes in HAProxy (promoted) and until a write committed.
 wait_new_leader() {
@@ -624,6 +661,10 @@ run_test() {
     sleep 6
     stop_load
     check_load "$fault" || failed=1
+    local resent resent_status=0
+    resent=$(retransmit_lost_answers "$fault") || resent_status=1
+    say "$fault: ${resent:-0} claims paid without an answer sent again: $( ((resent_status)) && echo 'FAILED' || echo 'each answered D with its authorization')"
+    ((resent_status == 0)) || failed=1
   done
   say "faults done in $(since "$t0") s"
   SUMMARY="cluster: ${TOTAL_ANSWERS} paid answers, ${TOTAL_ROWS} paid rows, ${TOTAL_MISSING} paid without a row, ${TOTAL_TWICE} paid twice, failover ${LONGEST_FAILOVER} s, longest unanswered gap ${LONGEST_GAP}.0 s"
