@@ -33,7 +33,8 @@ const reject_info* find_reject(std::string_view code) noexcept;
 // Every entry, sorted by code (plain byte order, so "01" < "1R" < "201" < "2A"), codes unique.
 std::span<const reject_info> all_rejects() noexcept;
 
-// DUR/PPS code names (dur-codes.csv, NCPDP External Code List). Empty when the code is unknown.
+// DUR/PPS code names (dur-codes.csv, NCPDP External Code List), read from the codec's code lists
+// (codec/code_names.h). Empty when the code is unknown.
 std::string_view dur_reason_name(std::string_view e4) noexcept;        // 439-E4 Reason for Service
 std::string_view dur_professional_name(std::string_view e5) noexcept;  // 440-E5 Professional Service
 std::string_view dur_result_name(std::string_view e6) noexcept;        // 441-E6 Result of Service
