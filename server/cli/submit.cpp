@@ -4,7 +4,8 @@
 // --json the JSON of the response (codec/json.h).
 //
 // Input files may start with "# " comment lines (the layout of config/samples and the test
-// vectors); they are skipped, as is a final newline.
+// vectors); they are skipped, as is a final newline (server/cli/input_file.h).
+// A certificate that does not verify gets a hint at --ca.
 // Exit codes: 0 answered (whatever the adjudication); 1 transport or TLS failure, non-200 HTTP;
 // 2 the file cannot be read or the answer is not a D.0 response.
 #include <CLI/CLI.hpp>
@@ -15,11 +16,16 @@
 #include <memory>
 #include <string>
 
+#include <boost/asio/ssl/error.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "codec/decode.h"
 #include "codec/json.h"
 #include "codec/response.h"
 #include "rules/reject_catalog.h"
 #include "server/cli/command.h"
+#include "server/cli/input_file.h"
 #include "bench/load/tls_client.h"
 
 namespace rxgate::cli {
@@ -30,23 +36,11 @@ struct submit_args {
   bool raw = false, json = false, insecure = false;
 };
 
-bool read_payload(const std::string& path, std::string& out) {
-  std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-  if (!f) return false;
-  std::array<char, 64 * 1024> chunk;
-  std::size_t n = 0;
-  while ((n = std::fread(chunk.data(), 1, chunk.size(), f)) > 0) out.append(chunk.data(), n);
-  const bool failed = std::ferror(f) != 0;
-  if (f != stdin) std::fclose(f);
-  if (failed) return false;
-  std::size_t start = 0;
-  while (out.compare(start, 2, "# ") == 0) {
-    const auto eol = out.find('\n', start);
-    start = eol == std::string::npos ? out.size() : eol + 1;
-  }
-  out.erase(0, start);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return true;
+// The handshake failed because the server's certificate chain or name did not verify: the usual
+// cause is a private CA (the development certificates) that the client was not given.
+bool certificate_not_verified(const boost::system::error_code& ec) {
+  return ec.category() == boost::asio::error::get_ssl_category() &&
+         ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
 }
 
 void print_plain(std::ostream& os, const codec::response& r) {
@@ -102,11 +96,12 @@ int run_submit(const submit_args& a) {
     std::fprintf(stderr, "rxgate submit: --url must be https://host:port/path\n");
     return 2;
   }
-  std::string payload;
-  if (!read_payload(a.file, payload)) {
-    std::fprintf(stderr, "rxgate submit: cannot read %s\n", a.file == "-" ? "stdin" : a.file.c_str());
+  const auto in = std::make_unique<input_file>();
+  if (std::string why; !read_input(a.file, *in, why)) {
+    std::fprintf(stderr, "rxgate submit: %s\n", why.c_str());
     return 2;
   }
+  const std::string payload(in->payload());
   server::client_options opts;
   opts.ca_file = a.ca;
   opts.cert_file = a.cert;
@@ -115,6 +110,15 @@ int run_submit(const submit_args& a) {
   server::tls_client client(opts);  // throws on unreadable files: reported by main
   if (auto ec = client.connect(url.host, url.port)) {
     std::fprintf(stderr, "rxgate submit: %s:%s: %s\n", url.host.c_str(), url.port.c_str(), ec.message().c_str());
+    if (certificate_not_verified(ec)) {
+      if (a.ca.empty())
+        std::fprintf(stderr, "rxgate submit: the server's certificate is not signed by a CA this system trusts; "
+                             "pass --ca FILE with the CA that signed it (the development CA: .local/tls/ca.crt, made by config/tls/make-dev-certs.sh)\n");
+      else
+        std::fprintf(stderr, "rxgate submit: the server's certificate did not verify against --ca %s; check that it "
+                             "is the CA that signed the server's certificate and that the host name in --url is "
+                             "one the certificate names\n", a.ca.c_str());
+    }
     return 1;
   }
   auto reply = client.post(url.target, payload);
