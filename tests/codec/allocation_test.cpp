@@ -11,6 +11,7 @@
 #include <string>
 
 #include "codec/claim.h"
+#include "codec/code_names.h"
 #include "codec/decode.h"
 #include "codec/response.h"
 #include "codec/writer.h"
@@ -164,6 +165,20 @@ TEST(Allocations, TheCounterSeesAnAllocation) {
   const long n = scope.stop();
   EXPECT_GE(n, 1);
   EXPECT_EQ(s->size(), 100u);
+}
+
+TEST(Allocations, CodeNames) {
+  std::size_t named = 0;
+  long n = 0;
+  {
+    counting_scope scope;
+    for (const code_value& row : all_code_values()) named += !code_name(row.field, row.code).empty();
+    named += !code_label("DK"_fid, "08").empty();  // the numeric fallback
+    named += !code_label("AN"_fid, "X").empty();   // "unknown"
+    n = scope.stop();
+  }
+  EXPECT_EQ(n, 0);
+  EXPECT_EQ(named, all_code_values().size() + 2);
 }
 
 TEST(Allocations, DecodeValidateAndAnswerAB1) {

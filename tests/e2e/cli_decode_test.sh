@@ -142,6 +142,14 @@ findings_of "$findings_data/response-counts-disagree.d0" \
 findings_of "$findings_data/response-paid-with-reject.d0" \
   '  transaction 1: status P (Paid) with 2 reject codes: a reject always wins, so this reads as rejected' \
   '  transaction 1: 511-FB Reject Code "ZZZ" is not an NCPDP reject code'
+findings_of "$findings_data/response-status-unusable.d0" \
+  '  transmission: 501-F1 Header Response Status "X" is neither A nor R' \
+  '  transaction 1: no AM21 Response Status segment, which every response transaction carries' \
+  '  transaction 2: 112-AN Transaction Response Status "Z" is not a response status' \
+  '  transaction 2: 510-FA Reject Count is missing, but 1 occurrence of 511-FB Reject Code follows' \
+  '  transaction 2: AM24 Response DUR/PPS has alerts but no 567-J6 DUR/PPS Response Code Counter to start them'
+# A consistent answer has no findings (NCPDP.NET-3 above); nor does a paid one with pricing.
+findings_of "$vectors/src-NCPDPSerDe-4.txt" '  none'
 expect_exit 0 "decode paid-with-reject" "$rxgate" decode "$findings_data/response-paid-with-reject.d0"
 for line in \
   '  505-F5 Patient Pay Amount = $100.00' \
