@@ -18,7 +18,11 @@ error translate_current_exception(std::string_view what_failed, bool& connection
       throw;
     } catch (const pqxx::broken_connection& x) {
       connection_lost = true;
-      e = {errc::unavailable, prefix + "connection to PostgreSQL lost"};
+      // libpq's reason ("connection to server at ... failed: Connection refused") tells an
+      // operator what is wrong; it names hosts and users, never a password or claim data.
+      std::string reason = x.what();
+      while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+      e = {errc::unavailable, prefix + "connection to PostgreSQL lost" + (reason.empty() ? "" : ": " + reason)};
     } catch (const pqxx::in_doubt_error&) {
       // The commit may or may not have happened; the connection is gone either way. Nothing was
       // answered as paid, and a retransmit finds the stored claim if it did commit.

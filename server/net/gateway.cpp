@@ -53,6 +53,66 @@ gateway::impl::impl(config c, gateway::options o) : cfg(std::move(c)), opts(o) {
   }
 }
 
+namespace {
+
+// The password of a DSN, URI (postgresql://user:password@host/db) or keyword form
+// (password=secret, password='se cret'); empty without one.
+std::string dsn_password(std::string_view dsn) {
+  if (const auto scheme = dsn.find("://"); scheme != std::string_view::npos) {
+    const auto rest = dsn.substr(scheme + 3);
+    const auto at = rest.substr(0, rest.find('/')).rfind('@');
+    if (at == std::string_view::npos) return {};
+    const auto userinfo = rest.substr(0, at);
+    const auto colon = userinfo.find(':');
+    return colon == std::string_view::npos ? std::string() : std::string(userinfo.substr(colon + 1));
+  }
+  for (auto at = dsn.find("password"); at != std::string_view::npos; at = dsn.find("password", at + 1)) {
+    auto v = dsn.substr(at + 8);
+    v.remove_prefix(std::min(v.size(), v.find_first_not_of(' ')));
+    if (v.empty() || v.front() != '=') continue;
+    v.remove_prefix(1);
+    v.remove_prefix(std::min(v.size(), v.find_first_not_of(' ')));
+    if (!v.empty() && v.front() == '\'') return std::string(v.substr(1, v.find('\'', 1) - 1));
+    return std::string(v.substr(0, v.find(' ')));
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string gateway::impl::database_reason(std::string_view store_message) const {
+  std::string reason = "database unreachable: ";
+  // libpq's messages run over lines ("...failed: Connection refused\n\tIs the server running").
+  bool blank = false;
+  for (const char ch : store_message) {
+    const bool space = ch == '\n' || ch == '\t' || ch == '\r' || ch == ' ';
+    if (space && !blank) reason += ' ';
+    if (!space) reason += ch;
+    blank = space;
+  }
+  while (!reason.empty() && reason.back() == ' ') reason.pop_back();
+  // libpq does not quote passwords, but a message must never carry one whatever produced it.
+  const std::string password = dsn_password(cfg.dsn);
+  if (password.size() >= 2) {
+    for (auto at = reason.find(password); at != std::string::npos; at = reason.find(password, at + 3))
+      reason.replace(at, password.size(), "***");
+  }
+  return reason;
+}
+
+void gateway::impl::check_database_at_start() {
+  auto t = std::make_shared<transmission>();
+  t->probe = true;
+  t->done = [this](std::shared_ptr<transmission> done) {
+    if (done->probe_ok) {
+      log::info("database_ready");
+    } else {
+      log::error("database_unreachable").str("reason", database_reason(done->probe_error));
+    }
+  };
+  if (claims->submit(t) != batcher::submit_result::queued) log::warn("database_check_not_queued");
+}
+
 void gateway::impl::listen() {
   beast::error_code ec;
   auto address = net::ip::make_address(cfg.listen_host, ec);
@@ -118,6 +178,7 @@ void gateway::run() {
       .str("plans", rules::describe(*g.plans.load()));
   std::vector<std::thread> threads;
   g.dash->start();
+  g.check_database_at_start();
   g.schedule_partition_check(std::chrono::steady_clock::duration::zero());
   for (unsigned i = 1; i < g.cfg.io_threads; ++i) threads.emplace_back([&g] { g.ioc.run(); });
   g.ioc.run();

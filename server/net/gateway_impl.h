@@ -91,6 +91,11 @@ struct gateway::impl {
   impl(config c, gateway::options o);
   void listen();
   void do_accept();
+  // A readiness probe through the batcher at start: one log line, database_ready or
+  // database_unreachable with the reason, before any claim comes (a wrong address shows at once).
+  void check_database_at_start();
+  // "database unreachable: <the store's reason>", the password of database.dsn masked, one line.
+  std::string database_reason(std::string_view store_message) const;
   // lifecycle.cpp
   void on_signal(const boost::system::error_code& ec, int signo);
   void begin_stop();

@@ -219,9 +219,15 @@ void tls_session::readiness(const std::shared_ptr<slot>& s) {
       if (s->ready) return;
       if (s->budget) s->budget->cancel();
       const bool ok = done->probe_ok && loaded;
-      std::string body = std::string("{\"ready\":") + (ok ? "true" : "false") +
-                         ",\"database\":" + (done->probe_ok ? "\"ok\"" : "\"unreachable\"") +
-                         ",\"plans\":" + (loaded ? "\"loaded\"" : "\"missing\"") + "}\n";
+      // Not ready: `reason` says why, for the operator (libpq's reason, the password masked).
+      std::string body;
+      codec::json_writer w(body);
+      w.begin_object().field("ready", ok).field("database", done->probe_ok ? "ok" : "unreachable");
+      w.field("plans", loaded ? "loaded" : "missing");
+      if (!done->probe_ok) w.field("reason", self->g_.database_reason(done->probe_error));
+      else if (!loaded) w.field("reason", "no plans loaded");
+      w.end_object();
+      body += '\n';
       self->finish(s, ok ? http::status::ok : http::status::service_unavailable, std::move(body), "application/json");
     });
   };

@@ -324,7 +324,10 @@ bool batch_pass::fail(const store::error& err, std::string_view stage) {
   db_failing_ = true;
   for (auto& j : jobs_) {
     j->probe_ok = false;
-    if (j->probe) continue;
+    if (j->probe) {
+      j->probe_error = err.message;
+      continue;
+    }
     build_host_reject(*j, code);
     const std::uint8_t n = std::max<std::uint8_t>(1, j->validation.claim_count);
     metrics_.host_rejects.inc({code, kind}, n);

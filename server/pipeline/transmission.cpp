@@ -43,6 +43,7 @@ void transmission::reset() noexcept {
   source = "ncpdp";
   probe = false;
   probe_ok = false;
+  probe_error.clear();
   identity_rejects = 0;
   received = {};
   response.clear();

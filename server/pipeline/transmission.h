@@ -39,6 +39,7 @@ struct transmission {
   std::string_view source = "ncpdp";  // recorded with the claim: "ncpdp" | "json"
   bool probe = false;        // a readiness probe: no transactions, just begin + commit
   bool probe_ok = false;
+  std::string probe_error;   // a probe that failed: the store's reason (no patient data in it)
   std::uint8_t identity_rejects = 0;
   std::chrono::steady_clock::time_point received{};
 
