@@ -10,7 +10,8 @@
 // Two modes: closed loop (each connection sends its next request when the previous answer
 // arrived, up to `pipeline` in flight) and open loop (a target rate; latency is measured from
 // the intended send time, so a server that falls behind shows its queueing in the figures).
-// A raw mode sends one fixed GET/POST and only counts HTTP 200s (the nginx reference).
+// A raw mode sends fixed GETs/POSTs and only counts HTTP 200s: the nginx reference, and the status
+// API's reads (bench/status-api) with a token header and a file of paths sent in turn.
 //
 // run() blocks until the run is over (duration or count reached, in-flight answers drained) and
 // returns the report (report.h). It throws std::runtime_error for start-up problems (plan or URL
@@ -23,6 +24,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bench/load/mix.h"
 #include "bench/load/report.h"
@@ -53,6 +55,8 @@ struct options {
   // raw mode (reference servers): fixed request, only HTTP 200 counts
   bool raw = false;
   std::size_t body_size = 0;       // 0 = GET, else POST of this many bytes
+  std::vector<std::string> headers;  // extra "Name: value" lines (e.g. an Authorization header)
+  std::filesystem::path targets;   // a file of request paths, one a line, sent in turn (default: the URL's path)
 
   bool progress = true;            // one line a second on stderr
   std::size_t max_examples = 5;

@@ -1,7 +1,9 @@
 // run(): start-up (plan, scenario, mix, URL, connections), the io threads, the progress line once
 // a second, and the report from the workers' tallies.
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <memory>
@@ -74,12 +76,34 @@ void prepare_claims(const options& o, const rules::plan_set& plans, scenario& sc
 }
 
 void prepare_raw(const options& o, run_state& s) {
-  if (o.body_size == 0) {
-    s.raw_request = "GET " + s.url.target + " HTTP/1.1\r\nHost: " + s.url.host + "\r\n\r\n";
+  std::vector<std::string> targets;
+  if (!o.targets.empty()) {
+    std::ifstream in(o.targets);
+    if (!in) throw std::runtime_error("--targets " + o.targets.string() + ": " + std::strerror(errno));
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty() || line.front() == '#') continue;
+      if (line.front() != '/') throw std::runtime_error("--targets: every line must be a path starting with /");
+      targets.push_back(line);
+    }
+    if (targets.empty()) throw std::runtime_error("--targets " + o.targets.string() + ": no paths in it");
   } else {
-    s.raw_request = "POST " + s.url.target + " HTTP/1.1\r\nHost: " + s.url.host +
-                    "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + std::to_string(o.body_size) +
-                    "\r\n\r\n" + std::string(o.body_size, 'x');
+    targets.push_back(s.url.target);
+  }
+  std::string headers = "Host: " + s.url.host + "\r\n";
+  for (const auto& h : o.headers) {
+    if (h.find(':') == std::string::npos || h.find_first_of("\r\n") != std::string::npos)
+      throw std::runtime_error("--header must be one 'Name: value' line");
+    headers += h + "\r\n";
+  }
+  for (const auto& target : targets) {
+    if (o.body_size == 0) {
+      s.raw_requests.push_back("GET " + target + " HTTP/1.1\r\n" + headers + "\r\n");
+    } else {
+      s.raw_requests.push_back("POST " + target + " HTTP/1.1\r\n" + headers +
+                               "Content-Type: application/octet-stream\r\nContent-Length: " +
+                               std::to_string(o.body_size) + "\r\n\r\n" + std::string(o.body_size, 'x'));
+    }
   }
 }
 

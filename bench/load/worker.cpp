@@ -16,6 +16,7 @@ namespace ssl = asio::ssl;
 worker::worker(run_state& s, unsigned index, unsigned threads, unsigned connections)
     : s_(s), tls_(ssl::context::tls_client), timer_(io_), drain_timer_(io_),
       message_(std::make_unique<codec::message>()), response_(std::make_unique<codec::response>()) {
+  index_ = index;
   tls_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   if (s.opt->verify) {
@@ -147,7 +148,9 @@ void worker::issue(connection& c, std::uint64_t intended) {
   claim_spec spec;
   expectation e;
   if (s_.opt->raw) {
-    c.send(s_.raw_request, spec, e, intended);
+    // Workers start at different paths so a short run still reads many of them.
+    const auto& all = s_.raw_requests;
+    c.send(all[(issued_ + index_ * 7919) % all.size()], spec, e, intended);
   } else {
     if (!build_request(spec, e)) {
       finish_issuing();

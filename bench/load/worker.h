@@ -44,7 +44,7 @@ struct run_state {
   unsigned run_id = 0;
   server::url_parts url;
   std::string request_head;  // "POST /path HTTP/1.1\r\nHost: ...\r\n...Content-Length: "
-  std::string raw_request;   // raw mode: the whole request
+  std::vector<std::string> raw_requests;  // raw mode: whole requests, sent in turn (one per --targets line)
   steady::time_point start{};
   std::uint64_t warmup_ns = 0, duration_ns = 0;  // duration 0: until the count
   std::atomic<std::uint64_t> answered{0}, in_flight{0}, mismatches{0}, errors{0};  // progress line
@@ -103,6 +103,7 @@ class worker final : public connection_events {
   std::vector<connection*> ready_;
   double rate_per_ns_ = 0;
   std::uint64_t issued_ = 0, limit_ = 0;
+  unsigned index_ = 0;  // this worker's number among the io threads
   std::optional<claim_source> claims_;
   std::array<char, 8192> body_{};
   std::vector<char> request_;

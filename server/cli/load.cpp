@@ -102,6 +102,8 @@ const command_registrar load_registration{[](CLI::App& app) {
   cmd->add_option("--paid-log", o.paid_log, "write the authorization number of every paid (P) answer to this file");
   cmd->add_flag("--raw", o.raw, "reference mode: one fixed request, only HTTP 200 counts");
   cmd->add_option("--body-size", o.body_size, "--raw: 0 = GET, else POST this many bytes")->capture_default_str();
+  cmd->add_option("--header", o.headers, "--raw: an extra request header 'Name: value' (repeatable)");
+  cmd->add_option("--targets", o.targets, "--raw: a file of request paths, one a line, sent in turn (default: the URL's path)");
   cmd->add_flag("--json", a->json, "print the report as JSON on stdout (the table goes to stderr)");
   cmd->add_flag("-q,--quiet", a->quiet, "no progress line");
   cmd->add_option("--examples", o.max_examples, "mismatches described at the end")->capture_default_str();
