@@ -271,6 +271,8 @@ std::string metrics::render() const {
   counter("rxgate_connections_accepted_total", "Client connections accepted", connections_accepted.load());
   counter("rxgate_connections_refused_total", "Connections closed at accept because of server.max_connections",
           connections_refused.load());
+  counter("rxgate_accept_failures_total", "Failed accepts (EMFILE/ENFILE: out of file descriptors, the loop backs off)",
+          accept_failures.load());
   counter("rxgate_batches_total", "Database batches run", batches.load());
   gauge("rxgate_batch_in_flight_transactions", "Transactions in the batch the worker is processing now",
         batch_in_flight.load());

@@ -104,6 +104,7 @@ struct metrics {
 
   std::atomic<std::uint64_t> connections_accepted{0};
   std::atomic<std::uint64_t> connections_refused{0};
+  std::atomic<std::uint64_t> accept_failures{0};  // failed accepts (out of file descriptors, ...)
   std::atomic<std::int64_t> connections_open{0};
   std::atomic<std::uint64_t> batches{0};
   std::atomic<std::int64_t> batch_in_flight{0};  // transactions in the batch being processed

@@ -49,6 +49,7 @@ std::string json_error_body(std::string_view why);
 struct gateway::impl {
   config cfg;
   gateway::options opts;
+  std::uint64_t open_files_limit = 0;  // RLIMIT_NOFILE after start-up fitted it (descriptor_limit.h)
   metrics stats;
   // Before the io context: a session whose last handler dies with the context (shutdown after
   // the grace period) still unregisters itself here.
@@ -64,6 +65,13 @@ struct gateway::impl {
   tcp::acceptor acceptor{ioc};
   std::optional<net::signal_set> signals;
   net::steady_timer drain_timer{ioc};
+  // Out of file descriptors (EMFILE/ENFILE) an accept fails at once for as long as it lasts: the
+  // accept loop waits on this timer before it tries again, and logs the failures at most once per
+  // interval with their count (control strand only).
+  net::steady_timer accept_timer{ioc};
+  bool accept_failing = false;
+  std::uint64_t accept_failures_unlogged = 0;
+  std::chrono::steady_clock::time_point accept_logged{};
   // Claim partitions ahead of the calendar (lifecycle.cpp): checked at start and every few hours.
   net::steady_timer partition_timer{ioc};
   std::chrono::steady_clock::time_point drain_deadline{};
@@ -91,6 +99,7 @@ struct gateway::impl {
   impl(config c, gateway::options o);
   void listen();
   void do_accept();
+  void on_accept_failure(const beast::error_code& ec);
   // A readiness probe through the batcher at start: one log line, database_ready or
   // database_unreachable with the reason, before any claim comes (a wrong address shows at once).
   void check_database_at_start();

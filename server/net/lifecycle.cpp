@@ -25,6 +25,7 @@ void gateway::impl::begin_stop() {
   net::dispatch(control, [this] {
     beast::error_code ignored;
     acceptor.close(ignored);
+    accept_timer.cancel();
     partition_timer.cancel();
     std::vector<std::shared_ptr<tls_session>> live;
     {

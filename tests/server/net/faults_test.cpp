@@ -1,5 +1,5 @@
 // Single-node faults found by trying to break the gateway (issue 17), each with the test that
-// failed before its fix: a wrong database address at start.
+// failed before its fix: file descriptors running out, a wrong database address at start.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "server/core/log.h"
+#include "server/net/descriptor_limit.h"
 #include "tests/server/harness.h"
 
 namespace rxgate::test {
@@ -66,6 +67,128 @@ server::config info_level(server::config c) {
 
 // Nothing listens on port 1 of the loopback address: a connection there is refused at once.
 constexpr const char* refused_address = "127.0.0.1:1";
+
+// Fault 1, at start: the soft limit is raised to fit server.max_connections and the pools, and a
+// hard limit that cannot fit them refuses to start.
+TEST(faults, soft_limit_is_raised_to_what_the_connections_need_up_to_the_hard_limit) {
+  EXPECT_EQ(server::soft_limit_for(1000, 999, 4096), 1000u);   // just under: raised to the need
+  EXPECT_EQ(server::soft_limit_for(1000, 1000, 4096), 1000u);  // at it: kept
+  EXPECT_EQ(server::soft_limit_for(1000, 1001, 4096), 1001u);  // over: kept, never lowered
+  EXPECT_EQ(server::soft_limit_for(1000, 128, 999), 0u);       // the hard limit just under: refused
+  EXPECT_EQ(server::soft_limit_for(1000, 128, 1000), 1000u);   // the hard limit at it: fits
+  server::config c;
+  c.max_connections = 100;
+  c.batch_workers = 3;
+  const auto base = server::descriptors_needed(c);
+  c.max_connections = 101;
+  EXPECT_EQ(server::descriptors_needed(c), base + 1);  // one per connection
+  c.batch_workers = 4;
+  EXPECT_EQ(server::descriptors_needed(c), base + 2);  // one per writer
+}
+
+// In a child process (limits cannot be raised back): the gateway under `ulimit -n soft` with
+// hard limit `hard` and server.max_connections = 4096. Returns the child's exit status: 0 when
+// it started with a soft limit that fits, 2 when it refused with the key at fault, 1 otherwise.
+int start_under_limit(const server::config& cfg, rlim_t soft, rlim_t hard) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    rlimit lim{soft, hard};
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::_exit(3);
+    try {
+      server::gateway g(cfg, server::gateway::options{false});
+      ::getrlimit(RLIMIT_NOFILE, &lim);
+      ::_exit(lim.rlim_cur >= server::descriptors_needed(cfg) ? 0 : 1);
+    } catch (const server::config_error& e) {
+      const std::string why = e.what();
+      ::_exit(why.find("server.max_connections") != std::string::npos && why.find("hard limit") != std::string::npos ? 2 : 1);
+    } catch (...) {
+      ::_exit(1);
+    }
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(faults, start_raises_the_open_files_limit_or_refuses_and_says_why) {
+  config_text c;
+  c.dsn = std::string("postgresql://rxgate@") + refused_address + "/rxgate";
+  c.server_extra = "max_connections = 4096\n";
+  const auto cfg = server::load_config(write_config(make_temp_dir("nofile"), c));
+  const rlim_t need = server::descriptors_needed(cfg);
+  rlimit now{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &now), 0);
+  if (now.rlim_max != RLIM_INFINITY && now.rlim_max < need) GTEST_SKIP() << "hard limit below " << need << " here";
+  EXPECT_EQ(start_under_limit(cfg, 128, now.rlim_max), 0);   // `ulimit -n 128` is raised to fit
+  EXPECT_EQ(start_under_limit(cfg, 128, 128), 2);            // the issue's `ulimit -n 128`: refused
+  EXPECT_EQ(start_under_limit(cfg, 128, need - 1), 2);       // just under what it needs: refused
+  EXPECT_EQ(start_under_limit(cfg, 128, need), 0);           // at it: starts
+}
+
+// Fault 1, under load: with every descriptor taken, each accept failed at once and was tried again
+// at once: a core spinning and a log line per failure (525,000 lines in 9 s). Now the loop waits
+// between attempts, logs once with a count, and accepts again when descriptors are free.
+TEST(faults, out_of_file_descriptors_the_accept_loop_backs_off_and_resumes) {
+  stderr_capture log;
+  config_text c;
+  c.dsn = std::string("postgresql://rxgate@") + refused_address + "/rxgate";
+  c.server_extra = "max_connections = 64\n";
+  running_gateway g(info_level(server::load_config(write_config(make_temp_dir("emfile"), c))));
+  ASSERT_EQ(https_get(g.port(), "/healthz").first, 200u);
+  const auto& stats = g.get().stats();
+  const auto accepted_before = stats.connections_accepted.load();
+
+  // This process is the gateway's: lower its soft limit and take every free descriptor.
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = 1024;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  const int null_fd = ::open("/dev/null", O_RDONLY);
+  ASSERT_GE(null_fd, 0);
+  std::vector<int> taken{null_fd};
+  for (int fd; (fd = ::dup(null_fd)) >= 0;) taken.push_back(fd);
+  ASSERT_EQ(errno, EMFILE);
+  // Four clients connect (the kernel completes their handshakes in the backlog) with the last
+  // four free descriptors: none is left for the gateway's accept.
+  constexpr int clients = 4;
+  for (int i = 0; i < clients; ++i) {
+    ::close(taken.back());
+    taken.pop_back();
+  }
+  std::vector<int> sockets;
+  for (int i = 0; i < clients; ++i) sockets.push_back(::socket(AF_INET, SOCK_STREAM, 0));
+  for (int s : sockets) {
+    ASSERT_GE(s, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(g.port());
+    ASSERT_EQ(::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  }
+  for (int i = 0; i < 500 && stats.accept_failures.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_GT(stats.accept_failures.load(), 0u) << "the gateway never failed an accept";
+  std::this_thread::sleep_for(1s);
+  // A spinning loop fails hundreds of thousands of times a second; one that waits 100 ms
+  // between attempts, about ten.
+  const auto failures = stats.accept_failures.load();
+  EXPECT_LE(failures, 50u);
+  EXPECT_EQ(stats.connections_accepted.load(), accepted_before);
+
+  for (int fd : taken) ::close(fd);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  for (int i = 0; i < 500 && stats.connections_accepted.load() < accepted_before + clients; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(stats.connections_accepted.load(), accepted_before + clients) << "the waiting clients were not accepted";
+  for (int s : sockets) ::close(s);
+  auto [status, body] = https_get(g.port(), "/healthz");
+  EXPECT_EQ(status, 200u) << body;
+
+  const std::string text = log.text();
+  EXPECT_EQ(log.count("\"event\":\"accept_failed\""), 1u) << text;  // one line, with the count
+  EXPECT_NE(text.find("Too many open files"), std::string::npos) << text;
+  EXPECT_EQ(log.count("\"event\":\"accept_resumed\""), 1u) << text;
+}
 
 // Fault 4: a wrong database address was logged only at the first claim. Now the gateway says so
 // at start, before any claim, and /readyz says why it is not ready; the password never shows.
