@@ -1,5 +1,7 @@
 #include "sql/connection.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 
 #include "sql/pg.h"
@@ -39,7 +41,7 @@ error connection::open(std::string_view what) noexcept {
 error connection::connect(std::string_view what) {
   const auto& s = *settings_;
   if (backoff_.count() < 0) backoff_ = s.reconnect_min;
-  auto c = std::make_unique<pqxx::connection>(s.dsn);
+  auto c = std::make_unique<pqxx::connection>(with_connection_defaults(s.dsn));
   if (s.synchronous_commit) c->set_variable("synchronous_commit", "on");
   c->set_variable("statement_timeout", std::to_string(s.statement_timeout.count()));
   c->set_variable("application_name", "'" + s.application_name + "'");
@@ -92,13 +94,103 @@ void connection::drop() noexcept {
   }
 }
 
+void connection::start_deadline() noexcept {
+  if (settings_->deadline.count() <= 0 || !is_open()) return;
+  try {
+    if (!watchdog_) watchdog_ = std::make_unique<deadline_watchdog>();
+  } catch (...) {
+    return;  // out of memory: no deadline rather than no claims
+  }
+  watchdog_->arm(connection_->sock(), clock::now() + settings_->deadline);
+}
+
+bool connection::end_deadline() noexcept { return watchdog_ && watchdog_->disarm(); }
+
 void connection::close() noexcept {
+  end_deadline();
   if (!connection_) return;
   try {
     connection_->disconnect();
   } catch (...) {
   }
   connection_.reset();
+}
+
+std::string with_connection_defaults(const std::string& dsn) {
+  // A dead peer: keepalive probes after 5 s idle, every 2 s, 3 lost = gone (about 11 s); data
+  // unacknowledged for 10 s = gone; a connect that hangs gives up after 2 s (libpq's minimum).
+  static const std::pair<const char*, const char*> defaults[] = {
+      {"keepalives", "1"},          {"keepalives_idle", "5"}, {"keepalives_interval", "2"},
+      {"keepalives_count", "3"},    {"tcp_user_timeout", "10000"}, {"connect_timeout", "2"}};
+  const bool uri = dsn.rfind("postgresql://", 0) == 0 || dsn.rfind("postgres://", 0) == 0;
+  std::string out = dsn;
+  for (const auto& [key, value] : defaults) {
+    const std::string k = key;
+    // Set already (key=value or ?key=value / &key=value): the DSN wins.
+    bool present = false;
+    for (auto at = dsn.find(k); at != std::string::npos && !present; at = dsn.find(k, at + 1)) {
+      const bool starts = at == 0 || dsn[at - 1] == ' ' || dsn[at - 1] == '?' || dsn[at - 1] == '&';
+      auto after = dsn.find_first_not_of(' ', at + k.size());
+      present = starts && after != std::string::npos && dsn[after] == '=';
+    }
+    if (present) continue;
+    if (uri) {
+      out += out.find('?') == std::string::npos ? '?' : '&';
+    } else if (!out.empty()) {
+      out += ' ';
+    }
+    out += k + "=" + value;
+  }
+  return out;
+}
+
+deadline_watchdog::~deadline_watchdog() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void deadline_watchdog::arm(int socket, std::chrono::steady_clock::time_point deadline) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    if (!thread_.joinable()) thread_ = std::thread([this] { watch(); });
+    socket_ = socket;
+    deadline_ = deadline;
+    fired_ = false;
+  } catch (...) {
+    return;  // no thread: no deadline
+  }
+  changed_.notify_all();
+}
+
+bool deadline_watchdog::disarm() noexcept {
+  std::lock_guard lock(mutex_);
+  socket_ = -1;
+  const bool fired = fired_;
+  fired_ = false;
+  return fired;
+}
+
+void deadline_watchdog::watch() {
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    if (socket_ < 0) {
+      changed_.wait(lock);
+      continue;
+    }
+    if (clock::now() < deadline_) {
+      changed_.wait_until(lock, deadline_);
+      continue;
+    }
+    // Under the lock: the owner disarms before it closes the descriptor, so this is still its
+    // socket. Shutdown wakes the blocked call; the descriptor stays the owner's to close.
+    ::shutdown(socket_, SHUT_RDWR);
+    socket_ = -1;
+    fired_ = true;
+  }
 }
 
 connection_pool::connection_pool(connection_settings settings, int size, std::chrono::milliseconds acquire_timeout,

@@ -13,6 +13,14 @@
 //   connection is dropped (back-off) and its internal errors become errc::unavailable; a
 //   connection that failed in an unexpected way (errc::internal) is closed and reopened at the
 //   next use without back-off.
+// - Every connection asks libpq for TCP keepalives, a TCP user timeout and a connect timeout
+//   (with_connection_defaults; a value the DSN sets wins), so a peer that vanished (a network
+//   black hole) is noticed by the kernel rather than waited for forever.
+// - A deadline (settings.deadline > 0, the writer's): start_deadline() arms a watchdog; when it
+//   passes before end_deadline(), the watchdog shuts the socket down, so the call blocked on it
+//   returns (a lost connection) and the connection is abandoned. It never sends a cancel request:
+//   a cancel could reach a COMMIT waiting for a synchronous standby, which then commits locally
+//   without it; an abandoned connection leaves the outcome to the server (unknown to the caller).
 // - A connection is used by one thread at a time (the writer's mutex, or the pool's borrowing);
 //   the pool itself is thread-safe. Settings outlive the connections made from them.
 #pragma once
@@ -25,6 +33,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -44,7 +53,33 @@ struct connection_settings {
   bool synchronous_commit = false;  // true: set on for this session (the writer's durability)
   int schema_version = 0;           // > 0: refuse a database at another version (errc::schema)
   std::chrono::milliseconds reconnect_min{0}, reconnect_max{0};
+  std::chrono::milliseconds deadline{0};  // > 0: start_deadline() arms the watchdog
   std::vector<prepared_statement> statements;
+};
+
+// `dsn` with libpq's keepalives, tcp_user_timeout and connect_timeout added unless it sets them.
+std::string with_connection_defaults(const std::string& dsn);
+
+// Shuts a socket down when a deadline passes before it is disarmed (one thread, idle unless armed).
+class deadline_watchdog {
+ public:
+  deadline_watchdog() = default;
+  deadline_watchdog(const deadline_watchdog&) = delete;
+  deadline_watchdog& operator=(const deadline_watchdog&) = delete;
+  ~deadline_watchdog();
+  void arm(int socket, std::chrono::steady_clock::time_point deadline) noexcept;
+  // True when the deadline passed and the socket was shut down.
+  bool disarm() noexcept;
+
+ private:
+  void watch();
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int socket_ = -1;
+  std::chrono::steady_clock::time_point deadline_{};
+  bool fired_ = false;
+  bool stop_ = false;
+  std::thread thread_;
 };
 
 class connection {
@@ -67,6 +102,12 @@ class connection {
   void drop() noexcept;
   // Close without back-off (the next open() reconnects at once).
   void close() noexcept;
+
+  // The deadline of settings.deadline from now on the open connection (nothing without one);
+  // end_deadline() disarms it and says whether it passed (the connection is then unusable:
+  // drop() it). close() ends it first, so the watchdog never touches a closed descriptor.
+  void start_deadline() noexcept;
+  bool end_deadline() noexcept;
 
   // Runs body(pqxx::connection&) -> error or void on the open connection, never throws.
   template <class Body>
@@ -95,6 +136,7 @@ class connection {
   std::chrono::milliseconds backoff_{-1};  // -1: not started (reconnect_min)
   errc last_error_ = errc::unavailable;
   std::string last_message_ = "connection lost";
+  std::unique_ptr<deadline_watchdog> watchdog_;  // made at the first start_deadline()
 };
 
 // `size` connections (at least one) opened as needed; each run() borrows one for its duration,

@@ -308,6 +308,7 @@ pg::connection_settings writer_settings(const store_options& o) {
   s.schema_version = known_schema_version();
   s.reconnect_min = o.reconnect_min;
   s.reconnect_max = o.reconnect_max;
+  s.deadline = o.write_deadline;
   s.statements = statements::writer_statements();
   return s;
 }
@@ -325,6 +326,7 @@ class pg_store final : public claim_store {
       return {errc::invalid, "begin: a batch is already open on the writer connection"};
     }
     if (error e = open("begin")) return e;
+    connection_.start_deadline();  // ended in batch_closed(), however the batch ends
     try {
       auto work = std::make_unique<pqxx::work>(connection_.get(), "rxgate_batch");
       batch_open_ = true;
@@ -332,7 +334,10 @@ class pg_store final : public claim_store {
       return {};
     } catch (...) {
       mark(false);
-      return connection_.fail("begin");
+      const bool expired = connection_.end_deadline();
+      error e = connection_.fail("begin");
+      if (expired) connection_.drop();
+      return e;
     }
   }
 
@@ -349,7 +354,9 @@ class pg_store final : public claim_store {
   void batch_closed(bool connection_lost) noexcept {
     std::lock_guard lock(mutex_);
     batch_open_ = false;
-    if (connection_lost) connection_.drop();
+    // Past the deadline the socket is shut down: whatever the batch saw, the connection is gone.
+    const bool expired = connection_.end_deadline();
+    if (connection_lost || expired) connection_.drop();
   }
   void mark(bool ok) noexcept { healthy_.store(ok, std::memory_order_relaxed); }
 

@@ -125,6 +125,11 @@ struct store_options {
   std::string dsn;
   std::chrono::milliseconds statement_timeout{2000};
   std::chrono::milliseconds reconnect_min{100}, reconnect_max{5000};
+  // Longest a batch may hold the writer connection, begin to commit; past it the connection is
+  // abandoned (its socket shut down, no cancel request) and the batch fails errc::unavailable,
+  // its outcome unknown when it was committing. 0: no deadline. (A frozen server never fires
+  // statement_timeout: it is enforced by the server.)
+  std::chrono::milliseconds write_deadline{0};
   int read_pool_size = 2;
   // Member history handed to the rules: paid, not reversed fills with a date of service no
   // older than this many days before the earliest date of service in the batch.

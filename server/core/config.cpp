@@ -195,6 +195,7 @@ config load_config(const std::filesystem::path& file) {
     t.millis("statement_timeout_ms", c.statement_timeout);
     t.millis("reconnect_min_ms", c.reconnect_min);
     t.millis("reconnect_max_ms", c.reconnect_max);
+    t.millis("write_deadline_ms", c.write_deadline);
     t.finish();
   }
   if (const auto* v = top.get("batcher")) {

@@ -67,6 +67,10 @@ struct config {
   std::string dsn;
   std::chrono::milliseconds statement_timeout{1'000};
   std::chrono::milliseconds reconnect_min{100}, reconnect_max{2'000};
+  // Longest a batch holds the writer connection (begin .. commit), enforced by rxgate itself:
+  // past it the connection is abandoned and the batch answered 92 (never paid; a retransmit
+  // finds what the database kept). Keep it under claim_budget.
+  std::chrono::milliseconds write_deadline{1'000};
 
   // [batcher]
   std::size_t max_batch = 256;     // transactions per database transaction

@@ -32,6 +32,7 @@ gateway::impl::impl(config c, gateway::options o) : cfg(std::move(c)), opts(o) {
   so.statement_timeout = cfg.statement_timeout;
   so.reconnect_min = cfg.reconnect_min;
   so.reconnect_max = cfg.reconnect_max;
+  so.write_deadline = cfg.write_deadline;
   std::vector<store::claim_store*> writers;
   for (std::size_t i = 0; i < std::max<std::size_t>(1, cfg.batch_workers); ++i) {
     stores.push_back(store::open_store(so));

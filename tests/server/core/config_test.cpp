@@ -78,6 +78,20 @@ TEST_F(config, batch_workers_default_to_two_and_a_bad_count_is_named) {
   EXPECT_EQ(server::load_config(write_config(dir_, c)).batch_workers, 3u);
 }
 
+// The writer's deadline (issue 17): inside the claim budget by default; 1 ms is the least.
+TEST_F(config, write_deadline_defaults_inside_the_claim_budget_and_a_bad_value_is_named) {
+  const auto c = server::load_config(write(""));
+  EXPECT_EQ(c.write_deadline, std::chrono::milliseconds(1000));
+  EXPECT_LT(c.write_deadline, c.claim_budget);
+  config_text t;
+  t.dsn = "postgresql://127.0.0.1:1/none";
+  t.database_extra = "write_deadline_ms = 1\n";
+  EXPECT_EQ(server::load_config(write_config(dir_, t)).write_deadline, std::chrono::milliseconds(1));
+  t.database_extra = "write_deadline_ms = 0\n";
+  auto msg = error_of(write_config(dir_, t));
+  EXPECT_NE(msg.find("database.write_deadline_ms: must be between 1 and"), std::string::npos) << msg;
+}
+
 // /metrics is operator data: a token unless [metrics] access says otherwise; a bad value is named.
 TEST_F(config, metrics_access_defaults_to_token_and_a_bad_value_is_named) {
   config_text c;

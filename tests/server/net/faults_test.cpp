@@ -1,5 +1,6 @@
 // Single-node faults found by trying to break the gateway (issue 17), each with the test that
-// failed before its fix: file descriptors running out, a wrong database address at start.
+// failed before its fix: file descriptors running out, a hung database, a wrong database address
+// at start.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -9,7 +10,10 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <chrono>
+#include <future>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -188,6 +192,56 @@ TEST(faults, out_of_file_descriptors_the_accept_loop_backs_off_and_resumes) {
   EXPECT_EQ(log.count("\"event\":\"accept_failed\""), 1u) << text;  // one line, with the count
   EXPECT_NE(text.find("Too many open files"), std::string::npos) << text;
   EXPECT_EQ(log.count("\"event\":\"accept_resumed\""), 1u) << text;
+}
+
+// Fault 2: a hung database (a frozen backend, a network black hole) held the claims of the batch
+// in flight for as long as it hung (8 s measured, then paid): statement_timeout is the server's,
+// and a frozen server never fires it. Now the writer abandons the connection at
+// database.write_deadline_ms: the claim is answered 92 while the database is still frozen, and
+// its retransmit after recovery is paid exactly once.
+TEST(faults, hung_database_answers_the_batch_at_the_write_deadline_and_the_retransmit_pays_once) {
+  RXGATE_REQUIRE_DB();
+  const std::string db = "rxgate_server_faults_hung";
+  config_text c;
+  c.dsn = create_database(db);
+  c.database_extra = "write_deadline_ms = 500\nreconnect_min_ms = 50\nreconnect_max_ms = 200\n";
+  c.batcher_extra = "workers = 1\nclaim_budget_ms = 1500\n";
+  running_gateway g(server::load_config(write_config(make_temp_dir("hung"), c)));
+  const std::string warm_rx = next_rx();
+  ASSERT_EQ(client(g.port()).submit(b1(demo_member(0), {{warm_rx, "90001000201"}})).status(), 'P');  // connected
+
+  // The writer's backend freezes (SIGSTOP) the way a hung server or a black hole looks to it; it
+  // resumes (SIGCONT) below or whatever way the test ends.
+  const std::string backend = query_value(admin_dsn(), "SELECT pid FROM pg_stat_activity WHERE datname = '" + db +
+                                                           "' AND application_name = 'rxgate-writer'");
+  ASSERT_FALSE(backend.empty()) << "no writer connection found";
+  const int pid = std::stoi(backend);
+  std::unique_ptr<void, std::function<void(void*)>> thaw(reinterpret_cast<void*>(1), [pid](void*) { ::kill(pid, SIGCONT); });
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+
+  const std::string rx = next_rx();
+  const std::string claim = b1(demo_member(3), {{rx, "90001000701"}});
+  auto first = std::async(std::launch::async, [&] {
+    answer a = client(g.port()).submit(claim);
+    return std::make_pair(a.decoded ? a.status() : '?', a.decoded ? a.rejects() : std::string());
+  });
+  // Answered while the backend is still frozen (without the deadline: only after SIGCONT).
+  ASSERT_EQ(first.wait_for(60s), std::future_status::ready) << "no answer while the database hangs";
+  const auto [status, rejects] = first.get();
+  EXPECT_EQ(status, 'R');
+  EXPECT_TRUE(rejects == "92" || rejects == "99") << rejects;
+
+  thaw.reset();
+  // The retransmit finds the truth: paid once (nothing of the abandoned batch committed).
+  char again = 'R';
+  for (int attempt = 0; attempt < 100 && again == 'R'; ++attempt) {
+    answer a = client(g.port()).submit(claim);
+    again = a.decoded ? a.status() : '?';
+    if (again == 'R') std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(again == 'P' || again == 'D') << again;
+  EXPECT_EQ(query_value(c.dsn, "SELECT count(*) FROM claims WHERE rx_number = '" + rx + "' AND status = 'P'"), "1");
+  EXPECT_EQ(query_value(c.dsn, "SELECT count(*) FROM active_paid_keys WHERE rx_number = '" + rx + "'"), "1");
 }
 
 // Fault 4: a wrong database address was logged only at the first claim. Now the gateway says so

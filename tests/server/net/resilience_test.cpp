@@ -140,8 +140,10 @@ TEST(resilience, stuck_database_fills_the_bounded_queue_and_claims_are_answered_
   config_text c;
   c.dsn = dsn;
   // One batch worker: freezing its writer stands for a stuck PostgreSQL (with several workers,
-  // the others would go on serving the queue).
+  // the others would go on serving the queue). The write deadline (faults_test) is set past the
+  // test, so the batch stays stuck while the queue fills.
   c.batcher_extra = "max_queue = 2\nclaim_budget_ms = 1000\nworkers = 1\n";
+  c.database_extra = "write_deadline_ms = 600000\n";
   running_gateway g(server::load_config(write_config(make_temp_dir("queue"), c)));
   std::string rx;
   ASSERT_TRUE(client(g.port()).submit(load_claim(0, rx)).decoded);  // the writer connects
