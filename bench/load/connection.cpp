@@ -62,25 +62,26 @@ http_frame read_http_frame(std::string_view bytes, std::size_t max_body) noexcep
 }
 
 connection::connection(connection_events& owner, asio::io_context& io, ssl::context& tls, std::size_t pipeline)
-    : owner_(owner), stream_(io, tls), slots_(std::max<std::size_t>(1, pipeline)) {}
+    : owner_(owner), io_(io), tls_(tls), retry_(io), slots_(std::max<std::size_t>(1, pipeline)) {
+  stream_.emplace(io_, tls_);
+}
 
 bool connection::connect(const tcp::resolver::results_type& endpoints, const std::string& host, bool verify,
                          std::string& why) {
+  endpoints_ = endpoints;
+  host_ = host;
+  verify_ = verify;
   boost::system::error_code ec;
-  asio::connect(stream_.next_layer(), endpoints, ec);
+  asio::connect(stream_->next_layer(), endpoints, ec);
   if (ec) {
     why = "connect " + host + ": " + ec.message();
     return false;
   }
-  stream_.next_layer().set_option(tcp::no_delay(true), ec);
-  // SSL_set_tlsext_host_name() is a macro with a C cast; this is what it expands to.
-  if (!SSL_ctrl(stream_.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                const_cast<char*>(host.c_str()))) {
+  if (!set_up_tls()) {
     why = "cannot set SNI";
     return false;
   }
-  if (verify) stream_.set_verify_callback(ssl::host_name_verification(host));
-  stream_.handshake(ssl::stream_base::client, ec);
+  stream_->handshake(ssl::stream_base::client, ec);
   if (ec) {
     why = "TLS handshake with " + host + ": " + ec.message();
     return false;
@@ -89,6 +90,51 @@ bool connection::connect(const tcp::resolver::results_type& endpoints, const std
   writing_.reserve(64 * 1024);
   pending_.reserve(64 * 1024);
   return true;
+}
+
+bool connection::set_up_tls() {
+  boost::system::error_code ignored;
+  stream_->next_layer().set_option(tcp::no_delay(true), ignored);
+  // SSL_set_tlsext_host_name() is a macro with a C cast; this is what it expands to.
+  if (!SSL_ctrl(stream_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                const_cast<char*>(host_.c_str())))
+    return false;
+  if (verify_) stream_->set_verify_callback(ssl::host_name_verification(host_));
+  return true;
+}
+
+void connection::reconnect_after(std::chrono::milliseconds delay) {
+  if (stopped_ || open_) return;
+  retry_.expires_after(delay);
+  retry_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    stream_.emplace(io_, tls_);
+    asio::async_connect(stream_->next_layer(), endpoints_,
+                        [this](const boost::system::error_code& connect_ec, const tcp::endpoint&) {
+                          if (stopped_) return;
+                          if (connect_ec) return owner_.on_reconnected(*this, false);
+                          start_handshake();
+                        });
+  });
+}
+
+void connection::start_handshake() {
+  if (!set_up_tls()) return owner_.on_reconnected(*this, false);
+  stream_->async_handshake(ssl::stream_base::client, [this](const boost::system::error_code& ec) {
+    if (stopped_) return;
+    if (ec) {
+      boost::system::error_code ignored;
+      stream_->next_layer().close(ignored);
+      return owner_.on_reconnected(*this, false);
+    }
+    // Whatever the old connection held is gone with it: its requests were reported lost.
+    head_ = in_flight_ = in_used_ = 0;
+    writing_.clear();
+    pending_.clear();
+    write_busy_ = false;
+    open_ = true;
+    owner_.on_reconnected(*this, true);
+  });
 }
 
 void connection::send(std::string_view bytes, const claim_spec& spec, const expectation& e, std::uint64_t intended) {
@@ -106,7 +152,7 @@ void connection::write_next() {
   if (pending_.empty() || !open_) return;
   std::swap(writing_, pending_);
   write_busy_ = true;
-  asio::async_write(stream_, asio::buffer(writing_), [this](const boost::system::error_code& ec, std::size_t) {
+  asio::async_write(*stream_, asio::buffer(writing_), [this](const boost::system::error_code& ec, std::size_t) {
     write_busy_ = false;
     writing_.clear();
     if (ec) return fail(ec);
@@ -116,7 +162,7 @@ void connection::write_next() {
 
 void connection::start_reading() {
   if (!open_) return;
-  stream_.async_read_some(asio::buffer(in_.data() + in_used_, in_.size() - in_used_),
+  stream_->async_read_some(asio::buffer(in_.data() + in_used_, in_.size() - in_used_),
                           [this](const boost::system::error_code& ec, std::size_t n) { on_read(ec, n); });
 }
 
@@ -158,17 +204,22 @@ void connection::fail(const boost::system::error_code& ec) {
   open_ = false;
   lose_in_flight();
   boost::system::error_code ignored;
-  stream_.next_layer().close(ignored);
+  stream_->next_layer().close(ignored);
   owner_.on_closed(*this);
 }
 
 void connection::close() {
-  if (!open_) return;
+  stopped_ = true;
+  retry_.cancel();
+  boost::system::error_code ignored;
+  if (!open_) {
+    stream_->next_layer().close(ignored);  // a reconnect under way ends here
+    return;
+  }
   open_ = false;
   lose_in_flight();
-  boost::system::error_code ignored;
-  stream_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
-  stream_.next_layer().close(ignored);
+  stream_->next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_->next_layer().close(ignored);
 }
 
 }  // namespace rxgate::load

@@ -5,15 +5,20 @@
 // thread) through connection_events: each answer, each request lost when the connection fails or
 // is closed, transport errors, and when it can take another request. After connect() it
 // allocates nothing per request: write and read buffers are reserved once and reused.
+// A connection the server closed (a restart, a failover behind a proxy) can be opened again with
+// reconnect_after(): a new TCP connection and TLS handshake, made without blocking the thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +46,8 @@ class connection_events {
   virtual void on_ready(connection& c) = 0;
   // `c` failed and closed itself.
   virtual void on_closed(connection& c) = 0;
+  // The reconnect_after() of `c` ended: open again (true), or it failed (false, `c` stays closed).
+  virtual void on_reconnected(connection& c, bool ok) = 0;
 
  protected:
   ~connection_events() = default;
@@ -64,15 +71,19 @@ class connection {
   // with `verify`, the name the certificate must carry. False with `why` on failure.
   bool connect(const boost::asio::ip::tcp::resolver::results_type& endpoints, const std::string& host, bool verify,
                std::string& why);
+  // After `delay`, a new TCP connection and TLS handshake to the endpoints and host of connect();
+  // the outcome goes to on_reconnected(). Nothing happens once close() was called.
+  void reconnect_after(std::chrono::milliseconds delay);
   bool can_take() const noexcept { return open_ && in_flight_ < slots_.size(); }
   // Queue one request; `bytes` is copied before it returns.
   void send(std::string_view bytes, const claim_spec& spec, const expectation& e, std::uint64_t intended);
   void start_reading();
-  // Close now; requests in flight are reported lost.
+  // Close now, for good; requests in flight are reported lost.
   void close();
   std::size_t in_flight() const noexcept { return in_flight_; }
   bool open() const noexcept { return open_; }
   bool ready_listed = false;  // owned by the worker: the connection is on its ready list
+  unsigned reconnect_failures = 0;  // owned by the worker: failed reconnects in a row
 
  private:
   void write_next();
@@ -80,8 +91,18 @@ class connection {
   void fail(const boost::system::error_code& ec);
   void lose_in_flight();
 
+  void start_handshake();
+  bool set_up_tls();
+
   connection_events& owner_;
-  boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
+  boost::asio::io_context& io_;
+  boost::asio::ssl::context& tls_;
+  // A stream cannot be used again once closed: a reconnect makes a new one in place.
+  std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>> stream_;
+  boost::asio::steady_timer retry_;
+  boost::asio::ip::tcp::resolver::results_type endpoints_;
+  std::string host_;
+  bool verify_ = false, stopped_ = false;
   std::vector<request_slot> slots_;  // ring: head_ is the oldest in flight
   std::size_t head_ = 0, in_flight_ = 0;
   std::vector<char> writing_, pending_;

@@ -55,6 +55,7 @@ void write_latency(codec::json_writer& w, const latency_summary& l) {
 void write_outcome(codec::json_writer& w, const report& r) {
   w.field("mismatches", as_int(r.mismatches)).field("http_errors", as_int(r.http_errors));
   w.field("transport_errors", as_int(r.transport_errors)).field("unanswered", as_int(r.unanswered));
+  w.field("reconnects", as_int(r.reconnects));
   w.field("claim_transactions", as_int(r.claim_transactions)).field("paid_transactions", as_int(r.paid_transactions));
   fixed(w.key("generator_cpu_s"), r.cpu_seconds, 3);
   w.field("ok", r.ok());
@@ -130,6 +131,9 @@ void print_table(const report& r, std::FILE* out) {
   std::fprintf(out, "  sent %llu  answered %llu  unanswered %llu  transport errors %llu  HTTP errors %llu  mismatches %llu\n",
                static_cast<ull>(r.sent), static_cast<ull>(r.answered), static_cast<ull>(r.unanswered),
                static_cast<ull>(r.transport_errors), static_cast<ull>(r.http_errors), static_cast<ull>(r.mismatches));
+  if (r.reconnects)
+    std::fprintf(out, "  reconnected      %llu times (connections the server closed, opened again)\n",
+                 static_cast<ull>(r.reconnects));
   std::fprintf(out, "  throughput       %.0f requests/s over %.1f s measured\n", r.throughput, r.seconds);
   const auto& l = r.latency;
   std::fprintf(out, "  latency (ms)     p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  mean %s  (%llu samples)\n",

@@ -137,6 +137,7 @@ void add(report& r, const worker_tally& t) {
   r.mismatches += t.mismatches;
   r.http_errors += t.http_errors;
   r.transport_errors += t.transport_errors;
+  r.reconnects += t.reconnects;
   r.unanswered += t.unanswered;
   r.paid_transactions += t.paid_transactions;
   r.claim_transactions += t.claim_transactions;

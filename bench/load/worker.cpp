@@ -234,6 +234,25 @@ void worker::on_ready(connection& c) {
   pump();
 }
 
-void worker::on_closed(connection&) { maybe_finish(); }
+// A connection the server closed while requests are still due is opened again, after 50 ms and
+// then twice as long after each failed try (at most 1 s), as a pharmacy system would; its lost
+// requests stay counted as unanswered.
+void worker::on_closed(connection& c) {
+  if (done_issuing_ || closing_) return maybe_finish();
+  c.reconnect_after(std::chrono::milliseconds(50));
+}
+
+void worker::on_reconnected(connection& c, bool ok) {
+  if (done_issuing_ || closing_) return maybe_finish();
+  if (!ok) {
+    c.reconnect_failures = std::min(c.reconnect_failures + 1, 5u);
+    return c.reconnect_after(std::chrono::milliseconds(std::min(1000u, 50u << c.reconnect_failures)));
+  }
+  c.reconnect_failures = 0;
+  ++tally_.reconnects;
+  c.start_reading();
+  mark_ready(c);
+  pump();
+}
 
 }  // namespace rxgate::load
