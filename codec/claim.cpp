@@ -252,6 +252,9 @@ framing_reject framing_reject_for(errc e) noexcept {
     // Groups that cannot be matched to the transaction count.
     case errc::too_many_groups:
     case errc::empty_group:
+    // F6 carries one transaction: a group separator or a second Claim segment is a second one.
+    case errc::f6_group_separator:
+    case errc::f6_second_transaction:
       return {"1U", "A9"_fid};
     // Anything else breaks the syntax of the body (no segment separator, a field without its ID,
     // bytes D.0 does not carry, more than a transmission holds).
@@ -268,19 +271,22 @@ void validate_decode_failure(const message& m, const decode_error& e, std::strin
   // unusable BIN/version; a broken body is a count/structure mismatch.
   const bool header_ok = e.code != errc::empty && e.code != errc::short_header &&
                          e.code != errc::bad_header && e.code != errc::unknown_kind &&
-                         e.code != errc::bad_batch_record;
+                         e.code != errc::bad_batch_record && e.code != errc::f6_iin_first_header;
   if (!header_ok) {
     // 1R only when the bytes read as a BIN followed by another version; anything else (garbage,
     // a broken batch record) is an unusable BIN.
     const bool bin_then_version = input.size() >= 8 && all_digits(input.substr(0, 6)) &&
                                   input[6] >= 'A' && input[6] <= 'Z' && is_digit(input[7]);
-    if (bin_then_version && input.substr(6, 2) != "D0")
+    if (e.code == errc::f6_iin_first_header)
+      out.transmission_rejects.push("1R", "A2"_fid, 0, e.offset);
+    else if (bin_then_version && input.substr(6, 2) != "D0")
       out.transmission_rejects.push("1R", "A2"_fid, 0, 6);
     else
       out.transmission_rejects.push("01", "A1"_fid, 0, 0);
   } else {
     const framing_reject r = framing_reject_for(e.code);
-    out.transmission_rejects.push(r.code, r.field, 0, e.offset);
+    // A framing error about one field (an F6 repetition count) points the reject at it.
+    out.transmission_rejects.push(r.code, r.field != 0 ? r.field : e.field, 0, e.offset);
   }
   const int declared = header_ok ? m.declared_count() : 1;
   out.claim_count = static_cast<std::uint8_t>(std::clamp(declared, 1, static_cast<int>(max_transactions)));

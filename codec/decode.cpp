@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "codec/f6_frame.h"
 #include "codec/writer.h"
 
 namespace rxgate::codec {
@@ -28,6 +29,10 @@ std::string_view to_string(errc e) noexcept {
     case errc::too_many_fields: return "too_many_fields";
     case errc::too_many_groups: return "too_many_groups";
     case errc::empty_group: return "empty_group";
+    case errc::f6_iin_first_header: return "f6_iin_first_header";
+    case errc::f6_group_separator: return "f6_group_separator";
+    case errc::f6_second_transaction: return "f6_second_transaction";
+    case errc::f6_repetition_count: return "f6_repetition_count";
   }
   return "unknown";
 }
@@ -55,6 +60,15 @@ std::string_view explain(errc e) noexcept {
     case errc::too_many_fields: return "more fields than one transmission can carry";
     case errc::too_many_groups: return "more than 4 transaction groups";
     case errc::empty_group: return "a group separator not followed by a segment";
+    case errc::f6_iin_first_header:
+      return "an 8-digit IIN before \"F6\": an F6 request header starts with its version (102-A2) then the "
+             "transaction code and the IIN; this other shape is refused, not guessed";
+    case errc::f6_group_separator:
+      return "a group separator (0x1D) in an F6 request: F6 carries one transaction and no group separator";
+    case errc::f6_second_transaction:
+      return "a second Claim segment (AM07) in an F6 request: F6 carries one transaction per transmission";
+    case errc::f6_repetition_count:
+      return "a count field disagrees with the qualifier/ID repetitions after it (RR over CX/CY, KR over J7/J8)";
   }
   return "unknown error";
 }
@@ -161,15 +175,21 @@ bool looks_like_response(std::string_view s) noexcept {
 std::string_view describe(const decode_error& e, std::span<char> buf) noexcept {
   const auto name = to_string(e.code);
   const auto why = explain(e.code);
-  const int n = std::snprintf(buf.data(), buf.size(), "%.*s at byte %u: %.*s",
-                              static_cast<int>(name.size()), name.data(), e.offset,
-                              static_cast<int>(why.size()), why.data());
+  const auto fid = field_chars(e.field);
+  const int n = e.field != 0
+                    ? std::snprintf(buf.data(), buf.size(), "%.*s at byte %u (field %c%c): %.*s",
+                                    static_cast<int>(name.size()), name.data(), e.offset, fid[0], fid[1],
+                                    static_cast<int>(why.size()), why.data())
+                    : std::snprintf(buf.data(), buf.size(), "%.*s at byte %u: %.*s",
+                                    static_cast<int>(name.size()), name.data(), e.offset,
+                                    static_cast<int>(why.size()), why.data());
   if (n < 0) return {};
   return {buf.data(), std::min(buf.size() ? buf.size() - 1 : 0, static_cast<std::size_t>(n))};
 }
 
 decode_error decode(std::string_view input, message& out) noexcept {
   out.kind = message_kind::request;
+  out.version = wire_version::d0;
   out.bytes = {};
   out.base_offset = 0;
   out.batch_reference = {};
@@ -191,19 +211,29 @@ decode_error decode(std::string_view input, message& out) noexcept {
   out.base_offset = static_cast<std::uint32_t>(base);
   if (body.empty()) return fail(errc::empty, base);
 
-  const bool response = looks_like_response(body);
+  const f6::shape f6_shape = f6::detect(body);
+  if (f6_shape == f6::shape::iin_first) return fail(errc::f6_iin_first_header, base + 8);
+  const bool f6_request = f6_shape == f6::shape::request;
+  const bool response = f6_shape == f6::shape::response || (!f6_request && looks_like_response(body));
   out.kind = response ? message_kind::response : message_kind::request;
-  const std::size_t header_size = response ? response_header_size : request_header_size;
+  out.version = f6_shape == f6::shape::not_f6 ? wire_version::d0 : wire_version::f6;
+  const std::size_t header_size = out.header_size();
+  const auto read_header = [&](std::size_t readable) {
+    if (f6_request)
+      f6::read_request_header(body, readable, out.request);
+    else
+      read_request_header(body, readable, out.request);
+  };
 
   // The fixed header: printable ASCII only, no separators.
   const std::size_t header_scan = std::min(header_size, body.size());
   if (const std::size_t i = skip_plain(body.data(), 0, header_scan); i < header_scan) {
-    if (!response) read_request_header(body, i, out.request);
+    if (!response) read_header(i);
     const bool separator = is_separator(static_cast<unsigned char>(body[i]));
     return fail(separator ? errc::short_header : errc::bad_header, base + i);
   }
   if (body.size() < header_size) {
-    if (!response) read_request_header(body, body.size(), out.request);
+    if (!response) read_header(body.size());
     return fail(errc::short_header, base + body.size());
   }
   if (response) {
@@ -211,7 +241,7 @@ decode_error decode(std::string_view input, message& out) noexcept {
                                    body.substr(5, 1),  body.substr(6, 2),  body.substr(8, 15),
                                    body.substr(23, 8)};
   } else {
-    read_request_header(body, header_size, out.request);
+    read_header(header_size);
   }
 
   const char* const data = body.data();
@@ -221,6 +251,7 @@ decode_error decode(std::string_view input, message& out) noexcept {
   while (p < n) {
     const char c = data[p];
     if (c == group_separator) {
+      if (f6_request) return fail(errc::f6_group_separator, base + p);
       if (group == max_transactions) return fail(errc::too_many_groups, base + p);
       ++group;
       ++p;
@@ -252,6 +283,10 @@ decode_error decode(std::string_view input, message& out) noexcept {
     // Anything after the segment ID up to the next separator would be a malformed AM field.
     if (p < n && !is_separator(static_cast<unsigned char>(data[p])))
       return fail(errc::bad_segment_id, base + p);
+    if (f6_request) {
+      seg.id = f6::classify(seg.raw_id[0], seg.raw_id[1]);
+      if (auto e = f6::place_segment(out, seg, base)) return e;
+    }
     ++out.segment_count;
 
     while (p < n && data[p] == field_separator) {
@@ -274,6 +309,7 @@ decode_error decode(std::string_view input, message& out) noexcept {
       ++seg.field_count;
     }
   }
+  if (f6_request) return f6::check_repetition_counts(out);
   out.group_count = group;
   return {};
 }

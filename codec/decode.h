@@ -1,7 +1,9 @@
 // Framing: split a D.0 transmission into segments and fields (ncpdp-d0.md §1).
 //
 // decode() reads requests (56-byte header starting with the BIN) and responses (31-byte header
-// starting with "D0"), with or without a trailing ETX, bare or inside a Batch 1.2 detail record
+// starting with "D0"), and F6 requests (58-byte header starting with "F6", one transaction, no
+// GS) and responses (31 bytes, "F6"); message::version says which (codec/f6_frame.h). It reads
+// them with or without a trailing ETX, bare or inside a Batch 1.2 detail record
 // (STX "G1" ref(10) ... ETX). It checks structure only; what a payer would reject (version,
 // transaction code, counts, mandatory fields) is validate()'s job (codec/claim.h). It never
 // allocates and never reads outside `input`.
@@ -33,6 +35,11 @@ enum class errc : std::uint8_t {
   too_many_fields,
   too_many_groups,      // more than 4 GS groups
   empty_group,          // GS with no segment after it
+  // F6 (codec/f6_frame.h)
+  f6_iin_first_header,  // an 8-digit IIN before "F6": a header shape F6 does not have (version comes first)
+  f6_group_separator,   // a GS (0x1D) in an F6 request: F6 carries one transaction and no GS
+  f6_second_transaction,  // a second Claim segment (AM07) in an F6 request
+  f6_repetition_count,  // a count field (RR, KR) that disagrees with the repetitions after it
 };
 
 // Stable lower-case name of an error ("short_header").
@@ -41,6 +48,7 @@ std::string_view to_string(errc e) noexcept;
 struct decode_error {
   errc code = errc::ok;
   std::uint32_t offset = 0;  // byte offset in the input given to decode()
+  field_id field = 0;        // the field the error is about, when one is (f6_repetition_count)
   explicit operator bool() const noexcept { return code != errc::ok; }
 };
 

@@ -88,6 +88,11 @@ field_range field_range::repetition(std::size_t k, field_id start, field_id alt_
                      static_cast<std::uint16_t>(end - begin)};
 }
 
+std::size_t message::header_size() const noexcept {
+  if (kind == message_kind::response) return response_header_size;
+  return version == wire_version::f6 ? f6_request_header_size : request_header_size;
+}
+
 int message::declared_count() const noexcept {
   const auto c = kind == message_kind::request ? request.count : response.count;
   return c.size() == 1 && c[0] >= '0' && c[0] <= '9' ? c[0] - '0' : 0;

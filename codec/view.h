@@ -54,6 +54,7 @@ enum class segment_id : std::uint8_t {
   additional_documentation = 14,
   facility = 15,
   narrative = 16,
+  f6_intermediary = 19,  // F6: AM19 Intermediary (kept and read as a segment)
   response_message = 20,
   response_status = 21,
   response_claim = 22,
@@ -64,10 +65,19 @@ enum class segment_id : std::uint8_t {
   response_insurance_additional = 27,
   response_cob = 28,
   response_patient = 29,
+  // F6 adds AM36-AM40; they are kept as segments under their own IDs.
+  f6_segment_36 = 36,
+  f6_segment_37 = 37,
+  f6_segment_38 = 38,
+  f6_segment_39 = 39,
+  f6_segment_40 = 40,
   vendor = 255,
 };
 
 enum class message_kind : std::uint8_t { request, response };
+
+// The Telecommunication Standard version a transmission was sent in (102-A2).
+enum class wire_version : std::uint8_t { d0, f6 };
 
 // Fixed capacities of one decoded message.
 inline constexpr std::size_t max_transactions = 4;
@@ -77,6 +87,8 @@ inline constexpr std::size_t max_fields = 1024;
 // Header sizes (ncpdp-d0.md §2, §3).
 inline constexpr std::size_t request_header_size = 56;
 inline constexpr std::size_t response_header_size = 31;
+// F6 request header: 102-A2 version first, an 8-character 101-A1 IIN (codec/f6_frame.h).
+inline constexpr std::size_t f6_request_header_size = 58;
 
 struct field_ref {
   field_id id = 0;
@@ -156,7 +168,8 @@ class segment_view : public field_range {
   const segment_ref* seg_ = nullptr;
 };
 
-// Fixed-width header fields as sent (untrimmed). Request: ncpdp-d0.md §2; response: §3.
+// Fixed-width header fields as sent (untrimmed). Request: ncpdp-d0.md §2; response: §3. An F6
+// request fills the same fields from its own offsets; `bin` then holds the 8-character IIN.
 struct request_header {
   std::string_view bin, version, transaction_code, pcn, count, provider_id_qualifier, provider_id,
       date_of_service, software_id;
@@ -171,6 +184,7 @@ struct response_header {
 class message {
  public:
   message_kind kind = message_kind::request;
+  wire_version version = wire_version::d0;  // from 102-A2 and the header's shape
   std::string_view bytes;           // the D.0 transmission: header .. last segment (no STX/ETX)
   std::uint32_t base_offset = 0;    // offset of `bytes` inside the buffer given to decode()
   std::string_view batch_reference; // Batch 1.2 detail record transaction reference, if wrapped
@@ -182,6 +196,8 @@ class message {
   std::array<segment_ref, max_segments> segments{};
   std::array<field_ref, max_fields> fields{};
 
+  // Bytes of the fixed header for this kind and version.
+  std::size_t header_size() const noexcept;
   // Header transaction count as a number (0 if not a digit).
   int declared_count() const noexcept;
   std::string_view transaction_code() const noexcept {

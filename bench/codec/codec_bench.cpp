@@ -182,6 +182,24 @@ void decode_and_validate(benchmark::State& state, const std::string& input, bool
 void BM_decode_b1(benchmark::State& state) { decode_only(state, retail_b1()); }
 BENCHMARK(BM_decode_b1);
 
+// The same claim sent in F6: the 58-byte header (version first, the BIN as an 8-character IIN)
+// and no group separator (tests/data/f6/make-f6-vectors.py).
+std::string as_f6(const std::string& d0) {
+  std::string f6 = "F6" + d0.substr(8, 2) + d0.substr(0, 6) + "  " + d0.substr(10, request_header_size - 10);
+  for (char c : d0.substr(request_header_size))
+    if (c != group_separator) f6 += c;
+  return f6;
+}
+
+void BM_decode_f6_b1(benchmark::State& state) { decode_only(state, as_f6(retail_b1())); }
+BENCHMARK(BM_decode_f6_b1);
+
+void BM_decode_f6_b1_cob_payer_ids(benchmark::State& state) {
+  decode_only(state, rxgate::testing::load_vector("b1-cob-payer-ids.txt",
+                                                  std::filesystem::path(RXGATE_TEST_DATA) / "f6"));
+}
+BENCHMARK(BM_decode_f6_b1_cob_payer_ids);
+
 void BM_decode_validate_b1(benchmark::State& state) { decode_and_validate(state, retail_b1(), true); }
 BENCHMARK(BM_decode_validate_b1);
 

@@ -211,6 +211,23 @@ TEST(Allocations, DecodeValidateAndAnswerAB1) {
   EXPECT_EQ(status.count("FQ"_fid), 3u);
 }
 
+// F6 requests decode as views too: every F6 vector, well-formed or not, allocates nothing.
+TEST(Allocations, DecodeEveryF6Vector) {
+  auto m = std::make_unique<message>();
+  const auto dir = std::filesystem::path(RXGATE_TEST_DATA) / "f6";
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".txt") continue;
+    const std::string input = rxgate::testing::load_vector(e.path().filename().string(), dir);
+    long n = 0;
+    {
+      counting_scope scope;
+      decode(input, *m);
+      n = scope.stop();
+    }
+    EXPECT_EQ(n, 0) << e.path().filename();
+  }
+}
+
 TEST(Allocations, EveryVectorAndItsAnswer) {
   auto w = std::make_unique<worker_state>();
   for (const auto& name : rxgate::testing::vector_names()) {

@@ -1,4 +1,5 @@
-// Loading the D.0 vectors of tests/data/vectors: two "# " comment lines (source, separators),
+// Loading the D.0 vectors of tests/data/vectors (and the F6 ones of tests/data/f6): two "# "
+// comment lines (source, separators),
 // then the payload with no newline added at its end.
 #pragma once
 
@@ -13,8 +14,9 @@ namespace rxgate::testing {
 inline std::filesystem::path vector_dir() { return std::filesystem::path(RXGATE_TEST_DATA) / "vectors"; }
 
 // The payload: every byte after the second '\n'.
-inline std::string load_vector(const std::string& name) {
-  std::ifstream in(vector_dir() / name, std::ios::binary);
+inline std::string load_vector(const std::string& name,
+                               const std::filesystem::path& dir = vector_dir()) {
+  std::ifstream in(dir / name, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   const std::string all = ss.str();

@@ -232,14 +232,11 @@ inline int fuzz_decode_one(const std::uint8_t* data, std::size_t size) {
 // Decoded segments and fields of two messages are the same (IDs, levels, values as sent).
 inline void require_same_structure(const codec::message& a, const codec::message& b) {
   require(a.kind == b.kind, "kind changed");
+  require(a.version == b.version, "version changed");
   require(a.group_count == b.group_count, "group count changed");
   require(a.segment_count == b.segment_count, "segment count changed");
   require(a.field_count == b.field_count, "field count changed");
-  require(a.bytes.substr(0, a.kind == codec::message_kind::request ? codec::request_header_size
-                                                                    : codec::response_header_size) ==
-              b.bytes.substr(0, b.kind == codec::message_kind::request ? codec::request_header_size
-                                                                        : codec::response_header_size),
-          "header changed");
+  require(a.bytes.substr(0, a.header_size()) == b.bytes.substr(0, b.header_size()), "header changed");
   for (std::size_t s = 0; s < a.segment_count; ++s) {
     const auto& sa = a.segments[s];
     const auto& sb = b.segments[s];
@@ -260,15 +257,22 @@ inline std::string_view rewrite(const codec::message& m, std::string& buffer) {
     const auto& h = m.response;
     w.fixed(h.version, 2).fixed(h.transaction_code, 2).fixed(h.count, 1).fixed(h.status, 1)
         .fixed(h.provider_id_qualifier, 2).fixed(h.provider_id, 15).fixed(h.date_of_service, 8);
+  } else if (m.version == codec::wire_version::f6) {
+    const auto& h = m.request;
+    w.fixed(h.version, 2).fixed(h.transaction_code, 2).fixed(h.bin, 8).fixed(h.pcn, 10)
+        .fixed(h.count, 1).fixed(h.provider_id_qualifier, 2).fixed(h.provider_id, 15)
+        .fixed(h.date_of_service, 8).fixed(h.software_id, 10);
   } else {
     const auto& h = m.request;
     w.fixed(h.bin, 6).fixed(h.version, 2).fixed(h.transaction_code, 2).fixed(h.pcn, 10)
         .fixed(h.count, 1).fixed(h.provider_id_qualifier, 2).fixed(h.provider_id, 15)
         .fixed(h.date_of_service, 8).fixed(h.software_id, 10);
   }
+  // An F6 request has no group separator: its one transaction is implicit.
+  const bool f6_request = m.version == codec::wire_version::f6 && m.kind == codec::message_kind::request;
   std::uint8_t group = 0;
   for (const auto& seg : m.all_segments()) {
-    while (group < seg.group) {
+    while (!f6_request && group < seg.group) {
       w.group();
       ++group;
     }

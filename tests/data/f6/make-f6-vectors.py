@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Writes the F6 request vectors of this folder (run from anywhere; rewrites them in place).
+
+There are no public F6 sample files, so these are built here from public facts only:
+- the 58-byte request header: 102-A2 F6 (0,2), 103-A3 (2,2), 101-A1 IIN of 8 (4,8), 104-A4 PCN
+  (12,10), 109-A9 (22,1), 202-B2 (23,2), 201-B1 (25,15), 401-D1 (40,8), 110-AK (48,10), the layout
+  issue 16 takes from transactrx/NCPDPSerDe;
+- the framing of D.0 (ncpdp-d0.md section 1: RS, FS, AM + segment ID, FS + field ID + value),
+  which F6 keeps, without the group separator (one transaction per transmission, the
+  transaction starting at the first transaction-level segment);
+- repeating patient IDs 331-CX/332-CY announced by the count RR, repeating payer IDs 568-J7/569-J8
+  announced by the count KR (issue 16, F6 wire facts).
+Every value is made up (no patient data): names, IDs and amounts are fictitious.
+Each file: two "# " comment lines (how it was built, separators), then the payload, no newline.
+"""
+import os
+
+FS, GS, RS = "\x1c", "\x1d", "\x1e"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def header(code="B1", iin="61001400", pcn="RXGATE", count="1", date="20270901"):
+    h = ("F6" + code + iin.ljust(8) + pcn.ljust(10) + count + "01" + "1234567893".ljust(15) + date
+         + "SOFTVEND01".ljust(10))
+    assert len(h) == 58, len(h)
+    return h
+
+
+def segment(seg_id, *fields):
+    return RS + FS + "AM" + seg_id + "".join(FS + f for f in fields)
+
+
+INSURANCE = segment("04", "C2CARDHOLDER01", "C1GROUP01", "C31")
+PATIENT = segment("01", "C419800102", "C51", "CAJANE", "CBEXAMPLE")
+CLAIM = segment("07", "EM1", "D2000000123456", "E103", "D700071015523", "E730000", "D30", "D530",
+                "D61", "D80", "DE20270901", "DF0", "DJ1")
+PRICING = segment("11", "D9{", "DC{", "DQ1500{", "DU1500{", "DN01")
+INTERMEDIARY = segment("19", "ZZINTERMEDIARY01")
+
+VECTORS = {
+    "b1-minimal.txt": (
+        "built by make-f6-vectors.py: F6 header (58 bytes) + AM04, AM01 at transmission level, then"
+        " AM07 and AM11 (the transaction, no GS)",
+        header() + INSURANCE + PATIENT + CLAIM + PRICING),
+    "b1-patient-ids.txt": (
+        "built by make-f6-vectors.py: F6 B1 whose AM01 carries RR2 and two 331-CX/332-CY pairs,"
+        " plus an AM19 intermediary segment at transmission level",
+        header() + INSURANCE
+        + segment("01", "RR2", "CX01", "CYMEMBER0001", "CX99", "CYLOCAL0002", "C419800102", "C52")
+        + INTERMEDIARY + CLAIM + PRICING),
+    "b1-cob-payer-ids.txt": (
+        "built by make-f6-vectors.py: F6 B1 secondary claim whose AM05 names one other payer with"
+        " KR2 and two 568-J7/569-J8 payer ID pairs, and its paid amount",
+        header() + INSURANCE + PATIENT
+        + segment("07", "EM1", "D2000000123457", "E103", "D700071015523", "E730000", "D30", "D530",
+                  "D61", "D80", "DE20270901", "DF0", "DJ1", "C82")
+        + segment("05", "4C1", "5C01", "KR2", "J703", "J861001400", "J705", "J8PAYERNAME01",
+                  "E820270902", "HB1", "HC07", "DV1000{")
+        + PRICING),
+}
+
+MALFORMED = {
+    # name: (payload, expected errc, expected field or "")
+    "malformed-group-separator.txt": (header() + INSURANCE + PATIENT + GS + CLAIM + PRICING,
+                                      "f6_group_separator", ""),
+    "malformed-second-transaction.txt": (header() + INSURANCE + PATIENT + CLAIM + PRICING + CLAIM,
+                                         "f6_second_transaction", ""),
+    "malformed-patient-id-count.txt": (
+        header() + INSURANCE + segment("01", "RR3", "CX01", "CYMEMBER0001", "CX99", "CYLOCAL0002")
+        + CLAIM, "f6_repetition_count", "RR"),
+    "malformed-patient-ids-without-count.txt": (
+        header() + INSURANCE + segment("01", "CX01", "CYMEMBER0001", "CX99", "CYLOCAL0002") + CLAIM,
+        "f6_repetition_count", "RR"),
+    "malformed-payer-id-count.txt": (
+        header() + INSURANCE + PATIENT + CLAIM
+        + segment("05", "4C1", "5C01", "KR1", "J703", "J861001400", "J705", "J8PAYERNAME01"),
+        "f6_repetition_count", "KR"),
+    "malformed-iin-first-header.txt": (
+        "61001400F6B1RXGATE    1011234567893     20270901SOFTVEND01" + INSURANCE + CLAIM,
+        "f6_iin_first_header", ""),
+    "malformed-short-header.txt": (header()[:40], "short_header", ""),
+}
+
+
+def write(name, comment, payload):
+    with open(os.path.join(HERE, name), "w", newline="") as f:
+        f.write("# " + comment + "\n")
+        f.write("# separators: raw control bytes 0x1E segment, 0x1C field, 0x1D group; no ETX\n")
+        f.write(payload)
+
+
+for name, (comment, payload) in VECTORS.items():
+    write(name, comment, payload)
+for name, (payload, errc, field) in MALFORMED.items():
+    write(name, "built by make-f6-vectors.py; expected: " + errc + (" naming " + field if field else ""),
+          payload)
