@@ -27,6 +27,21 @@ constexpr counted_pair counted_pairs[] = {
     {make_field_id('K', 'R'), make_field_id('J', '7'), make_field_id('J', '8')},  // payer IDs
 };
 
+// One of the fields of counted_pairs.
+constexpr bool is_counted(field_id f) noexcept {
+  switch (f) {
+    case make_field_id('R', 'R'):
+    case make_field_id('C', 'X'):
+    case make_field_id('C', 'Y'):
+    case make_field_id('K', 'R'):
+    case make_field_id('J', '7'):
+    case make_field_id('J', '8'):
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Closes one window of a segment: the fields after a count field (or from the segment's start
 // when `count_index` < 0) up to the next count field.
 decode_error check_window(const field_range& s, const counted_pair& p, int count_index,
@@ -101,21 +116,27 @@ decode_error place_segment(message& out, segment_ref& seg, std::size_t base) noe
 }
 
 decode_error check_repetition_counts(const message& m) noexcept {
+  // This runs on every F6 decode: one pass over the field array finds the segments that hold a
+  // counted field at all; only those are checked pair by pair.
   for (const segment_ref& ref : m.all_segments()) {
+    const field_ref* const first = m.fields.data() + ref.first_field;
+    bool counted = false;
+    for (std::size_t i = 0; i < ref.field_count; ++i) counted |= is_counted(first[i].id);
+    if (!counted) continue;
     const segment_view seg{&m, &ref};
     const field_range& s = seg;  // field access by index
     for (const counted_pair& p : counted_pairs) {
       int count_index = -1;
       std::size_t qualifiers = 0, ids = 0, first_extra = 0;
       for (std::size_t i = 0; i < s.size(); ++i) {
-        const field_id f = s.id(i);
+        const field_id f = first[i].id;
         if (f == p.count) {
           if (auto e = check_window(s, p, count_index, qualifiers, ids, first_extra, m.base_offset)) return e;
           count_index = static_cast<int>(i);
           qualifiers = ids = 0;
         } else if (f == p.qualifier || f == p.id) {
           std::size_t& n = f == p.qualifier ? qualifiers : ids;
-          if (++n == 2 && count_index < 0 && first_extra == 0) first_extra = s.ref(i).offset;
+          if (++n == 2 && count_index < 0 && first_extra == 0) first_extra = first[i].offset;
         }
       }
       if (auto e = check_window(s, p, count_index, qualifiers, ids, first_extra, m.base_offset)) return e;
