@@ -8,6 +8,30 @@
 
 namespace rxgate::store::pg {
 
+error error_for_sqlstate(const std::string& prefix, const std::string& state, std::string_view message,
+                         bool& connection_lost) {
+  if (state == "57014") return {errc::timeout, prefix + "statement timeout"};
+  if (state == "40001" || state == "40P01" || state == "23505") {
+    return {errc::conflict, prefix + "conflict (sqlstate " + state + ")"};
+  }
+  if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03") {
+    // connection exception class, admin shutdown, crash shutdown, cannot connect now
+    connection_lost = true;
+    return {errc::unavailable, prefix + "PostgreSQL unavailable (sqlstate " + state + ")"};
+  }
+  if (state == "42P01" || state == "42703" || state == "42883") {
+    return {errc::schema, prefix + "schema mismatch (sqlstate " + state + "); run rxgate migrate"};
+  }
+  if (state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0) {
+    // Data and constraint errors quote the offending value or row ("Failing row contains
+    // ..."), which may be patient data: keep the code only.
+    return {errc::internal, prefix + "sqlstate " + state + " (data or constraint error)"};
+  }
+  // Other messages name objects, not values; keep the first line (DETAIL lines may quote rows).
+  const std::string_view first = message.substr(0, std::min<std::size_t>(message.find('\n'), 240));
+  return {errc::internal, prefix + "sqlstate " + state + ": " + std::string(first)};
+}
+
 error translate_current_exception(std::string_view what_failed, bool& connection_lost) noexcept {
   connection_lost = false;
   error e;
@@ -29,29 +53,7 @@ error translate_current_exception(std::string_view what_failed, bool& connection
       connection_lost = true;
       e = {errc::unavailable, prefix + "commit outcome unknown (connection lost during COMMIT)"};
     } catch (const pqxx::sql_error& x) {
-      const std::string& state = x.sqlstate();
-      if (state == "57014") {
-        e = {errc::timeout, prefix + "statement timeout"};
-      } else if (state == "40001" || state == "40P01" || state == "23505") {
-        e = {errc::conflict, prefix + "conflict (sqlstate " + state + ")"};
-      } else if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" ||
-                 state == "57P03") {
-        // connection exception class, admin shutdown, crash shutdown, cannot connect now
-        connection_lost = true;
-        e = {errc::unavailable, prefix + "PostgreSQL unavailable (sqlstate " + state + ")"};
-      } else if (state == "42P01" || state == "42703" || state == "42883") {
-        e = {errc::schema, prefix + "schema mismatch (sqlstate " + state + "); run rxgate migrate"};
-      } else if (state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0) {
-        // Data and constraint errors quote the offending value or row ("Failing row contains
-        // ..."), which may be patient data: keep the code only.
-        e = {errc::internal, prefix + "sqlstate " + state + " (data or constraint error)"};
-      } else {
-        // Other messages name objects, not values; keep the first line (DETAIL lines may quote
-        // rows).
-        std::string first = x.what();
-        first = first.substr(0, std::min<std::size_t>(first.find('\n'), 240));
-        e = {errc::internal, prefix + "sqlstate " + state + ": " + first};
-      }
+      e = error_for_sqlstate(prefix, x.sqlstate(), x.what(), connection_lost);
     } catch (const pqxx::usage_error& x) {
       e = {errc::internal, prefix + "libpqxx usage error: " + x.what()};
     } catch (const pqxx::failure& x) {

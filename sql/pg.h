@@ -18,6 +18,10 @@ namespace rxgate::store::pg {
 // Turns the exception in flight into a store::error; call only inside a catch block. Sets
 // `connection_lost` when the connection cannot be used any more (drop it and reconnect).
 error translate_current_exception(std::string_view what_failed, bool& connection_lost) noexcept;
+// The same mapping for a server error given by its SQLSTATE and message (`prefix` names the
+// caller and ends in ": "); may throw std::bad_alloc.
+error error_for_sqlstate(const std::string& prefix, const std::string& state, std::string_view message,
+                         bool& connection_lost);
 
 // Claim text as PostgreSQL text: the database is UTF-8 and refuses NUL and invalid sequences,
 // and syntax-rejected claims may carry any byte. Printable ASCII is kept, anything else becomes

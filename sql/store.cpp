@@ -21,6 +21,7 @@
 #include "sql/connection.h"
 #include "sql/migrations.h"
 #include "sql/pg.h"
+#include "sql/pg_pipeline.h"
 #include "sql/store.h"
 #include "sql/store_rows.h"
 #include "sql/store_statements.h"
@@ -122,13 +123,15 @@ history_arguments history_arguments_for(std::span<const batch_entry> entries, in
 // One load_history's results: the spans handed to the rules point into these, so they live
 // until the batch ends (std::deque keeps their addresses when more loads follow).
 struct history_load {
-  pqxx::result rows;
+  pqxx::result rows;    // the copy and unnest methods
+  pg::raw_result raw;   // the pipeline method
   std::vector<rules::prior_fill> fills;
   std::vector<rules::prior_authorization> authorizations;
 };
 
 // Rows of the history statement by kind (sql_history in store_statements.cpp names the columns).
-rules::prior_fill fill_from(const pqxx::row& row) {
+template <class Row>
+rules::prior_fill fill_from(const Row& row) {
   rules::prior_fill f;
   f.claim_id = pg::int_or(row[2], 0);
   f.provider_id = pg::text_view(row[3]);
@@ -143,7 +146,8 @@ rules::prior_fill fill_from(const pqxx::row& row) {
   return f;
 }
 
-rules::prior_authorization authorization_from(const pqxx::row& row) {
+template <class Row>
+rules::prior_authorization authorization_from(const Row& row) {
   rules::prior_authorization a;
   a.number = pg::text_view(row[3]);
   a.product_id = pg::text_view(row[6]);
@@ -155,7 +159,8 @@ rules::prior_authorization authorization_from(const pqxx::row& row) {
   return a;
 }
 
-rules::key_match key_match_from(const pqxx::row& row) {
+template <class Row>
+rules::key_match key_match_from(const Row& row) {
   rules::key_match km;
   km.claim_id = pg::int_or(row[2], 0);
   const auto status = pg::text_view(row[3]);
@@ -190,7 +195,8 @@ rules::key_match key_match_from(const pqxx::row& row) {
 }
 
 // A Y row: the member's and the family's sums for one plan year.
-rules::accumulator_state accumulators_from(const pqxx::row& row) {
+template <class Row>
+rules::accumulator_state accumulators_from(const Row& row) {
   rules::accumulator_state s;
   s.member = {pg::int_or(row[15], 0), pg::int_or(row[16], 0), pg::int_or(row[17], 0)};
   s.family = {pg::int_or(row[18], 0), pg::int_or(row[19], 0), pg::int_or(row[20], 0)};
@@ -199,13 +205,14 @@ rules::accumulator_state accumulators_from(const pqxx::row& row) {
 
 // Hands each entry its member's fills and authorizations and its key's stored claim; appends the
 // claim ids reserved by the statement (I rows) to `ids`.
-void spread_history(history_load& load, std::span<batch_entry> entries, const history_arguments& a,
-                    std::deque<std::int64_t>& ids) {
+template <class Rows>
+void spread_history(const Rows& rows, history_load& load, std::span<batch_entry> entries,
+                    const history_arguments& a, std::deque<std::int64_t>& ids) {
   // Rows come ordered by kind, then index: ranges per member (F, A) and one row per key (K).
   std::vector<std::pair<std::size_t, std::size_t>> fill_range(a.member_count + 1, {0, 0});
   std::vector<std::pair<std::size_t, std::size_t>> auth_range(a.member_count + 1, {0, 0});
   std::size_t fills = 0, auths = 0;
-  for (const auto& row : load.rows) {
+  for (const auto& row : rows) {
     const auto kind = pg::text_view(row[0]);
     if (kind == "F") ++fills;
     if (kind == "A") ++auths;
@@ -214,7 +221,7 @@ void spread_history(history_load& load, std::span<batch_entry> entries, const hi
   load.authorizations.reserve(auths);
   for (auto& e : entries) e.history = {};
   std::vector<rules::accumulator_state> years(a.year_count + 1);  // by member year (1-based)
-  for (const auto& row : load.rows) {
+  for (const auto& row : rows) {
     const auto kind = pg::text_view(row[0]);
     const auto idx = static_cast<std::size_t>(pg::int_or(row[1], 0));
     if (kind == "F" && idx < fill_range.size()) {
@@ -268,11 +275,14 @@ class pg_store;
 
 class pg_batch final : public batch {
  public:
-  pg_batch(pg_store& store, std::unique_ptr<pqxx::work> work) : store_(store), work_(std::move(work)) {}
+  // `work` for the copy and unnest methods; `raw` (work null) for the pipeline method.
+  pg_batch(pg_store& store, std::unique_ptr<pqxx::work> work, PGconn* raw)
+      : store_(store), work_(std::move(work)), raw_(raw) {}
   ~pg_batch() override;
 
   error load_history(std::span<batch_entry> entries) override;
   error insert(std::span<batch_entry> entries) override;
+  error insert_and_commit(std::span<batch_entry> entries, bool& committed) override;
   error commit() override;
 
  private:
@@ -281,7 +291,21 @@ class pg_batch final : public batch {
   // Ends the batch after error `e`: rolled back, the connection dropped when `untrusted`.
   error end_failed(error e, bool untrusted) noexcept;
   // Claim ids for the next `n` entries, reserved by load_history or now.
-  std::vector<std::int64_t> take_ids(std::size_t n);
+  error take_ids(std::size_t n, std::vector<std::int64_t>& ids);
+  // insert() and insert_and_commit() (with `committed` non-null).
+  error insert_entries(std::span<batch_entry> entries, bool* committed);
+  // The pipeline method: the exchange's error ends the batch.
+  error exchange(pg::pipeline& p, std::string_view what, std::vector<pg::raw_result>& results);
+  // Queues BEGIN unless this batch's transaction has begun (from then on a failure rolls back).
+  void begin_in(pg::pipeline& p) {
+    if (begun_) return;
+    p.command("BEGIN");
+    begun_ = true;
+  }
+  // ROLLBACK outside pipeline mode; false when it failed (drop the connection).
+  bool rollback_raw() noexcept;
+  error insert_pipelined(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
+                         std::vector<bool>& write, bool* committed);
   void insert_in_one_statement(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
                                std::vector<bool>& write);
   void insert_with_copy(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
@@ -289,6 +313,8 @@ class pg_batch final : public batch {
 
   pg_store& store_;
   std::unique_ptr<pqxx::work> work_;
+  PGconn* raw_ = nullptr;
+  bool begun_ = false;  // pipeline: BEGIN has been sent
   std::deque<history_load> loads_;
   std::deque<std::int64_t> reserved_ids_;  // reserved by load_history, not yet used by insert
   bool failed_ = false;
@@ -328,9 +354,10 @@ class pg_store final : public claim_store {
     if (error e = open("begin")) return e;
     connection_.start_deadline();  // ended in batch_closed(), however the batch ends
     try {
-      auto work = std::make_unique<pqxx::work>(connection_.get(), "rxgate_batch");
+      // The pipeline method sends BEGIN with the batch's first statements, not on its own.
+      auto work = raw_ ? nullptr : std::make_unique<pqxx::work>(connection_.get(), "rxgate_batch");
       batch_open_ = true;
-      out = std::make_unique<pg_batch>(*this, std::move(work));
+      out = std::make_unique<pg_batch>(*this, std::move(work), raw_);
       return {};
     } catch (...) {
       mark(false);
@@ -364,7 +391,9 @@ class pg_store final : public claim_store {
   // Healthy turns true only with a fresh connection; a batch that works on an old one says so.
   error open(std::string_view what) {
     const bool was_open = connection_.is_open();
+    if (!was_open) raw_ = nullptr;
     error e = connection_.open(what);
+    if (!e && !raw_ && options_.method == insert_method::pipeline) e = open_raw(what);
     if (e) {
       mark(false);
     } else if (!was_open) {
@@ -373,22 +402,38 @@ class pg_store final : public claim_store {
     return e;
   }
 
+  // The pipeline method sends prepared statements by name through the raw connection, so they
+  // must exist on the server before the first batch (libpqxx prepares on first use).
+  error open_raw(std::string_view what) {
+    try {
+      for (const auto& statement : settings_.statements) connection_.get().prepare_now(statement.name);
+      raw_ = pg::raw_connection(connection_.get());
+      return {};
+    } catch (...) {
+      raw_ = nullptr;
+      return connection_.fail(what);
+    }
+  }
+
   store_options options_;
   pg::connection_settings settings_;
   std::mutex mutex_;
   pg::connection connection_;
+  PGconn* raw_ = nullptr;  // the pipeline method: connection_'s PGconn while it is open
   bool batch_open_ = false;
   std::atomic<bool> healthy_{false};
 };
 
 pg_batch::~pg_batch() {
   bool lost = failed_;
-  if (!done_) {
+  if (!done_ && work_) {
     try {
       work_->abort();
     } catch (...) {
       lost = true;
     }
+  } else if (!done_ && begun_ && !rollback_raw()) {
+    lost = true;
   }
   try {
     work_.reset();
@@ -409,9 +454,13 @@ error pg_batch::fail(std::string_view what) {
 error pg_batch::end_failed(error e, bool untrusted) noexcept {
   // After any error the transaction is aborted: nothing of the batch will commit.
   failed_ = untrusted;
-  try {
-    work_->abort();
-  } catch (...) {
+  if (work_) {
+    try {
+      work_->abort();
+    } catch (...) {
+      failed_ = true;
+    }
+  } else if (!untrusted && begun_ && !rollback_raw()) {
     failed_ = true;
   }
   done_ = true;
@@ -430,33 +479,77 @@ error pg_batch::load_history(std::span<batch_entry> entries) {
     const auto& m = a.members;
     const auto& k = a.keys;
     const auto& y = a.years;
+    if (!work_) {
+      // BEGIN, the family locks and the history in one round trip.
+      pg::pipeline p(raw_);
+      begin_in(p);
+      if (a.year_count > 0) p.prepared("lock_families", {&a.families[0], &a.families[1]});
+      const std::string count = std::to_string(entries.size());
+      p.prepared("history", {&m[0], &m[1], &m[2], &k[0], &k[1], &k[2], &k[3], &k[4], &k[5], &a.since, &k[6], &y[0],
+                             &y[1], &y[2], &y[3], &count});
+      std::vector<pg::raw_result> results;
+      if (error e = exchange(p, "load_history", results)) return e;
+      history_load& load = loads_.emplace_back();
+      load.raw = std::move(results.back());
+      spread_history(pg::raw_rows{load.raw.get()}, load, entries, a, reserved_ids_);
+      return {};
+    }
     if (a.year_count > 0) work_->exec_prepared("lock_families", a.families[0], a.families[1]);
     history_load& load = loads_.emplace_back();
     load.rows = work_->exec_prepared("history", m[0], m[1], m[2], k[0], k[1], k[2], k[3], k[4], k[5], a.since, k[6],
                                      y[0], y[1], y[2], y[3], static_cast<int>(entries.size()));
-    spread_history(load, entries, a, reserved_ids_);
+    spread_history(load.rows, load, entries, a, reserved_ids_);
     return {};
   } catch (...) {
     return fail("load_history");
   }
 }
 
-error pg_batch::insert(std::span<batch_entry> entries) {
+error pg_batch::exchange(pg::pipeline& p, std::string_view what, std::vector<pg::raw_result>& results) {
+  bool lost = false;
+  error e = p.exchange(what, results, lost);
+  if (e) return end_failed(std::move(e), lost || e.code == errc::internal);
+  return {};
+}
+
+bool pg_batch::rollback_raw() noexcept {
+  if (PQpipelineStatus(raw_) != PQ_PIPELINE_OFF) return false;
+  const pg::raw_result r(PQexec(raw_, "ROLLBACK"));
+  return r && PQresultStatus(r.get()) == PGRES_COMMAND_OK;
+}
+
+error pg_batch::insert(std::span<batch_entry> entries) { return insert_entries(entries, nullptr); }
+
+error pg_batch::insert_and_commit(std::span<batch_entry> entries, bool& committed) {
+  committed = false;
+  if (work_) return batch::insert_and_commit(entries, committed);
+  return insert_entries(entries, &committed);
+}
+
+error pg_batch::insert_entries(std::span<batch_entry> entries, bool* committed) {
   if (done_) return {errc::invalid, "insert: the batch has ended"};
-  if (entries.empty()) return {};
+  if (entries.empty()) {
+    if (!committed) return {};
+    error e = commit();
+    *committed = !e;
+    return e;
+  }
   for (const auto& e : entries) {
     if (!e.claim) return {errc::invalid, "insert: entry without a claim"};
   }
   try {
     const std::size_t n = entries.size();
-    const std::vector<std::int64_t> ids = take_ids(n);
+    std::vector<std::int64_t> ids;
+    if (error e = take_ids(n, ids)) return e;
     if (ids.size() != n) return end_failed({errc::internal, "insert: reserve ids: too few ids"}, false);
     for (auto& e : entries) {
       e.claim_id = 0;
       e.conflict = false;
     }
     std::vector<bool> write(n, true);
-    if (store_.options().method == insert_method::copy) {
+    if (!work_) {
+      if (error e = insert_pipelined(entries, ids, write, committed)) return e;
+    } else if (store_.options().method == insert_method::copy) {
       insert_with_copy(entries, ids, write);
     } else {
       insert_in_one_statement(entries, ids, write);
@@ -475,19 +568,25 @@ error pg_batch::insert(std::span<batch_entry> entries) {
   }
 }
 
-std::vector<std::int64_t> pg_batch::take_ids(std::size_t n) {
-  std::vector<std::int64_t> ids;
+error pg_batch::take_ids(std::size_t n, std::vector<std::int64_t>& ids) {
   ids.reserve(n);
   while (ids.size() < n && !reserved_ids_.empty()) {
     ids.push_back(reserved_ids_.front());
     reserved_ids_.pop_front();
   }
-  if (ids.size() < n) {
-    for (const auto& row : work_->exec_prepared("reserve_ids", static_cast<int>(n - ids.size()))) {
-      ids.push_back(row[0].as<std::int64_t>());
-    }
+  if (ids.size() >= n) return {};
+  const std::string missing = std::to_string(n - ids.size());
+  if (work_) {
+    for (const auto& row : work_->exec_prepared("reserve_ids", missing)) ids.push_back(row[0].as<std::int64_t>());
+    return {};
   }
-  return ids;
+  pg::pipeline p(raw_);
+  begin_in(p);
+  p.prepared("reserve_ids", {&missing});
+  std::vector<pg::raw_result> results;
+  if (error e = exchange(p, "insert: reserve ids", results)) return e;
+  for (const auto row : pg::raw_rows{results.back().get()}) ids.push_back(pg::int_or(row[0], 0));
+  return {};
 }
 
 // The arguments of rxgate_write_keys (migration 0013) for a batch: reversals (the key must still
@@ -525,10 +624,11 @@ std::vector<std::string> write_keys_arguments(std::span<const batch_entry> entri
 }
 
 // The entries whose claim id came back (they lost their key) are not written.
-void drop_lost(const pqxx::result& lost_ids, const std::vector<std::int64_t>& ids, std::vector<bool>& write) {
+template <class Rows>
+void drop_lost(const Rows& lost_ids, const std::vector<std::int64_t>& ids, std::vector<bool>& write) {
   if (lost_ids.empty()) return;
   std::unordered_set<std::int64_t> lost;
-  for (const auto& row : lost_ids) lost.insert(row[0].as<std::int64_t>());
+  for (const auto& row : lost_ids) lost.insert(pg::int_or(row[0], 0));
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (lost.count(ids[i])) write[i] = false;
   }
@@ -544,8 +644,9 @@ void copy_rows(pqxx::work& work, const char* table, const char* const (&columns)
 
 // unnest: the key statements and every row in one statement (insert_batch), one round trip.
 // The rows of every entry are sent; those of an entry that lost its key are dropped server-side.
-void pg_batch::insert_in_one_statement(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
-                                       std::vector<bool>& write) {
+// The arguments of insert_batch: write_keys' arguments, then the rows of every entry.
+std::vector<std::string> insert_batch_arguments(std::span<const batch_entry> entries,
+                                                const std::vector<std::int64_t>& ids) {
   bool any_keys = false;
   std::vector<std::string> arguments = write_keys_arguments(entries, ids, any_keys);
   rows::claim_rows r(false);
@@ -553,7 +654,48 @@ void pg_batch::insert_in_one_statement(std::span<batch_entry> entries, const std
   for (auto* b : {&r.claims, &r.rejects, &r.durs}) {
     for (auto& a : std::move(*b).arrays()) arguments.push_back(std::move(a));
   }
+  return arguments;
+}
+
+void pg_batch::insert_in_one_statement(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
+                                       std::vector<bool>& write) {
+  const std::vector<std::string> arguments = insert_batch_arguments(entries, ids);
   drop_lost(work_->exec_prepared("insert_batch", pqxx::prepare::make_dynamic_params(arguments)), ids, write);
+}
+
+// The pipeline method: insert_batch in one round trip (BEGIN first when the batch has not
+// begun). With `committed`: SAVEPOINT, insert_batch_or_fail and COMMIT in one round trip;
+// insert_batch_or_fail fails (division by zero, sqlstate 22012) when an entry lost its key, so
+// the COMMIT is skipped and nothing is committed; then one more round trip goes back to the
+// savepoint and runs insert_batch, which answers the entries that lost, as insert() does, and
+// the batch stays open for the caller to settle them.
+error pg_batch::insert_pipelined(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
+                                 std::vector<bool>& write, bool* committed) {
+  const std::vector<std::string> arguments = insert_batch_arguments(entries, ids);
+  std::vector<pg::raw_result> results;
+  pg::pipeline p(raw_);
+  const int insert_at = begun_ ? 1 : 2;  // insert_batch_or_fail's place in the exchange
+  begin_in(p);
+  if (committed) {
+    p.command("SAVEPOINT rxgate_insert");
+    p.prepared("insert_batch_or_fail", arguments);
+    p.command("COMMIT", true);
+    bool lost = false;
+    error e = p.exchange("insert", results, lost);
+    if (!e) {
+      done_ = true;
+      *committed = true;
+      return {};
+    }
+    if (lost || p.failed_at() != insert_at || p.failed_state() != "22012") {
+      return end_failed(std::move(e), lost || e.code == errc::internal);
+    }
+    p.command("ROLLBACK TO SAVEPOINT rxgate_insert");
+  }
+  p.prepared("insert_batch", arguments);
+  if (error e = exchange(p, "insert", results)) return e;
+  drop_lost(pg::raw_rows{results.back().get()}, ids, write);
+  return {};
 }
 
 // COPY: the key statements (write_keys, when the batch has any), then one COPY per table with
@@ -577,6 +719,17 @@ void pg_batch::insert_with_copy(std::span<batch_entry> entries, const std::vecto
 error pg_batch::commit() {
   if (done_) return {errc::invalid, "commit: the batch has ended"};
   try {
+    if (!work_) {
+      // A batch that sent nothing yet (a readiness probe) still makes its round trip.
+      pg::pipeline p(raw_);
+      begin_in(p);
+      p.command("COMMIT", true);
+      std::vector<pg::raw_result> results;
+      if (error e = exchange(p, "commit", results)) return e;
+      done_ = true;
+      store_.mark(true);
+      return {};
+    }
     work_->commit();
     done_ = true;
     store_.mark(true);

@@ -110,11 +110,27 @@ class batch {
   virtual error load_history(std::span<batch_entry> entries) = 0;
   virtual error insert(std::span<batch_entry> entries) = 0;
   virtual error commit() = 0;
+  // insert(), then commit() unless an entry lost its key; `committed` says whether it committed.
+  // The pipeline method sends both in one round trip. With a conflict nothing of this insert is
+  // written and the batch stays open: settle the conflicts as after insert(), then commit(). A
+  // lost connection after the COMMIT went out is errc::unavailable (outcome unknown).
+  virtual error insert_and_commit(std::span<batch_entry> entries, bool& committed) {
+    committed = false;
+    if (error e = insert(entries)) return e;
+    for (const auto& e : entries) {
+      if (e.conflict) return {};
+    }
+    if (error e = commit()) return e;
+    committed = true;
+    return {};
+  }
 };
 
 // How insert() writes the rows of a batch. Both are durable at commit; bench/sql/store_bench.cpp
 // measures them (bench/RESULTS.md "## store", "### lean store (issue 14)").
 enum class insert_method : std::uint8_t {
+  pipeline,  // libpq pipeline mode on the raw connection: BEGIN, the family locks and the history
+             // in one round trip, the unnest statement and COMMIT in another (insert_and_commit)
   unnest,  // the key statements and every table's rows in one prepared statement (unnest arrays):
            // one round trip
   copy,    // the key statements, then COPY ... FROM STDIN per table (pqxx::stream_to): less
@@ -134,7 +150,7 @@ struct store_options {
   // Member history handed to the rules: paid, not reversed fills with a date of service no
   // older than this many days before the earliest date of service in the batch.
   int history_days = 400;
-  insert_method method = insert_method::copy;
+  insert_method method = insert_method::pipeline;
 };
 
 class claim_store {

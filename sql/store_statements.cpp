@@ -179,8 +179,10 @@ constexpr const char* sql_year_sums =
 
 // insert() of the unnest method in one statement: the key statements first (the rows' INSERTs
 // read `lost`, so the function has run to its end before any row is inserted), then the claims,
-// rejects and DUR alerts of every entry that did not lose its key. Returns the ids that lost.
-std::string insert_batch() {
+// rejects and DUR alerts of every entry that did not lose its key. Returns the ids that lost;
+// `fail_when_lost`: fails instead (division by zero, sqlstate 22012), so that a COMMIT sent in
+// the same pipeline is skipped (store.cpp, insert_pipelined).
+std::string insert_batch(bool fail_when_lost) {
   constexpr std::size_t claims_from = write_keys_argument_count + 1;
   constexpr std::size_t rejects_from = claims_from + claim_column_count;
   constexpr std::size_t dur_from = rejects_from + std::size(reject_columns);
@@ -188,7 +190,7 @@ std::string insert_batch() {
          unnest_insert("claims", claim_columns, claim_column_types, claims_from) + "), r AS (" +
          unnest_insert("claim_rejects", reject_columns, reject_column_types, rejects_from) + "), d AS (" +
          unnest_insert("claim_dur_alerts", dur_columns, dur_column_types, dur_from) +
-         ") SELECT claim_id FROM lost";
+         (fail_when_lost ? ") SELECT claim_id / 0 FROM lost" : ") SELECT claim_id FROM lost");
 }
 
 }  // namespace
@@ -199,7 +201,8 @@ std::vector<pg::prepared_statement> writer_statements() {
       {"lock_families", sql_lock_families},
       {"history", sql_history},
       {"write_keys", write_keys_call(1)},
-      {"insert_batch", insert_batch()},
+      {"insert_batch", insert_batch(false)},
+      {"insert_batch_or_fail", insert_batch(true)},
   };
 }
 

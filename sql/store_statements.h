@@ -34,8 +34,9 @@ inline constexpr std::size_t write_keys_argument_count = 40;
 
 // Every prepared statement of the writer connection: reserve_ids (when the history reserved too
 // few), lock_families, history, write_keys (the key statements and links; the COPY method), and
-// insert_batch (the unnest method: write_keys' arguments, then the claims, rejects and DUR
-// alerts columns as arrays, all in one statement).
+// insert_batch (the unnest and pipeline methods: write_keys' arguments, then the claims, rejects
+// and DUR alerts columns as arrays, all in one statement) with insert_batch_or_fail (the same,
+// failing when an entry lost its key: the pipeline method's insert-and-commit).
 std::vector<pg::prepared_statement> writer_statements();
 
 // For sql/accumulator_imports.cpp: the writer's lock_families ($1 BINs, $2 cardholder IDs) and

@@ -195,7 +195,9 @@ void batch_pass::respond(transmission& t) {
 
 bool batch_pass::insert() {
   if (entries_.empty()) return true;
-  if (auto err = batch_->insert(entries_)) return fail(err, "insert");
+  // Insert and commit in one round trip; an entry that lost its key leaves the batch open for
+  // settle_conflicts() and commit().
+  if (auto err = batch_->insert_and_commit(entries_, committed_)) return fail(err, "insert");
   return true;
 }
 
@@ -266,6 +268,7 @@ bool batch_pass::family_decided_after(std::size_t i) const {
 }
 
 bool batch_pass::commit() {
+  if (committed_) return true;
   if (auto err = batch_->commit()) return fail(err, "commit");
   return true;
 }

@@ -73,6 +73,7 @@ class batch_pass {
   codec::date today_;
 
   std::unique_ptr<store::batch> batch_;
+  bool committed_ = false;  // insert() committed too (no entry lost its key)
   std::vector<store::batch_entry> entries_;
   std::vector<origin> origins_;          // entries_[i] is transaction origins_[i].index of origins_[i].job
   std::size_t rule_count_ = 0;           // entries_[0, rule_count_) go through the rules

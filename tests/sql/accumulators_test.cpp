@@ -270,8 +270,13 @@ TEST_P(Accumulators, BatchesOfOneFamilyRunOneAfterTheOther) {
   EXPECT_EQ(second[0].history.accumulators.member.deductible, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Methods, Accumulators, ::testing::Values(insert_method::unnest, insert_method::copy),
-                         [](const auto& p) { return p.param == insert_method::unnest ? "unnest" : "copy"; });
+INSTANTIATE_TEST_SUITE_P(Methods, Accumulators,
+                         ::testing::Values(insert_method::unnest, insert_method::copy, insert_method::pipeline),
+                         [](const auto& p) {
+                           return p.param == insert_method::unnest ? "unnest"
+                                  : p.param == insert_method::copy ? "copy"
+                                                                   : "pipeline";
+                         });
 
 }  // namespace
 }  // namespace rxgate::test

@@ -183,13 +183,47 @@ void decide(store::batch_entry& e) {
   e.decision = d;
 }
 
+store::batch_entry entry_for(const codec::claim& c) {
+  store::batch_entry e;
+  e.claim = &c;
+  e.request_bytes = "request";
+  e.response_bytes = "response";
+  e.source = "test";
+  return e;
+}
+
+std::unique_ptr<store::claim_store> reconnecting_store(const std::string& dsn, std::chrono::milliseconds reconnect_min) {
+  store::store_options o;
+  o.dsn = dsn;
+  o.reconnect_min = reconnect_min;
+  return store::open_store(o);
+}
+
+std::vector<codec::claim> b1_claims(claim_factory& f, int count, int first_rx, codec::date dos) {
+  std::vector<codec::claim> claims;
+  for (int i = 0; i < count; ++i) claims.push_back(f.make("B1", std::to_string(first_rx + i), dos));
+  return claims;
+}
+
+std::vector<store::batch_entry> entries_for(const std::vector<codec::claim>& claims) {
+  std::vector<store::batch_entry> v;
+  for (const auto& c : claims) v.push_back(entry_for(c));
+  return v;
+}
+
 store::error run_batch(store::claim_store& s, std::span<store::batch_entry> entries,
                        std::unique_ptr<store::batch>* keep) {
   std::unique_ptr<store::batch> b;
   if (auto e = s.begin(b)) return e;
   if (auto e = b->load_history(entries)) return e;
   for (auto& e : entries) decide(e);
-  if (auto e = b->insert(entries)) return e;
+  // As the batcher does: insert and commit together unless an entry lost its key.
+  bool committed = false;
+  if (auto e = b->insert_and_commit(entries, committed)) return e;
+  if (committed) {
+    if (keep) *keep = std::move(b);
+    return {};
+  }
   // Entries that lost their key to another transaction: reload their history (it now shows the
   // winner) and decide again, until none is left.
   for (int round = 0; round < 8; ++round) {
@@ -207,9 +241,9 @@ store::error run_batch(store::claim_store& s, std::span<store::batch_entry> entr
     if (auto e = b->insert(again)) return e;
     for (std::size_t k = 0; k < again.size(); ++k) entries[where[k]] = again[k];
   }
-  const auto committed = b->commit();
+  const auto outcome = b->commit();
   if (keep) *keep = std::move(b);
-  return committed;
+  return outcome;
 }
 
 }  // namespace rxgate::test

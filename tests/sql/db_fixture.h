@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -56,6 +58,15 @@ std::uint64_t test_fingerprint(const codec::claim& c);
 // history.same_key: B1 -> P, D (same fingerprint as the active paid claim) or 83; B2 -> A, S or
 // 87; B3 -> P (rebill) or 87. Paid claims get pricing and an authorization number.
 void decide(store::batch_entry& e);
+
+// A store on `dsn` that reconnects after `reconnect_min` (short, so a test does not wait).
+std::unique_ptr<store::claim_store> reconnecting_store(const std::string& dsn, std::chrono::milliseconds reconnect_min);
+
+// An entry for claim `c` (source "test", placeholder request and response bytes).
+store::batch_entry entry_for(const codec::claim& c);
+// `count` B1 claims with Rx numbers first_rx, first_rx + 1, ... on `dos`; an entry for each claim.
+std::vector<codec::claim> b1_claims(claim_factory& f, int count, int first_rx, codec::date dos);
+std::vector<store::batch_entry> entries_for(const std::vector<codec::claim>& claims);
 
 // One whole batch the way the server's batcher drives it (load, decide, insert, re-adjudicate
 // conflicts, commit). Returns the first error. The entries' history and the decisions built from

@@ -19,15 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-store::batch_entry entry_for(const codec::claim& c) {
-  store::batch_entry e;
-  e.claim = &c;
-  e.request_bytes = "request";
-  e.response_bytes = "response";
-  e.source = "test";
-  return e;
-}
-
 // Retries a whole batch until the store has reconnected; a bounded number of attempts, no
 // timing assertion.
 store::error run_until_ok(store::claim_store& s, std::vector<store::batch_entry>& v, int attempts = 300) {
@@ -43,15 +34,10 @@ store::error run_until_ok(store::claim_store& s, std::vector<store::batch_entry>
 TEST(Failure, BatchWhoseConnectionDiesMidTransactionLeavesNothing) {
   RXGATE_REQUIRE_DB();
   const std::string dsn = fresh_database_dsn();
-  store::store_options o;
-  o.dsn = dsn;
-  o.reconnect_min = 10ms;
-  auto s = store::open_store(o);
+  auto s = reconnecting_store(dsn, 10ms);
   claim_factory f;
-  std::vector<codec::claim> claims;
-  for (int i = 0; i < 50; ++i) claims.push_back(f.make("B1", std::to_string(800000 + i), day(2026, 11, 11)));
-  std::vector<store::batch_entry> v;
-  for (const auto& c : claims) v.push_back(entry_for(c));
+  const std::vector<codec::claim> claims = b1_claims(f, 50, 800000, day(2026, 11, 11));
+  std::vector<store::batch_entry> v = entries_for(claims);
 
   std::unique_ptr<store::batch> b;
   ASSERT_FALSE(s->begin(b));

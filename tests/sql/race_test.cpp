@@ -20,7 +20,9 @@ TEST(Race, EightNodesSubmittingOneKeyPayOnce) {
   for (int i = 0; i < nodes; ++i) {
     store::store_options o;
     o.dsn = dsn;
-    o.method = i % 2 ? store::insert_method::copy : store::insert_method::unnest;
+    o.method = i % 3 == 0   ? store::insert_method::pipeline
+               : i % 3 == 1 ? store::insert_method::copy
+                            : store::insert_method::unnest;
     stores.push_back(store::open_store(o));
   }
   std::barrier start(nodes);

@@ -326,7 +326,7 @@ TEST_P(StoreTest, BatchEndedWithoutCommitLeavesNothing) {
 
 TEST_P(StoreTest, ClaimsOutsideTheCreatedMonthsLandInTheDefaultPartition) {
   // A year of its own per parameter: the partition created below stays for the next run.
-  const int year = GetParam() == insert_method::copy ? 2041 : 2042;
+  const int year = GetParam() == insert_method::copy ? 2041 : GetParam() == insert_method::unnest ? 2042 : 2043;
   const batch_entry far = submit(f_.make("B1", "600001", day(year, 3, 1)));
   EXPECT_EQ(q("SELECT tableoid::regclass::text FROM claims WHERE id = " + std::to_string(far.claim_id)), "claims_default");
   // Creating that month later moves the row into its partition.
@@ -350,8 +350,13 @@ TEST_P(StoreTest, BytesThatAreNotTextNeverFailABatch) {
   EXPECT_EQ(q("SELECT encode(request, 'hex') FROM claims WHERE id = " + id), "5c780001fffe5c");
 }
 
-INSTANTIATE_TEST_SUITE_P(Methods, StoreTest, ::testing::Values(insert_method::unnest, insert_method::copy),
-                         [](const auto& param_info) { return param_info.param == insert_method::copy ? std::string("copy") : std::string("unnest"); });
+INSTANTIATE_TEST_SUITE_P(Methods, StoreTest,
+                         ::testing::Values(insert_method::unnest, insert_method::copy, insert_method::pipeline),
+                         [](const auto& param_info) {
+                           return param_info.param == insert_method::copy     ? std::string("copy")
+                                  : param_info.param == insert_method::unnest ? std::string("unnest")
+                                                                              : std::string("pipeline");
+                         });
 
 }  // namespace
 }  // namespace rxgate::test

@@ -1,0 +1,155 @@
+// The writer's pipeline (sql/pg_pipeline.h): a statement that fails inside a pipelined exchange
+// rolls the whole batch back; a key lost between history and insert leaves the batch open
+// instead of committing; a connection lost after the COMMIT went out is an unknown outcome.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include <pqxx/pqxx>
+
+#include "tests/sql/db_fixture.h"
+
+namespace rxgate::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+void execute(const std::string& dsn, const std::string& sql) {
+  pqxx::connection c(dsn);
+  pqxx::nontransaction n(c);
+  n.exec(sql);
+}
+
+// An AFTER INSERT trigger on claims that raises `condition` for Rx number `rx`.
+void fail_inserts_of(const std::string& dsn, const std::string& rx, const std::string& condition) {
+  execute(dsn, "CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+               "IF NEW.rx_number = '" + rx + "' THEN RAISE EXCEPTION USING ERRCODE = '" + condition +
+               "'; END IF; RETURN NULL; END $$");
+  execute(dsn, "CREATE TRIGGER test_refuse AFTER INSERT ON claims FOR EACH ROW EXECUTE FUNCTION test_refuse()");
+}
+
+// Ten paid claims, the one at `failing` refused by the trigger: nothing of the batch is stored,
+// the store says so, and the next batch (without it) pays every claim.
+void expect_whole_batch_rolled_back(const std::string& dsn, const std::string& condition) {
+  const std::string failing = "820005";
+  fail_inserts_of(dsn, failing, condition);
+  auto s = reconnecting_store(dsn, 10ms);
+  claim_factory f;
+  const std::vector<codec::claim> claims = b1_claims(f, 10, 820000, day(2026, 11, 14));
+  std::vector<store::batch_entry> v = entries_for(claims);
+  const auto e = run_batch(*s, v);
+  EXPECT_EQ(e.code, store::errc::internal) << e.message;
+  EXPECT_NE(e.message.find(condition), std::string::npos) << e.message;
+  EXPECT_FALSE(s->healthy());
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number LIKE '8200%'"), "0");
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM active_paid_keys WHERE rx_number LIKE '8200%'"), "0");
+
+  std::vector<store::batch_entry> rest;
+  for (const auto& c : claims) {
+    if (c.rx_number != failing) rest.push_back(entry_for(c));
+  }
+  store::error again;
+  for (int attempt = 0; attempt < 300; ++attempt) {  // the connection was dropped: reconnect
+    again = run_batch(*s, rest);
+    if (again.code != store::errc::unavailable) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_FALSE(again) << again.message;
+  for (const auto& x : rest) EXPECT_EQ(x.decision.status, 'P');
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number LIKE '8200%'"), "9");
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM active_paid_keys WHERE rx_number LIKE '8200%'"), "9");
+}
+
+TEST(Pipeline, StatementErrorMidPipelineRollsBackTheWholeBatch) {
+  RXGATE_REQUIRE_DB();
+  expect_whole_batch_rolled_back(fresh_database_dsn(), "P0001");
+}
+
+// 22012 is what insert_batch_or_fail raises for a lost key: a real 22012 goes back to the
+// savepoint, fails again in insert_batch, and still ends the batch with nothing stored.
+TEST(Pipeline, StatementErrorThatLooksLikeALostKeyStillRollsBack) {
+  RXGATE_REQUIRE_DB();
+  expect_whole_batch_rolled_back(fresh_database_dsn(), "22012");
+}
+
+TEST(Pipeline, KeyLostBetweenHistoryAndInsertLeavesTheBatchOpen) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = fresh_database_dsn();
+  store::store_options o;
+  o.dsn = dsn;
+  auto s = store::open_store(o);
+  claim_factory f;
+  const auto lost = f.make("B1", "821001", day(2026, 11, 15));
+  const auto kept = f.make("B1", "821002", day(2026, 11, 15));
+  std::vector<store::batch_entry> v{entry_for(lost), entry_for(kept)};
+  std::unique_ptr<store::batch> b;
+  ASSERT_FALSE(s->begin(b));
+  ASSERT_FALSE(b->load_history(v));
+  for (auto& e : v) decide(e);
+  // Another node pays the first key meanwhile.
+  execute(dsn,
+          "INSERT INTO active_paid_keys (bin, pcn, provider_id_qualifier, provider_id, rx_number, fill_number, "
+          "date_of_service, claim_id) VALUES ('" + std::string(lost.bin) + "', '" + std::string(lost.pcn) + "', '" +
+              std::string(lost.provider_id_qualifier) + "', '" + std::string(lost.provider_id) +
+              "', '821001', 0, '2026-11-15', -1)");
+  bool committed = true;
+  ASSERT_FALSE(b->insert_and_commit(v, committed));
+  EXPECT_FALSE(committed);
+  EXPECT_TRUE(v[0].conflict);
+  EXPECT_FALSE(v[1].conflict);
+  EXPECT_NE(v[1].claim_id, 0);
+  // Nothing is committed yet: the batch is open for the conflict to be settled.
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number LIKE '8210%'"), "0");
+  ASSERT_FALSE(b->commit());
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number = '821002'"), "1");
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number = '821001'"), "0");
+  EXPECT_EQ(query_value(dsn, "SELECT claim_id FROM active_paid_keys WHERE rx_number = '821001'"), "-1");
+}
+
+TEST(Pipeline, ConnectionLostAfterCommitWasSentIsOutcomeUnknown) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = fresh_database_dsn();
+  // COMMIT runs a deferred trigger that sleeps, so the backend can be killed while COMMIT is
+  // under way.
+  execute(dsn, "CREATE FUNCTION test_slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+               "PERFORM pg_sleep(60); RETURN NULL; END $$");
+  execute(dsn, "CREATE CONSTRAINT TRIGGER test_slow_commit AFTER INSERT ON active_paid_keys "
+               "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_slow_commit()");
+  store::store_options o;
+  o.dsn = dsn;
+  o.statement_timeout = 120s;
+  auto s = store::open_store(o);
+  claim_factory f;
+  const auto c = f.make("B1", "830001", day(2026, 11, 16));
+  std::vector<store::batch_entry> v{entry_for(c)};
+  std::thread killer([&] {
+    pqxx::connection admin(dsn);
+    for (int attempt = 0; attempt < 6000; ++attempt) {
+      pqxx::nontransaction n(admin);
+      const auto r = n.exec(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'rxgate-writer' "
+          "AND datname = current_database() AND wait_event = 'PgSleep'");
+      if (!r.empty()) return;
+      n.commit();
+      std::this_thread::sleep_for(10ms);
+    }
+  });
+  std::unique_ptr<store::batch> b;
+  ASSERT_FALSE(s->begin(b));
+  ASSERT_FALSE(b->load_history(v));
+  decide(v[0]);
+  bool committed = true;
+  const auto e = b->insert_and_commit(v, committed);
+  killer.join();
+  EXPECT_FALSE(committed);
+  EXPECT_EQ(e.code, store::errc::unavailable) << e.message;
+  EXPECT_NE(e.message.find("outcome unknown"), std::string::npos) << e.message;
+  b.reset();
+  EXPECT_FALSE(s->healthy());
+  // Killed inside COMMIT, before its commit record: nothing of it is stored.
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number = '830001'"), "0");
+}
+
+}  // namespace
+}  // namespace rxgate::test
