@@ -82,8 +82,12 @@ error pipeline::exchange(std::string_view what, std::vector<raw_result>& results
   prefix += ": ";
   auto gone = [&] {
     lost = true;
-    return commits ? error{errc::unavailable, prefix + "commit outcome unknown (connection lost during COMMIT)"}
-                   : error{errc::unavailable, prefix + "connection to PostgreSQL lost"};
+    // libpq's reason names hosts and users, never a password or claim data (as in pg.cpp).
+    std::string reason = PQerrorMessage(connection_);
+    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+    if (!reason.empty()) reason = ": " + reason;
+    return commits ? error{errc::unavailable, prefix + "commit outcome unknown (connection lost during COMMIT)" + reason}
+                   : error{errc::unavailable, prefix + "connection to PostgreSQL lost" + reason};
   };
   if (send_failed_ || PQpipelineSync(connection_) != 1) {
     send_failed_ = false;
