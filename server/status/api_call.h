@@ -40,5 +40,13 @@ api_reply not_found();
 // 503 when PostgreSQL could not answer a read; the client may retry.
 api_reply store_unavailable();
 
+// A filter value as the audit log keeps it: at most 64 characters; a longer one is cut there and
+// marked "...", so a caller cannot grow the audit table with one request.
+std::string audited(std::string_view value);
+std::string audited_filter(const std::optional<std::string>& value);
+// Records a read that failed (the answer is already an error, so a failing audit only logs).
+void audit_error(store::access_store& access, const store::reader_identity& who, std::string_view action,
+                 std::optional<std::int64_t> claim_id, std::string_view detail);
+
 }  // namespace status
 }  // namespace rxgate::server

@@ -17,6 +17,9 @@
 
 namespace rxgate::server {
 
+using status::audit_error;
+using status::audited;
+using status::audited_filter;
 using status::error_reply;
 using status::json_reply;
 using status::not_found;
@@ -50,12 +53,6 @@ api_reply not_found() { return error_reply(404, "not found"); }
 
 api_reply store_unavailable() { return error_reply(503, "claims store unavailable; retry shortly"); }
 
-}  // namespace status
-
-namespace {
-
-// A filter value as the audit log keeps it: at most audited_value_max characters; a longer one is
-// cut there and marked "...", so a caller cannot grow the audit table with one request.
 constexpr std::size_t audited_value_max = 64;
 std::string audited(std::string_view value) {
   if (value.size() <= audited_value_max) return std::string(value);
@@ -63,14 +60,14 @@ std::string audited(std::string_view value) {
 }
 std::string audited_filter(const std::optional<std::string>& value) { return audited(value.value_or("")); }
 
-// Records a read that failed (the answer is already an error, so a failing audit only logs).
 void audit_error(store::access_store& access, const store::reader_identity& who, std::string_view action,
                  std::optional<std::int64_t> claim_id, std::string_view detail) {
   if (auto a = access.audit(who, action, claim_id, detail, "error"))
     log::warn("status_api_audit_failed").str("action", action).str("error", a.message);
 }
 
-}  // namespace
+}  // namespace status
+
 
 store::reader_identity status_api::call::identity() const {
   store::reader_identity r;
@@ -84,12 +81,14 @@ store::reader_identity status_api::call::identity() const {
 
 status_api::status_api(std::shared_ptr<store::claim_reader> reader, std::shared_ptr<store::access_store> access,
                        plan_accessor plans, status_api_options options,
-                       std::shared_ptr<store::accumulator_store> accumulators)
+                       std::shared_ptr<store::accumulator_store> accumulators,
+                       std::shared_ptr<store::worklist_store> worklist)
     : reader_(std::move(reader)),
       access_(std::move(access)),
       plans_(std::move(plans)),
       options_(options),
-      accumulators_(std::move(accumulators)) {}
+      accumulators_(std::move(accumulators)),
+      worklist_(std::move(worklist)) {}
 
 bool status_api::is_status_route(std::string_view method, std::string_view target) noexcept {
   const auto path = target.substr(0, target.find('?'));
@@ -97,7 +96,7 @@ bool status_api::is_status_route(std::string_view method, std::string_view targe
   return path.starts_with("/v1/claims/") || path == "/v1/reject-codes" || path.starts_with("/v1/reject-codes/") ||
          path.starts_with("/v1/pharmacies/") || path == "/v1/prior-authorizations" ||
          path.starts_with("/v1/prior-authorizations/") || path.starts_with("/v1/members/") ||
-         path == "/v1/openapi.json";
+         path.starts_with("/v1/worklist/") || path == "/v1/openapi.json";
 }
 
 std::optional<api_reply> status_api::handle(const api_request& request) const noexcept {
@@ -196,13 +195,19 @@ api_reply status_api::route(call& c) const {
     return get_claim(c, path.substr(11));
   }
   if (path.starts_with("/v1/pharmacies/")) {
-    c.route = "/v1/pharmacies/{id}/summary";
     auto rest = path.substr(15);
     const auto slash = rest.find('/');
-    if (slash == std::string_view::npos || rest.substr(slash) != "/summary") return not_found();
+    if (slash == std::string_view::npos) return not_found();
+    const auto what = rest.substr(slash);
+    if (what == "/summary") c.route = "/v1/pharmacies/{id}/summary";
+    else if (what == "/worklist") c.route = "/v1/pharmacies/{id}/worklist";
+    else if (what == "/worklist/counts") c.route = "/v1/pharmacies/{id}/worklist/counts";
+    else return not_found();
     if (method != "GET") return error_reply(405, "use GET");
-    return pharmacy_summary(c, rest.substr(0, slash));
+    if (what == "/summary") return pharmacy_summary(c, rest.substr(0, slash));
+    return worklist_list(c, rest.substr(0, slash), what == "/worklist/counts");
   }
+  if (path.starts_with("/v1/worklist/")) return worklist_route(c, path.substr(13));
   if (path.starts_with("/v1/members/")) {
     c.route = "/v1/members/{bin}/{cardholder}/accumulators";
     return member_accumulators_route(c, path.substr(12));

@@ -11,6 +11,11 @@
 //   GET    /v1/members/{bin}/{cardholder}/accumulators?person=&date=
 //                                                          a member's plan-year accumulators
 //                                                          (operators and admins; audited)
+//   GET    /v1/pharmacies/{id}/worklist?state=&today=&from=&to=&reject=&bin=&pcn=&assignee=
+//          &pharmacist=&cursor=&limit=            the pharmacy's rejects (open ones by default)
+//   GET    /v1/pharmacies/{id}/worklist/counts?(same filters)   rejects per reject code
+//   GET    /v1/worklist/{claim_id}             one reject with its actions
+//   POST   /v1/worklist/{claim_id}/{close|reopen|assign|note}   a technician's action
 //   GET    /v1/openapi.json                   the OpenAPI 3 document of all of the above
 // Claims outside a technician's pharmacies answer 404 exactly like claims that do not exist.
 // Every read of a claim, search, summary and PA action is written to the audit log before any
@@ -38,6 +43,7 @@
 #include "sql/access.h"
 #include "sql/accumulator_imports.h"
 #include "sql/reader.h"
+#include "sql/worklist.h"
 
 namespace rxgate::server {
 
@@ -68,10 +74,12 @@ class status_api {
 
   // `reader` and `access` are shared with whoever else uses them; `plans` returns the snapshot in
   // force (used for product tiers, accepted SCCs, DUR override codes, pharmacy names).
-  // `accumulators` serves the member accumulators route (503 without it).
+  // `accumulators` serves the member accumulators route, `worklist` the worklist routes (503
+  // without them).
   status_api(std::shared_ptr<store::claim_reader> reader, std::shared_ptr<store::access_store> access,
              plan_accessor plans, status_api_options options = {},
-             std::shared_ptr<store::accumulator_store> accumulators = nullptr);
+             std::shared_ptr<store::accumulator_store> accumulators = nullptr,
+             std::shared_ptr<store::worklist_store> worklist = nullptr);
 
   // True when `method` + `target` belongs to this API (POST /v1/claims does not: that is the
   // JSON claim route of the gateway).
@@ -94,6 +102,7 @@ class status_api {
   plan_accessor plans_;
   status_api_options options_;
   std::shared_ptr<store::accumulator_store> accumulators_;
+  std::shared_ptr<store::worklist_store> worklist_;
 
   struct call;
   api_reply route(call& c) const;
@@ -105,6 +114,9 @@ class status_api {
   api_reply list_prior_authorizations(call& c) const;
   api_reply revoke_prior_authorization(call& c, std::string_view id) const;
   api_reply member_accumulators_route(call& c, std::string_view rest) const;  // member_accumulators.cpp
+  // worklist.cpp
+  api_reply worklist_list(call& c, std::string_view pharmacy, bool counts) const;
+  api_reply worklist_route(call& c, std::string_view rest) const;
 };
 
 }  // namespace rxgate::server

@@ -4,7 +4,8 @@
 #     makes a fresh database DATABASE next to RXGATE_TEST_DSN's, migrates it, makes development
 #     certificates and the sample claims in $work, starts `rxgate serve` with config/rxgate.toml
 #     (listen address, TLS material and database from the environment overrides) and waits until it
-#     answers. Sets work (a temporary folder removed on exit), url, server_pid; defines submit().
+#     answers. Sets work (a temporary folder removed on exit), url, server_pid, gateway_dsn (the
+#     database's DSN); defines submit().
 #   stop_gateway
 #     SIGTERM, then checks a clean exit and the stopped log line; returns 1 (with the server log) if not.
 # Exits 77 (skipped) without RXGATE_TEST_DSN or psql.
@@ -26,6 +27,7 @@ start_gateway() {
   local dsn
   dsn=$(python3 -c "import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(p._replace(path='/$db').geturl())" "$RXGATE_TEST_DSN")
   "$rxgate" migrate --dsn "$dsn" >/dev/null
+  gateway_dsn=$dsn
   "$root/config/tls/make-dev-certs.sh" "$work/tls" 2>/dev/null
   python3 "$root/config/samples/make-samples.py" "$work/samples" 2>/dev/null
   local port

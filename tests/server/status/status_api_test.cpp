@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <pqxx/pqxx>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -931,6 +932,136 @@ TEST_F(status_api_test, reject_catalog_needs_no_token_and_the_summary_shows_the_
   EXPECT_TRUE(codes.count("79") && codes.count("76")) << sum.body;
 }
 
+// ---- the reject worklist -------------------------------------------------------------------------
+
+// One reject in a worklist page, or a null element when it is not there.
+std::optional<dom::element> in_page(const api_answer& a, std::int64_t claim_id) {
+  if (!a.parsed) return std::nullopt;
+  for (dom::element e : dom::array(a.json["rejects"]))
+    if (i(e["claim_id"]) == claim_id) return e;
+  return std::nullopt;
+}
+
+TEST_F(status_api_test, worklist_shows_a_reject_until_a_resubmission_pays_it_scoped_and_audited) {
+  const member ellis{"DEMO1016", "001", "19400101", "1", "ELLIS", "SENIOR"};
+  const auto rx = next_rx();
+  const auto rejected = rejected_claim(ellis, {rx, "90001000106", 30, 30, 9000}, "MR");  // not on formulary
+  ASSERT_GT(rejected, 0);
+  const std::string list = "/v1/pharmacies/" + std::string(pharmacy_a) + "/worklist";
+  const std::string one = "/v1/worklist/" + std::to_string(rejected);
+  constexpr std::string_view list_t = "/v1/pharmacies/{id}/worklist", counts_t = "/v1/pharmacies/{id}/worklist/counts",
+                             one_t = "/v1/worklist/{claim_id}", act_t = "/v1/worklist/{claim_id}/{action}";
+
+  // Open, with its code named, in the pharmacy's list and counts; each read audited.
+  auto a = call("GET", list_t, list + "?limit=100", tech_a_->text);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  auto e = in_page(a, rejected);
+  ASSERT_TRUE(e) << a.body;
+  EXPECT_EQ(s((*e)["state"]), "open");
+  EXPECT_EQ(s((*e)["rx_number"]), rx);
+  EXPECT_EQ(s(dom::array((*e)["rejects"]).at(0)["code"]), "MR");
+  EXPECT_FALSE(b((*e)["for_pharmacist"]));
+  EXPECT_TRUE((*e)["paid_by"].is_null());
+  EXPECT_EQ(last_audit(*tech_a_).rfind("worklist ok pharmacy=" + std::string(pharmacy_a), 0), 0u) << last_audit(*tech_a_);
+  EXPECT_NE(last_audit(*tech_a_).find(std::to_string(rejected)), std::string::npos);
+  a = call("GET", list_t, list + "?today=true&reject=MR", tech_a_->text);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  EXPECT_TRUE(in_page(a, rejected));
+  a = call("GET", counts_t, list + "/counts", tech_a_->text);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  bool counted = false;
+  for (dom::element c : dom::array(a.json["by_code"])) counted |= s(c["code"]) == "MR" && i(c["count"]) >= 1;
+  EXPECT_TRUE(counted) << a.body;
+  EXPECT_EQ(last_audit(*tech_a_).rfind("worklist_counts ok", 0), 0u);
+
+  // Another pharmacy's technician: 404 everywhere, audited as denied; nothing written.
+  a = call("GET", list_t, list, tech_b_->text);
+  EXPECT_EQ(a.status, 404u);
+  EXPECT_EQ(last_audit(*tech_b_).rfind("worklist denied", 0), 0u) << last_audit(*tech_b_);
+  a = call("GET", counts_t, list + "/counts", tech_b_->text);
+  EXPECT_EQ(a.status, 404u);
+  EXPECT_EQ(last_audit(*tech_b_).rfind("worklist_counts denied", 0), 0u);
+  a = call("GET", one_t, one, tech_b_->text);
+  EXPECT_EQ(a.status, 404u);
+  EXPECT_EQ(last_audit(*tech_b_).rfind("worklist_get denied", 0), 0u);
+  a = call("POST", act_t, one + "/close", tech_b_->text, R"({"reason":"transferred"})");
+  EXPECT_EQ(a.status, 404u);
+  EXPECT_EQ(last_audit(*tech_b_).rfind("worklist_close denied", 0), 0u);
+  a = call("GET", one_t, "/v1/worklist/999999999", tech_a_->text);
+  EXPECT_EQ(a.status, 404u);
+  EXPECT_EQ(last_audit(*tech_a_).rfind("worklist_get not_found", 0), 0u);
+
+  // Bad input: 400 with a message.
+  for (const std::string q : {"?state=maybe", "?limit=0", "?limit=101", "?today=true&from=2026-01-01", "?from=2026-1-1",
+                              "?pharmacist=yes", "?cursor=nonsense", "?today=yes"}) {
+    a = call("GET", list_t, list + q, tech_a_->text);
+    EXPECT_EQ(a.status, 400u) << q << " " << a.body;
+    EXPECT_FALSE(s(a.json["error"]).empty());
+  }
+  for (const auto& [verb, body] : std::vector<std::pair<std::string, std::string>>{
+           {"close", ""}, {"close", R"({"reason":"because"})"}, {"close", R"({"reason":"other"})"},
+           {"close", "not json"}, {"close", R"({"reason":"transferred","color":"red"})"}, {"note", "{}"},
+           {"assign", "{}"}, {"reopen", R"({"reason":"transferred"})"}, {"note", R"({"note":1})"},
+           {"note", R"({"note":")" + std::string(501, 'x') + R"("})"}}) {
+    a = call("POST", act_t, one + "/" + verb, tech_a_->text, body);
+    EXPECT_EQ(a.status, 400u) << verb << " " << body << " " << a.body;
+  }
+
+  // Assign and note it; the list filters by assignee.
+  a = call("POST", act_t, one + "/assign", tech_a_->text, R"({"assignee":"sam"})");
+  ASSERT_EQ(a.status, 200u) << a.body;
+  EXPECT_EQ(s(a.json["assignee"]), "sam");
+  EXPECT_EQ(last_audit(*tech_a_), "worklist_assign ok pharmacy=" + std::string(pharmacy_a));
+  a = call("POST", act_t, one + "/note", tech_a_->text, R"({"note":"asked the prescriber for atorvastatin"})");
+  ASSERT_EQ(a.status, 200u) << a.body;
+  a = call("GET", list_t, list + "?assignee=sam", tech_a_->text);
+  EXPECT_TRUE(in_page(a, rejected)) << a.body;
+  a = call("GET", list_t, list + "?assignee=", tech_a_->text);  // the unassigned ones
+  EXPECT_FALSE(in_page(a, rejected)) << a.body;
+
+  // The resubmission that pays closes it by itself and is linked.
+  auto paid = send(b1(ellis, {{rx, std::string(atorvastatin_20), 30, 30, 300}}));
+  ASSERT_EQ(paid.status(), 'P') << paid.rejects();
+  const auto paid_id = find_claim(pharmacy_a, rx);
+  a = call("GET", one_t, one, tech_a_->text);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  EXPECT_EQ(s(a.json["state"]), "closed");
+  EXPECT_EQ(s(a.json["closed"]["by"]), "payment");
+  EXPECT_EQ(i(a.json["paid_by"]["claim_id"]), paid_id);
+  EXPECT_TRUE(a.json["paid_by"]["reversed_at"].is_null());
+  EXPECT_EQ(dom::array(a.json["actions"]).size(), 2u);
+  EXPECT_EQ(last_audit(*tech_a_), "worklist_get ok pharmacy=" + std::string(pharmacy_a));
+  a = call("GET", list_t, list + "?limit=100", tech_a_->text);
+  EXPECT_FALSE(in_page(a, rejected));
+  a = call("GET", list_t, list + "?state=closed&limit=100", tech_a_->text);
+  EXPECT_TRUE(in_page(a, rejected));
+  a = call("POST", act_t, one + "/reopen", tech_a_->text);
+  EXPECT_EQ(a.status, 409u) << a.body;
+  EXPECT_EQ(last_audit(*tech_a_).rfind("worklist_reopen conflict", 0), 0u);
+
+  // A DUR reject is for a pharmacist; a technician closes it with a reason and reopens it.
+  const auto dur = claim_88();
+  const std::string dur_one = "/v1/worklist/" + std::to_string(dur);
+  a = call("GET", list_t, list + "?pharmacist=true&limit=100", operator_->text);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  e = in_page(a, dur);
+  ASSERT_TRUE(e) << a.body;
+  EXPECT_TRUE(b((*e)["for_pharmacist"]));
+  EXPECT_FALSE(in_page(a, rejected));
+  a = call("POST", act_t, dur_one + "/close", tech_a_->text, R"({"reason":"sent_to_prescriber","note":"allergy"})");
+  ASSERT_EQ(a.status, 200u) << a.body;
+  EXPECT_EQ(s(a.json["closed"]["by"]), "technician");
+  EXPECT_EQ(s(a.json["closed"]["reason"]), "sent_to_prescriber");
+  EXPECT_EQ(s(a.json["closed"]["note"]), "allergy");
+  a = call("POST", act_t, dur_one + "/close", tech_a_->text, R"({"reason":"transferred"})");
+  EXPECT_EQ(a.status, 409u) << a.body;
+  a = call("POST", act_t, dur_one + "/reopen", tech_a_->text);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  EXPECT_EQ(s(a.json["state"]), "open");
+  EXPECT_TRUE(a.json["closed"].is_null());
+  EXPECT_EQ(query_value(dsn(), "SELECT count(*) FROM worklist_actions WHERE claim_id = " + std::to_string(dur)), "2");
+}
+
 // ---- the OpenAPI document against real answers -----------------------------------------------
 
 // A JSON Schema subset: $ref, type (+nullable), required, properties, items.
@@ -1013,6 +1144,15 @@ TEST_F(status_api_test, openapi_document_describes_every_real_answer) {
 
   call("GET", "/v1/members/{bin}/{cardholder}/accumulators", "/v1/members/610997/HDHP3001/accumulators?person=001",
        operator_->text);
+  const std::string worklist = "/v1/pharmacies/" + std::string(pharmacy_a) + "/worklist";
+  call("GET", "/v1/pharmacies/{id}/worklist", worklist + "?state=all&limit=3", operator_->text);
+  call("GET", "/v1/pharmacies/{id}/worklist", worklist + "?state=maybe", operator_->text);
+  call("GET", "/v1/pharmacies/{id}/worklist/counts", worklist + "/counts?state=all", operator_->text);
+  const std::string reject = "/v1/worklist/" + std::to_string(claim_mr());
+  call("POST", "/v1/worklist/{claim_id}/{action}", reject + "/assign", operator_->text, R"({"assignee":"lee"})");
+  call("POST", "/v1/worklist/{claim_id}/{action}", reject + "/note", operator_->text, R"({"note":"called"})");
+  call("POST", "/v1/worklist/{claim_id}/{action}", reject + "/close", operator_->text, R"({"reason":"x"})");
+  call("GET", "/v1/worklist/{claim_id}", reject, operator_->text);
   auto doc_answer = call("GET", "/v1/openapi.json", "/v1/openapi.json", "");
   ASSERT_EQ(doc_answer.status, 200u);
   dom::element doc = doc_answer.json;
