@@ -89,19 +89,10 @@ pg::connection_settings access_settings(const access_options& o) {
 
 // ---- value helpers --------------------------------------------------------------------------
 
-std::string text(const pqxx::field& f) { return f.is_null() ? std::string{} : std::string(f.c_str(), f.size()); }
+using pg::text;
 char status_char(const pqxx::field& f) { return f.is_null() || f.size() == 0 ? '?' : f.c_str()[0]; }
 
-std::vector<std::string> split_commas(std::string_view s) {
-  std::vector<std::string> out;
-  while (!s.empty()) {
-    const auto comma = s.find(',');
-    out.emplace_back(s.substr(0, comma));
-    if (comma == std::string_view::npos) break;
-    s.remove_prefix(comma + 1);
-  }
-  return out;
-}
+using pg::split_commas;
 
 std::string hex(const token_digest& d) {
   static constexpr char digits[] = "0123456789abcdef";

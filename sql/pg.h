@@ -51,6 +51,10 @@ inline std::string_view text_view(const pqxx::field& f) {
   return f.is_null() ? std::string_view{} : std::string_view{f.c_str(), f.size()};
 }
 std::optional<std::int64_t> opt_int(const pqxx::field& f);
+// The field's text as a string; "" when NULL.
+inline std::string text(const pqxx::field& f) { return std::string(text_view(f)); }
+// "a,b,c" (a string_agg) as its parts; "" gives none.
+std::vector<std::string> split_commas(std::string_view s);
 std::int64_t int_or(const pqxx::field& f, std::int64_t fallback);
 
 }  // namespace rxgate::store::pg

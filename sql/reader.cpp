@@ -84,7 +84,7 @@ constexpr const char* pa_revoke =
 constexpr const char* audit_insert =
     "INSERT INTO claim_reads (actor, action, claim_id, detail) VALUES ($1, $2, $3, $4)";
 
-std::string str(const pqxx::field& f) { return std::string(pg::text_view(f)); }
+std::string str(const pqxx::field& f) { return pg::text(f); }
 
 // One column into a member of its type: text (NULL -> ""), an integer (NULL -> 0), an optional
 // integer (NULL -> nullopt).

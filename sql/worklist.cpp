@@ -108,18 +108,9 @@ constexpr const char* insert_sql =
     "INSERT INTO worklist_actions (claim_id, date_of_service, provider_id, action, reason, assignee, note, "
     "actor, token_id) VALUES ($1, $2::date, $3, $4, NULLIF($5, ''), $6, $7, $8, NULLIF($9::bigint, 0))";
 
-std::string str(const pqxx::field& f) { return std::string(pg::text_view(f)); }
+std::string str(const pqxx::field& f) { return pg::text(f); }
 
-std::vector<std::string> split_commas(std::string_view s) {
-  std::vector<std::string> out;
-  while (!s.empty()) {
-    const auto comma = s.find(',');
-    out.emplace_back(s.substr(0, comma));
-    if (comma == std::string_view::npos) break;
-    s.remove_prefix(comma + 1);
-  }
-  return out;
-}
+using pg::split_commas;
 
 worklist_entry entry_from(const pqxx::row& r) {
   worklist_entry e;
