@@ -1,0 +1,97 @@
+// The writer's reads must stay index probes whatever the size of the tables when their plans were
+// cached. The writer runs its statements (and rxgate_write_keys runs its own) on generic plans
+// that PostgreSQL keeps until the next ANALYZE; a plan made on a young, nearly empty database that
+// hash-joins a sequential scan of active_paid_keys keeps scanning the whole table as it grows.
+// These tests force generic plans on empty tables, the worst case, and read the plans that
+// auto_explain reports for every statement, nested ones included.
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+
+#include <string>
+#include <vector>
+
+#include "sql/store_statements.h"
+#include "tests/sql/db_fixture.h"
+
+namespace rxgate {
+namespace {
+
+class notice_collector final : public pqxx::errorhandler {
+ public:
+  explicit notice_collector(pqxx::connection_base& c) : pqxx::errorhandler(c) {}
+  bool operator()(const char message[]) noexcept override {
+    text += message;
+    return true;
+  }
+  std::string text;
+};
+
+// A session whose every statement is planned generically and explained to the client.
+void explain_everything(pqxx::connection& c) {
+  pqxx::nontransaction n(c);
+  n.exec("LOAD 'auto_explain'");
+  n.exec("SET plan_cache_mode = force_generic_plan");
+  n.exec("SET auto_explain.log_min_duration = 0");
+  n.exec("SET auto_explain.log_nested_statements = on");
+  n.exec("SET auto_explain.log_level = notice");
+}
+
+std::string history_sql() {
+  for (const auto& s : store::statements::writer_statements())
+    if (s.name == "history") return s.sql;
+  return {};
+}
+
+TEST(PlanShape, HistoryProbesEveryTableByIndexOnAGenericPlan) {
+  RXGATE_REQUIRE_DB();
+  pqxx::connection c(test::fresh_database_dsn());
+  explain_everything(c);
+  notice_collector notices(c);
+  const std::string sql = history_sql();
+  ASSERT_FALSE(sql.empty());
+  c.prepare("history", sql);
+  pqxx::nontransaction n(c);
+  // Six executions (the first five may be custom plans under the default plan_cache_mode; this
+  // session forces generic ones from the first).
+  for (int i = 0; i < 6; ++i)
+    n.exec_prepared("history", "{610014}", "{M100}", "{01}", "{610014}", "{RXG}", "{01}",
+                    "{1234567890}", "{1000001}", "{0}", "2026-01-01", "{2026-06-01}", "{610014}",
+                    "{M100}", "{01}", "{2026-01-01}", 1);
+  EXPECT_NE(notices.text.find("active_paid_keys"), std::string::npos) << "no plan was reported";
+  EXPECT_NE(notices.text.find("prior_authorizations"), std::string::npos);
+  EXPECT_EQ(notices.text.find("Seq Scan on active_paid_keys"), std::string::npos) << notices.text;
+  EXPECT_EQ(notices.text.find("Seq Scan on prior_authorizations"), std::string::npos) << notices.text;
+}
+
+TEST(PlanShape, WriteKeysProbesKeysByIndexOnAGenericPlan) {
+  RXGATE_REQUIRE_DB();
+  pqxx::connection c(test::fresh_database_dsn());
+  explain_everything(c);
+  notice_collector notices(c);
+  pqxx::work w(c);
+  // One entry in each group: a reversal and a duplicate of claims that hold no key (both lose),
+  // a payment and a link. Rolled back at the end.
+  const auto lost = w.exec(R"(
+    SELECT claim_id FROM rxgate_write_keys(
+      '{9001}'::bigint[], '{1234567890}'::text[], '{1000001}'::text[], '{0}'::smallint[],
+      '{2026-06-01}'::date[], '{610014}'::text[], '{RXG}'::text[], '{01}'::text[], '{9101}'::bigint[],
+      '{9002}'::bigint[], '{1234567890}'::text[], '{1000002}'::text[], '{0}'::smallint[],
+      '{2026-06-01}'::date[], '{610014}'::text[], '{RXG}'::text[], '{01}'::text[], '{M100}'::text[],
+      '{01}'::text[], '{1111111111}'::text[], '{00071015523}'::text[], '{C1}'::text[],
+      '{30000}'::bigint[], '{30}'::integer[], '{2026-01-01}'::date[], '{0}'::bigint[],
+      '{0}'::bigint[], '{0}'::bigint[],
+      '{9003}'::bigint[], '{1234567890}'::text[], '{1000003}'::text[], '{0}'::smallint[],
+      '{2026-06-01}'::date[], '{610014}'::text[], '{RXG}'::text[], '{01}'::text[], '{9103}'::bigint[],
+      '{9002}'::bigint[], '{9001}'::bigint[], '{rebill}'::text[]) AS claim_id ORDER BY 1)");
+  ASSERT_EQ(lost.size(), 2u);
+  EXPECT_EQ(lost[0][0].as<long>(), 9101);
+  EXPECT_EQ(lost[1][0].as<long>(), 9103);
+  w.abort();
+  EXPECT_NE(notices.text.find("DELETE FROM active_paid_keys"), std::string::npos) << "no plan was reported";
+  EXPECT_NE(notices.text.find("FOR SHARE"), std::string::npos);
+  EXPECT_EQ(notices.text.find("Seq Scan on active_paid_keys"), std::string::npos) << notices.text;
+}
+
+}  // namespace
+}  // namespace rxgate
