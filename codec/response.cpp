@@ -313,8 +313,10 @@ bool read_repetitions(const segment_view& s, field_id counter, std::array<Item, 
   return true;
 }
 
+// The fill lambdas name their parameter types: inside a generic lambda clang left the consteval
+// _fid literal as an undefined symbol (the fuzz preset failed to link); gcc folded it.
 bool read_dur(const segment_view& s, response_transaction& t) noexcept {
-  return read_repetitions(s, "J6"_fid, t.dur, t.dur_count, [](const auto& rep, dur_alert& a) {
+  return read_repetitions(s, "J6"_fid, t.dur, t.dur_count, [](const field_range& rep, dur_alert& a) {
     a.reason = rep.get_or_empty("E4"_fid);
     a.significance = rep.get_or_empty("FS"_fid);
     a.other_pharmacy = rep.get_or_empty("FT"_fid);
@@ -329,7 +331,7 @@ bool read_dur(const segment_view& s, response_transaction& t) noexcept {
 }
 
 bool read_cob(const segment_view& s, response_transaction& t) noexcept {
-  return read_repetitions(s, "5C"_fid, t.other_payers, t.other_payer_count, [](const auto& rep, response_other_payer& p) {
+  return read_repetitions(s, "5C"_fid, t.other_payers, t.other_payer_count, [](const field_range& rep, response_other_payer& p) {
     p.coverage_type = rep.get_or_empty("5C"_fid);
     p.id_qualifier = rep.get_or_empty("6C"_fid);
     p.id = rep.get_or_empty("7C"_fid);
