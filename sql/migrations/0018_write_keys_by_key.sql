@@ -1,16 +1,20 @@
--- 0018: the key statements of rxgate_write_keys (0013) probe active_paid_keys by its primary key,
--- one entry at a time.
+-- 0018: the key statements of rxgate_write_keys (0013) probe active_paid_keys by the claim and the
+-- leading columns of its key, one entry at a time.
 --
 -- PL/pgSQL keeps a generic plan for each statement of a function once it has run a few times. On a
 -- young database that plan is made while active_paid_keys holds a few rows, and for the set-wise
 -- DELETE ... USING and duplicate check it was a hash join over a sequential scan of the whole
--- table. The plan stays until the next ANALYZE, while the table grows: in bench/e2e on a fresh
+-- table. The plan stays until the next ANALYZE while the table grows: in bench/e2e on a fresh
 -- database the gateway fell from 8,000 to 2,000 answers/s in 20 s, most of PostgreSQL's time in
--- those scans. An equality on every column of the primary key is planned as an index probe at any
--- size, so the reversals and duplicate checks now loop over their entries. What each step does and
--- guarantees is unchanged (0013): the first reversal of a claim in batch order deletes its key and
--- the others lose; a duplicate answer holds its original's key row FOR SHARE until the transaction
--- ends; payments and links stay set-wise (INSERT ... ON CONFLICT probes the key's index).
+-- those scans. The reversals and duplicate checks now loop over their entries, each a probe on
+-- (provider, Rx, fill, date of service) and the claim id: only the primary key serves it. With
+-- BIN, PCN and qualifier in the condition too, a plan made on a nearly empty table may take the
+-- (bin, cardholder, person, date) index at the same estimated cost and then read every key row of
+-- the BIN per entry; the claim id pins the row, so they add nothing (the arguments stay, unused,
+-- for the callers). What each step does and guarantees is unchanged (0013): the first reversal of
+-- a claim in batch order deletes its key and the others lose; a duplicate answer holds its
+-- original's key row FOR SHARE until the transaction ends; payments and links stay set-wise
+-- (INSERT ... ON CONFLICT probes the key's index).
 CREATE OR REPLACE FUNCTION rxgate_write_keys(
   -- reversals: the claim reversed with its key, and the id of the claim reversing it
   r_claim bigint[], r_provider text[], r_rx text[], r_fill smallint[], r_dos date[],
@@ -39,7 +43,6 @@ BEGIN
       DELETE FROM active_paid_keys a
        WHERE a.provider_id = r_provider[i] AND a.rx_number = r_rx[i]
          AND a.fill_number = r_fill[i] AND a.date_of_service = r_dos[i]
-         AND a.bin = r_bin[i] AND a.pcn = r_pcn[i] AND a.provider_id_qualifier = r_qualifier[i]
          AND a.claim_id = r_claim[i];
       IF FOUND THEN
         UPDATE claims c SET reversed_at = now(), reversed_by = r_by[i]
@@ -75,7 +78,6 @@ BEGIN
       PERFORM 1 FROM active_paid_keys a
         WHERE a.provider_id = d_provider[i] AND a.rx_number = d_rx[i]
           AND a.fill_number = d_fill[i] AND a.date_of_service = d_dos[i]
-          AND a.bin = d_bin[i] AND a.pcn = d_pcn[i] AND a.provider_id_qualifier = d_qualifier[i]
           AND a.claim_id = d_claim[i]
         FOR SHARE OF a;
       IF NOT FOUND THEN

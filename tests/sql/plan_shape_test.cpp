@@ -62,6 +62,9 @@ TEST(PlanShape, HistoryProbesEveryTableByIndexOnAGenericPlan) {
   EXPECT_NE(notices.text.find("prior_authorizations"), std::string::npos);
   EXPECT_EQ(notices.text.find("Seq Scan on active_paid_keys"), std::string::npos) << notices.text;
   EXPECT_EQ(notices.text.find("Seq Scan on prior_authorizations"), std::string::npos) << notices.text;
+  // The K probe (alias a) goes through the primary key, never the member index.
+  EXPECT_NE(notices.text.find("active_paid_keys_pkey on active_paid_keys a "), std::string::npos) << notices.text;
+  EXPECT_EQ(notices.text.find("active_paid_keys_member on active_paid_keys a "), std::string::npos) << notices.text;
 }
 
 TEST(PlanShape, WriteKeysProbesKeysByIndexOnAGenericPlan) {
@@ -91,6 +94,8 @@ TEST(PlanShape, WriteKeysProbesKeysByIndexOnAGenericPlan) {
   EXPECT_NE(notices.text.find("DELETE FROM active_paid_keys"), std::string::npos) << "no plan was reported";
   EXPECT_NE(notices.text.find("FOR SHARE"), std::string::npos);
   EXPECT_EQ(notices.text.find("Seq Scan on active_paid_keys"), std::string::npos) << notices.text;
+  EXPECT_NE(notices.text.find("active_paid_keys_pkey"), std::string::npos) << notices.text;
+  EXPECT_EQ(notices.text.find("active_paid_keys_member"), std::string::npos) << notices.text;
 }
 
 }  // namespace
