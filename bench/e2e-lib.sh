@@ -105,7 +105,8 @@ wait_ready() {
 # check_paid_rows DSN PAID_LOG PAID_ANSWERS RX_PREFIX DATE_OF_SERVICE [at-least]
 # Every authorization number of a paid answer has its paid row; the run's paid rows are exactly
 # as many as its paid answers; no claim key has two active paid claims; no authorization number
-# was given twice. Prints the figures; returns 1 when any property fails. With `at-least` (runs
+# was given twice (both among the run's claims: keys of its date of service, its authorization
+# numbers, so a grown database is not scanned whole). Prints the figures; returns 1 when any property fails. With `at-least` (runs
 # with injected faults) the run may have more paid rows than paid answers: a commit whose answer
 # a fault lost (the claim was answered 92/99 or not at all) is a row nobody was told was paid.
 # Sets paid_check_rows, paid_check_missing and paid_check_twice (keys plus authorizations) for
@@ -122,9 +123,11 @@ SELECT
     WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.status = 'P' AND c.authorization_number = p.authorization_number)),
   (SELECT count(*) FROM claims WHERE status = 'P' AND rx_number LIKE '${prefix}%' AND date_of_service = '$dos'),
   (SELECT count(*) FROM (SELECT 1 FROM claims WHERE status = 'P' AND reversed_at IS NULL
+       AND date_of_service = '$dos'
      GROUP BY bin, pcn, provider_id_qualifier, provider_id, rx_number, fill_number, date_of_service
      HAVING count(*) > 1) twice),
   (SELECT count(*) FROM (SELECT 1 FROM claims WHERE status = 'P'
+       AND authorization_number IN (SELECT authorization_number FROM load_paid)
      GROUP BY authorization_number HAVING count(*) > 1) twice);
 SQL
   )
