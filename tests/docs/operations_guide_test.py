@@ -6,7 +6,7 @@
       (server/core/config.cpp) and every RXGATE_* variable the server and its commands read has a
       row in the guide's configuration table; and no row names a key the loader does not know.
   operations_guide_test.py commands REPO_ROOT RXGATE_BINARY
-      every `rxgate ...` command the guide shows exists (`rxgate SUB [SUB2] --help` succeeds) and
+      every `rxgate ...` command the guide (and the README's "Operating it") shows exists (`rxgate SUB [SUB2] --help` succeeds) and
       each --option written after it is in that command's help; every `deploy/X.sh SUB` names a
       script that exists and a subcommand it handles.
 Exit 1 with one line per problem.
@@ -139,7 +139,10 @@ def check_commands(root, rxgate):
             help_cache[key] = r.stdout if r.returncode == 0 and usage else None
         return help_cache[key]
 
-    for snippet in code_snippets(guide_text(root)):
+    readme = (root / "README.md").read_text()
+    start = readme.index("## Operating it")
+    operating = readme[start:readme.index("\n## ", start + 1)]
+    for snippet in code_snippets(guide_text(root)) + code_snippets(operating):
         for part in re.split(r"\||&&|;|\$\(", snippet):
             m = re.search(r"(?:^|[\s/])rxgate ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)?)(.*)", part)
             if m:
@@ -150,16 +153,16 @@ def check_commands(root, rxgate):
                     words = words[:1]
                     text = help_of(words)
                     if text is not None and second and re.search(r"^\s*Subcommands:", text, re.M):
-                        problems.append(f"docs/operations.md: `rxgate {words[0]}` has no subcommand {second[0]}")
+                        problems.append(f"the guide or README: `rxgate {words[0]}` has no subcommand {second[0]}")
                         continue
                 if text is None:
-                    problems.append(f"docs/operations.md: `rxgate {m.group(1)}`: no such command")
+                    problems.append(f"the guide or README: `rxgate {m.group(1)}`: no such command")
                     continue
                 if len(words) == 1 and m.group(2).strip() and re.search(r"^\s*Subcommands:", text, re.M):
-                    problems.append(f"docs/operations.md: `rxgate {words[0]}` needs a subcommand: `{part.strip()}`")
+                    problems.append(f"the guide or README: `rxgate {words[0]}` needs a subcommand: `{part.strip()}`")
                 for option in re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", m.group(2)):
                     if not re.search(rf"(?<![\w-]){re.escape(option)}\b", text):
-                        problems.append(f"docs/operations.md: `rxgate {' '.join(words)}` has no option {option}")
+                        problems.append(f"the guide or README: `rxgate {' '.join(words)}` has no option {option}")
                 checked.add(" ".join(words))
             for script, sub in re.findall(r"\b(deploy/[a-z-]+\.sh)(?: ([a-z][a-z-]*))?", part):
                 path = root / script
