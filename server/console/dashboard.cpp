@@ -511,7 +511,9 @@ const web_asset* find_web_asset(std::string_view path) noexcept {
       const auto chars = codec::field_chars(f.id);
       const std::string id(chars.data(), chars.size());
       if (codec::find_field(f.id) != &f) continue;  // one entry per ID: the meaning is the same
-      w.key(id).begin_object().field("number", f.number).field("name", f.name).end_object();
+      // The format lets the console show a value in words (overpunch money in dollars, dates).
+      w.key(id).begin_object().field("number", f.number).field("name", f.name).field("format", codec::to_string(f.format));
+      w.field("decimals", static_cast<int>(f.implied_decimals)).end_object();
     }
     w.end_object();
     w.end_object();

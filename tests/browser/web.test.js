@@ -201,12 +201,14 @@ test("the console finds a rejected claim and shows its fix as the status API giv
   await page.goto(URL + "/console");
   await page.fill("#token", "rxg_not_a_token");
   await page.click("#login button[type=submit]");
-  await page.selectOption("#search select[name=status]", "R");
-  await page.click("#search button[type=submit]");
+  // The landing worklist asks with it at once.
   await eventually("a wrong token is refused", async () => /not accepted/.test(await page.textContent("#login-error")));
 
   await page.fill("#token", TECHNICIAN);
   await page.click("#login button[type=submit]");
+  // The console lands on the worklist; the search is its other view.
+  await page.waitForSelector("#worklist-view:not(.hidden)");
+  await page.click("#views a[data-view=search]");
   await page.selectOption("#search select[name=status]", "R");
   await page.fill("#search input[name=reject]", "75");
   await page.click("#search button[type=submit]");
@@ -215,6 +217,7 @@ test("the console finds a rejected claim and shows its fix as the status API giv
   assert.ok(codes.length > 0 && codes.every((c) => c.split(" ").includes("75")), "every row carries 75: " + codes.join("|"));
   await shot(page, "console-search.png");
 
+  assert.ok(page.url().includes("#search?"), "the search is in the address: " + page.url());
   const id = await page.getAttribute("#results tbody tr[data-claim]", "data-claim");
   await page.click("#results tbody tr[data-claim] a");
   const card = "#rejects .reject-card[data-code='75']";
@@ -228,13 +231,14 @@ test("the console finds a rejected claim and shows its fix as the status API giv
   assert.ok(reject && reject.fix, "the API explains 75 with a fix");
   assert.equal((await page.textContent(card + " .fix")).trim(), reject.fix);
   assert.ok((await page.textContent(card + " .title")).includes(reject.short_name));
-  if (reject.explanation) assert.equal((await page.textContent(card + " .explanation")).trim(), reject.explanation);
+  if (reject.explanation) assert.equal((await page.textContent("#reject-details .reject-detail[data-code='75'] .explanation")).trim(), reject.explanation);
   if (reject.field) {
     const field = await page.textContent(card + " .field");
     assert.ok(field.includes(reject.field.id), "field at fault named: " + field);
     if (reject.field.value_sent) assert.ok(field.includes(reject.field.value_sent), "value sent shown: " + field);
   }
-  if (reject.help && reject.help.what_to_do) assert.ok((await page.textContent(card + " .help")).includes(reject.help.what_to_do));
+  if (reject.help && reject.help.what_to_do) assert.ok((await page.textContent(card + " .what")).includes(reject.help.what_to_do));
+  if (reject.help && reject.help.how_to_request) assert.ok((await page.textContent(card + " .what")).includes(reject.help.how_to_request));
   assert.ok(await page.isVisible(card + " .fix"), "the fix is on screen");
   assert.ok((await page.textContent("#claim-summary")).includes(claim.rx_number));
   assert.ok((await page.textContent("#decoded")).includes("Header"), "decoded request and response shown");
@@ -247,6 +251,162 @@ test("the console finds a rejected claim and shows its fix as the status API giv
   await page.click("#results tbody tr[data-claim] a");
   await eventually("pricing of a paid claim", async () => /Total paid by the plan\s*\$\d+\.\d\d/.test(await page.textContent("#pricing")));
   await shot(page, "console-paid-claim.png");
+  assert.deepEqual(errors, [], "no script errors on the console");
+  await page.close();
+});
+
+// A sample transmission (config/samples, its comment lines dropped) with some fields replaced:
+// fields are FS + two-character ID + value, so a value can be swapped without knowing the layout.
+function transmission(sample, fields) {
+  let text = fs.readFileSync(path.join(env("RXGATE_SAMPLES"), sample), "latin1").split("\n").filter((l) => l && !l.startsWith("#")).join("\n");
+  for (const [id, value] of Object.entries(fields)) {
+    const field = new RegExp("\x1c" + id + "[^\x1c\x1d\x1e]*");
+    assert.match(text, field, sample + " carries " + id);
+    text = text.replace(field, "\x1c" + id + value);
+  }
+  return Buffer.from(text, "latin1");
+}
+
+// POST /ncpdp; the answer's transaction status (112-AN) and reject codes (511-FB).
+function postNcpdp(body) {
+  return new Promise((resolve, reject) => {
+    const req = https.request(URL + "/ncpdp", { method: "POST", ca: fs.readFileSync(CA), headers: { "Content-Type": "application/octet-stream", "Content-Length": body.length } }, (res) => {
+      let text = "";
+      res.setEncoding("latin1");
+      res.on("data", (d) => { text += d; });
+      res.on("end", () => resolve({
+        status: (/\x1cAN([A-Z])/.exec(text) || [])[1],
+        rejects: [...text.matchAll(/\x1cFB([^\x1c\x1d\x1e]*)/g)].map((m) => m[1].trim()),
+      }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function apiJson(target) {
+  const { status, body } = await httpsGet(target, TECHNICIAN);
+  assert.equal(status, 200, target + ": " + body);
+  return JSON.parse(body);
+}
+
+test("a technician works the worklist: what to do above the fold at 1280x720, a resubmission closes it, close, assign, note", async () => {
+  // Two rejects under Rx numbers of this run: a 76 (over the quantity per day) and a 75 (PA).
+  const stamp = String(Date.now()).slice(-8);
+  const rx76 = "7" + stamp;
+  const rx75 = "8" + stamp;
+  const limit = transmission("22-reject-76-quantity-per-day.d0", { D2: rx76 });
+  const first = await postNcpdp(limit);
+  assert.deepEqual([first.status, first.rejects], ["R", ["76"]]);
+  const pa = await postNcpdp(transmission("06-reject-75-prior-authorization.d0", { D2: rx75 }));
+  assert.equal(pa.status, "R");
+  assert.ok(pa.rejects.includes("75"), "75: " + pa.rejects);
+  const pharmacy = limit.toString("latin1").slice(23, 38).trim();
+  const find = async (rxNumber) => (await apiJson("/v1/pharmacies/" + pharmacy + "/worklist?limit=100")).rejects.find((r) => r.rx_number === rxNumber);
+  const open76 = await find(rx76);
+  const open75 = await find(rx75);
+  assert.ok(open76 && open75, "both rejects open in the worklist");
+
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1280, height: 720 });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(URL + "/console");
+  await page.waitForSelector("#login", { state: "visible" });  // the token lives in one tab's sessionStorage
+  await page.fill("#token", TECHNICIAN);
+  await page.click("#login button[type=submit]");
+
+  // The landing page is the worklist: the pharmacy's open rejects, counts per code with names.
+  await page.waitForSelector("#worklist-view:not(.hidden)");
+  await page.fill("#worklist-filters input[name=pharmacy]", pharmacy);
+  await page.click("#worklist-filters button[type=submit]");
+  const row76 = `#worklist tr[data-claim='${open76.claim_id}']`;
+  await page.waitForSelector(row76, { timeout: 60000 });
+  assert.ok((await page.textContent(row76)).includes("76 Plan Limitations Exceeded"), "the row names its reject");
+  assert.ok((await page.textContent(row76)).includes(rx76 + " / 0"), "Rx / fill");
+  const counts = await apiJson("/v1/pharmacies/" + pharmacy + "/worklist/counts");
+  const c76 = counts.by_code.find((b) => b.code === "76");
+  assert.ok((await page.textContent("#worklist-counts [data-code='76']")).includes(c76.short_name + " " + c76.count));
+  assert.ok((await page.textContent("#count-all")).includes(String(counts.rejects)));
+  await shot(page, "worklist.png");
+
+  // Open the reject: what to do now, the field and the value sent (in words), the fix, all within 1280x720.
+  await page.click(row76 + " td.rejects a");
+  const card = "#rejects .reject-card[data-code='76']";
+  await page.waitForSelector(card + " .what", { timeout: 60000 });
+  const claim = await apiJson("/v1/claims/" + open76.claim_id);
+  const reject = claim.rejects.find((r) => r.code === "76");
+  assert.equal((await page.textContent(card + " .what")).replace("What to do now: ", "").trim(), reject.help.what_to_do);
+  const order = await page.$eval(card, (e) => [...e.children].map((c) => c.className));
+  assert.deepEqual(order, ["title", "what", "field", "fix"], "what to do first, then the field, then the fix");
+  const field = await page.textContent(card + " .field");
+  assert.ok(field.includes("442-E7") && field.includes("value sent: " + reject.help.submitted_quantity), "quantity in units: " + field);
+  const answer = await page.$eval("#rejects", (e) => e.getBoundingClientRect().bottom);
+  assert.ok(answer < 720, "the answer ends above the fold at 1280x720 (bottom " + answer + ")");
+  // The wire's money is in dollars: the ingredient cost submitted (409-D9, signed overpunch) never shows raw.
+  const d9 = claim.request.transactions[0].segments.flatMap((s) => s.fields).find(([id]) => id === "D9")[1];
+  assert.match(d9, /[{A-R}]$/);
+  const decoded = await page.textContent("#decoded .segments");
+  assert.ok(!decoded.includes(d9), "overpunch " + d9 + " shown raw");
+  assert.match(decoded, /D9Ingredient Cost Submitted\$\d+\.\d\d/);
+  await shot(page, "worklist-claim-76.png");
+
+  // Resubmit with the quantity the plan allows: it pays, and the reject closes by itself, linked to that claim.
+  const again = await postNcpdp(transmission("22-reject-76-quantity-per-day.d0", { D2: rx76, E7: String(reject.help.allowed_quantity * 1000) }));
+  assert.equal(again.status, "P", "the resubmission pays: " + again.rejects);
+  await page.click("#back");
+  await page.waitForSelector("#worklist-view:not(.hidden)");
+  await eventually("the paid reject leaves the open list", async () => {
+    await page.click("#worklist-filters button[type=submit]");
+    await page.waitForSelector(`#worklist tr[data-claim='${open75.claim_id}']`);
+    return !(await page.$(row76));
+  });
+  const closed = await apiJson("/v1/worklist/" + open76.claim_id);
+  assert.equal(closed.state, "closed");
+  assert.equal(closed.closed.by, "payment");
+  await page.selectOption("#worklist-filters select[name=state]", "closed");
+  await page.click("#worklist-filters button[type=submit]");
+  await page.waitForSelector(row76);
+  assert.ok((await page.textContent(row76 + " td.state")).includes("paid by claim #" + closed.paid_by.claim_id));
+  await page.click(row76 + " td.rejects a");
+  await page.waitForSelector("#paid-later");
+  assert.ok((await page.textContent("#paid-later")).includes("claim #" + closed.paid_by.claim_id), "the claim page says which claim paid it");
+  assert.ok(await page.$(`#paid-later a[href='#claim/${closed.paid_by.claim_id}']`), "and links it");
+  await shot(page, "worklist-claim-paid-later.png");
+
+  // Close the 75 from the list with a reason.
+  await page.click("#back");
+  await page.selectOption("#worklist-filters select[name=state]", "open");
+  await page.click("#worklist-filters button[type=submit]");
+  const row75 = `#worklist tr[data-claim='${open75.claim_id}']`;
+  await page.waitForSelector(row75);
+  await page.click(row75 + " button.work");
+  const controls = `#worklist tr[data-actions='${open75.claim_id}']`;
+  await page.selectOption(controls + " form.close select[name=reason]", "sent_to_prescriber");
+  await page.click(controls + " form.close button[type=submit]");
+  await eventually("the row says closed, why", async () => (await page.textContent(row75 + " td.state")).includes("Sent to prescriber"));
+  const after = await apiJson("/v1/worklist/" + open75.claim_id);
+  assert.equal(after.state, "closed");
+  assert.equal(after.closed.reason, "sent_to_prescriber");
+
+  // Assign and note from the claim page; the page shows what was done.
+  await page.click(row75 + " td.rejects a");
+  await page.waitForSelector("#worklist-entry form.assign");
+  assert.ok(!(await page.textContent("#claim")).includes("required_missing"), "no raw PA state");
+  await page.fill("#worklist-entry form.assign input[name=assignee]", "counter-2");
+  await page.click("#worklist-entry form.assign button[type=submit]");
+  await eventually("assigned", async () => (await page.textContent("#worklist-entry .state-line")).includes("assignee: counter-2"));
+  await page.fill("#worklist-entry form.note input[name=note]", "faxed the PA form to the prescriber");
+  await page.click("#worklist-entry form.note button[type=submit]");
+  await eventually("note shown", async () => (await page.textContent("#worklist-entry .wl-log")).includes("faxed the PA form to the prescriber"));
+  const worked = await apiJson("/v1/worklist/" + open75.claim_id);
+  assert.equal(worked.assignee, "counter-2");
+  assert.deepEqual(worked.actions.map((a) => a.action), ["close", "assign", "note"]);
+  await shot(page, "worklist-claim-75-worked.png");
+
+  // The assignee filter finds it.
+  await page.evaluate((p) => { location.hash = "#worklist?pharmacy=" + p + "&state=all&assignee=counter-2"; }, pharmacy);
+  await eventually("assignee filter", async () => (await page.$$("#worklist tbody tr[data-claim]")).length === 1 && !!(await page.$(row75)));
   assert.deepEqual(errors, [], "no script errors on the console");
   await page.close();
 });

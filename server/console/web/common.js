@@ -1,6 +1,6 @@
 // Shared by the dashboard and the console: the bearer token (sessionStorage, never in the page),
-// authorised fetches, a small DOM builder (text only: nothing from the server becomes HTML) and
-// number formatting.
+// authorised fetches, a small DOM builder (text only: nothing from the server becomes HTML),
+// number, time and wire-value formatting.
 "use strict";
 
 const rx = (() => {
@@ -126,5 +126,52 @@ const rx = (() => {
     return d.toTimeString().slice(0, 8);
   }
 
-  return { token, setToken, clearToken, el, replace, api, eventStream, signIn, ApiError, fmt, count, pct, money, clock };
+  // POST with a JSON body through api().
+  function post(path, body) {
+    return api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body || {}) });
+  }
+
+  // A wire value in words, by the field's format from /assets/ncpdp-dictionary.json (codec/dictionary.h):
+  // signed overpunch money ("9117E" is $911.75), implied decimals, CCYYMMDD dates. Anything that does
+  // not parse comes back as sent.
+  function overpunch(raw) {
+    const m = /^(\d*)([{A-I}J-R])$/.exec(raw);
+    if (!m) return /^-?\d+$/.test(raw) ? Number(raw) : null;
+    const last = m[2];
+    const negative = last === "}" || (last >= "J" && last <= "R");
+    const digit = last === "{" || last === "}" ? 0 : negative ? last.charCodeAt(0) - 73 : last.charCodeAt(0) - 64;
+    const n = Number((m[1] || "0") + digit);
+    return negative ? -n : n;
+  }
+  function wireValue(info, raw) {
+    if (raw === null || raw === undefined || raw === "" || !info || !info.format) return raw;
+    const scaled = (n, d) => (n === null ? null : n / Math.pow(10, d));
+    switch (info.format) {
+      case "money": { const v = scaled(overpunch(raw), 2); return v === null ? raw : money(v); }
+      case "rate": case "percent": { const v = scaled(overpunch(raw), info.decimals || 0); return v === null ? raw : fmt(v, info.decimals || 0).replace(/\.?0+$/, "") + " %"; }
+      case "quantity": { const v = scaled(/^\d+$/.test(raw) ? Number(raw) : null, info.decimals || 3); return v === null ? raw : String(v); }
+      case "date": return /^\d{8}$/.test(raw) ? raw.slice(0, 4) + "-" + raw.slice(4, 6) + "-" + raw.slice(6) : raw;
+      case "time": return /^\d{4}$/.test(raw) ? raw.slice(0, 2) + ":" + raw.slice(2) : raw;
+      default: return raw;
+    }
+  }
+
+  // A timestamp as a short local date and time; how long ago, in words.
+  function when(iso) {
+    if (!iso) return "\u2014";
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? iso : d.toLocaleString("en-US", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  }
+  function age(iso, now) {
+    const ms = (now || Date.now()) - new Date(iso).getTime();
+    if (Number.isNaN(ms)) return "\u2014";
+    const min = Math.max(0, Math.floor(ms / 60000));
+    if (min < 1) return "just now";
+    if (min < 60) return min + " min";
+    if (min < 48 * 60) return Math.floor(min / 60) + " h " + (min % 60) + " min";
+    return Math.floor(min / 1440) + " days";
+  }
+
+  return { token, setToken, clearToken, el, replace, api, post, eventStream, signIn, ApiError, fmt, count, pct, money, clock,
+    wireValue, when, age };
 })();
