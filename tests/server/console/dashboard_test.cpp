@@ -398,6 +398,7 @@ TEST_F(dashboard_http, pages_and_assets_are_served_with_a_strict_content_securit
   const auto console = get(g->port(), "/console");
   EXPECT_TRUE(console.starts_with("HTTP/1.1 200"));
   EXPECT_NE(console.find("/assets/console.js"), std::string::npos);
+  EXPECT_LT(console.find("/assets/worklist.js"), console.find("/assets/console.js")) << "the worklist before the console that routes to it";
 
   const auto chart = get(g->port(), "/assets/chart.js");
   EXPECT_TRUE(chart.starts_with("HTTP/1.1 200"));
@@ -405,8 +406,12 @@ TEST_F(dashboard_http, pages_and_assets_are_served_with_a_strict_content_securit
   EXPECT_NE(chart.find("Chart.js v"), std::string::npos) << "Debian's Chart.js build";
   EXPECT_NE(chart.find("X-Content-Type-Options: nosniff"), std::string::npos);
 
-  for (const char* asset : {"/assets/app.css", "/assets/common.js", "/assets/dashboard.js", "/assets/console.js"})
+  for (const char* asset : {"/assets/app.css", "/assets/common.js", "/assets/dashboard.js", "/assets/worklist.js", "/assets/console.js"})
     EXPECT_TRUE(get(g->port(), asset).starts_with("HTTP/1.1 200")) << asset;
+  // The console shows wire values in words by the field's format: overpunch money, implied decimals.
+  const auto dictionary = get(g->port(), "/assets/ncpdp-dictionary.json");
+  EXPECT_NE(dictionary.find(R"("D9":{"number":"409","name":"Ingredient Cost Submitted","format":"money","decimals":2})"), std::string::npos);
+  EXPECT_NE(dictionary.find(R"("E7":{"number":"442","name":"Quantity Dispensed","format":"quantity","decimals":3})"), std::string::npos);
   EXPECT_TRUE(get(g->port(), "/assets/missing.js").starts_with("HTTP/1.1 404"));
 }
 
