@@ -107,6 +107,52 @@ TEST(Pipeline, KeyLostBetweenHistoryAndInsertLeavesTheBatchOpen) {
   EXPECT_EQ(query_value(dsn, "SELECT claim_id FROM active_paid_keys WHERE rx_number = '821001'"), "-1");
 }
 
+// A statement timeout must never reach a COMMIT: under synchronous replication, a COMMIT whose
+// wait for the standby is cancelled is already committed locally and may be lost on failover,
+// yet the client is told it committed. The writer relies on PostgreSQL for this: it stops the
+// statement timer before it runs the commit (deferred triggers, the commit record, the wait for
+// the standby), so the writer's statement_timeout never cancels a COMMIT and only the write
+// deadline (a dropped connection, outcome unknown) ends one. This pins that: COMMIT runs a
+// deferred trigger that takes 5x the writer's statement_timeout, and completes, on both ways a
+// batch commits.
+TEST(Pipeline, StatementTimeoutNeverReachesCommit) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = fresh_database_dsn();
+  execute(dsn, "CREATE FUNCTION test_long_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+               "PERFORM pg_sleep(0.5); RETURN NULL; END $$");
+  execute(dsn, "CREATE CONSTRAINT TRIGGER test_long_commit AFTER INSERT ON claims "
+               "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_long_commit()");
+  store::store_options o;
+  o.dsn = dsn;
+  o.statement_timeout = 100ms;
+  auto s = store::open_store(o);
+  claim_factory f;
+  // insert_and_commit: SAVEPOINT, insert, COMMIT in one pipeline.
+  const auto first = f.make("B1", "840001", day(2026, 11, 17));
+  std::vector<store::batch_entry> v{entry_for(first)};
+  std::unique_ptr<store::batch> b;
+  ASSERT_FALSE(s->begin(b));
+  ASSERT_FALSE(b->load_history(v));
+  decide(v[0]);
+  bool committed = false;
+  const auto e = b->insert_and_commit(v, committed);
+  EXPECT_FALSE(e) << e.message;
+  EXPECT_TRUE(committed);
+  b.reset();
+  // insert, then commit() (how a batch with a lost key ends).
+  const auto second = f.make("B1", "840002", day(2026, 11, 17));
+  std::vector<store::batch_entry> w{entry_for(second)};
+  ASSERT_FALSE(s->begin(b));
+  ASSERT_FALSE(b->load_history(w));
+  decide(w[0]);
+  ASSERT_FALSE(b->insert(w));
+  const auto c = b->commit();
+  EXPECT_FALSE(c) << c.message;
+  b.reset();
+  execute(dsn, "DROP TRIGGER test_long_commit ON claims");
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number IN ('840001', '840002')"), "2");
+}
+
 TEST(Pipeline, ConnectionLostAfterCommitWasSentIsOutcomeUnknown) {
   RXGATE_REQUIRE_DB();
   const std::string dsn = fresh_database_dsn();
