@@ -349,6 +349,14 @@ test("a technician works the worklist: what to do above the fold at 1280x720, a 
   const decoded = await page.textContent("#decoded .segments");
   assert.ok(!decoded.includes(d9), "overpunch " + d9 + " shown raw");
   assert.match(decoded, /D9Ingredient Cost Submitted\$\d+\.\d\d/);
+  // The decoding itself, at the overpunch's edges: positive { and A-I, negative } and J-R.
+  const words = await page.evaluate(() => {
+    const money = { format: "money", decimals: 2 };
+    return [rx.wireValue(money, "9117E"), rx.wireValue(money, "100{"), rx.wireValue(money, "1I"), rx.wireValue(money, "12}"),
+      rx.wireValue(money, "5J"), rx.wireValue(money, "R"), rx.wireValue(money, "12X"), rx.wireValue({ format: "quantity", decimals: 3 }, "90000"),
+      rx.wireValue({ format: "date", decimals: 0 }, "20261202"), rx.wireValue({ format: "alphanumeric", decimals: 0 }, "9117E")];
+  });
+  assert.deepEqual(words, ["$911.75", "$10.00", "$0.19", "-$1.20", "-$0.51", "-$0.09", "12X", "90", "2026-12-02", "9117E"]);
   await shot(page, "worklist-claim-76.png");
 
   // Resubmit with the quantity the plan allows: it pays, and the reject closes by itself, linked to that claim.

@@ -147,7 +147,7 @@ const rx = (() => {
     if (raw === null || raw === undefined || raw === "" || !info || !info.format) return raw;
     const scaled = (n, d) => (n === null ? null : n / Math.pow(10, d));
     switch (info.format) {
-      case "money": { const v = scaled(overpunch(raw), 2); return v === null ? raw : money(v); }
+      case "money": { const v = scaled(overpunch(raw), 2); return v === null ? raw : (v < 0 ? "-" : "") + money(Math.abs(v)); }
       case "rate": case "percent": { const v = scaled(overpunch(raw), info.decimals || 0); return v === null ? raw : fmt(v, info.decimals || 0).replace(/\.?0+$/, "") + " %"; }
       case "quantity": { const v = scaled(/^\d+$/.test(raw) ? Number(raw) : null, info.decimals || 3); return v === null ? raw : String(v); }
       case "date": return /^\d{8}$/.test(raw) ? raw.slice(0, 4) + "-" + raw.slice(4, 6) + "-" + raw.slice(6) : raw;
