@@ -29,6 +29,21 @@ void fail_inserts_of(const std::string& dsn, const std::string& rx, const std::s
   execute(dsn, "CREATE TRIGGER test_refuse AFTER INSERT ON claims FOR EACH ROW EXECUTE FUNCTION test_refuse()");
 }
 
+// A writer with `statement_timeout` whose every COMMIT runs a deferred trigger (on rows inserted
+// into `table`) that sleeps `seconds`.
+std::unique_ptr<store::claim_store> store_with_slow_commits(const std::string& dsn, const std::string& table,
+                                                            const std::string& seconds,
+                                                            std::chrono::milliseconds statement_timeout) {
+  execute(dsn, "CREATE OR REPLACE FUNCTION test_slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+               "PERFORM pg_sleep(" + seconds + "); RETURN NULL; END $$");
+  execute(dsn, "CREATE CONSTRAINT TRIGGER test_slow_commit AFTER INSERT ON " + table +
+               " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_slow_commit()");
+  store::store_options o;
+  o.dsn = dsn;
+  o.statement_timeout = statement_timeout;
+  return store::open_store(o);
+}
+
 // Ten paid claims, the one at `failing` refused by the trigger: nothing of the batch is stored,
 // the store says so, and the next batch (without it) pays every claim.
 void expect_whole_batch_rolled_back(const std::string& dsn, const std::string& condition) {
@@ -118,14 +133,7 @@ TEST(Pipeline, KeyLostBetweenHistoryAndInsertLeavesTheBatchOpen) {
 TEST(Pipeline, StatementTimeoutNeverReachesCommit) {
   RXGATE_REQUIRE_DB();
   const std::string dsn = fresh_database_dsn();
-  execute(dsn, "CREATE FUNCTION test_long_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-               "PERFORM pg_sleep(0.5); RETURN NULL; END $$");
-  execute(dsn, "CREATE CONSTRAINT TRIGGER test_long_commit AFTER INSERT ON claims "
-               "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_long_commit()");
-  store::store_options o;
-  o.dsn = dsn;
-  o.statement_timeout = 100ms;
-  auto s = store::open_store(o);
+  auto s = store_with_slow_commits(dsn, "claims", "0.5", 100ms);
   claim_factory f;
   // insert_and_commit: SAVEPOINT, insert, COMMIT in one pipeline.
   const auto first = f.make("B1", "840001", day(2026, 11, 17));
@@ -149,7 +157,7 @@ TEST(Pipeline, StatementTimeoutNeverReachesCommit) {
   const auto c = b->commit();
   EXPECT_FALSE(c) << c.message;
   b.reset();
-  execute(dsn, "DROP TRIGGER test_long_commit ON claims");
+  execute(dsn, "DROP TRIGGER test_slow_commit ON claims");
   EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number IN ('840001', '840002')"), "2");
 }
 
@@ -158,14 +166,7 @@ TEST(Pipeline, ConnectionLostAfterCommitWasSentIsOutcomeUnknown) {
   const std::string dsn = fresh_database_dsn();
   // COMMIT runs a deferred trigger that sleeps, so the backend can be killed while COMMIT is
   // under way.
-  execute(dsn, "CREATE FUNCTION test_slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-               "PERFORM pg_sleep(60); RETURN NULL; END $$");
-  execute(dsn, "CREATE CONSTRAINT TRIGGER test_slow_commit AFTER INSERT ON active_paid_keys "
-               "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_slow_commit()");
-  store::store_options o;
-  o.dsn = dsn;
-  o.statement_timeout = 120s;
-  auto s = store::open_store(o);
+  auto s = store_with_slow_commits(dsn, "active_paid_keys", "60", 120s);
   claim_factory f;
   const auto c = f.make("B1", "830001", day(2026, 11, 16));
   std::vector<store::batch_entry> v{entry_for(c)};
