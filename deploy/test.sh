@@ -3,13 +3,15 @@
 #
 #   deploy/test.sh
 #
-# 1. every test but the browser's and the cluster's under AddressSanitizer + UBSan (preset asan):
+# 1. every test but the browser's, the cluster's and the restore drill's under AddressSanitizer +
+#    UBSan (preset asan; the drill exercises PostgreSQL's backups, not rxgate's memory):
 #    unit (with the corpus replay of the fuzz targets), db (real PostgreSQL), server and end to end
 #    over real TLS;
 # 2. the pipeline (batch workers, claim queue, counters) under ThreadSanitizer (preset tsan);
 # 3. everything on the release build: unit, db, server, end to end, browser tests, a smoke run of
 #    every benchmark, and the highly available cluster under faults (label cluster,
-#    tests/deploy: deploy/cluster.sh test with two faults, run alone, a few minutes).
+#    tests/deploy: deploy/cluster.sh test with two faults, run alone, a few minutes) and the
+#    backup/restore drill (label drill, deploy/backup.sh drill, under a minute or two).
 # It ends with a summary of the three steps (each failed test by name); the exit code is non-zero if
 # any step failed.
 set -euo pipefail
@@ -72,7 +74,7 @@ run_step() {
   fi
 }
 
-run_step "unit, db, server and end-to-end tests under ASan/UBSan" asan -LE 'browser|cluster'
+run_step "unit, db, server and end-to-end tests under ASan/UBSan" asan -LE 'browser|cluster|drill'
 run_step "pipeline tests under TSan" tsan
 run_step "full suite (release)" release
 
