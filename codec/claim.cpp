@@ -216,9 +216,10 @@ void validate(const message& m, validation& out) noexcept {
   out.transmission_rejected = !out.transmission_rejects.empty();
 
   const int groups = e1 ? 1 : std::max<int>(1, std::min<int>(m.group_count, max_transactions));
-  out.claim_count = static_cast<std::uint8_t>(out.transmission_rejected
-                                                  ? std::clamp(declared, 1, static_cast<int>(max_transactions))
-                                                  : groups);
+  // F6 carries exactly one transaction, whatever its header count says (the answer has one).
+  const int most = m.version == wire_version::f6 ? 1 : static_cast<int>(max_transactions);
+  out.claim_count = static_cast<std::uint8_t>(out.transmission_rejected ? std::clamp(declared, 1, most)
+                                                                        : std::min(groups, most));
   for (std::uint8_t i = 0; i < out.claim_count; ++i) {
     claim& c = out.claims[i];
     c = claim{};
@@ -289,7 +290,8 @@ void validate_decode_failure(const message& m, const decode_error& e, std::strin
     out.transmission_rejects.push(r.code, r.field != 0 ? r.field : e.field, 0, e.offset);
   }
   const int declared = header_ok ? m.declared_count() : 1;
-  out.claim_count = static_cast<std::uint8_t>(std::clamp(declared, 1, static_cast<int>(max_transactions)));
+  const int most = m.version == wire_version::f6 ? 1 : static_cast<int>(max_transactions);  // F6: one
+  out.claim_count = static_cast<std::uint8_t>(std::clamp(declared, 1, most));
   for (std::uint8_t i = 0; i < out.claim_count; ++i) {
     claim& c = out.claims[i];
     c = claim{};

@@ -64,9 +64,10 @@ std::string_view explain(errc e) noexcept {
       return "an 8-digit IIN before \"F6\": an F6 request header starts with its version (102-A2) then the "
              "transaction code and the IIN; this other shape is refused, not guessed";
     case errc::f6_group_separator:
-      return "a group separator (0x1D) in an F6 request: F6 carries one transaction and no group separator";
+      return "a group separator (0x1D) in an F6 transmission: F6 carries one transaction and no group separator";
     case errc::f6_second_transaction:
-      return "a second Claim segment (AM07) in an F6 request: F6 carries one transaction per transmission";
+      return "a second Claim segment (AM07) in an F6 request or a second Status segment (AM21) in an F6 "
+             "response: F6 carries one transaction per transmission";
     case errc::f6_repetition_count:
       return "a count field disagrees with the qualifier/ID repetitions after it (RR over CX/CY, KR over J7/J8)";
   }
@@ -214,6 +215,7 @@ decode_error decode(std::string_view input, message& out) noexcept {
   const f6::shape f6_shape = f6::detect(body);
   if (f6_shape == f6::shape::iin_first) return fail(errc::f6_iin_first_header, base + 8);
   const bool f6_request = f6_shape == f6::shape::request;
+  const bool f6_framing = f6_shape == f6::shape::request || f6_shape == f6::shape::response;
   const bool response = f6_shape == f6::shape::response || (!f6_request && looks_like_response(body));
   out.kind = response ? message_kind::response : message_kind::request;
   out.version = f6_shape == f6::shape::not_f6 ? wire_version::d0 : wire_version::f6;
@@ -251,7 +253,7 @@ decode_error decode(std::string_view input, message& out) noexcept {
   while (p < n) {
     const char c = data[p];
     if (c == group_separator) {
-      if (f6_request) return fail(errc::f6_group_separator, base + p);
+      if (f6_framing) return fail(errc::f6_group_separator, base + p);
       if (group == max_transactions) return fail(errc::too_many_groups, base + p);
       ++group;
       ++p;
@@ -283,7 +285,7 @@ decode_error decode(std::string_view input, message& out) noexcept {
     // Anything after the segment ID up to the next separator would be a malformed AM field.
     if (p < n && !is_separator(static_cast<unsigned char>(data[p])))
       return fail(errc::bad_segment_id, base + p);
-    if (f6_request) {
+    if (f6_framing) {
       seg.id = f6::classify(seg.raw_id[0], seg.raw_id[1]);
       if (auto e = f6::place_segment(out, seg, base)) return e;
     }
@@ -310,6 +312,7 @@ decode_error decode(std::string_view input, message& out) noexcept {
     }
   }
   if (f6_request) return f6::check_repetition_counts(out);
+  if (f6_framing) return {};  // place_segment() counted the one transaction
   out.group_count = group;
   return {};
 }

@@ -37,8 +37,8 @@ enum class errc : std::uint8_t {
   empty_group,          // GS with no segment after it
   // F6 (codec/f6_frame.h)
   f6_iin_first_header,  // an 8-digit IIN before "F6": a header shape F6 does not have (version comes first)
-  f6_group_separator,   // a GS (0x1D) in an F6 request: F6 carries one transaction and no GS
-  f6_second_transaction,  // a second Claim segment (AM07) in an F6 request
+  f6_group_separator,   // a GS (0x1D) in an F6 request or response: F6 carries one transaction, no GS
+  f6_second_transaction,  // a second AM07 in an F6 request, a second AM21 in an F6 response
   f6_repetition_count,  // a count field (RR, KR) that disagrees with the repetitions after it
 };
 

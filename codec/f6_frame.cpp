@@ -95,21 +95,29 @@ segment_id classify(char a, char b) noexcept {
 }
 
 decode_error place_segment(message& out, segment_ref& seg, std::size_t base) noexcept {
+  const bool response = out.kind == message_kind::response;
   // E1 carries everything at transmission level, as in D.0.
-  if (out.request.transaction_code == "E1") {
+  if (!response && out.request.transaction_code == "E1") {
     seg.group = 0;
     return {};
   }
-  const bool transmission_level = seg.id == segment_id::patient || seg.id == segment_id::insurance ||
-                                  seg.id == segment_id::f6_intermediary;
+  // Request: patient, insurance, intermediary; response: message, insurance, patient (the
+  // segments D.0 sends before the first group separator).
+  const bool transmission_level =
+      response ? seg.id == segment_id::response_message || seg.id == segment_id::response_insurance ||
+                     seg.id == segment_id::response_patient
+               : seg.id == segment_id::patient || seg.id == segment_id::insurance ||
+                     seg.id == segment_id::f6_intermediary;
   const bool started = out.group_count != 0;
   if (transmission_level || (!started && seg.id == segment_id::vendor)) {
     seg.group = 0;
     return {};
   }
-  if (seg.id == segment_id::claim && started)
+  // The segment that opens a transaction: Claim (07) in a request, Status (21) in a response.
+  const segment_id opener = response ? segment_id::response_status : segment_id::claim;
+  if (seg.id == opener && started)
     for (std::size_t i = 0; i < out.segment_count; ++i)
-      if (out.segments[i].id == segment_id::claim) return fail(errc::f6_second_transaction, base + seg.offset);
+      if (out.segments[i].id == opener) return fail(errc::f6_second_transaction, base + seg.offset);
   seg.group = 1;
   out.group_count = 1;
   return {};

@@ -28,8 +28,9 @@ void read_request_header(std::string_view body, std::size_t readable, request_he
 segment_id classify(char a, char b) noexcept;
 
 // Places the segment being framed (out.segments[out.segment_count], not yet counted) at
-// transmission level (group 0) or in the one transaction (group 1) and refuses a second Claim
-// segment. `base` is the offset of message::bytes in decode()'s input.
+// transmission level (group 0) or in the one transaction (group 1) and refuses a second
+// transaction: a second Claim segment (AM07) in a request, a second Status segment (AM21) in a
+// response. A response keeps AM20, AM25 and AM29 at transmission level, as D.0 does. `base` is the offset of message::bytes in decode()'s input.
 decode_error place_segment(message& out, segment_ref& seg, std::size_t base) noexcept;
 
 // Every count field (RR patient IDs over CX/CY, KR payer IDs over J7/J8) must equal the number of

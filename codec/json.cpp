@@ -25,6 +25,9 @@ struct header_key {
 // Fixed-header layouts (ncpdp-d0.md §2, §3), in wire order.
 constexpr std::array<header_key, 9> k_request_header{{
     {"A1", 6}, {"A2", 2}, {"A3", 2}, {"A4", 10}, {"A9", 1}, {"B2", 2}, {"B1", 15}, {"D1", 8}, {"AK", 10}}};
+// F6 request (codec/f6_frame.h): version first, an 8-character IIN; an F6 response keeps D.0's.
+constexpr std::array<header_key, 9> k_f6_request_header{{
+    {"A2", 2}, {"A3", 2}, {"A1", 8}, {"A4", 10}, {"A9", 1}, {"B2", 2}, {"B1", 15}, {"D1", 8}, {"AK", 10}}};
 constexpr std::array<header_key, 7> k_response_header{{
     {"A2", 2}, {"A3", 2}, {"A9", 1}, {"F1", 1}, {"B2", 2}, {"B1", 15}, {"D1", 8}}};
 
@@ -408,14 +411,24 @@ json_error from_json(std::string_view json, std::string& out_wire) {
   if (!r.read_root(doc)) return std::move(r.error);
 
   const bool request = r.kind == "request";
-  std::size_t size = request ? request_header_size : response_header_size;
+  // "A2":"F6" writes the F6 form: its request header, no group separator, one transaction.
+  bool f6 = false;
+  for (std::size_t h = 0; h < r.header_count; ++h) f6 |= r.header[h].key == "A2" && r.header[h].value == "F6";
+  if (f6 && r.group_count > 1) {
+    r.fail(0, "an F6 transmission carries one transaction");
+    return std::move(r.error);
+  }
+  std::size_t size = request ? (f6 ? f6_request_header_size : request_header_size) : response_header_size;
   size += 6 * r.segments.size();  // RS FS "AM" id
   for (const auto& f : r.fields) size += 3 + f.value.size();  // FS id value
   size += r.group_count;  // GS
   out_wire.resize(size);
   writer w(std::span<char>(out_wire.data(), out_wire.size()));
 
-  if (!(request ? write_header(r, k_request_header, w) : write_header(r, k_response_header, w))) {
+  const bool header_written = !request ? write_header(r, k_response_header, w)
+                              : f6      ? write_header(r, k_f6_request_header, w)
+                                        : write_header(r, k_request_header, w);
+  if (!header_written) {
     out_wire.clear();
     return std::move(r.error);
   }
@@ -429,7 +442,7 @@ json_error from_json(std::string_view json, std::string& out_wire) {
   for (const auto& s : r.segments)
     if (s.group == 0) write_segment(s);
   for (std::uint8_t g = 1; g <= r.group_count; ++g) {
-    w.group();
+    if (!f6) w.group();
     for (const auto& s : r.segments)
       if (s.group == g) write_segment(s);
   }

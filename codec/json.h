@@ -9,7 +9,9 @@
 //    "transactions":[{"segments":[{"id":"07","fields":[["D2","..."],...]}, ...]}, ...]}
 //
 // Header keys are the NCPDP field IDs of the fixed header: A1 A2 A3 A4 A9 B2 B1 D1 AK for a
-// request, A2 A3 A9 F1 B2 B1 D1 for a response ("kind":"response"). Values are the bytes as sent
+// request, A2 A3 A9 F1 B2 B1 D1 for a response ("kind":"response"). A2 carries the version both
+// ways: "A2":"F6" writes the F6 form (the 58-byte request header with an 8-character A1, no group
+// separator, at most one transaction). Values are the bytes as sent
 // with trailing blanks trimmed; segments and fields keep wire order, repeated fields repeat, and
 // vendor segments and fields ("XX", "*1") are kept. A Batch 1.2 wrapper and a trailing ETX are not
 // part of the transmission and do not appear.

@@ -20,6 +20,7 @@ bool response_transaction::add_approved_message(std::string_view code) noexcept 
 
 void echo_header(const message& request, response& r) noexcept {
   if (request.kind != message_kind::request) return;
+  r.version = request.version == wire_version::f6 ? "F6" : "D0";  // answered in the version received
   r.transaction_code = request.request.transaction_code;
   r.provider_id_qualifier = request.request.provider_id_qualifier;
   r.provider_id = request.request.provider_id;
@@ -32,7 +33,32 @@ namespace {
 constexpr std::size_t max_text_lines = 9;
 constexpr std::size_t text_line_width = 40;  // 526-FQ
 
-void write_status(writer& w, const response_transaction& t) {
+// The F6 fields that close the Status segment, in the order of NCPDPSerDe's F6 status segment.
+void write_f6_status(writer& w, const response_transaction& t) {
+  w.field("A7"_fid, t.internal_control_number, 30);
+  w.field("MA"_fid, t.url, 200);
+  w.field("34"_fid, t.reconciliation_id, 30);
+  if (t.help_desk_support_type_count > 0) {
+    const std::size_t n = std::min<std::size_t>(t.help_desk_support_type_count, max_help_desk_support_types);
+    w.number("BH"_fid, n);
+    for (std::size_t i = 0; i < n; ++i) w.field_always("BG"_fid, t.help_desk_support_types[i]);
+  }
+  if (t.help_desk_contact_count > 0) {
+    const std::size_t n = std::min<std::size_t>(t.help_desk_contact_count, max_help_desk_contacts);
+    w.number("BB"_fid, n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const help_desk_contact& c = t.help_desk_contacts[i];
+      w.field_always("BA"_fid, c.business_unit_type);
+      w.field("BF"_fid, c.qualifier, 2);
+      w.field("BC"_fid, c.information, 80);
+    }
+  }
+  w.field("BD"_fid, t.help_desk_extension, 10);
+  w.field("ZR"_fid, t.adjudicated_program_type, 2);
+  if (t.next_available_fill_date) w.date_field("BT"_fid, *t.next_available_fill_date);
+}
+
+void write_status(writer& w, const response_transaction& t, bool f6) {
   w.segment(segment_id::response_status);
   const char status[1] = {t.status};
   w.field_always("AN"_fid, {status, 1});
@@ -75,6 +101,7 @@ void write_status(writer& w, const response_transaction& t) {
     w.field("8F"_fid, t.help_desk_phone, 18);
   }
   w.field("K5"_fid, t.transaction_reference, 10);
+  if (f6) write_f6_status(w, t);
 }
 
 void write_claim(writer& w, const response_transaction& t) {
@@ -165,6 +192,8 @@ void write_other_payers(writer& w, const response_transaction& t) {
 }  // namespace
 
 std::optional<std::size_t> build_response(const response& r, std::span<char> out) noexcept {
+  const bool f6 = r.version == "F6";
+  if (f6 && r.transaction_count > 1) return std::nullopt;
   writer w{out};
   const char count = static_cast<char>('0' + std::min<int>(r.transaction_count, 9));
   const char status[1] = {r.header_status};
@@ -194,8 +223,8 @@ std::optional<std::size_t> build_response(const response& r, std::span<char> out
   }
   for (std::size_t i = 0; i < r.transaction_count && i < r.transactions.size(); ++i) {
     const auto& t = r.transactions[i];
-    w.group();
-    write_status(w, t);
+    if (!f6) w.group();  // F6: the transaction starts at its Status segment
+    write_status(w, t, f6);
     write_claim(w, t);
     if (t.price) write_pricing(w, *t.price);
     if (t.dur_count > 0) write_dur(w, t);
@@ -219,6 +248,45 @@ std::optional<std::int64_t> money_of(const field_range& r, field_id id) noexcept
 std::optional<date> date_of(const field_range& r, field_id id) noexcept {
   const auto v = r.get(id);
   return v ? parse_date(*v) : std::nullopt;
+}
+
+// One entry of `items` per repetition of the group counted by `counter`, filled by fill(rep, item);
+// false when they do not all fit.
+template <class Item, std::size_t N, class Fill>
+bool read_repetitions(const segment_view& s, field_id counter, std::array<Item, N>& items, std::uint8_t& count,
+                      Fill fill) noexcept {
+  const std::size_t n = s.repetition_count(counter);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (count == items.size()) return false;
+    fill(s.repetition(k, counter), items[count++]);
+  }
+  return true;
+}
+
+// The F6 Status fields (absent from a D.0 response, so they stay empty there).
+bool read_f6_status(const segment_view& s, response_transaction& t) noexcept {
+  bool fits = true;
+  t.internal_control_number = s.get_or_empty("A7"_fid);
+  t.url = s.get_or_empty("MA"_fid);
+  t.reconciliation_id = s.get_or_empty("34"_fid);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s.id(i) != "BG"_fid) continue;
+    if (t.help_desk_support_type_count == t.help_desk_support_types.size()) {
+      fits = false;
+      break;
+    }
+    t.help_desk_support_types[t.help_desk_support_type_count++] = s.value(i);
+  }
+  fits &= read_repetitions(s, "BA"_fid, t.help_desk_contacts, t.help_desk_contact_count,
+                           [](const field_range& rep, help_desk_contact& c) {
+                             c.business_unit_type = rep.get_or_empty("BA"_fid);
+                             c.qualifier = rep.get_or_empty("BF"_fid);
+                             c.information = rep.get_or_empty("BC"_fid);
+                           });
+  t.help_desk_extension = s.get_or_empty("BD"_fid);
+  t.adjudicated_program_type = s.get_or_empty("ZR"_fid);
+  t.next_available_fill_date = date_of(s, "BT"_fid);
+  return fits;
 }
 
 bool read_status(const segment_view& s, response_transaction& t, std::span<char> scratch,
@@ -255,6 +323,7 @@ bool read_status(const segment_view& s, response_transaction& t, std::span<char>
   t.help_desk_qualifier = s.get_or_empty("7F"_fid);
   t.help_desk_phone = s.get_or_empty("8F"_fid);
   t.transaction_reference = s.get_or_empty("K5"_fid);
+  fits &= read_f6_status(s, t);
   return fits;
 }
 
@@ -298,19 +367,6 @@ void read_pricing(const segment_view& s, pricing& p) noexcept {
   p.over_benefit_maximum = money_of(s, "FK"_fid);
   p.coinsurance = money_of(s, "4U"_fid);
   p.product_selection_brand = money_of(s, "UK"_fid);
-}
-
-// One entry of `items` per repetition of the group counted by `counter`, filled by fill(rep, item);
-// false when they do not all fit.
-template <class Item, std::size_t N, class Fill>
-bool read_repetitions(const segment_view& s, field_id counter, std::array<Item, N>& items, std::uint8_t& count,
-                      Fill fill) noexcept {
-  const std::size_t n = s.repetition_count(counter);
-  for (std::size_t k = 0; k < n; ++k) {
-    if (count == items.size()) return false;
-    fill(s.repetition(k, counter), items[count++]);
-  }
-  return true;
 }
 
 // The fill lambdas name their parameter types: inside a generic lambda clang left the consteval

@@ -24,6 +24,8 @@ inline constexpr std::size_t max_preferred_products = 6; // 551-9F
 inline constexpr std::size_t max_dur_alerts = 9;         // 567-J6
 inline constexpr std::size_t max_response_other_payers = 3;  // 355-NT
 inline constexpr std::size_t max_texts = 4;              // logical messages, split into FQ lines
+inline constexpr std::size_t max_help_desk_support_types = 4;  // F6 BH count of BG
+inline constexpr std::size_t max_help_desk_contacts = 4;       // F6 BB count of BA/BF/BC
 
 struct preferred_product {
   std::string_view qualifier = "03", product_id, description;  // 552-AP 553-AR 556-AU
@@ -78,6 +80,15 @@ struct response_other_payer {
   friend bool operator==(const response_other_payer&, const response_other_payer&) = default;
 };
 
+// F6: one help-desk business unit of the Status segment (the repetition counted by BB).
+struct help_desk_contact {
+  std::string_view business_unit_type;  // BA
+  std::string_view qualifier;           // BF: what kind of contact information BC holds
+  std::string_view information;         // BC
+
+  friend bool operator==(const help_desk_contact&, const help_desk_contact&) = default;
+};
+
 struct response_transaction {
   char status = 'R';                      // 112-AN: P D C Q R A S F B
   std::string_view authorization_number;  // 503-F3
@@ -88,6 +99,18 @@ struct response_transaction {
   std::uint8_t text_count = 0;
   std::string_view help_desk_qualifier, help_desk_phone;  // 549-7F 550-8F
   std::string_view transaction_reference;  // 880-K5 echo
+  // F6 Status fields (written only in an F6 response; field IDs and order as in
+  // transactrx/NCPDPSerDe's F6 status segment): A7 internal control number, MA URL, 34
+  // reconciliation ID, BH/BG support types, BB/BA/BF/BC contacts, BD contact extension, ZR
+  // adjudicated program type, BT Next Available Fill Date (a refill-too-soon answer carries it).
+  std::string_view internal_control_number, url, reconciliation_id;  // A7 MA 34
+  std::array<std::string_view, max_help_desk_support_types> help_desk_support_types{};  // BG
+  std::uint8_t help_desk_support_type_count = 0;
+  std::array<help_desk_contact, max_help_desk_contacts> help_desk_contacts{};
+  std::uint8_t help_desk_contact_count = 0;
+  std::string_view help_desk_extension;       // BD
+  std::string_view adjudicated_program_type;  // ZR
+  std::optional<date> next_available_fill_date;  // BT
   // AM22 echo
   std::string_view rx_qualifier, rx_number;
   std::array<preferred_product, max_preferred_products> preferred{};
@@ -105,7 +128,7 @@ struct response_transaction {
 };
 
 struct response {
-  std::string_view version = "D0";
+  std::string_view version = "D0";         // "F6": F6 framing (no group separator, one transaction)
   std::string_view transaction_code;      // echo
   char header_status = 'A';               // 501-F1
   std::string_view provider_id_qualifier, provider_id;  // echo
@@ -124,9 +147,13 @@ struct response {
 
 // Writes the response; returns the bytes used, or nullopt if `out` is too small (nothing useful
 // is left in `out` then). 4 KiB holds any single-transaction response rxgate produces.
+// version "F6" writes the F6 form: the same 31-byte header with 102-A2 F6, no group separator
+// before the transaction's segments, the F6 Status fields; more than one transaction is refused
+// (nullopt: F6 carries exactly one). Any other version writes D.0 and never an F6-only field.
 std::optional<std::size_t> build_response(const response& r, std::span<char> out) noexcept;
 
-// Fill the header echo of `r` from a decoded request (transaction code, provider, DOS).
+// Fill the header echo of `r` from a decoded request (version: F6 for an F6 request, else D0;
+// transaction code, provider, DOS).
 void echo_header(const message& request, response& r) noexcept;
 
 // Read a decoded response back into the model (the CLI, the load generator and tests check

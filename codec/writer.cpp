@@ -78,10 +78,11 @@ writer& writer::date_field(field_id id, date d) noexcept {
 writer& write_request_header(writer& w, const request_header_values& h) noexcept {
   std::array<char, 8> dos{};
   const char count = static_cast<char>('0' + (h.count >= 0 && h.count <= 9 ? h.count : 0));
-  w.fixed(h.bin, 6)
-      .fixed(h.version, 2)
-      .fixed(h.transaction_code, 2)
-      .fixed(h.pcn, 10)
+  if (h.version == "F6")  // version first, then the transaction code and an 8-character IIN (codec/f6_frame.h)
+    w.fixed(h.version, 2).fixed(h.transaction_code, 2).fixed(h.bin, 8);
+  else
+    w.fixed(h.bin, 6).fixed(h.version, 2).fixed(h.transaction_code, 2);
+  w.fixed(h.pcn, 10)
       .raw(count)
       .fixed(h.provider_id_qualifier, 2)
       .fixed(h.provider_id, 15)

@@ -53,7 +53,9 @@ class writer {
   bool ok_ = true;
 };
 
-// The 56-byte request header.
+// The request header: 56 bytes for D.0; with version "F6" the 58-byte F6 header (102-A2 first,
+// `bin` written as the 8-character 101-A1 IIN). An F6 request then carries its one transaction
+// without a group separator: callers do not call group() (decode() refuses a 0x1D in F6).
 struct request_header_values {
   std::string_view bin, version = "D0", transaction_code = "B1", pcn;
   int count = 1;

@@ -265,12 +265,13 @@ void rejected_answer(const message& m, const validation& v, response& r) {
   t.help_desk_phone = "8005551212";
 }
 
-void build_answer(benchmark::State& state,
-                  void (*fill)(const message&, const validation&, response&)) {
+void build_answer(benchmark::State& state, void (*fill)(const message&, const validation&, response&),
+                  std::string_view version = "D0") {
   const std::string input = retail_b1();
   auto w = std::make_unique<worker_state>();
   check_decodes(state, input, *w, true);
   fill(w->m, w->v, w->r);
+  w->r.version = version;  // F6: the same answer in F6 form (no GS, F6 Status fields)
   const auto once = build_response(w->r, w->out);
   if (!once) {
     state.SkipWithError("build_response did not fit");
@@ -299,6 +300,56 @@ BENCHMARK(BM_build_paid_response);
 
 void BM_build_rejected_response(benchmark::State& state) { build_answer(state, rejected_answer); }
 BENCHMARK(BM_build_rejected_response);
+
+// The F6 equivalents of the two answers above (issue 16), to read as a ratio to them.
+void BM_build_paid_response_f6(benchmark::State& state) { build_answer(state, paid_answer, "F6"); }
+BENCHMARK(BM_build_paid_response_f6);
+
+void BM_build_rejected_response_f6(benchmark::State& state) { build_answer(state, rejected_answer, "F6"); }
+BENCHMARK(BM_build_rejected_response_f6);
+
+// Decoding an answer and reading it back into the model (what the load generator and the CLI do
+// with every answer), D.0 and F6 forms of the same rejected answer (refill-too-soon with its Next
+// Available Fill Date in F6).
+void decode_answer(benchmark::State& state, std::string_view version) {
+  const std::string input = retail_b1();
+  auto w = std::make_unique<worker_state>();
+  check_decodes(state, input, *w, true);
+  rejected_answer(w->m, w->v, w->r);
+  w->r.version = version;
+  w->r.transactions[0].next_available_fill_date = date{2024, 2, 1};
+  const auto once = build_response(w->r, w->out);
+  if (!once) {
+    state.SkipWithError("build_response did not fit");
+    return;
+  }
+  const std::string wire(w->out.data(), *once);
+  auto back = std::make_unique<message>();
+  auto model = std::make_unique<response>();
+  std::array<char, 1024> scratch{};
+  if (decode(wire, *back) || back->kind != message_kind::response || !read_response(*back, *model, scratch)) {
+    state.SkipWithError("the built response does not decode and read back");
+    return;
+  }
+  allocation_counter allocs;
+  allocs.start();
+  for (auto _ : state) {
+    auto e = decode(wire, *back);
+    benchmark::DoNotOptimize(e);
+    auto fits = read_response(*back, *model, scratch);
+    benchmark::DoNotOptimize(fits);
+    benchmark::ClobberMemory();
+  }
+  allocs.report(state);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.counters["bytes"] = static_cast<double>(wire.size());
+}
+
+void BM_decode_read_rejected_response(benchmark::State& state) { decode_answer(state, "D0"); }
+BENCHMARK(BM_decode_read_rejected_response);
+
+void BM_decode_read_rejected_response_f6(benchmark::State& state) { decode_answer(state, "F6"); }
+BENCHMARK(BM_decode_read_rejected_response_f6);
 
 }  // namespace
 

@@ -211,21 +211,34 @@ TEST(Allocations, DecodeValidateAndAnswerAB1) {
   EXPECT_EQ(status.count("FQ"_fid), 3u);
 }
 
-// F6 requests decode as views too: every F6 vector, well-formed or not, allocates nothing.
+// F6 requests and responses decode as views too: every F6 vector, well-formed or not, allocates
+// nothing; an F6 response read back into the model and built again allocates nothing either.
 TEST(Allocations, DecodeEveryF6Vector) {
   auto m = std::make_unique<message>();
+  auto answer = std::make_unique<response>();
+  std::array<char, 1024> scratch{};
+  std::array<char, 4096> out{};
+  int responses = 0;
   const auto dir = std::filesystem::path(RXGATE_TEST_DATA) / "f6";
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     if (e.path().extension() != ".txt") continue;
     const std::string input = rxgate::testing::load_vector(e.path().filename().string(), dir);
     long n = 0;
+    std::optional<std::size_t> rebuilt;
+    bool is_response = false;
     {
       counting_scope scope;
-      decode(input, *m);
+      is_response = !decode(input, *m) && m->kind == message_kind::response;
+      if (is_response && read_response(*m, *answer, scratch)) rebuilt = build_response(*answer, out);
       n = scope.stop();
     }
     EXPECT_EQ(n, 0) << e.path().filename();
+    if (is_response) {
+      ++responses;
+      EXPECT_TRUE(rebuilt) << e.path().filename();
+    }
   }
+  EXPECT_GE(responses, 4);
 }
 
 TEST(Allocations, EveryVectorAndItsAnswer) {

@@ -10,6 +10,7 @@
 
 #include "codec/claim.h"
 #include "codec/decode.h"
+#include "tests/codec/decoded_input.h"
 #include "tests/codec/vector_util.h"
 
 using namespace rxgate::codec;
@@ -30,28 +31,8 @@ std::string f6_header(std::string_view code = "B1") {
   return h;
 }
 
-// Keeps its own copy of the input on the heap: the message's views point into it and survive a move.
-struct decoded {
-  std::unique_ptr<std::string> input;
-  std::unique_ptr<message> m = std::make_unique<message>();
-  decode_error e;
-};
-decoded decode_all(std::string_view in) {
-  decoded d;
-  d.input = std::make_unique<std::string>(in);
-  d.e = decode(*d.input, *d.m);
-  return d;
-}
-
-// The segment is there and each field has the value (trailing blanks trimmed).
-void expect_fields(const segment_view& seg,
-                   std::initializer_list<std::pair<field_id, std::string_view>> fields) {
-  ASSERT_TRUE(seg);
-  for (const auto& [id, value] : fields) {
-    const auto c = field_chars(id);
-    EXPECT_EQ(seg.get_or_empty(id), value) << c[0] << c[1];
-  }
-}
+using rxgate::testing::decode_all;
+using rxgate::testing::expect_fields;
 
 TEST(F6Header, RequestHeaderIs58BytesVersionFirst) {
   const std::string in = load_f6("b1-minimal.txt");

@@ -10,6 +10,18 @@ There are no public F6 sample files, so these are built here from public facts o
   transaction starting at the first transaction-level segment);
 - repeating patient IDs 331-CX/332-CY announced by the count RR, repeating payer IDs 568-J7/569-J8
   announced by the count KR (issue 16, F6 wire facts).
+Responses (response-*.txt) add:
+- the 31-byte response header of D.0 with 102-A2 F6 (issue 16: "Response header 31 bytes as in
+  D.0"), one transaction and no group separator: AM20, AM25, AM29 before the transaction, which
+  starts at its Status segment AM21;
+- the F6 fields of the Status segment after 880-K5, with the field IDs and order of
+  transactrx/NCPDPSerDe's F6 status segment (pkg/ncpdp/response/responseSegment/status.go):
+  A7 internal control number, MA URL, 34 reconciliation ID, BH count of BG help-desk support
+  types, BB count of help-desk business units BA (type) / BF (contact information qualifier) /
+  BC (contact information), BD contact extension, ZR adjudicated program type, BT Next Available
+  Fill Date (CCYYMMDD). The code values in BG, BA, BF and ZR are made up: NCPDPSerDe names the
+  fields, not their code lists;
+- money overpunched as in D.0 (the last digit's sign character: "{" is +0).
 Every value is made up (no patient data): names, IDs and amounts are fictitious.
 Each file: two "# " comment lines (how it was built, separators), then the payload, no newline.
 """
@@ -59,6 +71,52 @@ VECTORS = {
         + PRICING),
 }
 
+def response_header(code="B1", status="A", count="1"):
+    h = "F6" + code + count + status + "01" + "1234567893".ljust(15) + "20270901"
+    assert len(h) == 31, len(h)
+    return h
+
+
+HELP_DESK = ("BH1", "BG01", "BB1", "BA01", "BFTE", "BC8005550100", "BD204", "ZR01")
+
+RESPONSES = {
+    "response-paid.txt": (
+        "built by make-f6-vectors.py: F6 B1 response paid: 31-byte header (F6, count 1, A), AM20"
+        " message, AM25 plan, AM21 P with an authorization, help desk phone and the F6 help-desk"
+        " contact fields (BH/BG, BB/BA/BF/BC, BD, ZR), AM22, AM23 (no GS)",
+        response_header()
+        + segment("20", "F4THANK YOU")
+        + segment("25", "C1GROUP01", "FODEMO", "C2CARDHOLDER01")
+        + segment("21", "ANP", "F3AUTH000001", "7F03", "8F8005550100", *HELP_DESK)
+        + segment("22", "EM1", "D2000000123456")
+        + segment("23", "F550{", "F6100{", "F715{", "F965{", "FM1")),
+    "response-rejected.txt": (
+        "built by make-f6-vectors.py: F6 B1 response rejected: AM21 R with three reject codes (one"
+        " with its occurrence 4F), two additional messages (the first in two lines joined by"
+        " UG '+'), the help desk phone; AM22 (no GS)",
+        response_header()
+        + segment("21", "ANR", "FA3", "FB65", "FB75", "FBM1", "4F1", "UF3",
+                  "UH01", "FQPATIENT IS NOT COVERED ON THE DATE OF SE", "UG+",
+                  "UH02", "FQRVICE",
+                  "UH03", "FQPRIOR AUTHORIZATION REQUIRED",
+                  "7F03", "8F8005550100")
+        + segment("22", "EM1", "D2000000123456")),
+    "response-refill-too-soon.txt": (
+        "built by make-f6-vectors.py: F6 B1 response rejected 79 (refill too soon) whose AM21"
+        " carries the Next Available Fill Date BT 20270915 after the other F6 status fields;"
+        " AM22 (no GS)",
+        response_header()
+        + segment("21", "ANR", "FA1", "FB79", "UF1", "UH01", "FQNEXT FILL 09/15/2027",
+                  "7F03", "8F8005550100", "BT20270915")
+        + segment("22", "EM1", "D2000000123456")),
+    "response-transmission-reject.txt": (
+        "built by make-f6-vectors.py: F6 B1 transmission reject: header status R, the header"
+        " fields echoed, AM20 message, one AM21 R with 1U (no GS)",
+        response_header(status="R")
+        + segment("20", "F4TRANSMISSION REJECTED")
+        + segment("21", "ANR", "FA1", "FB1U")),
+}
+
 MALFORMED = {
     # name: (payload, expected errc, expected field or "")
     "malformed-group-separator.txt": (header() + INSURANCE + PATIENT + GS + CLAIM + PRICING,
@@ -79,6 +137,12 @@ MALFORMED = {
         "61001400F6B1RXGATE    1011234567893     20270901SOFTVEND01" + INSURANCE + CLAIM,
         "f6_iin_first_header", ""),
     "malformed-short-header.txt": (header()[:40], "short_header", ""),
+    "malformed-response-group-separator.txt": (
+        response_header() + segment("20", "F4THANK YOU") + GS + segment("21", "ANP"),
+        "f6_group_separator", ""),
+    "malformed-response-second-transaction.txt": (
+        response_header() + segment("21", "ANP") + segment("22", "EM1", "D2000000123456")
+        + segment("21", "ANP"), "f6_second_transaction", ""),
 }
 
 
@@ -90,6 +154,8 @@ def write(name, comment, payload):
 
 
 for name, (comment, payload) in VECTORS.items():
+    write(name, comment, payload)
+for name, (comment, payload) in RESPONSES.items():
     write(name, comment, payload)
 for name, (payload, errc, field) in MALFORMED.items():
     write(name, "built by make-f6-vectors.py; expected: " + errc + (" naming " + field if field else ""),
