@@ -299,8 +299,14 @@ bool read_status(const segment_view& s, response_transaction& t, std::span<char>
   for (std::size_t k = 0; k < rejects; ++k) {
     const auto rep = s.repetition(k, "FB"_fid);
     const auto occ = parse_unsigned(rep.get_or_empty("4F"_fid));
-    fits &= t.rejects.push(rep.get_or_empty("FB"_fid), 0,
-                           static_cast<std::uint8_t>(occ ? *occ : 0));
+    const auto code = rep.get_or_empty("FB"_fid);
+    // A blank 511-FB is no reject code: the model cannot hold it (it would be written back as a
+    // NUL byte), so it is left out and the response reported as not fitting.
+    if (code.empty()) {
+      fits = false;
+      continue;
+    }
+    fits &= t.rejects.push(code, 0, static_cast<std::uint8_t>(occ ? *occ : 0));
   }
   for (std::size_t i = 0; i < s.size(); ++i)
     if (s.id(i) == "6F"_fid) fits &= t.add_approved_message(s.value(i));
