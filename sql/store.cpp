@@ -1,5 +1,6 @@
 // The writer side of the claims store: one connection, one transaction per batch; the batch
-// protocol of sql/store.h. The SQL is in store_statements.cpp, the rows sent in store_rows.cpp.
+// protocol of sql/store.h. The SQL is in store_statements.cpp, the rows sent in store_rows.cpp, the
+// member history a batch loads in store_history.cpp.
 //
 // Round trips per batch: BEGIN; load_history is one statement (two when a plan keeps
 // accumulators: the family locks first), which also reserves the claim ids insert() will use;
@@ -12,10 +13,7 @@
 
 #include <atomic>
 #include <deque>
-#include <map>
 #include <mutex>
-#include <set>
-#include <tuple>
 #include <unordered_set>
 
 #include "sql/connection.h"
@@ -23,6 +21,7 @@
 #include "sql/pg.h"
 #include "sql/pg_pipeline.h"
 #include "sql/store.h"
+#include "sql/store_history.h"
 #include "sql/store_rows.h"
 #include "sql/store_statements.h"
 
@@ -38,222 +37,10 @@ namespace {
 using rows::fill_number_of;
 using rows::rows_builder;
 
-// ---- member history ------------------------------------------------------------------------
-
-// A member is (BIN, cardholder ID, person code).
-using member_key = std::tuple<std::string_view, std::string_view, std::string_view>;
-
-// A member's plan year: (BIN, cardholder ID, person code, first day of the plan year).
-using member_year = std::tuple<std::string_view, std::string_view, std::string_view, std::int32_t>;
-using family_key = std::pair<std::string_view, std::string_view>;
-
-// The arguments of the history statement for a batch.
-struct history_arguments {
-  std::vector<std::string> members;  // $1..$3: bin, cardholder_id, person_code
-  std::vector<std::string> keys;     // $4..$9, $11: the claim key of each entry
-  std::string since;                 // $10
-  std::vector<std::string> years;    // $12..$15: bin, cardholder_id, person_code, year_start
-  std::vector<std::string> families; // lock_families $1..$2: bin, cardholder_id
-  std::vector<std::size_t> member_of;  // per entry: its member's index (1-based, as WITH
-                                       // ORDINALITY counts)
-  std::vector<std::size_t> year_of;    // per entry: its member year's index (1-based), 0 = none
-  std::size_t member_count = 0;
-  std::size_t year_count = 0;
-};
-
-history_arguments history_arguments_for(std::span<const batch_entry> entries, int history_days) {
-  history_arguments a;
-  std::map<member_key, std::size_t> members;  // deduplicated
-  std::map<member_year, std::size_t> years;
-  std::set<family_key> families;
-  a.member_of.resize(entries.size());
-  a.year_of.assign(entries.size(), 0);
-  rows_builder m(3, false);
-  rows_builder k(7, false);
-  rows_builder y(4, false);
-  rows_builder f(2, false);
-  codec::date earliest{};
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const codec::claim& c = *entries[i].claim;
-    auto [it, added] = members.try_emplace(member_key{c.bin, c.cardholder_id, c.person_code}, members.size() + 1);
-    if (added) {
-      m.text(c.bin);
-      m.text(c.cardholder_id);
-      m.text(c.person_code);
-      m.end_row();
-    }
-    a.member_of[i] = it->second;
-    k.text(c.bin);
-    k.text(c.pcn);
-    k.text(c.provider_id_qualifier);
-    k.text(c.provider_id);
-    k.text(c.rx_number);
-    k.integer(fill_number_of(c));
-    k.date(c.date_of_service);
-    k.end_row();
-    const codec::date dos = c.date_of_service.valid() ? c.date_of_service : pg::today_utc();
-    if (!earliest.valid() || dos < earliest) earliest = dos;
-    const codec::date year = entries[i].accumulator_year;
-    if (!year.valid()) continue;
-    auto [yt, new_year] = years.try_emplace(member_year{c.bin, c.cardholder_id, c.person_code, year.days()}, years.size() + 1);
-    if (new_year) {
-      y.text(c.bin);
-      y.text(c.cardholder_id);
-      y.text(c.person_code);
-      y.date(year);
-      y.end_row();
-    }
-    a.year_of[i] = yt->second;
-    if (families.insert(family_key{c.bin, c.cardholder_id}).second) {
-      f.text(c.bin);
-      f.text(c.cardholder_id);
-      f.end_row();
-    }
-  }
-  a.since = pg::format_date(pg::add_days(earliest, -history_days));
-  a.members = std::move(m).arrays();
-  a.keys = std::move(k).arrays();
-  a.years = std::move(y).arrays();
-  a.families = std::move(f).arrays();
-  a.member_count = members.size();
-  a.year_count = years.size();
-  return a;
-}
-
-// One load_history's results: the spans handed to the rules point into these, so they live
-// until the batch ends (std::deque keeps their addresses when more loads follow).
-struct history_load {
-  pqxx::result rows;    // the copy and unnest methods
-  pg::raw_result raw;   // the pipeline method
-  std::vector<rules::prior_fill> fills;
-  std::vector<rules::prior_authorization> authorizations;
-};
-
-// Rows of the history statement by kind (sql_history in store_statements.cpp names the columns).
-template <class Row>
-rules::prior_fill fill_from(const Row& row) {
-  rules::prior_fill f;
-  f.claim_id = pg::int_or(row[2], 0);
-  f.provider_id = pg::text_view(row[3]);
-  f.prescriber_id = pg::text_view(row[4]);
-  f.rx_number = pg::text_view(row[5]);
-  f.product_id = pg::text_view(row[6]);
-  f.therapeutic_class = pg::text_view(row[7]);
-  f.fill_number = static_cast<int>(pg::int_or(row[9], 0));
-  f.quantity = pg::int_or(row[10], 0);
-  f.days_supply = static_cast<int>(pg::int_or(row[11], 0));
-  f.fill_date = pg::parse_date(pg::text_view(row[12]));
-  return f;
-}
-
-template <class Row>
-rules::prior_authorization authorization_from(const Row& row) {
-  rules::prior_authorization a;
-  a.number = pg::text_view(row[3]);
-  a.product_id = pg::text_view(row[6]);
-  a.therapeutic_class = pg::text_view(row[7]);
-  a.max_quantity = pg::int_or(row[10], 0);
-  a.effective = pg::parse_date(pg::text_view(row[12]));
-  a.expires = pg::parse_date(pg::text_view(row[13]));
-  a.revoked = pg::text_view(row[14]) == "t";
-  return a;
-}
-
-template <class Row>
-rules::key_match key_match_from(const Row& row) {
-  rules::key_match km;
-  km.claim_id = pg::int_or(row[2], 0);
-  const auto status = pg::text_view(row[3]);
-  km.status = status.empty() ? 'P' : status[0];
-  km.authorization_number = pg::text_view(row[4]);
-  km.request_fingerprint = static_cast<std::uint64_t>(pg::int_or(row[9], 0));
-  km.reversed = pg::text_view(row[14]) == "t";
-  if (!row[20].is_null()) {  // total_paid: the claim was priced
-    codec::pricing p;
-    p.patient_pay = pg::int_or(row[15], 0);
-    p.ingredient_cost_paid = pg::int_or(row[16], 0);
-    p.dispensing_fee_paid = pg::int_or(row[17], 0);
-    p.incentive_paid = pg::int_or(row[18], 0);
-    p.professional_fee_paid = pg::int_or(row[19], 0);
-    p.total_paid = pg::int_or(row[20], 0);
-    p.copay = pg::opt_int(row[21]);
-    p.coinsurance = pg::opt_int(row[22]);
-    p.deductible_applied = pg::opt_int(row[23]);
-    p.product_selection_brand = pg::opt_int(row[24]);
-    p.basis_of_reimbursement = pg::text_view(row[5]);
-    p.accumulated_deductible = pg::opt_int(row[28]);
-    p.remaining_deductible = pg::opt_int(row[29]);
-    p.remaining_benefit = pg::opt_int(row[30]);
-    p.over_benefit_maximum = pg::opt_int(row[31]);
-    p.other_payer_recognized = pg::opt_int(row[32]);
-    rows::parse_other_amounts(pg::text_view(row[8]), p);
-    km.price = p;
-  }
-  // What it applied to the accumulators: NULL unless it is the active paid claim.
-  km.applied = {pg::int_or(row[25], 0), pg::int_or(row[26], 0), pg::int_or(row[27], 0)};
-  return km;
-}
-
-// A Y row: the member's and the family's sums for one plan year.
-template <class Row>
-rules::accumulator_state accumulators_from(const Row& row) {
-  rules::accumulator_state s;
-  s.member = {pg::int_or(row[15], 0), pg::int_or(row[16], 0), pg::int_or(row[17], 0)};
-  s.family = {pg::int_or(row[18], 0), pg::int_or(row[19], 0), pg::int_or(row[20], 0)};
-  return s;
-}
-
-// Hands each entry its member's fills and authorizations and its key's stored claim; appends the
-// claim ids reserved by the statement (I rows) to `ids`.
-template <class Rows>
-void spread_history(const Rows& rows, history_load& load, std::span<batch_entry> entries,
-                    const history_arguments& a, std::deque<std::int64_t>& ids) {
-  // Rows come ordered by kind, then index: ranges per member (F, A) and one row per key (K).
-  std::vector<std::pair<std::size_t, std::size_t>> fill_range(a.member_count + 1, {0, 0});
-  std::vector<std::pair<std::size_t, std::size_t>> auth_range(a.member_count + 1, {0, 0});
-  std::size_t fills = 0, auths = 0;
-  for (const auto& row : rows) {
-    const auto kind = pg::text_view(row[0]);
-    if (kind == "F") ++fills;
-    if (kind == "A") ++auths;
-  }
-  load.fills.reserve(fills);
-  load.authorizations.reserve(auths);
-  for (auto& e : entries) e.history = {};
-  std::vector<rules::accumulator_state> years(a.year_count + 1);  // by member year (1-based)
-  for (const auto& row : rows) {
-    const auto kind = pg::text_view(row[0]);
-    const auto idx = static_cast<std::size_t>(pg::int_or(row[1], 0));
-    if (kind == "F" && idx < fill_range.size()) {
-      auto& r = fill_range[idx];
-      if (r.second == 0) r.first = load.fills.size();
-      ++r.second;
-      load.fills.push_back(fill_from(row));
-    } else if (kind == "A" && idx < auth_range.size()) {
-      auto& r = auth_range[idx];
-      if (r.second == 0) r.first = load.authorizations.size();
-      ++r.second;
-      load.authorizations.push_back(authorization_from(row));
-    } else if (kind == "K" && idx >= 1 && idx <= entries.size()) {
-      entries[idx - 1].history.same_key = key_match_from(row);
-    } else if (kind == "Y" && idx >= 1 && idx <= a.year_count) {
-      years[idx] = accumulators_from(row);
-    } else if (kind == "I") {
-      ids.push_back(pg::int_or(row[2], 0));
-    }
-  }
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const auto [fill_first, fill_count] = fill_range[a.member_of[i]];
-    const auto [auth_first, auth_count] = auth_range[a.member_of[i]];
-    entries[i].history.fills = std::span<const rules::prior_fill>(load.fills).subspan(fill_first, fill_count);
-    entries[i].history.authorizations =
-        std::span<const rules::prior_authorization>(load.authorizations).subspan(auth_first, auth_count);
-    if (a.year_of[i] != 0) {
-      entries[i].history.accumulators = years[a.year_of[i]];
-      entries[i].history.accumulators.year_start = entries[i].accumulator_year;
-    }
-  }
-}
+using detail::history_arguments;
+using detail::history_arguments_for;
+using detail::history_load;
+using detail::spread_history;
 
 // ---- the active paid key table -------------------------------------------------------------
 

@@ -1,0 +1,225 @@
+// The member history of a batch: the statement's arguments and its rows by kind (F fills, A prior
+// authorizations, K the claim under each key, Y plan-year sums, I reserved claim ids).
+#include "sql/store_history.h"
+
+#include <map>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "sql/store_rows.h"
+
+namespace rxgate::store::detail {
+
+using rows::fill_number_of;
+using rows::rows_builder;
+
+namespace {
+
+// A member is (BIN, cardholder ID, person code).
+using member_key = std::tuple<std::string_view, std::string_view, std::string_view>;
+
+// A member's plan year: (BIN, cardholder ID, person code, first day of the plan year).
+using member_year = std::tuple<std::string_view, std::string_view, std::string_view, std::int32_t>;
+using family_key = std::pair<std::string_view, std::string_view>;
+
+}  // namespace
+
+history_arguments history_arguments_for(std::span<const batch_entry> entries, int history_days) {
+  history_arguments a;
+  std::map<member_key, std::size_t> members;  // deduplicated
+  std::map<member_year, std::size_t> years;
+  std::set<family_key> families;
+  a.member_of.resize(entries.size());
+  a.year_of.assign(entries.size(), 0);
+  rows_builder m(3, false);
+  rows_builder k(7, false);
+  rows_builder y(4, false);
+  rows_builder f(2, false);
+  codec::date earliest{};
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const codec::claim& c = *entries[i].claim;
+    auto [it, added] = members.try_emplace(member_key{c.bin, c.cardholder_id, c.person_code}, members.size() + 1);
+    if (added) {
+      m.text(c.bin);
+      m.text(c.cardholder_id);
+      m.text(c.person_code);
+      m.end_row();
+    }
+    a.member_of[i] = it->second;
+    k.text(c.bin);
+    k.text(c.pcn);
+    k.text(c.provider_id_qualifier);
+    k.text(c.provider_id);
+    k.text(c.rx_number);
+    k.integer(fill_number_of(c));
+    k.date(c.date_of_service);
+    k.end_row();
+    const codec::date dos = c.date_of_service.valid() ? c.date_of_service : pg::today_utc();
+    if (!earliest.valid() || dos < earliest) earliest = dos;
+    const codec::date year = entries[i].accumulator_year;
+    if (!year.valid()) continue;
+    auto [yt, new_year] = years.try_emplace(member_year{c.bin, c.cardholder_id, c.person_code, year.days()}, years.size() + 1);
+    if (new_year) {
+      y.text(c.bin);
+      y.text(c.cardholder_id);
+      y.text(c.person_code);
+      y.date(year);
+      y.end_row();
+    }
+    a.year_of[i] = yt->second;
+    if (families.insert(family_key{c.bin, c.cardholder_id}).second) {
+      f.text(c.bin);
+      f.text(c.cardholder_id);
+      f.end_row();
+    }
+  }
+  a.since = pg::format_date(pg::add_days(earliest, -history_days));
+  a.members = std::move(m).arrays();
+  a.keys = std::move(k).arrays();
+  a.years = std::move(y).arrays();
+  a.families = std::move(f).arrays();
+  a.member_count = members.size();
+  a.year_count = years.size();
+  return a;
+}
+
+namespace {
+
+// Rows of the history statement by kind (sql_history in store_statements.cpp names the columns).
+template <class Row>
+rules::prior_fill fill_from(const Row& row) {
+  rules::prior_fill f;
+  f.claim_id = pg::int_or(row[2], 0);
+  f.provider_id = pg::text_view(row[3]);
+  f.prescriber_id = pg::text_view(row[4]);
+  f.rx_number = pg::text_view(row[5]);
+  f.product_id = pg::text_view(row[6]);
+  f.therapeutic_class = pg::text_view(row[7]);
+  f.fill_number = static_cast<int>(pg::int_or(row[9], 0));
+  f.quantity = pg::int_or(row[10], 0);
+  f.days_supply = static_cast<int>(pg::int_or(row[11], 0));
+  f.fill_date = pg::parse_date(pg::text_view(row[12]));
+  return f;
+}
+
+template <class Row>
+rules::prior_authorization authorization_from(const Row& row) {
+  rules::prior_authorization a;
+  a.number = pg::text_view(row[3]);
+  a.product_id = pg::text_view(row[6]);
+  a.therapeutic_class = pg::text_view(row[7]);
+  a.max_quantity = pg::int_or(row[10], 0);
+  a.effective = pg::parse_date(pg::text_view(row[12]));
+  a.expires = pg::parse_date(pg::text_view(row[13]));
+  a.revoked = pg::text_view(row[14]) == "t";
+  return a;
+}
+
+template <class Row>
+rules::key_match key_match_from(const Row& row) {
+  rules::key_match km;
+  km.claim_id = pg::int_or(row[2], 0);
+  const auto status = pg::text_view(row[3]);
+  km.status = status.empty() ? 'P' : status[0];
+  km.authorization_number = pg::text_view(row[4]);
+  km.request_fingerprint = static_cast<std::uint64_t>(pg::int_or(row[9], 0));
+  km.reversed = pg::text_view(row[14]) == "t";
+  if (!row[20].is_null()) {  // total_paid: the claim was priced
+    codec::pricing p;
+    p.patient_pay = pg::int_or(row[15], 0);
+    p.ingredient_cost_paid = pg::int_or(row[16], 0);
+    p.dispensing_fee_paid = pg::int_or(row[17], 0);
+    p.incentive_paid = pg::int_or(row[18], 0);
+    p.professional_fee_paid = pg::int_or(row[19], 0);
+    p.total_paid = pg::int_or(row[20], 0);
+    p.copay = pg::opt_int(row[21]);
+    p.coinsurance = pg::opt_int(row[22]);
+    p.deductible_applied = pg::opt_int(row[23]);
+    p.product_selection_brand = pg::opt_int(row[24]);
+    p.basis_of_reimbursement = pg::text_view(row[5]);
+    p.accumulated_deductible = pg::opt_int(row[28]);
+    p.remaining_deductible = pg::opt_int(row[29]);
+    p.remaining_benefit = pg::opt_int(row[30]);
+    p.over_benefit_maximum = pg::opt_int(row[31]);
+    p.other_payer_recognized = pg::opt_int(row[32]);
+    rows::parse_other_amounts(pg::text_view(row[8]), p);
+    km.price = p;
+  }
+  // What it applied to the accumulators: NULL unless it is the active paid claim.
+  km.applied = {pg::int_or(row[25], 0), pg::int_or(row[26], 0), pg::int_or(row[27], 0)};
+  return km;
+}
+
+// A Y row: the member's and the family's sums for one plan year.
+template <class Row>
+rules::accumulator_state accumulators_from(const Row& row) {
+  rules::accumulator_state s;
+  s.member = {pg::int_or(row[15], 0), pg::int_or(row[16], 0), pg::int_or(row[17], 0)};
+  s.family = {pg::int_or(row[18], 0), pg::int_or(row[19], 0), pg::int_or(row[20], 0)};
+  return s;
+}
+
+template <class Rows>
+void spread_rows(const Rows& rows, history_load& load, std::span<batch_entry> entries,
+                    const history_arguments& a, std::deque<std::int64_t>& ids) {
+  // Rows come ordered by kind, then index: ranges per member (F, A) and one row per key (K).
+  std::vector<std::pair<std::size_t, std::size_t>> fill_range(a.member_count + 1, {0, 0});
+  std::vector<std::pair<std::size_t, std::size_t>> auth_range(a.member_count + 1, {0, 0});
+  std::size_t fills = 0, auths = 0;
+  for (const auto& row : rows) {
+    const auto kind = pg::text_view(row[0]);
+    if (kind == "F") ++fills;
+    if (kind == "A") ++auths;
+  }
+  load.fills.reserve(fills);
+  load.authorizations.reserve(auths);
+  for (auto& e : entries) e.history = {};
+  std::vector<rules::accumulator_state> years(a.year_count + 1);  // by member year (1-based)
+  for (const auto& row : rows) {
+    const auto kind = pg::text_view(row[0]);
+    const auto idx = static_cast<std::size_t>(pg::int_or(row[1], 0));
+    if (kind == "F" && idx < fill_range.size()) {
+      auto& r = fill_range[idx];
+      if (r.second == 0) r.first = load.fills.size();
+      ++r.second;
+      load.fills.push_back(fill_from(row));
+    } else if (kind == "A" && idx < auth_range.size()) {
+      auto& r = auth_range[idx];
+      if (r.second == 0) r.first = load.authorizations.size();
+      ++r.second;
+      load.authorizations.push_back(authorization_from(row));
+    } else if (kind == "K" && idx >= 1 && idx <= entries.size()) {
+      entries[idx - 1].history.same_key = key_match_from(row);
+    } else if (kind == "Y" && idx >= 1 && idx <= a.year_count) {
+      years[idx] = accumulators_from(row);
+    } else if (kind == "I") {
+      ids.push_back(pg::int_or(row[2], 0));
+    }
+  }
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto [fill_first, fill_count] = fill_range[a.member_of[i]];
+    const auto [auth_first, auth_count] = auth_range[a.member_of[i]];
+    entries[i].history.fills = std::span<const rules::prior_fill>(load.fills).subspan(fill_first, fill_count);
+    entries[i].history.authorizations =
+        std::span<const rules::prior_authorization>(load.authorizations).subspan(auth_first, auth_count);
+    if (a.year_of[i] != 0) {
+      entries[i].history.accumulators = years[a.year_of[i]];
+      entries[i].history.accumulators.year_start = entries[i].accumulator_year;
+    }
+  }
+}
+
+}  // namespace
+
+void spread_history(const pqxx::result& rows, history_load& load, std::span<batch_entry> entries,
+                    const history_arguments& a, std::deque<std::int64_t>& ids) {
+  spread_rows(rows, load, entries, a, ids);
+}
+
+void spread_history(const pg::raw_rows& rows, history_load& load, std::span<batch_entry> entries,
+                    const history_arguments& a, std::deque<std::int64_t>& ids) {
+  spread_rows(rows, load, entries, a, ids);
+}
+
+}  // namespace rxgate::store::detail

@@ -1,0 +1,59 @@
+// Internal to sql/ (not a public header): the member history a batch loads before the rules
+// decide it. history_arguments_for() turns a batch into the arguments of the history statement
+// (sql_history in store_statements.cpp); spread_history() hands each entry its member's fills,
+// authorizations, plan-year sums and the claim stored under its key, from either result type
+// (libpqxx for the copy and unnest methods, raw libpq for the pipeline method).
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sql/pg.h"
+#include "sql/pg_pipeline.h"
+#include "sql/store.h"
+
+namespace rxgate::store::detail {
+
+// The arguments of the history statement for a batch.
+struct history_arguments {
+  std::vector<std::string> members;  // $1..$3: bin, cardholder_id, person_code
+  std::vector<std::string> keys;     // $4..$9, $11: the claim key of each entry
+  std::string since;                 // $10
+  std::vector<std::string> years;    // $12..$15: bin, cardholder_id, person_code, year_start
+  std::vector<std::string> families; // lock_families $1..$2: bin, cardholder_id
+  std::vector<std::size_t> member_of;  // per entry: its member's index (1-based, as WITH
+                                       // ORDINALITY counts)
+  std::vector<std::size_t> year_of;    // per entry: its member year's index (1-based), 0 = none
+  std::size_t member_count = 0;
+  std::size_t year_count = 0;
+};
+
+// The arguments of the history statement for `entries`, looking back `history_days` from the
+// earliest date of service.
+history_arguments history_arguments_for(std::span<const batch_entry> entries, int history_days);
+
+// One load_history's results: the spans handed to the rules point into these, so they live
+// until the batch ends (std::deque keeps their addresses when more loads follow).
+struct history_load {
+  pqxx::result rows;    // the copy and unnest methods
+  pg::raw_result raw;   // the pipeline method
+  std::vector<rules::prior_fill> fills;
+  std::vector<rules::prior_authorization> authorizations;
+};
+
+// Hands each entry its member's fills and authorizations, its key's stored claim and its plan
+// year's sums; appends the claim ids reserved by the statement (I rows) to `ids`. The spans
+// handed out point into `load`, which must outlive the batch.
+void spread_history(const pqxx::result& rows, history_load& load, std::span<batch_entry> entries,
+                    const history_arguments& a, std::deque<std::int64_t>& ids);
+void spread_history(const pg::raw_rows& rows, history_load& load, std::span<batch_entry> entries,
+                    const history_arguments& a, std::deque<std::int64_t>& ids);
+
+}  // namespace rxgate::store::detail
