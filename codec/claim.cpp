@@ -74,6 +74,9 @@ bool is_supported_transaction(std::string_view code) noexcept {
 using detail::all_digits;
 using detail::claim_reader;
 using detail::is_digit;
+using detail::header_offsets;
+using detail::offsets_of;
+using detail::usable_bin;
 
 namespace {
 
@@ -197,21 +200,29 @@ void validate(const message& m, validation& out) noexcept {
   out.transmission_rejects = {};
   out.claim_count = 0;
   const auto& h = m.request;
+  const bool f6 = m.version == wire_version::f6;
+  const header_offsets& at = offsets_of(m.version);
 
   // Transmission level first (ncpdp-d0.md §10.1): these reject every transaction, F1 = R.
-  if (h.bin.size() != 6 || !all_digits(h.bin))
-    out.transmission_rejects.push("01", "A1"_fid, 0, m.base_offset + 0);
-  if (h.version != "D0") out.transmission_rejects.push("1R", "A2"_fid, 0, m.base_offset + 6);
+  if (!usable_bin(h.bin, m.version))
+    out.transmission_rejects.push("01", "A1"_fid, 0, m.base_offset + at.bin);
+  // D.0 and F6 are both read; each only in its own header shape (an "F6" in a D.0-shaped header
+  // is a version this layout does not carry). Whether a plan accepts the version on the day is
+  // the rules' call (1R there too).
+  if (h.version != (f6 ? "F6" : "D0"))
+    out.transmission_rejects.push("1R", "A2"_fid, 0, m.base_offset + at.version);
   const std::string_view code = h.transaction_code;
   if (!is_supported_transaction(code))
     out.transmission_rejects.push(is_known_transaction(code) ? "1S" : "03", "A3"_fid, 0,
-                                  m.base_offset + 8);
+                                  m.base_offset + at.transaction_code);
   const int declared = m.declared_count();
   const bool e1 = code == "E1";
-  if (declared < 1 || declared > static_cast<int>(max_transactions) || (e1 && declared != 1)) {
-    out.transmission_rejects.push("A9", "A9"_fid, 0, m.base_offset + 20);
+  // F6 carries one transaction: a count other than 1 is as wrong as a fifth D.0 transaction.
+  const int most_declared = f6 ? 1 : static_cast<int>(max_transactions);
+  if (declared < 1 || declared > most_declared || (e1 && declared != 1)) {
+    out.transmission_rejects.push("A9", "A9"_fid, 0, m.base_offset + at.count);
   } else if (e1 ? m.group_count > 1 : m.group_count != declared) {
-    out.transmission_rejects.push("1U", "A9"_fid, 0, m.base_offset + 20);
+    out.transmission_rejects.push("1U", "A9"_fid, 0, m.base_offset + at.count);
   }
   out.transmission_rejected = !out.transmission_rejects.empty();
 
@@ -240,7 +251,7 @@ void validate(const message& m, validation& out) noexcept {
   // A multi-ingredient compound must travel alone (1W).
   if (out.claim_count > 1)
     for (std::uint8_t i = 0; i < out.claim_count; ++i)
-      if (out.claims[i].has_compound) out.claims[i].rejects.push("1W", "A9"_fid, 0, m.base_offset + 20);
+      if (out.claims[i].has_compound) out.claims[i].rejects.push("1W", "A9"_fid, 0, m.base_offset + at.count);
 }
 
 framing_reject framing_reject_for(errc e) noexcept {
@@ -297,7 +308,7 @@ void validate_decode_failure(const message& m, const decode_error& e, std::strin
     c = claim{};
     c.index = i;
     if (header_ok && m.kind == message_kind::request) {
-      c.bin = m.request.bin;
+      c.bin = m.version == wire_version::f6 ? trim_value(m.request.bin) : m.request.bin;
       c.version = m.request.version;
       c.transaction_code = m.request.transaction_code;
       c.pcn = trim_value(m.request.pcn);

@@ -19,6 +19,26 @@ inline bool all_digits(std::string_view s) noexcept {
   return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
 }
 
+// Where the request header's fields start: D.0 (ncpdp-d0.md §2) and F6 (codec/f6_frame.h) put
+// them at different offsets, and a header reject points at the field it names.
+struct header_offsets {
+  std::uint32_t bin, version, transaction_code, count, provider_id_qualifier, provider_id, date_of_service;
+};
+inline constexpr header_offsets d0_header_offsets{0, 6, 8, 20, 21, 23, 38};
+inline constexpr header_offsets f6_header_offsets{4, 0, 2, 22, 23, 25, 40};
+constexpr const header_offsets& offsets_of(wire_version v) noexcept {
+  return v == wire_version::f6 ? f6_header_offsets : d0_header_offsets;
+}
+
+// 101-A1 as a payer reads it: D.0 carries a 6-digit BIN; F6 an 8-character IIN field holding an
+// 8-digit IIN or a 6-digit BIN followed by two blanks. Anything else is 01 (M/I BIN/IIN).
+inline bool usable_bin(std::string_view raw, wire_version v) noexcept {
+  if (v == wire_version::d0) return raw.size() == 6 && all_digits(raw);
+  if (raw.size() != 8) return false;
+  if (all_digits(raw)) return true;
+  return all_digits(raw.substr(0, 6)) && raw.substr(6) == "  ";
+}
+
 // The M/I reject code for a field (ncpdp-d0.md §10.3); most D.0 M/I codes reuse the field ID.
 std::string_view missing_code(field_id id) noexcept;
 

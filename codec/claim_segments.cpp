@@ -52,7 +52,8 @@ std::string_view missing_code(field_id id) noexcept {
 
 void claim_reader::read_header() {
   const auto& h = m_.request;
-  c_.bin = h.bin;
+  const header_offsets& at = offsets_of(m_.version);
+  c_.bin = m_.version == wire_version::f6 ? trim_value(h.bin) : h.bin;
   c_.version = h.version;
   c_.transaction_code = h.transaction_code;
   c_.pcn = trim_value(h.pcn);
@@ -60,10 +61,10 @@ void claim_reader::read_header() {
   c_.provider_id = trim_value(h.provider_id);
   c_.software_id = trim_value(h.software_id);
   if (auto d = parse_date(h.date_of_service)) c_.date_of_service = *d;
-  else c_.rejects.push("15", "D1"_fid, 0, m_.base_offset + 38);
+  else c_.rejects.push("15", "D1"_fid, 0, m_.base_offset + at.date_of_service);
   if (c_.provider_id_qualifier.size() != 2 || !all_digits(c_.provider_id_qualifier))
-    c_.rejects.push("B2", "B2"_fid, 0, m_.base_offset + 21);
-  if (c_.provider_id.empty()) c_.rejects.push("05", "B1"_fid, 0, m_.base_offset + 23);
+    c_.rejects.push("B2", "B2"_fid, 0, m_.base_offset + at.provider_id_qualifier);
+  if (c_.provider_id.empty()) c_.rejects.push("05", "B1"_fid, 0, m_.base_offset + at.provider_id);
 }
 
 void claim_reader::read_insurance(const segment_view& s) {

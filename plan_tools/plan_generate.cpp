@@ -60,6 +60,7 @@ void generate_plan(const std::filesystem::path& folder, const generate_options& 
       << "[plan]\nid = \"" << o.id << "\"\nname = \"generated synthetic plan\"\nversion = 1\ndemo = true\n"
       << "bin = \"" << o.bin << "\"\npcn = \"" << o.pcn << "\"\ngroups = [\"" << o.group << "\"]\n"
       << "effective_from = 2025-01-01\nhelp_desk_phone = \"8005550123\"\n\n"
+      << "[ncpdp]\nf6_from = 2025-01-01  # takes F6 beside D.0 now, so load runs can mix them\n\n"
       << "[benefit]\nrefill_threshold_pct = 80\nrefill_override_scc = [3, 4, 13]\n\n"
       << "[pricing]\nbasis = \"lowest\"\nawp_discount_pct = \"15.00\"\nwac_markup_pct = \"3.00\"\n"
       << "dispensing_fee = \"1.50\"\ncompound_fee = \"8.00\"\n\n"

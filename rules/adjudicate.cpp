@@ -33,6 +33,12 @@ bool engine::route() noexcept {
   d_.wire_plan_id = p_->wire_plan_id;
   d_.plan_version = p_->version;
   d_.help_desk_phone = p_->help_desk_phone;
+  // The plan takes this version only between its [ncpdp] dates, judged on the day the claim
+  // is processed (the federal transition dates are about when a transaction is sent).
+  if (!p_->accepts_version(c_.version, today_)) {
+    reject("1R", "A2"_fid);
+    return false;
+  }
   return true;
 }
 

@@ -72,6 +72,9 @@ void to_response(const decision& d, const codec::claim& c, codec::response_trans
     out.help_desk_qualifier = "03";  // processor/PBM
     out.help_desk_phone = d.help_desk_phone;
   }
+  // F6 answers a refill-too-soon with its Next Available Fill Date (BT); D.0 has no field for it
+  // and build_response() leaves it out there.
+  if (d.refill_too_soon) out.next_available_fill_date = d.refill_too_soon->next_allowed;
   out.transaction_reference = c.transaction_reference;
   out.rx_qualifier = c.rx_qualifier;
   out.rx_number = c.rx_number;

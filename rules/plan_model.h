@@ -296,6 +296,17 @@ struct plan {
   // 524-FO Plan ID sent on the wire (x(8)): [plan] wire_plan_id, by default the id upper-cased
   // when it fits 8 characters, else empty (524-FO is then not sent rather than cut).
   std::string_view wire_plan_id;
+  // Telecommunication versions accepted, by processing date ([ncpdp]; inclusive): D.0 through
+  // d0_until, F6 from f6_from. The defaults are the federal dates (45 CFR 162.1102): D.0 alone
+  // through 2027-08-14, F6 beside it from 2027-08-15, F6 alone from 2028-04-14.
+  codec::date d0_until{2028, 4, 13};
+  codec::date f6_from{2027, 8, 15};
+  // True when a claim sent in `wire_version` (102-A2 "D0" or "F6") is taken when processed `today`.
+  bool accepts_version(std::string_view wire_version, codec::date today) const noexcept {
+    if (wire_version == "F6") return today >= f6_from;
+    if (wire_version == "D0") return today <= d0_until;
+    return false;
+  }
 
   // benefit
   std::vector<copay_rule> copays;  // by tier

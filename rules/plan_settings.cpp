@@ -162,8 +162,12 @@ void read_plan(const toml::value& root, plan& p, toml_reader& tr, settings_outco
   p.version = static_cast<std::uint32_t>(tr.integer(pl, "version", 1, 1, 1000000));
   p.demo = tr.boolean(pl, "demo", false);
   p.bin = tr.str(pl, "bin", true, p.strings);
-  if (!p.bin.empty() && (p.bin.size() != 6 || p.bin.find_first_not_of("0123456789") != std::string_view::npos))
-    if (const auto* v = tr.get(pl, "bin", false, pl)) tr.bad(*v, "bin must be 6 digits");
+  // A 6-digit BIN reaches the plan in D.0 and in F6 (left-justified in F6's 8-character 101-A1); an
+  // 8-digit IIN only in F6, whose header is the only one wide enough to carry it.
+  if (!p.bin.empty() && ((p.bin.size() != 6 && p.bin.size() != 8) ||
+                         p.bin.find_first_not_of("0123456789") != std::string_view::npos))
+    if (const auto* v = tr.get(pl, "bin", false, pl))
+      tr.bad(*v, "bin must be a 6-digit BIN or an 8-digit IIN (101-A1)");
   p.pcn = tr.str(pl, "pcn", false, p.strings);
   out.groups_usable = false;
   if (const auto* g = tr.get(pl, "groups", true, pl)) {
@@ -573,10 +577,24 @@ void read_cob(const toml::value& root, plan& p, toml_reader& tr) {
   c.missing_amount_code = tr.choice(cb, "missing_amount_reject", {"DV", "8W"}, "DV");
 }
 
+void read_versions(const toml::value& root, plan& p, toml_reader& tr) {
+  const auto& ve = section(root, "ncpdp", false, tr);
+  only_known_keys(ve, {"d0_until", "f6_from"}, "[ncpdp]", tr);
+  if (const auto d = tr.date(ve, "d0_until", false); d.valid()) p.d0_until = d;
+  if (const auto d = tr.date(ve, "f6_from", false); d.valid()) p.f6_from = d;
+  // A day on which neither version is accepted would reject every claim of the plan 1R.
+  if (p.d0_until.days() + 1 < p.f6_from.days()) {
+    const auto* at = tr.get(ve, "f6_from", false, ve);
+    if (!at) at = tr.get(ve, "d0_until", false, ve);
+    if (at) tr.bad(*at, "f6_from is more than a day after d0_until: between them the plan would accept no version");
+  }
+}
+
 void read_settings(const toml::value& root, plan& p, toml_reader& tr, settings_outcome& out) {
   only_known_keys(root, {"plan", "benefit", "dur", "pricing", "compound", "transition", "emergency", "copay", "network",
-                         "group", "daw", "refill_threshold_by_schedule", "accumulators", "cob"}, "plan.toml", tr);
+                         "group", "daw", "refill_threshold_by_schedule", "accumulators", "cob", "ncpdp"}, "plan.toml", tr);
   read_plan(root, p, tr, out);
+  read_versions(root, p, tr);
   read_benefit(root, p, tr, out);
   read_schedule_thresholds(root, p, tr);
   read_daw(root, p, tr);

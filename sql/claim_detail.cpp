@@ -269,6 +269,7 @@ void read_objects(dom::object o, claim_detail& out) {
 void write_claim_detail(std::string& out, const codec::claim& c, const rules::decision& d) {
   json_writer j(out);
   j.begin_object();
+  if (!c.version.empty()) j.field("version", c.version);
   write_product(j, c, d);
   if (c.quantity) j.field("quantity", *c.quantity);
   if (c.days_supply) j.field("days_supply", *c.days_supply);
@@ -296,6 +297,7 @@ bool read_claim_detail(std::string_view json, claim_detail& out) {
     if (auto d = int_at(o, "days_supply")) out.days_supply = static_cast<int>(*d);
     read_lists(o, out);
     out.help_desk_phone = str_at(o, "help_desk_phone");
+    if (auto v = str_at(o, "version"); !v.empty()) out.version = v;
     out.replaces_claim_id = int_at(o, "replaces_claim_id");
     out.rejects_dropped = int32_at(o, "rejects_dropped");
     return true;

@@ -107,6 +107,8 @@ struct claim_detail {
   std::vector<std::string> texts;  // additional message lines sent with the answer
   std::string help_desk_phone;
   std::optional<std::int64_t> replaces_claim_id;
+  // 102-A2 the claim came in ("D0", "F6"); rows written before the version was recorded read "D0".
+  std::string version = "D0";
   int rejects_dropped = 0;  // rejects beyond the five a response carries
 };
 

@@ -52,7 +52,7 @@ void write_prescriber_and_pricing(codec::writer& w, const rules::product& d, std
 
 void write_transaction(codec::writer& w, const scenario& s, const claim_spec& c, std::size_t i) noexcept {
   const auto& d = s.plan->products[c.product[i]];
-  w.group();
+  if (!c.f6) w.group();  // F6: the one transaction follows without a group separator
   w.segment(codec::segment_id::claim);
   w.field("EM"_fid, "1");
   w.number("D2"_fid, c.rx[i], 12);
@@ -84,6 +84,7 @@ std::size_t build_body(const scenario& s, const claim_spec& c, std::span<char> o
   codec::writer w(out);
   codec::request_header_values h;
   h.bin = p.bin;
+  h.version = c.f6 ? "F6" : "D0";
   h.transaction_code = {c.transaction, 2};
   h.pcn = p.pcn;
   h.count = c.count;
@@ -107,8 +108,9 @@ std::uint64_t claim_source::splitmix::next() noexcept {
 }
 
 claim_source::claim_source(const scenario& sc, const claim_mix& mix, unsigned run_id, unsigned index, unsigned threads,
-                           std::size_t pool_capacity)
-    : sc_(sc), run_id_(run_id), index_(index), threads_(std::max(1u, threads)), pool_(std::max<std::size_t>(1, pool_capacity)) {
+                           unsigned f6_percent, std::size_t pool_capacity)
+    : sc_(sc), run_id_(run_id), index_(index), threads_(std::max(1u, threads)), f6_percent_(std::min(f6_percent, 100u)),
+      pool_(std::max<std::size_t>(1, pool_capacity)) {
   for (std::size_t k = 0; k < kind_count; ++k) {
     total_weight_ += mix[k];
     cumulative_[k] = total_weight_;
@@ -263,8 +265,13 @@ bool claim_source::next(claim_spec& c, expectation& e) {
   if (rx_sequence_ * threads_ >= 10'000'000ull) return false;  // this run's Rx numbers are used up
   c = claim_spec{};
   e = expectation{};
-  if (is_follow_up(kind)) fill_follow_up(kind, earlier, c, e);
-  else fill_new(kind, c, e);
+  if (is_follow_up(kind)) {
+    fill_follow_up(kind, earlier, c, e);
+  } else {
+    fill_new(kind, c, e);
+    c.f6 = c.count == 1 && f6_percent_ && rng_.below(100) < f6_percent_;
+  }
+  e.f6 = c.f6;
   c.kind = kind;
   return true;
 }

@@ -27,6 +27,7 @@ struct claim_spec {
   bool with_override = false;     // 420-DK: the plan's refill-too-soon override
   bool omit_cardholder = false;
   bool unknown_cardholder = false;
+  bool f6 = false;                // sent in F6 (single transaction only), else D.0
   std::uint32_t member = 0, pharmacy = 0;  // indexes into the plan's tables
   std::array<std::uint32_t, 4> product{};
   std::array<std::uint64_t, 4> rx{};
@@ -34,15 +35,17 @@ struct claim_spec {
   std::array<int, 4> days{};
 };
 
-// Writes the D.0 request of `c` into `out`; returns its size, 0 when it did not fit.
+// Writes the request of `c` (D.0, or F6 when c.f6) into `out`; returns its size, 0 when it did not fit.
 std::size_t build_body(const scenario& s, const claim_spec& c, std::span<char> out) noexcept;
 
 class claim_source {
  public:
   // `sc` must outlive the source; `mix` holds only kinds `sc` supports, at least one above 0.
   // Thread `index` of `threads` draws its own random sequence and its own Rx numbers.
+  // `f6_percent` of new single-transaction claims go in F6 (F6 carries one transaction, so a
+  // multi-transaction claim stays D.0); a follow-up keeps the version of the claim it follows.
   claim_source(const scenario& sc, const claim_mix& mix, unsigned run_id, unsigned index, unsigned threads,
-               std::size_t pool_capacity = std::size_t{1} << 14);
+               unsigned f6_percent = 0, std::size_t pool_capacity = std::size_t{1} << 14);
 
   // The next claim and the answer it must get. A follow-up kind with no paid claim to follow up
   // on becomes a paid claim. False when this run's Rx numbers are used up.
@@ -77,7 +80,7 @@ class claim_source {
   const scenario& sc_;
   std::array<std::uint32_t, kind_count> cumulative_{};  // the mix as cumulative weights
   std::uint32_t total_weight_ = 0;
-  unsigned run_id_, index_, threads_;
+  unsigned run_id_, index_, threads_, f6_percent_;
   splitmix rng_{0};
   std::uint64_t rx_sequence_ = 0;
   std::vector<paid_claim> pool_;  // FIFO ring

@@ -48,6 +48,7 @@ struct options {
   std::filesystem::path plans_dir = "config/plans";
   std::string plan_id;             // empty: "demo" when present, else the first plan
   claim_mix mix = default_mix();
+  unsigned f6_percent = 0;         // share (0-100) of single-transaction claims sent in F6
   std::string date_of_service;     // CCYYMMDD; empty = today (UTC)
   std::optional<unsigned> run_id;  // 0..99999; default: second of the day (UTC)
   std::string paid_log;            // file: authorization number of every P transaction, one a line

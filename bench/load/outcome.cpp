@@ -26,6 +26,7 @@ expectation expect_duplicate_of(std::string_view authorization) noexcept {
 }
 
 bool answer_matches(const expectation& e, const codec::response& r) noexcept {
+  if (r.version != (e.f6 ? "F6" : "D0")) return false;
   if (r.transaction_count != e.transactions) return false;
   for (std::size_t i = 0; i < r.transaction_count; ++i) {
     const auto& t = r.transactions[i];
@@ -37,6 +38,7 @@ bool answer_matches(const expectation& e, const codec::response& r) noexcept {
     }
     if ((e.status == 'P' || e.status == 'D') && t.authorization_number.empty()) return false;
     if (e.authorization_length && t.authorization_number != e.authorization_view()) return false;
+    if (e.f6 && t.rejects.contains("79") && !t.next_available_fill_date) return false;
   }
   return true;
 }
@@ -44,10 +46,11 @@ bool answer_matches(const expectation& e, const codec::response& r) noexcept {
 std::string describe_mismatch(claim_kind kind, const expectation& e, const codec::response& r) {
   std::string what(to_string(kind));
   what += ": expected ";
+  what += e.f6 ? "F6 " : "D0 ";
   what += std::to_string(e.transactions) + "x " + e.status;
   for (std::size_t k = 0; k < e.code_count; ++k) what += (k ? "|" : " ") + std::string(e.codes[k].data(), 2);
   if (e.authorization_length) what += " (original authorization)";
-  what += ", got header " + std::string(1, r.header_status) + " " + std::to_string(r.transaction_count) + "x";
+  what += ", got " + std::string(r.version) + " header " + std::string(1, r.header_status) + " " + std::to_string(r.transaction_count) + "x";
   for (std::size_t i = 0; i < r.transaction_count; ++i) {
     const auto& t = r.transactions[i];
     what += " " + std::string(1, t.status);

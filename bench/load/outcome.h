@@ -24,6 +24,7 @@ struct expectation {
   std::uint8_t code_count = 0;
   std::array<char, 20> authorization{};        // a retransmit must get the original's
   std::uint8_t authorization_length = 0;
+  bool f6 = false;  // sent in F6: answered in F6, a refill-too-soon with its next fill date (BT)
 
   std::string_view authorization_view() const noexcept { return {authorization.data(), authorization_length}; }
 };
@@ -33,9 +34,10 @@ expectation expect_reject(std::string_view a, std::string_view b = {}) noexcept;
 // Status D carrying `authorization` (the first 20 characters count).
 expectation expect_duplicate_of(std::string_view authorization) noexcept;
 
-// True when `r` answers as `e` predicts: as many transactions, each with the status, one of the
-// reject codes when codes are expected, an authorization number on P and D, the original one when
-// `e` names it.
+// True when `r` answers as `e` predicts: in the version the claim was sent in, as many
+// transactions, each with the status, one of the reject codes when codes are expected, an
+// authorization number on P and D, the original one when `e` names it; in F6 a 79 carries its
+// next available fill date.
 bool answer_matches(const expectation& e, const codec::response& r) noexcept;
 
 // "paid: expected 1x P, got header A 1x R 81": what a report shows of a mismatch.

@@ -55,7 +55,7 @@ void write_latency(codec::json_writer& w, const latency_summary& l) {
 void write_outcome(codec::json_writer& w, const report& r) {
   w.field("mismatches", as_int(r.mismatches)).field("http_errors", as_int(r.http_errors));
   w.field("transport_errors", as_int(r.transport_errors)).field("unanswered", as_int(r.unanswered));
-  w.field("reconnects", as_int(r.reconnects));
+  w.field("reconnects", as_int(r.reconnects)).field("f6_requests", as_int(r.f6_requests));
   w.field("claim_transactions", as_int(r.claim_transactions)).field("paid_transactions", as_int(r.paid_transactions));
   fixed(w.key("generator_cpu_s"), r.cpu_seconds, 3);
   w.field("ok", r.ok());
@@ -134,6 +134,8 @@ void print_table(const report& r, std::FILE* out) {
   if (r.reconnects)
     std::fprintf(out, "  reconnected      %llu times (connections the server closed, opened again)\n",
                  static_cast<ull>(r.reconnects));
+  if (r.f6_requests)
+    std::fprintf(out, "  F6               %llu requests sent in F6, the rest in D.0\n", static_cast<ull>(r.f6_requests));
   std::fprintf(out, "  throughput       %.0f requests/s over %.1f s measured\n", r.throughput, r.seconds);
   const auto& l = r.latency;
   std::fprintf(out, "  latency (ms)     p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  mean %s  (%llu samples)\n",

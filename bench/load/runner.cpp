@@ -60,6 +60,8 @@ void prepare_claims(const options& o, const rules::plan_set& plans, scenario& sc
   r.date_of_service.assign(sc.dos_text.data(), 8);
   std::vector<claim_kind> dropped;
   s.mix = supported_mix(sc, o.mix, dropped);
+  if (o.f6_percent > 100) throw std::runtime_error("the F6 share is a percentage (0 to 100)");
+  s.f6_percent = o.f6_percent;
   for (auto k : dropped)
     std::fprintf(stderr, "rxgate load: plan %s has no data for '%s' claims; left out of the mix\n", r.plan_id.c_str(),
                  std::string(to_string(k)).c_str());
@@ -138,6 +140,7 @@ void add(report& r, const worker_tally& t) {
   r.http_errors += t.http_errors;
   r.transport_errors += t.transport_errors;
   r.reconnects += t.reconnects;
+  r.f6_requests += t.f6_requests;
   r.unanswered += t.unanswered;
   r.paid_transactions += t.paid_transactions;
   r.claim_transactions += t.claim_transactions;

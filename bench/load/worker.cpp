@@ -30,7 +30,7 @@ worker::worker(run_state& s, unsigned index, unsigned threads, unsigned connecti
     conns_.push_back(std::make_unique<connection>(*this, io_, tls_, std::max(1u, s.opt->pipeline)));
   if (s.opt->rate > 0) rate_per_ns_ = s.opt->rate / threads / 1e9;
   if (s.opt->count) limit_ = s.opt->count / threads + (index < s.opt->count % threads ? 1 : 0);
-  if (s.sc) claims_.emplace(*s.sc, s.mix, s.run_id, index, threads);
+  if (s.sc) claims_.emplace(*s.sc, s.mix, s.run_id, index, threads, s.f6_percent);
 }
 
 worker::~worker() = default;
@@ -135,6 +135,7 @@ void worker::maybe_finish() {
 bool worker::build_request(claim_spec& spec, expectation& e) {
   std::size_t n = 0;
   if (!claims_->next(spec, e) || (n = build_body(*s_.sc, spec, body_)) == 0) return false;
+  if (spec.f6) ++tally_.f6_requests;
   request_.assign(s_.request_head.begin(), s_.request_head.end());
   char len[24];
   const int l = std::snprintf(len, sizeof len, "%zu\r\n\r\n", n);
@@ -198,7 +199,7 @@ void worker::check_claim_answer(const request_slot& sent, std::string_view body)
   auto& m = *message_;
   auto& r = *response_;
   if (auto err = codec::decode(body, m); err || m.kind != codec::message_kind::response) {
-    mismatch(sent, std::string(to_string(sent.spec.kind)) + ": the answer is not a D.0 response");
+    mismatch(sent, std::string(to_string(sent.spec.kind)) + ": the answer is not an NCPDP response");
     return;
   }
   codec::read_response(m, r, scratch_);  // resets `r` itself

@@ -41,6 +41,7 @@ struct run_state {
   const options* opt = nullptr;
   const scenario* sc = nullptr;     // claims mode
   claim_mix mix{};                  // the kinds the plan supports
+  unsigned f6_percent = 0;          // options::f6_percent
   unsigned run_id = 0;
   server::url_parts url;
   std::string request_head;  // "POST /path HTTP/1.1\r\nHost: ...\r\n...Content-Length: "
@@ -57,7 +58,8 @@ struct worker_tally {
   latency_histogram histogram;  // ns, answers of requests meant to go after the warm-up
   std::array<kind_stats, kind_count> kinds{};
   std::uint64_t sent = 0, answered = 0, measured = 0, mismatches = 0, http_errors = 0, transport_errors = 0,
-                unanswered = 0, paid_transactions = 0, claim_transactions = 0, reconnects = 0;
+                unanswered = 0, paid_transactions = 0, claim_transactions = 0, reconnects = 0,
+                f6_requests = 0;
   std::string paid_log;  // authorization numbers of P transactions, one a line
 };
 

@@ -96,6 +96,9 @@ const command_registrar load_registration{[](CLI::App& app) {
   cmd->add_option("--plan", o.plan_id, "plan id to draw members, products and pharmacies from (default: demo, else the first)");
   auto* mix = cmd->add_option("--mix", a->mix, "claim mix: kind=weight,... (kinds: paid multi retransmit refill-too-soon reversal rebill e1 unknown-member terminated not-covered not-on-formulary prior-auth plan-limit dur network syntax)");
   cmd->add_option("--mix-file", a->mix_file, "claim mix from a file: one 'kind weight' a line, # comments")->excludes(mix);
+  cmd->add_option("--f6", o.f6_percent, "percent (0-100) of single-transaction claims sent in F6, the rest in D.0")
+      ->check(CLI::Range(0u, 100u))
+      ->capture_default_str();
   cmd->add_option("--date-of-service", o.date_of_service, "CCYYMMDD (default today, UTC)");
   cmd->add_option("--run-id", a->run_id, "0-99999: first five digits of this run's Rx numbers (default: second of the day)")
       ->each([a](const std::string&) { a->have_run_id = true; });

@@ -173,7 +173,7 @@ void write_prior_authorization_flags(codec::json_writer& j, const claim_context&
 void write_claim_header(codec::json_writer& j, const claim_context& x, std::string_view phone) {
   const auto& rec = x.rec;
   const rules::pharmacy* pharmacy = x.plan ? x.plan->find_pharmacy(rec.provider_id) : nullptr;
-  j.field("id", rec.id).field("transaction_code", rec.transaction_code);
+  j.field("id", rec.id).field("version", rec.detail.version).field("transaction_code", rec.transaction_code);
   j.field("status", std::string_view(&rec.status, 1)).field("status_name", status_name(rec.status));
   j.field("date_of_service", rec.date_of_service).field("received_at", rec.received_at).field("source", rec.source);
   j.key("pharmacy").begin_object().field("id", rec.provider_id).field_or_null("qualifier", rec.provider_id_qualifier);

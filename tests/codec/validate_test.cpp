@@ -9,6 +9,7 @@
 #include "codec/claim.h"
 #include "codec/decode.h"
 #include "codec/writer.h"
+#include "tests/codec/vector_util.h"
 
 using namespace rxgate::codec;
 using namespace rxgate::codec::literals;
@@ -17,6 +18,9 @@ namespace {
 
 struct claim_spec {
   std::string_view version = "D0", code = "B1";
+  // 101-A1 as written: D.0 left-justifies it in 6 bytes; F6 ("F6" version) writes the 58-byte
+  // header, 101-A1 in 8 bytes, and no group separator.
+  std::string_view bin = "610999", provider_qualifier = "01", provider = "1000000001";
   int count = 1;
   std::string_view dos = "20261120";
   bool insurance = true, pricing = true, claim_segment = true;
@@ -29,14 +33,18 @@ struct claim_spec {
 std::string build(const claim_spec& s) {
   std::array<char, 8192> buf{};
   writer w{buf};
-  w.fixed("610999", 6).fixed(s.version, 2).fixed(s.code, 2).fixed("RXGDEMO", 10);
-  w.raw(static_cast<char>('0' + s.count)).fixed("01", 2).fixed("1000000001", 15).fixed(s.dos, 8).fixed("", 10);
+  const bool f6 = s.version == "F6";
+  if (f6)
+    w.fixed(s.version, 2).fixed(s.code, 2).fixed(s.bin, 8).fixed("RXGDEMO", 10);
+  else
+    w.fixed(s.bin, 6).fixed(s.version, 2).fixed(s.code, 2).fixed("RXGDEMO", 10);
+  w.raw(static_cast<char>('0' + s.count)).fixed(s.provider_qualifier, 2).fixed(s.provider, 15).fixed(s.dos, 8).fixed("", 10);
   if (s.insurance) w.segment(segment_id::insurance).field("C2"_fid, "DEMO0001").field("C1"_fid, "DEMO01");
   w.segment(segment_id::patient).field("C4"_fid, "19800229").field("C5"_fid, "2");
   if (s.transmission_extra) s.transmission_extra(w);
   for (int g = 0; g < s.groups; ++g) {
     if (s.code == "E1") break;
-    w.group();
+    if (!f6) w.group();
     if (s.claim_segment) {
       w.segment(segment_id::claim).field("EM"_fid, "1").field("D2"_fid, "418232").field("E1"_fid, "03")
           .field("D7"_fid, "00093005801").field("E7"_fid, "30000").field("D3"_fid, "0").field("D5"_fid, "30");
@@ -443,5 +451,131 @@ TEST(Validate, CobSegmentRejects) {
       t.payer(w);
     };
     EXPECT_EQ(codes(run(s)->val->claims[0].rejects), t.expected);
+  }
+}
+
+// F6 (issue 16): the same payer checks on F6's 58-byte header, each reject pointing at the byte
+// where F6 puts its field; D.0's offsets stay where they were.
+TEST(ValidateF6, CleanB1HasNoRejectsAndCarriesItsVersion) {
+  claim_spec s;
+  s.version = "F6";
+  auto r = run(s);
+  EXPECT_EQ(r->msg->version, wire_version::f6);
+  EXPECT_FALSE(r->val->any_rejects()) << codes(r->val->claims[0].rejects);
+  ASSERT_EQ(r->val->claim_count, 1);
+  EXPECT_EQ(r->val->claims[0].version, "F6");
+  EXPECT_EQ(r->val->claims[0].bin, "610999");  // the two blanks after a 6-digit BIN are not part of it
+  EXPECT_EQ(r->val->claims[0].quantity, 30000);
+}
+
+TEST(ValidateF6, IinFieldTakesAnEightDigitIinOrASixDigitBinThenTwoBlanks) {
+  struct row {
+    std::string_view a1, bin;  // bin empty: rejected 01
+  };
+  const row rows[] = {
+      {"61099900", "61099900"}, {"610999  ", "610999"}, {"6109990 ", ""}, {"61099   ", ""},
+      {" 610999 ", ""},         {"61099 00", ""},       {"6109990A", ""}, {"610999 0", ""},
+  };
+  for (const auto& t : rows) {
+    SCOPED_TRACE(std::string(t.a1));
+    claim_spec s;
+    s.version = "F6";
+    s.bin = t.a1;
+    auto r = run(s);
+    if (t.bin.empty()) {
+      EXPECT_EQ(codes(r->val->transmission_rejects), "01");
+      EXPECT_EQ(r->val->transmission_rejects.items[0].offset, 4u);
+    } else {
+      EXPECT_FALSE(r->val->transmission_rejected) << codes(r->val->transmission_rejects);
+      EXPECT_EQ(r->val->claims[0].bin, t.bin);
+    }
+  }
+  // D.0's 101-A1 has room for 6 digits only.
+  claim_spec d0;
+  d0.bin = "61099";
+  EXPECT_EQ(codes(run(d0)->val->transmission_rejects), "01");
+}
+
+TEST(ValidateF6, OneTransactionAndTheVersionInItsOwnHeaderShape) {
+  struct row {
+    std::string_view name, version, code;
+    int count;
+    std::string_view expected;
+    std::uint32_t offset;
+  };
+  const row rows[] = {
+      {"F6 count 2", "F6", "B1", 2, "A9", 22},
+      {"F6 count 0", "F6", "B1", 0, "A9", 22},
+      {"F6 E1 count 2", "F6", "E1", 2, "A9", 22},
+      {"F6 invalid transaction code", "F6", "ZZ", 1, "03", 2},
+      {"F6 in a D.0-shaped header", "D0", "B1", 1, "1R", 6},
+      {"D.0 count 5", "D0", "B1", 5, "A9", 20},
+      {"D.0 invalid transaction code", "D0", "ZZ", 1, "03", 8},
+  };
+  for (const auto& t : rows) {
+    SCOPED_TRACE(t.name);
+    claim_spec s;
+    s.version = t.version;
+    s.code = t.code;
+    s.count = t.count;
+    auto bytes = build(s);
+    if (t.name == "F6 in a D.0-shaped header") bytes.replace(6, 2, "F6");
+    auto m = std::make_unique<message>();
+    ASSERT_FALSE(decode(bytes, *m));
+    auto v = std::make_unique<validation>();
+    validate(*m, *v);
+    ASSERT_TRUE(v->transmission_rejected);
+    EXPECT_EQ(codes(v->transmission_rejects), t.expected);
+    EXPECT_EQ(v->transmission_rejects.items[0].offset, t.offset);
+    if (t.version == "F6") {
+      EXPECT_EQ(v->claim_count, 1);  // one transaction whatever its count says
+    }
+  }
+}
+
+TEST(ValidateF6, HeaderFieldRejectsPointAtTheirBytesInEachVersion) {
+  struct row {
+    std::string_view name, version, qualifier, provider, dos, expected;
+    std::uint32_t offset;
+  };
+  const row rows[] = {
+      {"F6 date of service", "F6", "01", "1000000001", "20261399", "15", 40},
+      {"F6 provider qualifier", "F6", "A1", "1000000001", "20261120", "B2", 23},
+      {"F6 provider id", "F6", "01", "", "20261120", "05", 25},
+      {"D.0 date of service", "D0", "01", "1000000001", "20261399", "15", 38},
+      {"D.0 provider qualifier", "D0", "A1", "1000000001", "20261120", "B2", 21},
+      {"D.0 provider id", "D0", "01", "", "20261120", "05", 23},
+  };
+  for (const auto& t : rows) {
+    SCOPED_TRACE(t.name);
+    claim_spec s;
+    s.version = t.version;
+    s.provider_qualifier = t.qualifier;
+    s.provider = t.provider;
+    s.dos = t.dos;
+    auto r = run(s);
+    EXPECT_FALSE(r->val->transmission_rejected);
+    ASSERT_TRUE(r->val->claims[0].rejects.contains(t.expected)) << codes(r->val->claims[0].rejects);
+    for (const auto& rej : r->val->claims[0].rejects) {
+      if (rej.code_view() == t.expected) {
+        EXPECT_EQ(rej.offset, t.offset);
+      }
+    }
+  }
+}
+
+TEST(ValidateF6, VectorsValidateWithoutTransmissionRejects) {
+  const auto dir = std::filesystem::path(RXGATE_TEST_DATA) / "f6";
+  for (const char* name : {"b1-minimal.txt", "b1-patient-ids.txt", "b1-cob-payer-ids.txt"}) {
+    SCOPED_TRACE(name);
+    const std::string in = rxgate::testing::load_vector(name, dir);
+    auto m = std::make_unique<message>();
+    ASSERT_FALSE(decode(in, *m));
+    auto v = std::make_unique<validation>();
+    validate(*m, *v);
+    EXPECT_FALSE(v->transmission_rejected) << codes(v->transmission_rejects);
+    ASSERT_EQ(v->claim_count, 1);
+    EXPECT_EQ(v->claims[0].version, "F6");
+    EXPECT_EQ(v->claims[0].bin, "61001400");
   }
 }

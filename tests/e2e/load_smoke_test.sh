@@ -60,6 +60,22 @@ check_paid_rows "$dsn" "$work/paid.txt" "$(json_value "$work/report.json" paid_t
   "$(json_value "$work/report.json" rx_prefix)" "$(json_value "$work/report.json" date_of_service)"
 echo "PASS: $(json_value "$work/report.json" answered) answers as predicted; paid answers = paid rows" >&2
 
+# D.0 and F6 side by side through the same gateway (issue 16): half the single-transaction claims
+# in F6, every kind; the generator checks each answer came back in its claim's version (and an F6
+# 79 with its next available fill date), and every paid answer has its row.
+sleep 1  # a run id of its own (second of the day)
+status=0
+"$rxgate" load --url "https://127.0.0.1:$port/ncpdp" --ca "$work/tls/ca.crt" --plans "$work/plans" --plan smoke \
+  -c 4 --rate 150 --duration 3 --mix "$all_kinds" --f6 50 --paid-log "$work/paid-f6.txt" --json --quiet \
+  >"$work/report-f6.json" || status=$?
+((status == 0)) || { cat "$work/report-f6.json" >&2; echo "FAIL: D.0/F6 mix: rxgate load exited $status" >&2; exit 1; }
+f6_sent=$(json_value "$work/report-f6.json" f6_requests)
+sent=$(json_value "$work/report-f6.json" sent)
+((f6_sent > 0 && f6_sent < sent)) || { echo "FAIL: D.0/F6 mix sent $f6_sent of $sent in F6" >&2; exit 1; }
+check_paid_rows "$dsn" "$work/paid-f6.txt" "$(json_value "$work/report-f6.json" paid_transactions)" \
+  "$(json_value "$work/report-f6.json" rx_prefix)" "$(json_value "$work/report-f6.json" date_of_service)"
+echo "PASS: D.0/F6 mix: $f6_sent of $sent requests in F6, each answered in its version; paid answers = paid rows" >&2
+
 # Raw mode as bench/status-api uses it: a file of paths sent in turn, with a token header (the
 # status API answers 401 without it, so 200s prove the header went out with every path).
 token=$(RXGATE_DSN=$dsn "$rxgate" token create --role operator --name load-smoke --ttl 1h | sed -n 2p)

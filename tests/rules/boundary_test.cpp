@@ -16,9 +16,12 @@ int shift(int base, int days) {
 }
 
 // The date of service and the processing date together (for dates far from the default today).
+// From 20280414 only F6 is taken (the demo plan's D.0 ends on the federal date), so a claim
+// processed then is sent in F6 as a pharmacy would.
 void on(scenario& s, int date) {
   s.claim.date_of_service = ymd(date);
   s.today = date;
+  s.claim.version = date > 20280413 ? "F6" : "D0";
 }
 
 void opioid_member(scenario& s) {  // DEMO1012, oxycodone 5 mg: 120 per 30 days, 30 days max
@@ -55,6 +58,14 @@ const boundary_case cases[] = {
     {"timely_at_limit", [](scenario& s) { s.claim.date_of_service = ymd(shift(today, -90)); }, ""},
     {"timely_inside", [](scenario& s) { s.claim.date_of_service = ymd(shift(today, -89)); }, ""},
     {"timely_past", [](scenario& s) { s.claim.date_of_service = ymd(shift(today, -91)); }, "81"},
+    // versions by processing date: the demo plan takes F6 from 20260101, D.0 through the federal
+    // 20280413 (1R outside; F6 and D.0 both stay open on the other side)
+    {"f6_day_before_f6_from", [](scenario& s) { on(s, 20251231); s.claim.version = "F6"; }, "1R"},
+    {"f6_on_f6_from", [](scenario& s) { on(s, 20260101); s.claim.version = "F6"; }, ""},
+    {"d0_before_f6_from", [](scenario& s) { on(s, 20251231); s.claim.version = "D0"; }, ""},
+    {"d0_on_d0_until", [](scenario& s) { on(s, 20280413); s.claim.version = "D0"; }, ""},
+    {"d0_day_after_d0_until", [](scenario& s) { on(s, 20280414); s.claim.version = "D0"; }, "1R"},
+    {"f6_day_after_d0_until", [](scenario& s) { on(s, 20280414); s.claim.version = "F6"; }, ""},
     // plan effective_from 20250101 (65 before)
     {"plan_first_day", [](scenario& s) { on(s, 20250101); }, ""},
     {"plan_day_before", [](scenario& s) { on(s, 20241231); }, "65"},

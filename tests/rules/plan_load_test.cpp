@@ -276,6 +276,59 @@ TEST_F(scratch, bin_must_be_a_string) {
   has(problems(), "demo/plan.toml:" + std::to_string(line) + ":7: bin must be a string (quote IDs so leading zeros survive)");
 }
 
+// [ncpdp]: the Telecommunication versions a plan takes, by processing date (issue 16).
+TEST(ncpdp_versions, default_to_the_federal_dates_each_day_inclusive) {
+  const plan* medicaid = nullptr;
+  for (const auto& p : demo_plans().plans())
+    if (p->id == "medicaid-demo") medicaid = p.get();
+  ASSERT_NE(medicaid, nullptr);  // states no [ncpdp]
+  EXPECT_EQ(medicaid->d0_until, ymd(20280413));
+  EXPECT_EQ(medicaid->f6_from, ymd(20270815));
+  EXPECT_FALSE(medicaid->accepts_version("F6", ymd(20270814)));
+  EXPECT_TRUE(medicaid->accepts_version("F6", ymd(20270815)));
+  EXPECT_TRUE(medicaid->accepts_version("D0", ymd(20280413)));
+  EXPECT_FALSE(medicaid->accepts_version("D0", ymd(20280414)));
+  EXPECT_TRUE(medicaid->accepts_version("F6", ymd(20280414)));
+  EXPECT_FALSE(medicaid->accepts_version("D1", ymd(20270101)));
+  EXPECT_FALSE(medicaid->accepts_version("", ymd(20270101)));
+}
+
+TEST_F(scratch, ncpdp_dates_as_stated_and_a_day_without_a_version_refused) {
+  edit("plan.toml", "f6_from = 2026-01-01", "f6_from = 2026-01-01\nd0_until = 2027-12-31");
+  auto plans = load_plans(root);
+  EXPECT_EQ(plans->plans().front()->f6_from, ymd(20260101));
+  EXPECT_EQ(plans->plans().front()->d0_until, ymd(20271231));
+  // F6 from the day after D.0's last day leaves no gap; two days after does.
+  edit("plan.toml", "f6_from = 2026-01-01", "f6_from = 2028-01-01");
+  EXPECT_EQ(load_plans(root)->plans().front()->f6_from, ymd(20280101));
+  edit("plan.toml", "f6_from = 2028-01-01", "f6_from = 2028-01-02");
+  const int line = line_of("plan.toml", "f6_from");
+  has(problems(), "demo/plan.toml:" + std::to_string(line) +
+                      ":11: f6_from is more than a day after d0_until: between them the plan would accept no version");
+}
+
+TEST_F(scratch, ncpdp_unknown_key_is_refused) {
+  edit("plan.toml", "f6_from = 2026-01-01", "f6_form = 2026-01-01");
+  const auto p = problems();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("f6_form"), std::string::npos) << p[0];
+  EXPECT_NE(p[0].find("[ncpdp]"), std::string::npos) << p[0];
+}
+
+TEST_F(scratch, bin_is_six_digits_or_an_eight_digit_iin) {
+  edit("plan.toml", "bin = \"610999\"", "bin = \"61099900\"");
+  EXPECT_EQ(load_plans(root)->plans().front()->bin, "61099900");
+  std::string current = "bin = \"61099900\"";
+  for (const char* bad : {"6109990", "610999000", "61099", "6109990A"}) {
+    SCOPED_TRACE(bad);
+    const std::string next = std::string("bin = \"") + bad + "\"";
+    edit("plan.toml", current, next);
+    current = next;
+    const int line = line_of("plan.toml", "bin = ");
+    has(problems(), "demo/plan.toml:" + std::to_string(line) + ":7: bin must be a 6-digit BIN or an 8-digit IIN (101-A1)");
+  }
+}
+
 TEST_F(scratch, missing_key) {
   edit("plan.toml", "help_desk_phone = \"8005550100\"\n", "");
   edit("plan.toml", "basis = \"lowest\"", "# no basis");

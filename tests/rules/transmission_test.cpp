@@ -83,6 +83,10 @@ TEST(transmission, same_drug_twice_is_refill_too_soon) {
   auto r = run(b1({{"000000200001", "90001000102"}, {"000000200002", "90001000104"}}));
   EXPECT_EQ(r->decisions[0].status, 'P');
   EXPECT_EQ(codes(r->decisions[1]), "79");
+  // The answer carries the next date it may be filled (F6 BT Next Available Fill Date; D.0 has no field for it).
+  ASSERT_TRUE(r->decisions[1].refill_too_soon);
+  EXPECT_EQ(r->response.transactions[1].next_available_fill_date, r->decisions[1].refill_too_soon->next_allowed);
+  EXPECT_FALSE(r->response.transactions[0].next_available_fill_date);
 }
 
 TEST(transmission, a_rejected_transaction_is_no_history) {

@@ -213,6 +213,19 @@ std::string e1(const member& m, std::string_view provider) {
   return std::string(w.view());
 }
 
+std::string as_f6(std::string_view d0) {
+  EXPECT_GE(d0.size(), 56u);
+  EXPECT_EQ(d0.substr(6, 2), "D0");
+  std::string f6 = "F6";
+  f6 += d0.substr(8, 2);                    // 103-A3
+  f6 += d0.substr(0, 6);                    // 101-A1, left-justified in 8
+  f6 += "  ";
+  f6 += d0.substr(10, 46);                  // 104-A4 .. 110-AK as in D.0
+  for (char ch : d0.substr(56))
+    if (ch != '\x1d') f6 += ch;             // one transaction, no group separator
+  return f6;
+}
+
 std::string next_rx() {
   static std::atomic<std::uint64_t> n{200000};
   return std::to_string(n.fetch_add(1));

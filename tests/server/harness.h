@@ -105,6 +105,9 @@ std::string b1(const member& m, const std::vector<line_item>& items, std::string
                std::string_view code = "B1");
 std::string b2(const member& m, std::string_view rx, std::string_view ndc, std::string_view provider = demo_pharmacy);
 std::string e1(const member& m, std::string_view provider = demo_pharmacy);
+// The same one-transaction request in F6: the 58-byte header (102-A2 first, the BIN in the
+// 8-character 101-A1) and no group separator (codec/f6_frame.h).
+std::string as_f6(std::string_view d0);
 // A fresh Rx number, unique in this process.
 std::string next_rx();
 

@@ -121,6 +121,60 @@ TEST_F(expected_outcomes, new_claims_of_every_kind_get_the_answer_their_kind_pre
   }
 }
 
+// F6 beside D.0 (issue 16): the same kinds sent in F6 get the same answers, in F6.
+TEST_F(expected_outcomes, f6_claims_of_every_kind_are_answered_in_f6_as_predicted) {
+  for (std::size_t k = 0; k < kind_count; ++k) {
+    const auto kind = static_cast<claim_kind>(k);
+    if (is_follow_up(kind)) continue;
+    SCOPED_TRACE(std::string(to_string(kind)));
+    claim_source source(*scenario_, only(kind), 4243, 0, 1, 100);
+    for (int i = 0; i < 10; ++i) {
+      claim_spec c;
+      expectation e;
+      ASSERT_TRUE(source.next(c, e));
+      // F6 carries one transaction: a four-transaction claim stays D.0.
+      EXPECT_EQ(c.f6, c.count == 1);
+      EXPECT_EQ(e.f6, c.f6);
+      const auto a = decide(c);
+      EXPECT_EQ(a->response.version, c.f6 ? "F6" : "D0");
+      EXPECT_TRUE(answer_matches(e, a->response)) << describe_mismatch(kind, e, a->response);
+    }
+  }
+}
+
+TEST_F(expected_outcomes, the_f6_share_is_a_percentage_of_new_single_transaction_claims) {
+  for (unsigned percent : {0u, 1u, 50u, 99u, 100u}) {
+    SCOPED_TRACE(percent);
+    claim_source source(*scenario_, only(claim_kind::paid), 4244, 0, 1, percent);
+    int f6 = 0;
+    constexpr int n = 2000;
+    for (int i = 0; i < n; ++i) {
+      claim_spec c;
+      expectation e;
+      ASSERT_TRUE(source.next(c, e));
+      f6 += c.f6;
+    }
+    if (percent == 0) EXPECT_EQ(f6, 0);
+    else if (percent == 100) EXPECT_EQ(f6, n);
+    else EXPECT_NEAR(f6, n * static_cast<int>(percent) / 100, n / 20 + 10);
+  }
+}
+
+TEST_F(expected_outcomes, an_answer_in_the_other_version_is_a_mismatch) {
+  claim_source source(*scenario_, only(claim_kind::paid), 4245, 0, 1, 100);
+  claim_spec c;
+  expectation e;
+  ASSERT_TRUE(source.next(c, e));
+  ASSERT_TRUE(c.f6);
+  const auto f6 = decide(c);
+  ASSERT_TRUE(answer_matches(e, f6->response)) << describe_mismatch(c.kind, e, f6->response);
+  c.f6 = false;  // the same claim sent in D.0 is answered in D.0: not what an F6 sender expects
+  const auto d0 = decide(c);
+  EXPECT_EQ(d0->response.version, "D0");
+  EXPECT_FALSE(answer_matches(e, d0->response));
+  EXPECT_NE(describe_mismatch(c.kind, e, d0->response).find("expected F6"), std::string::npos);
+}
+
 TEST_F(expected_outcomes, follow_ups_with_nothing_to_follow_up_on_are_paid_claims) {
   claim_source source(*scenario_, only(claim_kind::reversal), 1, 0, 1);
   claim_spec c;
@@ -139,10 +193,10 @@ struct follow_up {
   expectation e;
   std::size_t waiting_before = 0, waiting_after = 0;
 };
-follow_up follow_up_of_paid(const scenario& sc, claim_kind kind, unsigned run_id) {
+follow_up follow_up_of_paid(const scenario& sc, claim_kind kind, unsigned run_id, unsigned f6_percent = 0) {
   claim_mix mix{};
   mix[static_cast<std::size_t>(kind)] = 1;
-  claim_source source(sc, mix, run_id, 0, 1);
+  claim_source source(sc, mix, run_id, 0, 1, f6_percent);
   follow_up f;
   EXPECT_TRUE(source.next(f.original, f.e));
   EXPECT_EQ(f.original.kind, claim_kind::paid);
@@ -175,6 +229,20 @@ TEST_F(expected_outcomes, a_refill_too_soon_probe_rejects_79_after_the_paid_fill
   EXPECT_TRUE(answer_matches(f.e, a->response)) << describe_mismatch(f.c.kind, f.e, a->response);
   // Without the earlier fill it would pay: the expectation rests on the history.
   EXPECT_FALSE(answer_matches(f.e, decide(f.c)->response));
+}
+
+TEST_F(expected_outcomes, an_f6_refill_too_soon_carries_the_next_available_fill_date) {
+  const auto f = follow_up_of_paid(*scenario_, claim_kind::refill_too_soon, 10, 100);
+  ASSERT_TRUE(f.original.f6);
+  EXPECT_TRUE(f.c.f6);  // a follow-up keeps the version of the claim it follows
+  const auto a = decide(f.c, "fill,1,20260601," + ndc_of(f.c) + ",30,30\n");
+  EXPECT_TRUE(answer_matches(f.e, a->response)) << describe_mismatch(f.c.kind, f.e, a->response);
+  ASSERT_TRUE(a->response.transactions[0].next_available_fill_date);
+  EXPECT_GT(*a->response.transactions[0].next_available_fill_date, dos);
+  // The same answer without its BT is what the generator reports as a mismatch.
+  auto without = a->response;
+  without.transactions[0].next_available_fill_date.reset();
+  EXPECT_FALSE(answer_matches(f.e, without));
 }
 
 TEST_F(expected_outcomes, a_reversal_and_a_rebill_of_a_paid_claim_are_accepted_and_paid) {
@@ -243,9 +311,9 @@ TEST(answer_check, a_duplicate_must_carry_the_original_authorization) {
 
 TEST(answer_check, a_mismatch_is_described_by_kind_status_and_codes_only) {
   EXPECT_EQ(describe_mismatch(claim_kind::terminated, expect_reject("69", "68"), answered('R', {"81", "M1"})),
-            "terminated: expected 1x R 69|68, got header A 1x R 81,M1");
+            "terminated: expected D0 1x R 69|68, got D0 header A 1x R 81,M1");
   EXPECT_EQ(describe_mismatch(claim_kind::retransmit, expect_duplicate_of("1"), answered('D', {}, "2")),
-            "retransmit: expected 1x D (original authorization), got header A 1x D (other authorization)");
+            "retransmit: expected D0 1x D (original authorization), got D0 header A 1x D (other authorization)");
 }
 
 }  // namespace

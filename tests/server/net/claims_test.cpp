@@ -75,6 +75,62 @@ TEST_F(claims, paid_claim_is_committed_before_it_is_answered) {
 // A request that closes its connection (HTTP/1.0, or "Connection: close") is still answered:
 // nothing else holds the session while the claim waits for its commit or the status API for
 // PostgreSQL.
+// D.0 and F6 side by side (issue 16): each claim is answered in the version it came in, the
+// claim key and the member's history are the same whichever version carried them, and the row
+// records the version.
+TEST_F(claims, f6_and_d0_claims_are_each_answered_in_their_own_version) {
+  const auto m = demo_member(8);  // no other test here fills for this member
+  const auto rx = next_rx();
+  const auto f6 = as_f6(b1(m, {{rx, std::string(atorvastatin_20)}}));
+  auto paid = send(f6);
+  ASSERT_TRUE(paid.decoded) << paid.bytes.size();
+  EXPECT_EQ(paid.response->version, "F6");
+  EXPECT_EQ(paid.bytes.find('\x1d'), std::string::npos);  // F6 answers carry no group separator
+  ASSERT_EQ(paid.status(), 'P') << paid.rejects();
+  const std::string auth(paid.tx().authorization_number);
+  EXPECT_EQ(query_value(dsn(), "SELECT detail->>'version' FROM claims WHERE authorization_number = '" + auth + "'"), "F6");
+
+  // Its retransmit is a duplicate, in F6.
+  auto again = send(f6);
+  ASSERT_TRUE(again.decoded);
+  EXPECT_EQ(again.response->version, "F6");
+  EXPECT_EQ(again.status(), 'D') << again.rejects();
+  EXPECT_EQ(again.tx().authorization_number, auth);
+
+  // The same member's next fill of the same drug in D.0 sees the F6 fill: 79, answered in D.0,
+  // which has no field for the next fill date.
+  auto d0_soon = send(b1(m, {{next_rx(), std::string(atorvastatin_20)}}));
+  ASSERT_TRUE(d0_soon.decoded);
+  EXPECT_EQ(d0_soon.response->version, "D0");
+  EXPECT_TRUE(d0_soon.has_reject("79")) << d0_soon.rejects();
+  EXPECT_FALSE(d0_soon.tx().next_available_fill_date);
+  // In F6 the 79 carries it: 80 % of 30 days after today.
+  auto f6_soon = send(as_f6(b1(m, {{next_rx(), std::string(atorvastatin_20)}})));
+  ASSERT_TRUE(f6_soon.decoded);
+  EXPECT_EQ(f6_soon.response->version, "F6");
+  EXPECT_TRUE(f6_soon.has_reject("79")) << f6_soon.rejects();
+  ASSERT_TRUE(f6_soon.tx().next_available_fill_date);
+  EXPECT_EQ(*f6_soon.tx().next_available_fill_date, codec::date::from_days(today().days() + 24));
+
+  // A D.0 reversal finds the claim the F6 B1 paid (the claim key has no version in it).
+  auto reversed = send(b2(m, rx, atorvastatin_20));
+  ASSERT_TRUE(reversed.decoded);
+  EXPECT_EQ(reversed.response->version, "D0");
+  EXPECT_EQ(reversed.status(), 'A') << reversed.rejects();
+  EXPECT_EQ(rows_for_rx(rx, "P"), "1");
+}
+
+// An F6 request that breaks F6's own rules is answered in F6 with the reject that names it.
+TEST_F(claims, f6_transmission_rejects_are_answered_in_f6) {
+  auto f6 = as_f6(b1(alex(), {{next_rx(), std::string(atorvastatin_20)}}));
+  f6[22] = '2';  // 109-A9: F6 carries one transaction
+  auto a = send(f6);
+  ASSERT_TRUE(a.decoded);
+  EXPECT_EQ(a.response->version, "F6");
+  EXPECT_EQ(a.response->header_status, 'R');
+  EXPECT_TRUE(a.has_reject("A9")) << a.rejects();
+}
+
 TEST_F(claims, connection_close_requests_are_answered_before_the_close) {
   const std::string rx = next_rx();
   const auto d0 = b1(alex(), {{rx, std::string(atorvastatin_20)}});

@@ -341,6 +341,24 @@ TEST_F(status_api_test, refill_too_soon_79_gives_the_last_fill_the_next_date_and
   EXPECT_EQ(s(a.json["response"]["kind"]), "response");
 }
 
+// The claim view says which version a claim came in (issue 16).
+TEST_F(status_api_test, the_claim_view_shows_the_version_the_claim_came_in) {
+  const auto rx_d0 = next_rx(), rx_f6 = next_rx();
+  // Members no other test here fills for, so neither claim is too soon.
+  ASSERT_EQ(send(b1(demo_member(8), {{rx_d0, std::string(atorvastatin_20)}})).status(), 'P');
+  auto f6 = send(as_f6(b1(demo_member(9), {{rx_f6, std::string(atorvastatin_20)}})));
+  ASSERT_TRUE(f6.decoded);
+  ASSERT_EQ(f6.status(), 'P') << f6.rejects();
+  for (const auto& [rx, version] : {std::pair{rx_d0, "D0"}, std::pair{rx_f6, "F6"}}) {
+    const auto id = find_claim(pharmacy_a, rx);
+    ASSERT_GT(id, 0);
+    auto a = get_claim(id, *operator_);
+    ASSERT_EQ(a.status, 200u) << a.body;
+    EXPECT_EQ(s(a.json["version"]), version);
+    EXPECT_EQ(s(a.json["request"]["header"]["A2"]), version);
+  }
+}
+
 TEST_F(status_api_test, prior_authorization_75_explains_the_path_and_a_pa_made_through_the_api_pays) {
   const line_item semaglutide{next_rx(), "90001000704", 3, 28, 90000};
   const auto id = rejected_claim(morgan(), semaglutide, "75");
