@@ -19,6 +19,8 @@ reject reject::make(std::string_view code, field_id field, std::uint8_t occurren
 }
 
 bool reject_list::push(const reject& r) noexcept {
+  // An empty code is no reject: kept, it would be sent as a NUL byte in 511-FB.
+  if (r.code[0] == '\0') return false;
   for (std::size_t i = 0; i < count; ++i)
     if (items[i].code == r.code && items[i].occurrence == r.occurrence) return true;
   if (count == items.size()) {

@@ -35,7 +35,8 @@ struct reject {
                      std::uint32_t offset = 0) noexcept;
 };
 
-// Up to 5 rejects in payer order (510-FA max 5). Extra pushes are counted but dropped.
+// Up to 5 rejects in payer order (510-FA max 5). Extra pushes are counted but dropped; an empty
+// code is refused (push returns false, nothing is counted).
 struct reject_list {
   std::array<reject, 5> items{};
   std::uint8_t count = 0;

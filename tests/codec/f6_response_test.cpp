@@ -521,4 +521,23 @@ TEST(F6Response, BlankRejectCodeIsNotACode) {
   EXPECT_EQ(built(*back).find('\0'), std::string::npos);
 }
 
+// Nor can a builder be handed one: an empty code never enters a reject list.
+TEST(F6Response, AnEmptyRejectCodeNeverEntersTheList) {
+  reject_list l;
+  EXPECT_FALSE(l.push(""));
+  EXPECT_EQ(l.count, 0);
+  EXPECT_EQ(l.dropped, 0);
+  EXPECT_TRUE(l.push("79"));
+  EXPECT_TRUE(l.push("M1"));
+  EXPECT_EQ(l.count, 2);
+  auto r = std::make_unique<response>();
+  r->version = "F6";
+  r->transaction_count = 1;
+  r->transactions[0].status = 'R';
+  r->transactions[0].rejects = l;
+  r->transactions[0].rejects.push("");
+  EXPECT_EQ(r->transactions[0].rejects.count, 2);
+  EXPECT_EQ(built(*r).find('\0'), std::string::npos);
+}
+
 }  // namespace
