@@ -1,10 +1,12 @@
 #include "codec/decode.h"
 
+#include <array>
 #include <bit>
 #include <cstdio>
 #include <cstring>
 
 #include "codec/f6_frame.h"
+#include "codec/plain_mask.h"
 #include "codec/writer.h"
 
 namespace rxgate::codec {
@@ -84,30 +86,6 @@ constexpr bool is_plain(unsigned char c) noexcept {
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 constexpr bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
 
-// Index of the first byte in [p, n) that is not printable ASCII, or n. Field values are mostly
-// plain, so eight bytes are tested per step (a word is read only when all eight bytes lie inside
-// [p, n)): this halves the instructions of decode().
-std::size_t skip_plain(const char* data, std::size_t p, std::size_t n) noexcept {
-  if constexpr (std::endian::native == std::endian::little) {
-    constexpr std::uint64_t ones = 0x0101010101010101ull;
-    constexpr std::uint64_t highs = 0x8080808080808080ull;
-    while (n - p >= 8) {
-      std::uint64_t x;
-      std::memcpy(&x, data + p, 8);
-      // High bit of a byte set when the byte is < 0x20 (below) or > 0x7E (above). Borrows and
-      // carries only spread upwards from a byte that is itself flagged, so the lowest flagged
-      // byte is exactly the first byte that is not plain.
-      const std::uint64_t below = (x - ones * 0x20) & ~x;
-      const std::uint64_t above = (x + ones) | x;
-      if (const std::uint64_t hit = (below | above) & highs)
-        return p + static_cast<std::size_t>(std::countr_zero(hit) >> 3);
-      p += 8;
-    }
-  }
-  while (p < n && is_plain(static_cast<unsigned char>(data[p]))) ++p;
-  return p;
-}
-
 segment_id classify_segment(char a, char b) noexcept {
   if (!is_digit(a) || !is_digit(b)) return segment_id::vendor;
   const int n = (a - '0') * 10 + (b - '0');
@@ -171,89 +149,22 @@ bool looks_like_response(std::string_view s) noexcept {
          (s[response_header_size] == segment_separator || s[response_header_size] == group_separator);
 }
 
-}  // namespace
-
-std::string_view describe(const decode_error& e, std::span<char> buf) noexcept {
-  const auto name = to_string(e.code);
-  const auto why = explain(e.code);
-  const auto fid = field_chars(e.field);
-  const int n = e.field != 0
-                    ? std::snprintf(buf.data(), buf.size(), "%.*s at byte %u (field %c%c): %.*s",
-                                    static_cast<int>(name.size()), name.data(), e.offset, fid[0], fid[1],
-                                    static_cast<int>(why.size()), why.data())
-                    : std::snprintf(buf.data(), buf.size(), "%.*s at byte %u: %.*s",
-                                    static_cast<int>(name.size()), name.data(), e.offset,
-                                    static_cast<int>(why.size()), why.data());
-  if (n < 0) return {};
-  return {buf.data(), std::min(buf.size() ? buf.size() - 1 : 0, static_cast<std::size_t>(n))};
-}
-
-decode_error decode(std::string_view input, message& out) noexcept {
-  out.kind = message_kind::request;
-  out.version = wire_version::d0;
-  out.bytes = {};
-  out.base_offset = 0;
-  out.batch_reference = {};
-  out.group_count = 0;
-  out.segment_count = 0;
-  out.field_count = 0;
-  out.request = {};
-  out.response = {};
-  if (input.empty()) return fail(errc::empty, 0);
-
-  std::string_view body = input;
-  std::size_t base = 0;
-  if (input.front() == stx) {
-    if (auto e = unwrap_batch(input, body, base, out.batch_reference)) return e;
-  } else if (body.back() == etx) {
-    body.remove_suffix(1);  // switch framings end a real-time message with ETX
-  }
-  out.bytes = body;
-  out.base_offset = static_cast<std::uint32_t>(base);
-  if (body.empty()) return fail(errc::empty, base);
-
-  const f6::shape f6_shape = f6::detect(body);
-  if (f6_shape == f6::shape::iin_first) return fail(errc::f6_iin_first_header, base + 8);
-  const bool f6_request = f6_shape == f6::shape::request;
-  const bool f6_framing = f6_shape == f6::shape::request || f6_shape == f6::shape::response;
-  const bool response = f6_shape == f6::shape::response || (!f6_request && looks_like_response(body));
-  out.kind = response ? message_kind::response : message_kind::request;
-  out.version = f6_shape == f6::shape::not_f6 ? wire_version::d0 : wire_version::f6;
-  const std::size_t header_size = out.header_size();
-  const auto read_header = [&](std::size_t readable) {
-    if (f6_request)
-      f6::read_request_header(body, readable, out.request);
-    else
-      read_request_header(body, readable, out.request);
-  };
-
-  // The fixed header: printable ASCII only, no separators.
-  const std::size_t header_scan = std::min(header_size, body.size());
-  if (const std::size_t i = skip_plain(body.data(), 0, header_scan); i < header_scan) {
-    if (!response) read_header(i);
-    const bool separator = is_separator(static_cast<unsigned char>(body[i]));
-    return fail(separator ? errc::short_header : errc::bad_header, base + i);
-  }
-  if (body.size() < header_size) {
-    if (!response) read_header(body.size());
-    return fail(errc::short_header, base + body.size());
-  }
-  if (response) {
-    out.response = response_header{body.substr(0, 2),  body.substr(2, 2),  body.substr(4, 1),
-                                   body.substr(5, 1),  body.substr(6, 2),  body.substr(8, 15),
-                                   body.substr(23, 8)};
-  } else {
-    read_header(header_size);
-  }
-
+// Frames the segments and fields after the header. One instance per framing, so D.0 pays no
+// branch for what only F6 checks: the group separator, the place of each segment in the one
+// transaction, and the segments whose repetition counts must be checked after framing.
+template <bool F6>
+decode_error frame_segments(std::string_view body, std::size_t base, std::size_t header_size,
+                            bool f6_request, detail::not_plain_scanner& scan, message& out) noexcept {
   const char* const data = body.data();
   const std::size_t n = body.size();
   std::size_t p = header_size;
   std::uint8_t group = 0;
+  [[maybe_unused]] std::array<std::uint8_t, max_segments> counted_segments;
+  [[maybe_unused]] std::size_t counted_count = 0;
   while (p < n) {
     const char c = data[p];
     if (c == group_separator) {
-      if (f6_framing) return fail(errc::f6_group_separator, base + p);
+      if constexpr (F6) return fail(errc::f6_group_separator, base + p);
       if (group == max_transactions) return fail(errc::too_many_groups, base + p);
       ++group;
       ++p;
@@ -275,7 +186,6 @@ decode_error decode(std::string_view input, message& out) noexcept {
       return fail(errc::bad_segment_id, base + p);
     if (out.segment_count == max_segments) return fail(errc::too_many_segments, base + seg_offset);
     segment_ref& seg = out.segments[out.segment_count];
-    seg.id = classify_segment(data[p], data[p + 1]);
     seg.raw_id = {data[p], data[p + 1]};
     seg.group = group;
     seg.offset = static_cast<std::uint32_t>(seg_offset);
@@ -285,36 +195,147 @@ decode_error decode(std::string_view input, message& out) noexcept {
     // Anything after the segment ID up to the next separator would be a malformed AM field.
     if (p < n && !is_separator(static_cast<unsigned char>(data[p])))
       return fail(errc::bad_segment_id, base + p);
-    if (f6_framing) {
+    if constexpr (F6) {
       seg.id = f6::classify(seg.raw_id[0], seg.raw_id[1]);
       if (auto e = f6::place_segment(out, seg, base)) return e;
+    } else {
+      seg.id = classify_segment(seg.raw_id[0], seg.raw_id[1]);
     }
     ++out.segment_count;
 
-    while (p < n && data[p] == field_separator) {
-      const std::size_t field_start = ++p;
-      p = skip_plain(data, p, n);
-      if (p < n) {
-        const auto b = static_cast<unsigned char>(data[p]);
+    // The counts live in registers while the fields are framed: stores into out.fields could
+    // alias them, and reloading them from memory would put a store-to-load round trip on every
+    // field. Every return writes them back, so on error `out` holds what was framed.
+    std::uint16_t field_count = out.field_count;
+    const auto stop = [&](errc code, std::size_t offset) noexcept {
+      out.field_count = field_count;
+      seg.field_count = static_cast<std::uint16_t>(field_count - seg.first_field);
+      return fail(code, base + offset);
+    };
+    [[maybe_unused]] bool counted = false;
+    if (p < n && data[p] == field_separator) {
+      // p is at a field separator; the byte that ends the field decides whether another follows.
+      for (;;) {
+        const std::size_t field_start = p + 1;
+        p = scan.next(field_start);
+        const auto b = p < n ? static_cast<unsigned char>(data[p]) : static_cast<unsigned char>(segment_separator);
         // ETX at the very end is unreachable after the ETX strip; kept for safety.
-        if (!is_separator(b) && !(b == 0x03 && p + 1 == n))
-          return fail(b >= 0x80 ? errc::non_ascii : errc::control_character, base + p);
+        if (!is_separator(b) && !(b == 0x03 && p + 1 == n)) [[unlikely]]
+          return stop(b >= 0x80 ? errc::non_ascii : errc::control_character, p);
+        const std::size_t len = p - field_start;
+        // One compare for both limits: a field shorter than its ID wraps around to a huge length.
+        if (len - 2 > max_field_length) [[unlikely]]
+          return stop(len < 2 ? errc::bad_field_id : errc::field_too_long, field_start);
+        if (field_count == max_fields) [[unlikely]]
+          return stop(errc::too_many_fields, field_start);
+        const field_id id = make_field_id(data[field_start], data[field_start + 1]);
+        out.fields[field_count++] =
+            field_ref{id, static_cast<std::uint16_t>(len - 2), static_cast<std::uint32_t>(field_start + 2)};
+        if constexpr (F6) counted |= f6::may_be_counted(id);
+        if (b != field_separator) break;
       }
-      const std::size_t len = p - field_start;
-      if (len < 2) return fail(errc::bad_field_id, base + field_start);
-      if (len - 2 > max_field_length) return fail(errc::field_too_long, base + field_start);
-      if (out.field_count == max_fields) return fail(errc::too_many_fields, base + field_start);
-      out.fields[out.field_count++] =
-          field_ref{make_field_id(data[field_start], data[field_start + 1]),
-                    static_cast<std::uint16_t>(len - 2),
-                    static_cast<std::uint32_t>(field_start + 2)};
-      ++seg.field_count;
     }
+    out.field_count = field_count;
+    seg.field_count = static_cast<std::uint16_t>(field_count - seg.first_field);
+    if constexpr (F6)
+      if (counted) counted_segments[counted_count++] = static_cast<std::uint8_t>(out.segment_count - 1);
   }
-  if (f6_request) return f6::check_repetition_counts(out);
-  if (f6_framing) return {};  // place_segment() counted the one transaction
+  if constexpr (F6) {
+    // place_segment() counted the one transaction.
+    if (f6_request) return f6::check_repetition_counts(out, {counted_segments.data(), counted_count});
+    return {};
+  }
   out.group_count = group;
   return {};
+}
+
+}  // namespace
+
+std::string_view describe(const decode_error& e, std::span<char> buf) noexcept {
+  const auto name = to_string(e.code);
+  const auto why = explain(e.code);
+  const auto fid = field_chars(e.field);
+  const int n = e.field != 0
+                    ? std::snprintf(buf.data(), buf.size(), "%.*s at byte %u (field %c%c): %.*s",
+                                    static_cast<int>(name.size()), name.data(), e.offset, fid[0], fid[1],
+                                    static_cast<int>(why.size()), why.data())
+                    : std::snprintf(buf.data(), buf.size(), "%.*s at byte %u: %.*s",
+                                    static_cast<int>(name.size()), name.data(), e.offset,
+                                    static_cast<int>(why.size()), why.data());
+  if (n < 0) return {};
+  return {buf.data(), std::min(buf.size() ? buf.size() - 1 : 0, static_cast<std::size_t>(n))};
+}
+
+decode_error decode(std::string_view input, message& out) noexcept {
+  // A decode leaves set only the header of the kind it read (the other stays empty). The request
+  // header is written whole, or cleared, on every path below, so only a response header left by
+  // the last call needs clearing here: clearing both whole structs on every call cost as much as
+  // framing a segment.
+  const bool last_was_response = out.kind == message_kind::response;
+  if (last_was_response) out.response = {};
+  const auto before_header = [&out](decode_error e) noexcept {
+    out.request = {};
+    return e;
+  };
+  out.kind = message_kind::request;
+  out.version = wire_version::d0;
+  out.bytes = {};
+  out.base_offset = 0;
+  out.batch_reference = {};
+  out.group_count = 0;
+  out.segment_count = 0;
+  out.field_count = 0;
+  if (input.empty()) return before_header(fail(errc::empty, 0));
+
+  std::string_view body = input;
+  std::size_t base = 0;
+  if (input.front() == stx) {
+    if (auto e = unwrap_batch(input, body, base, out.batch_reference)) return before_header(e);
+  } else if (body.back() == etx) {
+    body.remove_suffix(1);  // switch framings end a real-time message with ETX
+  }
+  out.bytes = body;
+  out.base_offset = static_cast<std::uint32_t>(base);
+  if (body.empty()) return before_header(fail(errc::empty, base));
+
+  const f6::shape f6_shape = f6::detect(body);
+  if (f6_shape == f6::shape::iin_first) return before_header(fail(errc::f6_iin_first_header, base + 8));
+  const bool f6_request = f6_shape == f6::shape::request;
+  const bool f6_framing = f6_shape == f6::shape::request || f6_shape == f6::shape::response;
+  const bool response = f6_shape == f6::shape::response || (!f6_request && looks_like_response(body));
+  if (response && !last_was_response) out.request = {};
+  out.kind = response ? message_kind::response : message_kind::request;
+  out.version = f6_shape == f6::shape::not_f6 ? wire_version::d0 : wire_version::f6;
+  const std::size_t header_size = out.header_size();
+  const auto read_header = [&](std::size_t readable) {
+    if (f6_request)
+      f6::read_request_header(body, readable, out.request);
+    else
+      read_request_header(body, readable, out.request);
+  };
+
+  // The fixed header: printable ASCII only, no separators.
+  const std::size_t header_scan = std::min(header_size, body.size());
+  detail::not_plain_scanner scan(body.data(), body.size());
+  if (const std::size_t i = scan.next(0); i < header_scan) {
+    if (!response) read_header(i);
+    const bool separator = is_separator(static_cast<unsigned char>(body[i]));
+    return fail(separator ? errc::short_header : errc::bad_header, base + i);
+  }
+  if (body.size() < header_size) {
+    if (!response) read_header(body.size());
+    return fail(errc::short_header, base + body.size());
+  }
+  if (response) {
+    out.response = response_header{body.substr(0, 2),  body.substr(2, 2),  body.substr(4, 1),
+                                   body.substr(5, 1),  body.substr(6, 2),  body.substr(8, 15),
+                                   body.substr(23, 8)};
+  } else {
+    read_header(header_size);
+  }
+
+  if (f6_framing) return frame_segments<true>(body, base, header_size, f6_request, scan, out);
+  return frame_segments<false>(body, base, header_size, false, scan, out);
 }
 
 }  // namespace rxgate::codec

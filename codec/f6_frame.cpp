@@ -27,21 +27,6 @@ constexpr counted_pair counted_pairs[] = {
     {make_field_id('K', 'R'), make_field_id('J', '7'), make_field_id('J', '8')},  // payer IDs
 };
 
-// One of the fields of counted_pairs.
-constexpr bool is_counted(field_id f) noexcept {
-  switch (f) {
-    case make_field_id('R', 'R'):
-    case make_field_id('C', 'X'):
-    case make_field_id('C', 'Y'):
-    case make_field_id('K', 'R'):
-    case make_field_id('J', '7'):
-    case make_field_id('J', '8'):
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Closes one window of a segment: the fields after a count field (or from the segment's start
 // when `count_index` < 0) up to the next count field.
 decode_error check_window(const field_range& s, const counted_pair& p, int count_index,
@@ -123,14 +108,10 @@ decode_error place_segment(message& out, segment_ref& seg, std::size_t base) noe
   return {};
 }
 
-decode_error check_repetition_counts(const message& m) noexcept {
-  // This runs on every F6 decode: one pass over the field array finds the segments that hold a
-  // counted field at all; only those are checked pair by pair.
-  for (const segment_ref& ref : m.all_segments()) {
+decode_error check_repetition_counts(const message& m, std::span<const std::uint8_t> counted) noexcept {
+  for (const std::uint8_t index : counted) {
+    const segment_ref& ref = m.segments[index];
     const field_ref* const first = m.fields.data() + ref.first_field;
-    bool counted = false;
-    for (std::size_t i = 0; i < ref.field_count; ++i) counted |= is_counted(first[i].id);
-    if (!counted) continue;
     const segment_view seg{&m, &ref};
     const field_range& s = seg;  // field access by index
     for (const counted_pair& p : counted_pairs) {

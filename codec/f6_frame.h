@@ -9,6 +9,8 @@
 // transaction starts at the first transaction-level segment.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "codec/decode.h"
@@ -33,9 +35,26 @@ segment_id classify(char a, char b) noexcept;
 // response. A response keeps AM20, AM25 and AM29 at transmission level, as D.0 does. `base` is the offset of message::bytes in decode()'s input.
 decode_error place_segment(message& out, segment_ref& seg, std::size_t base) noexcept;
 
+// Whether a field may belong to a counted repetition: a count (RR patient IDs, KR payer IDs) or
+// one of the qualifier/ID pairs it counts (CX/CY, J7/J8). Framing asks this of every F6 field,
+// so it is a one-word filter (a multiplicative hash to one of 64 bits) rather than six compares:
+// it is never false for those six IDs, and true for few others (of the IDs in tests/data only
+// J9), which cost no more than a segment that check_repetition_counts() reads for nothing.
+constexpr std::uint32_t counted_hash_multiplier = 0x7F9AFEADu;
+constexpr unsigned counted_hash(field_id f) noexcept {
+  return static_cast<unsigned>((static_cast<std::uint32_t>(f) * counted_hash_multiplier) >> 26);
+}
+constexpr std::uint64_t counted_filter =
+    (std::uint64_t{1} << counted_hash(make_field_id('R', 'R'))) | (std::uint64_t{1} << counted_hash(make_field_id('C', 'X'))) |
+    (std::uint64_t{1} << counted_hash(make_field_id('C', 'Y'))) | (std::uint64_t{1} << counted_hash(make_field_id('K', 'R'))) |
+    (std::uint64_t{1} << counted_hash(make_field_id('J', '7'))) | (std::uint64_t{1} << counted_hash(make_field_id('J', '8')));
+constexpr bool may_be_counted(field_id f) noexcept { return (counted_filter >> counted_hash(f)) & 1u; }
+
 // Every count field (RR patient IDs over CX/CY, KR payer IDs over J7/J8) must equal the number of
 // qualifier/ID repetitions that follow it in its segment up to the next count field; without a
-// count at most one pair may appear. The error names the count field.
-decode_error check_repetition_counts(const message& m) noexcept;
+// count at most one pair may appear. The error names the count field. Only the segments listed in
+// `counted` (indexes into m.segments, those holding a may_be_counted() field, in order) are read:
+// framing lists them as it goes, so a claim without repetitions costs nothing here.
+decode_error check_repetition_counts(const message& m, std::span<const std::uint8_t> counted) noexcept;
 
 }  // namespace rxgate::codec::f6

@@ -10,6 +10,7 @@
 
 #include "codec/claim.h"
 #include "codec/decode.h"
+#include "codec/f6_frame.h"
 #include "tests/codec/decoded_input.h"
 #include "tests/codec/vector_util.h"
 
@@ -281,6 +282,25 @@ TEST(F6Frame, RepetitionCountBoundaries) {
   EXPECT_FALSE(cob(std::string{fs} + "KR1" + pair + fs + "KR2" + pair + pair));
   EXPECT_EQ(cob(std::string{fs} + "KR2" + pair + fs + "KR1" + pair + pair).field, "KR"_fid);
   EXPECT_EQ(cob(std::string{fs} + "KR1" + pair + fs + "KR1" + pair + pair).field, "KR"_fid);
+}
+
+// Framing lists the segments to check with a one-word filter (f6::may_be_counted): each of the
+// six counted IDs, in any segment, must reach the check on its own; an ID the filter lets through
+// for nothing (J9) must not make an error.
+TEST(F6Frame, EveryCountedFieldIsCheckedInAnySegment) {
+  const auto claim_with = [](std::string fields) {
+    return decode_all(f6_header() + rs + fs + "AM07" + fs + "D21" + fields + rs + fs + "AM11" + fs + "D9100{").e;
+  };
+  const std::string f{fs};
+  EXPECT_EQ(claim_with(f + "RR1").field, "RR"_fid);  // a count with no pair after it
+  EXPECT_EQ(claim_with(f + "KR1").field, "KR"_fid);
+  EXPECT_EQ(claim_with(f + "CX01" + f + "CX02").field, "RR"_fid);  // two qualifiers and no count
+  EXPECT_EQ(claim_with(f + "CYA" + f + "CYB").field, "RR"_fid);
+  EXPECT_EQ(claim_with(f + "J701" + f + "J702").field, "KR"_fid);
+  EXPECT_EQ(claim_with(f + "J8A" + f + "J8B").field, "KR"_fid);
+  static_assert(f6::may_be_counted("J9"_fid), "pick an ID the filter lets through for nothing");
+  EXPECT_FALSE(claim_with(f + "J9X" + f + "J9Y"));
+  EXPECT_FALSE(claim_with(f + "CX01" + f + "CYA"));  // one pair without a count stands
 }
 
 // The same bytes with D.0's group separator and two claims stay a D.0 matter (unchanged).

@@ -467,3 +467,71 @@ TEST(OverRead, EmptyInputAtTheGuardPage) {
   EXPECT_EQ(err.code, errc::empty);
   EXPECT_EQ(err.offset, 0u);
 }
+
+namespace {
+
+bool request_header_empty(const request_header& h) {
+  return h.bin.empty() && h.version.empty() && h.transaction_code.empty() && h.pcn.empty() && h.count.empty() &&
+         h.provider_id_qualifier.empty() && h.provider_id.empty() && h.date_of_service.empty() &&
+         h.software_id.empty();
+}
+bool response_header_empty(const response_header& h) {
+  return h.version.empty() && h.transaction_code.empty() && h.count.empty() && h.status.empty() &&
+         h.provider_id_qualifier.empty() && h.provider_id.empty() && h.date_of_service.empty();
+}
+
+// decode() clears only the header a previous call can have left set (it is the hot path of every
+// claim); one message reused across kinds, versions and errors must still never show a stale one.
+TEST(DecodeReuse, OneMessageAcrossKindsAndErrorsKeepsNoStaleHeader) {
+  const std::string response = "D0B11A011234567893     20240115" + RS + FS + "AM20" + FS + "F4OK" + GS + RS + FS +
+                               "AM21" + FS + "ANP";
+  const std::string request = b1();
+  std::string f6_request = "F6B1610014  " + request.substr(10, 46);  // 58-byte F6 header
+  for (char c : request.substr(56))
+    if (c != GS[0]) f6_request += c;
+  auto m = std::make_unique<message>();
+
+  ASSERT_FALSE(decode(response, *m));
+  EXPECT_EQ(m->kind, message_kind::response);
+  EXPECT_EQ(m->response.status, "A");
+  EXPECT_TRUE(request_header_empty(m->request));
+
+  ASSERT_FALSE(decode(request, *m));  // a request after a response
+  EXPECT_EQ(m->request.bin, "610014");
+  EXPECT_TRUE(response_header_empty(m->response));
+
+  ASSERT_FALSE(decode(f6_request, *m));  // F6 after D.0: every field rewritten
+  EXPECT_EQ(m->version, wire_version::f6);
+  EXPECT_EQ(m->request.bin, "610014  ");
+  EXPECT_EQ(m->request.version, "F6");
+  EXPECT_TRUE(response_header_empty(m->response));
+
+  ASSERT_FALSE(decode(response, *m));  // a response after a request
+  EXPECT_TRUE(request_header_empty(m->request));
+  ASSERT_FALSE(decode(response, *m));  // and after a response
+  EXPECT_EQ(m->response.transaction_code, "B1");
+  EXPECT_TRUE(request_header_empty(m->request));
+
+  // Errors before any header byte is read leave both empty, whatever came before.
+  for (const std::string& before : {request, response}) {
+    for (const std::string& bad : {std::string{}, STX + "G1", std::string("12345678F6B1"), ETX}) {
+      ASSERT_FALSE(decode(before, *m));
+      EXPECT_TRUE(decode(bad, *m)) << bad.size();
+      EXPECT_TRUE(request_header_empty(m->request)) << bad.size();
+      EXPECT_TRUE(response_header_empty(m->response)) << bad.size();
+    }
+  }
+
+  // A short request after a full one: the fields past the readable bytes are empty, not stale.
+  ASSERT_FALSE(decode(request, *m));
+  EXPECT_EQ(decode(request.substr(0, 12), *m).code, errc::short_header);
+  EXPECT_EQ(m->request.bin, "610014");
+  EXPECT_EQ(m->request.transaction_code, "B1");
+  EXPECT_TRUE(m->request.pcn.empty());
+  EXPECT_TRUE(m->request.software_id.empty());
+  // A short response after a request: nothing of the request is left.
+  EXPECT_EQ(decode(response.substr(0, 20), *m).code, errc::short_header);
+  EXPECT_TRUE(request_header_empty(m->request));
+}
+
+}  // namespace
