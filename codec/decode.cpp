@@ -93,6 +93,14 @@ segment_id classify_segment(char a, char b) noexcept {
   return segment_id::vendor;
 }
 
+// make_field_id() of the two bytes at `at`, as one 16-bit load (the ID is big-endian on the wire).
+field_id load_field_id(const char* at) noexcept {
+  std::uint16_t v;
+  std::memcpy(&v, at, 2);
+  if constexpr (std::endian::native == std::endian::little) v = static_cast<std::uint16_t>((v >> 8) | (v << 8));
+  return static_cast<field_id>(v);
+}
+
 decode_error fail(errc code, std::size_t offset) noexcept {
   return decode_error{code, static_cast<std::uint32_t>(offset)};
 }
@@ -228,7 +236,7 @@ decode_error frame_segments(std::string_view body, std::size_t base, std::size_t
           return stop(len < 2 ? errc::bad_field_id : errc::field_too_long, field_start);
         if (field_count == max_fields) [[unlikely]]
           return stop(errc::too_many_fields, field_start);
-        const field_id id = make_field_id(data[field_start], data[field_start + 1]);
+        const field_id id = load_field_id(data + field_start);
         out.fields[field_count++] =
             field_ref{id, static_cast<std::uint16_t>(len - 2), static_cast<std::uint32_t>(field_start + 2)};
         if constexpr (F6) counted |= f6::may_be_counted(id);

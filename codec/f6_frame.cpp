@@ -109,26 +109,37 @@ decode_error place_segment(message& out, segment_ref& seg, std::size_t base) noe
 }
 
 decode_error check_repetition_counts(const message& m, std::span<const std::uint8_t> counted) noexcept {
+  // One window per counted pair, both walked in one pass over the segment's fields.
+  struct window {
+    int count_index = -1;
+    std::size_t qualifiers = 0, ids = 0, first_extra = 0;
+  };
   for (const std::uint8_t index : counted) {
     const segment_ref& ref = m.segments[index];
     const field_ref* const first = m.fields.data() + ref.first_field;
     const segment_view seg{&m, &ref};
     const field_range& s = seg;  // field access by index
-    for (const counted_pair& p : counted_pairs) {
-      int count_index = -1;
-      std::size_t qualifiers = 0, ids = 0, first_extra = 0;
-      for (std::size_t i = 0; i < s.size(); ++i) {
-        const field_id f = first[i].id;
+    window windows[std::size(counted_pairs)];
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const field_id f = first[i].id;
+      if (!may_be_counted(f)) continue;
+      for (std::size_t k = 0; k < std::size(counted_pairs); ++k) {
+        const counted_pair& p = counted_pairs[k];
+        window& w = windows[k];
         if (f == p.count) {
-          if (auto e = check_window(s, p, count_index, qualifiers, ids, first_extra, m.base_offset)) return e;
-          count_index = static_cast<int>(i);
-          qualifiers = ids = 0;
+          if (auto e = check_window(s, p, w.count_index, w.qualifiers, w.ids, w.first_extra, m.base_offset)) return e;
+          w.count_index = static_cast<int>(i);
+          w.qualifiers = w.ids = 0;
         } else if (f == p.qualifier || f == p.id) {
-          std::size_t& n = f == p.qualifier ? qualifiers : ids;
-          if (++n == 2 && count_index < 0 && first_extra == 0) first_extra = first[i].offset;
+          std::size_t& n = f == p.qualifier ? w.qualifiers : w.ids;
+          if (++n == 2 && w.count_index < 0 && w.first_extra == 0) w.first_extra = first[i].offset;
         }
       }
-      if (auto e = check_window(s, p, count_index, qualifiers, ids, first_extra, m.base_offset)) return e;
+    }
+    for (std::size_t k = 0; k < std::size(counted_pairs); ++k) {
+      const window& w = windows[k];
+      if (auto e = check_window(s, counted_pairs[k], w.count_index, w.qualifiers, w.ids, w.first_extra, m.base_offset))
+        return e;
     }
   }
   return {};

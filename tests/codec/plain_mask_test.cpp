@@ -1,6 +1,6 @@
 // The byte masks behind decode()'s framing: the SSE2 and the portable mask agree with a byte loop
 // for every byte value at every position, and the scanner finds the same next byte as a plain
-// loop at every start, for lengths around the 64-byte window (0, 1, 63, 64, 65, 127, 128, 129 ...).
+// loop at every start, for lengths around the 64-byte window edges (0, 1, 63, 64, 65 ... 4097, 5000).
 #include "codec/plain_mask.h"
 
 #include <gtest/gtest.h>
@@ -63,8 +63,9 @@ TEST(PlainMask, RandomBlocks) {
 
 TEST(PlainScanner, FindsTheNextByteFromEveryStart) {
   std::mt19937_64 rng(7);
-  for (std::size_t size : {0, 1, 2, 63, 64, 65, 100, 127, 128, 129, 191, 192, 193, 600}) {
-    for (int round = 0; round < 40; ++round) {
+  for (std::size_t size : {0, 1, 2, 63, 64, 65, 100, 127, 128, 129, 191, 192, 193, 600, 2047, 2048, 2049,
+                           2111, 2112, 2113, 4095, 4096, 4097, 5000}) {
+    for (int round = 0; round < (size > 1000 ? 12 : 40); ++round) {
       std::string s(size, 'x');
       const int density = round % 4 == 0 ? 0 : 1 + round % 9;  // some buffers all plain
       for (char& c : s)
@@ -80,6 +81,18 @@ TEST(PlainScanner, FindsTheNextByteFromEveryStart) {
       }
     }
   }
+}
+
+TEST(PlainScanner, LongFieldsAcrossWordsAndChunks) {
+  // Separators only at 10, 200 (three windows later) and 2100, then none to the end.
+  std::string s(3000, 'L');
+  s[10] = s[200] = s[2100] = 0x1E;
+  not_plain_scanner scan(s.data(), s.size());
+  EXPECT_EQ(scan.next(0), 10u);
+  EXPECT_EQ(scan.next(11), 200u);
+  EXPECT_EQ(scan.next(201), 2100u);
+  EXPECT_EQ(scan.next(2101), 3000u);
+  EXPECT_EQ(scan.next(5), 10u);  // back into the first chunk
 }
 
 TEST(PlainScanner, TheEndCountsAsNotPlain) {
