@@ -7,7 +7,7 @@
 namespace rxgate::codec {
 namespace {
 
-constexpr std::array<code_value, 598> k_code_values{{
+constexpr std::array<code_value, 599> k_code_values{{
     {make_field_id('2', '8'), "EA", "Each"},
     {make_field_id('2', '8'), "GM", "Grams"},
     {make_field_id('2', '8'), "ML", "Milliliters"},
@@ -85,6 +85,7 @@ constexpr std::array<code_value, 598> k_code_values{{
     {make_field_id('8', 'E'), "14", "Level 4"},
     {make_field_id('8', 'E'), "15", "Level 5 - Highest"},
     {make_field_id('A', '2'), "D0", "Version D.0"},
+    {make_field_id('A', '2'), "F6", "Version F6"},
     {make_field_id('A', '3'), "B1", "Billing"},
     {make_field_id('A', '3'), "B2", "Reversal"},
     {make_field_id('A', '3'), "B3", "Rebill"},

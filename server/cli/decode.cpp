@@ -101,7 +101,7 @@ int run_encode(const std::string& path) {
 
 const command_registrar decode_registration{[](CLI::App& app) {
   auto opts = std::make_shared<decode_options>();
-  auto* sub = app.add_subcommand("decode", "Print a D.0 request or response, field by field or as JSON");
+  auto* sub = app.add_subcommand("decode", "Print a D.0 or F6 request or response, field by field or as JSON");
   auto* json = sub->add_flag("--json", opts->json,
                              "Print the transmission as one JSON object keyed by NCPDP field IDs (codec/json.h) instead");
   sub->add_flag("--decoded", opts->decoded,
@@ -109,7 +109,7 @@ const command_registrar decode_registration{[](CLI::App& app) {
                 "code names, findings)")
       ->needs(json);
   sub->add_option("input", opts->path,
-                  "D.0 file, or - for stdin; leading lines starting with \"# \" are skipped")
+                  "D.0 or F6 file, or - for stdin; leading lines starting with \"# \" are skipped")
       ->required();
   sub->callback([opts] { set_exit_code(run_decode(*opts)); });
 }};

@@ -39,6 +39,8 @@ const named_code k_named[] = {
     {"FM", "6", "MAC Pricing Ingredient Cost Paid"},
     {"6F", "004", "Filled During Transition Benefit"},
     {"FW", "1", "First DataBank"},
+    {"A2", "D0", "Version D.0"},
+    {"A2", "F6", "Version F6"},  // 102-A2 of an F6 request or response (issue 16)
 };
 
 TEST(CodeNames, NamesTheValuesPeopleAskAbout) {
