@@ -179,6 +179,46 @@ TEST(F6Frame, CobWithRepeatingPayerIds) {
   EXPECT_EQ(d.m->find(segment_id::claim, 1).get_or_empty("C8"_fid), "2");
 }
 
+TEST(F6Frame, DurPpsSegmentInTheTransaction) {
+  const auto d = decode_all(load_f6("b1-dur-pps.txt"));
+  ASSERT_FALSE(d.e) << to_string(d.e.code);
+  expect_fields(d.m->find(segment_id::dur_pps, 1),
+                {{"7E"_fid, "1"}, {"E4"_fid, "ER"}, {"E5"_fid, "M0"}, {"E6"_fid, "1G"}, {"8E"_fid, "11"}});
+  EXPECT_FALSE(d.m->find(segment_id::dur_pps, 0));
+}
+
+TEST(F6Frame, CompoundWithTwoIngredients) {
+  const auto d = decode_all(load_f6("b1-compound.txt"));
+  ASSERT_FALSE(d.e) << to_string(d.e.code);
+  expect_fields(d.m->find(segment_id::claim, 1), {{"E1"_fid, "00"}, {"D7"_fid, "0"}, {"D6"_fid, "2"}});
+  const auto compound = d.m->find(segment_id::compound, 1);
+  ASSERT_TRUE(compound);
+  EXPECT_EQ(compound.get_or_empty("EC"_fid), "2");
+  ASSERT_EQ(compound.repetition_count("RE"_fid), 2u);
+  EXPECT_EQ(compound.repetition(0, "RE"_fid).get_or_empty("TE"_fid), "00071015523");
+  EXPECT_EQ(compound.repetition(1, "RE"_fid).get_or_empty("TE"_fid), "00093015001");
+  EXPECT_EQ(compound.repetition(1, "RE"_fid).get_or_empty("EE"_fid), "250{");
+}
+
+TEST(F6Frame, EligibilityReversalAndRebillVectors) {
+  const auto e1 = decode_all(load_f6("e1-eligibility.txt"));
+  ASSERT_FALSE(e1.e) << to_string(e1.e.code);
+  EXPECT_EQ(e1.m->request.transaction_code, "E1");
+  EXPECT_EQ(e1.m->group_count, 0);
+  EXPECT_TRUE(e1.m->find(segment_id::patient, 0));
+
+  const auto b2 = decode_all(load_f6("b2-reversal.txt"));
+  ASSERT_FALSE(b2.e) << to_string(b2.e.code);
+  EXPECT_EQ(b2.m->request.transaction_code, "B2");
+  EXPECT_EQ(b2.m->group_count, 1);
+  expect_fields(b2.m->find(segment_id::claim, 1), {{"D2"_fid, "000000123456"}, {"D3"_fid, "0"}});
+
+  const auto b3 = decode_all(load_f6("b3-rebill.txt"));
+  ASSERT_FALSE(b3.e) << to_string(b3.e.code);
+  EXPECT_EQ(b3.m->request.transaction_code, "B3");
+  expect_fields(b3.m->find(segment_id::claim, 1), {{"D2"_fid, "000000123456"}, {"E7"_fid, "60000"}, {"D5"_fid, "60"}});
+}
+
 // AM36-AM40 are kept as segments under their own IDs; in D.0 they stay vendor segments.
 TEST(F6Frame, NewSegmentsKeptAsSegments) {
   std::string in = f6_header();

@@ -381,7 +381,8 @@ TEST(F6RequestWriter, WritesWhatTheDecoderReads) {
 
 // Every F6 request vector, decoded and written again from its views, gives its bytes back.
 TEST(F6RequestWriter, DecodedVectorsWriteBackByteForByte) {
-  for (const char* name : {"b1-minimal.txt", "b1-patient-ids.txt", "b1-cob-payer-ids.txt"}) {
+  for (const char* name : {"b1-minimal.txt", "b1-patient-ids.txt", "b1-cob-payer-ids.txt", "b1-dur-pps.txt",
+                           "b1-compound.txt", "e1-eligibility.txt", "b2-reversal.txt", "b3-rebill.txt"}) {
     const std::string wire = load_f6(name);
     const auto d = decode_all(wire);
     ASSERT_FALSE(d.e) << name;
@@ -468,7 +469,8 @@ namespace {
 // JSON carries the version both ways: every F6 vector (request or response) goes to JSON with
 // "A2":"F6" and comes back to its own bytes; a D.0 shape is not produced for it.
 TEST(F6Json, VersionCarriedBothWays) {
-  for (const char* name : {"b1-minimal.txt", "b1-patient-ids.txt", "b1-cob-payer-ids.txt", "response-paid.txt",
+  for (const char* name : {"b1-minimal.txt", "b1-patient-ids.txt", "b1-cob-payer-ids.txt", "b1-dur-pps.txt",
+                           "b1-compound.txt", "e1-eligibility.txt", "b2-reversal.txt", "b3-rebill.txt", "response-paid.txt",
                            "response-rejected.txt", "response-refill-too-soon.txt",
                            "response-transmission-reject.txt"}) {
     const std::string wire = load_f6(name);

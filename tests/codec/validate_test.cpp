@@ -579,3 +579,42 @@ TEST(ValidateF6, VectorsValidateWithoutTransmissionRejects) {
     EXPECT_EQ(v->claims[0].bin, "61001400");
   }
 }
+
+// The DUR/PPS, compound, E1, B2 and B3 vectors are read into the claim model as their D.0 forms
+// would be, with no reject of any kind.
+TEST(ValidateF6, EveryTransactionKindOfTheVectors) {
+  const auto dir = std::filesystem::path(RXGATE_TEST_DATA) / "f6";
+  // The validation's views point into the input: both are kept together.
+  struct validated_input {
+    std::unique_ptr<std::string> in;
+    std::unique_ptr<validation> v;
+    const validation* operator->() const { return v.get(); }
+  };
+  const auto validated = [&](const char* name) {
+    validated_input r{std::make_unique<std::string>(rxgate::testing::load_vector(name, dir)),
+                      std::make_unique<validation>()};
+    auto m = std::make_unique<message>();
+    EXPECT_FALSE(decode(*r.in, *m)) << name;
+    validate(*m, *r.v);
+    EXPECT_FALSE(r.v->transmission_rejected) << name << ": " << codes(r.v->transmission_rejects);
+    EXPECT_EQ(r.v->claim_count, 1) << name;
+    EXPECT_FALSE(r.v->any_rejects()) << name << ": " << codes(r.v->claims[0].rejects);
+    return r;
+  };
+  const auto dur = validated("b1-dur-pps.txt");
+  ASSERT_EQ(dur->claims[0].dur_pps_count, 1);
+  EXPECT_EQ(dur->claims[0].dur_pps[0].reason, "ER");
+  EXPECT_EQ(dur->claims[0].dur_pps[0].professional, "M0");
+  EXPECT_EQ(dur->claims[0].dur_pps[0].result, "1G");
+  const auto compound = validated("b1-compound.txt");
+  EXPECT_TRUE(compound->claims[0].has_compound);
+  ASSERT_EQ(compound->claims[0].ingredient_count, 2);
+  EXPECT_EQ(compound->claims[0].ingredients[1].product_id, "00093015001");
+  EXPECT_EQ(compound->claims[0].ingredients[1].cost, 2500);
+  const auto e1 = validated("e1-eligibility.txt");
+  EXPECT_TRUE(e1->claims[0].is_eligibility());
+  EXPECT_EQ(validated("b2-reversal.txt")->claims[0].transaction_code, "B2");
+  const auto b3 = validated("b3-rebill.txt");
+  EXPECT_EQ(b3->claims[0].transaction_code, "B3");
+  EXPECT_EQ(b3->claims[0].days_supply, std::optional<int>(60));
+}

@@ -69,6 +69,39 @@ VECTORS = {
         + segment("05", "4C1", "5C01", "KR2", "J703", "J861001400", "J705", "J8PAYERNAME01",
                   "E820270902", "HB1", "HC07", "DV1000{")
         + PRICING),
+    "b1-dur-pps.txt": (
+        "built by make-f6-vectors.py: F6 B1 with a DUR/PPS segment AM08: 473-7E counter 1, 439-E4"
+        " ER (overuse), 440-E5 M0 (prescriber consulted), 441-E6 1G (filled with prescriber"
+        " approval), 474-8E level of effort 11, the codes a pharmacy sends to override an 88",
+        header() + INSURANCE + PATIENT + CLAIM
+        + segment("08", "7E1", "E4ER", "E5M0", "E61G", "8E11")
+        + PRICING),
+    "b1-compound.txt": (
+        "built by make-f6-vectors.py: F6 B1 for a compound: AM07 with 436-E1 00 and 407-D7 0 and"
+        " 406-D6 2, and a compound segment AM10 (450-EF dosage form 01, 451-EG 1, 447-EC two"
+        " ingredients, each 488-RE 03 NDC, 489-TE, 448-ED quantity, 449-EE cost, 490-UE basis)",
+        header() + INSURANCE + PATIENT
+        + segment("07", "EM1", "D2000000123458", "E100", "D70", "E7120000", "D30", "D530",
+                  "D62", "D80", "DE20270901", "DF0", "DJ1")
+        + segment("10", "EF01", "EG1", "EC2", "RE03", "TE00071015523", "ED60000", "EE500{",
+                  "UE01", "RE03", "TE00093015001", "ED60000", "EE250{", "UE01")
+        + PRICING),
+    "e1-eligibility.txt": (
+        "built by make-f6-vectors.py: F6 E1 eligibility verification: header E1, AM04 and AM01"
+        " only, everything at transmission level (no transaction)",
+        header(code="E1") + INSURANCE + PATIENT),
+    "b2-reversal.txt": (
+        "built by make-f6-vectors.py: F6 B2 reversal of the b1-minimal claim: header B2, AM04,"
+        " then AM07 with the Rx number, fill number and product of the claim it reverses",
+        header(code="B2") + INSURANCE
+        + segment("07", "EM1", "D2000000123456", "E103", "D700071015523", "D30")),
+    "b3-rebill.txt": (
+        "built by make-f6-vectors.py: F6 B3 rebill of the b1-minimal claim with a corrected"
+        " quantity (E7 60000) and days supply (D5 60), the same Rx number and fill number",
+        header(code="B3") + INSURANCE + PATIENT
+        + segment("07", "EM1", "D2000000123456", "E103", "D700071015523", "E760000", "D30", "D560",
+                  "D61", "D80", "DE20270901", "DF0", "DJ1")
+        + PRICING),
 }
 
 def response_header(code="B1", status="A", count="1"):
