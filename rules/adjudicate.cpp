@@ -156,24 +156,11 @@ void engine::specialty_network() noexcept {
   text(t);
 }
 
-std::int64_t engine::mac_unit(const product& d) const noexcept {
-  if (!cell_ || cell_->net->mac_units.empty()) return d.mac_unit;
-  return cell_->net->mac_units[static_cast<std::size_t>(&d - p_->products.data())];
-}
+std::int64_t engine::mac_unit(const product& d) const noexcept { return mac_unit_in_force(*p_, cell_, d); }
 
-// The tier's copay at this network for this group, then the days-supply band's own copay or
-// multiplier. `scratch` holds a scaled copy when a multiplier applies.
+// The tier's copay at this network for this group, then the days-supply band's (pricing.h).
 const copay_rule* engine::copay_rule_in_force(int tier, copay_rule& scratch) const noexcept {
-  if (!cell_) return p_->copay_for_tier(tier);
-  if (tier < 1 || tier >= static_cast<int>(cell_->copay.size())) return nullptr;
-  const copay_rule* rule = &cell_->copay[static_cast<std::size_t>(tier)];
-  if (rule->tier == 0) return nullptr;
-  const copay_band* band = cell_->net->band_for(c_.days_supply.value_or(0));
-  if (!band) return rule;
-  if (const copay_rule* own = band->copay_for_tier(tier)) return own;
-  if (band->multiplier_pct == 100) return rule;
-  scratch = scaled_copay(*rule, band->multiplier_pct);
-  return &scratch;
+  return rules::copay_rule_in_force(*p_, cell_, tier, c_.days_supply.value_or(0), scratch);
 }
 
 void engine::bill_primary_first(const other_coverage& o) noexcept {

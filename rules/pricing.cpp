@@ -1,5 +1,7 @@
 #include "rules/pricing.h"
 
+#include "rules/accumulators.h"
+
 namespace rxgate::rules {
 
 std::int64_t scaled(std::int64_t amount, int bp) noexcept {
@@ -44,6 +46,40 @@ ingredient_price price_ingredient(const pricing_terms& p, const product& d, std:
   for (const auto* c : {&awp, &mac, &wac})
     if (c->priced && (!best.priced || c->cost < best.cost)) best = *c;
   return best;
+}
+
+const copay_rule* copay_rule_in_force(const plan& p, const benefit_cell* cell, int tier, int days_supply,
+                                      copay_rule& scratch) noexcept {
+  if (!cell) return p.copay_for_tier(tier);
+  if (tier < 1 || tier >= static_cast<int>(cell->copay.size())) return nullptr;
+  const copay_rule* rule = &cell->copay[static_cast<std::size_t>(tier)];
+  if (rule->tier == 0) return nullptr;
+  const copay_band* band = cell->net->band_for(days_supply);
+  if (!band) return rule;
+  if (const copay_rule* own = band->copay_for_tier(tier)) return own;
+  if (band->multiplier_pct == 100) return rule;
+  scratch = scaled_copay(*rule, band->multiplier_pct);
+  return &scratch;
+}
+
+std::int64_t mac_unit_in_force(const plan& p, const benefit_cell* cell, const product& d) noexcept {
+  if (!cell || cell->net->mac_units.empty()) return d.mac_unit;
+  return cell->net->mac_units[static_cast<std::size_t>(&d - p.products.data())];
+}
+
+tier_copay tier_copay_of(const plan& p, const benefit_cell* cell, const product& d, std::int64_t qty,
+                         int days_supply) noexcept {
+  copay_rule scratch;
+  const copay_rule* rule = copay_rule_in_force(p, cell, d.tier, days_supply, scratch);
+  if (!rule) return {};
+  const pricing_terms terms = cell ? cell->net->pricing : p.plan_pricing();
+  const ingredient_price priced = price_ingredient(terms, d, mac_unit_in_force(p, cell, d), qty);
+  if (!priced.priced) {
+    // A flat copay needs no price; a coinsurance does.
+    if (rule->coinsurance) return {0, true, false};
+    return {rule->flat, false, true};
+  }
+  return {tier_cost_share(rule, priced.cost + terms.dispensing_fee), rule->coinsurance, true};
 }
 
 }  // namespace rxgate::rules

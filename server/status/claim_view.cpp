@@ -1,7 +1,7 @@
 // The claim page: one stored claim as a technician reads it. Everything shown comes from what the
 // store persisted when the claim was decided (columns, the typed `detail` of sql/claim_detail.h, the
 // request and the response bytes) plus the plan snapshot for what a plan accepts (tiers, SCCs, DUR override
-// codes); the rules are never re-run.
+// codes) and what a covered alternative's tier costs (the rules' pricing); the claim is never re-adjudicated.
 #include "server/status/claim_view.h"
 
 #include <memory>
@@ -212,6 +212,7 @@ void write_preferred_alternatives(codec::json_writer& j, const claim_context& x)
     const rules::product* d = x.plan ? x.plan->find_product(p.product_id) : nullptr;
     j.begin_object().field("product_id", p.product_id).field_or_null("name", p.description);
     if (d) j.field("tier", d->tier); else j.key("tier").null();
+    write_tier_copay(j, x, d);
     j.end_object();
   }
   j.end_array();

@@ -8,8 +8,10 @@
 // rules are never re-run.
 #include "server/status/code_help.h"
 
+#include <optional>
 #include <string>
 
+#include "rules/pricing.h"
 #include "rules/reject_catalog.h"
 #include "server/status/code_names.h"
 
@@ -114,6 +116,7 @@ void help_alternatives(codec::json_writer& j, const claim_context& x, bool exclu
     } else {
       j.key("tier").null();
     }
+    write_tier_copay(j, x, d);
     j.end_object();
     if (!names.empty()) names += ", ";
     names += std::string(name.empty() ? id : name);
@@ -488,6 +491,22 @@ void write_code_help(codec::json_writer& j, std::string_view code, const claim_c
   else if (code == "RL" || code == "TN") help_special_fill(j, x, code == "RL");
   else if (code == "78") help_compound_cost(j, x);
   else if (code == "8A") help_compound_ingredients(j, x);
+}
+
+void write_tier_copay(codec::json_writer& j, const claim_context& x, const rules::product* d) {
+  rules::tier_copay copay;
+  if (d && x.plan) {
+    // The member's group at the pharmacy's network, as the claim met them; the plan's own copays
+    // when either is no longer in the plan.
+    const rules::member* m = x.plan->find_member(x.rec.cardholder_id, x.rec.person_code);
+    const rules::pharmacy* ph = x.plan->find_pharmacy(x.rec.provider_id);
+    const rules::benefit_cell* cell = m && ph ? x.plan->benefit(*m, *ph) : nullptr;
+    copay = rules::tier_copay_of(*x.plan, cell, *d, x.rec.quantity.value_or(0), x.rec.days_supply.value_or(0));
+  }
+  // Dollars, exact, like every amount of this API (json_writer::decimal).
+  j.money_or_null("tier_copay", copay.known ? std::optional<std::int64_t>(copay.cents) : std::nullopt);
+  if (copay.known) j.field("tier_copay_kind", copay.coinsurance ? "coinsurance" : "copay");
+  else j.key("tier_copay_kind").null();
 }
 
 }  // namespace rxgate::server::status

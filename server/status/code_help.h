@@ -15,4 +15,10 @@ namespace rxgate::server::status {
 // claim carries what it needs; writes nothing otherwise. `phone` is the plan's help desk.
 void write_code_help(codec::json_writer& j, std::string_view code, const claim_context& x, std::string_view phone);
 
+// Writes "tier_copay" (dollars) and "tier_copay_kind" of covered alternative `d` (null when the
+// plan or the product is not loaded any more): the copay or coinsurance of its tier at this claim's
+// pharmacy network, member group, quantity and days supply, as the rules price it
+// (rules::tier_copay_of); before any deductible or out-of-pocket maximum.
+void write_tier_copay(codec::json_writer& j, const claim_context& x, const rules::product* d);
+
 }  // namespace rxgate::server::status

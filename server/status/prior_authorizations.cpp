@@ -1,5 +1,7 @@
 // Prior authorizations on file (operators and admins only): POST creates one with a fresh PA
-// number, GET lists a member's, DELETE revokes one. Every action is audited.
+// number, GET lists a member's, DELETE revokes one. Every action is audited with how it ended
+// (pa_create, pa_list, pa_revoke: ok, denied for another role, not_found, error when the store
+// failed); a malformed body or query answers 400 before anything is read and is not audited.
 #include <simdjson.h>
 
 #include <string>
@@ -32,7 +34,28 @@ void write_prior_authorization(codec::json_writer& j, const store::prior_authori
   j.end_object();
 }
 
+// An audit row of a PA action whose answer is already decided: a failing audit only logs.
+void audit_pa(store::access_store& access, const store::reader_identity& who, std::string_view action,
+              std::string_view detail, std::string_view outcome) {
+  if (auto a = access.audit(who, action, std::nullopt, detail, outcome))
+    log::warn("status_api_audit_failed").str("action", action).str("error", a.message);
+}
+
+// The audit action of a PA request by its method; "pa" for a method the route refuses anyway.
+std::string_view pa_action(std::string_view method, bool collection) {
+  if (collection && method == "POST") return "pa_create";
+  if (collection && method == "GET") return "pa_list";
+  if (!collection && method == "DELETE") return "pa_revoke";
+  return "pa";
+}
+
 }  // namespace
+
+api_reply status_api::refuse_prior_authorizations(call& c, bool collection) const {
+  // The attempt is audited without the member: `detail` never holds patient data.
+  audit_pa(*access_, c.identity(), pa_action(c.request.method, collection), "refused for the role", "denied");
+  return error_reply(403, "prior authorizations are for operators");
+}
 
 api_reply status_api::create_prior_authorization(call& c) const {
   // {"bin","cardholder_id","person_code","product_id"|"therapeutic_class","effective","expires","max_quantity"}
@@ -70,15 +93,17 @@ api_reply status_api::create_prior_authorization(call& c) const {
   if (pa.expires < pa.effective) return error_reply(400, "expires is before effective");
   pa.source = "operator";
   pa.created_by = c.who->actor();
-  if (auto e = access_->next_prior_authorization_number(pa.number))
+  if (auto e = access_->next_prior_authorization_number(pa.number)) {
+    audit_pa(*access_, c.identity(), "pa_create", "number unavailable", "error");
     return error_reply(503, "prior authorization numbers unavailable; retry shortly");
+  }
   if (auto e = reader_->create_prior_authorization(pa)) {
     if (e.code == store::errc::invalid) return error_reply(400, e.message);
     log::warn("status_api_pa_create_failed").str("error", e.message);
+    audit_pa(*access_, c.identity(), "pa_create", "store failed", "error");
     return status::store_unavailable();
   }
-  if (auto a = access_->audit(c.identity(), "pa_create", std::nullopt, "pa=" + std::to_string(pa.id), "ok"))
-    log::warn("status_api_audit_failed").str("error", a.message);
+  audit_pa(*access_, c.identity(), "pa_create", "pa=" + std::to_string(pa.id), "ok");
   std::string out;
   codec::json_writer j(out);
   write_prior_authorization(j, pa);
@@ -95,6 +120,7 @@ api_reply status_api::list_prior_authorizations(call& c) const {
   if (auto e = reader_->list_prior_authorizations(*bin, *cardholder,
                                                    c.query.value("person_code").value_or(""), include_revoked, list)) {
     if (e.code == store::errc::invalid) return error_reply(400, e.message);
+    audit_pa(*access_, c.identity(), "pa_list", "store failed", "error");
     return status::store_unavailable();
   }
   std::string ids;
@@ -111,13 +137,20 @@ api_reply status_api::list_prior_authorizations(call& c) const {
 
 api_reply status_api::revoke_prior_authorization(call& c, std::string_view id_text) const {
   std::int64_t id = 0;
-  if (!parse_id(id_text, id)) return not_found();
+  const auto detail = "pa=" + status::audited(id_text);
+  if (!parse_id(id_text, id)) {
+    audit_pa(*access_, c.identity(), "pa_revoke", detail, "not_found");
+    return not_found();
+  }
   if (auto e = reader_->revoke_prior_authorization(id, c.who->actor())) {
-    if (e.code == store::errc::not_found) return not_found();
+    if (e.code == store::errc::not_found) {
+      audit_pa(*access_, c.identity(), "pa_revoke", detail, "not_found");
+      return not_found();
+    }
+    audit_pa(*access_, c.identity(), "pa_revoke", detail, "error");
     return status::store_unavailable();
   }
-  if (auto a = access_->audit(c.identity(), "pa_revoke", std::nullopt, "pa=" + std::to_string(id), "ok"))
-    log::warn("status_api_audit_failed").str("error", a.message);
+  audit_pa(*access_, c.identity(), "pa_revoke", detail, "ok");
   std::string out;
   codec::json_writer j(out);
   j.begin_object().field("id", id).field("revoked", true).end_object();

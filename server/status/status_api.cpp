@@ -214,7 +214,7 @@ api_reply status_api::route(call& c) const {
   }
   if (path == "/v1/prior-authorizations" || path.starts_with("/v1/prior-authorizations/")) {
     c.route = "/v1/prior-authorizations";
-    if (!c.who->manages_prior_authorizations()) return error_reply(403, "prior authorizations are for operators");
+    if (!c.who->manages_prior_authorizations()) return refuse_prior_authorizations(c, path == "/v1/prior-authorizations");
     if (path == "/v1/prior-authorizations") {
       if (method == "POST") return create_prior_authorization(c);
       if (method == "GET") return list_prior_authorizations(c);

@@ -113,6 +113,8 @@ class status_api {
   api_reply create_prior_authorization(call& c) const;
   api_reply list_prior_authorizations(call& c) const;
   api_reply revoke_prior_authorization(call& c, std::string_view id) const;
+  // 403 for a role that does not manage PAs, the attempt audited as denied.
+  api_reply refuse_prior_authorizations(call& c, bool collection) const;
   api_reply member_accumulators_route(call& c, std::string_view rest) const;  // member_accumulators.cpp
   // worklist.cpp
   api_reply worklist_list(call& c, std::string_view pharmacy, bool counts) const;

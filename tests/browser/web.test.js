@@ -418,3 +418,118 @@ test("a technician works the worklist: what to do above the fold at 1280x720, a 
   assert.deepEqual(errors, [], "no script errors on the console");
   await page.close();
 });
+
+// The id of the newest claim with this Rx number (the search API, as the technician sees it).
+async function claimOfRx(rxNumber) {
+  const page = await apiJson("/v1/claims?rx=" + rxNumber);
+  assert.ok(page.claims.length > 0, "claim with Rx " + rxNumber + " found");
+  return page.claims[0].id;
+}
+
+// A new tab at 1280x720 on the console at `hash`, signed in with `token` (each tab keeps its own
+// token); `errors` collects the page's script errors.
+async function signedIn(hash, token) {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1280, height: 720 });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(URL + "/console" + hash);
+  await page.waitForSelector("#login", { state: "visible" });
+  await page.fill("#token", token);
+  await page.click("#login button[type=submit]");
+  return { page, errors };
+}
+
+// Rows of a table as arrays of cell texts.
+function tableRows(page, selector) {
+  return page.$$eval(selector + " tbody tr", (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent.trim())));
+}
+
+test("alternatives show their tier copay in dollars; a 75 links to the PA page, where a PA is requested and listed", async () => {
+  const stamp = String(Date.now()).slice(-8);
+  // Crestor (not on the demo formulary: MR, the 70/MR family of covered alternatives; the demo
+  // plan's 70s, excluded drugs, name no alternative) 30 tablets for 30 days at the retail pharmacy,
+  // group DEMO01: tier 1 copay 5.00, capped at the price: atorvastatin 20 mg 3.00 + 1.75 fee = $4.75.
+  const rxMr = "6" + stamp;
+  const mr = await postNcpdp(transmission("05-reject-70-not-covered.d0", { D2: rxMr, D7: "90001000106", E7: "30000" }));
+  assert.deepEqual([mr.status, mr.rejects], ["R", ["MR"]]);
+  const mrId = await claimOfRx(rxMr);
+
+  const { page, errors } = await signedIn("#claim/" + mrId, TECHNICIAN);
+  const alternatives = "#reject-details .reject-detail[data-code='MR'] .alternatives";
+  await page.waitForSelector(alternatives + " table", { timeout: 60000 });
+  assert.deepEqual(await tableRows(page, alternatives), [
+    ["90001000105", "ROSUVASTATIN 10 MG TABLET", "1", "$5.00", "yes", "no"],
+    ["90001000102", "ATORVASTATIN 20 MG TABLET", "1", "$4.75", "yes", "no"],
+  ]);
+  assert.deepEqual(await tableRows(page, "#preferred"), [
+    ["90001000105", "ROSUVASTATIN 10 MG TABLET", "1", "$5.00"],
+    ["90001000102", "ATORVASTATIN 20 MG TABLET", "1", "$4.75"],
+  ]);
+  assert.match(await page.textContent(alternatives), /deductible not yet met/, "the page says what the tier copay leaves out");
+  await shot(page, "claim-alternatives-copay.png");
+
+  // A 75: its card links to the PA page with the member and the drug of the claim. A technician's
+  // token may not manage PAs (the API answers 403) and the page says so.
+  const rx75 = "5" + stamp;
+  const rejected = await postNcpdp(transmission("06-reject-75-prior-authorization.d0", { D2: rx75 }));
+  assert.equal(rejected.status, "R");
+  assert.ok(rejected.rejects.includes("75"), "75: " + rejected.rejects);
+  const id75 = await claimOfRx(rx75);
+  await page.evaluate((id) => { location.hash = "#claim/" + id; }, id75);
+  await page.waitForSelector("#rejects .reject-card[data-code='75'] .pa-link a#request-pa", { timeout: 60000 });
+  await page.click("#request-pa");
+  await page.waitForSelector("#pa-view:not(.hidden)");
+  assert.equal(await page.evaluate(() => location.hash), "#pa?claim=" + id75, "only the claim id in the address, no member");
+  await eventually("the refusal is shown", async () => /prior authorizations are for operators/.test(await page.textContent("#pa-error")));
+  assert.ok((await page.textContent("#pa-claim")).includes("claim #" + id75));
+  const prefilled = await page.$eval("#pa-request", (f) => [f.bin.value, f.cardholder_id.value, f.person_code.value, f.covers.value, f.product_id.value]);
+  assert.deepEqual(prefilled, ["610999", "DEMO1002", "001", "product_id", "90001000704"]);
+  assert.equal(await page.$eval("#views a[data-view=pa]", (a) => a.classList.contains("here")), true);
+  await shot(page, "pa-technician-refused.png");
+  assert.deepEqual(errors, [], "no script errors on the console (technician)");
+  await page.close();
+
+  // An operator requests it from the page; the list shows it active with its validity in words.
+  const { page: op, errors: opErrors } = await signedIn("#claim/" + id75, OPERATOR);
+  await op.waitForSelector("#request-pa", { timeout: 60000 });
+  await op.click("#request-pa");
+  await op.waitForSelector("#pa-view:not(.hidden)");
+  await eventually("the page is prefilled from the claim", async () => (await op.textContent("#pa-claim")).includes("claim #" + id75));
+  assert.equal(await op.textContent("#pa-error"), "", "an operator is not refused");
+  const day = 86400000;
+  const today = new Date().toISOString().slice(0, 10);
+  const expires = new Date(Date.now() + 30 * day).toISOString().slice(0, 10);
+  assert.equal(await op.inputValue("#pa-request input[name=effective]"), today, "effective defaults to today");
+  await op.fill("#pa-request input[name=expires]", expires);
+  await op.fill("#pa-request input[name=max_quantity]", "3");
+  await op.click("#pa-request button[type=submit]");
+  await eventually("the request is answered", async () => /Requested: PA number \d{11}/.test(await op.textContent("#pa-done")));
+  const number = (await op.textContent("#pa-done strong")).trim();
+  assert.equal(await op.textContent("#pa-done"),
+    "Requested: PA number " + number + " \u00b7 active until " + expires + " (30 days left). Resubmit claim #" + id75 +
+    " with 462-EV = " + number + " (or unchanged: the PA on file applies).");
+  const paRow = `#pa-list tr[data-number='${number}']`;
+  await op.waitForSelector(paRow);
+  const cells = await op.$eval(paRow, (r) => [...r.cells].slice(0, 5).map((c) => c.textContent.trim()));
+  assert.deepEqual(cells, [number, "product 90001000704", "active until " + expires + " (30 days left)", today + " \u2013 " + expires, "3 per fill"]);
+  assert.equal(await op.getAttribute(paRow, "class"), "pa-active");
+  // The API has it on file as the page said.
+  const listed = await httpsGet("/v1/prior-authorizations?bin=610999&cardholder_id=DEMO1002&person_code=001", OPERATOR);
+  assert.equal(listed.status, 200);
+  const onFile = JSON.parse(listed.body).prior_authorizations.find((p) => p.number === number);
+  assert.ok(onFile, "the PA is on file");
+  assert.deepEqual([onFile.product_id, onFile.effective, onFile.expires, onFile.max_quantity, onFile.revoked_at], ["90001000704", today, expires, 3, null]);
+  await shot(op, "pa-requested.png");
+
+  // The same claim again, unchanged: the PA on file pays it.
+  const again = await postNcpdp(transmission("06-reject-75-prior-authorization.d0", { D2: rx75 }));
+  assert.equal(again.status, "P", "paid under the PA: " + again.rejects);
+
+  // Revoked from the list: the row says so.
+  await op.click(paRow + " button.revoke");
+  await eventually("the row says revoked", async () => /^revoked .* by token:\d+:browser-operator$/.test((await op.textContent(paRow + " td.state")).trim()));
+  assert.equal(await op.getAttribute(paRow, "class"), "pa-revoked");
+  assert.deepEqual(opErrors, [], "no script errors on the console (operator)");
+  await op.close();
+});

@@ -9,6 +9,7 @@
 // tier 1 $3, tier 2 $15, retail 30 days.
 #include <functional>
 
+#include "rules/pricing.h"
 #include "tests/rules/support.h"
 
 using namespace rxgate::codec::literals;
@@ -135,6 +136,39 @@ TEST(network_pricing, network_terms_and_mac_list_replace_the_plans) {
   d = priced([](scenario&) {});
   EXPECT_EQ(d.price->ingredient_cost_paid, 300);
   EXPECT_EQ(d.price->dispensing_fee_paid, 175);
+}
+
+// tier_copay_of() (what the status API shows for a covered alternative) is the copay adjudicate()
+// charges: for every paid row above (flat copays and coinsurance; no deductible in the demo plan,
+// no DAW penalty, U&C above the price) the patient pays exactly the tier copay of the product at
+// the claim's pharmacy network, member group, quantity and days supply.
+TEST(network_pricing, tier_copay_of_is_the_copay_adjudicate_charges) {
+  const plan& p = *demo_plans().route("610999", "RXGDEMO", "DEMO01", ymd(dos_ymd)).found;
+  int compared = 0;
+  for (const auto& tc : cases) {
+    if (tc.codes[0] != '\0' || tc.patient_pay < 0) continue;
+    scenario s;
+    tc.setup(s);
+    const member* m = p.find_member(s.claim.cardholder_id, s.claim.person_code);
+    const pharmacy* ph = p.find_pharmacy(s.claim.provider_id);
+    const product* d = p.find_product(s.claim.product_id);
+    ASSERT_TRUE(m && ph && d) << tc.name;
+    const tier_copay copay = tier_copay_of(p, p.benefit(*m, *ph), *d, s.claim.quantity.value_or(0),
+                                           s.claim.days_supply.value_or(0));
+    ASSERT_TRUE(copay.known) << tc.name;
+    EXPECT_EQ(copay.coinsurance, d->tier >= 3) << tc.name;  // tiers 3 and 4 are coinsurance in the demo plan
+    EXPECT_EQ(copay.cents, tc.patient_pay) << tc.name;
+    ++compared;
+  }
+  EXPECT_GE(compared, 8);
+  // A coinsurance tier: Crestor (tier 3, 30 %, min 40.00, max 120.00) x 30 at retail, lowest of
+  // AWP 11.80 - 16 % = 297.36 and WAC 9.80 + 4 % = 305.76, plus the 1.75 fee: 30 % of 299.11 =
+  // 89.73.
+  const product* crestor = p.find_product("90001000106");
+  ASSERT_NE(crestor, nullptr);
+  const tier_copay co = tier_copay_of(p, nullptr, *crestor, 30000, 30);
+  EXPECT_TRUE(co.known && co.coinsurance);
+  EXPECT_EQ(co.cents, 8973);
 }
 
 TEST(network_pricing, product_off_the_mac_list_has_no_mac_at_the_network) {

@@ -36,16 +36,19 @@
     replace(box, e.status === 404 ? "Not found (or not one of your pharmacies' claims)." : e.message);
   }
 
-  // #claim/123 opens a claim; #search?rx=... runs a search; anything else is the worklist
-  // (#worklist?pharmacy=..&state=..); all survive a reload.
+  // #claim/123 opens a claim; #search?rx=... runs a search; #pa (#pa?claim=123) the prior
+  // authorizations (pa.js); anything else is the worklist (#worklist?pharmacy=..&state=..); all
+  // survive a reload.
   function route() {
     const h = location.hash.slice(1);
-    const view = h.startsWith("claim/") ? "claim" : h.startsWith("search") ? "search" : "worklist";
+    const view = h.startsWith("claim/") ? "claim" : h.startsWith("search") ? "search" : h === "pa" || h.startsWith("pa?") ? "pa" : "worklist";
     document.getElementById("worklist-view").classList.toggle("hidden", view !== "worklist");
     document.getElementById("search-view").classList.toggle("hidden", view !== "search");
+    document.getElementById("pa-view").classList.toggle("hidden", view !== "pa");
     document.getElementById("claim").classList.toggle("hidden", view !== "claim");
     for (const a of document.querySelectorAll("#views a")) a.classList.toggle("here", a.dataset.view === view);
     if (view === "claim") return openClaim(h.slice(6));
+    if (view === "pa") return pa.show(h.startsWith("pa?") ? h.slice(3) : "", (e) => failed(e, document.getElementById("pa-error")));
     lastListHash = "#" + h;
     if (view === "worklist") return worklist.show(h.startsWith("worklist?") ? h.slice(9) : "", (e) => failed(e, document.getElementById("worklist-error")));
     if (h.startsWith("search?")) {
@@ -156,7 +159,7 @@
     if (c.rejects && c.rejects.length) {
       parts.push(el("section", { class: "panel", id: "rejects" },
         entry ? paidLater(entry) : null,
-        c.rejects.map(renderReject)));
+        c.rejects.map((r) => renderReject(r, c.id))));
       if (entry) parts.push(worklist.claimPanel(entry));
     }
 
@@ -196,9 +199,9 @@
       el("section", { class: "panel", id: "dur" }, el("h2", null, "DUR alerts"), renderDur(c.dur_alerts))));
     if (c.prior_authorization) parts.push(el("section", { class: "panel" }, el("h2", null, "Prior authorization"), renderPa(c.prior_authorization)));
     if (c.preferred_alternatives && c.preferred_alternatives.length) {
-      parts.push(el("section", { class: "panel" }, el("h2", null, "Preferred alternatives"),
-        table(["Product", "Name", "Tier"], c.preferred_alternatives.map((a) => [a.product_id, a.name || "\u2014", a.tier ?? "\u2014"])),
-        el("div", { class: "muted" }, "The plan's answer names the tier; ask the help desk for the patient's copay on an alternative.")));
+      parts.push(el("section", { class: "panel", id: "preferred" }, el("h2", null, "Preferred alternatives"),
+        table(["Product", "Name", "Tier", "Tier copay"], c.preferred_alternatives.map((a) => [a.product_id, a.name || "\u2014", a.tier ?? "\u2014", tierCopay(a)])),
+        el("div", { class: "muted" }, TIER_COPAY_NOTE)));
     }
     if (c.other_payers && c.other_payers.length) {
       parts.push(el("section", { class: "panel" }, el("h2", null, "Other payers on file"),
@@ -241,12 +244,13 @@
   }
 
   // The answer to one reject: what to do now, the code and the field with the value sent, the fix.
-  function renderReject(r) {
+  function renderReject(r, claimId) {
     const f = r.field;
     const now = whatToDo(r);
     return el("div", { class: "reject-card", "data-code": r.code },
       el("div", { class: "title" }, el("span", { class: "code" }, r.code), r.short_name, el("span", { class: "category" }, r.category)),
       now ? el("div", { class: "what" }, el("strong", null, "What to do now: "), now) : null,
+      r.code === "75" && claimId ? el("div", { class: "pa-link" }, el("a", { href: "#pa?claim=" + claimId, id: "request-pa" }, "Request a prior authorization for this member and drug \u2192")) : null,
       f ? el("div", { class: "field" }, "Field at fault: ",
         el("strong", null, (f.number ? f.number + "-" : "") + f.id + (f.name ? " " + f.name : "")),
         f.occurrence ? " (occurrence " + f.occurrence + ")" : "",
@@ -269,9 +273,10 @@
     }
     if (h.help_desk_phone) rows.push(el("div", null, "Help desk: ", el("span", { class: "mono" }, phone(h.help_desk_phone))));
     if (h.alternatives && h.alternatives.length)
-      rows.push(el("div", { class: "alternatives" }, "Covered alternatives (the answer carries their tier, not the patient's copay):",
-        table(["Product", "Name", "Tier", "Formulary", "PA"],
-          h.alternatives.map((a) => [a.product_id, a.name || "\u2014", a.tier ?? "\u2014", a.on_formulary ? "yes" : "no", a.pa_required ? "required" : "no"]))));
+      rows.push(el("div", { class: "alternatives" }, "Covered alternatives:",
+        table(["Product", "Name", "Tier", "Tier copay", "Formulary", "PA"],
+          h.alternatives.map((a) => [a.product_id, a.name || "\u2014", a.tier ?? "\u2014", tierCopay(a), a.on_formulary ? "yes" : "no", a.pa_required ? "required" : "no"])),
+        el("div", { class: "muted" }, TIER_COPAY_NOTE)));
     if (h.kind === "plan_limit") {
       const lim = [];
       if (h.max_quantity !== null && h.max_quantity !== undefined) lim.push("max " + h.max_quantity + (h.per_days ? " per " + h.per_days + " days" : ""));
@@ -291,6 +296,15 @@
         h.other_payers.map((o) => [o.bin, o.pcn || "\u2014", o.group || "\u2014", o.cardholder_id || "\u2014", phone(o.help_desk_phone) || "\u2014"]))));
     return rows;
   }
+
+  // An alternative's tier copay (status API tier_copay, dollars): what the tier's copay or
+  // coinsurance comes to for this claim's quantity at this pharmacy, before any deductible.
+  function tierCopay(a) {
+    if (a.tier_copay === null || a.tier_copay === undefined) return "\u2014";
+    return money(a.tier_copay) + (a.tier_copay_kind === "coinsurance" ? " (coinsurance)" : "");
+  }
+  const TIER_COPAY_NOTE = "Tier copay: the plan's copay (or coinsurance) for the alternative's tier at this pharmacy, for this member's group, quantity and days supply. " +
+    "A deductible not yet met or an out-of-pocket maximum can change what the patient finally pays.";
 
   function table(headers, rows) {
     return el("table", null, el("thead", null, el("tr", null, headers.map((h) => el("th", null, h)))),

@@ -46,7 +46,7 @@ rxgate_web_page(/dashboard dashboard
   TOKEN_LABEL "Operator token" SIGN_IN "Open the dashboard"
   TOKEN_HINT "An operator or admin token from <span class=\"mono\">rxgate token create --role operator</span>. It stays in this browser tab only.")
 rxgate_web_page(/console console
-  TITLE "Claim console" LINK "Claim console" SCRIPTS common.js worklist.js console.js
+  TITLE "Claim console" LINK "Claim console" SCRIPTS common.js worklist.js pa.js console.js
   TOKEN_LABEL "Access token" SIGN_IN "Open the console"
   TOKEN_HINT "A technician token (scoped to your pharmacies) from <span class=\"mono\">rxgate token create</span>. It stays in this browser tab only.")
 
@@ -83,6 +83,7 @@ set(RXGATE_WEB_ASSETS
   "/assets/common.js|${RXGATE_WEB_DIR}/common.js|js"
   "/assets/dashboard.js|${RXGATE_WEB_DIR}/dashboard.js|js"
   "/assets/worklist.js|${RXGATE_WEB_DIR}/worklist.js|js"
+  "/assets/pa.js|${RXGATE_WEB_DIR}/pa.js|js"
   "/assets/console.js|${RXGATE_WEB_DIR}/console.js|js"
   "/assets/chart.js|${RXGATE_CHART_JS}|js")
 

@@ -470,6 +470,40 @@ TEST_F(status_api_test, not_on_formulary_mr_lists_the_covered_alternatives_with_
   EXPECT_NE(s(h["what_to_do"]).find("ROSUVASTATIN"), std::string::npos);
 }
 
+// Each alternative carries its tier's copay as the rules price it for this claim, in dollars, the
+// same in the help and in the claim's preferred_alternatives. The demo plan's tier 1 is a flat
+// 5.00 at a retail pharmacy (group DEMO01), capped at the price: atorvastatin 20 mg x 30 is MAC
+// 0.10 x 30 = 3.00 + fee 1.75 = 4.75; rosuvastatin 10 mg x 30 is 4.50 + 1.75 = 6.25, so 5.00.
+// Group DEMO02 has its own tier 1 copay, 3.00.
+TEST_F(status_api_test, alternatives_carry_their_tier_copay_for_the_claims_group_and_network) {
+  member blake{"DEMO1014", "001", "19830412", "1", "BLAKE", "GROUPTWO"};
+  blake.group = "DEMO02";
+  const auto group_two = rejected_claim(blake, {next_rx(), "90001000106", 30, 30, 9000}, "MR");
+  struct expected {
+    std::int64_t claim;
+    std::map<std::string, std::string> copays;  // as the JSON writer writes exact decimals
+  };
+  for (const auto& [id, want] : {expected{claim_mr(), {{"90001000102", "4.75"}, {"90001000105", "5"}}},
+                                 expected{group_two, {{"90001000102", "3"}, {"90001000105", "3"}}}}) {
+    auto a = get_claim(id, *tech_a_);
+    ASSERT_EQ(a.status, 200u) << a.body;
+    std::map<std::string, double> help, listed, wanted;
+    for (const auto& [product, copay] : want) {
+      wanted[product] = std::stod(copay);
+      // Exact dollars and cents on the wire, as every amount of the API (no binary fraction).
+      EXPECT_NE(a.body.find("\"tier_copay\":" + copay + ",\"tier_copay_kind\":\"copay\""), std::string::npos)
+          << product << " " << copay << ": " << a.body;
+    }
+    for (dom::element alt : dom::array(reject_of(a, "MR")["help"]["alternatives"])) {
+      EXPECT_EQ(s(alt["tier_copay_kind"]), "copay");
+      help[s(alt["product_id"])] = d(alt["tier_copay"]);
+    }
+    for (dom::element alt : dom::array(a.json["preferred_alternatives"])) listed[s(alt["product_id"])] = d(alt["tier_copay"]);
+    EXPECT_EQ(help, wanted) << "claim " << id;
+    EXPECT_EQ(listed, wanted) << "claim " << id;
+  }
+}
+
 TEST_F(status_api_test, plan_limit_76_gives_the_limit_and_the_quantity_that_would_pass) {
   auto a = get_claim(claim_76(), *tech_a_);
   ASSERT_EQ(a.status, 200u) << a.body;
@@ -812,6 +846,42 @@ TEST_F(status_api_test, reads_are_audited_with_their_true_outcome_and_bounded_fi
   lock.abort();
   EXPECT_EQ(failed.status, 503u) << failed.body;
   EXPECT_EQ(last_audit(*operator_).substr(0, 13), "search error ") << last_audit(*operator_);
+}
+
+// The PA routes are audited with how they ended like the reads: a technician's attempt (any
+// method) as denied, an operator's create, list and revoke as ok, a revoke of nothing as
+// not_found, a list the database failed as error (503, nothing shown).
+TEST_F(status_api_test, prior_authorization_routes_are_audited_with_their_true_outcome) {
+  const std::string list = "/v1/prior-authorizations?bin=610999&cardholder_id=DEMO1004&person_code=001";
+  const std::string body = R"({"bin":"610999","cardholder_id":"DEMO1004","person_code":"001",)"
+                           R"("therapeutic_class":"GLP1_AGONIST","expires":")" + days_from_today(30) + R"("})";
+  EXPECT_EQ(call("POST", "/v1/prior-authorizations", "/v1/prior-authorizations", tech_a_->text, body).status, 403u);
+  EXPECT_EQ(last_audit(*tech_a_), "pa_create denied refused for the role");
+  EXPECT_EQ(call("GET", "/v1/prior-authorizations", list, tech_a_->text).status, 403u);
+  EXPECT_EQ(last_audit(*tech_a_), "pa_list denied refused for the role");
+  EXPECT_EQ(call("DELETE", "/v1/prior-authorizations/{id}", "/v1/prior-authorizations/1", tech_a_->text).status, 403u);
+  EXPECT_EQ(last_audit(*tech_a_), "pa_revoke denied refused for the role");
+
+  auto pa = call("POST", "/v1/prior-authorizations", "/v1/prior-authorizations", operator_->text, body);
+  ASSERT_EQ(pa.status, 201u) << pa.body;
+  const auto id = std::to_string(i(pa.json["id"]));
+  EXPECT_EQ(last_audit(*operator_), "pa_create ok pa=" + id);
+  EXPECT_EQ(call("GET", "/v1/prior-authorizations", list, operator_->text).status, 200u);
+  EXPECT_EQ(last_audit(*operator_).substr(0, 11), "pa_list ok ");
+  EXPECT_EQ(call("DELETE", "/v1/prior-authorizations/{id}", "/v1/prior-authorizations/" + id, operator_->text).status, 200u);
+  EXPECT_EQ(last_audit(*operator_), "pa_revoke ok pa=" + id);
+  EXPECT_EQ(call("DELETE", "/v1/prior-authorizations/{id}", "/v1/prior-authorizations/" + id, operator_->text).status, 404u);
+  EXPECT_EQ(last_audit(*operator_), "pa_revoke not_found pa=" + id);
+  EXPECT_EQ(call("DELETE", "/v1/prior-authorizations/{id}", "/v1/prior-authorizations/x1", operator_->text).status, 404u);
+  EXPECT_EQ(last_audit(*operator_), "pa_revoke not_found pa=x1");
+
+  pqxx::connection lock_holder(dsn());
+  pqxx::work lock(lock_holder);
+  lock.exec0("LOCK TABLE prior_authorizations IN ACCESS EXCLUSIVE MODE");
+  auto failed = call("GET", "/v1/prior-authorizations", list, operator_->text);
+  lock.abort();
+  EXPECT_EQ(failed.status, 503u) << failed.body;
+  EXPECT_EQ(last_audit(*operator_), "pa_list error store failed");
 }
 
 // /metrics (claim counts by BIN/PCN and reject code) needs an operator token by default.
