@@ -478,6 +478,9 @@ test("alternatives show their tier copay in dollars; a 75 links to the PA page, 
   const id75 = await claimOfRx(rx75);
   await page.evaluate((id) => { location.hash = "#claim/" + id; }, id75);
   await page.waitForSelector("#rejects .reject-card[data-code='75'] .pa-link a#request-pa", { timeout: 60000 });
+  assert.equal(await page.textContent("#request-pa"), "Prior authorization for this member and drug: see or request one \u2192");
+  const linkBottom = await page.$eval("#request-pa", (e) => e.getBoundingClientRect().bottom);
+  assert.ok(linkBottom < 720, "the PA link is on the first screen at 1280x720 (bottom " + linkBottom + ")");
   await page.click("#request-pa");
   await page.waitForSelector("#pa-view:not(.hidden)");
   assert.equal(await page.evaluate(() => location.hash), "#pa?claim=" + id75, "only the claim id in the address, no member");

@@ -250,7 +250,7 @@
     return el("div", { class: "reject-card", "data-code": r.code },
       el("div", { class: "title" }, el("span", { class: "code" }, r.code), r.short_name, el("span", { class: "category" }, r.category)),
       now ? el("div", { class: "what" }, el("strong", null, "What to do now: "), now) : null,
-      r.code === "75" && claimId ? el("div", { class: "pa-link" }, el("a", { href: "#pa?claim=" + claimId, id: "request-pa" }, "Request a prior authorization for this member and drug \u2192")) : null,
+      r.code === "75" && claimId ? el("div", { class: "pa-link" }, el("a", { href: "#pa?claim=" + claimId, id: "request-pa" }, "Prior authorization for this member and drug: see or request one \u2192")) : null,
       f ? el("div", { class: "field" }, "Field at fault: ",
         el("strong", null, (f.number ? f.number + "-" : "") + f.id + (f.name ? " " + f.name : "")),
         f.occurrence ? " (occurrence " + f.occurrence + ")" : "",
