@@ -199,6 +199,7 @@ void BM_adjudicate_demo_paid(benchmark::State& state) {
   codec::claim c;
   c.bin = "610999";
   c.pcn = "RXGDEMO";
+  c.version = "D0";  // the plan's accepted versions are checked first (1R otherwise)
   c.group_id = "DEMO01";
   c.transaction_code = "B1";
   c.provider_id = "1111111112";
