@@ -1,17 +1,34 @@
 #!/usr/bin/env python3
-"""Generates codec/dictionary.cpp from the segment tables of the D.0 digest (ncpdp-d0.md §2-§5).
+"""Generates codec/dictionary.cpp from the segment tables of the D.0 digest (ncpdp-d0.md §2-§5)
+and the F6 additions table codec/f6_fields.csv.
 
-Not part of the build: the generated file is checked in. Run it again when the digest changes:
+Not part of the build: the generated file is checked in. Run it again when the digest or the F6
+table changes:
 
     python3 codec/dictionary_gen.py PATH/TO/ncpdp-d0.md > codec/dictionary.cpp
 
 It reads every "#### ... — AMnn" table of §4/§5 and the fixed-header tables of §2/§3, derives
-the format class and implied decimals from the Format column, sorts the entries by
-(segment, field id) so that the C++ side can binary-search them, and fails loudly on anything it
-does not understand (an unknown format, a field ID listed twice in one segment, or one ID that
-means two different things in two segments).
+the format class and implied decimals from the Format column, adds the rows of f6_fields.csv (read
+from beside this script), sorts the entries by (segment, field id) so that the C++ side can
+binary-search them, and fails loudly on anything it does not understand (an unknown format or
+segment, a field ID listed twice in one segment, or one ID that means two different things in two
+segments).
+
+F6 rows. The public F6 sources (transactrx/NCPDPSerDe's schema and structs) give a field's ID, name
+and rough type, but neither its NCPDP number nor its maximum length. So:
+- an ID the digest defines (CX, CY, J9, H6, K5 in segments that list them only from F6 on) is the
+  digest's field: number, format and length come from the digest, the table's name must equal the
+  digest's and its format and length columns must be empty;
+- an ID the digest does not define gets an empty number (never a made-up one) and the table's
+  format; its maximum length is the table's when a public source states one, else 8 for a date
+  (CCYYMMDD) and otherwise the codec's max_field_length (500, codec/decode.h), the longest value
+  decode() accepts in any field. No row states one today: the schema gives no lengths for segment
+  fields.
+Every F6 row is marked f6_only: the segment lists that field only from F6 on.
 """
 
+import csv
+import os
 import re
 import sys
 
@@ -33,6 +50,24 @@ HEADER_FIELDS = [
     ("111", "AM", "Segment Identification", "numeric", 0, 2),
 ]
 
+
+# The segments F6 adds, with names in the style of the digest's headings (NCPDPSerDe's schema names
+# AM19 and AM37/AM38 as request segments, AM36, AM39 and AM40 as response segments).
+F6_SEGMENTS = {
+    19: "Intermediary",
+    36: "Response Intermediary",
+    37: "Last Known 4Rx",
+    38: "N Transaction Payer Identification",
+    39: "Response Other Related Benefit Detail",
+    40: "Response Provider",
+}
+
+# Format classes an F6 row may name, with their implied decimals.
+F6_FORMATS = {"alphanumeric": 0, "numeric": 0, "money": 2, "quantity": 3, "date": 0}
+
+# codec/decode.h max_field_length: the longest field value decode() accepts.
+MAX_FIELD_LENGTH = 500
+DATE_LENGTH = 8
 
 # Format column pattern -> (format class, implied decimals), tried in order.
 FORMATS = [
@@ -64,6 +99,45 @@ def fid(s: str) -> str:
     return f"make_field_id('{s[0]}', '{s[1]}')"
 
 
+def f6_entries(d0_entries, known_segments):
+    """The rows of f6_fields.csv as entries; see the module docstring for how they are completed."""
+    d0_by_id = {}
+    for e in d0_entries:
+        d0_by_id.setdefault(e[1], e)
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "f6_fields.csv")
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    out = []
+    for n, row in enumerate(rows, start=1):
+        where = f"f6_fields.csv row {n} ({row.get('segment')} {row.get('id')})"
+        seg_text, ident, name, fmt = row["segment"], row["id"], row["name"].strip(), row["format"].strip()
+        if not re.fullmatch(r"\d\d", seg_text or "") or int(seg_text) not in known_segments:
+            raise SystemExit(f"dictionary_gen: {where}: unknown segment")
+        if not re.fullmatch(r"[0-9A-Z]{2}", ident or ""):
+            raise SystemExit(f"dictionary_gen: {where}: a field ID is two characters 0-9 A-Z")
+        if not name or not row["source"].strip():
+            raise SystemExit(f"dictionary_gen: {where}: every row needs a name and a source")
+        length_text = row["max_length"].strip()
+        if length_text and not (length_text.isdigit() and 1 <= int(length_text) <= MAX_FIELD_LENGTH):
+            raise SystemExit(f"dictionary_gen: {where}: a maximum length is 1 to {MAX_FIELD_LENGTH}")
+        seg = int(seg_text)
+        d0 = d0_by_id.get(ident)
+        if d0:
+            if fmt or length_text:
+                raise SystemExit(f"dictionary_gen: {where}: D.0 defines {ident}; leave its format and length empty")
+            if name != d0[3]:
+                raise SystemExit(f"dictionary_gen: {where}: D.0 calls {ident} {d0[3]!r}, the table {name!r}")
+            out.append((seg, ident, d0[2], d0[3], d0[4], d0[5], d0[6], True))
+            continue
+        if fmt not in F6_FORMATS:
+            raise SystemExit(f"dictionary_gen: {where}: unknown format {fmt!r}")
+        length = int(length_text) if length_text else DATE_LENGTH if fmt == "date" else MAX_FIELD_LENGTH
+        if fmt == "date" and length != DATE_LENGTH:
+            raise SystemExit(f"dictionary_gen: {where}: a date is {DATE_LENGTH} characters (CCYYMMDD)")
+        out.append((seg, ident, "", name, fmt, F6_FORMATS[fmt], length, True))
+    return out
+
+
 def main() -> None:
     if len(sys.argv) != 2:
         raise SystemExit("usage: dictionary_gen.py ncpdp-d0.md > dictionary.cpp")
@@ -71,9 +145,9 @@ def main() -> None:
         lines = f.read().splitlines()
 
     segments = {}  # id -> name
-    entries = []   # (segment number, field id, number, name, class, decimals, length)
+    entries = []   # (segment number, field id, number, name, class, decimals, length, f6_only)
     for seg_num, (num, ident, name, cls, dec, length) in [(0, h) for h in HEADER_FIELDS]:
-        entries.append((seg_num, ident, num, name, cls, dec, length))
+        entries.append((seg_num, ident, num, name, cls, dec, length, False))
 
     current = None
     for line in lines:
@@ -96,11 +170,13 @@ def main() -> None:
             continue
         cls, dec = classify(r.group("fmt"))
         entries.append((current, r.group("id"), r.group("num"), r.group("name").strip(), cls, dec,
-                        int(r.group("len"))))
+                        int(r.group("len")), False))
 
     expected = set(range(1, 17)) | set(range(20, 30))
     if set(segments) != expected:
         raise SystemExit(f"dictionary_gen: segments found {sorted(segments)}")
+    segments.update(F6_SEGMENTS)
+    entries += f6_entries(entries, set(segments))
 
     seen = {}
     by_id = {}
@@ -112,6 +188,10 @@ def main() -> None:
         first = by_id.setdefault(e[1], e)
         if (first[2], first[4], first[5]) != (e[2], e[4], e[5]):
             raise SystemExit(f"dictionary_gen: {e[1]} differs between segments {first[0]} and {e[0]}")
+        # Without a number, the name is what says two listings are one field.
+        if not e[2] and first[3] != e[3]:
+            raise SystemExit(f"dictionary_gen: {e[1]} is {first[3]!r} in segment {first[0]} "
+                             f"but {e[3]!r} in segment {e[0]}")
 
     key_of = lambda e: (e[0], (ord(e[1][0]) << 8) | ord(e[1][1]))
     entries.sort(key=key_of)
@@ -123,8 +203,9 @@ def main() -> None:
 
     out = []
     w = out.append
-    w("// GENERATED by codec/dictionary_gen.py from the D.0 digest (ncpdp-d0.md §2-§5). Do not edit by")
-    w("// hand: change the digest or the generator and run it again.")
+    w("// GENERATED by codec/dictionary_gen.py from the D.0 digest (ncpdp-d0.md §2-§5) and the F6")
+    w("// additions table codec/f6_fields.csv. Do not edit by hand: change the digest, the table or the")
+    w("// generator and run it again.")
     w('#include "codec/dictionary.h"')
     w("")
     w("#include <algorithm>")
@@ -135,9 +216,10 @@ def main() -> None:
     w("")
     w(f"constexpr std::array<field_info, {len(entries)}> k_fields{{{{")
     for e in entries:
-        seg, ident, num, name, cls, dec, length = e
+        seg, ident, num, name, cls, dec, length, f6_only = e
         seg_expr = f"static_cast<segment_id>({seg})"
-        w(f"    {{{fid(ident)}, {seg_expr}, field_format::{cls}, {dec}, {length}, {cxx_string(num)}, {cxx_string(name)}}},")
+        w(f"    {{{fid(ident)}, {seg_expr}, field_format::{cls}, {dec}, {length}, {cxx_string(num)}, {cxx_string(name)}, "
+          f"{'true' if f6_only else 'false'}}},")
     w("}};")
     w("")
     w("// Index into k_fields of each field ID's fallback entry, sorted by field ID.")
@@ -146,9 +228,10 @@ def main() -> None:
         w("    " + " ".join(f"{index_of[s]}," for s in fallback[chunk:chunk + 12]))
     w("}};")
     w("")
-    w("// Segment names indexed by segment number (0 and 17-19 unused).")
-    w("constexpr std::array<std::string_view, 30> k_segment_names{{")
-    for sid in range(30):
+    names_size = max(segments) + 1
+    w("// Segment names indexed by segment number (0, 17, 18 and 30-35 unused).")
+    w(f"constexpr std::array<std::string_view, {names_size}> k_segment_names{{{{")
+    for sid in range(names_size):
         w(f"    {cxx_string(segments.get(sid, ''))},")
     w("}};")
     w("")

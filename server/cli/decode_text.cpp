@@ -123,11 +123,13 @@ std::string decimal_text(std::int64_t v, int decimals, std::string_view unit = {
   return (negative ? "-" : "") + std::string(unit) + std::to_string(magnitude / scale) + (decimals ? "." + frac : "");
 }
 
-// "302-C2 Cardholder ID"; "*1 (vendor or unknown field)" for IDs D.0 does not define.
+// "302-C2 Cardholder ID"; "BT Next Available Fill Date (F6)" for an F6 field whose NCPDP number is
+// not public (codec/dictionary.h); "*1 (vendor or unknown field)" for IDs neither version defines.
 std::string field_label(const field_info* info, field_id id) {
   const auto chars = field_chars(id);
   const std::string two(chars.data(), chars.size());
   if (!info) return two + " (vendor or unknown field)";
+  if (info->number.empty()) return two + " " + std::string(info->name) + " (F6)";
   return std::string(info->number) + "-" + two + " " + std::string(info->name);
 }
 
@@ -308,7 +310,12 @@ void write_field_json(json_writer& j, segment_id seg, field_id id, std::string_v
   const reading r = read_field(seg, id, value);
   const auto chars = field_chars(id);
   j.begin_object().field("id", std::string_view(chars.data(), chars.size()));
-  if (r.info) j.field("number", r.info->number).field("name", r.info->name);
+  // An F6 field without a public number has no "number"; "f6_only" says the segment lists the
+  // field only from F6 on.
+  if (r.info) {
+    j.field_if("number", r.info->number).field("name", r.info->name);
+    if (r.info->f6_only) j.key("f6_only").value(true);
+  }
   j.field("wire", value);
   if (r.units) j.key("value").decimal(*r.units, r.places);
   else if (!r.iso.empty()) j.field("value", std::string_view(r.iso));

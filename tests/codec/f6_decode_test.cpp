@@ -160,7 +160,8 @@ TEST(F6Frame, RepeatingPatientIdsAndIntermediary) {
   // AM19 is read as a segment of its own, at transmission level.
   const auto inter = m.find(segment_id::f6_intermediary, 0);
   ASSERT_TRUE(inter);
-  EXPECT_EQ(inter.get_or_empty("ZZ"_fid), "INTERMEDIARY01");
+  EXPECT_EQ(inter.get_or_empty("8G"_fid), "1");
+  EXPECT_EQ(inter.get_or_empty("8M"_fid), "INTERMEDIARY01");
   EXPECT_TRUE(m.find(segment_id::claim, 1));
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `rxgate decode` and `rxgate encode` as a user runs them: every vector decodes (plain and JSON),
 # JSON goes back to D.0 and decodes to the same JSON, values are shown decoded (labels with number
-# and ID, code names, reject texts, dollars, ISO dates), responses get findings, long outputs match
-# golden files (tests/e2e/golden/decode), --json --decoded only adds a "decoded" member, and bad
+# and ID, code names, reject texts, dollars, ISO dates), F6 fields and segments have names,
+# responses get findings, long outputs match golden files (tests/e2e/golden/decode),
+# --json --decoded only adds a "decoded" member, and bad
 # input exits 2 with the byte offset on stderr (1 for an unreadable file, with the system's reason).
 # `rxgate submit` hints at --ca when the server's certificate does not verify.
 # Usage: cli_decode_test.sh RXGATE_BINARY VECTOR_DIR REPOSITORY_ROOT
@@ -159,6 +160,48 @@ for line in \
   grep -qxF -- "$line" "$work/out" || fail "decode paid-with-reject: missing line '$line'"
 done
 
+# F6 (issue 16): fields and segments by name from the dictionary's F6 table. An F6-only field's
+# NCPDP number is not public, so its label is the ID, the name and "(F6)" (codec/dictionary.h).
+f6="$root/tests/data/f6"
+# lines_of FILE LINE...: every LINE is a whole line of `decode FILE`.
+lines_of() {
+  local file=$1
+  shift
+  expect_exit 0 "decode $(basename "$file")" "$rxgate" decode "$file"
+  for line in "$@"; do
+    grep -qxF -- "$line" "$work/out" || fail "decode $(basename "$file"): missing line '$line'"
+  done
+}
+lines_of "$f6/response-refill-too-soon.txt" \
+  'F6 response B1 (Billing), 1 transaction group' \
+  'AM21 Response Status' \
+  '  BT Next Available Fill Date (F6) = 2027-09-15' \
+  '  550-8F Help Desk Phone Number = 8005550100'
+lines_of "$f6/b1-patient-ids.txt" \
+  'F6 request B1 (Billing), 1 transaction group' \
+  'AM01 Patient' \
+  '  RR Patient ID Count (F6) = 2' \
+  '  331-CX Patient ID Qualifier = 01 (Social Security Number)' \
+  'AM19 Intermediary' \
+  '  8M Intermediary ID (F6) = INTERMEDIARY01'
+lines_of "$f6/response-paid.txt" \
+  '  BH Help Desk Support Type Count (F6) = 1' \
+  '  BC Help Desk Contact Information (F6) = 8005550100' \
+  '  ZR Adjudicated Program Type (F6) = 01'
+# Every F6 vector that decodes names all its fields and segments.
+for vector in "$f6"/b1-*.txt "$f6"/response-*.txt; do
+  expect_exit 0 "decode $(basename "$vector")" "$rxgate" decode "$vector"
+  grep -E 'vendor or unknown field|vendor segment' "$work/out" >"$work/unnamed" &&
+    fail "decode $(basename "$vector"): unnamed items: $(head -3 "$work/unnamed")"
+done
+expect_exit 0 "decode --json --decoded F6 refill too soon" "$rxgate" decode --json --decoded "$f6/response-refill-too-soon.txt"
+grep -qF '{"id":"BT","name":"Next Available Fill Date","f6_only":true,"wire":"20270915","value":"2027-09-15"}' "$work/out" ||
+  fail "decode --json --decoded F6: BT without its name, or with a number"
+expect_exit 0 "decode --json --decoded F6 patient IDs" "$rxgate" decode --json --decoded "$f6/b1-patient-ids.txt"
+for fragment in '{"id":"19","name":"Intermediary","fields":' '{"id":"RR","name":"Patient ID Count","f6_only":true,"wire":"2"}'; do
+  grep -qF -- "$fragment" "$work/out" || fail "decode --json --decoded F6 patient IDs: no $fragment"
+done
+
 # Long outputs against golden files. golden_check NAME COMMAND...: stdout of COMMAND is $golden/NAME
 # (JSON pretty-printed so that a difference is readable).
 golden_check() {
@@ -183,9 +226,11 @@ golden_check sample-30-paid-cob-secondary.txt "$rxgate" decode "$root/config/sam
 golden_check response-counts-disagree.txt "$rxgate" decode "$findings_data/response-counts-disagree.d0"
 golden_check response-paid-with-reject.decoded.json "$rxgate" decode --json --decoded "$findings_data/response-paid-with-reject.d0"
 golden_check sample-08-reject-88-dur.decoded.json "$rxgate" decode --json --decoded "$root/config/samples/08-reject-88-dur.d0"
+golden_check f6-response-paid.txt "$rxgate" decode "$f6/response-paid.txt"
+golden_check f6-b1-patient-ids.decoded.json "$rxgate" decode --json --decoded "$f6/b1-patient-ids.txt"
 
 # --json --decoded is the --json text byte for byte, with a "decoded" member added at the end.
-for input in "$vectors"/*.txt "$findings_data"/*.d0 "$root"/config/samples/*.d0; do
+for input in "$vectors"/*.txt "$findings_data"/*.d0 "$root"/config/samples/*.d0 "$f6"/b1-*.txt "$f6"/response-*.txt; do
   name=$(basename "$input")
   expect_exit 0 "decode --json $name" "$rxgate" decode --json "$input"
   cp "$work/out" "$work/plain.json"

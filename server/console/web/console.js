@@ -359,7 +359,7 @@
     return el("div", null, el("h3", null, title), el("table", null, el("tbody", null,
       (fields || []).map(([id, v]) => {
         const f = dictionary.fields[id];
-        return el("tr", null, el("td", { title: f ? f.number + "-" + id : id }, id), el("td", { class: "name" }, f ? f.name : ""), el("td", null, sentValue(id, v)));
+        return el("tr", null, el("td", { title: f && f.number ? f.number + "-" + id : id }, id), el("td", { class: "name" }, f ? f.name : ""), el("td", null, sentValue(id, v)));
       }))));
   }
 })();

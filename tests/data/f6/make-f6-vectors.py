@@ -47,7 +47,9 @@ PATIENT = segment("01", "C419800102", "C51", "CAJANE", "CBEXAMPLE")
 CLAIM = segment("07", "EM1", "D2000000123456", "E103", "D700071015523", "E730000", "D30", "D530",
                 "D61", "D80", "DE20270901", "DF0", "DJ1")
 PRICING = segment("11", "D9{", "DC{", "DQ1500{", "DU1500{", "DN01")
-INTERMEDIARY = segment("19", "ZZINTERMEDIARY01")
+# AM19's fields as NCPDPSerDe's schema lists them (request.Intermediary): the count 8G, then per
+# intermediary 8H type code, 8J type entity, 8K ID qualifier, 8M ID ...; the values are made up.
+INTERMEDIARY = segment("19", "8G1", "8MINTERMEDIARY01")
 
 VECTORS = {
     "b1-minimal.txt": (
