@@ -162,7 +162,7 @@ bool looks_like_response(std::string_view s) noexcept {
 // transaction, and the segments whose repetition counts must be checked after framing.
 template <bool F6>
 decode_error frame_segments(std::string_view body, std::size_t base, std::size_t header_size,
-                            bool f6_request, detail::not_plain_scanner& scan, message& out) noexcept {
+                            detail::not_plain_scanner& scan, message& out) noexcept {
   const char* const data = body.data();
   const std::size_t n = body.size();
   std::size_t p = header_size;
@@ -249,9 +249,9 @@ decode_error frame_segments(std::string_view body, std::size_t base, std::size_t
       if (counted) counted_segments[counted_count++] = static_cast<std::uint8_t>(out.segment_count - 1);
   }
   if constexpr (F6) {
-    // place_segment() counted the one transaction.
-    if (f6_request) return f6::check_repetition_counts(out, {counted_segments.data(), counted_count});
-    return {};
+    // place_segment() counted the one transaction. Counts are checked in requests and responses
+    // alike: F6 repeats patient IDs in AM01 and AM29 and payer IDs in AM25.
+    return f6::check_repetition_counts(out, {counted_segments.data(), counted_count});
   }
   out.group_count = group;
   return {};
@@ -342,8 +342,8 @@ decode_error decode(std::string_view input, message& out) noexcept {
     read_header(header_size);
   }
 
-  if (f6_framing) return frame_segments<true>(body, base, header_size, f6_request, scan, out);
-  return frame_segments<false>(body, base, header_size, false, scan, out);
+  if (f6_framing) return frame_segments<true>(body, base, header_size, scan, out);
+  return frame_segments<false>(body, base, header_size, scan, out);
 }
 
 }  // namespace rxgate::codec

@@ -298,6 +298,32 @@ TEST(F6Malformed, ErrorOffsetsPointAtTheProblem) {
   EXPECT_EQ(decode_all(count).e.offset, count.find(std::string{fs} + "RR3") + 3);
 }
 
+// F6 responses repeat payer IDs in AM25 (KR over J7/J8) and patient IDs in AM29 (RR over CX/CY),
+// where transactrx/NCPDPSerDe's schema places them; their counts are checked as in requests.
+TEST(F6Frame, ResponseCountsAreCheckedToo) {
+  const auto d = decode_all(load_f6("response-payer-ids.txt"));
+  ASSERT_FALSE(d.e) << to_string(d.e.code);
+  ASSERT_EQ(d.m->kind, message_kind::response);
+  const auto insurance = d.m->find(segment_id::response_insurance, 0);
+  ASSERT_TRUE(insurance);
+  EXPECT_EQ(insurance.get_or_empty("KR"_fid), "2");
+  ASSERT_EQ(insurance.repetition_count("J7"_fid), 2u);
+  EXPECT_EQ(insurance.repetition(1, "J7"_fid).get_or_empty("J8"_fid), "PAYERNAME01");
+  const auto patient = d.m->find(segment_id::response_patient, 0);
+  ASSERT_TRUE(patient);
+  EXPECT_EQ(patient.repetition_count("CX"_fid), 2u);
+
+  const std::string bad = load_f6("malformed-response-payer-id-count.txt");
+  const auto e = decode_all(bad).e;
+  EXPECT_EQ(e.code, errc::f6_repetition_count);
+  EXPECT_EQ(e.field, "KR"_fid);
+  EXPECT_EQ(e.offset, bad.find(std::string{fs} + "KR3") + 3);
+  // A D.0 response with the same bytes is not F6's business: no count is checked.
+  std::string d0 = bad;
+  d0.replace(d0.find("F6"), 2, "D0");
+  EXPECT_FALSE(decode_all(d0).e);
+}
+
 // Counts at, under and over the repetitions; one pair without a count is D.0's shape and stands.
 TEST(F6Frame, RepetitionCountBoundaries) {
   const auto with_patient = [](std::string fields) {

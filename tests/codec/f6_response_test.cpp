@@ -472,7 +472,7 @@ TEST(F6Json, VersionCarriedBothWays) {
   for (const char* name : {"b1-minimal.txt", "b1-patient-ids.txt", "b1-cob-payer-ids.txt", "b1-dur-pps.txt",
                            "b1-compound.txt", "e1-eligibility.txt", "b2-reversal.txt", "b3-rebill.txt", "response-paid.txt",
                            "response-rejected.txt", "response-refill-too-soon.txt",
-                           "response-transmission-reject.txt"}) {
+                           "response-transmission-reject.txt", "response-payer-ids.txt"}) {
     const std::string wire = load_f6(name);
     const auto d = decode_all(wire);
     ASSERT_FALSE(d.e) << name;

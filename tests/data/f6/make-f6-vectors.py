@@ -144,6 +144,17 @@ RESPONSES = {
         + segment("21", "ANR", "FA1", "FB79", "UF1", "UH01", "FQNEXT FILL 09/15/2027",
                   "7F03", "8F8005550100", "BT20270915")
         + segment("22", "EM1", "D2000000123456")),
+    "response-payer-ids.txt": (
+        "built by make-f6-vectors.py: F6 B1 response paid whose AM25 (response insurance) names"
+        " the payer with KR2 and two 568-J7/569-J8 payer ID pairs and whose AM29 (response"
+        " patient) repeats the patient ID with RR2 and two 331-CX/332-CY pairs: the segments where"
+        " transactrx/NCPDPSerDe's schema places these counts in a response",
+        response_header()
+        + segment("25", "C1GROUP01", "FODEMO", "KR2", "J703", "J861001400", "J705", "J8PAYERNAME01")
+        + segment("29", "RR2", "CX01", "CYMEMBER0001", "CX99", "CYLOCAL0002", "CAJANE", "CBEXAMPLE")
+        + segment("21", "ANP", "F3AUTH000002", "7F03", "8F8005550100")
+        + segment("22", "EM1", "D2000000123456")
+        + segment("23", "F550{", "F6100{", "F715{", "F965{", "FM1")),
     "response-transmission-reject.txt": (
         "built by make-f6-vectors.py: F6 B1 transmission reject: header status R, the header"
         " fields echoed, AM20 message, one AM21 R with 1U (no GS)",
@@ -175,6 +186,9 @@ MALFORMED = {
     "malformed-response-group-separator.txt": (
         response_header() + segment("20", "F4THANK YOU") + GS + segment("21", "ANP"),
         "f6_group_separator", ""),
+    "malformed-response-payer-id-count.txt": (
+        response_header() + segment("25", "C1GROUP01", "KR3", "J703", "J861001400", "J705", "J8PAYERNAME01")
+        + segment("21", "ANP"), "f6_repetition_count", "KR"),
     "malformed-response-second-transaction.txt": (
         response_header() + segment("21", "ANP") + segment("22", "EM1", "D2000000123456")
         + segment("21", "ANP"), "f6_second_transaction", ""),
