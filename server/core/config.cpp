@@ -211,6 +211,11 @@ config load_config(const std::filesystem::path& file) {
     t.string("dir", plans_dir);
     t.finish();
   }
+  if (const auto* v = top.get("status")) {
+    table_reader t(*v, "status");
+    t.integer("threads", c.status_threads, 1, 32);
+    t.finish();
+  }
   if (const auto* v = top.get("admin")) {
     table_reader t(*v, "admin");
     t.string("token", c.admin_token);

@@ -81,6 +81,12 @@ struct config {
   // [plans]
   std::filesystem::path plans_dir;
 
+  // [status] threads: the technician status API's blocking pool, and the connections each of
+  // its stores keeps (claim reads, audit and history, worklist, accumulators). A read waits on
+  // PostgreSQL several times and ends with a durable audit commit; more threads let those
+  // commits share one WAL flush instead of queueing behind each other.
+  std::size_t status_threads = 4;
+
   // [admin]
   std::string admin_token;  // bearer token for /v1/admin/*; empty = loopback peers only
 

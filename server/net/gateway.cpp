@@ -40,9 +40,12 @@ gateway::impl::impl(config c, gateway::options o) : cfg(std::move(c)), opts(o) {
   }
   claims = std::make_unique<batcher>(batcher_options{cfg.max_batch, cfg.max_queue, cfg.node_id}, std::move(writers),
                                      [this] { return plans.load(); }, stats);
+  // The status API's stores: as many connections each as the API has threads.
+  so.read_pool_size = static_cast<int>(cfg.status_threads);
   store::access_options ao;
   ao.dsn = cfg.dsn;
   ao.statement_timeout = cfg.statement_timeout;
+  ao.pool_size = static_cast<int>(cfg.status_threads);
   auto access = std::shared_ptr<store::access_store>(store::open_access_store(ao));
   api = std::make_unique<status_api>(std::shared_ptr<store::claim_reader>(store::open_reader(so)), access,
                                      [this] { return plans.load(); }, status_api_options{},

@@ -83,9 +83,9 @@ struct gateway::impl {
   // Claim transmissions reused across requests; idle ones stay under this many (~32 kB each),
   // about the claims a busy gateway has in flight at once. More in flight are made and freed.
   transmission_pool transmissions{512};
-  // The technician status API blocks on PostgreSQL: it runs on its own small pool.
+  // The technician status API blocks on PostgreSQL: it runs on its own pool ([status] threads).
   std::unique_ptr<status_api> api;
-  net::thread_pool api_pool{2};
+  net::thread_pool api_pool{cfg.status_threads};
   // The operators' dashboard: a sampler thread over `stats`, SSE subscribers (server/console).
   std::unique_ptr<dashboard> dash;
   std::vector<std::string> no_providers;

@@ -78,6 +78,18 @@ TEST_F(config, batch_workers_default_to_two_and_a_bad_count_is_named) {
   EXPECT_EQ(server::load_config(write_config(dir_, c)).batch_workers, 3u);
 }
 
+// [status] threads (issue 15, part 4): 4 by default; 1 and 32 are the edges, 0 and 33 refused.
+TEST_F(config, status_threads_default_to_four_and_stay_between_1_and_32) {
+  EXPECT_EQ(server::load_config(write("")).status_threads, 4u);
+  EXPECT_EQ(server::load_config(write("", "[status]\nthreads = 1\n")).status_threads, 1u);
+  EXPECT_EQ(server::load_config(write("", "[status]\nthreads = 32\n")).status_threads, 32u);
+  EXPECT_NE(error_of(write("", "[status]\nthreads = 0\n")).find("status.threads: must be between 1 and 32"),
+            std::string::npos);
+  EXPECT_NE(error_of(write("", "[status]\nthreads = 33\n")).find("status.threads: must be between 1 and 32"),
+            std::string::npos);
+  EXPECT_NE(error_of(write("", "[status]\nthread = 2\n")).find("status.thread: unknown key"), std::string::npos);
+}
+
 // The writer's deadline (issue 17): inside the claim budget by default; 1 ms is the least.
 TEST_F(config, write_deadline_defaults_inside_the_claim_budget_and_a_bad_value_is_named) {
   const auto c = server::load_config(write(""));
