@@ -64,9 +64,12 @@ constexpr const char* sql_claim_history =
     "  WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service), '') "
     "FROM claims c JOIN rel ON rel.id = c.id ORDER BY c.id LIMIT 100";
 
+// One statement in its own implicit transaction: one round trip, and set_config(..., true)
+// decides how that transaction commits (access_options::audit).
 constexpr const char* sql_audit =
     "INSERT INTO claim_reads (actor, action, claim_id, detail, remote, token_id, outcome) "
-    "VALUES ($1, $2, NULLIF($3::bigint, 0), $4, $5, NULLIF($6::bigint, 0), $7)";
+    "SELECT $1::text, $2::text, NULLIF($3::bigint, 0), $4::text, $5::text, NULLIF($6::bigint, 0), $7::text "
+    "FROM (SELECT set_config('synchronous_commit', $8::text, true)) AS commit_mode";
 
 constexpr const char* sql_next_pa_number =
     "SELECT lpad(nextval('prior_authorization_number_seq')::text, 11, '0')";
@@ -110,7 +113,8 @@ std::string hex(const token_digest& d) {
 class pg_access_store final : public access_store {
  public:
   explicit pg_access_store(const access_options& o)
-      : pool_(access_settings(o), o.pool_size, o.acquire_timeout, "status API database") {}
+      : pool_(access_settings(o), o.pool_size, o.acquire_timeout, "status API database"),
+        synchronous_commit_(synchronous_commit_of(o.audit)) {}
 
   error create_token(const std::string& name, access_role role, const std::vector<std::string>& pharmacies,
                      const token_digest& digest, std::chrono::seconds lifetime, std::int64_t& id) override {
@@ -208,10 +212,9 @@ class pg_access_store final : public access_store {
   error audit(const reader_identity& who, std::string_view action, std::optional<std::int64_t> claim_id,
               std::string_view detail, std::string_view outcome) override {
     return run("audit", [&](pqxx::connection& c) {
-      pqxx::work w(c);
+      pqxx::nontransaction w(c);
       w.exec_prepared("audit", who.actor, std::string(action), claim_id.value_or(0), pg::clean_text(detail),
-                      who.remote, who.token_id, std::string(outcome));
-      w.commit();
+                      who.remote, who.token_id, std::string(outcome), synchronous_commit_);
     });
   }
 
@@ -223,9 +226,14 @@ class pg_access_store final : public access_store {
   }
 
   pg::connection_pool pool_;
+  std::string synchronous_commit_;
 };
 
 }  // namespace
+
+std::string_view synchronous_commit_of(access_options::audit_commit a) noexcept {
+  return a == access_options::audit_commit::durable ? "on" : "off";
+}
 
 std::unique_ptr<access_store> open_access_store(const access_options& options) {
   return std::make_unique<pg_access_store>(options);

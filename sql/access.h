@@ -79,7 +79,17 @@ struct access_options {
   int pool_size = 2;
   std::chrono::milliseconds statement_timeout{2000};
   std::chrono::milliseconds acquire_timeout{2000};  // wait for a free connection
+  // How an audit row of a read commits before the answer is shown. durable: the commit waits for
+  // its WAL flush (and a synchronous standby). async: it does not wait; the row is written and
+  // visible, and the next flush makes it durable (any claim commit, or the WAL writer within
+  // three wal_writer_delay periods). Only a PostgreSQL or host crash inside that window loses it;
+  // an rxgate crash never does. Claims always commit durably, whatever this says.
+  enum class audit_commit : std::uint8_t { async, durable };
+  audit_commit audit = audit_commit::async;
 };
+
+// The synchronous_commit value an audit row commits with.
+std::string_view synchronous_commit_of(access_options::audit_commit a) noexcept;
 
 class access_store {
  public:

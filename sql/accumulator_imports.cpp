@@ -30,9 +30,11 @@ constexpr const char* sql_import =
     "RETURNING (i.xmax = 0) AS inserted";
 
 // The read audit log (0001, 0010) with the member read (0014).
+// set_config(..., true) decides how the read's transaction commits (access_options::audit).
 constexpr const char* sql_audit_member =
     "INSERT INTO claim_reads (actor, action, detail, remote, token_id, outcome, bin, cardholder_id, person_code) "
-    "VALUES ($1, 'accumulators', $2, $3, NULLIF($4::bigint, 0), 'ok', $5, $6, $7)";
+    "SELECT $1::text, 'accumulators', $2::text, $3::text, NULLIF($4::bigint, 0), 'ok', $5::text, $6::text, $7::text "
+    "FROM (SELECT set_config('synchronous_commit', $8::text, true)) AS commit_mode";
 
 constexpr const char* sql_family_imports =
     "SELECT person_code, source, "
@@ -55,7 +57,8 @@ pg::connection_settings accumulator_settings(const access_options& o) {
 class pg_accumulator_store final : public accumulator_store {
  public:
   explicit pg_accumulator_store(const access_options& o)
-      : pool_(accumulator_settings(o), o.pool_size, o.acquire_timeout, "accumulators database") {}
+      : pool_(accumulator_settings(o), o.pool_size, o.acquire_timeout, "accumulators database"),
+        synchronous_commit_(synchronous_commit_of(o.audit)) {}
 
   error import(std::span<const accumulator_import_row> rows, std::string_view source, bool dry_run,
                import_summary& out) override {
@@ -104,12 +107,12 @@ class pg_accumulator_store final : public accumulator_store {
       pqxx::work w(c);
       w.exec_prepared("audit_member", who.actor, "plan_year=" + year, who.remote, who.token_id,
                       pg::clean_text(member.bin), pg::clean_text(member.cardholder_id),
-                      pg::clean_text(member.person_code));
+                      pg::clean_text(member.person_code), synchronous_commit_);
       const auto sums = w.exec_prepared("year_sums", pg::clean_text(member.bin), pg::clean_text(member.cardholder_id),
                                         pg::clean_text(member.person_code), year);
       const auto imports =
           w.exec_prepared("family_imports", pg::clean_text(member.bin), pg::clean_text(member.cardholder_id), year);
-      w.commit();  // the audit row is durable before anything is shown
+      w.commit();  // the audit row is committed (access_options::audit) before anything is shown
       out.sums.year_start = year_start;
       const auto& s = sums[0];
       out.sums.member = {s[0].as<std::int64_t>(), s[1].as<std::int64_t>(), s[2].as<std::int64_t>()};
@@ -127,6 +130,7 @@ class pg_accumulator_store final : public accumulator_store {
 
  private:
   pg::connection_pool pool_;
+  std::string synchronous_commit_;
 };
 
 }  // namespace

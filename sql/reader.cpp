@@ -2,7 +2,9 @@
 #include "sql/reader.h"
 
 #include <pqxx/pqxx>
+#include <simdjson.h>
 
+#include <array>
 #include <charconv>
 
 #include "sql/connection.h"
@@ -20,15 +22,14 @@ constexpr const char* claim_select =
     "c.therapeutic_class, c.quantity, c.days_supply, c.patient_pay, c.ingredient_cost_paid, "
     "c.dispensing_fee_paid, c.total_paid, to_char(c.reversed_at AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c.reversed_by, l.replaces_claim_id, l.kind, "
-    "c.detail::text, CASE WHEN $2 THEN c.request END, CASE WHEN $2 THEN c.response END "
+    "c.detail::text, CASE WHEN $2 THEN c.request END, CASE WHEN $2 THEN c.response END, "
+    // The rejects and DUR alerts ride along as JSON arrays: one statement, one round trip.
+    "(SELECT json_agg(json_build_array(r.code, r.field, r.occurrence) ORDER BY r.seq) FROM claim_rejects r "
+    "  WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service)::text, "
+    "(SELECT json_agg(json_build_array(d.reason, d.significance, d.other_pharmacy, d.free_text, "
+    "    d.previous_fill::text, d.previous_quantity) ORDER BY d.seq) FROM claim_dur_alerts d "
+    "  WHERE d.claim_id = c.id AND d.date_of_service = c.date_of_service)::text "
     "FROM claims c LEFT JOIN claim_links l ON l.claim_id = c.id WHERE c.id = $1";
-
-constexpr const char* rejects_select =
-    "SELECT code, field, occurrence FROM claim_rejects WHERE claim_id = $1 AND date_of_service = $2 "
-    "ORDER BY seq";
-constexpr const char* dur_select =
-    "SELECT reason, significance, other_pharmacy, free_text, previous_fill, previous_quantity "
-    "FROM claim_dur_alerts WHERE claim_id = $1 AND date_of_service = $2 ORDER BY seq";
 
 // Optional filters are NULL when absent; plan_cache_mode = force_custom_plan (set per
 // connection) plans each call with its actual values, so the present filters pick the index
@@ -81,9 +82,6 @@ constexpr const char* pa_revoke =
     "UPDATE prior_authorizations SET revoked_at = now(), revoked_by = $2 "
     "WHERE id = $1 AND revoked_at IS NULL RETURNING id";
 
-constexpr const char* audit_insert =
-    "INSERT INTO claim_reads (actor, action, claim_id, detail) VALUES ($1, $2, $3, $4)";
-
 std::string str(const pqxx::field& f) { return pg::text(f); }
 
 // One column into a member of its type: text (NULL -> ""), an integer (NULL -> 0), an optional
@@ -117,6 +115,47 @@ std::string unhex(std::string_view v) {
   return out;
 }
 
+// The rejects and DUR alerts of claim_select: JSON arrays of arrays in column order, or empty
+// (SQL NULL) when there are none. False when the database sent something else.
+bool read_lists(std::string_view rejects, std::string_view dur, claim_record& k) {
+  namespace dom = simdjson::dom;
+  thread_local dom::parser parser;
+  auto rows = [&](std::string_view json, std::size_t columns, auto&& take) {
+    if (json.empty()) return true;
+    dom::array list;
+    if (parser.parse(json.data(), json.size()).get(list) != simdjson::SUCCESS) return false;
+    for (dom::element e : list) {
+      dom::array a;
+      if (e.get_array().get(a) != simdjson::SUCCESS) return false;
+      std::array<dom::element, 6> cells;
+      std::size_t n = 0;
+      for (dom::element x : a) {
+        if (n == cells.size()) return false;
+        cells[n++] = x;
+      }
+      if (n != columns) return false;
+      take(cells);
+    }
+    return true;
+  };
+  auto text = [](dom::element e) {  // JSON null -> ""
+    std::string_view v;
+    return e.get_string().get(v) == simdjson::SUCCESS ? std::string(v) : std::string();
+  };
+  auto number = [](dom::element e) -> std::optional<std::int64_t> {
+    std::int64_t v = 0;
+    if (e.get_int64().get(v) != simdjson::SUCCESS) return std::nullopt;
+    return v;
+  };
+  using cells = const std::array<dom::element, 6>&;
+  return rows(rejects, 3, [&](cells a) {
+           k.rejects.push_back({text(a[0]), text(a[1]), static_cast<int>(number(a[2]).value_or(0))});
+         }) &&
+         rows(dur, 6, [&](cells a) {
+           k.dur.push_back({text(a[0]), text(a[1]), text(a[2]), text(a[3]), text(a[4]), number(a[5])});
+         });
+}
+
 bool valid_date_text(const std::string& v) { return pg::parse_date(v).valid(); }
 
 prior_authorization_record pa_from(const pqxx::row& r) {
@@ -135,15 +174,12 @@ pg::connection_settings reader_settings(const store_options& o) {
   s.plan_cache_mode = "force_custom_plan";
   s.reconnect_min = s.reconnect_max = o.reconnect_min;
   s.statements = {{"claim", claim_select},
-                  {"claim_rejects", rejects_select},
-                  {"claim_dur", dur_select},
                   {"search", search_select},
                   {"summary_status", summary_status},
                   {"summary_rejects", summary_rejects},
                   {"pa_insert", pa_insert()},
                   {"pa_list", pa_list()},
-                  {"pa_revoke", pa_revoke},
-                  {"audit", audit_insert}};
+                  {"pa_revoke", pa_revoke}};
   return s;
 }
 
@@ -154,7 +190,7 @@ class pg_reader final : public claim_reader {
 
   error claim_by_id(std::int64_t id, bool with_raw_bytes, claim_record& out) override {
     return pool_.run("claim_by_id", [&](pqxx::connection& c) -> error {
-      pqxx::read_transaction t(c);
+      pqxx::nontransaction t(c);
       const auto r = t.exec_prepared("claim", id, with_raw_bytes);
       if (r.empty()) return {errc::not_found, "claim_by_id: no such claim"};
       const auto row = r[0];
@@ -173,13 +209,8 @@ class pg_reader final : public claim_reader {
         k.request = unhex(pg::text_view(row[33]));
         k.response = unhex(pg::text_view(row[34]));
       }
-      for (const auto& x : t.exec_prepared("claim_rejects", id, k.date_of_service)) {
-        k.rejects.push_back({str(x[0]), str(x[1]), static_cast<int>(pg::int_or(x[2], 0))});
-      }
-      for (const auto& x : t.exec_prepared("claim_dur", id, k.date_of_service)) {
-        k.dur.push_back({str(x[0]), str(x[1]), str(x[2]), str(x[3]), str(x[4]), pg::opt_int(x[5])});
-      }
-      t.commit();
+      if (!read_lists(pg::text_view(row[35]), pg::text_view(row[36]), k))
+        return {errc::internal, "claim_by_id: unreadable reject or DUR list"};
       out = std::move(k);
       return {};
     });
@@ -299,21 +330,6 @@ class pg_reader final : public claim_reader {
       const auto r = t.exec_prepared("pa_revoke", id, pg::clean_text(actor));
       t.commit();
       if (r.empty()) return {errc::not_found, "revoke_prior_authorization: no active prior authorization with that id"};
-      return {};
-    });
-  }
-
-  error record_read(const std::string& actor, const std::string& action, std::int64_t claim_id,
-                    const std::string& detail) override {
-    return pool_.run("record_read", [&](pqxx::connection& c) -> error {
-      pqxx::work t(c);
-      const char* no_claim = nullptr;
-      if (claim_id > 0) {
-        t.exec_prepared("audit", pg::clean_text(actor), pg::clean_text(action), claim_id, pg::clean_text(detail));
-      } else {
-        t.exec_prepared("audit", pg::clean_text(actor), pg::clean_text(action), no_claim, pg::clean_text(detail));
-      }
-      t.commit();
       return {};
     });
   }

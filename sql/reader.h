@@ -1,11 +1,11 @@
 // The read side of the claims store, for the technician status API and operators: claims by id,
-// search with keyset pagination, pharmacy summaries, prior authorizations, the read audit log.
+// search with keyset pagination, pharmacy summaries, prior authorizations.
 //
 // A claim_reader owns its own small pool of connections (store_options::read_pool_size), so reads
 // never wait behind the batch writer. It is thread-safe: each call borrows a connection for its
 // duration (waiting at most statement_timeout for a free one). Results are plain values that own
 // their strings. Like the writer, it never throws: every call returns a store::error. Reads of
-// claims do not audit themselves; the API layer calls record_read() with the caller's identity.
+// claims do not audit themselves; the API layer writes the audit row (sql/access.h, audit()).
 #pragma once
 
 #include <cstdint>
@@ -115,11 +115,6 @@ class claim_reader {
                                           std::vector<prior_authorization_record>& out) = 0;
   // errc::not_found when no active prior authorization has that id.
   virtual error revoke_prior_authorization(std::int64_t id, const std::string& actor) = 0;
-
-  // Audit: `actor` read `claim_id` (or searched: claim_id 0) with `action`; `detail` holds the
-  // filters used, never PHI values.
-  virtual error record_read(const std::string& actor, const std::string& action,
-                            std::int64_t claim_id, const std::string& detail) = 0;
 };
 
 // Connects lazily; never throws.

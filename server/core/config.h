@@ -83,9 +83,12 @@ struct config {
 
   // [status] threads: the technician status API's blocking pool, and the connections each of
   // its stores keeps (claim reads, audit and history, worklist, accumulators). A read waits on
-  // PostgreSQL several times and ends with a durable audit commit; more threads let those
-  // commits share one WAL flush instead of queueing behind each other.
+  // PostgreSQL a few times and ends with its audit commit; more threads let reads overlap.
   std::size_t status_threads = 4;
+  // [status] audit_commit: how the audit row of a read commits before the answer (see
+  // store::access_options::audit). async (default): without waiting for its WAL flush; durable:
+  // after it. Claims always commit durably.
+  bool durable_read_audit = false;
 
   // [admin]
   std::string admin_token;  // bearer token for /v1/admin/*; empty = loopback peers only

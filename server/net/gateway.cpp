@@ -46,6 +46,8 @@ gateway::impl::impl(config c, gateway::options o) : cfg(std::move(c)), opts(o) {
   ao.dsn = cfg.dsn;
   ao.statement_timeout = cfg.statement_timeout;
   ao.pool_size = static_cast<int>(cfg.status_threads);
+  ao.audit = cfg.durable_read_audit ? store::access_options::audit_commit::durable
+                                    : store::access_options::audit_commit::async;
   auto access = std::shared_ptr<store::access_store>(store::open_access_store(ao));
   api = std::make_unique<status_api>(std::shared_ptr<store::claim_reader>(store::open_reader(so)), access,
                                      [this] { return plans.load(); }, status_api_options{},

@@ -1,12 +1,13 @@
 // The read side against a real PostgreSQL: claim by id, search filters and keyset pagination,
-// pharmacy summary, prior authorizations, audit log. Together these run every prepared statement
-// of the reader: claim, claim_rejects, claim_dur, search, summary_status, summary_rejects,
-// pa_insert, pa_list, pa_revoke, audit.
+// pharmacy summary, prior authorizations, the access store's audit row. Together these run every
+// prepared statement of the reader: claim (with its rejects and DUR), search, summary_status,
+// summary_rejects, pa_insert, pa_list, pa_revoke.
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <set>
 
+#include "sql/access.h"
 #include "sql/reader.h"
 #include "tests/sql/db_fixture.h"
 
@@ -250,11 +251,29 @@ TEST_F(ReaderTest, PriorAuthorizationsCreateListRevokeAndFeedHistory) {
   }
 }
 
-TEST_F(ReaderTest, AuditLogRecordsWhoReadWhat) {
-  ASSERT_FALSE(reader_->record_read("tech1", "get", first_id_, ""));
-  ASSERT_FALSE(reader_->record_read("tech1", "search", 0, "pharmacy,status"));
-  EXPECT_EQ(query_value(fresh_database_dsn(), "SELECT count(*) FROM claim_reads WHERE actor = 'tech1' AND claim_id = " + std::to_string(first_id_)), "1");
-  EXPECT_EQ(query_value(fresh_database_dsn(), "SELECT count(*) FROM claim_reads WHERE actor = 'tech1' AND claim_id IS NULL"), "1");
+// The audit row of a read, in both commit modes (access_options::audit): the same row, with its
+// outcome, whoever reads after it.
+TEST_F(ReaderTest, AuditLogRecordsWhoReadWhatInBothCommitModes) {
+  using mode = store::access_options::audit_commit;
+  for (const auto m : {mode::async, mode::durable}) {
+    store::access_options o;
+    o.dsn = fresh_database_dsn();
+    o.pool_size = 1;
+    o.audit = m;
+    const auto access = store::open_access_store(o);
+    const std::string actor = m == mode::async ? "token:1:async" : "token:2:durable";
+    const store::reader_identity who{actor, 0, "127.0.0.1"};
+    ASSERT_FALSE(access->audit(who, "get", first_id_, "pharmacy=1234567890", "ok"));
+    ASSERT_FALSE(access->audit(who, "search", std::nullopt, "pharmacy,status", "denied"));
+    EXPECT_EQ(query_value(fresh_database_dsn(), "SELECT outcome || ' ' || remote FROM claim_reads WHERE actor = '" +
+                                                    actor + "' AND claim_id = " + std::to_string(first_id_)),
+              "ok 127.0.0.1");
+    EXPECT_EQ(query_value(fresh_database_dsn(), "SELECT outcome || ' ' || detail FROM claim_reads WHERE actor = '" +
+                                                    actor + "' AND claim_id IS NULL"),
+              "denied pharmacy,status");
+  }
+  EXPECT_EQ(store::synchronous_commit_of(mode::async), "off");
+  EXPECT_EQ(store::synchronous_commit_of(mode::durable), "on");
 }
 
 TEST_F(ReaderTest, UnreachableServerIsATypedError) {
