@@ -45,8 +45,10 @@ constexpr const char* search_select =
     "  AND ($2::text IS NULL OR c.provider_id = $2) "
     "  AND ($3::text IS NULL OR c.rx_number = $3) "
     "  AND ($4::text IS NULL OR c.status = $4::\"char\") "
-    "  AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM claim_rejects r WHERE r.claim_id = c.id "
-    "       AND r.date_of_service = c.date_of_service AND r.code = $5)) "
+    // Only rejected claims carry rejects: saying so lets a reject search walk the pharmacy's
+    // rejected claims (claims_rejected_pharmacy) instead of all of them (3-4x fewer probes).
+    "  AND ($5::text IS NULL OR (c.status = 'R' AND EXISTS (SELECT 1 FROM claim_rejects r "
+    "       WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service AND r.code = $5))) "
     "  AND ($6::text IS NULL OR c.product_id = $6) "
     "  AND ($7::date IS NULL OR c.date_of_service >= $7) "
     "  AND ($8::date IS NULL OR c.date_of_service <= $8) "
