@@ -8,6 +8,7 @@
 // rules are never re-run.
 #include "server/status/code_help.h"
 
+#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -16,6 +17,8 @@
 #include "server/status/code_names.h"
 
 namespace rxgate::server::status {
+
+rules::tier_copay tier_copay_for(const claim_context& x, const rules::product* d);
 
 namespace {
 
@@ -120,7 +123,13 @@ void help_alternatives(codec::json_writer& j, const claim_context& x, bool exclu
     j.end_object();
     if (!names.empty()) names += ", ";
     names += std::string(name.empty() ? id : name);
-    if (d) names += " (tier " + std::to_string(d->tier) + ")";
+    if (d) {
+      // What the patient would pay is what a technician tells the prescriber's office.
+      const rules::tier_copay copay = tier_copay_for(x, d);
+      names += " (tier " + std::to_string(d->tier);
+      if (copay.known) names += std::string(copay.coinsurance ? ", coinsurance $" : ", copay $") + dollars(copay.cents);
+      names += ")";
+    }
   }
   j.end_array();
   std::string what;
@@ -493,7 +502,15 @@ void write_code_help(codec::json_writer& j, std::string_view code, const claim_c
   else if (code == "8A") help_compound_ingredients(j, x);
 }
 
-void write_tier_copay(codec::json_writer& j, const claim_context& x, const rules::product* d) {
+std::string dollars(std::int64_t cents) {
+  const std::uint64_t v = cents < 0 ? 0 - static_cast<std::uint64_t>(cents) : static_cast<std::uint64_t>(cents);
+  char out[32];
+  std::snprintf(out, sizeof out, "%s%llu.%02llu", cents < 0 ? "-" : "", static_cast<unsigned long long>(v / 100),
+                static_cast<unsigned long long>(v % 100));
+  return out;
+}
+
+rules::tier_copay tier_copay_for(const claim_context& x, const rules::product* d) {
   rules::tier_copay copay;
   if (d && x.plan) {
     // The member's group at the pharmacy's network, as the claim met them; the plan's own copays
@@ -503,6 +520,11 @@ void write_tier_copay(codec::json_writer& j, const claim_context& x, const rules
     const rules::benefit_cell* cell = m && ph ? x.plan->benefit(*m, *ph) : nullptr;
     copay = rules::tier_copay_of(*x.plan, cell, *d, x.rec.quantity.value_or(0), x.rec.days_supply.value_or(0));
   }
+  return copay;
+}
+
+void write_tier_copay(codec::json_writer& j, const claim_context& x, const rules::product* d) {
+  const rules::tier_copay copay = tier_copay_for(x, d);
   // Dollars, exact, like every amount of this API (json_writer::decimal).
   j.money_or_null("tier_copay", copay.known ? std::optional<std::int64_t>(copay.cents) : std::nullopt);
   if (copay.known) j.field("tier_copay_kind", copay.coinsurance ? "coinsurance" : "copay");

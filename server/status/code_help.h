@@ -4,6 +4,8 @@
 // Internal to server/status.
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "codec/json_writer.h"
@@ -20,5 +22,8 @@ void write_code_help(codec::json_writer& j, std::string_view code, const claim_c
 // pharmacy network, member group, quantity and days supply, as the rules price it
 // (rules::tier_copay_of); before any deductible or out-of-pocket maximum.
 void write_tier_copay(codec::json_writer& j, const claim_context& x, const rules::product* d);
+
+// Cents as dollars for a sentence: 475 -> "4.75", -5 -> "-0.05".
+std::string dollars(std::int64_t cents);
 
 }  // namespace rxgate::server::status

@@ -7,10 +7,13 @@
 #include "codec/json_writer.h"
 #include "server/core/log.h"
 #include "server/status/api_call.h"
+#include "server/status/code_help.h"
 
 namespace rxgate::server {
 
 namespace {
+
+using status::dollars;
 
 std::string date_text(codec::date d) {
   char out[24];
@@ -23,12 +26,6 @@ std::string date_text(codec::date d) {
 codec::date year_end(codec::date start) {
   const codec::date next{static_cast<std::int16_t>(start.year + 1), start.month, 1};
   return codec::date::from_days(next.days() - 1);
-}
-
-std::string dollars(std::int64_t cents) {
-  char out[32];
-  std::snprintf(out, sizeof out, "%lld.%02lld", static_cast<long long>(cents / 100), static_cast<long long>(cents % 100));
-  return out;
 }
 
 // {"accumulated": 100, "limit": 1500, "remaining": 1400}; limit and remaining null without a limit.

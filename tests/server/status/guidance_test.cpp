@@ -309,3 +309,13 @@ TEST(Guidance, StatusSIsNamedTheSameOnServerAndConsole) {
 }
 
 }  // namespace
+
+// The amounts in a sentence (an alternative's copay): dollars and two cents, either sign.
+TEST(Guidance, DollarsInASentenceKeepTheirCents) {
+  EXPECT_EQ(server::status::dollars(0), "0.00");
+  EXPECT_EQ(server::status::dollars(5), "0.05");
+  EXPECT_EQ(server::status::dollars(475), "4.75");
+  EXPECT_EQ(server::status::dollars(500), "5.00");
+  EXPECT_EQ(server::status::dollars(-5), "-0.05");
+  EXPECT_EQ(server::status::dollars(-12345), "-123.45");
+}

@@ -494,6 +494,12 @@ TEST_F(status_api_test, alternatives_carry_their_tier_copay_for_the_claims_group
       EXPECT_NE(a.body.find("\"tier_copay\":" + copay + ",\"tier_copay_kind\":\"copay\""), std::string::npos)
           << product << " " << copay << ": " << a.body;
     }
+    // The sentence a technician reads first names each alternative with what the patient would pay.
+    const std::string what = s(reject_of(a, "MR")["help"]["what_to_do"]);
+    for (const auto& [product, copay] : want) {
+      const std::string cents = copay.find('.') == std::string::npos ? copay + ".00" : copay;
+      EXPECT_NE(what.find(", copay $" + cents + ")"), std::string::npos) << product << ": " << what;
+    }
     for (dom::element alt : dom::array(reject_of(a, "MR")["help"]["alternatives"])) {
       EXPECT_EQ(s(alt["tier_copay_kind"]), "copay");
       help[s(alt["product_id"])] = d(alt["tier_copay"]);
