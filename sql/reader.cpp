@@ -168,20 +168,27 @@ prior_authorization_record pa_from(const pqxx::row& r) {
   return p;
 }
 
-pg::connection_settings reader_settings(const store_options& o) {
+// A reader connection: `plan_cache_mode` says how its statements are planned.
+pg::connection_settings read_connection(const store_options& o, std::string application_name,
+                                        std::string plan_cache_mode, std::vector<pg::prepared_statement> statements) {
   pg::connection_settings s;
   s.dsn = o.dsn;
-  s.application_name = "rxgate-reader";
+  s.application_name = std::move(application_name);
   s.statement_timeout = o.statement_timeout;
-  s.plan_cache_mode = "force_custom_plan";
+  s.plan_cache_mode = std::move(plan_cache_mode);
   s.reconnect_min = s.reconnect_max = o.reconnect_min;
-  s.statements = {{"search", search_select},
-                  {"summary_status", summary_status},
-                  {"summary_rejects", summary_rejects},
-                  {"pa_insert", pa_insert()},
-                  {"pa_list", pa_list()},
-                  {"pa_revoke", pa_revoke}};
+  s.statements = std::move(statements);
   return s;
+}
+
+pg::connection_settings reader_settings(const store_options& o) {
+  return read_connection(o, "rxgate-reader", "force_custom_plan",
+                         {{"search", search_select},
+                          {"summary_status", summary_status},
+                          {"summary_rejects", summary_rejects},
+                          {"pa_insert", pa_insert()},
+                          {"pa_list", pa_list()},
+                          {"pa_revoke", pa_revoke}});
 }
 
 // Claims by id on connections of their own with generic plans: a custom plan of the by-id
@@ -189,14 +196,7 @@ pg::connection_settings reader_settings(const store_options& o) {
 // 10 million claims), a generic one is planned once per connection and prunes nothing either way.
 // An ANALYZE of a partition (a new month filling up) invalidates it.
 pg::connection_settings claim_reader_settings(const store_options& o) {
-  pg::connection_settings s;
-  s.dsn = o.dsn;
-  s.application_name = "rxgate-reader-claims";
-  s.statement_timeout = o.statement_timeout;
-  s.plan_cache_mode = "force_generic_plan";
-  s.reconnect_min = s.reconnect_max = o.reconnect_min;
-  s.statements = {{"claim", claim_select}};
-  return s;
+  return read_connection(o, "rxgate-reader-claims", "force_generic_plan", {{"claim", claim_select}});
 }
 
 class pg_reader final : public claim_reader {
