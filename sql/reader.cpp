@@ -33,27 +33,33 @@ constexpr const char* claim_select =
 
 // Optional filters are NULL when absent; plan_cache_mode = force_custom_plan (set per
 // connection) plans each call with its actual values, so the present filters pick the index
-// and the date range prunes partitions.
-constexpr const char* search_select =
-    "SELECT c.id, c.date_of_service, to_char(c.received_at AT TIME ZONE 'UTC', "
-    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c.transaction_code, c.provider_id, c.rx_number, "
-    "c.fill_number, c.status::text, c.product_id, c.product_name, c.total_paid, "
-    "(SELECT string_agg(r.code, ',' ORDER BY r.seq) FROM claim_rejects r "
-    "  WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service) "
-    "FROM claims c "
-    "WHERE (cardinality($1::text[]) = 0 OR c.provider_id = ANY($1::text[])) "
-    "  AND ($2::text IS NULL OR c.provider_id = $2) "
-    "  AND ($3::text IS NULL OR c.rx_number = $3) "
-    "  AND ($4::text IS NULL OR c.status = $4::\"char\") "
-    // Only rejected claims carry rejects: saying so lets a reject search walk the pharmacy's
-    // rejected claims (claims_rejected_pharmacy) instead of all of them (3-4x fewer probes).
-    "  AND ($5::text IS NULL OR (c.status = 'R' AND EXISTS (SELECT 1 FROM claim_rejects r "
-    "       WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service AND r.code = $5))) "
-    "  AND ($6::text IS NULL OR c.product_id = $6) "
-    "  AND ($7::date IS NULL OR c.date_of_service >= $7) "
-    "  AND ($8::date IS NULL OR c.date_of_service <= $8) "
-    "  AND ($9::date IS NULL OR (c.date_of_service, c.id) < ($9::date, $10::bigint)) "
-    "ORDER BY c.date_of_service DESC, c.id DESC LIMIT $11";
+// and the date range prunes partitions. A search by reject code has a statement of its own: its
+// EXISTS must be a conjunct of the WHERE (not inside "$5 IS NULL OR ...") for the planner to
+// make it a semi-join, which merges the pharmacy's claims with its rejects of that code
+// (claim_rejects_pharmacy_code, migration 0020) instead of probing every claim's rejects.
+// Only rejected claims carry rejects, and a reject carries its claim's pharmacy.
+std::string search_select(bool by_reject_code) {
+  return std::string(
+             "SELECT c.id, c.date_of_service, to_char(c.received_at AT TIME ZONE 'UTC', "
+             "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c.transaction_code, c.provider_id, c.rx_number, "
+             "c.fill_number, c.status::text, c.product_id, c.product_name, c.total_paid, "
+             "(SELECT string_agg(r.code, ',' ORDER BY r.seq) FROM claim_rejects r "
+             "  WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service) "
+             "FROM claims c "
+             "WHERE (cardinality($1::text[]) = 0 OR c.provider_id = ANY($1::text[])) "
+             "  AND ($2::text IS NULL OR c.provider_id = $2) "
+             "  AND ($3::text IS NULL OR c.rx_number = $3) "
+             "  AND ($4::text IS NULL OR c.status = $4::\"char\") ") +
+         (by_reject_code ? "  AND c.status = 'R' AND EXISTS (SELECT 1 FROM claim_rejects r "
+                           "       WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service "
+                           "         AND r.provider_id = c.provider_id AND r.code = $5) "
+                         : "  AND $5::text IS NULL ") +
+         "  AND ($6::text IS NULL OR c.product_id = $6) "
+         "  AND ($7::date IS NULL OR c.date_of_service >= $7) "
+         "  AND ($8::date IS NULL OR c.date_of_service <= $8) "
+         "  AND ($9::date IS NULL OR (c.date_of_service, c.id) < ($9::date, $10::bigint)) "
+         "ORDER BY c.date_of_service DESC, c.id DESC LIMIT $11";
+}
 
 constexpr const char* summary_status =
     "SELECT status::text, count(*) FROM claims WHERE provider_id = $1 "
@@ -183,7 +189,8 @@ pg::connection_settings read_connection(const store_options& o, std::string appl
 
 pg::connection_settings reader_settings(const store_options& o) {
   return read_connection(o, "rxgate-reader", "force_custom_plan",
-                         {{"search", search_select},
+                         {{"search", search_select(false)},
+                          {"search_reject", search_select(true)},
                           {"summary_status", summary_status},
                           {"summary_rejects", summary_rejects},
                           {"pa_insert", pa_insert()},
@@ -253,12 +260,12 @@ class pg_reader final : public claim_reader {
     }
     auto opt = [](const std::optional<std::string>& o) -> const char* { return o ? o->c_str() : nullptr; };
     return pool_.run("search", [&](pqxx::connection& c) -> error {
-      pqxx::read_transaction t(c);
-      const auto r = t.exec_prepared("search", pg::text_array(f.allowed_pharmacies), opt(f.pharmacy),
+      pqxx::nontransaction t(c);
+      const auto r = t.exec_prepared(f.reject_code ? "search_reject" : "search",
+                                     pg::text_array(f.allowed_pharmacies), opt(f.pharmacy),
                                      opt(f.rx_number), opt(f.status), opt(f.reject_code),
                                      opt(f.product_id), opt(f.from), opt(f.to), opt(cursor_date),
                                      cursor_id, f.limit + 1);
-      t.commit();
       search_page page;
       for (const auto& row : r) {
         if (page.claims.size() == static_cast<std::size_t>(f.limit)) {

@@ -94,6 +94,7 @@ void claim_rows::add(const batch_entry& e, std::int64_t id) {
     rejects.text(r.code_view());
     rejects.text(field_name(r.field));
     rejects.integer(r.occurrence);
+    rejects.text(c.provider_id);  // the claim's pharmacy: a reject search's index (migration 0020)
     rejects.end_row();
   }
   for (std::size_t k = 0; k < d.dur_count && k < d.dur.size(); ++k) {

@@ -14,7 +14,7 @@ constexpr const char* claim_column_types[claim_column_count] = {
     "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "jsonb", "bytea", "bytea"};
 
 constexpr const char* reject_column_types[] = {"bigint", "date", "smallint", "text", "text",
-                                               "smallint"};
+                                               "smallint", "text"};
 constexpr const char* dur_column_types[] = {"bigint", "date", "smallint", "text", "text",
                                             "text", "date", "bigint", "text"};
 

@@ -23,7 +23,7 @@ inline constexpr const char* claim_columns[] = {
     "over_benefit_maximum", "other_payer_recognized", "detail", "request", "response"};
 inline constexpr std::size_t claim_column_count = std::size(claim_columns);
 inline constexpr const char* reject_columns[] = {"claim_id", "date_of_service", "seq", "code", "field",
-                                                 "occurrence"};
+                                                 "occurrence", "provider_id"};
 inline constexpr const char* dur_columns[] = {"claim_id", "date_of_service", "seq", "reason",
                                               "significance", "other_pharmacy", "previous_fill",
                                               "previous_quantity", "free_text"};

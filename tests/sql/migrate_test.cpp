@@ -31,6 +31,36 @@ TEST(Migrate, FromEmptyThenAgainIsANoOp) {
   EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM rxgate_schema_migrations"), std::to_string(store::detail::embedded_migrations().size()));
 }
 
+// 0020 on a database that already holds rejects: each learns its claim's pharmacy, so a search
+// by reject code (which reads claim_rejects.provider_id) finds the rejects stored before it.
+TEST(Migrate, RejectsStoredBefore0020LearnTheirPharmacy) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = create_database("rxgate_test_migrate_0020");
+  std::string report;
+  const auto first = store::migrate(dsn, report);
+  ASSERT_FALSE(first) << first.message;
+  // The database as 0019 left it: no pharmacy on rejects, the old index, 0020 not applied.
+  exec_sql(dsn, "ALTER TABLE claim_rejects DROP COLUMN provider_id");
+  exec_sql(dsn, "CREATE INDEX claim_rejects_code_date ON claim_rejects (code, date_of_service)");
+  exec_sql(dsn, "DELETE FROM rxgate_schema_migrations WHERE version = 20");
+  for (const char* pharmacy : {"1234567890", "2345678901"}) {
+    exec_sql(dsn, std::string("WITH c AS (INSERT INTO claims (date_of_service, source, transaction_code, bin, "
+                              "provider_id, status, request, response) VALUES (current_date, 'test', 'B1', '999999', '") +
+                      pharmacy + "', 'R', '\\x00', '\\x00') RETURNING id, date_of_service) "
+                      "INSERT INTO claim_rejects (claim_id, date_of_service, seq, code) "
+                      "SELECT id, date_of_service, 1, '79' FROM c");
+  }
+  report.clear();
+  const auto e = store::migrate(dsn, report);
+  ASSERT_FALSE(e) << e.message;
+  EXPECT_NE(report.find("applied 0020_rejects_by_pharmacy.sql"), std::string::npos) << report;
+  EXPECT_EQ(query_value(dsn, "SELECT string_agg(r.provider_id, ',' ORDER BY r.provider_id) FROM claim_rejects r "
+                             "JOIN claims c ON c.id = r.claim_id AND c.provider_id = r.provider_id"),
+            "1234567890,2345678901");
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM pg_indexes WHERE indexname = 'claim_rejects_code_date'"), "0");
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM pg_indexes WHERE indexname = 'claim_rejects_pharmacy_code'"), "1");
+}
+
 TEST(Migrate, RefusesASchemaNewerThanTheBinary) {
   RXGATE_REQUIRE_DB();
   const std::string dsn = create_database("rxgate_test_migrate_newer");
