@@ -70,7 +70,8 @@ bool validation::any_rejects() const noexcept {
 }
 
 bool is_supported_transaction(std::string_view code) noexcept {
-  return code == "B1" || code == "B2" || code == "B3" || code == "E1";
+  return code == "B1" || code == "B2" || code == "B3" || code == "E1" || code == "P1" || code == "P2" ||
+         code == "P3" || code == "P4";
 }
 
 using detail::all_digits;
@@ -101,7 +102,15 @@ constexpr usage_row segment_usage[] = {{"B1", "SSSMSSMSSSMNSSSS"},
                                        {"B3", "SSSMSSMSSSMNSSSS"},
                                        // Patient on a B2 is tolerated: real senders include it.
                                        {"B2", "SNNSSNMSNNSNNNNN"},
-                                       {"E1", "SSSMNNNNNNNNNSNN"}};
+                                       {"E1", "SSSMNNNNNNNNNSNN"},
+                                       // P1-P4 (§7.2): the PA segment 12 is mandatory. P2/P3
+                                       // name a PA of a member: insurance is needed to say whose
+                                       // (M here where §7.2 says S?); a patient segment is
+                                       // tolerated as on a B2.
+                                       {"P1", "SSSMSSMSSSMMSSSS"},
+                                       {"P2", "SNNMNNNNNNNMNNNN"},
+                                       {"P3", "SNNMNNNNNNNMNNNN"},
+                                       {"P4", "SSSMNSMSNSNMSSSS"}};
 
 char usage_of(std::string_view code, segment_id id) noexcept {
   const auto n = static_cast<int>(id);
@@ -149,13 +158,21 @@ void read_transaction(const message& m, int group, claim& c) {
   claim_reader r{m, c};
   r.read_header();
   const std::string_view code = c.transaction_code;
-  const bool billing = code == "B1" || code == "B3";
+  const bool billing = code == "B1" || code == "B3" || code == "P1";
   check_segment_usage(m, code, group, c);
 
   const auto insurance = m.find_for(segment_id::insurance, group);
   if (insurance) r.read_insurance(insurance);
   else if (code != "B2") c.rejects.push("6J");
   if (const auto patient = m.find_for(segment_id::patient, group)) r.read_patient(patient);
+
+  if (c.is_prior_authorization()) {
+    // 6Q: a P transaction without its PA segment cannot be adjudicated.
+    if (const auto pa = m.find(segment_id::prior_authorization, group)) r.read_prior_authorization(pa, c.is_pa_request());
+    else c.rejects.push("6Q");
+    // P2 and P3 carry no claim: the PA number names what they are about.
+    if (!c.is_pa_request()) return;
+  }
 
   if (code == "E1") {
     if (const auto p = m.find_for(segment_id::prescriber, group)) r.read_prescriber(p);

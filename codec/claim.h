@@ -181,11 +181,25 @@ struct claim {
   // clinical AM13
   std::array<std::string_view, max_diagnoses> diagnoses{};
   std::uint8_t diagnosis_count = 0;
+  // prior authorization AM12 (P1-P4 only; has_prior_authorization: the segment was sent)
+  bool has_prior_authorization = false;
+  std::string_view pa_request_type;                    // 498-PA: 1 initial, 2 reauthorization, 3 deferred
+  std::optional<date> pa_period_begin, pa_period_end;  // 498-PB 498-PC, inclusive
+  std::string_view pa_basis;                           // 498-PD: ME, PR, PL
+  std::string_view pa_number_assigned;                 // 498-PY (P2/P3: the PA they name)
+  std::string_view pa_supporting_documentation;        // 498-PP: a view only, never stored
 
   // What validation found for this transaction (syntax and structure, before any plan rule).
   reject_list rejects;
   bool is_reversal() const noexcept { return transaction_code == "B2"; }
   bool is_eligibility() const noexcept { return transaction_code == "E1"; }
+  // P1 request and billing, P2 reversal, P3 inquiry, P4 request only.
+  bool is_prior_authorization() const noexcept {
+    return transaction_code.size() == 2 && transaction_code[0] == 'P' && transaction_code[1] >= '1' &&
+           transaction_code[1] <= '4';
+  }
+  // P1 and P4: a new prior authorization request.
+  bool is_pa_request() const noexcept { return transaction_code == "P1" || transaction_code == "P4"; }
 
   // An other payer's repetitions, as views into the pools above.
   std::span<const other_payer_amount> amounts_paid(const other_payer& p) const noexcept {
@@ -216,7 +230,7 @@ struct validation {
   bool any_rejects() const noexcept;
 };
 
-// Transaction codes this codec validates and rxgate answers (B1 B2 B3 E1).
+// Transaction codes this codec validates and rxgate answers (B1 B2 B3 E1 P1 P2 P3 P4).
 bool is_supported_transaction(std::string_view code) noexcept;
 
 // Validate a decoded request. `m.kind` must be message_kind::request.

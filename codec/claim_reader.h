@@ -168,6 +168,8 @@ class claim_reader {
   void read_compound(const segment_view& s);
   void read_cob(const segment_view& s);
   void read_clinical(const segment_view& s);
+  // AM12: a request (P1/P4) needs 498-PA, PB, PC and PD; P2/P3 need 498-PY.
+  void read_prior_authorization(const segment_view& s, bool request);
 
  private:
   const message& m_;

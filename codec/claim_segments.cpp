@@ -35,6 +35,13 @@ std::string_view missing_code(field_id id) noexcept {
     case "DF"_fid: return "29";
     case "DK"_fid: return "34";
     case "DO"_fid: return "39";
+    // AM12 (P1-P4): the M/I codes of the PA request's own fields.
+    case "PA"_fid: return "3A";
+    case "PB"_fid: return "3B";
+    case "PC"_fid: return "3C";
+    case "PD"_fid: return "3D";
+    case "PY"_fid: return "3N";
+    case "PP"_fid: return "3S";
     default: {
       // The field ID itself (E7, DU, DN, EE, EM ...): a static table keeps the view alive. The
       // count fields (NX, SE, 4C, VE, 5E, MU ...) have M/I codes of their own too; a field missing
@@ -235,6 +242,35 @@ void claim_reader::read_clinical(const segment_view& s) {
   each_counted(s, "VE"_fid, "WE"_fid, "P7", max_diagnoses, "", "DO"_fid, [&](const field_range& rep, std::uint8_t) {
     c_.diagnoses[c_.diagnosis_count++] = rep.get_or_empty("DO"_fid);
   });
+}
+
+void claim_reader::read_prior_authorization(const segment_view& s, bool request) {
+  c_.has_prior_authorization = true;
+  c_.pa_supporting_documentation = text(s, "PP"_fid);
+  // 498-PY is 9(11): an assigned number is exactly 11 digits (a P2/P3 names one; a request may
+  // repeat one it was given).
+  const auto number = s.get("PY"_fid);
+  if (number && !number->empty()) {
+    const auto v = trim_value(*number);
+    if (v.size() != 11 || !all_digits(v)) reject_field(s, "PY"_fid);
+    else c_.pa_number_assigned = v;
+  } else if (!request) {
+    reject_field(s, "PY"_fid);
+  }
+  if (!request) return;
+  const auto type = trim_value(required_text(s, "PA"_fid));
+  if (type == "1" || type == "2" || type == "3") c_.pa_request_type = type;
+  else if (!type.empty()) reject_field(s, "PA"_fid);
+  c_.pa_period_begin = date_of(s, "PB"_fid, true);
+  c_.pa_period_end = date_of(s, "PC"_fid, true);
+  // A period that ends before it begins has no valid end.
+  if (c_.pa_period_begin && c_.pa_period_end && *c_.pa_period_end < *c_.pa_period_begin) {
+    reject_field(s, "PC"_fid);
+    c_.pa_period_end.reset();
+  }
+  const auto basis = trim_value(required_text(s, "PD"_fid));
+  if (!basis.empty() && basis != "ME" && basis != "PR" && basis != "PL") reject_field(s, "PD"_fid);
+  else c_.pa_basis = basis;
 }
 
 }  // namespace rxgate::codec::detail

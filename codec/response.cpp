@@ -170,6 +170,16 @@ void write_dur(writer& w, const response_transaction& t) {
   }
 }
 
+// AM26 in the standard's field order (ncpdp-d0.md §5): PR PS PT RA ... PY.
+void write_prior_authorization(writer& w, const prior_authorization_response& pa) {
+  w.segment(segment_id::response_prior_authorization);
+  if (pa.processed) w.date_field("PR"_fid, *pa.processed);
+  if (pa.effective) w.date_field("PS"_fid, *pa.effective);
+  if (pa.expiration) w.date_field("PT"_fid, *pa.expiration);
+  if (pa.quantity) w.number("RA"_fid, static_cast<std::uint64_t>(*pa.quantity));
+  w.field("PY"_fid, pa.number, 11);
+}
+
 void write_other_payers(writer& w, const response_transaction& t) {
   w.segment(segment_id::response_cob);
   w.number("NT"_fid, t.other_payer_count);
@@ -228,6 +238,7 @@ std::optional<std::size_t> build_response(const response& r, std::span<char> out
     write_claim(w, t);
     if (t.price) write_pricing(w, *t.price);
     if (t.dur_count > 0) write_dur(w, t);
+    if (t.prior_authorization) write_prior_authorization(w, *t.prior_authorization);
     if (t.other_payer_count > 0) write_other_payers(w, t);
   }
   if (!w.ok()) return std::nullopt;
@@ -392,6 +403,15 @@ bool read_dur(const segment_view& s, response_transaction& t) noexcept {
   });
 }
 
+void read_prior_authorization(const segment_view& s, prior_authorization_response& pa) noexcept {
+  pa.processed = date_of(s, "PR"_fid);
+  pa.effective = date_of(s, "PS"_fid);
+  pa.expiration = date_of(s, "PT"_fid);
+  const auto ra = s.get("RA"_fid);
+  pa.quantity = ra ? parse_unsigned(*ra) : std::nullopt;
+  pa.number = s.get_or_empty("PY"_fid);
+}
+
 bool read_cob(const segment_view& s, response_transaction& t) noexcept {
   return read_repetitions(s, "5C"_fid, t.other_payers, t.other_payer_count, [](const field_range& rep, response_other_payer& p) {
     p.coverage_type = rep.get_or_empty("5C"_fid);
@@ -441,6 +461,8 @@ bool read_response(const message& m, response& out, std::span<char> scratch) noe
     if (const auto s = m.find(segment_id::response_claim, g)) fits &= read_claim_segment(s, t);
     if (const auto s = m.find(segment_id::response_pricing, g)) read_pricing(s, t.price.emplace());
     if (const auto s = m.find(segment_id::response_dur, g)) fits &= read_dur(s, t);
+    if (const auto s = m.find(segment_id::response_prior_authorization, g))
+      read_prior_authorization(s, t.prior_authorization.emplace());
     if (const auto s = m.find(segment_id::response_cob, g)) fits &= read_cob(s, t);
   }
   return fits;

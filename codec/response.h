@@ -89,6 +89,18 @@ struct help_desk_contact {
   friend bool operator==(const help_desk_contact&, const help_desk_contact&) = default;
 };
 
+// AM26 Response Prior Authorization (P1-P4): what the payer says about the PA a P transaction
+// requested, cancelled or asked about.
+struct prior_authorization_response {
+  std::optional<date> processed;   // 498-PR
+  std::optional<date> effective;   // 498-PS
+  std::optional<date> expiration;  // 498-PT
+  std::optional<std::int64_t> quantity;  // 498-RA, thousandths
+  std::string_view number;         // 498-PY, 11 digits
+
+  friend bool operator==(const prior_authorization_response&, const prior_authorization_response&) = default;
+};
+
 struct response_transaction {
   char status = 'R';                      // 112-AN: P D C Q R A S F B
   std::string_view authorization_number;  // 503-F3
@@ -120,6 +132,7 @@ struct response_transaction {
   std::uint8_t dur_count = 0;
   std::array<response_other_payer, max_response_other_payers> other_payers{};  // AM28
   std::uint8_t other_payer_count = 0;
+  std::optional<prior_authorization_response> prior_authorization;  // AM26 (P1-P4)
 
   bool add_text(std::string_view t) noexcept;
   bool add_approved_message(std::string_view code) noexcept;

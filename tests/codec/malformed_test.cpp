@@ -143,7 +143,7 @@ std::vector<malformed_case> table() {
       {"E1 with count 2", header("D0", "E1", '2') + insurance, errc::ok, 0, {"A9"}, 2},
       {"version D1", b1("D1"), errc::ok, 0, {"1R"}, 1},
       {"transaction code ZZ", b1("D0", "ZZ"), errc::ok, 0, {"03"}, 1},
-      {"transaction code P1 (not answered)", b1("D0", "P1"), errc::ok, 0, {"1S"}, 1},
+      {"transaction code S1 (not answered)", b1("D0", "S1"), errc::ok, 0, {"1S"}, 1},
       {"BIN not numeric", "61A014" + b.substr(6), errc::ok, 0, {"01"}, 1},
   };
 }

@@ -72,6 +72,7 @@ void expect_round_trip(const response& original) {
     EXPECT_TRUE(a.price == b.price);
     EXPECT_EQ(a.dur_count, b.dur_count);
     EXPECT_EQ(a.preferred_count, b.preferred_count);
+    EXPECT_TRUE(a.prior_authorization == b.prior_authorization);
   }
 }
 
@@ -140,6 +141,34 @@ TEST(ResponseRoundTrip, ReversalApproved) {
   t.authorization_number = "RX26112000000043";
   t.rx_qualifier = "1";
   t.rx_number = "7159262";
+  expect_round_trip(r);
+}
+
+// AM26 (P1-P4): every field written, read back, in the standard's order after AM21/AM22.
+TEST(ResponseRoundTrip, PriorAuthorizationAnswerCarriesAm26) {
+  auto r = header("P3");
+  auto& t = r.transactions[0];
+  t.status = 'A';
+  t.rx_qualifier = "1";
+  t.rx_number = "418232";
+  prior_authorization_response pa;
+  pa.processed = date{2026, 12, 3};
+  pa.effective = date{2026, 12, 1};
+  pa.expiration = date{2027, 5, 31};
+  pa.quantity = 90000;
+  pa.number = "20000000017";
+  t.prior_authorization = pa;
+  expect_round_trip(r);
+  std::array<char, 512> wire{};
+  const auto n = build_response(r, wire);
+  ASSERT_TRUE(n);
+  const std::string bytes(wire.data(), *n);
+  EXPECT_NE(bytes.find("\x1E\x1C" "AM26\x1C" "PR20261203\x1C" "PS20261201\x1C" "PT20270531\x1C" "RA90000\x1C"
+                       "PY20000000017"),
+            std::string::npos);
+  // A deferred answer (F) carries only what is known: the number and the processed date.
+  t.status = 'F';
+  t.prior_authorization = prior_authorization_response{date{2026, 12, 3}, {}, {}, {}, "20000000018"};
   expect_round_trip(r);
 }
 

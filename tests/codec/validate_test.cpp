@@ -98,7 +98,7 @@ TEST(Validate, TransmissionLevelRejects) {
   };
   const row rows[] = {
       {"unknown version", "D1", "B1", 1, 1, "1R"},
-      {"unsupported transaction code", "D0", "P1", 1, 1, "1S"},
+      {"unsupported transaction code", "D0", "S1", 1, 1, "1S"},
       {"invalid transaction code", "D0", "ZZ", 1, 1, "03"},
       {"count above groups", "D0", "B1", 2, 1, "1U"},
       {"count below groups", "D0", "B1", 1, 2, "1U"},
@@ -617,4 +617,134 @@ TEST(ValidateF6, EveryTransactionKindOfTheVectors) {
   const auto b3 = validated("b3-rebill.txt");
   EXPECT_EQ(b3->claims[0].transaction_code, "B3");
   EXPECT_EQ(b3->claims[0].days_supply, std::optional<int>(60));
+}
+
+// P1-P4 (issue 15): supported, their PA segment (AM12) mandatory and read into the claim.
+namespace {
+
+// A PA request segment with every field a request needs; `skip` leaves one out, `replace` sets
+// one to another value.
+std::function<void(writer&)> pa_segment(std::string_view skip = "", std::string_view replace = "",
+                                        std::string_view value = "") {
+  return [=](writer& w) {
+    w.segment(segment_id::prior_authorization);
+    const std::pair<std::string_view, std::string_view> fields[] = {
+        {"PA", "1"}, {"PB", "20261201"}, {"PC", "20270531"}, {"PD", "ME"}, {"PY", ""}, {"PP", "TRIED TWO GENERICS"}};
+    for (const auto& [id, v] : fields) {
+      if (id == skip) continue;
+      const auto sent = id == replace ? value : v;
+      if (!sent.empty()) w.field(make_field_id(id[0], id[1]), sent);
+    }
+  };
+}
+
+claim_spec p_spec(std::string_view code) {
+  claim_spec s;
+  s.code = code;
+  const bool request = code == "P1" || code == "P4";
+  s.claim_segment = request;
+  s.pricing = code == "P1";
+  s.group_extra = request ? pa_segment() : pa_segment("", "PY", "20000000017");
+  return s;
+}
+
+}  // namespace
+
+TEST(ValidatePriorAuthorization, P1ToP4ValidateAndCarryTheirSegment) {
+  for (std::string_view code : {"P1", "P2", "P3", "P4"}) {
+    SCOPED_TRACE(code);
+    auto r = run(p_spec(code));
+    EXPECT_FALSE(r->val->transmission_rejected);
+    const auto& c = r->val->claims[0];
+    EXPECT_EQ(codes(c.rejects), "");
+    EXPECT_TRUE(c.is_prior_authorization());
+    EXPECT_TRUE(c.has_prior_authorization);
+    EXPECT_EQ(c.pa_supporting_documentation, "TRIED TWO GENERICS");
+    if (c.is_pa_request()) {
+      EXPECT_EQ(c.pa_request_type, "1");
+      EXPECT_EQ(c.pa_period_begin, (date{2026, 12, 1}));
+      EXPECT_EQ(c.pa_period_end, (date{2027, 5, 31}));
+      EXPECT_EQ(c.pa_basis, "ME");
+      EXPECT_EQ(c.product_id, "00093005801");
+    } else {
+      EXPECT_EQ(c.pa_number_assigned, "20000000017");
+      EXPECT_EQ(c.rx_number, "");
+    }
+  }
+}
+
+TEST(ValidatePriorAuthorization, MissingSegmentRejects6QAndUnusedSegmentsTheir2xx) {
+  for (std::string_view code : {"P1", "P4"}) {
+    SCOPED_TRACE(code);
+    auto s = p_spec(code);
+    s.group_extra = nullptr;
+    EXPECT_EQ(codes(run(s)->val->claims[0].rejects), "6Q");
+  }
+  // A P2/P3 group holds only its AM12 (without it the group is empty: a framing error, 1U); with
+  // another segment in its place, both that segment and the missing AM12 are answered.
+  for (std::string_view code : {"P2", "P3"}) {
+    SCOPED_TRACE(code);
+    auto s = p_spec(code);
+    s.group_extra = [](writer& w) { w.segment(segment_id::narrative).field("BM"_fid, "SEE NOTES"); };
+    EXPECT_EQ(codes(run(s)->val->claims[0].rejects), "216 6Q");
+  }
+  auto s = p_spec("P2");  // a claim segment on a P2 is not used
+  s.claim_segment = true;
+  EXPECT_EQ(codes(run(s)->val->claims[0].rejects), "203");
+  s = p_spec("P4");  // pricing on a P4 is not used
+  s.pricing = true;
+  EXPECT_EQ(codes(run(s)->val->claims[0].rejects), "209");
+  s = p_spec("P1");  // pricing is mandatory on a P1 (request and billing)
+  s.pricing = false;
+  EXPECT_EQ(codes(run(s)->val->claims[0].rejects), "6P");
+  s = p_spec("P3");  // the member must be named
+  s.insurance = false;
+  EXPECT_EQ(codes(run(s)->val->claims[0].rejects), "6J");
+}
+
+TEST(ValidatePriorAuthorization, BadFieldsCarryTheirCodeAndField) {
+  struct row {
+    std::string_view code, skip, replace, value, expected;
+    field_id field;
+  };
+  const row rows[] = {
+      {"P1", "PA", "", "", "3A", "PA"_fid},
+      {"P1", "", "PA", "4", "3A", "PA"_fid},
+      {"P1", "PB", "", "", "3B", "PB"_fid},
+      {"P1", "", "PB", "20261301", "3B", "PB"_fid},
+      {"P4", "PC", "", "", "3C", "PC"_fid},
+      {"P4", "PD", "", "", "3D", "PD"_fid},
+      {"P4", "", "PD", "XX", "3D", "PD"_fid},
+      {"P1", "", "PY", "2000000001", "3N", "PY"_fid},   // 10 digits: one short
+      {"P1", "", "PY", "200000000171", "3N", "PY"_fid}, // 12 digits: one over
+      {"P3", "PY", "", "", "3N", "PY"_fid},
+      {"P2", "", "PY", "2000000001A", "3N", "PY"_fid},
+  };
+  for (const auto& t : rows) {
+    SCOPED_TRACE(std::string(t.code) + " " + std::string(t.skip) + std::string(t.replace) + "=" + std::string(t.value));
+    auto s = p_spec(t.code);
+    const bool request = t.code == "P1" || t.code == "P4";
+    // P2/P3 send their number; requests do not unless the row says so.
+    s.group_extra = request ? pa_segment(t.skip, t.replace, t.value)
+                            : pa_segment(t.skip.empty() ? "" : t.skip, t.replace.empty() ? "PY" : t.replace,
+                                         t.replace.empty() ? "20000000017" : t.value);
+    auto r = run(s);
+    const auto& c = r->val->claims[0];
+    ASSERT_EQ(codes(c.rejects), t.expected);
+    EXPECT_EQ(c.rejects.items[0].field, t.field);
+  }
+}
+
+TEST(ValidatePriorAuthorization, RequestPeriodBoundaries) {
+  auto period = [](std::string_view begin, std::string_view end) {
+    auto s = p_spec("P1");
+    std::string b(begin), e(end);
+    s.group_extra = [b, e](writer& w) {
+      w.segment(segment_id::prior_authorization).field("PA"_fid, "1").field("PB"_fid, b).field("PC"_fid, e).field("PD"_fid, "PR");
+    };
+    return codes(run(s)->val->claims[0].rejects);
+  };
+  EXPECT_EQ(period("20261201", "20261201"), "");    // one day: end at begin
+  EXPECT_EQ(period("20261201", "20261130"), "3C");  // end one day before begin
+  EXPECT_EQ(period("20261201", "20261202"), "");    // end one day after begin
 }
