@@ -608,8 +608,14 @@ void engine::run() noexcept {
     reject("82", "D1"_fid);
     return;
   }
-  if (!c_.is_reversal() && c_.date_of_service.days() < today_.days() - p_->timely_filing_days) {
+  // A reversal, a PA cancel or an inquiry is about something already on file: no timely filing.
+  const bool about_existing = c_.is_reversal() || c_.transaction_code == "P2" || c_.transaction_code == "P3";
+  if (!about_existing && c_.date_of_service.days() < today_.days() - p_->timely_filing_days) {
     reject("81", "D1"_fid);
+    return;
+  }
+  if (c_.is_prior_authorization()) {
+    prior_authorization_transaction();
     return;
   }
   if (decide_by_key()) return;

@@ -24,6 +24,11 @@ std::string_view to_string(threshold_source s) noexcept {
   return "plan";
 }
 
+void pa_transaction_answer::set_number(std::string_view n) noexcept {
+  number_length = static_cast<std::uint8_t>(std::min(n.size(), number.size()));
+  std::copy_n(n.data(), number_length, number.data());
+}
+
 bool decision::add_text(std::string_view t) noexcept {
   if (text_count == text_storage.size() || t.empty()) return false;
   auto n = std::min(t.size(), text_storage[text_count].size());
@@ -58,6 +63,7 @@ void decision::clear() noexcept {
   refill_too_soon.reset();
   limit.reset();
   help_desk_phone = {};
+  pa_answer.reset();
   text_count = 0;
 }
 
@@ -86,6 +92,11 @@ void to_response(const decision& d, const codec::claim& c, codec::response_trans
   std::copy_n(d.dur.begin(), d.dur_count, out.dur.begin());
   out.other_payer_count = d.other_payer_count;
   std::copy_n(d.other_payers.begin(), d.other_payer_count, out.other_payers.begin());
+  if (d.pa_answer && d.pa_answer->number_length > 0) {
+    const auto& a = *d.pa_answer;
+    out.prior_authorization = codec::prior_authorization_response{a.processed, a.effective, a.expiration, a.quantity,
+                                                                  a.number_view()};
+  }
 }
 
 }  // namespace rxgate::rules

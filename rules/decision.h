@@ -66,6 +66,24 @@ struct limit_detail {
   std::int64_t max_quantity_per_day = 0;  // thousandths per day of supply, when that limit was hit
 };
 
+// What a P transaction does to the PAs on file (the store applies it in the batch's transaction)
+// and what its AM26 says.
+enum class pa_change : std::uint8_t {
+  none = 0,
+  request,  // P1/P4: create a pending PA numbered `number` for the claim's member and drug
+  cancel,   // P2: revoke the PA `record_id`
+};
+struct pa_transaction_answer {
+  pa_change change = pa_change::none;
+  std::int64_t record_id = 0;  // cancel: the PA revoked
+  std::array<char, 11> number{};
+  std::uint8_t number_length = 0;
+  std::optional<codec::date> processed, effective, expiration;  // 498-PR PS PT
+  std::optional<std::int64_t> quantity;                          // 498-RA, thousandths
+  std::string_view number_view() const noexcept { return {number.data(), number_length}; }
+  void set_number(std::string_view n) noexcept;
+};
+
 struct decision {
   char status = 'R';  // 112-AN
   codec::reject_list rejects;
@@ -100,6 +118,8 @@ struct decision {
   std::optional<refill_too_soon_detail> refill_too_soon;
   std::optional<limit_detail> limit;
   std::string_view help_desk_phone;
+  // P1-P4: the AM26 answer and the change to the PAs on file (nullopt for other transactions).
+  std::optional<pa_transaction_answer> pa_answer;
 
   // Composed free text (UF/UH/FQ lines); at most codec::max_texts messages.
   std::array<std::array<char, 200>, codec::max_texts> text_storage{};

@@ -82,6 +82,12 @@ class engine {
   bool pa_active(const prior_authorization& a, std::int64_t qty) const noexcept;
   bool pa_dated(const prior_authorization& a) const noexcept;
   void step_therapy(const product& d, std::uint8_t occurrence) noexcept;
+  // P1-P4 (pa_transactions.cpp): request, cancel, inquire.
+  void prior_authorization_transaction() noexcept;
+  void pa_request() noexcept;
+  void pa_cancel(const prior_authorization_on_file& pa) noexcept;
+  void pa_answer_state(const prior_authorization_on_file& pa) noexcept;
+  pa_transaction_answer& pa_answer_for(std::string_view number) noexcept;
   void diagnosis_checks(const product& d) noexcept;
   // Transition and emergency fills (plan.toml [transition], [emergency]): a reject they lift.
   struct checkpoint {

@@ -39,6 +39,25 @@ struct prior_authorization {
   bool revoked = false;
 };
 
+// Where a prior authorization on file stands (migration 0019): a P1/P4 request waits as pending
+// until a reviewer approves or denies it; operator-issued PAs are approved from the start.
+// Revocation (an operator's DELETE, a P2) is separate: `revoked`.
+enum class pa_review_state : std::uint8_t { pending, approved, denied };
+
+// The one PA a P transaction is about, whatever its state: for a P2/P3 the PA its 498-PY names,
+// if it belongs to the transaction's member (BIN + cardholder ID); for a P1/P4 the PA already
+// requested under the same claim key (a retransmit answers it instead of requesting again).
+struct prior_authorization_on_file {
+  std::int64_t id = 0;
+  std::string_view number;            // 11 digits
+  pa_review_state state = pa_review_state::pending;
+  bool revoked = false;
+  codec::date requested_on;           // created (the P1/P4, or the operator's issue)
+  codec::date reviewed_on;            // approved or denied; invalid while pending
+  codec::date effective, expires;     // approved: the validity; pending: the period requested
+  std::int64_t max_quantity = 0;      // thousandths per fill; 0 = no limit
+};
+
 // Money counted toward a plan year's limits (cents).
 struct accumulator_amounts {
   std::int64_t deductible = 0;     // applied to the deductible
@@ -73,7 +92,13 @@ struct key_match {
 
 struct member_history {
   std::span<const prior_fill> fills;
+  // Approved, unrevoked PAs only: a pending or denied PA never pays a claim.
   std::span<const prior_authorization> authorizations;
+  // P transactions only (the store loads them for batches that hold one): the PA the transaction
+  // is about (prior_authorization_on_file above), and for a P1/P4 a fresh number from
+  // prior_authorization_number_seq for the pending PA it may create (empty when none was drawn).
+  std::optional<prior_authorization_on_file> named_authorization;
+  std::string_view reserved_pa_number;
   // Paid claim(s) under this transaction's key; at most one is active (unique index).
   std::optional<key_match> same_key;
   accumulator_state accumulators;
