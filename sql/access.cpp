@@ -14,6 +14,7 @@ std::string_view to_string(access_role r) noexcept {
     case access_role::technician: return "technician";
     case access_role::operator_role: return "operator";
     case access_role::admin: return "admin";
+    case access_role::reviewer: return "reviewer";
   }
   return "technician";
 }
@@ -22,6 +23,7 @@ std::optional<access_role> parse_role(std::string_view s) noexcept {
   if (s == "technician") return access_role::technician;
   if (s == "operator") return access_role::operator_role;
   if (s == "admin") return access_role::admin;
+  if (s == "reviewer") return access_role::reviewer;
   return std::nullopt;
 }
 

@@ -25,8 +25,9 @@
 
 namespace rxgate::store {
 
-enum class access_role : std::uint8_t { technician, operator_role, admin };
-std::string_view to_string(access_role r) noexcept;  // "technician" | "operator" | "admin"
+// reviewer (issue 15, migration 0019): decides prior authorization requests filed by P1/P4.
+enum class access_role : std::uint8_t { technician, operator_role, admin, reviewer };
+std::string_view to_string(access_role r) noexcept;  // "technician" | "operator" | "admin" | "reviewer"
 std::optional<access_role> parse_role(std::string_view s) noexcept;
 
 using token_digest = std::array<unsigned char, 32>;  // SHA-256 of the raw token

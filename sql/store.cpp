@@ -22,6 +22,7 @@
 #include "sql/pg_pipeline.h"
 #include "sql/store.h"
 #include "sql/store_history.h"
+#include "sql/store_prior_authorizations.h"
 #include "sql/store_rows.h"
 #include "sql/store_statements.h"
 
@@ -68,6 +69,8 @@ class pg_batch final : public batch {
   ~pg_batch() override;
 
   error load_history(std::span<batch_entry> entries) override;
+  error load_prior_authorizations(std::span<batch_entry> entries) override;
+  error record_prior_authorizations(std::span<const batch_entry> entries) override;
   error insert(std::span<batch_entry> entries) override;
   error insert_and_commit(std::span<batch_entry> entries, bool& committed) override;
   error commit() override;
@@ -75,6 +78,10 @@ class pg_batch final : public batch {
  private:
   // Call only inside a catch block.
   error fail(std::string_view what);
+  // Runs prepared statement `name` in the batch's transaction; its rows stay in `load` (a new
+  // loads_ entry) until the batch ends. Throws what libpqxx throws (callers catch).
+  error run_kept(const char* name, const std::vector<std::string>& arguments, std::string_view what,
+                 history_load*& load);
   // Ends the batch after error `e`: rolled back, the connection dropped when `untrusted`.
   error end_failed(error e, bool untrusted) noexcept;
   // Claim ids for the next `n` entries, reserved by load_history or now.
@@ -289,6 +296,52 @@ error pg_batch::load_history(std::span<batch_entry> entries) {
     return {};
   } catch (...) {
     return fail("load_history");
+  }
+}
+
+error pg_batch::run_kept(const char* name, const std::vector<std::string>& arguments, std::string_view what,
+                         history_load*& load) {
+  if (!work_) {
+    pg::pipeline p(raw_);
+    begin_in(p);
+    p.prepared(name, arguments);
+    std::vector<pg::raw_result> results;
+    if (error e = exchange(p, what, results)) return e;
+    load = &loads_.emplace_back();
+    load->raw = std::move(results.back());
+    return {};
+  }
+  load = &loads_.emplace_back();
+  load->rows = work_->exec_prepared(name, pqxx::prepare::make_dynamic_params(arguments));
+  return {};
+}
+
+error pg_batch::load_prior_authorizations(std::span<batch_entry> entries) {
+  if (done_) return {errc::invalid, "load_prior_authorizations: the batch has ended"};
+  try {
+    std::vector<std::size_t> which;
+    const auto arguments = detail::pa_lookup_arguments(entries, which);
+    if (which.empty()) return {};
+    history_load* load = nullptr;
+    if (error e = run_kept("pa_lookup", arguments, "load_prior_authorizations", load)) return e;
+    if (work_) detail::spread_pa_lookup(load->rows, entries, which);
+    else detail::spread_pa_lookup(pg::raw_rows{load->raw.get()}, entries, which);
+    return {};
+  } catch (...) {
+    return fail("load_prior_authorizations");
+  }
+}
+
+error pg_batch::record_prior_authorizations(std::span<const batch_entry> entries) {
+  if (done_) return {errc::invalid, "record_prior_authorizations: the batch has ended"};
+  try {
+    bool any = false;
+    const auto arguments = detail::pa_record_arguments(entries, any);
+    if (!any) return {};
+    history_load* load = nullptr;
+    return run_kept("pa_record", arguments, "record_prior_authorizations", load);
+  } catch (...) {
+    return fail("record_prior_authorizations");
   }
 }
 

@@ -108,6 +108,24 @@ class batch {
  public:
   virtual ~batch() = default;
   virtual error load_history(std::span<batch_entry> entries) = 0;
+  // P1-P4 (issue 15). Both are no-ops (no statement) for a batch without a P transaction.
+  // load_prior_authorizations(), after load_history: each P entry's history.named_authorization
+  // (P2/P3: the PA its 498-PY names for its member, BIN + cardholder ID, whatever its state;
+  // P1/P4: the unrevoked PA filed under its claim key, so a retransmit answers that one) and, for
+  // a P1/P4 without one, a fresh 11-digit number from prior_authorization_number_seq in
+  // history.reserved_pa_number (a number drawn but not used is skipped, as sequences do).
+  virtual error load_prior_authorizations(std::span<batch_entry> entries) {
+    (void)entries;
+    return {};
+  }
+  // record_prior_authorizations(), after the decisions and before insert: files the pending PAs
+  // the decisions request and revokes the PAs they cancel (decision.pa_answer), in the batch's
+  // transaction, so they commit with the claims that asked for them or not at all. A second
+  // live PA under one request key (unique index, migration 0019) fails the batch.
+  virtual error record_prior_authorizations(std::span<const batch_entry> entries) {
+    (void)entries;
+    return {};
+  }
   virtual error insert(std::span<batch_entry> entries) = 0;
   virtual error commit() = 0;
   // insert(), then commit() unless an entry lost its key; `committed` says whether it committed.

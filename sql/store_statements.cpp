@@ -83,8 +83,8 @@ SELECT count(pg_advisory_xact_lock(h)) FROM (
   "               AND i.plan_year_start = y.year_start) t) s\n"
 
 // History of a batch in one statement: F rows are the members' paid, not reversed fills since
-// $10 (active_paid_keys, migration 0002), A rows their prior authorizations still in force on or
-// after $10, K rows the claim stored under each entry's key (the active paid one first, else the
+// $10 (active_paid_keys, migration 0002), A rows their approved, unrevoked prior authorizations
+// (migration 0019: a pending or denied one never pays) still in force on or after $10, K rows the claim stored under each entry's key (the active paid one first, else the
 // last reversed paid one, else the last rejected one) with what it applied to the accumulators
 // while it is active, Y rows the accumulators of each (member, plan year) in $12..$15: the sums
 // over the member's and the family's paid, unreversed claims of that year and the amounts
@@ -127,7 +127,8 @@ SELECT 'A', m.idx, p.id, p.number, NULL, NULL, p.product_id, p.therapeutic_class
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM m CROSS JOIN LATERAL (
     SELECT * FROM prior_authorizations p WHERE p.bin = m.bin AND p.cardholder_id = m.cardholder_id
-       AND p.person_code = m.person_code AND p.expires >= $10::date OFFSET 0) p
+       AND p.person_code = m.person_code AND p.expires >= $10::date
+       AND p.state = 'approved' AND p.revoked_at IS NULL OFFSET 0) p
 UNION ALL
 SELECT 'K', k.idx, c.id, c.status::text, c.authorization_number, c.basis_of_reimbursement, NULL,
        NULL, c.other_amounts, c.request_fingerprint, NULL, NULL, NULL, NULL,
@@ -204,6 +205,60 @@ std::string insert_batch(bool fail_when_lost) {
          (fail_when_lost ? ") SELECT claim_id / 0 FROM lost" : ") SELECT claim_id FROM lost");
 }
 
+// P1-P4 (issue 15), for batches that hold one: per P entry $1..$10 (bin, cardholder ID, 498-PY,
+// then the claim key, then whether it is a request), the PA it is about: a request's unrevoked
+// PA filed under its claim key, or the PA a P2/P3 names for its member (BIN + cardholder ID),
+// whatever its state; and for a request without one a fresh number from the sequence the
+// operator API draws from. Each branch probes its own index (request key, (bin, number)).
+constexpr const char* sql_pa_lookup = R"(
+WITH e AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                       $8::smallint[], $9::date[], $10::boolean[])
+    WITH ORDINALITY AS e(bin, cardholder_id, number, pcn, qualifier, provider_id, rx_number, fill_number,
+                         date_of_service, request, idx)
+)
+SELECT e.idx, p.id, p.number, p.state, p.revoked_at IS NOT NULL,
+       (p.created_at AT TIME ZONE 'UTC')::date, (p.reviewed_at AT TIME ZONE 'UTC')::date,
+       p.effective, p.expires, p.max_quantity,
+       CASE WHEN e.request AND p.id IS NULL THEN nextval('prior_authorization_number_seq') END
+  FROM e LEFT JOIN LATERAL (
+    (SELECT * FROM prior_authorizations p
+      WHERE e.request AND p.request_provider_id = e.provider_id AND p.request_rx_number = e.rx_number
+        AND p.request_fill_number = e.fill_number AND p.request_date_of_service = e.date_of_service
+        AND p.bin = e.bin AND p.request_pcn = e.pcn AND p.request_provider_id_qualifier = e.qualifier
+        AND p.revoked_at IS NULL)
+    UNION ALL
+    (SELECT * FROM prior_authorizations p
+      WHERE NOT e.request AND p.bin = e.bin AND p.number = e.number AND p.cardholder_id = e.cardholder_id)
+    LIMIT 1) p ON true
+ ORDER BY e.idx)";
+
+// What the P transactions of a batch decided, in the batch's transaction: the pending PAs the
+// requests file ($1..$17 per request) and the PAs the cancels revoke ($18 id, $19 by whom).
+constexpr const char* sql_pa_record = R"(
+WITH filed AS (
+  INSERT INTO prior_authorizations (number, bin, cardholder_id, person_code, product_id, therapeutic_class,
+                                    effective, expires, source, created_by, state, request_type, request_basis,
+                                    requested_effective, requested_expires, request_transaction_code, request_pcn,
+                                    request_provider_id_qualifier, request_provider_id, request_rx_number,
+                                    request_fill_number, request_date_of_service)
+  SELECT x.number, x.bin, x.cardholder_id, x.person_code, x.product_id, x.therapeutic_class, x.begins, x.ends,
+         'p-transaction', x.transaction_code || ' ' || x.provider_id, 'pending', x.request_type, x.basis, x.begins,
+         x.ends, x.transaction_code, x.pcn, x.qualifier, x.provider_id, x.rx_number, x.fill_number, x.date_of_service
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::date[],
+                $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
+                $16::smallint[], $17::date[])
+      AS x(number, bin, cardholder_id, person_code, product_id, therapeutic_class, begins, ends, request_type,
+           basis, transaction_code, pcn, qualifier, provider_id, rx_number, fill_number, date_of_service)
+  RETURNING id
+), cancelled AS (
+  UPDATE prior_authorizations p SET revoked_at = now(), revoked_by = x.actor
+    FROM unnest($18::bigint[], $19::text[]) AS x(id, actor)
+   WHERE p.id = x.id AND p.revoked_at IS NULL
+  RETURNING p.id
+)
+SELECT (SELECT count(*) FROM filed), (SELECT count(*) FROM cancelled))";
+
 }  // namespace
 
 std::vector<pg::prepared_statement> writer_statements() {
@@ -214,6 +269,8 @@ std::vector<pg::prepared_statement> writer_statements() {
       {"write_keys", write_keys_call(1)},
       {"insert_batch", insert_batch(false)},
       {"insert_batch_or_fail", insert_batch(true)},
+      {"pa_lookup", sql_pa_lookup},
+      {"pa_record", sql_pa_record},
   };
 }
 

@@ -25,7 +25,9 @@ codec::date today_utc() noexcept {
 }
 
 std::string_view transaction_label(std::string_view code) noexcept {
-  if (code == "B1" || code == "B2" || code == "B3" || code == "E1") return code;
+  if (code == "B1" || code == "B2" || code == "B3" || code == "E1" || code == "P1" || code == "P2" || code == "P3" ||
+      code == "P4")
+    return code;
   return "other";
 }
 
@@ -92,7 +94,7 @@ void batch_pass::run() {
   adjudicate_all();
   for (auto& j : jobs_)
     if (!j->probe) respond(*j);
-  if (!insert() || !settle_conflicts() || !commit()) return;
+  if (!record_prior_authorizations() || !insert() || !settle_conflicts() || !commit()) return;
   if (!entries_.empty()) {  // readiness probes alone are not batches of claims
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics_.batch_commit.observe(seconds);
@@ -139,9 +141,20 @@ bool batch_pass::begin() {
   for (std::size_t i = 0; i < rule_count_; ++i)
     entries_[i].accumulator_year = rules::accumulator_year(*entries_[i].claim, *plans_, today_);
   if (rule_count_ > 0) {
-    if (auto err = batch_->load_history(std::span<store::batch_entry>(entries_.data(), rule_count_)))
-      return fail(err, "load_history");
+    const std::span<store::batch_entry> ruled(entries_.data(), rule_count_);
+    if (auto err = batch_->load_history(ruled)) return fail(err, "load_history");
+    // P1-P4 only (no statement for a batch without one): the PA each is about, new numbers.
+    if (auto err = batch_->load_prior_authorizations(ruled)) return fail(err, "load_prior_authorizations");
   }
+  return true;
+}
+
+// What the P transactions decided (pending PAs filed, PAs cancelled) goes into the batch's
+// transaction before its claims: both commit, or neither, before any answer is sent.
+bool batch_pass::record_prior_authorizations() {
+  if (rule_count_ == 0) return true;
+  const std::span<const store::batch_entry> ruled(entries_.data(), rule_count_);
+  if (auto err = batch_->record_prior_authorizations(ruled)) return fail(err, "record_prior_authorizations");
   return true;
 }
 

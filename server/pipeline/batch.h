@@ -1,11 +1,13 @@
 // One batch through the store protocol of sql/store.h, as named steps (internal to the pipeline;
 // the batcher's worker runs one per batch it takes):
 //   gather       entries for the store: transactions for the rules first, then syntax rejects
-//   begin        open the batch's transaction; load the members' history (one query)
+//   begin        open the batch's transaction; load the members' history (one query), and for
+//                P1-P4 the PA each is about and new PA numbers (one more, P batches only)
 //   adjudicate   rules::adjudicate each transaction in order, earlier paid fills of the batch
 //                folded into the member's history and what earlier claims of the family applied
 //                into the plan year's accumulators (claims in one batch see each other)
 //   respond      build each transmission's D.0 response
+//   record PAs   file the pending PAs P1/P4 request and revoke those P2 cancels (P batches only)
 //   insert       insert every entry; then re-adjudicate and re-insert the ones another node
 //                committed a paid claim under the same key for meanwhile (conflicts), 3 rounds;
 //                a re-decided claim that changes what it applied to accumulators a later claim
@@ -55,6 +57,7 @@ class batch_pass {
   void adjudicate_all();
   void adjudicate(std::size_t i);
   void respond(transmission& t);
+  bool record_prior_authorizations();
   bool insert();
   bool settle_conflicts();
   // True when an entry after `i` of the same family read the accumulators (batch.cpp says why).
