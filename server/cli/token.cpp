@@ -48,7 +48,7 @@ std::unique_ptr<rxgate::store::access_store> open(const token_args& a, const cha
 void create(const token_args& a) {
   const auto role = rxgate::store::parse_role(a.role);
   if (!role) {
-    std::fprintf(stderr, "rxgate token create: --role must be technician, operator or admin\n");
+    std::fprintf(stderr, "rxgate token create: --role must be technician, operator, admin or reviewer\n");
     return set_exit_code(2);
   }
   if (a.name.empty()) {
@@ -60,7 +60,7 @@ void create(const token_args& a) {
     return set_exit_code(2);
   }
   if (*role != rxgate::store::access_role::technician && !a.pharmacies.empty()) {
-    std::fprintf(stderr, "rxgate token create: --pharmacy applies to technician tokens only (%s sees every pharmacy)\n",
+    std::fprintf(stderr, "rxgate token create: --pharmacy applies to technician tokens only (%s tokens are not scoped to pharmacies)\n",
                  a.role.c_str());
     return set_exit_code(2);
   }
@@ -131,7 +131,7 @@ void setup(CLI::App& app) {
 
   auto* c = cmd->add_subcommand("create", "Create a token and print it once");
   c->add_option("--dsn", args->dsn, "PostgreSQL connection string (default: $RXGATE_DSN)");
-  c->add_option("--role", args->role, "technician | operator | admin")->capture_default_str();
+  c->add_option("--role", args->role, "technician | operator | admin | reviewer")->capture_default_str();
   c->add_option("--pharmacy", args->pharmacies, "service provider ID (201-B1) a technician may see; repeat");
   c->add_option("--name", args->name, "who holds the token")->required();
   c->add_option("--ttl", args->ttl, "lifetime: 30d, 12h or 90m (1 minute to 3650 days)")->capture_default_str();

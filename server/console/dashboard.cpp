@@ -483,7 +483,7 @@ api_reply dashboard::authorize(std::string_view authorization) const {
       log::warn("dashboard_auth_unavailable");
       return error(503, "the token store is unavailable");
   }
-  if (who.role == store::access_role::technician) return error(403, "the dashboard is for operators");
+  if (!who.is_operator_or_admin()) return error(403, "the dashboard is for operators");
   api_reply ok;
   ok.status = 200;
   return ok;

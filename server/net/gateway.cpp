@@ -52,7 +52,8 @@ gateway::impl::impl(config c, gateway::options o) : cfg(std::move(c)), opts(o) {
   api = std::make_unique<status_api>(std::shared_ptr<store::claim_reader>(store::open_reader(so)), access,
                                      [this] { return plans.load(); }, status_api_options{},
                                      std::shared_ptr<store::accumulator_store>(store::open_accumulator_store(ao)),
-                                     std::shared_ptr<store::worklist_store>(store::open_worklist(so)));
+                                     std::shared_ptr<store::worklist_store>(store::open_worklist(so)),
+                                     std::shared_ptr<store::pa_review_store>(store::open_pa_reviews(so)));
   dash = std::make_unique<dashboard>(stats, access);
   stats.queue_depth = [this] { return claims->depth(); };
   stats.plans_loaded = [this] { return plans.load() != nullptr; };

@@ -10,7 +10,10 @@
 //
 // Roles: a technician sees the claims of the pharmacies (service provider IDs) listed on its
 // token and nothing else; an operator sees every claim and manages prior authorizations; an
-// admin may do everything an operator may.
+// admin may do everything an operator or a reviewer may. A reviewer (issue 15) sees the pending
+// prior authorization requests and approves or denies them; it reads no claims, issues and
+// revokes no PAs, and sees no operator data. Operators see the pending requests but do not
+// decide them.
 #pragma once
 
 #include <chrono>
@@ -31,9 +34,20 @@ struct principal {
   store::access_role role = store::access_role::technician;
   std::vector<std::string> pharmacies;
 
-  bool sees_every_pharmacy() const noexcept { return role != store::access_role::technician; }
+  bool is_operator_or_admin() const noexcept {
+    return role == store::access_role::operator_role || role == store::access_role::admin;
+  }
+  bool sees_every_pharmacy() const noexcept { return is_operator_or_admin(); }
   bool may_see(std::string_view provider_id) const noexcept;
-  bool manages_prior_authorizations() const noexcept { return role != store::access_role::technician; }
+  bool manages_prior_authorizations() const noexcept { return is_operator_or_admin(); }
+  // GET /v1/prior-authorizations?state=pending
+  bool sees_pending_prior_authorizations() const noexcept {
+    return is_operator_or_admin() || role == store::access_role::reviewer;
+  }
+  // POST /v1/prior-authorizations/{id}/approve and /deny
+  bool decides_prior_authorizations() const noexcept {
+    return role == store::access_role::admin || role == store::access_role::reviewer;
+  }
   // "token:<id>:<name>", the audit log's actor.
   std::string actor() const;
 };

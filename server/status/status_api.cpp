@@ -82,13 +82,15 @@ store::reader_identity status_api::call::identity() const {
 status_api::status_api(std::shared_ptr<store::claim_reader> reader, std::shared_ptr<store::access_store> access,
                        plan_accessor plans, status_api_options options,
                        std::shared_ptr<store::accumulator_store> accumulators,
-                       std::shared_ptr<store::worklist_store> worklist)
+                       std::shared_ptr<store::worklist_store> worklist,
+                       std::shared_ptr<store::pa_review_store> pa_reviews)
     : reader_(std::move(reader)),
       access_(std::move(access)),
       plans_(std::move(plans)),
       options_(options),
       accumulators_(std::move(accumulators)),
-      worklist_(std::move(worklist)) {}
+      worklist_(std::move(worklist)),
+      pa_reviews_(std::move(pa_reviews)) {}
 
 bool status_api::is_status_route(std::string_view method, std::string_view target) noexcept {
   const auto path = target.substr(0, target.find('?'));
@@ -129,7 +131,7 @@ std::optional<api_reply> status_api::refuse_unless_operator(std::string_view aut
     store::error why;
     switch (const auto result = authenticate(*access_, authorization, p, why)) {
       case auth_result::ok:
-        if (p.role == store::access_role::technician) return error_reply(403, "operator data: an operator token is required");
+        if (!p.is_operator_or_admin()) return error_reply(403, "operator data: an operator token is required");
         return std::nullopt;
       case auth_result::missing:
       case auth_result::invalid:
@@ -214,6 +216,7 @@ api_reply status_api::route(call& c) const {
   }
   if (path == "/v1/prior-authorizations" || path.starts_with("/v1/prior-authorizations/")) {
     c.route = "/v1/prior-authorizations";
+    if (auto review = pa_review_route(c)) return std::move(*review);
     if (!c.who->manages_prior_authorizations()) return refuse_prior_authorizations(c, path == "/v1/prior-authorizations");
     if (path == "/v1/prior-authorizations") {
       if (method == "POST") return create_prior_authorization(c);

@@ -8,6 +8,9 @@
 //   GET    /v1/pharmacies/{id}/summary?from=&to=           counts by status, top reject codes
 //   POST   /v1/prior-authorizations, GET ?cardholder_id=&bin=&person_code=, DELETE /{id}
 //                                                          operators and admins only
+//   GET    /v1/prior-authorizations?state=pending           requests filed by P1/P4 (reviewers,
+//                                                          operators, admins)
+//   POST   /v1/prior-authorizations/{id}/approve|deny      decide one (reviewers and admins)
 //   GET    /v1/members/{bin}/{cardholder}/accumulators?person=&date=
 //                                                          a member's plan-year accumulators
 //                                                          (operators and admins; audited)
@@ -42,6 +45,7 @@
 #include "rules/plan.h"
 #include "sql/access.h"
 #include "sql/accumulator_imports.h"
+#include "sql/pa_reviews.h"
 #include "sql/reader.h"
 #include "sql/worklist.h"
 
@@ -79,7 +83,8 @@ class status_api {
   status_api(std::shared_ptr<store::claim_reader> reader, std::shared_ptr<store::access_store> access,
              plan_accessor plans, status_api_options options = {},
              std::shared_ptr<store::accumulator_store> accumulators = nullptr,
-             std::shared_ptr<store::worklist_store> worklist = nullptr);
+             std::shared_ptr<store::worklist_store> worklist = nullptr,
+             std::shared_ptr<store::pa_review_store> pa_reviews = nullptr);
 
   // True when `method` + `target` belongs to this API (POST /v1/claims does not: that is the
   // JSON claim route of the gateway).
@@ -103,6 +108,7 @@ class status_api {
   status_api_options options_;
   std::shared_ptr<store::accumulator_store> accumulators_;
   std::shared_ptr<store::worklist_store> worklist_;
+  std::shared_ptr<store::pa_review_store> pa_reviews_;  // the PA review routes (503 without)
 
   struct call;
   api_reply route(call& c) const;
@@ -115,6 +121,11 @@ class status_api {
   api_reply revoke_prior_authorization(call& c, std::string_view id) const;
   // 403 for a role that does not manage PAs, the attempt audited as denied.
   api_reply refuse_prior_authorizations(call& c, bool collection) const;
+  // The review routes (prior_authorizations.cpp): GET ?state=..., POST /{id}/approve|deny;
+  // nullopt for the other PA routes.
+  std::optional<api_reply> pa_review_route(call& c) const;
+  api_reply pending_prior_authorizations(call& c) const;
+  api_reply decide_prior_authorization(call& c, std::string_view id, bool approve) const;
   api_reply member_accumulators_route(call& c, std::string_view rest) const;  // member_accumulators.cpp
   // worklist.cpp
   api_reply worklist_list(call& c, std::string_view pharmacy, bool counts) const;

@@ -275,6 +275,17 @@ class status_api_test : public ::testing::Test {
 
   static const std::string& dsn() { return *dsn_; }
 
+  // A pending request as a P1 files it (issue 15), for member DEMO1003; returns its id.
+  static std::string pending_request(std::string_view number) {
+    return query_value(dsn(), "INSERT INTO prior_authorizations (number, bin, cardholder_id, person_code, product_id, "
+                              "effective, expires, source, created_by, state, request_type, request_basis, "
+                              "request_transaction_code, request_pcn, request_provider_id_qualifier, request_provider_id, "
+                              "request_rx_number, request_fill_number, request_date_of_service) VALUES ('" +
+                                  std::string(number) + "', '610999', 'DEMO1003', '001', '90001000704', current_date, "
+                                  "current_date + 90, 'p-transaction', 'P1 1111111112', 'pending', '1', 'ME', 'P1', "
+                                  "'RXGDEMO', '01', '1111111112', '" + std::string(number) + "', 0, current_date) RETURNING id");
+  }
+
   static inline std::string* dsn_ = nullptr;
   static inline running_gateway* gateway_ = nullptr;
   static inline std::shared_ptr<store::access_store>* access_ = nullptr;
@@ -426,6 +437,53 @@ TEST_F(status_api_test, prior_authorization_75_explains_the_path_and_a_pa_made_t
   const auto pa_id = std::to_string(i(old.json["id"]));
   EXPECT_EQ(call("DELETE", "/v1/prior-authorizations/{id}", "/v1/prior-authorizations/" + pa_id, operator_->text).status, 200u);
   EXPECT_EQ(call("DELETE", "/v1/prior-authorizations/{id}", "/v1/prior-authorizations/" + pa_id, operator_->text).status, 404u);
+}
+
+// Reviewing requests filed by P1/P4 (issue 15): reviewers, operators and admins see the pending
+// list; reviewers and admins decide; a decided request cannot be decided again (409); every
+// action audited with its outcome.
+TEST_F(status_api_test, reviewers_decide_pending_prior_authorization_requests) {
+  const auto reviewer = make("reviewer", store::access_role::reviewer, {});
+  const auto id = pending_request("20999999901");
+  const std::string base = "/v1/prior-authorizations/" + id;
+  auto list = call("GET", "/v1/prior-authorizations", "/v1/prior-authorizations?state=pending", reviewer.text);
+  ASSERT_EQ(list.status, 200u) << list.body;
+  bool listed = false;
+  for (dom::element p : dom::array(list.json["prior_authorizations"])) {
+    if (s(p["number"]) != "20999999901") continue;
+    listed = true;
+    EXPECT_EQ(s(p["state"]), "pending");
+    EXPECT_EQ(s(p["request"]["provider_id"]), "1111111112");
+    EXPECT_EQ(s(p["request"]["transaction_code"]), "P1");
+    EXPECT_EQ(s(p["product_id"]), "90001000704");
+  }
+  EXPECT_TRUE(listed) << list.body;
+  EXPECT_EQ(call("GET", "/v1/prior-authorizations", "/v1/prior-authorizations?state=pending", operator_->text).status, 200u);
+  EXPECT_EQ(call("GET", "/v1/prior-authorizations", "/v1/prior-authorizations?state=pending", tech_a_->text).status, 403u);
+  // A reviewer issues, lists by member and revokes nothing: those stay the operators'.
+  EXPECT_EQ(call("GET", "/v1/prior-authorizations", "/v1/prior-authorizations?bin=610999&cardholder_id=DEMO1003", reviewer.text).status,
+            403u);
+  const std::string approve = R"({"effective":")" + days_from_today(0) + R"(","expires":")" + days_from_today(0) +
+                              R"(","max_quantity":3})";
+  EXPECT_EQ(call("POST", "/v1/prior-authorizations/{id}/approve", base + "/approve", tech_a_->text, approve).status, 403u);
+  EXPECT_EQ(call("POST", "/v1/prior-authorizations/{id}/approve", base + "/approve", operator_->text, approve).status, 403u);
+  // Validity at its boundary: expires one day before effective is a 400; on effective, a one-day PA.
+  const std::string backwards = R"({"effective":")" + days_from_today(0) + R"(","expires":")" + days_from_today(-1) + R"("})";
+  EXPECT_EQ(call("POST", "/v1/prior-authorizations/{id}/approve", base + "/approve", reviewer.text, backwards).status, 400u);
+  EXPECT_EQ(call("POST", "/v1/prior-authorizations/{id}/deny", base + "/deny", reviewer.text, "{}").status, 400u);
+  auto ok = call("POST", "/v1/prior-authorizations/{id}/approve", base + "/approve", reviewer.text, approve);
+  ASSERT_EQ(ok.status, 200u) << ok.body;
+  EXPECT_EQ(s(ok.json["state"]), "approved");
+  EXPECT_EQ(s(ok.json["expires"]), days_from_today(0));
+  EXPECT_EQ(d(ok.json["max_quantity"]), 3.0);
+  EXPECT_EQ(call("POST", "/v1/prior-authorizations/{id}/approve", base + "/approve", reviewer.text, approve).status, 409u);
+  EXPECT_EQ(call("POST", "/v1/prior-authorizations/{id}/deny", base + "/deny", reviewer.text, R"({"reason":"x"})").status, 409u);
+  EXPECT_EQ(call("POST", "/v1/prior-authorizations/{id}/deny", "/v1/prior-authorizations/999999999/deny", reviewer.text,
+                 R"({"reason":"x"})").status,
+            404u);
+  EXPECT_EQ(query_value(dsn(), "SELECT string_agg(action || ':' || outcome, ' ' ORDER BY id) FROM claim_reads WHERE token_id = " +
+                                   std::to_string(reviewer.id)),
+            "pa_pending:ok pa_list:denied pa_approve:ok pa_approve:conflict pa_deny:conflict pa_deny:not_found");
 }
 
 // Issue 15: a 50 because the connection's certificate may not bill for the pharmacy is explained as
@@ -1235,6 +1293,25 @@ TEST_F(status_api_test, openapi_document_describes_every_real_answer) {
   if (pa.parsed && pa.status == 201)
     call("DELETE", "/v1/prior-authorizations/{id}", "/v1/prior-authorizations/" + std::to_string(i(pa.json["id"])),
          operator_->text);
+
+  // Requests filed by P1/P4 (issue 15): the reviewers' list, an approval, a denial, a conflict.
+  {
+    const auto reviewer = make("reviewer-doc", store::access_role::reviewer, {});
+    const auto approve_id = pending_request("20999999801");
+    const auto deny_id = pending_request("20999999802");
+    call("GET", "/v1/prior-authorizations", "/v1/prior-authorizations?state=pending", reviewer.text);
+    call("GET", "/v1/prior-authorizations", "/v1/prior-authorizations?state=maybe", reviewer.text);
+    call("POST", "/v1/prior-authorizations/{id}/approve", "/v1/prior-authorizations/" + approve_id + "/approve",
+         reviewer.text, R"({"expires":")" + days_from_today(30) + R"(","max_quantity":3})");
+    call("POST", "/v1/prior-authorizations/{id}/approve", "/v1/prior-authorizations/" + approve_id + "/approve",
+         reviewer.text, R"({"expires":")" + days_from_today(30) + R"("})");
+    call("POST", "/v1/prior-authorizations/{id}/approve", "/v1/prior-authorizations/" + approve_id + "/approve",
+         tech_a_->text, R"({"expires":")" + days_from_today(30) + R"("})");
+    call("POST", "/v1/prior-authorizations/{id}/deny", "/v1/prior-authorizations/" + deny_id + "/deny", reviewer.text,
+         R"({"reason":"not medically necessary"})");
+    call("POST", "/v1/prior-authorizations/{id}/deny", "/v1/prior-authorizations/999999999/deny", reviewer.text,
+         R"({"reason":"x"})");
+  }
 
   call("GET", "/v1/members/{bin}/{cardholder}/accumulators", "/v1/members/610997/HDHP3001/accumulators?person=001",
        operator_->text);
