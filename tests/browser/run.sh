@@ -65,13 +65,14 @@ operator_token=$(token --name browser-operator --role operator)
 # Every pharmacy of the demo plan's identities (config/rxgate.toml), so the console finds them all.
 technician_token=$(token --name browser-technician --role technician --pharmacy 1111111112 --pharmacy 6666666662 \
   --pharmacy 2222222220 --pharmacy 3333333338 --pharmacy 5555555554 --pharmacy 4444444446)
-[[ $operator_token == rxg_* && $technician_token == rxg_* ]] || { echo "token create failed"; exit 1; }
+reviewer_token=$(token --name browser-reviewer --role reviewer)
+[[ $operator_token == rxg_* && $technician_token == rxg_* && $reviewer_token == rxg_* ]] || { echo "token create failed"; exit 1; }
 
 cd "$here"
 status=0
 RXGATE_BIN=$rxgate RXGATE_URL=$url RXGATE_CA=$work/tls/ca.crt RXGATE_PLANS=$root/config/plans \
   RXGATE_SAMPLES=$work/samples RXGATE_CHROMIUM=$chromium RXGATE_ARTIFACTS=$artifacts \
-  RXGATE_OPERATOR_TOKEN=$operator_token RXGATE_TECHNICIAN_TOKEN=$technician_token \
+  RXGATE_OPERATOR_TOKEN=$operator_token RXGATE_TECHNICIAN_TOKEN=$technician_token RXGATE_REVIEWER_TOKEN=$reviewer_token \
   node --test || status=$?
 
 kill -TERM "$server_pid"

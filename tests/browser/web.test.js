@@ -25,6 +25,7 @@ const CA = env("RXGATE_CA");
 const ARTIFACTS = env("RXGATE_ARTIFACTS");
 const OPERATOR = env("RXGATE_OPERATOR_TOKEN");
 const TECHNICIAN = env("RXGATE_TECHNICIAN_TOKEN");
+const REVIEWER = env("RXGATE_REVIEWER_TOKEN");
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -277,6 +278,7 @@ function postNcpdp(body) {
       res.on("end", () => resolve({
         status: (/\x1cAN([A-Z])/.exec(text) || [])[1],
         rejects: [...text.matchAll(/\x1cFB([^\x1c\x1d\x1e]*)/g)].map((m) => m[1].trim()),
+        paNumber: (/\x1cPY(\d{11})/.exec(text) || [])[1],  // AM26 498-PY (P1-P4)
       }));
     });
     req.on("error", reject);
@@ -535,4 +537,45 @@ test("alternatives show their tier copay in dollars; a 75 links to the PA page, 
   assert.equal(await op.getAttribute(paRow, "class"), "pa-revoked");
   assert.deepEqual(opErrors, [], "no script errors on the console (operator)");
   await op.close();
+});
+
+test("a P1 over the wire waits on the PA page until a reviewer approves it there; then the B1 citing it pays", async () => {
+  const stamp = String(Date.now()).slice(-8);
+  const day = 86400000;
+  const ccyymmdd = (t) => new Date(t).toISOString().slice(0, 10).replace(/-/g, "");
+  const expires = new Date(Date.now() + 30 * day).toISOString().slice(0, 10);
+  // Sample 06 (semaglutide: PA required) for ALEX (MORGAN was paid it by the test before: a second
+  // fill now would be too soon), as a P1 with its PA segment (AM12).
+  const alex = { C2: "DEMO1001", C4: "19700315", C5: "1", CA: "ALEX", CB: "SAMPLE" };
+  const claimFor = (rxNumber) => transmission("06-reject-75-prior-authorization.d0", { ...alex, D2: rxNumber }).toString("latin1");
+  const base = claimFor("9" + stamp);
+  const p1 = base.slice(0, 8) + "P1" + base.slice(10) + "\x1e\x1cAM12\x1cPA1\x1cPB" + ccyymmdd(Date.now()) + "\x1cPC" +
+    ccyymmdd(Date.now() + 30 * day) + "\x1cPDME";
+  const filed = await postNcpdp(Buffer.from(p1, "latin1"));
+  assert.equal(filed.status, "F", "P1 deferred: " + filed.rejects);
+  const number = filed.paNumber;
+  assert.match(number || "", /^\d{11}$/, "the F carries its PA number");
+  const billing = (rxNumber) => Buffer.from(claimFor(rxNumber)
+    .replace("\x1cD2" + rxNumber, "\x1cD2" + rxNumber + "\x1cEU1\x1cEV" + number), "latin1");
+  const early = await postNcpdp(billing("3" + stamp));
+  assert.ok(early.rejects.includes("75"), "pending: still 75, " + early.rejects);
+
+  const { page, errors } = await signedIn("#pa", REVIEWER);
+  const row = `#pa-pending tr[data-number='${number}']`;
+  await page.waitForSelector(row, { timeout: 60000 });
+  assert.match(await page.textContent(row), /P1 from pharmacy 1111111112/);
+  await shot(page, "pa-pending-reviewer.png");
+  await page.fill(row + " input[name=expires]", expires);
+  await page.fill(row + " input[name=max_quantity]", "3");
+  await page.click(row + " button.approve");
+  await eventually("the approved request leaves the pending list", async () => !(await page.$(row)));
+  assert.deepEqual(errors, [], "no script errors on the console (reviewer)");
+  await page.close();
+
+  const paid = await postNcpdp(billing("4" + stamp));
+  assert.equal(paid.status, "P", "paid under the approved PA: " + paid.rejects);
+  // On file as approved, with the validity the reviewer gave.
+  const listed = JSON.parse((await httpsGet("/v1/prior-authorizations?bin=610999&cardholder_id=DEMO1001&person_code=001", OPERATOR)).body);
+  const approved = listed.prior_authorizations.find((p) => p.number === number);
+  assert.deepEqual([approved.expires, approved.max_quantity], [expires, 3]);
 });

@@ -171,5 +171,67 @@ const pa = (() => {
     replace(listBox(), el("tr", null, el("td", { colspan: 7, class: "empty" }, "Give a member (BIN, cardholder ID, person code) to list their prior authorizations.")));
   }
 
-  return { show, stateOf };
+  // Requests filed over the wire (P1/P4, issue 15): GET ?state=pending lists them for reviewers,
+  // operators and admins; approve (validity and quantity) and deny (a reason) are the reviewers'
+  // and admins'. A token that may not list them sees why; one that may not decide gets the API's 403.
+  const pendingBox = () => document.querySelector("#pa-pending tbody");
+  const pendingError = () => document.getElementById("pa-pending-error");
+
+  function pendingRow(p) {
+    const box = el("span", { class: "error" });
+    const expires = el("input", { type: "date", name: "expires", value: p.expires, "aria-label": "expires" });
+    const effective = el("input", { type: "date", name: "effective", value: p.effective > today() ? p.effective : today(), "aria-label": "effective" });
+    const quantity = el("input", { type: "number", name: "max_quantity", min: "0", step: "any", placeholder: "no limit", "aria-label": "max quantity per fill" });
+    const reason = el("input", { name: "reason", placeholder: "reason to deny", "aria-label": "reason" });
+    const decide = (what, body) => async () => {
+      replace(box);
+      try {
+        await rx.post("/v1/prior-authorizations/" + p.id + "/" + what, body());
+        await pending();
+      } catch (e) {
+        if (e.status === 401) return onRefused(e);
+        replace(box, e.status === 403 ? "Only reviewers and admins decide requests (the API says: " + e.message + ")." : e.message);
+      }
+    };
+    const approve = el("button", { class: "primary approve", type: "button", onclick: decide("approve", () => {
+      const b = { effective: effective.value, expires: expires.value };
+      if (quantity.value.trim()) b.max_quantity = Number(quantity.value);
+      return b;
+    }) }, "Approve");
+    const deny = el("button", { class: "secondary deny", type: "button", onclick: decide("deny", () => ({ reason: reason.value.trim() })) }, "Deny");
+    const r = p.request || {};
+    return el("tr", { "data-pa": p.id, "data-number": p.number },
+      el("td", { class: "mono number" }, p.number),
+      el("td", { class: "mono" }, p.bin + " / " + p.cardholder_id + (p.person_code ? " / " + p.person_code : "")),
+      el("td", null, covers(p)),
+      el("td", null, p.effective + " \u2013 " + p.expires),
+      el("td", null, (r.transaction_code || "") + " from pharmacy ", el("span", { class: "mono" }, r.provider_id || "?"),
+        ", Rx " + (r.rx_number || "?") + ", " + rx.when(p.created_at)),
+      el("td", null, effective, expires, quantity, approve, reason, deny, box));
+  }
+
+  async function pending() {
+    replace(pendingError());
+    let answer;
+    try {
+      answer = await rx.api("/v1/prior-authorizations?state=pending");
+    } catch (e) {
+      if (e.status === 401) return onRefused(e);
+      replace(pendingBox(), el("tr", null, el("td", { colspan: 6, class: "empty" },
+        e.status === 403 ? "Pending requests are for reviewers, operators and admins." : "Not listed.")));
+      if (e.status !== 403) replace(pendingError(), e.message);
+      return;
+    }
+    const rows = answer.prior_authorizations.map(pendingRow);
+    replace(pendingBox(), rows.length ? rows : el("tr", null, el("td", { colspan: 6, class: "empty" }, "No pending request.")));
+  }
+
+  const showMember = show;
+  async function showPage(query, refused) {
+    const shown = showMember(query, refused);
+    await pending();
+    return shown;
+  }
+
+  return { show: showPage, stateOf, pending };
 })();
