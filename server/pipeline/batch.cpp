@@ -74,6 +74,39 @@ void fold_earlier_accumulators(std::span<const store::batch_entry> entries, std:
   }
 }
 
+bool same_claim_key(const codec::claim& a, const codec::claim& b) noexcept {
+  return a.bin == b.bin && a.pcn == b.pcn && a.provider_id_qualifier == b.provider_id_qualifier &&
+         a.provider_id == b.provider_id && a.rx_number == b.rx_number && a.fill_number.value_or(0) == b.fill_number.value_or(0) &&
+         a.date_of_service == b.date_of_service;
+}
+
+// P transactions of one batch see each other, as claims do: a request sent twice in one batch
+// answers the PA the first one files (rather than filing a second under the same key, which the
+// store's unique index would refuse, failing the whole batch), and a PA cancelled earlier in the
+// batch is cancelled for a later P2 (S) or P3.
+void fold_earlier_prior_authorizations(std::span<const store::batch_entry> entries, std::size_t i,
+                                       codec::date today, rules::member_history& h) noexcept {
+  const auto& c = *entries[i].claim;
+  if (!c.is_prior_authorization()) return;
+  for (std::size_t k = 0; k < i; ++k) {
+    const auto& o = entries[k];
+    const auto& a = o.decision.pa_answer;
+    if (!a || a->change == rules::pa_change::none) continue;
+    if (c.is_pa_request() && a->change == rules::pa_change::request && o.claim->is_pa_request() &&
+        same_claim_key(*o.claim, c)) {
+      rules::prior_authorization_on_file filed;
+      filed.number = a->number_view();
+      filed.requested_on = today;
+      filed.effective = o.claim->pa_period_begin.value_or(o.claim->date_of_service);
+      filed.expires = o.claim->pa_period_end.value_or(o.claim->date_of_service);
+      h.named_authorization = filed;
+    } else if (!c.is_pa_request() && a->change == rules::pa_change::cancel && h.named_authorization &&
+               a->record_id == h.named_authorization->id) {
+      h.named_authorization->revoked = true;
+    }
+  }
+}
+
 }  // namespace
 
 batch_pass::batch_pass(std::vector<std::shared_ptr<transmission>>& jobs, store::claim_store& store,
@@ -180,6 +213,7 @@ void batch_pass::adjudicate(std::size_t i) {
   auto earlier = earlier_fills(entries_, i);
   rules::member_history history = e.history;
   fold_earlier_accumulators(entries_, i, history.accumulators);
+  fold_earlier_prior_authorizations(entries_, i, today_, history);
   if (!earlier.empty()) {
     overlay_[i] = std::move(earlier);
     overlay_[i].insert(overlay_[i].end(), e.history.fills.begin(), e.history.fills.end());

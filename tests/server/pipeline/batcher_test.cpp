@@ -3,12 +3,14 @@
 // D.0 transmissions for the demo plan, adjudicated by the real rules.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "codec/numeric.h"
 #include "rules/plan.h"
 #include "server/core/metrics.h"
 #include "server/pipeline/batcher.h"
@@ -163,6 +165,44 @@ class interleaving_store : public store::claim_store {
   std::unique_ptr<store::claim_store> inner_;
   std::function<void()> hook_;
 };
+
+// P1-P4 (issue 15): a PA request sent again files one pending PA and every copy answers F with its
+// number: twice in one transmission (so in one batch: the second sees the first's, rather than
+// failing the batch on the request key's unique index) and again in later transmissions (the
+// store finds it); the claim queued with them is decided as usual.
+TEST_F(pipeline_batcher, a_pa_request_sent_again_files_one_pending_pa_and_every_copy_answers_its_number) {
+  test::answers got;
+  node n(1);
+  const auto rx = test::next_rx();
+  std::string p1 = test::b1("DEMO1002", rx, "90001000704");  // semaglutide: PA required
+  p1.replace(8, 2, "P1");
+  std::array<char, 8> today{};
+  const std::string day(codec::format_date(test::today_utc(), today));
+  p1 += "\x1e\x1c" "AM12\x1c" "PA1\x1c" "PB" + day + "\x1c" "PC" + day + "\x1c" "PDME";
+  // The same transaction twice in one transmission: count 2, the group repeated.
+  std::string twice = p1;
+  twice[20] = '2';
+  twice += p1.substr(p1.find('\x1d'));
+  std::vector<std::shared_ptr<transmission>> made;
+  made.push_back(got.make(twice));
+  for (int copy = 0; copy < 2; ++copy) made.push_back(got.make(p1));
+  made.push_back(got.make(test::b1("DEMO1003", test::next_rx(), atorvastatin_20)));
+  for (auto& t : made) ASSERT_EQ(n.claims->submit(t), batcher::submit_result::queued);
+  got.wait_for(made.size());
+  const auto number = got.pa_number(0);
+  EXPECT_EQ(number.size(), 11u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(got.status(i), 'F') << got.rejects(i);
+    EXPECT_EQ(got.pa_number(i), number);
+  }
+  EXPECT_EQ(got.rejects(3).find("99"), std::string::npos) << got.rejects(3);
+  EXPECT_EQ(test::query_value(test::fresh_database_dsn(),
+                              "SELECT count(*) || ' ' || min(state) || ' ' || min(number) FROM prior_authorizations "
+                              "WHERE request_rx_number = '" + rx + "'"),
+            "1 pending " + number);
+  // Both transactions of the first transmission are stored with its answer.
+  EXPECT_EQ(count_rows("rx_number = '" + rx + "' AND status = 'F'"), "4");
+}
 
 TEST_F(pipeline_batcher, a_key_paid_by_another_node_meanwhile_is_readjudicated_as_a_duplicate) {
   test::answers got;

@@ -154,6 +154,7 @@ std::shared_ptr<server::transmission> answers::make(std::string d0) {
       const auto& tx = response->transactions[0];
       d.status = tx.status;
       d.authorization = std::string(tx.authorization_number);
+      if (tx.prior_authorization) d.pa_number = std::string(tx.prior_authorization->number);
       for (const auto& r : tx.rejects) {
         if (!d.rejects.empty()) d.rejects += ' ';
         d.rejects += r.code_view();
@@ -177,6 +178,11 @@ std::shared_ptr<server::transmission> answers::make(std::string d0) {
 void answers::wait_for(std::size_t n) {
   std::unique_lock lock(mutex_);
   arrived_.wait(lock, [&] { return order_.size() >= n; });
+}
+
+std::string answers::pa_number(std::size_t i) const {
+  std::lock_guard lock(mutex_);
+  return answers_.at(i).pa_number;
 }
 
 char answers::status(std::size_t i) const {

@@ -72,6 +72,8 @@ class answers {
   char status(std::size_t i) const;
   std::string authorization(std::size_t i) const;
   std::string rejects(std::size_t i) const;
+  // AM26 498-PY of transaction 0 of answer `i` (P1-P4), empty without one.
+  std::string pa_number(std::size_t i) const;
   // AM23 of transaction 0 of answer `i` (zeros when it carried none).
   answered_amounts amounts(std::size_t i) const;
   // The order in which answers arrived (indices as above).
@@ -81,7 +83,7 @@ class answers {
   struct decoded {
     std::string bytes;
     char status = '?';
-    std::string authorization, rejects;
+    std::string authorization, rejects, pa_number;
     answered_amounts amounts;
   };
   mutable std::mutex mutex_;
