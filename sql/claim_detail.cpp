@@ -139,6 +139,26 @@ void write_prior_authorization(json_writer& j, const rules::decision& d) {
   j.end_object();
 }
 
+std::string_view to_string(rules::pa_change c) noexcept {
+  switch (c) {
+    case rules::pa_change::request: return "request";
+    case rules::pa_change::cancel: return "cancel";
+    case rules::pa_change::none: break;
+  }
+  return "none";
+}
+
+void write_pa_transaction(json_writer& j, const rules::decision& d) {
+  if (!d.pa_answer || d.pa_answer->number_length == 0) return;
+  const auto& a = *d.pa_answer;
+  j.key("pa_transaction").begin_object().field("number", a.number_view()).field("change", to_string(a.change));
+  if (a.processed) date_field(j, "processed", *a.processed);
+  if (a.effective) date_field(j, "effective", *a.effective);
+  if (a.expiration) date_field(j, "expires", *a.expiration);
+  if (a.quantity) j.field("quantity", *a.quantity);
+  j.end_object();
+}
+
 void write_preferred(json_writer& j, const rules::decision& d) {
   if (!d.preferred_count) return;
   j.key("preferred").begin_array();
@@ -262,6 +282,10 @@ void read_objects(dom::object o, claim_detail& out) {
                                         bool_at(*p, "step_therapy_required"),
                                         bool_at(*p, "step_therapy_satisfied")};
   }
+  if (auto p = object_at(o, "pa_transaction")) {
+    out.pa_transaction = detail_pa_transaction{str_at(*p, "number"), str_at(*p, "change"), str_at(*p, "processed"),
+                                               str_at(*p, "effective"), str_at(*p, "expires"), int_at(*p, "quantity")};
+  }
 }
 
 }  // namespace
@@ -278,6 +302,7 @@ void write_claim_detail(std::string& out, const codec::claim& c, const rules::de
   write_refill_and_limit(j, d);
   write_accumulators(j, d);
   write_prior_authorization(j, d);
+  write_pa_transaction(j, d);
   write_preferred(j, d);
   write_messages(j, d);
   text_field_if(j, "help_desk_phone", d.help_desk_phone);

@@ -86,6 +86,14 @@ struct detail_prior_authorization {
   bool step_therapy_satisfied = false;
 };
 
+// What a P1-P4 answered about a PA (AM26) and did to it (issue 15).
+struct detail_pa_transaction {
+  std::string number;      // 498-PY
+  std::string change;      // none | request (filed pending) | cancel (revoked)
+  std::string processed, effective, expires;  // YYYY-MM-DD or empty
+  std::optional<std::int64_t> quantity;       // 498-RA, thousandths
+};
+
 // A covered alternative ("preferred").
 struct detail_preferred_product {
   std::string qualifier, product_id, description;
@@ -102,6 +110,7 @@ struct claim_detail {
   std::optional<detail_limit> limit;
   std::optional<detail_accumulators> accumulators;
   std::optional<detail_prior_authorization> pa;
+  std::optional<detail_pa_transaction> pa_transaction;  // P1-P4 only
   std::vector<detail_preferred_product> preferred;
   std::vector<std::string> approved_messages;
   std::vector<std::string> texts;  // additional message lines sent with the answer

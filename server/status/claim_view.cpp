@@ -169,6 +169,20 @@ void write_prior_authorization_flags(codec::json_writer& j, const claim_context&
   j.end_object();
 }
 
+// P1-P4 (issue 15): the PA the transaction answered about (AM26) and what it did to it; null for
+// other transactions.
+void write_pa_transaction(codec::json_writer& j, const claim_context& x) {
+  const auto& t = x.rec.detail.pa_transaction;
+  if (!t) {
+    j.key("pa_transaction").null();
+    return;
+  }
+  j.key("pa_transaction").begin_object().field("number", t->number).field("change", t->change);
+  j.field_or_null("processed", t->processed).field_or_null("effective", t->effective).field_or_null("expires", t->expires);
+  if (t->quantity) j.key("max_quantity").decimal(*t->quantity, 3); else j.key("max_quantity").null();
+  j.end_object();
+}
+
 // Who, what and for whom: ids, status, pharmacy, payer, member, product, quantities.
 void write_claim_header(codec::json_writer& j, const claim_context& x, std::string_view phone) {
   const auto& rec = x.rec;
@@ -295,6 +309,7 @@ std::string claim_view_json(const store::claim_record& rec, const std::vector<st
   write_strings(j, "messages", rec.detail.texts);
   write_strings(j, "approved_messages", rec.detail.approved_messages);
   write_prior_authorization_flags(j, x);
+  write_pa_transaction(j, x);
   write_pricing(j, x);
   write_accumulators(j, x);
   write_dur_alerts(j, x, rejected_88);

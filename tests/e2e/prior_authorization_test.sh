@@ -93,6 +93,11 @@ call() {  # call TOKEN METHOD PATH [BODY] -> "<http status> <body>"
   curl -sS --cacert "$work/tls/ca.crt" -H "Authorization: Bearer $1" -X "$2" ${4:+-d "$4"} -w ' %{http_code}' "$api$3"
 }
 id=$(psql "$dsn" -Atc "SELECT id FROM prior_authorizations WHERE number = '$number'")
+# The P1's claim as a technician reads it: F, and the PA it filed.
+p1_claim=$(psql "$dsn" -Atc "SELECT id FROM claims WHERE transaction_code = 'P1' AND rx_number = '200001' ORDER BY id LIMIT 1")
+out=$(call "$tech" GET "/v1/claims/$p1_claim")
+[[ $out == *'"status":"F"'* && $out == *"\"pa_transaction\":{\"number\":\"$number\",\"change\":\"request\""* && $out == *' 200' ]] ||
+  fail "P1 claim view: $out"
 out=$(call "$reviewer" GET "/v1/prior-authorizations?state=pending")
 [[ $out == *"\"number\":\"$number\""* && $out == *' 200' ]] || fail "pending list: $out"
 out=$(call "$tech" GET "/v1/prior-authorizations?state=pending")
