@@ -175,6 +175,9 @@ member_history history_file::for_claim(const codec::claim& c) const {
     k.request_fingerprint = key_same_ ? fp : ~fp;
     h.same_key = k;
   }
+  // A P1/P4 files nothing in a dry run; it is answered as the gateway would with the first
+  // number of the PA sequence's dry-run stand-in.
+  if (c.is_pa_request()) h.reserved_pa_number = "00000000001";
   return h;
 }
 

@@ -63,7 +63,8 @@ struct dry_run_result {
 
 // Decode, validate and decide the transmission exactly as the gateway does
 // (rules/transmission.h: earlier transactions are history for later ones, E1 coverage, 503-F3
-// numbers 0000000000000000001, 2, ... in order), and build the response. The result views
+// numbers 0000000000000000001, 2, ... in order; a P1/P4 request is answered F with PA number
+// 00000000001 and files nothing), and build the response. The result views
 // `transmission`, `plans` and `history`: they must outlive it.
 std::unique_ptr<dry_run_result> dry_run(std::string_view transmission, const plan_set& plans,
                                         const history_file& history, codec::date today);

@@ -4,6 +4,8 @@
 // the expiry at, just under and just over the date asked about.
 #include <gtest/gtest.h>
 
+#include "codec/writer.h"
+#include "rules/dry_run.h"
 #include "tests/rules/support.h"
 
 namespace rxgate::rules::test {
@@ -180,6 +182,30 @@ TEST(pa_transactions, pending_or_denied_pa_is_never_history_for_a_b1) {
   c.pa_number = "20000000017";
   const auto d = decide(c);
   EXPECT_TRUE(d.rejects.contains("75")) << codes(d);
+}
+
+TEST(pa_transactions, dry_run_answers_a_request_as_the_gateway_would_and_files_nothing) {
+  std::array<char, 2048> buf{};
+  codec::writer w{buf};
+  codec::request_header_values hv;
+  hv.bin = "610999";
+  hv.pcn = "RXGDEMO";
+  hv.transaction_code = "P4";
+  hv.provider_id = "1111111112";
+  hv.date_of_service = ymd(dos_ymd);
+  codec::write_request_header(w, hv);
+  w.segment(codec::segment_id::insurance).field("C2"_fid, "DEMO1002").field("C1"_fid, "DEMO01").field("C3"_fid, "001");
+  w.group();
+  w.segment(codec::segment_id::claim).field("EM"_fid, "1").field("D2"_fid, "418232").field("E1"_fid, "03")
+      .field("D7"_fid, semaglutide).field("E7"_fid, "3000").field("D3"_fid, "0").field("D5"_fid, "28");
+  w.segment(codec::segment_id::prior_authorization).field("PA"_fid, "1").field("PB"_fid, "20261101")
+      .field("PC"_fid, "20261130").field("PD"_fid, "ME");
+  ASSERT_TRUE(w.ok());
+  const auto r = dry_run(w.view(), demo_plans(), history_file{}, ymd(today_ymd));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->decisions[0].status, 'F') << codes(r->decisions[0]);
+  ASSERT_TRUE(r->response.transactions[0].prior_authorization);
+  EXPECT_EQ(r->response.transactions[0].prior_authorization->number, "00000000001");
 }
 
 }  // namespace
