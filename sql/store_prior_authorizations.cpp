@@ -8,8 +8,17 @@ namespace rxgate::store::detail {
 using rows::fill_number_of;
 using rows::rows_builder;
 
+namespace {
+bool any_prior_authorization(std::span<const batch_entry> entries) noexcept {
+  for (const auto& e : entries)
+    if (e.claim->is_prior_authorization()) return true;
+  return false;
+}
+}  // namespace
+
 std::vector<std::string> pa_lookup_arguments(std::span<const batch_entry> entries, std::vector<std::size_t>& which) {
   which.clear();
+  if (!any_prior_authorization(entries)) return {};  // a batch of claims builds nothing
   rows_builder b(10, false);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const codec::claim& c = *entries[i].claim;
@@ -71,6 +80,8 @@ void spread_pa_lookup(const pg::raw_rows& rows, std::span<batch_entry> entries, 
 }
 
 std::vector<std::string> pa_record_arguments(std::span<const batch_entry> entries, bool& any) {
+  any = false;
+  if (!any_prior_authorization(entries)) return {};
   rows_builder filed(17, false);
   rows_builder cancelled(2, false);
   for (const auto& e : entries) {

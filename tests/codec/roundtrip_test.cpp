@@ -170,6 +170,9 @@ TEST(ResponseRoundTrip, PriorAuthorizationAnswerCarriesAm26) {
   t.status = 'F';
   t.prior_authorization = prior_authorization_response{date{2026, 12, 3}, {}, {}, {}, "20000000018"};
   expect_round_trip(r);
+  // F6 writes the same segment in its one transaction.
+  r.version = "F6";
+  expect_round_trip(r);
 }
 
 TEST(ResponseRoundTrip, EligibilityWithPatientAndOtherPayer) {
