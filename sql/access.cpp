@@ -50,21 +50,6 @@ constexpr const char* sql_list_tokens =
 constexpr const char* sql_revoke_token =
     "UPDATE access_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id";
 
-// Every claim under the same claim key (retries, reversals, rebills, duplicates) plus whatever
-// claim_links ties to this one, each with how it relates.
-constexpr const char* sql_claim_history =
-    "WITH rel AS ("
-    " SELECT c.id FROM claims c WHERE c.provider_id = $3 AND c.rx_number = $4 AND c.fill_number = $5::smallint"
-    "   AND c.date_of_service = $2::date AND c.bin = $6"
-    " UNION SELECT l.claim_id FROM claim_links l WHERE l.replaces_claim_id = $1"
-    " UNION SELECT l.replaces_claim_id FROM claim_links l WHERE l.claim_id = $1) "
-    "SELECT c.id, c.transaction_code, c.status::text, " RXGATE_TS("c.received_at") ", "
-    "c.date_of_service::text, coalesce(c.authorization_number, ''), "
-    "coalesce((SELECT kind FROM claim_links l WHERE l.claim_id = c.id AND l.replaces_claim_id = $1), ''), "
-    "coalesce((SELECT kind FROM claim_links l WHERE l.claim_id = $1 AND l.replaces_claim_id = c.id), ''), "
-    "coalesce((SELECT string_agg(r.code, ',' ORDER BY r.seq) FROM claim_rejects r "
-    "  WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service), '') "
-    "FROM claims c JOIN rel ON rel.id = c.id ORDER BY c.id LIMIT 100";
 
 // One statement in its own implicit transaction: one round trip, and set_config(..., true)
 // decides how that transaction commits (access_options::audit).
@@ -81,15 +66,13 @@ pg::connection_settings access_settings(const access_options& o) {
   s.dsn = o.dsn;
   s.application_name = "rxgate-status-api";
   s.statement_timeout = o.statement_timeout;
-  // Every statement here is a probe by key; a custom plan of the history over every partition
-  // cost 2-6 ms of planning per read at 10 million claims, the generic one is planned once.
+  // Every statement here is a probe by key: generic plans, planned once per connection.
   s.plan_cache_mode = "force_generic_plan";
   s.statements = {{"find_token", sql_find_token},
                   {"insert_token", sql_insert_token},
                   {"insert_token_pharmacies", sql_insert_token_pharmacies},
                   {"list_tokens", sql_list_tokens},
                   {"revoke_token", sql_revoke_token},
-                  {"claim_history", sql_claim_history},
                   {"audit", sql_audit},
                   {"next_pa_number", sql_next_pa_number}};
   return s;
@@ -98,7 +81,6 @@ pg::connection_settings access_settings(const access_options& o) {
 // ---- value helpers --------------------------------------------------------------------------
 
 using pg::text;
-char status_char(const pqxx::field& f) { return f.is_null() || f.size() == 0 ? '?' : f.c_str()[0]; }
 
 using pg::split_commas;
 
@@ -175,34 +157,6 @@ class pg_access_store final : public access_store {
       t.pharmacies = split_commas(text(r[0][3]));
       t.expired = r[0][4].as<bool>();
       out = std::move(t);
-    });
-  }
-
-  error claim_history(const claim_key& key, std::vector<related_claim>& out) override {
-    out.clear();
-    return run("claim history", [&](pqxx::connection& c) {
-      pqxx::nontransaction w(c);
-      for (const auto& x : w.exec_prepared("claim_history", key.id, key.date_of_service, pg::clean_text(key.provider_id),
-                                           pg::clean_text(key.rx_number), key.fill_number, pg::clean_text(key.bin))) {
-        related_claim h;
-        h.id = x[0].as<std::int64_t>();
-        h.transaction_code = text(x[1]);
-        h.status = status_char(x[2]);
-        h.received_at = text(x[3]);
-        h.date_of_service = text(x[4]);
-        h.authorization_number = text(x[5]);
-        const auto replaces_me = text(x[6]), i_replace = text(x[7]);
-        if (h.id == key.id) h.relation = "this";
-        else if (replaces_me == "reversal") h.relation = "reversed_by";
-        else if (replaces_me == "rebill") h.relation = "rebilled_by";
-        else if (replaces_me == "duplicate") h.relation = "duplicate_received";
-        else if (i_replace == "reversal") h.relation = "reverses";
-        else if (i_replace == "rebill") h.relation = "rebills";
-        else if (i_replace == "duplicate") h.relation = "duplicate_of";
-        else h.relation = "same_key";
-        h.reject_codes = split_commas(text(x[8]));
-        out.push_back(std::move(h));
-      }
     });
   }
 

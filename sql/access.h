@@ -58,23 +58,6 @@ struct reader_identity {
   std::string remote;  // peer address as the server saw it
 };
 
-// Another claim under the same claim key, or linked to this one (reversal, rebill, duplicate).
-struct related_claim {
-  std::int64_t id = 0;
-  std::string transaction_code, received_at, date_of_service, authorization_number;
-  char status = 'R';
-  std::string relation;  // "this" | "reverses" | "reversed_by" | "rebills" | "rebilled_by" |
-                         // "duplicate_of" | "duplicate_received" | "same_key"
-  std::vector<std::string> reject_codes;
-};
-
-// The claim key of a stored claim (DESIGN.md §3), as sql/reader.h returns it.
-struct claim_key {
-  std::int64_t id = 0;
-  std::string date_of_service, bin, provider_id, rx_number;
-  int fill_number = 0;
-};
-
 struct access_options {
   std::string dsn;
   int pool_size = 2;
@@ -86,7 +69,7 @@ struct access_options {
   // three wal_writer_delay periods). Only a PostgreSQL or host crash inside that window loses it;
   // an rxgate crash never does. Claims always commit durably, whatever this says.
   enum class audit_commit : std::uint8_t { async, durable };
-  audit_commit audit = audit_commit::async;
+  audit_commit audit = audit_commit::durable;
 };
 
 // The synchronous_commit value an audit row commits with.
@@ -107,9 +90,6 @@ class access_store {
   // The token with this digest, or nullopt (unknown or revoked); an expired one comes back with
   // `expired` set, so the caller can say so.
   virtual error find_token(const token_digest& digest, std::optional<token_identity>& out) = 0;
-
-  // Every claim under the key of `key` plus those claim_links ties to it, ordered by id.
-  virtual error claim_history(const claim_key& key, std::vector<related_claim>& out) = 0;
 
   // A fresh prior authorization number (462-EV, 11 digits) from migration 0010's sequence.
   virtual error next_prior_authorization_number(std::string& out) = 0;

@@ -28,7 +28,22 @@ constexpr const char* claim_select =
     "  WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service)::text, "
     "(SELECT json_agg(json_build_array(d.reason, d.significance, d.other_pharmacy, d.free_text, "
     "    d.previous_fill::text, d.previous_quantity) ORDER BY d.seq) FROM claim_dur_alerts d "
-    "  WHERE d.claim_id = c.id AND d.date_of_service = c.date_of_service)::text "
+    "  WHERE d.claim_id = c.id AND d.date_of_service = c.date_of_service)::text, "
+    // Its history: every claim under its claim key (the key's partition only) plus what
+    // claim_links ties to it, each with the link kinds both ways and its reject codes.
+    "(SELECT json_agg(json_build_array(h.id, h.transaction_code, h.status::text, "
+    "    to_char(h.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+    "    h.date_of_service::text, coalesce(h.authorization_number, ''), "
+    "    coalesce((SELECT x.kind FROM claim_links x WHERE x.claim_id = h.id AND x.replaces_claim_id = c.id), ''), "
+    "    coalesce((SELECT x.kind FROM claim_links x WHERE x.claim_id = c.id AND x.replaces_claim_id = h.id), ''), "
+    "    coalesce((SELECT json_agg(r.code ORDER BY r.seq) FROM claim_rejects r "
+    "      WHERE r.claim_id = h.id AND r.date_of_service = h.date_of_service), '[]'::json)) ORDER BY h.id) "
+    "  FROM (SELECT * FROM claims h WHERE h.id IN ("
+    "      SELECT k.id FROM claims k WHERE k.provider_id = c.provider_id AND k.rx_number = c.rx_number "
+    "        AND k.fill_number = c.fill_number AND k.date_of_service = c.date_of_service AND k.bin = c.bin "
+    "      UNION SELECT x.claim_id FROM claim_links x WHERE x.replaces_claim_id = c.id "
+    "      UNION SELECT x.replaces_claim_id FROM claim_links x WHERE x.claim_id = c.id) "
+    "    ORDER BY h.id LIMIT 100) h)::text "
     "FROM claims c LEFT JOIN claim_links l ON l.claim_id = c.id WHERE c.id = $1";
 
 // Optional filters are NULL when absent; plan_cache_mode = force_custom_plan (set per
@@ -123,9 +138,21 @@ std::string unhex(std::string_view v) {
   return out;
 }
 
-// The rejects and DUR alerts of claim_select: JSON arrays of arrays in column order, or empty
-// (SQL NULL) when there are none. False when the database sent something else.
-bool read_lists(std::string_view rejects, std::string_view dur, claim_record& k) {
+// How claim `h` of a claim's history relates to it, from the link kinds both ways.
+std::string relation_of(std::int64_t id, std::int64_t claim, std::string_view replaces_it, std::string_view it_replaces) {
+  if (id == claim) return "this";
+  if (replaces_it == "reversal") return "reversed_by";
+  if (replaces_it == "rebill") return "rebilled_by";
+  if (replaces_it == "duplicate") return "duplicate_received";
+  if (it_replaces == "reversal") return "reverses";
+  if (it_replaces == "rebill") return "rebills";
+  if (it_replaces == "duplicate") return "duplicate_of";
+  return "same_key";
+}
+
+// The rejects, DUR alerts and history of claim_select: JSON arrays of arrays in column order, or
+// empty (SQL NULL) when there are none. False when the database sent something else.
+bool read_lists(std::string_view rejects, std::string_view dur, std::string_view history, claim_record& k) {
   namespace dom = simdjson::dom;
   thread_local dom::parser parser;
   auto rows = [&](std::string_view json, std::size_t columns, auto&& take) {
@@ -135,7 +162,7 @@ bool read_lists(std::string_view rejects, std::string_view dur, claim_record& k)
     for (dom::element e : list) {
       dom::array a;
       if (e.get_array().get(a) != simdjson::SUCCESS) return false;
-      std::array<dom::element, 6> cells;
+      std::array<dom::element, 9> cells;
       std::size_t n = 0;
       for (dom::element x : a) {
         if (n == cells.size()) return false;
@@ -155,12 +182,32 @@ bool read_lists(std::string_view rejects, std::string_view dur, claim_record& k)
     if (e.get_int64().get(v) != simdjson::SUCCESS) return std::nullopt;
     return v;
   };
-  using cells = const std::array<dom::element, 6>&;
+  auto codes = [&](dom::element e) {
+    std::vector<std::string> out;
+    dom::array a;
+    if (e.get_array().get(a) != simdjson::SUCCESS) return out;
+    for (dom::element x : a) out.push_back(text(x));
+    return out;
+  };
+  using cells = const std::array<dom::element, 9>&;
   return rows(rejects, 3, [&](cells a) {
            k.rejects.push_back({text(a[0]), text(a[1]), static_cast<int>(number(a[2]).value_or(0))});
          }) &&
          rows(dur, 6, [&](cells a) {
            k.dur.push_back({text(a[0]), text(a[1]), text(a[2]), text(a[3]), text(a[4]), number(a[5])});
+         }) &&
+         rows(history, 9, [&](cells a) {
+           related_claim h;
+           h.id = number(a[0]).value_or(0);
+           h.transaction_code = text(a[1]);
+           const std::string status = text(a[2]);
+           h.status = status.empty() ? '?' : status[0];
+           h.received_at = text(a[3]);
+           h.date_of_service = text(a[4]);
+           h.authorization_number = text(a[5]);
+           h.relation = relation_of(h.id, k.id, text(a[6]), text(a[7]));
+           h.reject_codes = codes(a[8]);
+           k.history.push_back(std::move(h));
          });
 }
 
@@ -233,8 +280,8 @@ class pg_reader final : public claim_reader {
         k.request = unhex(pg::text_view(row[33]));
         k.response = unhex(pg::text_view(row[34]));
       }
-      if (!read_lists(pg::text_view(row[35]), pg::text_view(row[36]), k))
-        return {errc::internal, "claim_by_id: unreadable reject or DUR list"};
+      if (!read_lists(pg::text_view(row[35]), pg::text_view(row[36]), pg::text_view(row[37]), k))
+        return {errc::internal, "claim_by_id: unreadable reject, DUR or history list"};
       out = std::move(k);
       return {};
     });

@@ -31,6 +31,16 @@ struct dur_record {
   std::optional<std::int64_t> previous_quantity;  // thousandths
 };
 
+// Another claim under the same claim key, or linked to this one (reversal, rebill, duplicate).
+struct related_claim {
+  std::int64_t id = 0;
+  std::string transaction_code, received_at, date_of_service, authorization_number;
+  char status = 'R';
+  std::string relation;  // "this" | "reverses" | "reversed_by" | "rebills" | "rebilled_by" |
+                         // "duplicate_of" | "duplicate_received" | "same_key"
+  std::vector<std::string> reject_codes;
+};
+
 // One stored transaction. Dates are YYYY-MM-DD, timestamps ISO 8601 in UTC; money in cents,
 // quantities in thousandths.
 struct claim_record {
@@ -56,6 +66,9 @@ struct claim_record {
                                             // limits ...; empty when the JSON is not an object
   std::vector<reject_record> rejects;       // in payer order
   std::vector<dur_record> dur;
+  // Every claim under its claim key (DESIGN.md §3: retries, reversals, rebills, duplicates) plus
+  // those claim_links ties to it, itself included ("this"), by id; at most 100.
+  std::vector<related_claim> history;
   std::string request, response;            // raw bytes; filled only when asked for
 };
 

@@ -279,20 +279,14 @@ api_reply status_api::get_claim(call& c, std::string_view id_text) const {
       return error_reply(503, "audit log unavailable");
     return not_found();
   }
-  // Everything is read before the audit row, so the row says how the read ended.
-  std::vector<store::related_claim> history;
-  store::claim_key key{rec.id, rec.date_of_service, rec.bin, rec.provider_id, rec.rx_number, rec.fill_number};
-  if (auto e = access_->claim_history(key, history)) {
-    log::warn("status_api_history_failed").num("claim_id", id).str("error", e.message);
-    audit_error(*access_, who, "get", id, "pharmacy=" + rec.provider_id);
-    return store_unavailable();
-  }
+  // Everything is read (one statement: the claim, its rejects, DUR and history) before the audit
+  // row, so the row says how the read ended.
   if (auto a = access_->audit(who, "get", id, "pharmacy=" + rec.provider_id, "ok")) {
     log::warn("status_api_audit_failed").num("claim_id", id).str("error", a.message);
     return error_reply(503, "audit log unavailable; nothing was shown");
   }
   const auto plans = plans_ ? plans_() : nullptr;
-  return json_reply(200, status::claim_view_json(rec, history, plans.get()));
+  return json_reply(200, status::claim_view_json(rec, rec.history, plans.get()));
 }
 
 api_reply status_api::search_claims(call& c) const {

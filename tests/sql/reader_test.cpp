@@ -90,6 +90,13 @@ TEST_F(ReaderTest, ClaimByIdHasRejectsDurDetailAndRawBytesOnRequest) {
   ASSERT_EQ(c.dur.size(), 1u);
   EXPECT_EQ(c.dur[0].reason, "ER");
   EXPECT_EQ(c.dur[0].previous_fill, "2026-11-01");
+  // Its history comes in the same statement: alone under its key, itself with its reject codes.
+  ASSERT_EQ(c.history.size(), 1u);
+  EXPECT_EQ(c.history[0].id, first_id_);
+  EXPECT_EQ(c.history[0].relation, "this");
+  EXPECT_EQ(c.history[0].status, 'R');
+  EXPECT_EQ(c.history[0].date_of_service, "2026-11-20");
+  EXPECT_EQ(c.history[0].reject_codes, std::vector<std::string>{"79"});
   EXPECT_EQ(c.request, std::string("REQ\x1c\x00\xff" "0", 7));
   EXPECT_EQ(c.response, "RESP");
   EXPECT_NE(c.detail_json.find("\"rejects\""), std::string::npos);
