@@ -82,7 +82,8 @@ struct config {
   std::filesystem::path plans_dir;
 
   // [status] threads: the technician status API's blocking pool, and the connections each of
-  // its stores keeps (claims by id; searches, summaries and PAs; audit and history; worklist; accumulators). A read waits on
+  // its stores keeps (claims by id; searches, summaries and PAs; tokens and audit; worklist;
+  // accumulators; PA reviews). A read waits on
   // PostgreSQL a few times and ends with its audit commit; more threads let reads overlap.
   std::size_t status_threads = 4;
   // [status] audit_commit: how the audit row of a read commits before the answer (see
