@@ -83,8 +83,8 @@ struct config {
 
   // [status] threads: the technician status API's blocking pool, and the connections each of
   // its stores keeps (claims by id; searches, summaries and PAs; tokens and audit; worklist;
-  // accumulators; PA reviews). A read waits on
-  // PostgreSQL a few times and ends with its audit commit; more threads let reads overlap.
+  // accumulators; PA reviews). A read waits on PostgreSQL a few times and ends with its audit
+  // commit; more threads let reads overlap.
   std::size_t status_threads = 4;
   // [status] audit_commit: how the audit row of a read commits before the answer (see
   // store::access_options::audit). durable (default): after its WAL flush; async: without
