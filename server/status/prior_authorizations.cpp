@@ -98,6 +98,23 @@ void write_pending(codec::json_writer& j, const store::pa_request_record& p) {
   });
 }
 
+// A list of PAs as shown: its ids audited under `action` first (nothing is shown when the audit
+// row cannot be written), then {"prior_authorizations": [...]}.
+template <class Record, class IdOf, class Write>
+api_reply audited_list(store::access_store& access, const store::reader_identity& who, std::string_view action,
+                       const std::vector<Record>& list, IdOf id_of, Write write) {
+  std::string ids;
+  for (const auto& p : list) ids += (ids.empty() ? "" : ",") + std::to_string(id_of(p));
+  if (auto a = access.audit(who, action, std::nullopt, "pas=" + ids, "ok"))
+    return error_reply(503, "audit log unavailable; nothing was shown");
+  std::string out;
+  codec::json_writer j(out);
+  j.begin_object().key("prior_authorizations").begin_array();
+  for (const auto& p : list) write(j, p);
+  j.end_array().end_object();
+  return json_reply(200, std::move(out));
+}
+
 }  // namespace
 
 std::optional<api_reply> status_api::pa_review_route(call& c) const {
@@ -141,16 +158,7 @@ api_reply status_api::pending_prior_authorizations(call& c) const {
     audit_pa(*access_, c.identity(), "pa_pending", "store failed", "error");
     return status::store_unavailable();
   }
-  std::string ids;
-  for (const auto& p : list) ids += (ids.empty() ? "" : ",") + std::to_string(p.pa.id);
-  if (auto a = access_->audit(c.identity(), "pa_pending", std::nullopt, "pas=" + ids, "ok"))
-    return error_reply(503, "audit log unavailable; nothing was shown");
-  std::string out;
-  codec::json_writer j(out);
-  j.begin_object().key("prior_authorizations").begin_array();
-  for (const auto& p : list) write_pending(j, p);
-  j.end_array().end_object();
-  return json_reply(200, std::move(out));
+  return audited_list(*access_, c.identity(), "pa_pending", list, [](const auto& p) { return p.pa.id; }, write_pending);
 }
 
 api_reply status_api::decide_prior_authorization(call& c, std::string_view id_text, bool approve) const {
@@ -278,16 +286,9 @@ api_reply status_api::list_prior_authorizations(call& c) const {
     audit_pa(*access_, c.identity(), "pa_list", "store failed", "error");
     return status::store_unavailable();
   }
-  std::string ids;
-  for (const auto& p : list) ids += (ids.empty() ? "" : ",") + std::to_string(p.id);
-  if (auto a = access_->audit(c.identity(), "pa_list", std::nullopt, "pas=" + ids, "ok"))
-    return error_reply(503, "audit log unavailable; nothing was shown");
-  std::string out;
-  codec::json_writer j(out);
-  j.begin_object().key("prior_authorizations").begin_array();
-  for (const auto& p : list) write_prior_authorization(j, p);
-  j.end_array().end_object();
-  return json_reply(200, std::move(out));
+  return audited_list(
+      *access_, c.identity(), "pa_list", list, [](const auto& p) { return p.id; },
+      [](codec::json_writer& j, const store::prior_authorization_record& p) { write_prior_authorization(j, p); });
 }
 
 api_reply status_api::revoke_prior_authorization(call& c, std::string_view id_text) const {
