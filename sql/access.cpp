@@ -84,16 +84,6 @@ using pg::text;
 
 using pg::split_commas;
 
-std::string hex(const token_digest& d) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(64);
-  for (unsigned char c : d) {
-    s.push_back(digits[c >> 4]);
-    s.push_back(digits[c & 0xF]);
-  }
-  return s;
-}
 
 // ---- the store -------------------------------------------------------------------------------
 
@@ -107,7 +97,7 @@ class pg_access_store final : public access_store {
                      const token_digest& digest, std::chrono::seconds lifetime, std::int64_t& id) override {
     return run("create token", [&](pqxx::connection& c) {
       pqxx::work w(c);
-      id = w.exec_prepared("insert_token", pg::clean_text(name), std::string(to_string(role)), hex(digest),
+      id = w.exec_prepared("insert_token", pg::clean_text(name), std::string(to_string(role)), digest_hex(digest),
                            static_cast<std::int64_t>(lifetime.count()))[0][0]
                .as<std::int64_t>();
       if (!pharmacies.empty()) w.exec_prepared("insert_token_pharmacies", id, pg::text_array(pharmacies));
@@ -146,7 +136,7 @@ class pg_access_store final : public access_store {
     out.reset();
     return run("find token", [&](pqxx::connection& c) {
       pqxx::nontransaction w(c);
-      const auto r = w.exec_prepared("find_token", hex(digest));
+      const auto r = w.exec_prepared("find_token", digest_hex(digest));
       if (r.empty()) return;
       token_identity t;
       t.id = r[0][0].as<std::int64_t>();
@@ -189,6 +179,17 @@ class pg_access_store final : public access_store {
 };
 
 }  // namespace
+
+std::string digest_hex(const token_digest& d) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(2 * d.size());
+  for (unsigned char c : d) {
+    s.push_back(digits[c >> 4]);
+    s.push_back(digits[c & 0xF]);
+  }
+  return s;
+}
 
 std::string_view synchronous_commit_of(access_options::audit_commit a) noexcept {
   return a == access_options::audit_commit::durable ? "on" : "off";

@@ -31,6 +31,8 @@ std::string_view to_string(access_role r) noexcept;  // "technician" | "operator
 std::optional<access_role> parse_role(std::string_view s) noexcept;
 
 using token_digest = std::array<unsigned char, 32>;  // SHA-256 of the raw token
+// The digest as PostgreSQL's decode(..., 'hex') takes it: 64 lowercase hex digits.
+std::string digest_hex(const token_digest& d);
 
 // Who a (not revoked) token belongs to.
 struct token_identity {

@@ -13,8 +13,11 @@
 namespace rxgate::store {
 namespace {
 
-constexpr const char* claim_select =
-    "SELECT c.id, c.date_of_service, to_char(c.received_at AT TIME ZONE 'UTC', "
+// The columns of one claim read, `c` being its claims row and `l` its link, `raw` the parameter
+// that says whether to send the raw bytes. Used by claim_select and token_claim_select.
+std::string claim_columns(std::string_view raw) {
+  return std::string(
+    "c.id, c.date_of_service, to_char(c.received_at AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c.source, c.transaction_code, c.bin, c.pcn, "
     "c.provider_id_qualifier, c.provider_id, c.rx_number, c.fill_number, c.cardholder_id, "
     "c.person_code, c.group_id, c.plan_id, c.plan_version, c.status::text, "
@@ -22,7 +25,8 @@ constexpr const char* claim_select =
     "c.therapeutic_class, c.quantity, c.days_supply, c.patient_pay, c.ingredient_cost_paid, "
     "c.dispensing_fee_paid, c.total_paid, to_char(c.reversed_at AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c.reversed_by, l.replaces_claim_id, l.kind, "
-    "c.detail::text, CASE WHEN $2 THEN c.request END, CASE WHEN $2 THEN c.response END, "
+    "c.detail::text, CASE WHEN ") + std::string(raw) + " THEN c.request END, CASE WHEN " + std::string(raw) +
+    " THEN c.response END, "
     // The rejects and DUR alerts ride along as JSON arrays: one statement, one round trip.
     "(SELECT json_agg(json_build_array(r.code, r.field, r.occurrence) ORDER BY r.seq) FROM claim_rejects r "
     "  WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service)::text, "
@@ -43,8 +47,36 @@ constexpr const char* claim_select =
     "        AND k.fill_number = c.fill_number AND k.date_of_service = c.date_of_service AND k.bin = c.bin "
     "      UNION SELECT x.claim_id FROM claim_links x WHERE x.replaces_claim_id = c.id "
     "      UNION SELECT x.replaces_claim_id FROM claim_links x WHERE x.claim_id = c.id) "
-    "    ORDER BY h.id LIMIT 100) h)::text "
-    "FROM claims c LEFT JOIN claim_links l ON l.claim_id = c.id WHERE c.id = $1";
+    "    ORDER BY h.id LIMIT 100) h)::text ";
+}
+constexpr const char* claim_from = "FROM claims c LEFT JOIN claim_links l ON l.claim_id = c.id ";
+std::string claim_select() { return "SELECT " + claim_columns("$2") + claim_from + "WHERE c.id = $1"; }
+// GET /v1/claims/{id} in one statement (reader.h token_claim_read): $1 token digest (hex), $2
+// claim id, $3 raw bytes wanted, $4 remote, $5 synchronous_commit of the audit row. The token as
+// sql/access.cpp's find_token reads it; no claim is read for an unknown, revoked or expired
+// token, and no row is audited for one. The scope is server/status/auth.h's principal::may_see.
+// The audit insert runs whether or not the outer query reads it (a data-modifying WITH always
+// runs to completion), in this statement's own implicit transaction.
+std::string token_claim_select() {
+  return "WITH tok AS MATERIALIZED ("
+         "  SELECT t.id, t.name, t.role, t.expires_at <= now() AS expired, "
+         "    coalesce((SELECT array_agg(p.provider_id ORDER BY p.provider_id) FROM access_token_pharmacies p "
+         "      WHERE p.token_id = t.id), '{}'::text[]) AS pharmacies, "
+         "    set_config('synchronous_commit', $5::text, true) AS commit_mode "
+         "  FROM access_tokens t WHERE t.token_sha256 = decode($1, 'hex') AND t.revoked_at IS NULL), "
+         "c AS MATERIALIZED (SELECT " +
+         claim_columns("$3::boolean") + claim_from +
+         "  WHERE c.id = $2 AND EXISTS (SELECT 1 FROM tok WHERE NOT tok.expired)), "
+         "a AS (INSERT INTO claim_reads (actor, action, claim_id, detail, remote, token_id, outcome) "
+         "  SELECT 'token:' || tok.id || ':' || tok.name, 'get', $2::bigint, coalesce('pharmacy=' || c.provider_id, ''), "
+         "    $4::text, tok.id, CASE WHEN c.id IS NULL THEN 'not_found' "
+         "      WHEN tok.role IN ('operator', 'admin') "
+         "        OR (tok.role = 'technician' AND c.provider_id = ANY(tok.pharmacies)) THEN 'ok' "
+         "      ELSE 'denied' END "
+         "  FROM tok LEFT JOIN c ON true WHERE NOT tok.expired RETURNING outcome) "
+         "SELECT tok.id, tok.name, tok.role, array_to_string(tok.pharmacies, ','), tok.expired, "
+         "  (SELECT a.outcome FROM a), c.* FROM tok LEFT JOIN c ON true";
+}
 
 // Optional filters are NULL when absent; plan_cache_mode = force_custom_plan (set per
 // connection) plans each call with its actual values, so the present filters pick the index
@@ -74,6 +106,21 @@ std::string search_select(bool by_reject_code) {
          "  AND ($8::date IS NULL OR c.date_of_service <= $8) "
          "  AND ($9::date IS NULL OR (c.date_of_service, c.id) < ($9::date, $10::bigint)) "
          "ORDER BY c.date_of_service DESC, c.id DESC LIMIT $11";
+}
+// A search and its audit row (search_filter::audit) in one statement: $12 actor (NULL: no row),
+// $13 detail, to which the ids of the page are added, $14 remote, $15 token id, $16 the row's
+// synchronous_commit. The page is the first $11 - 1 rows (the last one only says another page
+// follows).
+std::string audited_search_select(bool by_reject_code) {
+  return "WITH s AS MATERIALIZED (" + search_select(by_reject_code) +
+         "), a AS (INSERT INTO claim_reads (actor, action, claim_id, detail, remote, token_id, outcome) "
+         "  SELECT $12::text, 'search', NULL, $13::text || coalesce((SELECT string_agg(x.id::text, ',' "
+         "      ORDER BY x.date_of_service DESC, x.id DESC) FROM (SELECT s.id, s.date_of_service FROM s "
+         "      ORDER BY s.date_of_service DESC, s.id DESC LIMIT $11 - 1) x), ''), "
+         "    $14::text, NULLIF($15::bigint, 0), 'ok' "
+         "  FROM (SELECT set_config('synchronous_commit', $16::text, true)) AS commit_mode "
+         "  WHERE $12::text IS NOT NULL) "
+         "SELECT * FROM s ORDER BY s.date_of_service DESC, s.id DESC";
 }
 
 constexpr const char* summary_status =
@@ -236,8 +283,8 @@ pg::connection_settings read_connection(const store_options& o, std::string appl
 
 pg::connection_settings reader_settings(const store_options& o) {
   return read_connection(o, "rxgate-reader", "force_custom_plan",
-                         {{"search", search_select(false)},
-                          {"search_reject", search_select(true)},
+                         {{"search", audited_search_select(false)},
+                          {"search_reject", audited_search_select(true)},
                           {"summary_status", summary_status},
                           {"summary_rejects", summary_rejects},
                           {"pa_insert", pa_insert()},
@@ -250,8 +297,36 @@ pg::connection_settings reader_settings(const store_options& o) {
 // 10 million claims), a generic one is planned once per connection and prunes nothing either way.
 // An ANALYZE of a partition (a new month filling up) invalidates it.
 pg::connection_settings claim_reader_settings(const store_options& o) {
-  return read_connection(o, "rxgate-reader-claims", "force_generic_plan", {{"claim", claim_select}});
+  return read_connection(o, "rxgate-reader-claims", "force_generic_plan", {{"claim", claim_select()}, {"token_claim", token_claim_select()}});
 }
+
+// The columns of claim_columns, from `first` on, into `out`.
+error read_claim(const pqxx::row& row, pqxx::row::size_type first, bool with_raw_bytes, claim_record& out,
+                 std::string_view what) {
+  claim_record k;
+  read_columns(row, first, k.id, k.date_of_service, k.received_at, k.source, k.transaction_code, k.bin, k.pcn,
+               k.provider_id_qualifier, k.provider_id, k.rx_number, k.fill_number, k.cardholder_id, k.person_code,
+               k.group_id, k.plan_id, k.plan_version);
+  const auto status = pg::text_view(row[first + 16]);
+  k.status = status.empty() ? 'R' : status[0];
+  read_columns(row, first + 17, k.authorization_number, k.product_qualifier, k.product_id, k.product_name,
+               k.therapeutic_class, k.quantity, k.days_supply, k.patient_pay, k.ingredient_cost_paid,
+               k.dispensing_fee_paid, k.total_paid, k.reversed_at, k.reversed_by, k.replaces_claim_id, k.link_kind,
+               k.detail_json);
+  read_claim_detail(k.detail_json, k.detail);
+  if (with_raw_bytes) {
+    k.request = unhex(pg::text_view(row[first + 33]));
+    k.response = unhex(pg::text_view(row[first + 34]));
+  }
+  if (!read_lists(pg::text_view(row[first + 35]), pg::text_view(row[first + 36]), pg::text_view(row[first + 37]), k))
+    return {errc::internal, std::string(what) + ": unreadable reject, DUR or history list"};
+  out = std::move(k);
+  return {};
+}
+
+// token_claim_select's own columns before the claim's.
+constexpr pqxx::row::size_type token_claim_first_column = 6;
+
 
 class pg_reader final : public claim_reader {
  public:
@@ -264,29 +339,31 @@ class pg_reader final : public claim_reader {
       pqxx::nontransaction t(c);
       const auto r = t.exec_prepared("claim", id, with_raw_bytes);
       if (r.empty()) return {errc::not_found, "claim_by_id: no such claim"};
-      const auto row = r[0];
-      claim_record k;
-      read_columns(row, 0, k.id, k.date_of_service, k.received_at, k.source, k.transaction_code, k.bin, k.pcn,
-                   k.provider_id_qualifier, k.provider_id, k.rx_number, k.fill_number, k.cardholder_id,
-                   k.person_code, k.group_id, k.plan_id, k.plan_version);
-      const auto status = pg::text_view(row[16]);
-      k.status = status.empty() ? 'R' : status[0];
-      read_columns(row, 17, k.authorization_number, k.product_qualifier, k.product_id, k.product_name,
-                   k.therapeutic_class, k.quantity, k.days_supply, k.patient_pay, k.ingredient_cost_paid,
-                   k.dispensing_fee_paid, k.total_paid, k.reversed_at, k.reversed_by, k.replaces_claim_id,
-                   k.link_kind, k.detail_json);
-      read_claim_detail(k.detail_json, k.detail);
-      if (with_raw_bytes) {
-        k.request = unhex(pg::text_view(row[33]));
-        k.response = unhex(pg::text_view(row[34]));
-      }
-      if (!read_lists(pg::text_view(row[35]), pg::text_view(row[36]), pg::text_view(row[37]), k))
-        return {errc::internal, "claim_by_id: unreadable reject, DUR or history list"};
-      out = std::move(k);
-      return {};
+      return read_claim(r[0], 0, with_raw_bytes, out, "claim_by_id");
     });
   }
-
+  error claim_for_token(const token_claim_read& in, token_claim_result& out) override {
+    out = {};
+    return claims_pool_.run("claim_for_token", [&](pqxx::connection& c) -> error {
+      pqxx::nontransaction t(c);
+      const auto r = t.exec_prepared("token_claim", digest_hex(in.token), in.claim_id, in.with_raw_bytes,
+                                     pg::clean_text(in.remote), std::string(in.synchronous_commit));
+      if (r.empty()) return {};
+      const auto row = r[0];
+      token_identity who;
+      who.id = pg::int_or(row[0], 0);
+      who.name = str(row[1]);
+      const auto role = parse_role(pg::text_view(row[2]));
+      if (!role) return {errc::internal, "claim_for_token: unknown role"};  // the CHECK constraint forbids it
+      who.role = *role;
+      who.pharmacies = pg::split_commas(str(row[3]));
+      who.expired = row[4].as<bool>();
+      out.token = std::move(who);
+      out.outcome = str(row[5]);
+      if (out.outcome != "ok") return {};
+      return read_claim(row, token_claim_first_column, in.with_raw_bytes, out.claim, "claim_for_token");
+    });
+  }
   error search(const search_filter& f, search_page& out) override {
     if (f.limit < 1 || f.limit > 500) return {errc::invalid, "search: limit must be 1..500"};
     for (const auto* d : {&f.from, &f.to}) {
@@ -312,7 +389,11 @@ class pg_reader final : public claim_reader {
                                      pg::text_array(f.allowed_pharmacies), opt(f.pharmacy),
                                      opt(f.rx_number), opt(f.status), opt(f.reject_code),
                                      opt(f.product_id), opt(f.from), opt(f.to), opt(cursor_date),
-                                     cursor_id, f.limit + 1);
+                                     cursor_id, f.limit + 1, f.audit ? f.audit->who.actor.c_str() : nullptr,
+                                     f.audit ? pg::clean_text(f.audit->detail) : std::string(),
+                                     f.audit ? pg::clean_text(f.audit->who.remote) : std::string(),
+                                     f.audit ? f.audit->who.token_id : 0,
+                                     std::string(f.audit ? f.audit->synchronous_commit : "on"));
       search_page page;
       for (const auto& row : r) {
         if (page.claims.size() == static_cast<std::size_t>(f.limit)) {

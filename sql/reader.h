@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "sql/access.h"
 #include "sql/claim_detail.h"
 #include "sql/store.h"
 
@@ -83,12 +84,23 @@ struct claim_summary {
   std::optional<std::int64_t> total_paid;
 };
 
+// The audit row a search writes in its own statement (search_filter::audit), outcome "ok":
+// `detail` with the ids of the page appended, committed with synchronous_commit.
+struct search_audit {
+  reader_identity who;
+  std::string detail;
+  std::string_view synchronous_commit = "on";
+};
+
 struct search_filter {
   std::vector<std::string> allowed_pharmacies;  // the caller's scope; empty = every pharmacy
   std::optional<std::string> pharmacy, rx_number, status, reject_code, product_id;
   std::optional<std::string> from, to;  // date of service, YYYY-MM-DD, inclusive
   std::string cursor;                   // next_cursor of the previous page, or empty
   int limit = 50;                       // 1..500
+  // Set: the search audits itself in the same statement (one round trip for both); on error no
+  // row was written.
+  std::optional<search_audit> audit;
 };
 
 struct search_page {
@@ -110,11 +122,34 @@ struct prior_authorization_record {
   std::string revoked_at, revoked_by;  // empty when active
 };
 
+// A technician's read of one claim (GET /v1/claims/{id}) as one statement and one round trip
+// (issue 15, part 4): the bearer token's check (as access_store::find_token), the claim with its
+// lists and history (as claim_by_id) and the read's audit row (as access_store::audit), whose
+// outcome the statement decides with server/status/auth.h's scope: an operator or admin sees
+// every claim, anyone else the pharmacies on its token.
+struct token_claim_read {
+  token_digest token{};  // SHA-256 of the bearer token
+  std::int64_t claim_id = 0;
+  bool with_raw_bytes = false;
+  std::string remote;                       // audited: where the read came from
+  std::string_view synchronous_commit = "on";  // how the audit row commits (synchronous_commit_of)
+};
+
+struct token_claim_result {
+  std::optional<token_identity> token;  // nullopt: unknown or revoked (nothing read or audited)
+  // "ok" | "denied" (outside the token's scope) | "not_found", as audited; empty when nothing was
+  // audited: no token, or an expired one (nothing read either).
+  std::string outcome;
+  claim_record claim;  // filled when outcome is "ok"
+};
+
 class claim_reader {
  public:
   virtual ~claim_reader() = default;
 
   virtual error claim_by_id(std::int64_t id, bool with_raw_bytes, claim_record& out) = 0;
+  // On error nothing was audited and nothing may be shown (the statement is all or nothing).
+  virtual error claim_for_token(const token_claim_read& in, token_claim_result& out) = 0;
   virtual error search(const search_filter& filter, search_page& out) = 0;
   // Counts over the dates of service [from, to] (YYYY-MM-DD, inclusive).
   virtual error summary(const std::string& pharmacy, const std::string& from,

@@ -10,6 +10,8 @@ namespace rxgate::server {
 
 bool principal::may_see(std::string_view provider_id) const noexcept {
   if (sees_every_pharmacy()) return true;
+  // Only a technician is scoped by its list; a reviewer reads no claims, whatever its token lists.
+  if (role != store::access_role::technician) return false;
   return std::find(pharmacies.begin(), pharmacies.end(), provider_id) != pharmacies.end();
 }
 
@@ -89,8 +91,7 @@ auth_result authenticate(store::access_store& tokens, std::string_view authoriza
                          store::error& why) {
   const auto token = bearer_token(authorization);
   if (token.empty()) return auth_result::missing;
-  // Tokens are short; anything long is not one of ours and never reaches the database.
-  if (token.size() > 200) return auth_result::invalid;
+  if (token.size() > max_token_size) return auth_result::invalid;
   std::optional<store::token_identity> found;
   why = tokens.find_token(digest_of(token), found);
   if (why) return auth_result::unavailable;

@@ -52,6 +52,9 @@ struct principal {
   std::string actor() const;
 };
 
+// Tokens are 47 characters; anything past this is not one of ours and never reaches the database.
+inline constexpr std::size_t max_token_size = 200;
+
 // A new random token; empty when the system's random source fails (the caller reports it).
 std::string make_token();
 

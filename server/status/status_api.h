@@ -70,6 +70,9 @@ struct status_api_options {
   int default_page_size = 25;
   int max_page_size = 100;  // a larger limit is a 400, not silently cut
   int summary_top_rejects = 10;
+  // How the audit row of a claim read by id commits; the access store's own rows follow
+  // access_options::audit, and the gateway sets both from [status] audit_commit.
+  store::access_options::audit_commit audit_commit = store::access_options::audit_commit::durable;
 };
 
 class status_api {
@@ -112,6 +115,8 @@ class status_api {
 
   struct call;
   api_reply route(call& c) const;
+  // The bearer token's check for `c`: nullopt with c.who set, or the 401/503 to answer.
+  std::optional<api_reply> authenticate_call(call& c) const;
   api_reply get_claim(call& c, std::string_view id) const;
   api_reply search_claims(call& c) const;
   api_reply reject_codes(call& c, std::string_view code) const;

@@ -841,6 +841,68 @@ TEST_F(status_api_test, a_technician_of_another_pharmacy_gets_404_and_the_attemp
                                    std::to_string(tech_a_->id)), "0");
 }
 
+// A claim by id is read in one statement with its token's check and its audit row (sql/reader.h
+// token_claim_read): the statement decides the outcome it audits, and what the API shows must
+// agree with it for every role. A reviewer reads no claims, even with a pharmacy on its token.
+TEST_F(status_api_test, a_claim_by_id_is_shown_and_audited_by_the_same_scope_for_every_role) {
+  const auto at_b = claim_at_b();
+  ASSERT_GT(at_b, 0);
+  auto admin = make("admin-reader", store::access_role::admin, {});
+  auto reviewer = make("reviewer-reader", store::access_role::reviewer, {std::string(pharmacy_b)});
+  const auto audited_get = [&](const token& t) {
+    return query_value(dsn(), "SELECT count(*) || ' ' || max(outcome) || ' ' || max(detail) FROM claim_reads "
+                              "WHERE action = 'get' AND claim_id = " + std::to_string(at_b) +
+                              " AND token_id = " + std::to_string(t.id) + " AND actor = 'token:" +
+                              std::to_string(t.id) + ":admin-reader'");
+  };
+  const std::string detail = "pharmacy=" + std::string(pharmacy_b);
+  for (const auto* t : {tech_b_, operator_, &admin}) {
+    const auto before = query_value(dsn(), "SELECT count(*) FROM claim_reads WHERE token_id = " + std::to_string(t->id));
+    auto r = get_claim(at_b, *t);
+    EXPECT_EQ(r.status, 200u) << "token " << t->id << ": " << r.body;
+    EXPECT_EQ(query_value(dsn(), "SELECT count(*) - " + before + " FROM claim_reads WHERE token_id = " +
+                                     std::to_string(t->id)), "1") << "token " << t->id << ": one read, one audit row";
+    EXPECT_EQ(query_value(dsn(), "SELECT outcome || ' ' || detail FROM claim_reads WHERE token_id = " +
+                                     std::to_string(t->id) + " ORDER BY id DESC LIMIT 1"), "ok " + detail) << t->id;
+  }
+  EXPECT_EQ(get_claim(at_b, admin).status, 200u);
+  EXPECT_EQ(audited_get(admin), "2 ok " + detail);
+  for (const auto* t : {tech_a_, &reviewer}) {
+    EXPECT_EQ(get_claim(at_b, *t).status, 404u) << t->id;
+    EXPECT_EQ(query_value(dsn(), "SELECT outcome || ' ' || detail FROM claim_reads WHERE token_id = " +
+                                     std::to_string(t->id) + " ORDER BY id DESC LIMIT 1"), "denied " + detail) << t->id;
+  }
+  // Nor does a reviewer's search find anything.
+  auto reviewer_search = call("GET", "/v1/claims", "/v1/claims?pharmacy=" + std::string(pharmacy_b), reviewer.text);
+  ASSERT_EQ(reviewer_search.status, 200u);
+  EXPECT_EQ(dom::array(reviewer_search.json["claims"]).size(), 0u);
+  EXPECT_EQ(last_audit(reviewer).substr(0, 14), "search denied ");
+  // A claim that does not exist: 404, audited as not_found without a pharmacy.
+  EXPECT_EQ(get_claim(987654322, *operator_).status, 404u);
+  EXPECT_EQ(last_audit(*operator_), "get not_found ");
+  // An expired token reads nothing and leaves no row; an id that is no number is a 404 after the
+  // token's check (401 without a token).
+  auto expired = make("expired-reader", store::access_role::operator_role, {});
+  query_value(dsn(), "UPDATE access_tokens SET expires_at = now() WHERE id = " + std::to_string(expired.id) +
+                         " RETURNING id");
+  EXPECT_EQ(get_claim(at_b, expired).status, 401u);
+  EXPECT_EQ(query_value(dsn(), "SELECT count(*) FROM claim_reads WHERE token_id = " + std::to_string(expired.id)), "0");
+  EXPECT_EQ(call("GET", "/v1/claims/{id}", "/v1/claims/12x", operator_->text).status, 404u);
+  EXPECT_EQ(call("GET", "/v1/claims/{id}", "/v1/claims/12x", "").status, 401u);
+  EXPECT_EQ(call("POST", "/v1/claims/{id}", "/v1/claims/" + std::to_string(at_b), operator_->text).status, 405u);
+  EXPECT_EQ(call("PUT", "/v1/claims/{id}", "/v1/claims/" + std::to_string(at_b), "").status, 401u);
+
+  // The database cannot read the claim (claims locked past the statement timeout): 503, nothing
+  // shown, the failure audited against the token as error.
+  pqxx::connection lock_holder(dsn());
+  pqxx::work lock(lock_holder);
+  lock.exec0("LOCK TABLE claims IN ACCESS EXCLUSIVE MODE");
+  auto failed = get_claim(at_b, *operator_);
+  lock.abort();
+  EXPECT_EQ(failed.status, 503u) << failed.body;
+  EXPECT_EQ(last_audit(*operator_), "get error ");
+}
+
 // Issue 15 part 5: tokens expire. At its expiry a token stops working (401 "token expired", nothing
 // more); a second before, it still works.
 TEST_F(status_api_test, an_expired_token_gets_401_token_expired) {
