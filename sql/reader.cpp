@@ -14,7 +14,7 @@ namespace rxgate::store {
 namespace {
 
 // The columns of one claim read, `c` being its claims row and `l` its link, `raw` the parameter
-// that says whether to send the raw bytes. Used by claim_select and token_claim_select.
+// that says whether to send the raw bytes.
 std::string claim_columns(std::string_view raw) {
   return std::string(
     "c.id, c.date_of_service, to_char(c.received_at AT TIME ZONE 'UTC', "
@@ -50,7 +50,6 @@ std::string claim_columns(std::string_view raw) {
     "    ORDER BY h.id LIMIT 100) h)::text ";
 }
 constexpr const char* claim_from = "FROM claims c LEFT JOIN claim_links l ON l.claim_id = c.id ";
-std::string claim_select() { return "SELECT " + claim_columns("$2") + claim_from + "WHERE c.id = $1"; }
 // GET /v1/claims/{id} in one statement (reader.h token_claim_read): $1 token digest (hex), $2
 // claim id, $3 raw bytes wanted, $4 remote, $5 synchronous_commit of the audit row. The token as
 // sql/access.cpp's find_token reads it; no claim is read for an unknown, revoked or expired
@@ -197,7 +196,7 @@ std::string relation_of(std::int64_t id, std::int64_t claim, std::string_view re
   return "same_key";
 }
 
-// The rejects, DUR alerts and history of claim_select: JSON arrays of arrays in column order, or
+// The rejects, DUR alerts and history of claim_columns: JSON arrays of arrays in column order, or
 // empty (SQL NULL) when there are none. False when the database sent something else.
 bool read_lists(std::string_view rejects, std::string_view dur, std::string_view history, claim_record& k) {
   namespace dom = simdjson::dom;
@@ -297,7 +296,7 @@ pg::connection_settings reader_settings(const store_options& o) {
 // 10 million claims), a generic one is planned once per connection and prunes nothing either way.
 // An ANALYZE of a partition (a new month filling up) invalidates it.
 pg::connection_settings claim_reader_settings(const store_options& o) {
-  return read_connection(o, "rxgate-reader-claims", "force_generic_plan", {{"claim", claim_select()}, {"token_claim", token_claim_select()}});
+  return read_connection(o, "rxgate-reader-claims", "force_generic_plan", {{"token_claim", token_claim_select()}});
 }
 
 // The columns of claim_columns, from `first` on, into `out`.
@@ -334,14 +333,6 @@ class pg_reader final : public claim_reader {
       : pool_(reader_settings(options), options.read_pool_size, options.statement_timeout, "read"),
         claims_pool_(claim_reader_settings(options), options.read_pool_size, options.statement_timeout, "read by id") {}
 
-  error claim_by_id(std::int64_t id, bool with_raw_bytes, claim_record& out) override {
-    return claims_pool_.run("claim_by_id", [&](pqxx::connection& c) -> error {
-      pqxx::nontransaction t(c);
-      const auto r = t.exec_prepared("claim", id, with_raw_bytes);
-      if (r.empty()) return {errc::not_found, "claim_by_id: no such claim"};
-      return read_claim(r[0], 0, with_raw_bytes, out, "claim_by_id");
-    });
-  }
   error claim_for_token(const token_claim_read& in, token_claim_result& out) override {
     out = {};
     return claims_pool_.run("claim_for_token", [&](pqxx::connection& c) -> error {

@@ -4,8 +4,9 @@
 // A claim_reader owns its own small pool of connections (store_options::read_pool_size), so reads
 // never wait behind the batch writer. It is thread-safe: each call borrows a connection for its
 // duration (waiting at most statement_timeout for a free one). Results are plain values that own
-// their strings. Like the writer, it never throws: every call returns a store::error. Reads of
-// claims do not audit themselves; the API layer writes the audit row (sql/access.h, audit()).
+// their strings. Like the writer, it never throws: every call returns a store::error. A claim read
+// by id audits itself (claim_for_token), a search when asked to (search_filter::audit); the
+// other reads leave their audit row to the API layer (sql/access.h, audit()).
 #pragma once
 
 #include <cstdint>
@@ -124,7 +125,7 @@ struct prior_authorization_record {
 
 // A technician's read of one claim (GET /v1/claims/{id}) as one statement and one round trip
 // (issue 15, part 4): the bearer token's check (as access_store::find_token), the claim with its
-// lists and history (as claim_by_id) and the read's audit row (as access_store::audit), whose
+// rejects, DUR alerts, link and history (claim_record) and the read's audit row (as access_store::audit), whose
 // outcome the statement decides with server/status/auth.h's scope: an operator or admin sees
 // every claim, anyone else the pharmacies on its token.
 struct token_claim_read {
@@ -147,7 +148,6 @@ class claim_reader {
  public:
   virtual ~claim_reader() = default;
 
-  virtual error claim_by_id(std::int64_t id, bool with_raw_bytes, claim_record& out) = 0;
   // On error nothing was audited and nothing may be shown (the statement is all or nothing).
   virtual error claim_for_token(const token_claim_read& in, token_claim_result& out) = 0;
   virtual error search(const search_filter& filter, search_page& out) = 0;

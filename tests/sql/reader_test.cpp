@@ -1,6 +1,6 @@
 // The read side against a real PostgreSQL: claim by id, search filters and keyset pagination,
 // pharmacy summary, prior authorizations, the access store's audit row. Together these run every
-// prepared statement of the reader: claim (with its rejects and DUR), search, summary_status,
+// prepared statement of the reader: token_claim (with its rejects, DUR and audit row), search, summary_status,
 // summary_rejects, pa_insert, pa_list, pa_revoke.
 #include <gtest/gtest.h>
 
@@ -63,6 +63,14 @@ class ReaderTest : public ::testing::Test {
     ASSERT_FALSE(b->commit());
     first_id_ = v[0].claim_id;
     paid_id_ = v[1].claim_id;
+
+    // The token claims are read with (claim_for_token): an operator sees every pharmacy.
+    store::access_options ao;
+    ao.dsn = dsn;
+    auto access = store::open_access_store(ao);
+    operator_digest_.fill(0x5a);
+    ASSERT_FALSE(access->create_token("reader-test", store::access_role::operator_role, {}, operator_digest_,
+                                      store::default_token_lifetime, operator_id_));
   }
 
   void SetUp() override {
@@ -72,13 +80,30 @@ class ReaderTest : public ::testing::Test {
     reader_ = store::open_reader(o);
   }
 
-  static inline std::int64_t first_id_ = 0, paid_id_ = 0;
+  // A claim read by the operator's token; `outcome` as audited.
+  store::error read(std::int64_t id, bool raw, store::claim_record& out, std::string& outcome) {
+    store::token_claim_read in;
+    in.token = operator_digest_;
+    in.claim_id = id;
+    in.with_raw_bytes = raw;
+    in.remote = "test";
+    store::token_claim_result r;
+    auto e = reader_->claim_for_token(in, r);
+    outcome = r.outcome;
+    out = std::move(r.claim);
+    return e;
+  }
+
+  static inline std::int64_t first_id_ = 0, paid_id_ = 0, operator_id_ = 0;
+  static inline store::token_digest operator_digest_{};
   std::unique_ptr<store::claim_reader> reader_;
 };
 
 TEST_F(ReaderTest, ClaimByIdHasRejectsDurDetailAndRawBytesOnRequest) {
   store::claim_record c;
-  ASSERT_FALSE(reader_->claim_by_id(first_id_, true, c));
+  std::string outcome;
+  ASSERT_FALSE(read(first_id_, true, c, outcome));
+  EXPECT_EQ(outcome, "ok");
   EXPECT_EQ(c.id, first_id_);
   EXPECT_EQ(c.status, 'R');
   EXPECT_EQ(c.provider_id, "P1");
@@ -109,7 +134,8 @@ TEST_F(ReaderTest, ClaimByIdHasRejectsDurDetailAndRawBytesOnRequest) {
   EXPECT_EQ(c.received_at.size(), 27u);  // 2026-11-23T19:40:00.123456Z
 
   store::claim_record p;
-  ASSERT_FALSE(reader_->claim_by_id(paid_id_, false, p));
+  ASSERT_FALSE(read(paid_id_, false, p, outcome));
+  EXPECT_EQ(outcome, "ok");
   EXPECT_EQ(p.status, 'P');
   EXPECT_TRUE(p.request.empty());
   EXPECT_TRUE(p.total_paid.has_value());
@@ -117,7 +143,58 @@ TEST_F(ReaderTest, ClaimByIdHasRejectsDurDetailAndRawBytesOnRequest) {
   EXPECT_EQ(p.plan_version, 3);
 
   store::claim_record none;
-  EXPECT_EQ(reader_->claim_by_id(-5, false, none).code, store::errc::not_found);
+  ASSERT_FALSE(read(-5, false, none, outcome));
+  EXPECT_EQ(outcome, "not_found");
+  EXPECT_EQ(none.id, 0);
+  // Each read wrote its audit row in the same statement.
+  EXPECT_EQ(query_value(fresh_database_dsn(), "SELECT string_agg(outcome || ':' || coalesce(claim_id::text, '') || ':' || "
+                                              "remote || ':' || actor, ' ' ORDER BY id) FROM claim_reads WHERE token_id = " +
+                                              std::to_string(operator_id_) + " AND action = 'get'"),
+            "ok:" + std::to_string(first_id_) + ":test:token:" + std::to_string(operator_id_) + ":reader-test ok:" +
+                std::to_string(paid_id_) + ":test:token:" + std::to_string(operator_id_) + ":reader-test not_found:-5:test:token:" +
+                std::to_string(operator_id_) + ":reader-test");
+}
+
+// An unknown token reads nothing and audits nothing; the token comes back with the claim.
+TEST_F(ReaderTest, ClaimForAnUnknownTokenReadsAndAuditsNothing) {
+  store::token_claim_read in;
+  in.token.fill(0x11);
+  in.claim_id = first_id_;
+  store::token_claim_result r;
+  ASSERT_FALSE(reader_->claim_for_token(in, r));
+  EXPECT_FALSE(r.token);
+  EXPECT_TRUE(r.outcome.empty());
+  EXPECT_EQ(r.claim.id, 0);
+  in.token = operator_digest_;
+  ASSERT_FALSE(reader_->claim_for_token(in, r));
+  ASSERT_TRUE(r.token);
+  EXPECT_EQ(r.token->id, operator_id_);
+  EXPECT_EQ(r.token->name, "reader-test");
+  EXPECT_EQ(r.token->role, store::access_role::operator_role);
+  EXPECT_FALSE(r.token->expired);
+  EXPECT_EQ(r.claim.id, first_id_);
+}
+
+// A search with search_filter::audit writes its row, with the ids of the page it returns (not the
+// extra row that says another page follows), in the same statement.
+TEST_F(ReaderTest, AnAuditedSearchWritesItsRowWithThePagesIds) {
+  store::search_filter f;
+  f.pharmacy = "P2";
+  f.limit = 3;
+  f.audit = store::search_audit{{"token:0:search-test", 0, "remote-x"}, "pharmacy=P2 ids=", "on"};
+  store::search_page page;
+  ASSERT_FALSE(reader_->search(f, page));
+  ASSERT_EQ(page.claims.size(), 3u);
+  EXPECT_FALSE(page.next_cursor.empty());
+  std::string ids;
+  for (const auto& c : page.claims) ids += (ids.empty() ? "" : ",") + std::to_string(c.id);
+  EXPECT_EQ(query_value(fresh_database_dsn(), "SELECT action || ' ' || outcome || ' ' || detail || ' ' || remote || ' ' || "
+                                              "(token_id IS NULL) FROM claim_reads WHERE actor = 'token:0:search-test'"),
+            "search ok pharmacy=P2 ids=" + ids + " remote-x true");
+  // Without an audit, no row.
+  f.audit.reset();
+  ASSERT_FALSE(reader_->search(f, page));
+  EXPECT_EQ(query_value(fresh_database_dsn(), "SELECT count(*) FROM claim_reads WHERE actor = 'token:0:search-test'"), "1");
 }
 
 TEST_F(ReaderTest, SearchPagesThroughEveryMatchOnceNewestFirst) {
@@ -287,10 +364,12 @@ TEST_F(ReaderTest, UnreachableServerIsATypedError) {
   store::store_options o;
   o.dsn = "host=127.0.0.1 port=1 dbname=x user=x";
   auto r = store::open_reader(o);
-  store::claim_record c;
-  EXPECT_EQ(r->claim_by_id(1, false, c).code, store::errc::unavailable);
+  store::token_claim_read in;
+  in.claim_id = 1;
+  store::token_claim_result c;
+  EXPECT_EQ(r->claim_for_token(in, c).code, store::errc::unavailable);
   // Backing off: the next call fails fast with the same code.
-  EXPECT_EQ(r->claim_by_id(1, false, c).code, store::errc::unavailable);
+  EXPECT_EQ(r->claim_for_token(in, c).code, store::errc::unavailable);
 }
 
 }  // namespace
