@@ -39,7 +39,7 @@ namespace {
 // One reject as the worklist shows it; `dur` is the parameter holding the pharmacist codes.
 // - rj: its codes (claim_rejects PK);
 // - pay: the later paid claim under the same pharmacy, Rx number and fill, the first unreversed
-//   one, else the last reversed one (claims_key, one probe per partition);
+//   one, else the last reversed one (claims_rx, one probe per partition);
 // - st, asg: the last close/reopen and the last assign (worklist_actions_claim).
 std::string entry_select(std::string_view dur) {
   return std::string(

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sql/connection.h"
+#include "sql/migrations.h"
 #include "sql/store_statements.h"
 #include "tests/sql/db_fixture.h"
 
@@ -97,6 +98,33 @@ TEST(PlanShape, WriteKeysProbesKeysByIndexOnAGenericPlan) {
   EXPECT_EQ(notices.text.find("Seq Scan on active_paid_keys"), std::string::npos) << notices.text;
   EXPECT_NE(notices.text.find("active_paid_keys_pkey"), std::string::npos) << notices.text;
   EXPECT_EQ(notices.text.find("active_paid_keys_member"), std::string::npos) << notices.text;
+}
+
+// A technician's search for an Rx number at a pharmacy (reader `search` with pharmacy and rx,
+// newest first, a page and one more row) reads the claims in its own order from claims_rx
+// (migration 0021) and stops after the page: no Sort over every claim of the prescription.
+TEST(PlanShape, SearchByRxReadsOnePageInOrder) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = test::create_database("rxgate_test_plan_rx");
+  std::string report;
+  ASSERT_FALSE(store::migrate(dsn, report));
+  // 3,000 claims of one prescription over 300 days, and 3,000 of others.
+  test::exec_sql(dsn, "INSERT INTO claims (date_of_service, source, transaction_code, bin, provider_id, rx_number, "
+                      "fill_number, status, request, response) "
+                      "SELECT current_date - (g % 300), 'test', 'B1', '999999', "
+                      "CASE WHEN g <= 3000 THEN '1234567890' ELSE '2345678901' END, "
+                      "CASE WHEN g <= 3000 THEN '7000001' ELSE (7000000 + g)::text END, g % 12, 'P', '\\x00', '\\x00' "
+                      "FROM generate_series(1, 6000) g");
+  test::exec_sql(dsn, "ANALYZE claims");
+  const std::string plan = test::query_value(
+      dsn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON) SELECT c.id FROM claims c "
+           "WHERE c.provider_id = '1234567890' AND c.rx_number = '7000001' "
+           "ORDER BY c.date_of_service DESC, c.id DESC LIMIT 26");
+  // Each partition's index is named after the parent's columns.
+  EXPECT_NE(plan.find("_provider_id_rx_number_date_of_service_id_idx"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("\"Sort\""), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("Seq Scan"), std::string::npos) << plan;
+  EXPECT_EQ(test::query_value(dsn, "SELECT count(*) FROM pg_indexes WHERE indexname = 'claims_key'"), "0");
 }
 
 // Generic plans with correlated subqueries over every partition estimate high on small tables,
