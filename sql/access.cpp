@@ -31,11 +31,9 @@ namespace {
 
 #define RXGATE_TS(x) "coalesce(to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '')"
 
-constexpr const char* sql_find_token =
-    "SELECT t.id, t.name, t.role, coalesce(string_agg(p.provider_id, ',' ORDER BY p.provider_id), ''), "
-    "t.expires_at <= now() "
-    "FROM access_tokens t LEFT JOIN access_token_pharmacies p ON p.token_id = t.id "
-    "WHERE t.token_sha256 = decode($1, 'hex') AND t.revoked_at IS NULL GROUP BY t.id";
+std::string sql_find_token() {
+  return "SELECT id, name, role, array_to_string(pharmacies, ','), expired FROM (" + token_select_sql("$1") + ") t";
+}
 constexpr const char* sql_insert_token =
     "INSERT INTO access_tokens (name, role, token_sha256, expires_at) "
     "VALUES ($1, $2, decode($3, 'hex'), now() + make_interval(secs => $4::bigint)) RETURNING id";
@@ -68,7 +66,7 @@ pg::connection_settings access_settings(const access_options& o) {
   s.statement_timeout = o.statement_timeout;
   // Every statement here is a probe by key: generic plans, planned once per connection.
   s.plan_cache_mode = "force_generic_plan";
-  s.statements = {{"find_token", sql_find_token},
+  s.statements = {{"find_token", sql_find_token()},
                   {"insert_token", sql_insert_token},
                   {"insert_token_pharmacies", sql_insert_token_pharmacies},
                   {"list_tokens", sql_list_tokens},
@@ -167,6 +165,8 @@ class pg_access_store final : public access_store {
     });
   }
 
+  std::string_view audit_synchronous_commit() const noexcept override { return synchronous_commit_; }
+
  private:
   // Runs `body` on a pooled connection; no exception leaves it.
   template <class Body>
@@ -179,6 +179,13 @@ class pg_access_store final : public access_store {
 };
 
 }  // namespace
+
+std::string token_select_sql(std::string_view digest_param) {
+  return "SELECT t.id, t.name, t.role, coalesce((SELECT array_agg(p.provider_id ORDER BY p.provider_id) "
+         "FROM access_token_pharmacies p WHERE p.token_id = t.id), '{}'::text[]) AS pharmacies, "
+         "t.expires_at <= now() AS expired FROM access_tokens t WHERE t.token_sha256 = decode(" +
+         std::string(digest_param) + ", 'hex') AND t.revoked_at IS NULL";
+}
 
 std::string digest_hex(const token_digest& d) {
   static constexpr char digits[] = "0123456789abcdef";

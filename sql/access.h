@@ -33,6 +33,10 @@ std::optional<access_role> parse_role(std::string_view s) noexcept;
 using token_digest = std::array<unsigned char, 32>;  // SHA-256 of the raw token
 // The digest as PostgreSQL's decode(..., 'hex') takes it: 64 lowercase hex digits.
 std::string digest_hex(const token_digest& d);
+// The live (not revoked) token whose digest is the hex text parameter `digest_param` ("$1"): one
+// SELECT with the columns id, name, role, pharmacies (text[], sorted), expired (bool). The one
+// token check in SQL: find_token and the reader's claim read (sql/reader.h) both embed it.
+std::string token_select_sql(std::string_view digest_param);
 
 // Who a (not revoked) token belongs to.
 struct token_identity {
@@ -102,6 +106,9 @@ class access_store {
   virtual error audit(const reader_identity& who, std::string_view action,
                       std::optional<std::int64_t> claim_id, std::string_view detail,
                       std::string_view outcome) = 0;
+  // The synchronous_commit an audit row commits with (access_options::audit), for reads that
+  // write their audit row in their own statement (sql/reader.h).
+  virtual std::string_view audit_synchronous_commit() const noexcept = 0;
 };
 
 // Connects lazily; never throws.

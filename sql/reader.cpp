@@ -52,17 +52,14 @@ std::string claim_columns(std::string_view raw) {
 constexpr const char* claim_from = "FROM claims c LEFT JOIN claim_links l ON l.claim_id = c.id ";
 // GET /v1/claims/{id} in one statement (reader.h token_claim_read): $1 token digest (hex), $2
 // claim id, $3 raw bytes wanted, $4 remote, $5 synchronous_commit of the audit row. The token as
-// sql/access.cpp's find_token reads it; no claim is read for an unknown, revoked or expired
+// sql/access.h's token_select_sql reads it; no claim is read for an unknown, revoked or expired
 // token, and no row is audited for one. The scope is server/status/auth.h's principal::may_see.
 // The audit insert runs whether or not the outer query reads it (a data-modifying WITH always
-// runs to completion), in this statement's own implicit transaction.
+// runs to completion), in this statement's own implicit transaction. Only a claim the token may
+// see leaves the database; of any other, only its pharmacy (for the log line).
 std::string token_claim_select() {
-  return "WITH tok AS MATERIALIZED ("
-         "  SELECT t.id, t.name, t.role, t.expires_at <= now() AS expired, "
-         "    coalesce((SELECT array_agg(p.provider_id ORDER BY p.provider_id) FROM access_token_pharmacies p "
-         "      WHERE p.token_id = t.id), '{}'::text[]) AS pharmacies, "
-         "    set_config('synchronous_commit', $5::text, true) AS commit_mode "
-         "  FROM access_tokens t WHERE t.token_sha256 = decode($1, 'hex') AND t.revoked_at IS NULL), "
+  return "WITH tok AS MATERIALIZED (SELECT x.*, set_config('synchronous_commit', $5::text, true) AS commit_mode "
+         "  FROM (" + token_select_sql("$1") + ") x), "
          "c AS MATERIALIZED (SELECT " +
          claim_columns("$3::boolean") + claim_from +
          "  WHERE c.id = $2 AND EXISTS (SELECT 1 FROM tok WHERE NOT tok.expired)), "
@@ -73,8 +70,9 @@ std::string token_claim_select() {
          "        OR (tok.role = 'technician' AND c.provider_id = ANY(tok.pharmacies)) THEN 'ok' "
          "      ELSE 'denied' END "
          "  FROM tok LEFT JOIN c ON true WHERE NOT tok.expired RETURNING outcome) "
-         "SELECT tok.id, tok.name, tok.role, array_to_string(tok.pharmacies, ','), tok.expired, "
-         "  (SELECT a.outcome FROM a), c.* FROM tok LEFT JOIN c ON true";
+         "SELECT tok.id, tok.name, tok.role, array_to_string(tok.pharmacies, ','), tok.expired, o.outcome, "
+         "  (SELECT c.provider_id FROM c), c.* "
+         "FROM tok LEFT JOIN (SELECT a.outcome FROM a) o ON true LEFT JOIN c ON o.outcome = 'ok'";
 }
 
 // Optional filters are NULL when absent; plan_cache_mode = force_custom_plan (set per
@@ -324,7 +322,7 @@ error read_claim(const pqxx::row& row, pqxx::row::size_type first, bool with_raw
 }
 
 // token_claim_select's own columns before the claim's.
-constexpr pqxx::row::size_type token_claim_first_column = 6;
+constexpr pqxx::row::size_type token_claim_first_column = 7;
 
 
 class pg_reader final : public claim_reader {
@@ -351,6 +349,7 @@ class pg_reader final : public claim_reader {
       who.expired = row[4].as<bool>();
       out.token = std::move(who);
       out.outcome = str(row[5]);
+      out.provider_id = str(row[6]);
       if (out.outcome != "ok") return {};
       return read_claim(row, token_claim_first_column, in.with_raw_bytes, out.claim, "claim_for_token");
     });
@@ -491,5 +490,9 @@ std::unique_ptr<claim_reader> open_reader(const store_options& options) {
     return nullptr;
   }
 }
+
+namespace detail {
+std::string search_statement(bool by_reject_code) { return audited_search_select(by_reject_code); }
+}  // namespace detail
 
 }  // namespace rxgate::store

@@ -99,8 +99,9 @@ struct search_filter {
   std::optional<std::string> from, to;  // date of service, YYYY-MM-DD, inclusive
   std::string cursor;                   // next_cursor of the previous page, or empty
   int limit = 50;                       // 1..500
-  // Set: the search audits itself in the same statement (one round trip for both); on error no
-  // row was written.
+  // Set: the search audits itself in the same statement (one round trip for both). A failed
+  // statement wrote no row; an answer that could not be decoded leaves its "ok" row, and the
+  // caller audits the failure after it, as claim_for_token.
   std::optional<search_audit> audit;
 };
 
@@ -126,8 +127,8 @@ struct prior_authorization_record {
 // A technician's read of one claim (GET /v1/claims/{id}) as one statement and one round trip
 // (issue 15, part 4): the bearer token's check (as access_store::find_token), the claim with its
 // rejects, DUR alerts, link and history (claim_record) and the read's audit row (as access_store::audit), whose
-// outcome the statement decides with server/status/auth.h's scope: an operator or admin sees
-// every claim, anyone else the pharmacies on its token.
+// outcome the statement decides with server/status/auth.h's scope (principal::may_see): an
+// operator or admin sees every claim, a technician the pharmacies on its token, a reviewer none.
 struct token_claim_read {
   token_digest token{};  // SHA-256 of the bearer token
   std::int64_t claim_id = 0;
@@ -141,14 +142,17 @@ struct token_claim_result {
   // "ok" | "denied" (outside the token's scope) | "not_found", as audited; empty when nothing was
   // audited: no token, or an expired one (nothing read either).
   std::string outcome;
-  claim_record claim;  // filled when outcome is "ok"
+  claim_record claim;       // filled when outcome is "ok"; nothing of a denied claim is sent
+  std::string provider_id;  // the claim's pharmacy when it exists (for the log line; not shown)
 };
 
 class claim_reader {
  public:
   virtual ~claim_reader() = default;
 
-  // On error nothing was audited and nothing may be shown (the statement is all or nothing).
+  // On error nothing may be shown. A failed statement wrote nothing; an answer that committed its
+  // row and then could not be decoded (errc::internal) leaves its "ok" row, and the caller audits
+  // the failure after it ("error"), so the log reads ok then error for a read that showed nothing.
   virtual error claim_for_token(const token_claim_read& in, token_claim_result& out) = 0;
   virtual error search(const search_filter& filter, search_page& out) = 0;
   // Counts over the dates of service [from, to] (YYYY-MM-DD, inclusive).
@@ -167,5 +171,11 @@ class claim_reader {
 
 // Connects lazily; never throws.
 std::unique_ptr<claim_reader> open_reader(const store_options& options);
+
+namespace detail {
+// The text of the reader's search statement (by reject code or not), as the reader prepares it:
+// for the plan tests (tests/sql/plan_shape_test.cpp), which explain it with real parameters.
+std::string search_statement(bool by_reject_code);
+}  // namespace detail
 
 }  // namespace rxgate::store

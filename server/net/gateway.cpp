@@ -49,10 +49,8 @@ gateway::impl::impl(config c, gateway::options o) : cfg(std::move(c)), opts(o) {
   ao.audit = cfg.durable_read_audit ? store::access_options::audit_commit::durable
                                     : store::access_options::audit_commit::async;
   auto access = std::shared_ptr<store::access_store>(store::open_access_store(ao));
-  status_api_options api_options;
-  api_options.audit_commit = ao.audit;
   api = std::make_unique<status_api>(std::shared_ptr<store::claim_reader>(store::open_reader(so)), access,
-                                     [this] { return plans.load(); }, api_options,
+                                     [this] { return plans.load(); }, status_api_options{},
                                      std::shared_ptr<store::accumulator_store>(store::open_accumulator_store(ao)),
                                      std::shared_ptr<store::worklist_store>(store::open_worklist(so)),
                                      std::shared_ptr<store::pa_review_store>(store::open_pa_reviews(so)));

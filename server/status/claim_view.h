@@ -14,7 +14,7 @@
 namespace rxgate::server::status {
 
 // The claim page's JSON (one object, no trailing newline). `rec` must carry its raw request and
-// response bytes (claim_by_id with_raw_bytes); `plans` is the snapshot in force, or null, and is
+// response bytes (claim_for_token with_raw_bytes); `plans` is the snapshot in force, or null, and is
 // used for what a plan accepts (tiers, SCCs, DUR override codes, pharmacy names). Pure: no I/O.
 std::string claim_view_json(const store::claim_record& rec, const std::vector<store::related_claim>& history,
                             const rules::plan_set* plans);

@@ -270,8 +270,8 @@ api_reply status_api::reject_codes(call&, std::string_view code) const {
 }
 
 // One statement checks the token, reads the claim and audits the read (reader.h
-// token_claim_read); the other routes take three round trips for the same. Only when that
-// statement fails is the token checked on its own, so the failure is audited against it.
+// token_claim_read): one round trip where the token check and the audit row would take two more.
+// When that statement fails, the token is checked on its own and the failure audited against it.
 api_reply status_api::get_claim(call& c, std::string_view id_text) const {
   std::int64_t id = 0;
   const auto token = bearer_token(c.request.authorization);
@@ -279,27 +279,23 @@ api_reply status_api::get_claim(call& c, std::string_view id_text) const {
     if (auto refused = authenticate_call(c)) return std::move(*refused);
     return not_found();
   }
-  c.claim_id = id;
   store::token_claim_read in;
   in.token = digest_of(token);
   in.claim_id = id;
   in.with_raw_bytes = true;
   in.remote = std::string(c.request.remote);
-  in.synchronous_commit = store::synchronous_commit_of(options_.audit_commit);
+  in.synchronous_commit = access_->audit_synchronous_commit();
   store::token_claim_result out;
   if (auto e = reader_->claim_for_token(in, out)) {
     log::warn("status_api_read_failed").num("claim_id", id).str("error", e.message);
     if (auto refused = authenticate_call(c)) return std::move(*refused);
+    c.claim_id = id;
     audit_error(*access_, c.identity(), "get", id, "");
     return store_unavailable();
   }
-  if (!out.token) {
+  if (!out.token || out.token->expired) {
     c.route = "unauthorized";
-    return unauthorized(auth_result::invalid);
-  }
-  if (out.token->expired) {
-    c.route = "unauthorized";
-    return unauthorized(auth_result::expired);
+    return unauthorized(out.token ? auth_result::expired : auth_result::invalid);
   }
   principal who;
   who.token_id = out.token->id;
@@ -307,15 +303,20 @@ api_reply status_api::get_claim(call& c, std::string_view id_text) const {
   who.role = out.token->role;
   who.pharmacies = std::move(out.token->pharmacies);
   c.who = std::move(who);
+  c.claim_id = id;
+  c.pharmacy = out.provider_id;
   if (out.outcome == "not_found") return not_found();
   // A denied read gets the answer of a claim that does not exist; the audit log knows the
   // difference. The statement decided the scope; principal::may_see must agree before anything
-  // is shown (status_api_test pins both for every role).
-  if (out.outcome != "ok" || !c.who->may_see(out.claim.provider_id)) {
-    if (out.outcome == "ok") log::error("status_api_scope_mismatch").num("claim_id", id);
+  // is shown (status_api_test pins both for every role). Should they ever disagree, nothing is
+  // shown and a second row says the read was denied after all.
+  if (out.outcome != "ok") return not_found();
+  if (!c.who->may_see(out.claim.provider_id)) {
+    log::error("status_api_scope_mismatch").num("claim_id", id);
+    if (auto a = access_->audit(c.identity(), "get", id, "pharmacy=" + out.claim.provider_id, "denied"))
+      log::warn("status_api_audit_failed").num("claim_id", id).str("error", a.message);
     return not_found();
   }
-  c.pharmacy = out.claim.provider_id;
   const auto plans = plans_ ? plans_() : nullptr;
   return json_reply(200, status::claim_view_json(out.claim, out.claim.history, plans.get()));
 }
@@ -359,7 +360,7 @@ api_reply status_api::search_claims(call& c) const {
   } else {
     if (!sees_all) f.allowed_pharmacies = c.who->pharmacies;
     // The search writes its own audit row, with the ids it found, in the same statement.
-    f.audit = store::search_audit{c.identity(), detail + " ids=", store::synchronous_commit_of(options_.audit_commit)};
+    f.audit = store::search_audit{c.identity(), detail + " ids=", access_->audit_synchronous_commit()};
     if (auto e = reader_->search(f, page)) {
       audit_error(*access_, c.identity(), "search", std::nullopt, detail);
       if (e.code == store::errc::invalid) return error_reply(400, e.message);

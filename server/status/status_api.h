@@ -70,9 +70,6 @@ struct status_api_options {
   int default_page_size = 25;
   int max_page_size = 100;  // a larger limit is a 400, not silently cut
   int summary_top_rejects = 10;
-  // How the audit row of a claim read by id commits; the access store's own rows follow
-  // access_options::audit, and the gateway sets both from [status] audit_commit.
-  store::access_options::audit_commit audit_commit = store::access_options::audit_commit::durable;
 };
 
 class status_api {

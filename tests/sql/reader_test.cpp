@@ -149,7 +149,7 @@ TEST_F(ReaderTest, ClaimByIdHasRejectsDurDetailAndRawBytesOnRequest) {
   // Each read wrote its audit row in the same statement.
   EXPECT_EQ(query_value(fresh_database_dsn(), "SELECT string_agg(outcome || ':' || coalesce(claim_id::text, '') || ':' || "
                                               "remote || ':' || actor, ' ' ORDER BY id) FROM claim_reads WHERE token_id = " +
-                                              std::to_string(operator_id_) + " AND action = 'get'"),
+                                              std::to_string(operator_id_) + " AND action = 'get' AND remote = 'test'"),
             "ok:" + std::to_string(first_id_) + ":test:token:" + std::to_string(operator_id_) + ":reader-test ok:" +
                 std::to_string(paid_id_) + ":test:token:" + std::to_string(operator_id_) + ":reader-test not_found:-5:test:token:" +
                 std::to_string(operator_id_) + ":reader-test");
@@ -157,14 +157,19 @@ TEST_F(ReaderTest, ClaimByIdHasRejectsDurDetailAndRawBytesOnRequest) {
 
 // An unknown token reads nothing and audits nothing; the token comes back with the claim.
 TEST_F(ReaderTest, ClaimForAnUnknownTokenReadsAndAuditsNothing) {
+  const auto rows = [] { return query_value(fresh_database_dsn(), "SELECT count(*) FROM claim_reads"); };
+  const auto before = rows();
   store::token_claim_read in;
   in.token.fill(0x11);
   in.claim_id = first_id_;
+  in.remote = "unknown-token";
   store::token_claim_result r;
   ASSERT_FALSE(reader_->claim_for_token(in, r));
   EXPECT_FALSE(r.token);
   EXPECT_TRUE(r.outcome.empty());
   EXPECT_EQ(r.claim.id, 0);
+  EXPECT_TRUE(r.provider_id.empty());
+  EXPECT_EQ(rows(), before);
   in.token = operator_digest_;
   ASSERT_FALSE(reader_->claim_for_token(in, r));
   ASSERT_TRUE(r.token);
@@ -173,6 +178,7 @@ TEST_F(ReaderTest, ClaimForAnUnknownTokenReadsAndAuditsNothing) {
   EXPECT_EQ(r.token->role, store::access_role::operator_role);
   EXPECT_FALSE(r.token->expired);
   EXPECT_EQ(r.claim.id, first_id_);
+  EXPECT_EQ(r.provider_id, "P1");
 }
 
 // A search with search_filter::audit writes its row, with the ids of the page it returns (not the

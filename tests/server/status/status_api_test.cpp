@@ -901,6 +901,20 @@ TEST_F(status_api_test, a_claim_by_id_is_shown_and_audited_by_the_same_scope_for
   lock.abort();
   EXPECT_EQ(failed.status, 503u) << failed.body;
   EXPECT_EQ(last_audit(*operator_), "get error ");
+
+  // The audit log cannot take the row: nothing is shown, whether by id or by search.
+  const auto rows = query_value(dsn(), "SELECT count(*) FROM claim_reads");
+  pqxx::connection audit_holder(dsn());
+  pqxx::work audit_lock(audit_holder);
+  audit_lock.exec0("LOCK TABLE claim_reads IN ACCESS EXCLUSIVE MODE");
+  auto unaudited = get_claim(at_b, *operator_);
+  auto unaudited_search = call("GET", "/v1/claims", "/v1/claims?pharmacy=" + std::string(pharmacy_b), operator_->text);
+  audit_lock.abort();
+  EXPECT_EQ(unaudited.status, 503u) << unaudited.body;
+  EXPECT_EQ(unaudited.body.find(std::string(pharmacy_b)), std::string::npos) << unaudited.body;
+  EXPECT_EQ(unaudited_search.status, 503u) << unaudited_search.body;
+  EXPECT_EQ(unaudited_search.body.find("\"claims\""), std::string::npos) << unaudited_search.body;
+  EXPECT_EQ(query_value(dsn(), "SELECT count(*) FROM claim_reads"), rows);
 }
 
 // Issue 15 part 5: tokens expire. At its expiry a token stops working (401 "token expired", nothing
