@@ -203,6 +203,7 @@ config load_config(const std::filesystem::path& file) {
     t.integer("max_batch", c.max_batch, 1, 4096);
     t.integer("max_queue", c.max_queue, 1, 1'000'000);
     t.integer("workers", c.batch_workers, 1, 8);
+    t.integer("helper_depth", c.helper_depth, 1, 1'000'000);
     t.millis("claim_budget_ms", c.claim_budget);
     t.finish();
   }

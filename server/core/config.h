@@ -76,6 +76,9 @@ struct config {
   std::size_t max_batch = 256;     // transactions per database transaction
   std::size_t max_queue = 8192;    // transmissions waiting; beyond it claims are answered 92
   std::size_t batch_workers = 2;   // [batcher] workers: batch workers, each with its own writer connection
+  // [batcher] helper_depth: transmissions queued before workers other than the first take a
+  // batch (batcher_options::helper_depth); 1 lets a second batch start whenever one waits.
+  std::size_t helper_depth = 32;
   std::chrono::milliseconds claim_budget{1'500};  // a claim still queued after this is answered 92
 
   // [plans]

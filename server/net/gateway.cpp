@@ -38,8 +38,8 @@ gateway::impl::impl(config c, gateway::options o) : cfg(std::move(c)), opts(o) {
     stores.push_back(store::open_store(so));
     writers.push_back(stores.back().get());
   }
-  claims = std::make_unique<batcher>(batcher_options{cfg.max_batch, cfg.max_queue, cfg.node_id}, std::move(writers),
-                                     [this] { return plans.load(); }, stats);
+  claims = std::make_unique<batcher>(batcher_options{cfg.max_batch, cfg.max_queue, cfg.node_id, cfg.helper_depth},
+                                     std::move(writers), [this] { return plans.load(); }, stats);
   // The status API's stores: as many connections each as the API has threads.
   so.read_pool_size = static_cast<int>(cfg.status_threads);
   store::access_options ao;

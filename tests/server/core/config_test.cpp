@@ -78,6 +78,22 @@ TEST_F(config, batch_workers_default_to_two_and_a_bad_count_is_named) {
   EXPECT_EQ(server::load_config(write_config(dir_, c)).batch_workers, 3u);
 }
 
+// [batcher] helper_depth (issue 14): 32 by default; 1 and 1,000,000 are the edges, 0 and one past refused.
+TEST_F(config, helper_depth_defaults_to_32_and_stays_between_1_and_a_million) {
+  EXPECT_EQ(server::load_config(write("")).helper_depth, 32u);
+  config_text c;
+  c.dsn = "postgresql://127.0.0.1:1/none";
+  for (const auto& [text, want] : {std::pair{"1", 1u}, std::pair{"2", 2u}, std::pair{"1000000", 1'000'000u}}) {
+    c.batcher_extra = std::string("helper_depth = ") + text + "\n";
+    EXPECT_EQ(server::load_config(write_config(dir_, c)).helper_depth, want) << text;
+  }
+  for (const char* text : {"0", "1000001", "-1"}) {
+    c.batcher_extra = std::string("helper_depth = ") + text + "\n";
+    const auto msg = error_of(write_config(dir_, c));
+    EXPECT_NE(msg.find("batcher.helper_depth: must be between 1 and 1000000"), std::string::npos) << text << ": " << msg;
+  }
+}
+
 // [status] threads (issue 15, part 4): 4 by default; 1 and 32 are the edges, 0 and 33 refused.
 TEST_F(config, status_threads_default_to_four_and_stay_between_1_and_32) {
   EXPECT_EQ(server::load_config(write("")).status_threads, 4u);
