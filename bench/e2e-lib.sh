@@ -119,50 +119,40 @@ wait_ready() {
 # callers that add up several runs.
 check_paid_rows() {
   local dsn=$1 log=$2 answers=$3 prefix=$4 dos=$5 mode=${6:-exact} since=${7:-}
-  local out
+  # run_claims is every claim, or those stored after SINCE_ID; only the keys-paid-twice check
+  # differs: after an id it looks each of the run's paid keys up in all claims (an older claim
+  # may hold the same key), over the whole database it groups the date's claims.
+  local run_claims="SELECT * FROM claims" keys_paid_twice
   if [[ -n $since ]]; then
     [[ $since =~ ^[0-9]+$ ]] || { echo "check_paid_rows: SINCE_ID must be a claim id" >&2; return 1; }
-    out=$(psql_admin "$dsn" -tA -F ' ' <<SQL
+    run_claims+=" WHERE id > $since"
+    keys_paid_twice="SELECT count(*) FROM run_claims n WHERE n.status = 'P' AND n.reversed_at IS NULL
+     AND (SELECT count(*) FROM claims o WHERE o.provider_id = n.provider_id AND o.rx_number = n.rx_number
+            AND o.date_of_service = n.date_of_service AND o.fill_number = n.fill_number AND o.bin = n.bin
+            AND o.pcn = n.pcn AND o.provider_id_qualifier = n.provider_id_qualifier
+            AND o.status = 'P' AND o.reversed_at IS NULL) > 1"
+  else
+    keys_paid_twice="SELECT count(*) FROM (SELECT 1 FROM claims WHERE status = 'P' AND reversed_at IS NULL
+       AND date_of_service = '$dos'
+     GROUP BY bin, pcn, provider_id_qualifier, provider_id, rx_number, fill_number, date_of_service
+     HAVING count(*) > 1) twice"
+  fi
+  local out
+  out=$(psql_admin "$dsn" -tA -F ' ' <<SQL
 CREATE TEMP TABLE load_paid (authorization_number text);
 \copy load_paid FROM '$log'
-CREATE TEMP TABLE run_claims AS
-  SELECT id, status, reversed_at, authorization_number, bin, pcn, provider_id_qualifier, provider_id,
-         rx_number, fill_number, date_of_service
-    FROM claims WHERE id > $since;
+CREATE TEMP VIEW run_claims AS $run_claims;
 SELECT
   (SELECT count(*) FROM load_paid),
   (SELECT count(*) FROM load_paid p
     WHERE NOT EXISTS (SELECT 1 FROM run_claims c WHERE c.status = 'P' AND c.authorization_number = p.authorization_number)),
   (SELECT count(*) FROM run_claims WHERE status = 'P' AND rx_number LIKE '${prefix}%' AND date_of_service = '$dos'),
-  (SELECT count(*) FROM run_claims n WHERE n.status = 'P' AND n.reversed_at IS NULL
-     AND (SELECT count(*) FROM claims o WHERE o.provider_id = n.provider_id AND o.rx_number = n.rx_number
-            AND o.date_of_service = n.date_of_service AND o.fill_number = n.fill_number AND o.bin = n.bin
-            AND o.pcn = n.pcn AND o.provider_id_qualifier = n.provider_id_qualifier
-            AND o.status = 'P' AND o.reversed_at IS NULL) > 1),
+  ($keys_paid_twice),
   (SELECT count(*) FROM (SELECT 1 FROM run_claims WHERE status = 'P'
        AND authorization_number IN (SELECT authorization_number FROM load_paid)
      GROUP BY authorization_number HAVING count(*) > 1) twice);
 SQL
-    )
-  else
-    out=$(psql_admin "$dsn" -tA -F ' ' <<SQL
-CREATE TEMP TABLE load_paid (authorization_number text);
-\copy load_paid FROM '$log'
-SELECT
-  (SELECT count(*) FROM load_paid),
-  (SELECT count(*) FROM load_paid p
-    WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.status = 'P' AND c.authorization_number = p.authorization_number)),
-  (SELECT count(*) FROM claims WHERE status = 'P' AND rx_number LIKE '${prefix}%' AND date_of_service = '$dos'),
-  (SELECT count(*) FROM (SELECT 1 FROM claims WHERE status = 'P' AND reversed_at IS NULL
-       AND date_of_service = '$dos'
-     GROUP BY bin, pcn, provider_id_qualifier, provider_id, rx_number, fill_number, date_of_service
-     HAVING count(*) > 1) twice),
-  (SELECT count(*) FROM (SELECT 1 FROM claims WHERE status = 'P'
-       AND authorization_number IN (SELECT authorization_number FROM load_paid)
-     GROUP BY authorization_number HAVING count(*) > 1) twice);
-SQL
-    )
-  fi
+  )
   local logged missing rows paid_twice auth_twice
   read -r logged missing rows paid_twice auth_twice <<<"$out"
   echo "paid answers $answers, logged $logged, paid rows of the run $rows, answers without a row $missing," \

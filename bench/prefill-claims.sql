@@ -17,6 +17,11 @@
 --   (id, claim_id, replaces_claim_id, reversed_by) are mapped, plan-year columns (accumulator_year)
 --   follow the moved date of service on calendar years (the generated bench plans use them),
 --   everything else is copied as is.
+-- - Rx numbers: a pharmacy's Rx number has a dozen fills or so, not one per round. The load's
+--   Rx numbers are 12 digits, its run id (5) then a sequence (7); every 12 rounds the copies get
+--   another run-id part (the seed's plus 7,919 per group of 12 rounds, modulo 100,000), so a search
+--   by Rx at a pharmacy finds the claims of at most 12 rounds, as it would in a pharmacy's data.
+--   Rx numbers of another shape are copied as they are.
 -- - The seed's rows are copied aside once, so each round reads the seed and not the grown tables.
 -- Each round commits on its own; the script stops at the first round that reaches the target.
 \set ON_ERROR_STOP on
@@ -79,6 +84,9 @@ BEGIN
                WHEN a.attname = 'accumulator_year' THEN
                  format('CASE WHEN t.%I IS NULL THEN NULL ELSE date_trunc(''year'', t.date_of_service - %s)::date END',
                         a.attname, shift)
+               WHEN a.attname = 'rx_number' THEN
+                 format('CASE WHEN t.%1$I ~ ''^[0-9]{12}$'' THEN lpad(((left(t.%1$I, 5)::integer + %2$s * 7919) %% 100000)::text, 5, ''0'') || right(t.%1$I, 7) ELSE t.%1$I END',
+                        a.attname, r / 12)
                WHEN a.atttypid = 'date'::regtype THEN format('t.%I - %s', a.attname, shift)
                WHEN a.atttypid IN ('timestamptz'::regtype, 'timestamp'::regtype) THEN
                  format('t.%I - make_interval(days => %s)', a.attname, shift)
