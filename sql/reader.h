@@ -172,10 +172,16 @@ class claim_reader {
 // Connects lazily; never throws.
 std::unique_ptr<claim_reader> open_reader(const store_options& options);
 
+// Which of the reader's search statements answers a filter (its plan differs by kind):
+// claims (no reject code), claims_with_reject (a reject code with an Rx, status or product),
+// rejects (a reject code with at most pharmacy, scope and dates: read from the rejects first).
+enum class search_kind { claims, claims_with_reject, rejects };
+search_kind kind_of(const search_filter& f) noexcept;
+
 namespace detail {
-// The text of the reader's search statement (by reject code or not), as the reader prepares it:
-// for the plan tests (tests/sql/plan_shape_test.cpp), which explain it with real parameters.
-std::string search_statement(bool by_reject_code);
+// The text of the reader's search statement of a kind, as the reader prepares it: for the plan
+// tests (tests/sql/plan_shape_test.cpp), which explain it with real parameters.
+std::string search_statement(search_kind kind);
 }  // namespace detail
 
 }  // namespace rxgate::store

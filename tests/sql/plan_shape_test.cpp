@@ -101,14 +101,61 @@ TEST(PlanShape, WriteKeysProbesKeysByIndexOnAGenericPlan) {
   EXPECT_EQ(notices.text.find("active_paid_keys_member"), std::string::npos) << notices.text;
 }
 
+// True when an EXPLAIN (ANALYZE, FORMAT JSON) plan ran a Seq Scan on a relation whose name
+// starts with `prefix` (a partition's name starts with its parent's). Scans run-time pruning
+// skipped (Actual Loops 0) do not count.
+bool seq_scan_on(const std::string& plan, const std::string& prefix) {
+  for (auto at = plan.find("\"Node Type\": \"Seq Scan\""); at != std::string::npos;
+       at = plan.find("\"Node Type\": \"Seq Scan\"", at + 1)) {
+    const auto name = plan.find("\"Relation Name\": \"", at);
+    const auto loops = plan.find("\"Actual Loops\": ", at);
+    if (name == std::string::npos || loops == std::string::npos) continue;
+    if (plan.compare(name + 18, prefix.size(), prefix) == 0 && plan.compare(loops + 16, 2, "0,") != 0) return true;
+  }
+  return false;
+}
+
+// A fresh database `name`, migrated.
+std::string migrated_database(const std::string& name) {
+  const std::string dsn = test::create_database(name);
+  std::string report;
+  EXPECT_FALSE(store::migrate(dsn, report)) << report;
+  return dsn;
+}
+
+// The reader's search statement of `kind`, prepared as `search` and planned as the reader plans
+// it (custom plans), explained with `args` (its sixteen parameters): the plan as JSON.
+std::string explain_search(pqxx::nontransaction& n, store::search_kind kind, const std::string& args) {
+  n.exec("SET plan_cache_mode = force_custom_plan");
+  n.exec("PREPARE search AS " + store::detail::search_statement(kind));
+  std::string plan;
+  for (const auto& row : n.exec("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON) EXECUTE search" + args))
+    plan += row[0].c_str();
+  return plan;
+}
+
+// Every Sort of the plan sorts the page (the CTE `s`: its rows, and their ids for the audit
+// row), never the claims or their rejects, which come merged in order from each partition's
+// index. Returns how many Sorts there are.
+int expect_sorts_only_the_page(const std::string& plan) {
+  int sorts = 0;
+  for (auto at = plan.find("\"Node Type\": \"Sort\""); at != std::string::npos;
+       at = plan.find("\"Node Type\": \"Sort\"", at + 1)) {
+    ++sorts;
+    const auto key = plan.find("\"Sort Key\": [\"", at);
+    EXPECT_NE(key, std::string::npos) << plan;
+    if (key == std::string::npos) break;
+    EXPECT_EQ(plan[key + 14], 's') << plan.substr(key, 60);  // s.* or s_1.*
+  }
+  return sorts;
+}
+
 // A technician's search for an Rx number at a pharmacy (reader `search` with pharmacy and rx,
 // newest first, a page and one more row) reads the claims in its own order from claims_rx
 // (migration 0021) and stops after the page: no Sort over every claim of the prescription.
 TEST(PlanShape, SearchByRxReadsOnePageInOrder) {
   RXGATE_REQUIRE_DB();
-  const std::string dsn = test::create_database("rxgate_test_plan_rx");
-  std::string report;
-  ASSERT_FALSE(store::migrate(dsn, report));
+  const std::string dsn = migrated_database("rxgate_test_plan_rx");
   // 3,000 claims of one prescription over 300 days, and 3,000 of others.
   test::exec_sql(dsn, "INSERT INTO claims (date_of_service, source, transaction_code, bin, provider_id, rx_number, "
                       "fill_number, status, request, response) "
@@ -121,28 +168,68 @@ TEST(PlanShape, SearchByRxReadsOnePageInOrder) {
   // technician's search by Rx sends; no audit row (actor NULL).
   pqxx::connection c(dsn);
   pqxx::nontransaction n(c);
-  n.exec("SET plan_cache_mode = force_custom_plan");
-  n.exec("PREPARE search AS " + store::detail::search_statement(false));
-  std::string plan;
-  for (const auto& row : n.exec("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON) EXECUTE search("
-                                "'{}', '1234567890', '7000001', NULL, NULL, NULL, NULL, NULL, NULL, 0, 26, NULL, '', "
-                                "'', 0, 'on')"))
-    plan += row[0].c_str();
+  const std::string plan = explain_search(
+      n, store::search_kind::claims,
+      "('{}', '1234567890', '7000001', NULL, NULL, NULL, NULL, NULL, NULL, 0, 26, NULL, '', '', 0, 'on')");
   // Each partition's index is named after the parent's columns.
   EXPECT_NE(plan.find("_provider_id_rx_number_date_of_service_id_idx"), std::string::npos) << plan;
-  // Every Sort node sorts the page (the CTE `s`: its 26 rows, and their ids for the audit row),
-  // never the claims: those come merged in order from each partition's index.
-  int sorts = 0;
-  for (auto at = plan.find("\"Node Type\": \"Sort\""); at != std::string::npos;
-       at = plan.find("\"Node Type\": \"Sort\"", at + 1)) {
-    ++sorts;
-    const auto key = plan.find("\"Sort Key\": [\"", at);
-    ASSERT_NE(key, std::string::npos) << plan;
-    EXPECT_EQ(plan[key + 14], 's') << plan.substr(key, 60);  // s.* or s_1.*, not c.*
-  }
-  EXPECT_GE(sorts, 1) << plan;
-  EXPECT_EQ(plan.find("Seq Scan on claims"), std::string::npos) << plan;
+  EXPECT_GE(expect_sorts_only_the_page(plan), 1) << plan;
+  EXPECT_FALSE(seq_scan_on(plan, "claims")) << plan;
   EXPECT_EQ(test::query_value(dsn, "SELECT count(*) FROM pg_indexes WHERE indexname = 'claims_key'"), "0");
+}
+
+// A technician's search for a reject code at a pharmacy (reader `search_rejects`) takes the
+// page's rejects newest first from claim_rejects_pharmacy_code and reads only the page's claims:
+// no Sort below the page, and the claims are probed as often as the page has rows, however many
+// rejected claims the pharmacy has. A claim rejected twice with the code is one row.
+TEST(PlanShape, SearchByRejectCodeReadsOnlyThePagesClaims) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = migrated_database("rxgate_test_plan_reject");
+  // 3,000 rejected claims of one pharmacy over 300 days, each rejected 79 (and every other one 76
+  // too), 20,000 of another pharmacy today (so that this month's partitions are not small enough
+  // for a sequential scan); claim 300 (today) carries 79 twice.
+  test::exec_sql(dsn, "INSERT INTO claims (id, date_of_service, source, transaction_code, bin, provider_id, rx_number, "
+                      "fill_number, status, request, response) "
+                      "SELECT g, CASE WHEN g <= 3000 THEN current_date - (g % 300) ELSE current_date END, 'test', 'B1', "
+                      "'999999', CASE WHEN g <= 3000 THEN '1234567890' ELSE '2345678901' END, (7000000 + g)::text, 0, "
+                      "'R', '\\x00', '\\x00' FROM generate_series(1, 23000) g");
+  test::exec_sql(dsn, "INSERT INTO claim_rejects (claim_id, date_of_service, seq, code, provider_id) "
+                      "SELECT id, date_of_service, 1, '79', provider_id FROM claims UNION ALL "
+                      "SELECT id, date_of_service, 2, '76', provider_id FROM claims WHERE id % 2 = 0 UNION ALL "
+                      "SELECT id, date_of_service, 3, '79', provider_id FROM claims WHERE id = 300");
+  test::exec_sql(dsn, "ANALYZE claims, claim_rejects");
+  pqxx::connection c(dsn);
+  pqxx::nontransaction n(c);
+  const std::string args = "('{}', '1234567890', NULL, NULL, '79', NULL, NULL, NULL, NULL, 0, 26, NULL, '', '', 0, 'on')";
+  const std::string plan = explain_search(n, store::search_kind::rejects, args);
+  EXPECT_NE(plan.find("_provider_id_code_date_of_service_clai"), std::string::npos) << plan;
+  EXPECT_FALSE(seq_scan_on(plan, "claim")) << plan;
+  expect_sorts_only_the_page(plan);
+  // The claims' scans run once per row of the page (26), not once per rejected claim (3,000).
+  long claim_loops = 0;
+  for (auto at = plan.find("\"Relation Name\": \"claims_"); at != std::string::npos;
+       at = plan.find("\"Relation Name\": \"claims_", at + 1)) {
+    const auto loops = plan.find("\"Actual Loops\": ", at);
+    ASSERT_NE(loops, std::string::npos) << plan;
+    claim_loops += std::stol(plan.substr(loops + 16, 8));
+  }
+  EXPECT_GE(claim_loops, 26) << plan;
+  EXPECT_LE(claim_loops, 26) << plan;
+
+  // The rows: the newest 26 distinct claims of the pharmacy, newest first; claim 300 (date
+  // current_date, rejected 79 twice) is among them once.
+  std::vector<long> ids;
+  for (const auto& row : n.exec("EXECUTE search" + args)) ids.push_back(row[0].as<long>());
+  ASSERT_EQ(ids.size(), 26u);
+  EXPECT_EQ(ids[0], 3000);  // current_date, the highest id of that date
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), 300L), 1);
+  EXPECT_EQ(std::set<long>(ids.begin(), ids.end()).size(), 26u);
+  const auto expected = test::query_value(
+      dsn, "SELECT string_agg(id::text, ',' ORDER BY date_of_service DESC, id DESC) FROM (SELECT id, date_of_service "
+           "FROM claims WHERE provider_id = '1234567890' ORDER BY date_of_service DESC, id DESC LIMIT 26) x");
+  std::string got;
+  for (auto id : ids) got += (got.empty() ? "" : ",") + std::to_string(id);
+  EXPECT_EQ(got, expected);
 }
 
 // Generic plans with correlated subqueries over every partition estimate high on small tables,

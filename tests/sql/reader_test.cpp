@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <set>
+#include <tuple>
 
 #include "sql/access.h"
 #include "sql/reader.h"
@@ -96,6 +97,14 @@ class ReaderTest : public ::testing::Test {
 
   static inline std::int64_t first_id_ = 0, paid_id_ = 0, operator_id_ = 0;
   static inline store::token_digest operator_digest_{};
+  // How many claims a search with `f` (limit 500 unless set) answers; a failed search fails the test.
+  std::size_t found(store::search_filter f) {
+    if (f.limit == 50) f.limit = 500;
+    store::search_page page;
+    EXPECT_FALSE(reader_->search(f, page));
+    return page.claims.size();
+  }
+
   std::unique_ptr<store::claim_reader> reader_;
 };
 
@@ -270,6 +279,91 @@ TEST_F(ReaderTest, SearchFilters) {
   f = {};
   f.limit = 0;
   EXPECT_EQ(reader_->search(f, page).code, store::errc::invalid);
+}
+
+// A reject code alone (with pharmacy, scope and dates) is read from the rejects first
+// (search_kind::rejects); with an Rx, status or product from the claims (claims_with_reject).
+// Both page newest first through every match once and answer the same claims.
+TEST_F(ReaderTest, SearchByRejectCodePagesEveryMatchOnceWhicheverStatementAnswers) {
+  store::search_filter f;
+  f.pharmacy = "P1";
+  f.reject_code = "79";
+  f.limit = 3;
+  EXPECT_EQ(store::kind_of(f), store::search_kind::rejects);
+  std::vector<std::int64_t> ids;
+  std::pair<std::string, std::int64_t> previous{"9999-12-31", 0};
+  int pages = 0;
+  do {
+    store::search_page page;
+    ASSERT_FALSE(reader_->search(f, page));
+    EXPECT_LE(page.claims.size(), 3u);
+    for (const auto& c : page.claims) {
+      ids.push_back(c.id);
+      const std::pair<std::string, std::int64_t> key{c.date_of_service, c.id};
+      EXPECT_LT(key, previous);
+      previous = key;
+      EXPECT_EQ(c.provider_id, "P1");
+      EXPECT_EQ(c.status, 'R');
+      ASSERT_FALSE(c.reject_codes.empty());
+      EXPECT_EQ(c.reject_codes[0], "79");
+      EXPECT_FALSE(c.rx_number.empty());
+    }
+    f.cursor = page.next_cursor;
+    ++pages;
+  } while (!f.cursor.empty() && pages < 20);
+  EXPECT_EQ(ids.size(), 10u);  // i in {0, 3, ..., 27}
+  EXPECT_EQ(std::set<std::int64_t>(ids.begin(), ids.end()).size(), 10u);
+  EXPECT_EQ(pages, 4);  // 3 + 3 + 3 + 1: the last page says no page follows
+
+  // Status R answers the same claims from the claims side.
+  store::search_page all;
+  f = {};
+  f.pharmacy = "P1";
+  f.reject_code = "79";
+  f.status = "R";
+  f.limit = 500;
+  EXPECT_EQ(store::kind_of(f), store::search_kind::claims_with_reject);
+  ASSERT_FALSE(reader_->search(f, all));
+  std::vector<std::int64_t> by_claims;
+  for (const auto& c : all.claims) by_claims.push_back(c.id);
+  EXPECT_EQ(by_claims, ids);
+  f.status = "P";
+  EXPECT_EQ(found(f), 0u);
+
+  // MR with an Rx number or a product (claims side).
+  f = {};
+  f.reject_code = "MR";
+  f.rx_number = "700003";
+  EXPECT_EQ(found(f), 1u);
+  f.rx_number = "700006";  // rejected 79 only
+  EXPECT_EQ(found(f), 0u);
+  f.rx_number.reset();
+  f.product_id = "00071015523";  // odd i: every MR claim
+  EXPECT_EQ(found(f), 5u);
+  f.product_id = "00093505698";
+  EXPECT_EQ(found(f), 0u);
+
+  // Dates bound the rejects: every rejected claim is of 2026-11-20 (i % 3 == 0).
+  f = {};
+  f.reject_code = "79";
+  for (const auto& [from, to, n] : {std::tuple{"2026-11-20", "2026-11-20", 10u}, {"2026-11-21", "2026-11-22", 0u},
+                                    {"2026-11-19", "2026-11-19", 0u}}) {
+    f.from = from;
+    f.to = to;
+    EXPECT_EQ(found(f), n) << from << ".." << to;
+  }
+
+  // Scope: P2 has no rejects; asking for P1 with a P2 scope finds nothing; a P1 scope finds all.
+  f = {};
+  f.reject_code = "79";
+  f.allowed_pharmacies = {"P2"};
+  EXPECT_EQ(found(f), 0u);
+  f.pharmacy = "P1";
+  EXPECT_EQ(found(f), 0u);
+  f.allowed_pharmacies = {"P1", "P2"};
+  EXPECT_EQ(found(f), 10u);
+  f.pharmacy = "P2";
+  EXPECT_EQ(found(f), 0u);
 }
 
 TEST_F(ReaderTest, PharmacySummaryCountsStatusesAndTopRejects) {
