@@ -91,8 +91,8 @@ constexpr const char* search_columns =
 //   find, each probed for the code. The EXISTS is a conjunct of the WHERE (not inside "$5 IS
 //   NULL OR ..."), so the planner makes it a semi-join. Only rejected claims carry rejects, and
 //   a reject carries its claim's pharmacy.
-// - rejects: a reject code with no filter that needs the claim's own columns (the technician's
-//   "this code at my pharmacy"): the rejects come newest first from claim_rejects_pharmacy_code
+// - rejects: a reject code at one pharmacy with no filter that needs the claim's own columns
+//   (the technician's "this code at my pharmacy"): the rejects come newest first from claim_rejects_pharmacy_code
 //   (migration 0020, index only), the page is cut there, and only its claims are read. Walking
 //   the pharmacy's rejected claims instead read one heap page per rejected claim until the page
 //   filled: 200-370 pages for a common code at 10 million claims, 15-30 ms of reads under load.
@@ -533,7 +533,11 @@ std::unique_ptr<claim_reader> open_reader(const store_options& options) {
 search_kind kind_of(const search_filter& f) noexcept {
   if (!f.reject_code) return search_kind::claims;
   if (f.rx_number || f.status || f.product_id) return search_kind::claims_with_reject;
-  return search_kind::rejects;
+  // Rejects first needs one pharmacy: its index gives one pharmacy's rejects in date order. Over
+  // every pharmacy (an operator) or several it would read every matching reject to sort them,
+  // where walking the rejected claims newest first stops after the page.
+  if (f.pharmacy || f.allowed_pharmacies.size() == 1) return search_kind::rejects;
+  return search_kind::claims_with_reject;
 }
 
 namespace detail {

@@ -174,7 +174,8 @@ std::unique_ptr<claim_reader> open_reader(const store_options& options);
 
 // Which of the reader's search statements answers a filter (its plan differs by kind):
 // claims (no reject code), claims_with_reject (a reject code with an Rx, status or product),
-// rejects (a reject code with at most pharmacy, scope and dates: read from the rejects first).
+// rejects (a reject code at one pharmacy, given or the whole scope, with at most dates besides:
+// read from the rejects first).
 enum class search_kind { claims, claims_with_reject, rejects };
 search_kind kind_of(const search_filter& f) noexcept;
 

@@ -281,9 +281,10 @@ TEST_F(ReaderTest, SearchFilters) {
   EXPECT_EQ(reader_->search(f, page).code, store::errc::invalid);
 }
 
-// A reject code alone (with pharmacy, scope and dates) is read from the rejects first
-// (search_kind::rejects); with an Rx, status or product from the claims (claims_with_reject).
-// Both page newest first through every match once and answer the same claims.
+// A reject code at one pharmacy (given, or the whole scope), with at most dates besides, is
+// read from the rejects first (search_kind::rejects); with an Rx, status or product, or over
+// several pharmacies, from the claims (claims_with_reject). Both page newest first through every
+// match once and answer the same claims.
 TEST_F(ReaderTest, SearchByRejectCodePagesEveryMatchOnceWhicheverStatementAnswers) {
   store::search_filter f;
   f.pharmacy = "P1";
@@ -315,6 +316,30 @@ TEST_F(ReaderTest, SearchByRejectCodePagesEveryMatchOnceWhicheverStatementAnswer
   EXPECT_EQ(std::set<std::int64_t>(ids.begin(), ids.end()).size(), 10u);
   EXPECT_EQ(pages, 4);  // 3 + 3 + 3 + 1: the last page says no page follows
 
+  {
+    store::search_filter k;
+    k.reject_code = "79";
+    EXPECT_EQ(store::kind_of(k), store::search_kind::claims_with_reject);  // every pharmacy
+    k.allowed_pharmacies = {"P1", "P2"};
+    EXPECT_EQ(store::kind_of(k), store::search_kind::claims_with_reject);
+    k.allowed_pharmacies = {"P1"};
+    EXPECT_EQ(store::kind_of(k), store::search_kind::rejects);
+    k.allowed_pharmacies.clear();
+    k.pharmacy = "P1";
+    EXPECT_EQ(store::kind_of(k), store::search_kind::rejects);
+    k.product_id = "00071015523";
+    EXPECT_EQ(store::kind_of(k), store::search_kind::claims_with_reject);
+    k.product_id.reset();
+    k.status = "R";
+    EXPECT_EQ(store::kind_of(k), store::search_kind::claims_with_reject);
+    k.status.reset();
+    k.rx_number = "700003";
+    EXPECT_EQ(store::kind_of(k), store::search_kind::claims_with_reject);
+    k.rx_number.reset();
+    k.reject_code.reset();
+    EXPECT_EQ(store::kind_of(k), store::search_kind::claims);
+  }
+
   // Status R answers the same claims from the claims side.
   store::search_page all;
   f = {};
@@ -344,13 +369,17 @@ TEST_F(ReaderTest, SearchByRejectCodePagesEveryMatchOnceWhicheverStatementAnswer
   EXPECT_EQ(found(f), 0u);
 
   // Dates bound the rejects: every rejected claim is of 2026-11-20 (i % 3 == 0).
-  f = {};
-  f.reject_code = "79";
-  for (const auto& [from, to, n] : {std::tuple{"2026-11-20", "2026-11-20", 10u}, {"2026-11-21", "2026-11-22", 0u},
-                                    {"2026-11-19", "2026-11-19", 0u}}) {
-    f.from = from;
-    f.to = to;
-    EXPECT_EQ(found(f), n) << from << ".." << to;
+  // Either statement: over every pharmacy (claims side), at P1 (rejects side).
+  for (const bool at_p1 : {false, true}) {
+    f = {};
+    f.reject_code = "79";
+    if (at_p1) f.pharmacy = "P1";
+    for (const auto& [from, to, n] : {std::tuple{"2026-11-20", "2026-11-20", 10u}, {"2026-11-21", "2026-11-22", 0u},
+                                      {"2026-11-19", "2026-11-19", 0u}, {"2026-11-20", "2026-11-19", 0u}}) {
+      f.from = from;
+      f.to = to;
+      EXPECT_EQ(found(f), n) << from << ".." << to << " at P1 " << at_p1;
+    }
   }
 
   // Scope: P2 has no rejects; asking for P1 with a P2 scope finds nothing; a P1 scope finds all.
@@ -364,6 +393,10 @@ TEST_F(ReaderTest, SearchByRejectCodePagesEveryMatchOnceWhicheverStatementAnswer
   EXPECT_EQ(found(f), 10u);
   f.pharmacy = "P2";
   EXPECT_EQ(found(f), 0u);
+  f.pharmacy.reset();
+  EXPECT_EQ(found(f), 10u);  // two pharmacies: claims side
+  f.allowed_pharmacies = {"P1"};
+  EXPECT_EQ(found(f), 10u);  // the scope's one pharmacy: rejects side
 }
 
 TEST_F(ReaderTest, PharmacySummaryCountsStatusesAndTopRejects) {
