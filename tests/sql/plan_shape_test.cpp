@@ -123,6 +123,17 @@ std::string migrated_database(const std::string& name) {
   return dsn;
 }
 
+// Claims with ids 1..count (g in the SQL expressions), the first 3,000 at pharmacy 1234567890 and
+// the rest at 2345678901; date, Rx and fill are SQL expressions of g.
+void insert_claims(const std::string& dsn, int count, const std::string& date, const std::string& rx,
+                   const std::string& fill, char status) {
+  test::exec_sql(dsn, "INSERT INTO claims (id, date_of_service, source, transaction_code, bin, provider_id, rx_number, "
+                      "fill_number, status, request, response) SELECT g, " + date + ", 'test', 'B1', '999999', "
+                      "CASE WHEN g <= 3000 THEN '1234567890' ELSE '2345678901' END, " + rx + ", " + fill + ", '" +
+                      std::string(1, status) + "', '\\x00', '\\x00' FROM generate_series(1, " +
+                      std::to_string(count) + ") g");
+}
+
 // The reader's search statement of `kind`, prepared as `search` and planned as the reader plans
 // it (custom plans), explained with `args` (its sixteen parameters): the plan as JSON.
 std::string explain_search(pqxx::nontransaction& n, store::search_kind kind, const std::string& args) {
@@ -157,12 +168,8 @@ TEST(PlanShape, SearchByRxReadsOnePageInOrder) {
   RXGATE_REQUIRE_DB();
   const std::string dsn = migrated_database("rxgate_test_plan_rx");
   // 3,000 claims of one prescription over 300 days, and 3,000 of others.
-  test::exec_sql(dsn, "INSERT INTO claims (date_of_service, source, transaction_code, bin, provider_id, rx_number, "
-                      "fill_number, status, request, response) "
-                      "SELECT current_date - (g % 300), 'test', 'B1', '999999', "
-                      "CASE WHEN g <= 3000 THEN '1234567890' ELSE '2345678901' END, "
-                      "CASE WHEN g <= 3000 THEN '7000001' ELSE (7000000 + g)::text END, g % 12, 'P', '\\x00', '\\x00' "
-                      "FROM generate_series(1, 6000) g");
+  insert_claims(dsn, 6000, "current_date - (g % 300)", "CASE WHEN g <= 3000 THEN '7000001' ELSE (7000000 + g)::text END",
+                "g % 12", 'P');
   test::exec_sql(dsn, "ANALYZE claims");
   // The reader's own statement, planned as the reader plans it (custom plans), with the values a
   // technician's search by Rx sends; no audit row (actor NULL).
@@ -188,11 +195,8 @@ TEST(PlanShape, SearchByRejectCodeReadsOnlyThePagesClaims) {
   // 3,000 rejected claims of one pharmacy over 300 days, each rejected 79 (and every other one 76
   // too), 20,000 of another pharmacy today (so that this month's partitions are not small enough
   // for a sequential scan); claim 300 (today) carries 79 twice.
-  test::exec_sql(dsn, "INSERT INTO claims (id, date_of_service, source, transaction_code, bin, provider_id, rx_number, "
-                      "fill_number, status, request, response) "
-                      "SELECT g, CASE WHEN g <= 3000 THEN current_date - (g % 300) ELSE current_date END, 'test', 'B1', "
-                      "'999999', CASE WHEN g <= 3000 THEN '1234567890' ELSE '2345678901' END, (7000000 + g)::text, 0, "
-                      "'R', '\\x00', '\\x00' FROM generate_series(1, 23000) g");
+  insert_claims(dsn, 23000, "CASE WHEN g <= 3000 THEN current_date - (g % 300) ELSE current_date END",
+                "(7000000 + g)::text", "0", 'R');
   test::exec_sql(dsn, "INSERT INTO claim_rejects (claim_id, date_of_service, seq, code, provider_id) "
                       "SELECT id, date_of_service, 1, '79', provider_id FROM claims UNION ALL "
                       "SELECT id, date_of_service, 2, '76', provider_id FROM claims WHERE id % 2 = 0 UNION ALL "

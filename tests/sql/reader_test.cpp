@@ -97,9 +97,9 @@ class ReaderTest : public ::testing::Test {
 
   static inline std::int64_t first_id_ = 0, paid_id_ = 0, operator_id_ = 0;
   static inline store::token_digest operator_digest_{};
-  // How many claims a search with `f` (limit 500 unless set) answers; a failed search fails the test.
+  // How many claims a search with `f` answers on one page of 500; a failed search fails the test.
   std::size_t found(store::search_filter f) {
-    if (f.limit == 50) f.limit = 500;
+    f.limit = 500;
     store::search_page page;
     EXPECT_FALSE(reader_->search(f, page));
     return page.claims.size();
