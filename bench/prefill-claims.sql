@@ -5,11 +5,12 @@
 --   psql -v target=10000000 -f bench/prefill-claims.sql "$DSN"      (bench/e2e-lib.sh: prefill_claims)
 --
 -- How the copies look:
--- - Round r copies every seed claim once with a new id from claim_id_seq, its date of service and
---   every other date and timestamp moved back by r * step days (step spreads the rounds over the
---   last 390 days, the 13 monthly partitions `rxgate migrate` keeps). The claim key contains the
---   date of service, so each round's keys are new: no key is paid twice, and the active paid key
---   table grows with the claims.
+-- - Round r copies every seed claim once with a new id (claim_id_seq's next value carrying the
+--   copy's date, migration 0022), its date of service and every other date and timestamp moved
+--   back by r * step days (step spreads the rounds over the last 390 days, the 13 monthly
+--   partitions `rxgate migrate` keeps). The claim key contains the date of service, so each
+--   round's keys are new: no key is paid twice, and the active paid key table grows with the
+--   claims.
 -- - Every table with a claim_id column (rejects, DUR alerts, links, the active paid key table and
 --   whatever later migrations add) is copied with its rows' claim ids mapped to the copies, so the
 --   copies have the detail rows their originals have. The read audit (claim_reads) is not copied.
@@ -72,7 +73,8 @@ BEGIN
   FOR r IN 1 .. rounds LOOP
     shift := r * step;
     TRUNCATE prefill_map;
-    INSERT INTO prefill_map SELECT id, nextval('claim_id_seq') FROM prefill_seed;
+    INSERT INTO prefill_map SELECT c.id, rxgate_claim_id(nextval('claim_id_seq'), c.date_of_service - shift)
+      FROM prefill_src_claims c ORDER BY c.id;
 
     FOREACH name IN ARRAY tables LOOP
       SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),

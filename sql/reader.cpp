@@ -13,9 +13,32 @@
 namespace rxgate::store {
 namespace {
 
+// claim_partitions::of_id reads every date below as rxgate_claim_id_date($2). The claim's history
+// shares its date: the claims under its key, whose key contains the date, and those linked to it,
+// which are claims of the same key (a reversal, rebill or duplicate answer names the claim its key
+// holds).
+using detail::claim_partitions;
+
+// Gates on claim_links probes, from what can have a link (rows::add_link_row and rules'
+// adjudicate: a rejected claim replaces nothing and nothing replaces it). Each is a condition on
+// the outer row only, so in a subquery it is a one-time filter that skips the index probe: a
+// rejected claim, what a technician reads most, reads no link index at all.
+std::string may_replace(std::string_view x) {
+  std::string s("(");
+  s.append(x).append(".status = 'D' OR (").append(x).append(".transaction_code IN ('B2', 'B3') AND ");
+  return s.append(x).append(".status <> 'R'))");
+}
+std::string may_be_replaced(std::string_view x) {
+  std::string s("(");
+  return s.append(x).append(".status <> 'R')");
+}
+
 // The columns of one claim read, `c` being its claims row and `l` its link, `raw` the parameter
-// that says whether to send the raw bytes.
-std::string claim_columns(std::string_view raw) {
+// that says whether to send the raw bytes; $2 is the claim id.
+std::string claim_columns(std::string_view raw, claim_partitions where) {
+  const bool of_id = where == claim_partitions::of_id;
+  const std::string c_date = of_id ? "rxgate_claim_id_date($2)" : "c.date_of_service";
+  const std::string h_date = of_id ? "rxgate_claim_id_date($2)" : "h.date_of_service";
   return std::string(
     "c.id, c.date_of_service, to_char(c.received_at AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c.source, c.transaction_code, c.bin, c.pcn, "
@@ -27,29 +50,41 @@ std::string claim_columns(std::string_view raw) {
     "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c.reversed_by, l.replaces_claim_id, l.kind, "
     "c.detail::text, CASE WHEN ") + std::string(raw) + " THEN c.request END, CASE WHEN " + std::string(raw) +
     " THEN c.response END, "
-    // The rejects and DUR alerts ride along as JSON arrays: one statement, one round trip.
+    // The rejects and DUR alerts ride along as JSON arrays: one statement, one round trip. Only
+    // a rejected claim has rejects (rules' adjudicate).
     "(SELECT json_agg(json_build_array(r.code, r.field, r.occurrence) ORDER BY r.seq) FROM claim_rejects r "
-    "  WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service)::text, "
+    "  WHERE r.claim_id = c.id AND r.date_of_service = " + c_date + " AND c.status = 'R')::text, "
     "(SELECT json_agg(json_build_array(d.reason, d.significance, d.other_pharmacy, d.free_text, "
     "    d.previous_fill::text, d.previous_quantity) ORDER BY d.seq) FROM claim_dur_alerts d "
-    "  WHERE d.claim_id = c.id AND d.date_of_service = c.date_of_service)::text, "
+    "  WHERE d.claim_id = c.id AND d.date_of_service = " + c_date + ")::text, "
     // Its history: every claim under its claim key (the key's partition only) plus what
     // claim_links ties to it, each with the link kinds both ways and its reject codes.
     "(SELECT json_agg(json_build_array(h.id, h.transaction_code, h.status::text, "
     "    to_char(h.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
     "    h.date_of_service::text, coalesce(h.authorization_number, ''), "
-    "    coalesce((SELECT x.kind FROM claim_links x WHERE x.claim_id = h.id AND x.replaces_claim_id = c.id), ''), "
-    "    coalesce((SELECT x.kind FROM claim_links x WHERE x.claim_id = c.id AND x.replaces_claim_id = h.id), ''), "
+    "    coalesce((SELECT x.kind FROM claim_links x WHERE x.claim_id = h.id AND x.replaces_claim_id = c.id "
+    "      AND " + may_replace("h") + " AND " + may_be_replaced("c") + "), ''), "
+    "    coalesce((SELECT x.kind FROM claim_links x WHERE x.claim_id = c.id AND x.replaces_claim_id = h.id "
+    "      AND " + may_replace("c") + " AND " + may_be_replaced("h") + "), ''), "
     "    coalesce((SELECT json_agg(r.code ORDER BY r.seq) FROM claim_rejects r "
-    "      WHERE r.claim_id = h.id AND r.date_of_service = h.date_of_service), '[]'::json)) ORDER BY h.id) "
+    "      WHERE r.claim_id = h.id AND r.date_of_service = " + h_date + " AND h.status = 'R'), '[]'::json)) "
+    "    ORDER BY h.id) "
     "  FROM (SELECT * FROM claims h WHERE h.id IN ("
     "      SELECT k.id FROM claims k WHERE k.provider_id = c.provider_id AND k.rx_number = c.rx_number "
-    "        AND k.fill_number = c.fill_number AND k.date_of_service = c.date_of_service AND k.bin = c.bin "
-    "      UNION SELECT x.claim_id FROM claim_links x WHERE x.replaces_claim_id = c.id "
-    "      UNION SELECT x.replaces_claim_id FROM claim_links x WHERE x.claim_id = c.id) "
+    "        AND k.fill_number = c.fill_number AND k.date_of_service = " + c_date + " AND k.bin = c.bin "
+    "      UNION SELECT x.claim_id FROM claim_links x WHERE x.replaces_claim_id = c.id AND " + may_be_replaced("c") +
+    "      UNION SELECT x.replaces_claim_id FROM claim_links x WHERE x.claim_id = c.id AND " + may_replace("c") + ") " +
+    (of_id ? "      AND h.date_of_service = rxgate_claim_id_date($2) " : "") +
     "    ORDER BY h.id LIMIT 100) h)::text ";
 }
-constexpr const char* claim_from = "FROM claims c LEFT JOIN claim_links l ON l.claim_id = c.id ";
+// The claim and its own link: a lateral subquery that PostgreSQL cannot flatten into a join (LIMIT;
+// a claim replaces one claim at most), so that the gate skips the probe.
+std::string claim_from(claim_partitions where) {
+  return "FROM claims c LEFT JOIN LATERAL (SELECT l.replaces_claim_id, l.kind FROM claim_links l "
+         "  WHERE l.claim_id = c.id AND " + may_replace("c") + " LIMIT 1) l ON true " +
+         (where == claim_partitions::of_id ? "WHERE c.id = $2 AND c.date_of_service = rxgate_claim_id_date($2) "
+                                           : "WHERE c.id = $2 ");
+}
 // GET /v1/claims/{id} in one statement (reader.h token_claim_read): $1 token digest (hex), $2
 // claim id, $3 raw bytes wanted, $4 remote, $5 synchronous_commit of the audit row. The token as
 // sql/access.h's token_select_sql reads it; no claim is read for an unknown, revoked or expired
@@ -57,21 +92,26 @@ constexpr const char* claim_from = "FROM claims c LEFT JOIN claim_links l ON l.c
 // The audit insert runs whether or not the outer query reads it (a data-modifying WITH always
 // runs to completion), in this statement's own implicit transaction. Only a claim the token may
 // see leaves the database; of any other, only its pharmacy (for the log line).
-std::string token_claim_select() {
+// The statement `of_id` answers an id that carries no date with `undated` true and audits
+// nothing; the caller then asks the `every` one.
+std::string token_claim_select(claim_partitions where) {
+  const bool of_id = where == claim_partitions::of_id;
   return "WITH tok AS MATERIALIZED (SELECT x.*, set_config('synchronous_commit', $5::text, true) AS commit_mode "
          "  FROM (" + token_select_sql("$1") + ") x), "
          "c AS MATERIALIZED (SELECT " +
-         claim_columns("$3::boolean") + claim_from +
-         "  WHERE c.id = $2 AND EXISTS (SELECT 1 FROM tok WHERE NOT tok.expired)), "
+         claim_columns("$3::boolean", where) + claim_from(where) +
+         "  AND EXISTS (SELECT 1 FROM tok WHERE NOT tok.expired)), "
          "a AS (INSERT INTO claim_reads (actor, action, claim_id, detail, remote, token_id, outcome) "
          "  SELECT 'token:' || tok.id || ':' || tok.name, 'get', $2::bigint, coalesce('pharmacy=' || c.provider_id, ''), "
          "    $4::text, tok.id, CASE WHEN c.id IS NULL THEN 'not_found' "
          "      WHEN tok.role IN ('operator', 'admin') "
          "        OR (tok.role = 'technician' AND c.provider_id = ANY(tok.pharmacies)) THEN 'ok' "
          "      ELSE 'denied' END "
-         "  FROM tok LEFT JOIN c ON true WHERE NOT tok.expired RETURNING outcome) "
+         "  FROM tok LEFT JOIN c ON true WHERE NOT tok.expired " +
+         (of_id ? "AND rxgate_claim_id_date($2) IS NOT NULL " : "") + "RETURNING outcome) " +
          "SELECT tok.id, tok.name, tok.role, array_to_string(tok.pharmacies, ','), tok.expired, o.outcome, "
-         "  (SELECT c.provider_id FROM c), c.* "
+         "  (SELECT c.provider_id FROM c), " +
+         (of_id ? "rxgate_claim_id_date($2) IS NULL" : "false") + " AS undated, c.* "
          "FROM tok LEFT JOIN (SELECT a.outcome FROM a) o ON true LEFT JOIN c ON o.outcome = 'ok'";
 }
 
@@ -330,10 +370,13 @@ pg::connection_settings reader_settings(const store_options& o) {
 
 // Claims by id on connections of their own with generic plans: a custom plan of the by-id
 // statement costs 2-4 ms of planning over every partition (more than the read itself, measured at
-// 10 million claims), a generic one is planned once per connection and prunes nothing either way.
-// An ANALYZE of a partition (a new month filling up) invalidates it.
+// 10 million claims), a generic one is planned once per connection, and the id's date prunes it
+// to one partition when it starts (claim_partitions::of_id). An ANALYZE of a partition (a new
+// month filling up) invalidates it.
 pg::connection_settings claim_reader_settings(const store_options& o) {
-  return read_connection(o, "rxgate-reader-claims", "force_generic_plan", {{"token_claim", token_claim_select()}});
+  return read_connection(o, "rxgate-reader-claims", "force_generic_plan",
+                         {{"token_claim", token_claim_select(claim_partitions::of_id)},
+                          {"token_claim_every_partition", token_claim_select(claim_partitions::every)}});
 }
 
 // The columns of claim_columns, from `first` on, into `out`.
@@ -360,8 +403,9 @@ error read_claim(const pqxx::row& row, pqxx::row::size_type first, bool with_raw
   return {};
 }
 
-// token_claim_select's own columns before the claim's.
-constexpr pqxx::row::size_type token_claim_first_column = 7;
+// token_claim_select's own columns before the claim's, and the one that says the id has no date.
+constexpr pqxx::row::size_type token_claim_first_column = 8;
+constexpr pqxx::row::size_type token_claim_undated_column = 7;
 
 
 class pg_reader final : public claim_reader {
@@ -374,9 +418,15 @@ class pg_reader final : public claim_reader {
     out = {};
     return claims_pool_.run("claim_for_token", [&](pqxx::connection& c) -> error {
       pqxx::nontransaction t(c);
-      const auto r = t.exec_prepared("token_claim", digest_hex(in.token), in.claim_id, in.with_raw_bytes,
-                                     pg::clean_text(in.remote), std::string(in.synchronous_commit));
+      const auto token = digest_hex(in.token);
+      const auto remote = pg::clean_text(in.remote);
+      const std::string commit_mode(in.synchronous_commit);
+      auto r = t.exec_prepared("token_claim", token, in.claim_id, in.with_raw_bytes, remote, commit_mode);
       if (r.empty()) return {};
+      if (r[0][token_claim_undated_column].as<bool>()) {  // an id from before migration 0022
+        r = t.exec_prepared("token_claim_every_partition", token, in.claim_id, in.with_raw_bytes, remote, commit_mode);
+        if (r.empty()) return {};
+      }
       const auto row = r[0];
       token_identity who;
       who.id = pg::int_or(row[0], 0);
@@ -542,6 +592,7 @@ search_kind kind_of(const search_filter& f) noexcept {
 
 namespace detail {
 std::string search_statement(search_kind kind) { return audited_search_select(kind); }
+std::string token_claim_statement(claim_partitions where) { return token_claim_select(where); }
 }  // namespace detail
 
 }  // namespace rxgate::store

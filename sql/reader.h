@@ -183,6 +183,14 @@ namespace detail {
 // The text of the reader's search statement of a kind, as the reader prepares it: for the plan
 // tests (tests/sql/plan_shape_test.cpp), which explain it with real parameters.
 std::string search_statement(search_kind kind);
+
+// Which partitions the reader's by-id statement (GET /v1/claims/{id}) looks in: `of_id`, the one
+// the id's date names (migration 0022, pruned when the generic plan starts), or `every`, for ids
+// from before that migration, which carry no date. The reader asks `of_id` first; it answers an
+// undated id with nothing read and nothing audited, and the reader then asks `every`.
+enum class claim_partitions { of_id, every };
+// Its text as the reader prepares it, for the plan tests.
+std::string token_claim_statement(claim_partitions where);
 }  // namespace detail
 
 }  // namespace rxgate::store

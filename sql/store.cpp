@@ -16,6 +16,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "sql/claim_id.h"
 #include "sql/connection.h"
 #include "sql/migrations.h"
 #include "sql/pg.h"
@@ -382,6 +383,9 @@ error pg_batch::insert_entries(std::span<batch_entry> entries, bool* committed) 
     std::vector<std::int64_t> ids;
     if (error e = take_ids(n, ids)) return e;
     if (ids.size() != n) return end_failed({errc::internal, "insert: reserve ids: too few ids"}, false);
+    // Sequence values become ids that carry each claim's stored date (sql/claim_id.h): a read by
+    // id then goes to the claim's partition only.
+    for (std::size_t i = 0; i < n; ++i) ids[i] = make_claim_id(ids[i], stored_date(*entries[i].claim));
     for (auto& e : entries) {
       e.claim_id = 0;
       e.conflict = false;

@@ -2,6 +2,7 @@
 
 #include "codec/view.h"
 #include "sql/claim_detail.h"
+#include "sql/claim_id.h"
 #include "sql/store_statements.h"
 
 namespace rxgate::store::rows {
@@ -84,7 +85,10 @@ claim_rows::claim_rows(bool for_copy)
 void claim_rows::add(const batch_entry& e, std::int64_t id) {
   const codec::claim& c = *e.claim;
   const rules::decision& d = e.decision;
-  const codec::date dos = c.date_of_service.valid() ? c.date_of_service : pg::today_utc();
+  // The date the id was made with (pg_batch::insert), so that the rows go to the partition the id
+  // names even when the batch straddles midnight.
+  const codec::date in_id = date_in_claim_id(id);
+  const codec::date dos = in_id.valid() ? in_id : stored_date(c);
   add_claim(e, id, dos);
   std::int64_t seq = 0;
   for (const auto& r : d.rejects) {

@@ -165,7 +165,7 @@ void add_link_row(rows_builder& b, std::int64_t claim_id, const batch_entry& e);
 class claim_rows {
  public:
   explicit claim_rows(bool for_copy);
-  // The rows of `e`, stored as claim `id`.
+  // The rows of `e`, stored as claim `id` (make_claim_id: the rows take the date it carries).
   void add(const batch_entry& e, std::int64_t id);
 
   rows_builder claims, rejects, durs;

@@ -44,8 +44,9 @@ TEST(Migrate, RejectsStoredBefore0020LearnTheirPharmacy) {
   exec_sql(dsn, "CREATE INDEX claim_rejects_code_date ON claim_rejects (code, date_of_service)");
   exec_sql(dsn, "DELETE FROM rxgate_schema_migrations WHERE version = 20");
   for (const char* pharmacy : {"1234567890", "2345678901"}) {
-    exec_sql(dsn, std::string("WITH c AS (INSERT INTO claims (date_of_service, source, transaction_code, bin, "
-                              "provider_id, status, request, response) VALUES (current_date, 'test', 'B1', '999999', '") +
+    exec_sql(dsn, std::string("WITH c AS (INSERT INTO claims (id, date_of_service, source, transaction_code, bin, "
+                              "provider_id, status, request, response) VALUES (rxgate_claim_id(nextval('claim_id_seq'), "
+                              "current_date), current_date, 'test', 'B1', '999999', '") +
                       pharmacy + "', 'R', '\\x00', '\\x00') RETURNING id, date_of_service) "
                       "INSERT INTO claim_rejects (claim_id, date_of_service, seq, code) "
                       "SELECT id, date_of_service, 1, '79' FROM c");
@@ -59,6 +60,42 @@ TEST(Migrate, RejectsStoredBefore0020LearnTheirPharmacy) {
             "1234567890,2345678901");
   EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM pg_indexes WHERE indexname = 'claim_rejects_code_date'"), "0");
   EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM pg_indexes WHERE indexname = 'claim_rejects_pharmacy_code'"), "1");
+}
+
+// 0022 on a database that already holds claims: their ids (plain sequence values) carry no date
+// and read as such, even where their last five digits could pass for one; every id made after it
+// is above every older one and carries its date. The id column loses its default (an id from
+// nextval alone would read as a wrong date).
+TEST(Migrate, ClaimIdsFromBefore0022CarryNoDate) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = create_database("rxgate_test_migrate_0022");
+  std::string report;
+  const auto first = store::migrate(dsn, report);
+  ASSERT_FALSE(first) << first.message;
+  // The database as 0021 left it, 99,999 claim ids drawn, then three claims: 100000..100002.
+  exec_sql(dsn, "DROP FUNCTION rxgate_claim_id_date(bigint)");
+  exec_sql(dsn, "DROP FUNCTION rxgate_claim_id(bigint, date)");
+  exec_sql(dsn, "ALTER TABLE claims ALTER COLUMN id SET DEFAULT nextval('claim_id_seq')");
+  exec_sql(dsn, "DELETE FROM rxgate_schema_migrations WHERE version = 22");
+  exec_sql(dsn, "SELECT setval('claim_id_seq', 99999)");
+  exec_sql(dsn, "INSERT INTO claims (date_of_service, source, transaction_code, bin, provider_id, status, request, "
+                "response) SELECT current_date, 'test', 'B1', '999999', '1234567890', 'P', '\\x00', '\\x00' "
+                "FROM generate_series(1, 3)");
+  report.clear();
+  const auto e = store::migrate(dsn, report);
+  ASSERT_FALSE(e) << e.message;
+  EXPECT_NE(report.find("applied 0022_claim_ids_carry_dates.sql"), std::string::npos) << report;
+  EXPECT_EQ(query_value(dsn, "SELECT string_agg(id::text || ':' || coalesce(rxgate_claim_id_date(id)::text, '-'), "
+                             "',' ORDER BY id) FROM claims"),
+            "100000:-,100001:-,100002:-");
+  // The next value is 100003: ids from 100003 * 100000 on carry a date, those below do not.
+  EXPECT_EQ(query_value(dsn, "SELECT coalesce(rxgate_claim_id_date(10000299999)::text, '-')"), "-");
+  EXPECT_EQ(query_value(dsn, "SELECT rxgate_claim_id_date(10000300001)"), "2000-01-01");
+  EXPECT_EQ(query_value(dsn, "SELECT coalesce(rxgate_claim_id_date(10000400000)::text, '-')"), "-");  // d = 0
+  EXPECT_EQ(query_value(dsn, "SELECT rxgate_claim_id(nextval('claim_id_seq'), current_date) / 100000"), "100003");
+  EXPECT_EQ(query_value(dsn, "SELECT column_default IS NULL FROM information_schema.columns "
+                             "WHERE table_name = 'claims' AND column_name = 'id'"),
+            "t");
 }
 
 TEST(Migrate, RefusesASchemaNewerThanTheBinary) {

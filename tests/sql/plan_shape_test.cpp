@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "sql/access.h"
 #include "sql/connection.h"
 #include "sql/migrations.h"
 #include "sql/reader.h"
@@ -234,6 +235,79 @@ TEST(PlanShape, SearchByRejectCodeReadsOnlyThePagesClaims) {
   std::string got;
   for (auto id : ids) got += (got.empty() ? "" : ",") + std::to_string(id);
   EXPECT_EQ(got, expected);
+}
+
+// The executed scans of an EXPLAIN (ANALYZE, FORMAT JSON) plan on relations whose name starts
+// with `prefix`: their names, one per node (run-time pruned ones, Actual Loops 0, left out).
+std::vector<std::string> scanned(const std::string& plan, const std::string& prefix) {
+  std::vector<std::string> names;
+  const std::string key = "\"Relation Name\": \"" + prefix;
+  for (auto at = plan.find(key); at != std::string::npos; at = plan.find(key, at + 1)) {
+    const auto name_end = plan.find('"', at + 18);
+    const auto loops = plan.find("\"Actual Loops\": ", at);
+    if (name_end == std::string::npos || loops == std::string::npos) continue;
+    if (plan.compare(loops + 16, 2, "0,") != 0) names.push_back(plan.substr(at + 18, name_end - at - 18));
+  }
+  return names;
+}
+
+// A read by id (the reader's token_claim on a generic plan, as the reader runs it) scans the
+// partitions of its claim's date only: the id carries the date (migration 0022) and the plan
+// prunes the others when it starts. A rejected claim's read scans no claim_links index: nothing
+// links to or from it. The statement for ids without a date reads the other months too (so the
+// checks below can fail).
+TEST(PlanShape, ReadByIdScansOnlyItsClaimsPartitions) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = migrated_database("rxgate_test_plan_by_id");
+  // A rejected claim every 30 days over the last year, each with a reject and a DUR alert.
+  test::exec_sql(dsn, "INSERT INTO claims (id, date_of_service, source, transaction_code, bin, provider_id, rx_number, "
+                      "fill_number, status, request, response) SELECT rxgate_claim_id(nextval('claim_id_seq'), "
+                      "current_date - 30 * g), current_date - 30 * g, 'test', 'B1', '999999', '1234567890', "
+                      "(7000000 + g)::text, 0, 'R', '\\x00', '\\x00' FROM generate_series(0, 11) g");
+  test::exec_sql(dsn, "INSERT INTO claim_rejects (claim_id, date_of_service, seq, code, provider_id) "
+                      "SELECT id, date_of_service, 1, '79', provider_id FROM claims");
+  test::exec_sql(dsn, "INSERT INTO claim_dur_alerts (claim_id, date_of_service, seq, reason) "
+                      "SELECT id, date_of_service, 1, 'ER' FROM claims");
+  test::exec_sql(dsn, "ANALYZE claims, claim_rejects, claim_dur_alerts");
+  store::access_options ao;
+  ao.dsn = dsn;
+  store::token_digest digest{};
+  digest.fill(0x44);
+  std::int64_t token_id = 0;
+  ASSERT_FALSE(store::open_access_store(ao)->create_token("plan", store::access_role::operator_role, {}, digest,
+                                                           store::default_token_lifetime, token_id));
+  const std::string id = test::query_value(dsn, "SELECT id FROM claims WHERE date_of_service = current_date - 150");
+  const std::string month = test::query_value(dsn, "SELECT to_char(current_date - 150, 'YYYY_MM')");
+  const std::string args = "('" + std::string(64, '4') + "', " + id + ", false, 'test', 'on')";
+
+  pqxx::connection c(dsn);
+  pqxx::nontransaction n(c);
+  n.exec("SET plan_cache_mode = force_generic_plan");
+  using store::detail::claim_partitions;
+  n.exec("PREPARE of_id AS " + store::detail::token_claim_statement(claim_partitions::of_id));
+  n.exec("PREPARE every AS " + store::detail::token_claim_statement(claim_partitions::every));
+  auto explain = [&](const std::string& statement) {
+    std::string plan;
+    for (const auto& row : n.exec("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON) EXECUTE " +
+                                  statement + args))
+      plan += row[0].c_str();
+    return plan;
+  };
+  const std::string plan = explain("of_id");
+  for (const std::string table : {"claims_", "claim_rejects_", "claim_dur_alerts_"}) {
+    const auto names = scanned(plan, table);
+    EXPECT_FALSE(names.empty()) << table << plan;
+    for (const auto& name : names) EXPECT_EQ(name, table + month) << plan;
+  }
+  EXPECT_TRUE(scanned(plan, "claim_links").empty()) << plan;
+  bool other_month = false;
+  for (const auto& name : scanned(explain("every"), "claims_")) other_month |= name != "claims_" + month;
+  EXPECT_TRUE(other_month);
+  // And the read answers: the claim, audited ok.
+  const auto row = n.exec("EXECUTE of_id" + args)[0];
+  EXPECT_EQ(row["outcome"].as<std::string>(), "ok");
+  EXPECT_FALSE(row["undated"].as<bool>());
+  EXPECT_EQ(row[8].as<std::string>(), id);  // the claim's columns follow the token's eight
 }
 
 // Generic plans with correlated subqueries over every partition estimate high on small tables,

@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <map>
 #include <set>
 #include <tuple>
 
 #include "sql/access.h"
+#include "sql/claim_id.h"
+#include "sql/migrations.h"
 #include "sql/reader.h"
 #include "tests/sql/db_fixture.h"
 
@@ -491,6 +494,147 @@ TEST_F(ReaderTest, AuditLogRecordsWhoReadWhatInBothCommitModes) {
   }
   EXPECT_EQ(store::synchronous_commit_of(mode::async), "off");
   EXPECT_EQ(store::synchronous_commit_of(mode::durable), "on");
+}
+
+// A database of its own, migrated, with a store, a reader and an operator's token (the fixture's
+// claims stay as its tests count them).
+struct own_database {
+  explicit own_database(const std::string& name) : dsn(create_database(name)) {
+    std::string report;
+    EXPECT_FALSE(store::migrate(dsn, report)) << report;
+    store::store_options o;
+    o.dsn = dsn;
+    writer = store::open_store(o);
+    reader = store::open_reader(o);
+    store::access_options ao;
+    ao.dsn = dsn;
+    digest.fill(0x33);
+    std::int64_t token_id = 0;
+    EXPECT_FALSE(store::open_access_store(ao)->create_token("own", store::access_role::operator_role, {}, digest,
+                                                             store::default_token_lifetime, token_id));
+  }
+  // Claim `c` in a batch of its own; its id, after checking the status it was answered.
+  std::int64_t submit(const codec::claim& c, char status) {
+    claims.push_back(c);
+    std::vector<batch_entry> v{entry_for(claims.back())};
+    EXPECT_FALSE(run_batch(*writer, v));
+    EXPECT_EQ(v[0].decision.status, status) << c.transaction_code << " " << c.rx_number;
+    return v[0].claim_id;
+  }
+  store::token_claim_result read(std::int64_t id) {
+    store::token_claim_read in;
+    in.token = digest;
+    in.claim_id = id;
+    in.remote = "test";
+    store::token_claim_result r;
+    EXPECT_FALSE(reader->claim_for_token(in, r));
+    return r;
+  }
+  // The outcomes audited for reads of claim `id`, oldest first.
+  std::string audited(std::int64_t id) {
+    return query_value(dsn, "SELECT string_agg(outcome, ',' ORDER BY id) FROM claim_reads WHERE claim_id = " +
+                                std::to_string(id));
+  }
+
+  std::string dsn;
+  std::unique_ptr<store::claim_store> writer;
+  std::unique_ptr<store::claim_reader> reader;
+  store::token_digest digest{};
+  std::deque<codec::claim> claims;
+  claim_factory factory;
+};
+
+// How each claim of a claim's history relates to it, by id.
+std::map<std::int64_t, std::string> relations(const store::claim_record& c) {
+  std::map<std::int64_t, std::string> out;
+  for (const auto& h : c.history) out[h.id] = h.relation;
+  return out;
+}
+
+// Every kind of link under one key, read from each of its claims: the reader probes
+// claim_links only for claims that can have a link (a rejected claim replaces nothing and
+// nothing replaces it), and reads the history in the claim's own partition (migration 0022).
+TEST(ReaderLinks, ClaimByIdShowsEachLinkOfItsKeyFromBothSides) {
+  RXGATE_REQUIRE_DB();
+  own_database db("rxgate_test_reader_links");
+  auto& f = db.factory;
+  const auto dos = day(2026, 11, 25);
+  const auto paid = db.submit(f.make("B1", "710001", dos), 'P');
+  const auto duplicate = db.submit(f.make("B1", "710001", dos), 'D');
+  const auto rejected = db.submit(f.make("B1", "710001", dos, "M100", "1234567890", "00071015523", 60000), 'R');
+  const auto reversal = db.submit(f.make("B2", "710001", dos), 'A');
+  const auto reversed_again = db.submit(f.make("B2", "710001", dos), 'S');
+  const auto repaid = db.submit(f.make("B1", "710001", dos), 'P');
+  const auto rebill = db.submit(f.make("B3", "710001", dos, "M100", "1234567890", "00071015523", 45000), 'P');
+  const std::vector<std::int64_t> all{paid, duplicate, rejected, reversal, reversed_again, repaid, rebill};
+  // What each claim's page says of the others (same_key where nothing links them).
+  const std::map<std::int64_t, std::map<std::int64_t, std::string>> expected{
+      {paid, {{duplicate, "duplicate_received"}, {reversal, "reversed_by"}, {reversed_again, "reversed_by"}}},
+      {duplicate, {{paid, "duplicate_of"}}},
+      {rejected, {}},
+      {reversal, {{paid, "reverses"}}},
+      {reversed_again, {{paid, "reverses"}}},
+      {repaid, {{rebill, "rebilled_by"}}},
+      {rebill, {{repaid, "rebills"}}}};
+  const std::map<std::int64_t, std::pair<std::int64_t, std::string>> own_link{
+      {duplicate, {paid, "duplicate"}}, {reversal, {paid, "reversal"}},
+      {reversed_again, {paid, "reversal"}}, {rebill, {repaid, "rebill"}}};
+  for (const auto id : all) {
+    const auto r = db.read(id);
+    ASSERT_EQ(r.outcome, "ok") << id;
+    EXPECT_EQ(r.claim.id, id);
+    std::map<std::int64_t, std::string> want;
+    for (const auto other : all) want[other] = other == id ? "this" : "same_key";
+    for (const auto& [other, relation] : expected.at(id)) want[other] = relation;
+    EXPECT_EQ(relations(r.claim), want) << "claim " << id;
+    const auto link = own_link.find(id);
+    EXPECT_EQ(r.claim.replaces_claim_id.value_or(0), link == own_link.end() ? 0 : link->second.first) << id;
+    EXPECT_EQ(r.claim.link_kind, link == own_link.end() ? "" : link->second.second) << id;
+    for (const auto& h : r.claim.history) {
+      EXPECT_EQ(h.reject_codes, h.id == rejected ? std::vector<std::string>{"83"} : std::vector<std::string>{}) << h.id;
+    }
+    EXPECT_EQ(db.audited(id), "ok") << id;
+  }
+  EXPECT_EQ(db.read(rejected).claim.rejects.size(), 1u);
+}
+
+// Claims stored before migration 0022 have ids that carry no date (plain sequence values, below
+// the boundary 0022 wrote into rxgate_claim_id_date): the reader finds them in every partition,
+// with rejects, DUR alerts and history, and audits each read once, as it does a dated id's. An id
+// found nowhere is audited once as not_found, dated or not.
+TEST(ReaderUndated, ClaimsFromBeforeMigration0022AreReadFromEveryPartition) {
+  RXGATE_REQUIRE_DB();
+  own_database db("rxgate_test_reader_undated");
+  exec_sql(db.dsn, "INSERT INTO claims (id, date_of_service, source, transaction_code, bin, provider_id, rx_number, "
+                   "fill_number, status, request, response) VALUES "
+                   "(4242, '2026-11-10', 'test', 'B1', '610014', '1234567890', '720001', 0, 'R', '\\x00', '\\x00'), "
+                   "(4243, '2026-11-10', 'test', 'B1', '610014', '1234567890', '720001', 0, 'P', '\\x00', '\\x00')");
+  exec_sql(db.dsn, "INSERT INTO claim_rejects (claim_id, date_of_service, seq, code, provider_id) "
+                   "VALUES (4242, '2026-11-10', 1, '79', '1234567890')");
+  exec_sql(db.dsn, "INSERT INTO claim_dur_alerts (claim_id, date_of_service, seq, reason) "
+                   "VALUES (4242, '2026-11-10', 1, 'ER')");
+  ASSERT_EQ(query_value(db.dsn, "SELECT rxgate_claim_id_date(4242) IS NULL"), "t");
+  const auto old = db.read(4242);
+  ASSERT_EQ(old.outcome, "ok");
+  EXPECT_EQ(old.claim.date_of_service, "2026-11-10");
+  ASSERT_EQ(old.claim.rejects.size(), 1u);
+  EXPECT_EQ(old.claim.rejects[0].code, "79");
+  EXPECT_EQ(old.claim.dur.size(), 1u);
+  EXPECT_EQ(relations(old.claim), (std::map<std::int64_t, std::string>{{4242, "this"}, {4243, "same_key"}}));
+  EXPECT_EQ(db.audited(4242), "ok");
+  EXPECT_EQ(db.read(4244).outcome, "not_found");
+  EXPECT_EQ(db.audited(4244), "not_found");
+  const auto missing = store::make_claim_id(777, day(2026, 11, 10));
+  EXPECT_EQ(db.read(missing).outcome, "not_found");
+  EXPECT_EQ(db.audited(missing), "not_found");
+  // A claim written now, under the same key, reads through its own partition and sees the old ones.
+  const auto now = db.submit(db.factory.make("B1", "720001", day(2026, 11, 10)), 'P');
+  ASSERT_GT(now, 4243);
+  const auto dated = db.read(now);
+  ASSERT_EQ(dated.outcome, "ok");
+  EXPECT_EQ(relations(dated.claim),
+            (std::map<std::int64_t, std::string>{{4242, "same_key"}, {4243, "same_key"}, {now, "this"}}));
+  EXPECT_EQ(db.audited(now), "ok");
 }
 
 TEST_F(ReaderTest, UnreachableServerIsATypedError) {

@@ -181,6 +181,42 @@ TEST_P(StoreTest, ReversalThenRepeatThenNothingToReverse) {
   EXPECT_NE(p2.claim_id, p.claim_id);
 }
 
+// A claim's id carries the date its rows are stored under (migration 0022, sql/claim_id.h), as
+// the database reads it back: at both ends of the range five digits hold and just past them (no
+// date, 0), and for a claim without a date of service (stored under today, UTC). The database's
+// rxgate_claim_id makes the same ids as the writer, and ids still grow claim by claim.
+TEST_P(StoreTest, EveryIdCarriesTheDateItsRowsAreStoredUnder) {
+  struct dated {
+    codec::date dos;
+    const char* stored;   // the rows' date_of_service
+    const char* carried;  // rxgate_claim_id_date(id), "" for NULL
+  };
+  const dated cases[] = {{day(2026, 11, 5), "2026-11-05", "2026-11-05"},
+                         {day(1999, 12, 31), "1999-12-31", ""},
+                         {day(2000, 1, 1), "2000-01-01", "2000-01-01"},
+                         {day(2273, 10, 14), "2273-10-14", "2273-10-14"},
+                         {day(2273, 10, 15), "2273-10-15", ""}};
+  std::int64_t previous = 0;
+  int rx = 500100;
+  for (const auto& k : cases) {
+    const batch_entry e = submit(f_.make("B1", std::to_string(++rx), k.dos));
+    ASSERT_EQ(e.decision.status, 'P') << k.stored;
+    EXPECT_GT(e.claim_id, previous) << k.stored;
+    previous = e.claim_id;
+    const std::string id = std::to_string(e.claim_id);
+    EXPECT_EQ(q("SELECT date_of_service FROM claims WHERE id = " + id), k.stored);
+    EXPECT_EQ(q("SELECT coalesce(rxgate_claim_id_date(" + id + ")::text, '')"), k.carried) << k.stored;
+    EXPECT_EQ(q("SELECT date_of_service FROM active_paid_keys WHERE claim_id = " + id), k.stored);
+  }
+  codec::claim undated = f_.make("B1", "500199", day(2026, 11, 5));
+  undated.date_of_service = {};
+  const batch_entry u = submit(undated);
+  const std::string id = std::to_string(u.claim_id);
+  EXPECT_EQ(q("SELECT date_of_service = (now() AT TIME ZONE 'UTC')::date FROM claims WHERE id = " + id), "t");
+  EXPECT_EQ(q("SELECT rxgate_claim_id_date(" + id + ") = (now() AT TIME ZONE 'UTC')::date"), "t");
+  EXPECT_EQ(q("SELECT count(*) FROM claims WHERE rxgate_claim_id(id / 100000, date_of_service) <> id"), "0");
+}
+
 TEST_P(StoreTest, RebillReversesAndPaysAtomically) {
   const batch_entry p = submit(f_.make("B1", "100006", day(2026, 11, 6)));
   ASSERT_EQ(p.decision.status, 'P');
