@@ -89,8 +89,9 @@ std::string claim_from(claim_partitions where) {
 // claim id, $3 raw bytes wanted, $4 remote, $5 synchronous_commit of the audit row. The token as
 // sql/access.h's token_select_sql reads it; no claim is read for an unknown, revoked or expired
 // token, and no row is audited for one. The scope is server/status/auth.h's principal::may_see.
-// The audit insert runs whether or not the outer query reads it (a data-modifying WITH always
-// runs to completion), in this statement's own implicit transaction. Only a claim the token may
+// The audit row is written by rxgate_audit_claim_read (migration 0023: the read's plan must not
+// depend on claim_reads, which autovacuum touches every minute), in this statement's own implicit
+// transaction; the outer query always reads `a` when the token is known. Only a claim the token may
 // see leaves the database; of any other, only its pharmacy (for the log line).
 // The statement `of_id` answers an id that carries no date with `undated` true and audits
 // nothing; the caller then asks the `every` one.
@@ -101,14 +102,13 @@ std::string token_claim_select(claim_partitions where) {
          "c AS MATERIALIZED (SELECT " +
          claim_columns("$3::boolean", where) + claim_from(where) +
          "  AND EXISTS (SELECT 1 FROM tok WHERE NOT tok.expired)), "
-         "a AS (INSERT INTO claim_reads (actor, action, claim_id, detail, remote, token_id, outcome) "
-         "  SELECT 'token:' || tok.id || ':' || tok.name, 'get', $2::bigint, coalesce('pharmacy=' || c.provider_id, ''), "
-         "    $4::text, tok.id, CASE WHEN c.id IS NULL THEN 'not_found' "
+         "a AS (SELECT rxgate_audit_claim_read('token:' || tok.id || ':' || tok.name, $2::bigint, "
+         "    coalesce('pharmacy=' || c.provider_id, ''), $4::text, tok.id, CASE WHEN c.id IS NULL THEN 'not_found' "
          "      WHEN tok.role IN ('operator', 'admin') "
          "        OR (tok.role = 'technician' AND c.provider_id = ANY(tok.pharmacies)) THEN 'ok' "
-         "      ELSE 'denied' END "
+         "      ELSE 'denied' END) AS outcome "
          "  FROM tok LEFT JOIN c ON true WHERE NOT tok.expired " +
-         (of_id ? "AND rxgate_claim_id_date($2) IS NOT NULL " : "") + "RETURNING outcome) " +
+         (of_id ? "AND rxgate_claim_id_date($2) IS NOT NULL" : "") + ") " +
          "SELECT tok.id, tok.name, tok.role, array_to_string(tok.pharmacies, ','), tok.expired, o.outcome, "
          "  (SELECT c.provider_id FROM c), " +
          (of_id ? "rxgate_claim_id_date($2) IS NULL" : "false") + " AS undated, c.* "
