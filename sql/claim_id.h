@@ -21,9 +21,8 @@ codec::date stored_date(const codec::claim& c) noexcept;
 // The id of the claim numbered `sequence_value` (from claim_id_seq) stored under `date`.
 std::int64_t make_claim_id(std::int64_t sequence_value, codec::date date) noexcept;
 
-// The date in an id made by make_claim_id; an invalid date (year 0) when it carries none. An id
-// from before migration 0022 may read as a wrong date: where ids come from outside (the reader),
-// the database's rxgate_claim_id_date, which knows them, has the last word.
+// The date in an id made by make_claim_id; an invalid date (year 0) when it carries none. Only for
+// ids this process made: an id from before migration 0022 would read as a wrong date.
 codec::date date_in_claim_id(std::int64_t id) noexcept;
 
 }  // namespace rxgate::store

@@ -7,18 +7,16 @@
 #include <array>
 #include <charconv>
 
-#include "sql/claim_id.h"
 #include "sql/connection.h"
 #include "sql/pg.h"
 
 namespace rxgate::store {
 namespace {
 
-// claim_partitions::of_id reads every date below as $6, the date in the id (claim_id.h
-// date_in_claim_id, NULL when it carries none): a constant when a custom plan is made, so the plan
-// holds the id's partitions only. The claim's history shares its date: the claims under its key,
-// whose key contains the date, and those linked to it, which are claims of the same key (a
-// reversal, rebill or duplicate answer names the claim its key holds).
+// claim_partitions::of_id reads every date below as rxgate_claim_id_date($2). The claim's history
+// shares its date: the claims under its key, whose key contains the date, and those linked to it,
+// which are claims of the same key (a reversal, rebill or duplicate answer names the claim its key
+// holds).
 using detail::claim_partitions;
 
 // Gates on claim_links probes, from what can have a link (rows::add_link_row and rules'
@@ -39,8 +37,8 @@ std::string may_be_replaced(std::string_view x) {
 // that says whether to send the raw bytes; $2 is the claim id.
 std::string claim_columns(std::string_view raw, claim_partitions where) {
   const bool of_id = where == claim_partitions::of_id;
-  const std::string c_date = of_id ? "$6::date" : "c.date_of_service";
-  const std::string h_date = of_id ? "$6::date" : "h.date_of_service";
+  const std::string c_date = of_id ? "rxgate_claim_id_date($2)" : "c.date_of_service";
+  const std::string h_date = of_id ? "rxgate_claim_id_date($2)" : "h.date_of_service";
   return std::string(
     "c.id, c.date_of_service, to_char(c.received_at AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c.source, c.transaction_code, c.bin, c.pcn, "
@@ -76,7 +74,7 @@ std::string claim_columns(std::string_view raw, claim_partitions where) {
     "        AND k.fill_number = c.fill_number AND k.date_of_service = " + c_date + " AND k.bin = c.bin "
     "      UNION SELECT x.claim_id FROM claim_links x WHERE x.replaces_claim_id = c.id AND " + may_be_replaced("c") +
     "      UNION SELECT x.replaces_claim_id FROM claim_links x WHERE x.claim_id = c.id AND " + may_replace("c") + ") " +
-    (of_id ? "      AND h.date_of_service = $6::date " : "") +
+    (of_id ? "      AND h.date_of_service = rxgate_claim_id_date($2) " : "") +
     "    ORDER BY h.id LIMIT 100) h)::text ";
 }
 // The claim and its own link: a lateral subquery that PostgreSQL cannot flatten into a join (LIMIT;
@@ -84,38 +82,36 @@ std::string claim_columns(std::string_view raw, claim_partitions where) {
 std::string claim_from(claim_partitions where) {
   return "FROM claims c LEFT JOIN LATERAL (SELECT l.replaces_claim_id, l.kind FROM claim_links l "
          "  WHERE l.claim_id = c.id AND " + may_replace("c") + " LIMIT 1) l ON true " +
-         (where == claim_partitions::of_id ? "WHERE c.id = $2 AND c.date_of_service = $6::date "
+         (where == claim_partitions::of_id ? "WHERE c.id = $2 AND c.date_of_service = rxgate_claim_id_date($2) "
                                            : "WHERE c.id = $2 ");
 }
 // GET /v1/claims/{id} in one statement (reader.h token_claim_read): $1 token digest (hex), $2
-// claim id, $3 raw bytes wanted, $4 remote, $5 synchronous_commit of the audit row, and for `of_id`
-// $6 the date in the id. The token as sql/access.h's token_select_sql reads it; no claim is read for
-// an unknown, revoked or expired token, and no row is audited for one. The scope is
-// server/status/auth.h's principal::may_see. The audit row is written by rxgate_audit_claim_read
-// (migration 0023: the read's plan must not depend on claim_reads, which autovacuum touches every
-// minute), in this statement's own implicit transaction; the outer query always reads `a` when the
-// token is known. Only a claim the token may see leaves the database; of any other, only its
-// pharmacy (for the log line).
-// The statement `of_id` answers `undated` true, reading and auditing nothing, when the database's
-// rxgate_claim_id_date (which knows the ids from before migration 0022) does not find $6 in the id;
-// the caller then asks the `every` one. That is the function's one call: each inlined call costs
-// the planner about 0.1 ms.
+// claim id, $3 raw bytes wanted, $4 remote, $5 synchronous_commit of the audit row. The token as
+// sql/access.h's token_select_sql reads it; no claim is read for an unknown, revoked or expired
+// token, and no row is audited for one. The scope is server/status/auth.h's principal::may_see.
+// The audit row is written by rxgate_audit_claim_read (migration 0023: the read's plan must not
+// depend on claim_reads, which autovacuum touches every minute), in this statement's own implicit
+// transaction; the outer query always reads `a` when the token is known. Only a claim the token may
+// see leaves the database; of any other, only its pharmacy (for the log line).
+// The statement `of_id` answers an id that carries no date with `undated` true and audits
+// nothing; the caller then asks the `every` one.
 std::string token_claim_select(claim_partitions where) {
   const bool of_id = where == claim_partitions::of_id;
-  return "WITH tok AS MATERIALIZED (SELECT x.*, set_config('synchronous_commit', $5::text, true) AS commit_mode, " +
-         std::string(of_id ? "rxgate_claim_id_date($2) IS DISTINCT FROM $6::date" : "false") + " AS undated "
+  return "WITH tok AS MATERIALIZED (SELECT x.*, set_config('synchronous_commit', $5::text, true) AS commit_mode "
          "  FROM (" + token_select_sql("$1") + ") x), "
          "c AS MATERIALIZED (SELECT " +
          claim_columns("$3::boolean", where) + claim_from(where) +
-         "  AND EXISTS (SELECT 1 FROM tok WHERE NOT tok.expired AND NOT tok.undated)), "
+         "  AND EXISTS (SELECT 1 FROM tok WHERE NOT tok.expired)), "
          "a AS (SELECT rxgate_audit_claim_read('token:' || tok.id || ':' || tok.name, $2::bigint, "
          "    coalesce('pharmacy=' || c.provider_id, ''), $4::text, tok.id, CASE WHEN c.id IS NULL THEN 'not_found' "
          "      WHEN tok.role IN ('operator', 'admin') "
          "        OR (tok.role = 'technician' AND c.provider_id = ANY(tok.pharmacies)) THEN 'ok' "
          "      ELSE 'denied' END) AS outcome "
-         "  FROM tok LEFT JOIN c ON true WHERE NOT tok.expired AND NOT tok.undated) "
+         "  FROM tok LEFT JOIN c ON true WHERE NOT tok.expired " +
+         (of_id ? "AND rxgate_claim_id_date($2) IS NOT NULL" : "") + ") " +
          "SELECT tok.id, tok.name, tok.role, array_to_string(tok.pharmacies, ','), tok.expired, o.outcome, "
-         "  (SELECT c.provider_id FROM c), tok.undated, c.* "
+         "  (SELECT c.provider_id FROM c), " +
+         (of_id ? "rxgate_claim_id_date($2) IS NULL" : "false") + " AS undated, c.* "
          "FROM tok LEFT JOIN (SELECT a.outcome FROM a) o ON true LEFT JOIN c ON o.outcome = 'ok'";
 }
 
@@ -372,6 +368,17 @@ pg::connection_settings reader_settings(const store_options& o) {
                           {"pa_revoke", pa_revoke}});
 }
 
+// Claims by id on connections of their own with generic plans: a custom plan of the by-id
+// statement costs 2-4 ms of planning over every partition (more than the read itself, measured at
+// 10 million claims), a generic one is planned once per connection, and the id's date prunes it
+// to one partition when it starts (claim_partitions::of_id). An ANALYZE of a partition (a new
+// month filling up) invalidates it.
+pg::connection_settings claim_reader_settings(const store_options& o) {
+  return read_connection(o, "rxgate-reader-claims", "force_generic_plan",
+                         {{"token_claim", token_claim_select(claim_partitions::of_id)},
+                          {"token_claim_every_partition", token_claim_select(claim_partitions::every)}});
+}
+
 // The columns of claim_columns, from `first` on, into `out`.
 error read_claim(const pqxx::row& row, pqxx::row::size_type first, bool with_raw_bytes, claim_record& out,
                  std::string_view what) {
@@ -405,7 +412,7 @@ class pg_reader final : public claim_reader {
  public:
   explicit pg_reader(const store_options& options)
       : pool_(reader_settings(options), options.read_pool_size, options.statement_timeout, "read"),
-        claims_pool_(detail::claim_reader_settings(options), options.read_pool_size, options.statement_timeout, "read by id") {}
+        claims_pool_(claim_reader_settings(options), options.read_pool_size, options.statement_timeout, "read by id") {}
 
   error claim_for_token(const token_claim_read& in, token_claim_result& out) override {
     out = {};
@@ -414,9 +421,7 @@ class pg_reader final : public claim_reader {
       const auto token = digest_hex(in.token);
       const auto remote = pg::clean_text(in.remote);
       const std::string commit_mode(in.synchronous_commit);
-      const codec::date day = date_in_claim_id(in.claim_id);
-      const std::optional<std::string> date = day.valid() ? std::optional(pg::format_date(day)) : std::nullopt;
-      auto r = t.exec_prepared("token_claim", token, in.claim_id, in.with_raw_bytes, remote, commit_mode, date);
+      auto r = t.exec_prepared("token_claim", token, in.claim_id, in.with_raw_bytes, remote, commit_mode);
       if (r.empty()) return {};
       if (r[0][token_claim_undated_column].as<bool>()) {  // an id from before migration 0022
         r = t.exec_prepared("token_claim_every_partition", token, in.claim_id, in.with_raw_bytes, remote, commit_mode);
@@ -587,18 +592,7 @@ search_kind kind_of(const search_filter& f) noexcept {
 
 namespace detail {
 std::string search_statement(search_kind kind) { return audited_search_select(kind); }
-// Claims by id on connections of their own with custom plans: the id's date is a constant when
-// the plan is made, so it holds one month's partitions and costs about 0.8 ms to make (10 million
-// claims, 18 months). A generic plan would hold every partition: 70 ms to make on an idle CPU,
-// 130-220 ms under load, and each connection makes it again whenever autovacuum vacuums or
-// analyzes a table it refers to, which with claims flowing is every minute or two (the current
-// month's partitions, claim_links). Ids without a date (the `every` statement) plan over every
-// partition, 2-4 ms.
-pg::connection_settings claim_reader_settings(const store_options& o) {
-  return read_connection(o, "rxgate-reader-claims", "force_custom_plan",
-                         {{"token_claim", token_claim_select(claim_partitions::of_id)},
-                          {"token_claim_every_partition", token_claim_select(claim_partitions::every)}});
-}
+std::string token_claim_statement(claim_partitions where) { return token_claim_select(where); }
 }  // namespace detail
 
 }  // namespace rxgate::store

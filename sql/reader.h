@@ -20,9 +20,6 @@
 #include "sql/store.h"
 
 namespace rxgate::store {
-namespace pg {
-struct connection_settings;
-}
 
 struct reject_record {
   std::string code;
@@ -188,14 +185,12 @@ namespace detail {
 std::string search_statement(search_kind kind);
 
 // Which partitions the reader's by-id statement (GET /v1/claims/{id}) looks in: `of_id`, the one
-// the id's date names (migration 0022; the date is its sixth parameter, and the reader's custom
-// plans hold those partitions only), or `every`, for ids from before that migration, which carry
-// no date. The reader asks `of_id` first; it answers an undated id with nothing read and nothing
-// audited, and the reader then asks `every`.
+// the id's date names (migration 0022, pruned when the generic plan starts), or `every`, for ids
+// from before that migration, which carry no date. The reader asks `of_id` first; it answers an
+// undated id with nothing read and nothing audited, and the reader then asks `every`.
 enum class claim_partitions { of_id, every };
-// The settings of the reader's by-id connections (their plan_cache_mode and the statements
-// `token_claim`, of_id, and `token_claim_every_partition`), for the plan tests.
-pg::connection_settings claim_reader_settings(const store_options& options);
+// Its text as the reader prepares it, for the plan tests.
+std::string token_claim_statement(claim_partitions where);
 }  // namespace detail
 
 }  // namespace rxgate::store

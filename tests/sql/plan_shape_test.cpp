@@ -237,32 +237,25 @@ TEST(PlanShape, SearchByRejectCodeReadsOnlyThePagesClaims) {
   EXPECT_EQ(got, expected);
 }
 
-// The relations of an EXPLAIN (ANALYZE, FORMAT JSON) plan whose name starts with `prefix`, one
-// per node: every one the plan holds, or only those it scanned (run-time pruned ones, Actual Loops
-// 0, left out).
-enum class nodes { held, scanned };
-std::vector<std::string> relations(const std::string& plan, const std::string& prefix, nodes which) {
+// The executed scans of an EXPLAIN (ANALYZE, FORMAT JSON) plan on relations whose name starts
+// with `prefix`: their names, one per node (run-time pruned ones, Actual Loops 0, left out).
+std::vector<std::string> scanned(const std::string& plan, const std::string& prefix) {
   std::vector<std::string> names;
   const std::string key = "\"Relation Name\": \"" + prefix;
   for (auto at = plan.find(key); at != std::string::npos; at = plan.find(key, at + 1)) {
     const auto name_end = plan.find('"', at + 18);
     const auto loops = plan.find("\"Actual Loops\": ", at);
     if (name_end == std::string::npos || loops == std::string::npos) continue;
-    if (which == nodes::held || plan.compare(loops + 16, 2, "0,") != 0)
-      names.push_back(plan.substr(at + 18, name_end - at - 18));
+    if (plan.compare(loops + 16, 2, "0,") != 0) names.push_back(plan.substr(at + 18, name_end - at - 18));
   }
   return names;
 }
-std::vector<std::string> scanned(const std::string& plan, const std::string& prefix) {
-  return relations(plan, prefix, nodes::scanned);
-}
 
-// A read by id (the reader's token_claim on a custom plan, as the reader runs it) holds the
-// partitions of its claim's date only: the id carries the date (migration 0022), the reader passes
-// it, and the planner leaves the other months out of the plan (a plan over every partition costs
-// 70 ms and more to make). A rejected claim's read scans no claim_links index: nothing links to or
-// from it. The statement for ids without a date reads the other months too (so the checks below
-// can fail), and a date the id does not carry is answered `undated`.
+// A read by id (the reader's token_claim on a generic plan, as the reader runs it) scans the
+// partitions of its claim's date only: the id carries the date (migration 0022) and the plan
+// prunes the others when it starts. A rejected claim's read scans no claim_links index: nothing
+// links to or from it. The statement for ids without a date reads the other months too (so the
+// checks below can fail).
 TEST(PlanShape, ReadByIdScansOnlyItsClaimsPartitions) {
   RXGATE_REQUIRE_DB();
   const std::string dsn = migrated_database("rxgate_test_plan_by_id");
@@ -285,61 +278,39 @@ TEST(PlanShape, ReadByIdScansOnlyItsClaimsPartitions) {
                                                            store::default_token_lifetime, token_id));
   const std::string id = test::query_value(dsn, "SELECT id FROM claims WHERE date_of_service = current_date - 150");
   const std::string month = test::query_value(dsn, "SELECT to_char(current_date - 150, 'YYYY_MM')");
-  const std::string date = test::query_value(dsn, "SELECT current_date - 150");
-  const std::string digest_hex(64, '4');
-  const std::string token = "('" + digest_hex + "', " + id + ", false, 'test', 'on'";
+  const std::string args = "('" + std::string(64, '4') + "', " + id + ", false, 'test', 'on')";
 
-  // A connection as the reader opens it: its plan_cache_mode, its prepared statements (prepared by
-  // their first use).
-  store::store_options o;
-  o.dsn = dsn;
-  const auto settings = store::detail::claim_reader_settings(o);
-  store::pg::connection c(settings);
-  const auto opened = c.open("plan test");
-  ASSERT_FALSE(opened) << opened.message;
-  pqxx::nontransaction n(c.get());
-  const auto claim_id = std::stoll(id);
-  // The read answers: the claim, audited ok.
-  const auto row = n.exec_prepared("token_claim", digest_hex, claim_id, false, "test", "on", date)[0];
-  EXPECT_EQ(row["outcome"].as<std::string>(), "ok");
-  EXPECT_FALSE(row["undated"].as<bool>());
-  EXPECT_EQ(row[8].as<std::string>(), id);  // the claim's columns follow the token's eight
-  // A date the id does not carry: nothing read, nothing audited, `undated` for the caller.
-  const auto reads = test::query_value(dsn, "SELECT count(*) FROM claim_reads");
-  const auto wrong = n.exec_prepared("token_claim", digest_hex, claim_id, false, "test", "on",
-                                     test::query_value(dsn, "SELECT current_date - 149"))[0];
-  EXPECT_TRUE(wrong["undated"].as<bool>());
-  EXPECT_TRUE(wrong["outcome"].is_null());
-  EXPECT_TRUE(wrong[8].is_null());
-  EXPECT_EQ(test::query_value(dsn, "SELECT count(*) FROM claim_reads"), reads);
-  n.exec_prepared("token_claim_every_partition", digest_hex, claim_id, false, "test", "on");
-
-  auto explain = [&](const std::string& statement, const std::string& arguments) {
+  pqxx::connection c(dsn);
+  pqxx::nontransaction n(c);
+  n.exec("SET plan_cache_mode = force_generic_plan");
+  using store::detail::claim_partitions;
+  n.exec("PREPARE of_id AS " + store::detail::token_claim_statement(claim_partitions::of_id));
+  n.exec("PREPARE every AS " + store::detail::token_claim_statement(claim_partitions::every));
+  auto explain = [&](const std::string& statement) {
     std::string plan;
-    for (const auto& r : n.exec("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON) EXECUTE " +
-                                statement + arguments))
-      plan += r[0].c_str();
+    for (const auto& row : n.exec("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON) EXECUTE " +
+                                  statement + args))
+      plan += row[0].c_str();
     return plan;
   };
-  const std::string plan = explain("token_claim", token + ", '" + date + "')");
-  // Left out when planned, not when started: nothing for the executor to prune, no plan over
-  // every partition to make (or to make again after an autovacuum).
-  const std::string removed = "\"Subplans Removed\": ";
-  for (auto at = plan.find(removed); at != std::string::npos; at = plan.find(removed, at + 1))
-    EXPECT_EQ(plan[at + removed.size()], '0') << plan;
-  EXPECT_EQ(n.exec("SELECT generic_plans FROM pg_prepared_statements WHERE name = 'token_claim'")[0][0].as<int>(), 0);
+  const std::string plan = explain("of_id");
   for (const std::string table : {"claims_", "claim_rejects_", "claim_dur_alerts_"}) {
-    EXPECT_FALSE(scanned(plan, table).empty()) << table << plan;
-    for (const auto& name : relations(plan, table, nodes::held)) EXPECT_EQ(name, table + month) << plan;
+    const auto names = scanned(plan, table);
+    EXPECT_FALSE(names.empty()) << table << plan;
+    for (const auto& name : names) EXPECT_EQ(name, table + month) << plan;
   }
   EXPECT_TRUE(scanned(plan, "claim_links").empty()) << plan;
   // Its audit row goes through rxgate_audit_claim_read (migration 0023): the read's plan does not
   // refer to claim_reads, whose every autovacuum would otherwise make each connection replan it.
   EXPECT_TRUE(scanned(plan, "claim_reads").empty()) << plan;
   bool other_month = false;
-  for (const auto& name : scanned(explain("token_claim_every_partition", token + ")"), "claims_"))
-    other_month |= name != "claims_" + month;
+  for (const auto& name : scanned(explain("every"), "claims_")) other_month |= name != "claims_" + month;
   EXPECT_TRUE(other_month);
+  // And the read answers: the claim, audited ok.
+  const auto row = n.exec("EXECUTE of_id" + args)[0];
+  EXPECT_EQ(row["outcome"].as<std::string>(), "ok");
+  EXPECT_FALSE(row["undated"].as<bool>());
+  EXPECT_EQ(row[8].as<std::string>(), id);  // the claim's columns follow the token's eight
 }
 
 // Generic plans with correlated subqueries over every partition estimate high on small tables,
