@@ -13,6 +13,7 @@ using clock = std::chrono::steady_clock;
 error connection::open(std::string_view what) noexcept {
   if (is_open()) return {};
   connection_.reset();
+  on_demand_.clear();
   if (clock::now() < next_attempt_) {
     // Back-off: answer at once with what the last attempt found (unavailable or schema).
     try {
@@ -113,6 +114,7 @@ bool connection::end_deadline() noexcept { return watchdog_ && watchdog_->disarm
 
 void connection::close() noexcept {
   end_deadline();
+  on_demand_.clear();  // the server forgets them with the session
   if (!connection_) return;
   try {
     connection_->disconnect();
@@ -225,6 +227,19 @@ error connection_pool::acquire(std::string_view what, connection*& out) noexcept
   }
 }
 
+error connection_pool::acquire_slot(std::string_view what, std::size_t index, connection*& out) noexcept {
+  try {
+    std::unique_lock lock(mutex_);
+    if (!free_.wait_for(lock, acquire_timeout_, [&] { return !busy_[index]; }))
+      return {errc::timeout, std::string(what) + ": " + label_ + " connection busy"};
+    busy_[index] = true;
+    out = slots_[index].get();
+    return {};
+  } catch (...) {
+    return {errc::internal, std::string(what) + ": pool lock failed"};
+  }
+}
+
 void connection_pool::release(connection* c) noexcept {
   {
     std::lock_guard lock(mutex_);
@@ -232,7 +247,7 @@ void connection_pool::release(connection* c) noexcept {
       if (slots_[i].get() == c) busy_[i] = false;
     }
   }
-  free_.notify_one();
+  free_.notify_all();  // for_each waits for one slot in particular
 }
 
 }  // namespace rxgate::store::pg

@@ -5,6 +5,9 @@
 // Contract:
 // - A connection opens lazily: open() connects, sets the session variables of its settings,
 //   checks the schema version when asked to, and prepares every statement of the settings.
+// - prepare_on_demand() prepares a statement the first time a connection is asked for it; at most
+//   settings.max_on_demand_statements stay prepared (the least recently asked for is deallocated
+//   first), and a new connection (after a reconnect) starts with none.
 // - After a failed connect or a lost connection, open() answers at once with the last error until
 //   the back-off has passed; the back-off doubles from reconnect_min to reconnect_max per failed
 //   connect and starts again at reconnect_min once connected. A database at another schema
@@ -27,6 +30,7 @@
 
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -55,6 +59,7 @@ struct connection_settings {
   std::chrono::milliseconds reconnect_min{0}, reconnect_max{0};
   std::chrono::milliseconds deadline{0};  // > 0: start_deadline() arms the watchdog
   std::vector<prepared_statement> statements;
+  std::size_t max_on_demand_statements = 16;  // prepare_on_demand's bound per connection (at least 1)
 };
 
 // `dsn` with libpq's keepalives, tcp_user_timeout and connect_timeout added unless it sets them.
@@ -109,24 +114,52 @@ class connection {
   void start_deadline() noexcept;
   bool end_deadline() noexcept;
 
-  // Runs body(pqxx::connection&) -> error or void on the open connection, never throws.
+  // Runs body -> error or void on the open connection, never throws. The body takes the
+  // pqxx::connection&, or this connection& when it prepares on demand.
   template <class Body>
   error run(std::string_view what, Body&& body) noexcept {
     if (error e = open(what)) return e;
     try {
-      if constexpr (std::is_void_v<std::invoke_result_t<Body&, pqxx::connection&>>) {
-        body(*connection_);
-        return {};
+      if constexpr (std::is_invocable_v<Body&, connection&>) {
+        return as_error(body, *this);
       } else {
-        return body(*connection_);
+        return as_error(body, *connection_);
       }
     } catch (...) {
       return fail(what);
     }
   }
 
+  // Prepares `name` as make_sql() on the open connection unless this connection has it already
+  // (make_sql runs only then), deallocating the least recently asked for beyond the settings'
+  // bound. libpqxx sends the statement with its first execution. Throws as libpqxx does: call it
+  // inside run().
+  template <class MakeSql>
+  void prepare_on_demand(const std::string& name, MakeSql&& make_sql) {
+    const auto known = std::find(on_demand_.begin(), on_demand_.end(), name);
+    if (known != on_demand_.end()) {
+      std::rotate(known, known + 1, on_demand_.end());  // the most recently asked for goes last
+      return;
+    }
+    if (on_demand_.size() >= std::max<std::size_t>(1, settings_->max_on_demand_statements)) {
+      connection_->unprepare(on_demand_.front());
+      on_demand_.erase(on_demand_.begin());
+    }
+    connection_->prepare(name, make_sql());
+    on_demand_.push_back(name);
+  }
+
  private:
   error connect(std::string_view what);
+  template <class Body, class Arg>
+  static error as_error(Body& body, Arg& arg) {
+    if constexpr (std::is_void_v<std::invoke_result_t<Body&, Arg&>>) {
+      body(arg);
+      return {};
+    } else {
+      return body(arg);
+    }
+  }
   // No attempt before now + the current back-off; `grow` doubles it for the next time.
   void start_backoff(bool grow) noexcept;
 
@@ -137,6 +170,7 @@ class connection {
   errc last_error_ = errc::unavailable;
   std::string last_message_ = "connection lost";
   std::unique_ptr<deadline_watchdog> watchdog_;  // made at the first start_deadline()
+  std::vector<std::string> on_demand_;  // prepare_on_demand's, least recently asked for first
 };
 
 // `size` connections (at least one) opened as needed; each run() borrows one for its duration,
@@ -156,8 +190,24 @@ class connection_pool {
     return result;
   }
 
+  // Runs body on every connection of the pool in turn (each borrowed while it runs, opened when
+  // closed), as run() does; stops at the first error and returns it.
+  template <class Body>
+  error for_each(std::string_view what, Body&& body) noexcept {
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      connection* c = nullptr;
+      if (error e = acquire_slot(what, i, c)) return e;
+      error result = c->run(what, body);
+      release(c);
+      if (result) return result;
+    }
+    return {};
+  }
+
  private:
   error acquire(std::string_view what, connection*& out) noexcept;
+  // Waits (acquire_timeout at most) for the connection at `index` to be free.
+  error acquire_slot(std::string_view what, std::size_t index, connection*& out) noexcept;
   void release(connection* c) noexcept;
 
   connection_settings settings_;

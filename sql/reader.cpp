@@ -6,18 +6,34 @@
 
 #include <array>
 #include <charconv>
+#include <cstdio>
 
+#include "sql/claim_id.h"
 #include "sql/connection.h"
 #include "sql/pg.h"
 
 namespace rxgate::store {
 namespace {
 
-// claim_partitions::of_id reads every date below as rxgate_claim_id_date($2). The claim's history
-// shares its date: the claims under its key, whose key contains the date, and those linked to it,
-// which are claims of the same key (a reversal, rebill or duplicate answer names the claim its key
-// holds).
-using detail::claim_partitions;
+// A month's statement reads every date below as rxgate_claim_id_date($2), inside the month's
+// literal range. The claim's history shares its date: the claims under its key, whose key contains
+// the date, and those linked to it, which are claims of the same key (a reversal, rebill or
+// duplicate answer names the claim its key holds).
+using detail::claim_month;
+
+// `x`.date_of_service is the id's date, in the month `m`: the literal range prunes the other
+// months' partitions when the generic plan is made, so it plans one month's partitions (3-6 ms at
+// 10 million claims, where a plan over every partition took 15-40 ms idle and 140-240 ms under
+// load) and needs no pruning when it starts.
+std::string on_id_date(std::string_view x, claim_month m) {
+  char range[96];
+  const int next_year = m.month == 12 ? m.year + 1 : m.year, next_month = m.month == 12 ? 1 : m.month + 1;
+  std::snprintf(range, sizeof range, " >= DATE '%04d-%02d-01' AND ", m.year, m.month);
+  std::string s(x);
+  s.append(".date_of_service = rxgate_claim_id_date($2) AND ").append(x).append(".date_of_service").append(range);
+  std::snprintf(range, sizeof range, ".date_of_service < DATE '%04d-%02d-01'", next_year, next_month);
+  return s.append(x).append(range);
+}
 
 // Gates on claim_links probes, from what can have a link (rows::add_link_row and rules'
 // adjudicate: a rejected claim replaces nothing and nothing replaces it). Each is a condition on
@@ -35,10 +51,12 @@ std::string may_be_replaced(std::string_view x) {
 
 // The columns of one claim read, `c` being its claims row and `l` its link, `raw` the parameter
 // that says whether to send the raw bytes; $2 is the claim id.
-std::string claim_columns(std::string_view raw, claim_partitions where) {
-  const bool of_id = where == claim_partitions::of_id;
-  const std::string c_date = of_id ? "rxgate_claim_id_date($2)" : "c.date_of_service";
-  const std::string h_date = of_id ? "rxgate_claim_id_date($2)" : "h.date_of_service";
+std::string claim_columns(std::string_view raw, claim_month m) {
+  const bool of_month = m.year != 0;
+  // The date condition of table alias x, whose date the outer row `outer` shares.
+  auto date = [&](std::string_view x, std::string_view outer) {
+    return of_month ? on_id_date(x, m) : std::string(x) + ".date_of_service = " + std::string(outer) + ".date_of_service";
+  };
   return std::string(
     "c.id, c.date_of_service, to_char(c.received_at AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c.source, c.transaction_code, c.bin, c.pcn, "
@@ -53,10 +71,10 @@ std::string claim_columns(std::string_view raw, claim_partitions where) {
     // The rejects and DUR alerts ride along as JSON arrays: one statement, one round trip. Only
     // a rejected claim has rejects (rules' adjudicate).
     "(SELECT json_agg(json_build_array(r.code, r.field, r.occurrence) ORDER BY r.seq) FROM claim_rejects r "
-    "  WHERE r.claim_id = c.id AND r.date_of_service = " + c_date + " AND c.status = 'R')::text, "
+    "  WHERE r.claim_id = c.id AND " + date("r", "c") + " AND c.status = 'R')::text, "
     "(SELECT json_agg(json_build_array(d.reason, d.significance, d.other_pharmacy, d.free_text, "
     "    d.previous_fill::text, d.previous_quantity) ORDER BY d.seq) FROM claim_dur_alerts d "
-    "  WHERE d.claim_id = c.id AND d.date_of_service = " + c_date + ")::text, "
+    "  WHERE d.claim_id = c.id AND " + date("d", "c") + ")::text, "
     // Its history: every claim under its claim key (the key's partition only) plus what
     // claim_links ties to it, each with the link kinds both ways and its reject codes.
     "(SELECT json_agg(json_build_array(h.id, h.transaction_code, h.status::text, "
@@ -67,23 +85,22 @@ std::string claim_columns(std::string_view raw, claim_partitions where) {
     "    coalesce((SELECT x.kind FROM claim_links x WHERE x.claim_id = c.id AND x.replaces_claim_id = h.id "
     "      AND " + may_replace("c") + " AND " + may_be_replaced("h") + "), ''), "
     "    coalesce((SELECT json_agg(r.code ORDER BY r.seq) FROM claim_rejects r "
-    "      WHERE r.claim_id = h.id AND r.date_of_service = " + h_date + " AND h.status = 'R'), '[]'::json)) "
+    "      WHERE r.claim_id = h.id AND " + date("r", "h") + " AND h.status = 'R'), '[]'::json)) "
     "    ORDER BY h.id) "
     "  FROM (SELECT * FROM claims h WHERE h.id IN ("
     "      SELECT k.id FROM claims k WHERE k.provider_id = c.provider_id AND k.rx_number = c.rx_number "
-    "        AND k.fill_number = c.fill_number AND k.date_of_service = " + c_date + " AND k.bin = c.bin "
+    "        AND k.fill_number = c.fill_number AND " + date("k", "c") + " AND k.bin = c.bin "
     "      UNION SELECT x.claim_id FROM claim_links x WHERE x.replaces_claim_id = c.id AND " + may_be_replaced("c") +
     "      UNION SELECT x.replaces_claim_id FROM claim_links x WHERE x.claim_id = c.id AND " + may_replace("c") + ") " +
-    (of_id ? "      AND h.date_of_service = rxgate_claim_id_date($2) " : "") +
+    (of_month ? "      AND " + on_id_date("h", m) + " " : std::string()) +
     "    ORDER BY h.id LIMIT 100) h)::text ";
 }
 // The claim and its own link: a lateral subquery that PostgreSQL cannot flatten into a join (LIMIT;
 // a claim replaces one claim at most), so that the gate skips the probe.
-std::string claim_from(claim_partitions where) {
+std::string claim_from(claim_month m) {
   return "FROM claims c LEFT JOIN LATERAL (SELECT l.replaces_claim_id, l.kind FROM claim_links l "
-         "  WHERE l.claim_id = c.id AND " + may_replace("c") + " LIMIT 1) l ON true " +
-         (where == claim_partitions::of_id ? "WHERE c.id = $2 AND c.date_of_service = rxgate_claim_id_date($2) "
-                                           : "WHERE c.id = $2 ");
+         "  WHERE l.claim_id = c.id AND " + may_replace("c") + " LIMIT 1) l ON true WHERE c.id = $2 " +
+         (m.year != 0 ? "AND " + on_id_date("c", m) + " " : std::string());
 }
 // GET /v1/claims/{id} in one statement (reader.h token_claim_read): $1 token digest (hex), $2
 // claim id, $3 raw bytes wanted, $4 remote, $5 synchronous_commit of the audit row. The token as
@@ -93,14 +110,15 @@ std::string claim_from(claim_partitions where) {
 // depend on claim_reads, which autovacuum touches every minute), in this statement's own implicit
 // transaction; the outer query always reads `a` when the token is known. Only a claim the token may
 // see leaves the database; of any other, only its pharmacy (for the log line).
-// The statement `of_id` answers an id that carries no date with `undated` true and audits
-// nothing; the caller then asks the `every` one.
-std::string token_claim_select(claim_partitions where) {
-  const bool of_id = where == claim_partitions::of_id;
+// A month's statement answers an id that carries no date (rxgate_claim_id_date: one from before
+// migration 0022, whose digits read as some date) with `undated` true and audits nothing; the
+// caller then asks the one of every partition.
+std::string token_claim_select(claim_month m) {
+  const bool of_month = m.year != 0;
   return "WITH tok AS MATERIALIZED (SELECT x.*, set_config('synchronous_commit', $5::text, true) AS commit_mode "
          "  FROM (" + token_select_sql("$1") + ") x), "
          "c AS MATERIALIZED (SELECT " +
-         claim_columns("$3::boolean", where) + claim_from(where) +
+         claim_columns("$3::boolean", m) + claim_from(m) +
          "  AND EXISTS (SELECT 1 FROM tok WHERE NOT tok.expired)), "
          "a AS (SELECT rxgate_audit_claim_read('token:' || tok.id || ':' || tok.name, $2::bigint, "
          "    coalesce('pharmacy=' || c.provider_id, ''), $4::text, tok.id, CASE WHEN c.id IS NULL THEN 'not_found' "
@@ -108,10 +126,10 @@ std::string token_claim_select(claim_partitions where) {
          "        OR (tok.role = 'technician' AND c.provider_id = ANY(tok.pharmacies)) THEN 'ok' "
          "      ELSE 'denied' END) AS outcome "
          "  FROM tok LEFT JOIN c ON true WHERE NOT tok.expired " +
-         (of_id ? "AND rxgate_claim_id_date($2) IS NOT NULL" : "") + ") " +
+         (of_month ? "AND rxgate_claim_id_date($2) IS NOT NULL" : "") + ") " +
          "SELECT tok.id, tok.name, tok.role, array_to_string(tok.pharmacies, ','), tok.expired, o.outcome, "
          "  (SELECT c.provider_id FROM c), " +
-         (of_id ? "rxgate_claim_id_date($2) IS NULL" : "false") + " AS undated, c.* "
+         (of_month ? "rxgate_claim_id_date($2) IS NULL" : "false") + " AS undated, c.* "
          "FROM tok LEFT JOIN (SELECT a.outcome FROM a) o ON true LEFT JOIN c ON o.outcome = 'ok'";
 }
 
@@ -369,14 +387,30 @@ pg::connection_settings reader_settings(const store_options& o) {
 }
 
 // Claims by id on connections of their own with generic plans: a custom plan of the by-id
-// statement costs 2-4 ms of planning over every partition (more than the read itself, measured at
-// 10 million claims), a generic one is planned once per connection, and the id's date prunes it
-// to one partition when it starts (claim_partitions::of_id). An ANALYZE of a partition (a new
-// month filling up) invalidates it.
+// statement costs 2-4 ms of planning over every partition under load, more than the read itself
+// (measured at 10 million claims). Each month has its own statement (token_claim_YYYY_MM, prepared
+// on a connection the first time it reads that month; on_id_date), whose generic plan holds that
+// month's partitions only: it is made in 3-6 ms, and again after an ANALYZE of one of them
+// invalidates it, where one plan over every partition took 140-240 ms under load (bench/RESULTS.md,
+// "reads by id on custom plans"). Ids from before migration 0022 carry no date:
+// token_claim_every_partition reads them.
 pg::connection_settings claim_reader_settings(const store_options& o) {
-  return read_connection(o, "rxgate-reader-claims", "force_generic_plan",
-                         {{"token_claim", token_claim_select(claim_partitions::of_id)},
-                          {"token_claim_every_partition", token_claim_select(claim_partitions::every)}});
+  auto s = read_connection(o, "rxgate-reader-claims", "force_generic_plan",
+                           {{"token_claim_every_partition", token_claim_select(claim_month{})}});
+  // A year and a half of months per connection: a technician reads the recent ones.
+  s.max_on_demand_statements = 18;
+  return s;
+}
+
+// The month an id carries (year 0: none) and its statement's name.
+claim_month month_of_id(std::int64_t id) noexcept {
+  const codec::date d = date_in_claim_id(id);
+  return d.valid() ? claim_month{d.year, d.month} : claim_month{};
+}
+std::string month_statement_name(claim_month m) {
+  char name[32];
+  std::snprintf(name, sizeof name, "token_claim_%04d_%02d", m.year, m.month);
+  return name;
 }
 
 // The columns of claim_columns, from `first` on, into `out`.
@@ -416,12 +450,18 @@ class pg_reader final : public claim_reader {
 
   error claim_for_token(const token_claim_read& in, token_claim_result& out) override {
     out = {};
-    return claims_pool_.run("claim_for_token", [&](pqxx::connection& c) -> error {
-      pqxx::nontransaction t(c);
+    return claims_pool_.run("claim_for_token", [&](pg::connection& c) -> error {
+      const claim_month month = month_of_id(in.claim_id);
+      std::string statement = "token_claim_every_partition";
+      if (month.year != 0) {
+        statement = month_statement_name(month);
+        c.prepare_on_demand(statement, [&] { return token_claim_select(month); });
+      }
+      pqxx::nontransaction t(c.get());
       const auto token = digest_hex(in.token);
       const auto remote = pg::clean_text(in.remote);
       const std::string commit_mode(in.synchronous_commit);
-      auto r = t.exec_prepared("token_claim", token, in.claim_id, in.with_raw_bytes, remote, commit_mode);
+      auto r = t.exec_prepared(statement, token, in.claim_id, in.with_raw_bytes, remote, commit_mode);
       if (r.empty()) return {};
       if (r[0][token_claim_undated_column].as<bool>()) {  // an id from before migration 0022
         r = t.exec_prepared("token_claim_every_partition", token, in.claim_id, in.with_raw_bytes, remote, commit_mode);
@@ -441,6 +481,19 @@ class pg_reader final : public claim_reader {
       out.provider_id = str(row[6]);
       if (out.outcome != "ok") return {};
       return read_claim(row, token_claim_first_column, in.with_raw_bytes, out.claim, "claim_for_token");
+    });
+  }
+  void warm() noexcept override {
+    // Today's month on every by-id connection: prepared, then executed once with a token that
+    // cannot exist (a digest of zeros), which makes its generic plan and reads and audits nothing.
+    const codec::date today = pg::today_utc();
+    const claim_month month{today.year, today.month};
+    const std::int64_t id = make_claim_id(1, today);
+    claims_pool_.for_each("warm", [&](pg::connection& c) {
+      const std::string statement = month_statement_name(month);
+      c.prepare_on_demand(statement, [&] { return token_claim_select(month); });
+      pqxx::nontransaction t(c.get());
+      t.exec_prepared(statement, std::string(64, '0'), id, false, std::string("warm"), std::string("off"));
     });
   }
   error search(const search_filter& f, search_page& out) override {
@@ -592,7 +645,7 @@ search_kind kind_of(const search_filter& f) noexcept {
 
 namespace detail {
 std::string search_statement(search_kind kind) { return audited_search_select(kind); }
-std::string token_claim_statement(claim_partitions where) { return token_claim_select(where); }
+std::string token_claim_statement(claim_month m) { return token_claim_select(m); }
 }  // namespace detail
 
 }  // namespace rxgate::store

@@ -154,6 +154,11 @@ class claim_reader {
   // row and then could not be decoded (errc::internal) leaves its "ok" row, and the caller audits
   // the failure after it ("error"), so the log reads ok then error for a read that showed nothing.
   virtual error claim_for_token(const token_claim_read& in, token_claim_result& out) = 0;
+  // Opens the by-id connections and makes each one's plan of today's month (UTC), so that no
+  // technician's read pays for it. Blocks for a few milliseconds per connection (a connect timeout
+  // when the database is unreachable; it then stops, and reads connect as they come): call it
+  // once at start, off the request path.
+  virtual void warm() noexcept = 0;
   virtual error search(const search_filter& filter, search_page& out) = 0;
   // Counts over the dates of service [from, to] (YYYY-MM-DD, inclusive).
   virtual error summary(const std::string& pharmacy, const std::string& from,
@@ -184,13 +189,17 @@ namespace detail {
 // tests (tests/sql/plan_shape_test.cpp), which explain it with real parameters.
 std::string search_statement(search_kind kind);
 
-// Which partitions the reader's by-id statement (GET /v1/claims/{id}) looks in: `of_id`, the one
-// the id's date names (migration 0022, pruned when the generic plan starts), or `every`, for ids
-// from before that migration, which carry no date. The reader asks `of_id` first; it answers an
-// undated id with nothing read and nothing audited, and the reader then asks `every`.
-enum class claim_partitions { of_id, every };
+// Which partitions a by-id statement of the reader (GET /v1/claims/{id}) reads: those of one
+// month (the month of the id's date, migration 0022), named in the statement so that its generic
+// plan holds them alone, or, year 0, every partition, for ids from before that migration, which
+// carry no date. A month's statement answers such an id with `undated` true, nothing read and
+// nothing audited, and the reader then asks the other.
+struct claim_month {
+  int year = 0;   // 0: every partition
+  int month = 0;  // 1..12
+};
 // Its text as the reader prepares it, for the plan tests.
-std::string token_claim_statement(claim_partitions where);
+std::string token_claim_statement(claim_month m);
 }  // namespace detail
 
 }  // namespace rxgate::store

@@ -224,6 +224,8 @@ void gateway::run() {
   std::vector<std::thread> threads;
   g.dash->start();
   g.check_database_at_start();
+  // Before the first technician's read: the status API's threads are idle until requests come.
+  net::post(g.api_pool, [&g] { g.api->warm(); });
   g.schedule_partition_check(std::chrono::steady_clock::duration::zero());
   for (unsigned i = 1; i < g.cfg.io_threads; ++i) threads.emplace_back([&g] { g.ioc.run(); });
   g.ioc.run();

@@ -102,6 +102,10 @@ status_api::status_api(std::shared_ptr<store::claim_reader> reader, std::shared_
       worklist_(std::move(worklist)),
       pa_reviews_(std::move(pa_reviews)) {}
 
+void status_api::warm() const noexcept {
+  if (reader_) reader_->warm();
+}
+
 bool status_api::is_status_route(std::string_view method, std::string_view target) noexcept {
   const auto path = target.substr(0, target.find('?'));
   if (path == "/v1/claims") return method != "POST";  // POST /v1/claims is the JSON claim route

@@ -251,12 +251,23 @@ std::vector<std::string> scanned(const std::string& plan, const std::string& pre
   return names;
 }
 
-// A read by id (the reader's token_claim on a generic plan, as the reader runs it) scans the
-// partitions of its claim's date only: the id carries the date (migration 0022) and the plan
-// prunes the others when it starts. A rejected claim's read scans no claim_links index: nothing
-// links to or from it. The statement for ids without a date reads the other months too (so the
-// checks below can fail).
-TEST(PlanShape, ReadByIdScansOnlyItsClaimsPartitions) {
+// The relations whose name starts with `prefix` anywhere in a plan (FORMAT JSON), executed or not.
+std::vector<std::string> planned(const std::string& plan, const std::string& prefix) {
+  std::vector<std::string> names;
+  const std::string key = "\"Relation Name\": \"" + prefix;
+  for (auto at = plan.find(key); at != std::string::npos; at = plan.find(key, at + 1)) {
+    const auto name_end = plan.find('"', at + 18);
+    if (name_end != std::string::npos) names.push_back(plan.substr(at + 18, name_end - at - 18));
+  }
+  return names;
+}
+
+// A read by id (the reader's statement of its claim's month, on a generic plan as the reader runs
+// it) plans the partitions of that month only: the month is in the statement, so the generic plan
+// is made over one month's partitions (cheap to make and to remake after an ANALYZE) and needs no
+// pruning when it starts. A rejected claim's read scans no claim_links index: nothing links to or
+// from it. The statement for ids without a date plans every month (so the checks below can fail).
+TEST(PlanShape, ReadByIdPlansOnlyItsMonthsPartitions) {
   RXGATE_REQUIRE_DB();
   const std::string dsn = migrated_database("rxgate_test_plan_by_id");
   // A rejected claim every 30 days over the last year, each with a reject and a DUR alert.
@@ -278,39 +289,48 @@ TEST(PlanShape, ReadByIdScansOnlyItsClaimsPartitions) {
                                                            store::default_token_lifetime, token_id));
   const std::string id = test::query_value(dsn, "SELECT id FROM claims WHERE date_of_service = current_date - 150");
   const std::string month = test::query_value(dsn, "SELECT to_char(current_date - 150, 'YYYY_MM')");
+  const int year = std::stoi(month.substr(0, 4)), month_number = std::stoi(month.substr(5));
   const std::string args = "('" + std::string(64, '4') + "', " + id + ", false, 'test', 'on')";
 
   pqxx::connection c(dsn);
   pqxx::nontransaction n(c);
   n.exec("SET plan_cache_mode = force_generic_plan");
-  using store::detail::claim_partitions;
-  n.exec("PREPARE of_id AS " + store::detail::token_claim_statement(claim_partitions::of_id));
-  n.exec("PREPARE every AS " + store::detail::token_claim_statement(claim_partitions::every));
-  auto explain = [&](const std::string& statement) {
+  n.exec("PREPARE of_month AS " + store::detail::token_claim_statement({year, month_number}));
+  n.exec("PREPARE every AS " + store::detail::token_claim_statement({}));
+  auto explain = [&](const std::string& statement, const std::string& options) {
     std::string plan;
-    for (const auto& row : n.exec("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON) EXECUTE " +
-                                  statement + args))
+    for (const auto& row : n.exec("EXPLAIN (" + options + ", FORMAT JSON) EXECUTE " + statement + args))
       plan += row[0].c_str();
     return plan;
   };
-  const std::string plan = explain("of_id");
+  // The generic plan as made (EXPLAIN without ANALYZE), where what the executor's start prunes
+  // would show as "Subplans Removed" above 0.
+  const std::string made = explain("of_month", "COSTS OFF");
   for (const std::string table : {"claims_", "claim_rejects_", "claim_dur_alerts_"}) {
-    const auto names = scanned(plan, table);
-    EXPECT_FALSE(names.empty()) << table << plan;
-    for (const auto& name : names) EXPECT_EQ(name, table + month) << plan;
+    const auto names = planned(made, table);
+    EXPECT_FALSE(names.empty()) << table << made;
+    for (const auto& name : names) EXPECT_EQ(name, table + month) << made;
   }
+  for (auto at = made.find("\"Subplans Removed\": "); at != std::string::npos;
+       at = made.find("\"Subplans Removed\": ", at + 1))
+    EXPECT_EQ(made.compare(at + 20, 2, "0,") == 0 || made.compare(at + 20, 2, "0\n") == 0, true) << made;
+  const std::string plan = explain("of_month", "ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF");
   EXPECT_TRUE(scanned(plan, "claim_links").empty()) << plan;
   // Its audit row goes through rxgate_audit_claim_read (migration 0023): the read's plan does not
   // refer to claim_reads, whose every autovacuum would otherwise make each connection replan it.
-  EXPECT_TRUE(scanned(plan, "claim_reads").empty()) << plan;
+  EXPECT_TRUE(planned(plan, "claim_reads").empty()) << plan;
   bool other_month = false;
-  for (const auto& name : scanned(explain("every"), "claims_")) other_month |= name != "claims_" + month;
+  for (const auto& name : planned(explain("every", "COSTS OFF"), "claims_")) other_month |= name != "claims_" + month;
   EXPECT_TRUE(other_month);
   // And the read answers: the claim, audited ok.
-  const auto row = n.exec("EXECUTE of_id" + args)[0];
+  const auto row = n.exec("EXECUTE of_month" + args)[0];
   EXPECT_EQ(row["outcome"].as<std::string>(), "ok");
   EXPECT_FALSE(row["undated"].as<bool>());
   EXPECT_EQ(row[8].as<std::string>(), id);  // the claim's columns follow the token's eight
+  // Another month's statement does not find it (its partitions are not that month's).
+  const int other = month_number == 12 ? 1 : month_number + 1;
+  n.exec("PREPARE next_month AS " + store::detail::token_claim_statement({other == 1 ? year + 1 : year, other}));
+  EXPECT_EQ(n.exec("EXECUTE next_month" + args)[0]["outcome"].as<std::string>(), "not_found");
 }
 
 // Generic plans with correlated subqueries over every partition estimate high on small tables,

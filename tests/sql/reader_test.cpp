@@ -4,6 +4,7 @@
 // summary_rejects, pa_insert, pa_list, pa_revoke.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <set>
@@ -12,6 +13,7 @@
 #include "sql/access.h"
 #include "sql/claim_id.h"
 #include "sql/migrations.h"
+#include "sql/pg.h"
 #include "sql/reader.h"
 #include "tests/sql/db_fixture.h"
 
@@ -635,6 +637,44 @@ TEST(ReaderUndated, ClaimsFromBeforeMigration0022AreReadFromEveryPartition) {
   EXPECT_EQ(relations(dated.claim),
             (std::map<std::int64_t, std::string>{{4242, "same_key"}, {4243, "same_key"}, {now, "this"}}));
   EXPECT_EQ(db.audited(now), "ok");
+}
+
+// Reads by id run the statement of their claim's month (a generic plan per month, prepared on a
+// connection the first time it reads that month, 18 months kept per connection): warm() opens the
+// by-id connections; one connection
+// reads claims of 20 months, some older than the partitions made ahead (the default partition),
+// in turn and twice over, each its own claim, audited once per read.
+TEST(ReaderMonths, OneConnectionReadsClaimsOfMoreMonthsThanItKeepsPrepared) {
+  RXGATE_REQUIRE_DB();
+  own_database db("rxgate_test_reader_months");
+  store::store_options o;
+  o.dsn = db.dsn;
+  o.read_pool_size = 2;  // reads one at a time borrow the first
+  db.reader = store::open_reader(o);
+  db.reader->warm();  // today's month prepared first on every by-id connection, as at a server's start
+  EXPECT_EQ(query_value(db.dsn, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                "AND application_name = 'rxgate-reader-claims'"),
+            "2");
+  const codec::date today = store::pg::today_utc();
+  std::vector<std::pair<std::int64_t, codec::date>> claims;
+  for (int back = 0; back < 20; ++back) {
+    int year = today.year, month = today.month - back;
+    while (month < 1) month += 12, --year;
+    const codec::date d{static_cast<std::int16_t>(year), static_cast<std::uint8_t>(month), 10};
+    claims.emplace_back(db.submit(db.factory.make("B1", std::to_string(730000 + back), d), 'P'), d);
+  }
+  ASSERT_NE(query_value(db.dsn, "SELECT count(*) FROM claims_default"), "0");
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& [id, d] : claims) {
+      const auto r = db.read(id);
+      ASSERT_EQ(r.outcome, "ok") << id;
+      EXPECT_EQ(r.claim.id, id);
+      char date[16];
+      std::snprintf(date, sizeof date, "%04d-%02d-%02d", d.year, d.month, d.day);
+      EXPECT_EQ(r.claim.date_of_service, date);
+    }
+  }
+  for (const auto& [id, d] : claims) EXPECT_EQ(db.audited(id), "ok,ok") << id;
 }
 
 TEST_F(ReaderTest, UnreachableServerIsATypedError) {
