@@ -386,6 +386,9 @@ pg::connection_settings reader_settings(const store_options& o) {
                           {"pa_revoke", pa_revoke}});
 }
 
+// The months pg_reader::warm() plans on each by-id connection, today's and the 13 before it.
+constexpr int warm_months = 14;
+
 // Claims by id on connections of their own with generic plans: a custom plan of the by-id
 // statement costs 2-4 ms of planning over every partition under load, more than the read itself
 // (measured at 10 million claims). Each month has its own statement (token_claim_YYYY_MM, prepared
@@ -399,6 +402,7 @@ pg::connection_settings claim_reader_settings(const store_options& o) {
                            {{"token_claim_every_partition", token_claim_select(claim_month{})}});
   // A year and a half of months per connection: a technician reads the recent ones.
   s.max_on_demand_statements = 18;
+  static_assert(warm_months <= 18);
   return s;
 }
 
@@ -484,16 +488,35 @@ class pg_reader final : public claim_reader {
     });
   }
   void warm() noexcept override {
-    // Today's month on every by-id connection: prepared, then executed once with a token that
-    // cannot exist (a digest of zeros), which makes its generic plan and reads and audits nothing.
+    // The months claims are filed for (timely filing reaches back about a year: the partitions made
+    // ahead start 13 months back, sql/migrate.cpp), oldest first, on every by-id connection: each
+    // prepared, then executed once with a token that cannot exist (a digest of zeros), which makes
+    // its generic plan and reads and audits nothing. 14 months of 18 kept.
     const codec::date today = pg::today_utc();
-    const claim_month month{today.year, today.month};
-    const std::int64_t id = make_claim_id(1, today);
     claims_pool_.for_each("warm", [&](pg::connection& c) {
-      const std::string statement = month_statement_name(month);
-      c.prepare_on_demand(statement, [&] { return token_claim_select(month); });
-      pqxx::nontransaction t(c.get());
-      t.exec_prepared(statement, std::string(64, '0'), id, false, std::string("warm"), std::string("off"));
+      for (int back = warm_months - 1; back >= 0; --back) {
+        int year = today.year, month_number = today.month - back;
+        while (month_number < 1) month_number += 12, --year;
+        const claim_month month{year, month_number};
+        const codec::date first{static_cast<std::int16_t>(year), static_cast<std::uint8_t>(month_number), 1};
+        const std::string statement = month_statement_name(month);
+        c.prepare_on_demand(statement, [&] { return token_claim_select(month); });
+        pqxx::nontransaction t(c.get());
+        t.exec_prepared(statement, std::string(64, '0'), make_claim_id(1, first), false, std::string("warm"),
+                        std::string("off"));
+      }
+    });
+    // Searches plan every call (custom plans): a new backend's first plan loads the catalog entries
+    // of every partition and index, 60-160 ms under load at 10 million claims. A search of each
+    // statement for a pharmacy that cannot exist, unaudited, pays for it here.
+    search_filter claims, rejects;
+    claims.pharmacy = rejects.pharmacy = "-";
+    rejects.reject_code = "-";
+    claims.limit = rejects.limit = 1;
+    pool_.for_each("warm", [&](pqxx::connection& c) -> error {
+      search_page page;
+      if (error e = run_search(c, claims, std::nullopt, 0, page)) return e;
+      return run_search(c, rejects, std::nullopt, 0, page);
     });
   }
   error search(const search_filter& f, search_page& out) override {
@@ -514,42 +537,7 @@ class pg_reader final : public claim_reader {
       }
       cursor_date = d;
     }
-    auto opt = [](const std::optional<std::string>& o) -> const char* { return o ? o->c_str() : nullptr; };
-    return pool_.run("search", [&](pqxx::connection& c) -> error {
-      pqxx::nontransaction t(c);
-      const auto r = t.exec_prepared(search_statement_name(kind_of(f)),
-                                     pg::text_array(f.allowed_pharmacies), opt(f.pharmacy),
-                                     opt(f.rx_number), opt(f.status), opt(f.reject_code),
-                                     opt(f.product_id), opt(f.from), opt(f.to), opt(cursor_date),
-                                     cursor_id, f.limit + 1, f.audit ? f.audit->who.actor.c_str() : nullptr,
-                                     f.audit ? pg::clean_text(f.audit->detail) : std::string(),
-                                     f.audit ? pg::clean_text(f.audit->who.remote) : std::string(),
-                                     f.audit ? f.audit->who.token_id : 0,
-                                     std::string(f.audit ? f.audit->synchronous_commit : "on"));
-      search_page page;
-      for (const auto& row : r) {
-        if (page.claims.size() == static_cast<std::size_t>(f.limit)) {
-          const auto& last = page.claims.back();
-          page.next_cursor = last.date_of_service + "." + std::to_string(last.id);
-          break;
-        }
-        claim_summary s;
-        read_columns(row, 0, s.id, s.date_of_service, s.received_at, s.transaction_code, s.provider_id, s.rx_number,
-                     s.fill_number);
-        const auto status = pg::text_view(row[7]);
-        s.status = status.empty() ? 'R' : status[0];
-        read_columns(row, 8, s.product_id, s.product_name, s.total_paid);
-        std::string_view codes = pg::text_view(row[11]);
-        while (!codes.empty()) {
-          const auto comma = codes.find(',');
-          s.reject_codes.emplace_back(codes.substr(0, comma));
-          codes = comma == std::string_view::npos ? std::string_view{} : codes.substr(comma + 1);
-        }
-        page.claims.push_back(std::move(s));
-      }
-      out = std::move(page);
-      return {};
-    });
+    return pool_.run("search", [&](pqxx::connection& c) { return run_search(c, f, cursor_date, cursor_id, out); });
   }
 
   error summary(const std::string& pharmacy, const std::string& from, const std::string& to,
@@ -616,6 +604,45 @@ class pg_reader final : public claim_reader {
       if (r.empty()) return {errc::not_found, "revoke_prior_authorization: no active prior authorization with that id"};
       return {};
     });
+  }
+
+  // A search on connection `c`, its filter checked (search()).
+  static error run_search(pqxx::connection& c, const search_filter& f, const std::optional<std::string>& cursor_date,
+                          std::int64_t cursor_id, search_page& out) {
+    auto opt = [](const std::optional<std::string>& o) -> const char* { return o ? o->c_str() : nullptr; };
+    pqxx::nontransaction t(c);
+    const auto r = t.exec_prepared(search_statement_name(kind_of(f)),
+                                   pg::text_array(f.allowed_pharmacies), opt(f.pharmacy),
+                                   opt(f.rx_number), opt(f.status), opt(f.reject_code),
+                                   opt(f.product_id), opt(f.from), opt(f.to), opt(cursor_date),
+                                   cursor_id, f.limit + 1, f.audit ? f.audit->who.actor.c_str() : nullptr,
+                                   f.audit ? pg::clean_text(f.audit->detail) : std::string(),
+                                   f.audit ? pg::clean_text(f.audit->who.remote) : std::string(),
+                                   f.audit ? f.audit->who.token_id : 0,
+                                   std::string(f.audit ? f.audit->synchronous_commit : "on"));
+    search_page page;
+    for (const auto& row : r) {
+      if (page.claims.size() == static_cast<std::size_t>(f.limit)) {
+        const auto& last = page.claims.back();
+        page.next_cursor = last.date_of_service + "." + std::to_string(last.id);
+        break;
+      }
+      claim_summary s;
+      read_columns(row, 0, s.id, s.date_of_service, s.received_at, s.transaction_code, s.provider_id, s.rx_number,
+                   s.fill_number);
+      const auto status = pg::text_view(row[7]);
+      s.status = status.empty() ? 'R' : status[0];
+      read_columns(row, 8, s.product_id, s.product_name, s.total_paid);
+      std::string_view codes = pg::text_view(row[11]);
+      while (!codes.empty()) {
+        const auto comma = codes.find(',');
+        s.reject_codes.emplace_back(codes.substr(0, comma));
+        codes = comma == std::string_view::npos ? std::string_view{} : codes.substr(comma + 1);
+      }
+      page.claims.push_back(std::move(s));
+    }
+    out = std::move(page);
+    return {};
   }
 
  private:

@@ -154,8 +154,9 @@ class claim_reader {
   // row and then could not be decoded (errc::internal) leaves its "ok" row, and the caller audits
   // the failure after it ("error"), so the log reads ok then error for a read that showed nothing.
   virtual error claim_for_token(const token_claim_read& in, token_claim_result& out) = 0;
-  // Opens the by-id connections and makes each one's plan of today's month (UTC), so that no
-  // technician's read pays for it. Blocks for a few milliseconds per connection (a connect timeout
+  // Opens the reader's connections and makes each by-id connection's plans of the 14 months up to
+  // today's (UTC) and each search connection's first plans, so that no technician's read pays
+  // for them. Blocks for a few milliseconds per connection (a connect timeout
   // when the database is unreachable; it then stops, and reads connect as they come): call it
   // once at start, off the request path.
   virtual void warm() noexcept = 0;

@@ -652,9 +652,12 @@ TEST(ReaderMonths, OneConnectionReadsClaimsOfMoreMonthsThanItKeepsPrepared) {
   o.read_pool_size = 2;  // reads one at a time borrow the first
   db.reader = store::open_reader(o);
   db.reader->warm();  // today's month prepared first on every by-id connection, as at a server's start
-  EXPECT_EQ(query_value(db.dsn, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                "AND application_name = 'rxgate-reader-claims'"),
-            "2");
+  // warm() opened both pools: the by-id connections and the search connections.
+  for (const char* pool : {"rxgate-reader-claims", "rxgate-reader"})
+    EXPECT_EQ(query_value(db.dsn, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                  "AND application_name = '" + std::string(pool) + "'"),
+              "2")
+        << pool;
   const codec::date today = store::pg::today_utc();
   std::vector<std::pair<std::int64_t, codec::date>> claims;
   for (int back = 0; back < 20; ++back) {
