@@ -98,8 +98,8 @@ class status_api {
   // (a technician) or 503 (the token store could not say). Blocks on PostgreSQL like handle().
   std::optional<api_reply> refuse_unless_operator(std::string_view authorization) const noexcept;
 
-  // Makes the claim reader's plans for today's reads by id (store::claim_reader::warm); blocks on
-  // PostgreSQL: run it once at start, off the request path.
+  // Opens the claim reader's connections and makes their first plans (store::claim_reader::warm);
+  // blocks on PostgreSQL: run it once at start, off the request path.
   void warm() const noexcept;
 
   // The embedded OpenAPI document (server/status/openapi.json).
