@@ -88,8 +88,13 @@ std::string claim_columns(std::string_view raw, claim_month m) {
     "      WHERE r.claim_id = h.id AND " + date("r", "h") + " AND h.status = 'R'), '[]'::json)) "
     "    ORDER BY h.id) "
     "  FROM (SELECT * FROM claims h WHERE h.id IN ("
-    "      SELECT k.id FROM claims k WHERE k.provider_id = c.provider_id AND k.rx_number = c.rx_number "
-    "        AND k.fill_number = c.fill_number AND " + date("k", "c") + " AND k.bin = c.bin "
+    // A claim without an Rx (an eligibility check, E1, or a claim rejected before its Rx could be
+    // read) has no prescription to share: the gate skips the key's probe, which would otherwise
+    // list every such claim of the pharmacy that day (up to 199 E1s under one key at 14 million
+    // claims, 37 ms per read).
+    "      SELECT c.id "
+    "      UNION SELECT k.id FROM claims k WHERE k.provider_id = c.provider_id AND k.rx_number = c.rx_number "
+    "        AND k.fill_number = c.fill_number AND " + date("k", "c") + " AND k.bin = c.bin AND c.rx_number <> '' "
     "      UNION SELECT x.claim_id FROM claim_links x WHERE x.replaces_claim_id = c.id AND " + may_be_replaced("c") +
     "      UNION SELECT x.replaces_claim_id FROM claim_links x WHERE x.claim_id = c.id AND " + may_replace("c") + ") " +
     (of_month ? "      AND " + on_id_date("h", m) + " " : std::string()) +

@@ -172,6 +172,8 @@ void decide(store::batch_entry& e) {
     } else {
       set_reject(d, "87");
     }
+  } else if (c.transaction_code == "E1") {
+    d.status = 'A';
   } else if (c.transaction_code == "B3") {
     if (active) {
       pay(d, c, counter++);

@@ -600,6 +600,28 @@ TEST(ReaderLinks, ClaimByIdShowsEachLinkOfItsKeyFromBothSides) {
   EXPECT_EQ(db.read(rejected).claim.rejects.size(), 1u);
 }
 
+// A claim without an Rx shares no prescription: two eligibility checks (E1) of one pharmacy on one
+// day each show only themselves in their history, where their empty Rx once made one key of every
+// such claim of the pharmacy that day (checked to fail without the reader's gate).
+TEST(ReaderLinks, AClaimWithoutAnRxHasNoKeyHistory) {
+  RXGATE_REQUIRE_DB();
+  own_database db("rxgate_test_reader_no_rx");
+  auto& f = db.factory;
+  const auto dos = day(2026, 11, 25);
+  const auto first = db.submit(f.make("E1", "", dos), 'A');
+  const auto second = db.submit(f.make("E1", "", dos), 'A');
+  const auto paid = db.submit(f.make("B1", "710002", dos), 'P');
+  const auto again = db.submit(f.make("B1", "710002", dos), 'D');
+  for (const auto id : {first, second}) {
+    const auto r = db.read(id);
+    ASSERT_EQ(r.outcome, "ok") << id;
+    EXPECT_EQ(relations(r.claim), (std::map<std::int64_t, std::string>{{id, "this"}})) << id;
+  }
+  // A claim with an Rx still shows its key.
+  EXPECT_EQ(relations(db.read(paid).claim),
+            (std::map<std::int64_t, std::string>{{paid, "this"}, {again, "duplicate_received"}}));
+}
+
 // Claims stored before migration 0022 have ids that carry no date (plain sequence values, below
 // the boundary 0022 wrote into rxgate_claim_id_date): the reader finds them in every partition,
 // with rejects, DUR alerts and history, and audits each read once, as it does a dated id's. An id
