@@ -411,14 +411,16 @@ pg::connection_settings claim_reader_settings(const store_options& o) {
   return s;
 }
 
-// The month an id carries (year 0: none) and its statement's name.
+// The month an id carries (year 0: none).
 claim_month month_of_id(std::int64_t id) noexcept {
   const codec::date d = date_in_claim_id(id);
   return d.valid() ? claim_month{d.year, d.month} : claim_month{};
 }
-std::string month_statement_name(claim_month m) {
+// The by-id statement of month `m` on connection `c`, prepared there the first time; its name.
+std::string month_statement(pg::connection& c, claim_month m) {
   char name[32];
   std::snprintf(name, sizeof name, "token_claim_%04d_%02d", m.year, m.month);
+  c.prepare_on_demand(name, [&] { return token_claim_select(m); });
   return name;
 }
 
@@ -462,10 +464,7 @@ class pg_reader final : public claim_reader {
     return claims_pool_.run("claim_for_token", [&](pg::connection& c) -> error {
       const claim_month month = month_of_id(in.claim_id);
       std::string statement = "token_claim_every_partition";
-      if (month.year != 0) {
-        statement = month_statement_name(month);
-        c.prepare_on_demand(statement, [&] { return token_claim_select(month); });
-      }
+      if (month.year != 0) statement = month_statement(c, month);
       pqxx::nontransaction t(c.get());
       const auto token = digest_hex(in.token);
       const auto remote = pg::clean_text(in.remote);
@@ -504,8 +503,7 @@ class pg_reader final : public claim_reader {
         while (month_number < 1) month_number += 12, --year;
         const claim_month month{year, month_number};
         const codec::date first{static_cast<std::int16_t>(year), static_cast<std::uint8_t>(month_number), 1};
-        const std::string statement = month_statement_name(month);
-        c.prepare_on_demand(statement, [&] { return token_claim_select(month); });
+        const std::string statement = month_statement(c, month);
         pqxx::nontransaction t(c.get());
         t.exec_prepared(statement, std::string(64, '0'), make_claim_id(1, first), false, std::string("warm"),
                         std::string("off"));
