@@ -97,7 +97,10 @@ SELECT count(pg_advisory_xact_lock(h)) FROM (
 // active_paid_keys names the claim (claim_id = c.id, so the key's other columns add nothing) and
 // only the leading columns of its primary key: on a nearly empty table the (bin, cardholder,
 // person, date) index costs the same as the key, and a plan that took it read every key row of
-// the BIN for each entry.
+// the BIN for each entry. An entry without an Rx (an eligibility check, a PA inquiry) has no
+// claim key and gets no K row: the rules read the key only for B1/B2/B3, which carry an Rx or
+// reject on the wire, and the one key every Rx-less claim of a pharmacy and day shares would
+// have the probe walk all of them (the reader's history follows the same rule).
 constexpr const char* sql_history = R"(
 WITH m AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS m(bin, cardholder_id, person_code, idx)
@@ -150,6 +153,7 @@ SELECT 'K', k.idx, c.id, c.status::text, c.authorization_number, c.basis_of_reim
     SELECT * FROM active_paid_keys a WHERE a.provider_id = k.provider_id AND a.rx_number = k.rx_number
        AND a.fill_number = k.fill_number AND a.date_of_service = k.date_of_service
        AND a.claim_id = c.id OFFSET 0) a ON true
+ WHERE k.rx_number <> ''
 UNION ALL
 SELECT 'Y', y.idx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        s.member_deductible, s.member_out_of_pocket, s.member_benefit,

@@ -134,6 +134,41 @@ TEST_P(StoreTest, RejectedClaimKeepsRejectsWithFieldAndOccurrence) {
   EXPECT_EQ(q("SELECT count(*) FROM active_paid_keys"), "0");
 }
 
+// Eligibility checks of one pharmacy on one day share every claim-key column (their Rx is
+// empty), so a key probe for one walks all of them. Such an entry gets no claim key; a claim with
+// an Rx still finds the rejected claim stored under its key (the control: a K row for a rejected
+// claim is there to be found).
+TEST_P(StoreTest, AClaimWithoutAnRxHasNoClaimKey) {
+  auto rejected = [&](const codec::claim& c) {
+    std::vector<batch_entry> v{entry(c)};
+    std::unique_ptr<store::batch> b;
+    EXPECT_FALSE(begin(b));
+    EXPECT_FALSE(b->load_history(v));
+    auto& d = v[0].decision;
+    d.status = 'R';
+    d.rejects.items[0].code = {'5', '2', 0};
+    d.rejects.items[0].field = codec::make_field_id('C', '2');
+    d.rejects.count = 1;
+    EXPECT_FALSE(b->insert(v));
+    EXPECT_FALSE(b->commit());
+    return v[0];
+  };
+  const auto dos = day(2026, 11, 5);
+  const batch_entry first_check = rejected(f_.make("E1", "", dos));
+  EXPECT_FALSE(first_check.history.same_key);
+  const batch_entry second_check = rejected(f_.make("E1", "", dos));
+  EXPECT_FALSE(second_check.history.same_key);
+  EXPECT_EQ(q("SELECT count(*) FROM claims WHERE transaction_code = 'E1' AND rx_number = '' AND status = 'R'"), "2");
+
+  const batch_entry first_claim = rejected(f_.make("B1", "100010", dos));
+  EXPECT_FALSE(first_claim.history.same_key);
+  const batch_entry again = submit(f_.make("B1", "100010", dos));
+  ASSERT_TRUE(again.history.same_key);
+  EXPECT_EQ(again.history.same_key->claim_id, first_claim.claim_id);
+  EXPECT_EQ(again.history.same_key->status, 'R');
+  EXPECT_EQ(again.decision.status, 'P');
+}
+
 TEST_P(StoreTest, RetransmitOfPaidClaimGetsTheStoredAnswer) {
   auto c = f_.make("B1", "100003", day(2026, 11, 4));
   const batch_entry first = submit(c);
