@@ -7,10 +7,18 @@
 -- How the copies look:
 -- - Round r copies every seed claim once with a new id (claim_id_seq's next value carrying the
 --   copy's date, migration 0022), its date of service and every other date and timestamp moved
---   back by r * step days (step spreads the rounds over the last 390 days, the 13 monthly
---   partitions `rxgate migrate` keeps). The claim key contains the date of service, so each
---   round's keys are new: no key is paid twice, and the active paid key table grows with the
---   claims.
+--   back by a shift of its own in round r's days, (r - 1) * step + 1 .. r * step (step spreads the
+--   rounds over the last 390 days, the 13 monthly partitions `rxgate migrate` keeps). A seed is
+--   one load run, so its claims share a day or two; the shift within the round spreads each
+--   copy over `step` days as a pharmacy's claims are spread. Claims under one key (a pharmacy and
+--   Rx: a paid claim, its reversal, its retransmits, a reject and the claim that closed it) get
+--   one shift, so they stay together; a claim without an Rx gets a shift by its own id. Rounds
+--   have disjoint days and the claim key contains the date of service, so each round's keys are
+--   new: no key is paid twice, and the active paid key table grows with the claims.
+-- - Members: copies keep their member, so each member of the seed gets `rounds` copies of its
+--   claims. bench/e2e seeds about one twenty-fifth of the target (E2E_SEED_CLAIMS) so that a member
+--   has a few dozen claims a year, as a patient on maintenance drugs does; a small seed copied
+--   hundreds of times makes a few members with hundreds of claims each.
 -- - Every table with a claim_id column (rejects, DUR alerts, links, the active paid key table and
 --   whatever later migrations add) is copied with its rows' claim ids mapped to the copies, so the
 --   copies have the detail rows their originals have. The read audit (claim_reads) is not copied.
@@ -35,7 +43,6 @@ DECLARE
   have   bigint;
   rounds integer;
   step   integer;
-  shift  integer;
   tables text[] := '{}';
   name   text;
   cols   text;
@@ -56,7 +63,8 @@ BEGIN
     RAISE EXCEPTION 'prefill: % rounds of % seed claims need more than 390 distinct days; seed more claims', rounds, seed;
   END IF;
   step := greatest(1, 390 / rounds);
-  CREATE TEMP TABLE prefill_map (old_id bigint PRIMARY KEY, new_id bigint NOT NULL) ON COMMIT PRESERVE ROWS;
+  CREATE TEMP TABLE prefill_map (old_id bigint PRIMARY KEY, new_id bigint NOT NULL, shift integer NOT NULL)
+    ON COMMIT PRESERVE ROWS;
 
   -- claims first, then every table that refers to a claim
   SELECT array_agg(c.relname::text ORDER BY c.relname <> 'claims', c.relname) INTO tables
@@ -71,10 +79,13 @@ BEGIN
   END LOOP;
 
   FOR r IN 1 .. rounds LOOP
-    shift := r * step;
     TRUNCATE prefill_map;
-    INSERT INTO prefill_map SELECT c.id, rxgate_claim_id(nextval('claim_id_seq'), c.date_of_service - shift)
-      FROM prefill_src_claims c ORDER BY c.id;
+    INSERT INTO prefill_map SELECT c.id, rxgate_claim_id(nextval('claim_id_seq'), c.date_of_service - s.shift), s.shift
+      FROM prefill_src_claims c
+      CROSS JOIN LATERAL (SELECT (r - 1) * step + 1 + ((hashtext(CASE WHEN c.rx_number <> ''
+                                   THEN c.provider_id || '/' || c.rx_number ELSE c.id::text END) % step) + step) % step
+                                 AS shift) s
+      ORDER BY c.id;
 
     FOREACH name IN ARRAY tables LOOP
       SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
@@ -84,14 +95,14 @@ BEGIN
                WHEN a.attname IN ('replaces_claim_id', 'reversed_by') THEN
                  format('(SELECT x.new_id FROM prefill_map x WHERE x.old_id = t.%I)', a.attname)
                WHEN a.attname = 'accumulator_year' THEN
-                 format('CASE WHEN t.%I IS NULL THEN NULL ELSE date_trunc(''year'', t.date_of_service - %s)::date END',
-                        a.attname, shift)
+                 format('CASE WHEN t.%I IS NULL THEN NULL ELSE date_trunc(''year'', t.date_of_service - m.shift)::date END',
+                        a.attname)
                WHEN a.attname = 'rx_number' THEN
                  format('CASE WHEN t.%1$I ~ ''^[0-9]{12}$'' THEN lpad(((left(t.%1$I, 5)::integer + %2$s * 7919) %% 100000)::text, 5, ''0'') || right(t.%1$I, 7) ELSE t.%1$I END',
                         a.attname, r / 12)
-               WHEN a.atttypid = 'date'::regtype THEN format('t.%I - %s', a.attname, shift)
+               WHEN a.atttypid = 'date'::regtype THEN format('t.%I - m.shift', a.attname)
                WHEN a.atttypid IN ('timestamptz'::regtype, 'timestamp'::regtype) THEN
-                 format('t.%I - make_interval(days => %s)', a.attname, shift)
+                 format('t.%I - make_interval(days => m.shift)', a.attname)
                ELSE format('t.%I', a.attname) END, ', ' ORDER BY a.attnum)
         INTO cols, exprs
       FROM pg_attribute a
@@ -101,7 +112,8 @@ BEGIN
                      name, cols, exprs, 'prefill_src_' || name, CASE WHEN name = 'claims' THEN 'id' ELSE 'claim_id' END);
     END LOOP;
     have := have + seed;
-    RAISE NOTICE 'prefill: round % of %: % claims (dates moved back % days)', r, rounds, have, shift;
+    RAISE NOTICE 'prefill: round % of %: % claims (dates moved back % to % days)', r, rounds, have,
+      (r - 1) * step + 1, r * step;
     COMMIT;
   END LOOP;
 END
