@@ -20,6 +20,9 @@ struct hasher {
 
 std::uint64_t fingerprint(const codec::claim& c) noexcept {
   hasher h;
+  // A rebill is not a retransmit of the claim it replaces, even with the same fields; B1 (and
+  // B2, P1..) fingerprints stay what they were when the code was not hashed.
+  if (c.transaction_code == "B3") h.s("B3");
   h.s(c.bin);
   h.s(c.pcn);
   h.s(c.provider_id_qualifier);

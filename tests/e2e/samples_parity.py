@@ -111,6 +111,8 @@ for name in sorted(n for n in os.listdir(samples_dir) if n.endswith(".d0")):
             key = (hdr.get("A1"), hdr.get("A4"), hdr.get("B2"), hdr.get("B1"), claim.get("D2"),
                    claim.get("D3"), hdr.get("D1"))
             fingerprint = tuple((hdr if s == "hdr" else ins if s == "04" else claim).get(f, "") for s, f in FINGERPRINT)
+            if hdr.get("A3") == "B3":
+                fingerprint += ("B3",)  # a rebill is not a retransmit of the claim it replaces
             keys.append((key, fingerprint, claim, t))
         known = [k for k in keys if k[0] in stored]
         if len(known) > 1:

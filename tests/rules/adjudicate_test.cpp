@@ -257,6 +257,18 @@ const rule_case cases[] = {
        s.fills.push_back(fill("90001000102", "STATIN", dos_ymd, 30000, 30, "1111111112", 41));
      }, 'P', "", 0},
     {"rebill_without_claim", [](scenario& s) { s.claim.transaction_code = "B3"; }, 'R', "87", 0},
+    // A retransmit of the rebill that holds the key gets its stored answer, not a second rebill.
+    {"rebill_retransmit", [](scenario& s) {
+       s.claim.transaction_code = "B3";
+       key_match k; k.claim_id = 42; k.authorization_number = "RXG0000000042";
+       k.request_fingerprint = fingerprint(s.claim); k.price = codec::pricing{}; k.price->total_paid = 1234;
+       s.key = k;
+     }, 'D', "", 0},
+    // A rebill with the very fields of the paid B1 is still a rebill.
+    {"rebill_with_the_paid_claims_fields", [](scenario& s) {
+       key_match k; k.claim_id = 41; k.request_fingerprint = fingerprint(s.claim); s.key = k;
+       s.claim.transaction_code = "B3";
+     }, 'P', "", 0},
     {"codec_rejects_repeat", [](scenario& s) { s.claim.rejects.push("E7", "E7"_fid); }, 'R', "E7", "E7"_fid},
 };
 
@@ -480,6 +492,27 @@ TEST(details, fingerprint_tracks_significant_fields) {
   b = base_claim();
   b.software_id = "OTHER";  // not significant
   EXPECT_EQ(fingerprint(a), fingerprint(b));
+  b = base_claim();
+  b.transaction_code = "B3";  // a rebill is not a retransmit of the claim it replaces
+  EXPECT_NE(fingerprint(a), fingerprint(b));
+}
+
+TEST(details, rebill_retransmit_gets_the_rebills_stored_answer) {
+  scenario s;
+  s.claim.transaction_code = "B3";
+  key_match k;
+  k.claim_id = 42;
+  k.authorization_number = "RXG0000000042";
+  k.request_fingerprint = fingerprint(s.claim);
+  k.price = codec::pricing{};
+  k.price->total_paid = 1234;
+  s.key = k;
+  const auto d = s.run();
+  EXPECT_EQ(d.status, 'D');
+  EXPECT_EQ(d.replaces_claim_id, 42);
+  EXPECT_EQ(d.authorization(), "RXG0000000042");
+  ASSERT_TRUE(d.price);
+  EXPECT_EQ(d.price->total_paid, 1234);
 }
 
 TEST(details, eligibility_rejects_accumulate) {

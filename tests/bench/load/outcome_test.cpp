@@ -249,7 +249,9 @@ TEST_F(expected_outcomes, a_reversal_and_a_rebill_of_a_paid_claim_are_accepted_a
   for (auto kind : {claim_kind::reversal, claim_kind::rebill}) {
     const auto f = follow_up_of_paid(*scenario_, kind, 9);
     EXPECT_EQ(f.c.transaction[1], kind == claim_kind::reversal ? '2' : '3');
-    const auto a = decide(f.c, "key,1,paid," + f.authorization + ",same\n");
+    // The key holds the paid B1, which a reversal names by its key and a rebill replaces: the
+    // rebill's own fields make a different request (a rebill is never its B1's retransmit).
+    const auto a = decide(f.c, "key,1,paid," + f.authorization + (kind == claim_kind::reversal ? ",same\n" : ",different\n"));
     EXPECT_TRUE(answer_matches(f.e, a->response)) << describe_mismatch(kind, f.e, a->response);
   }
 }

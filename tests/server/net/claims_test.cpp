@@ -231,6 +231,15 @@ TEST_F(claims, reversal_then_repeated_reversal_then_rebill) {
   ASSERT_TRUE(rebill.decoded);
   EXPECT_EQ(rebill.status(), 'P') << rebill.rejects();
   EXPECT_FALSE(rebill.tx().authorization_number.empty());
+
+  // The rebill sent again (its answer lost on the way): the rebill's stored answer, not a second
+  // rebill; one claim of the two is paid and active.
+  auto rebill_again = send(b1(m2, {{rx2, "90001000701", 90, 30, 700}}, demo_pharmacy, "B3"));
+  ASSERT_TRUE(rebill_again.decoded);
+  EXPECT_EQ(rebill_again.status(), 'D') << rebill_again.rejects();
+  EXPECT_EQ(rebill_again.tx().authorization_number, rebill.tx().authorization_number);
+  EXPECT_EQ(query_value(dsn(), "SELECT count(*) FROM claims WHERE rx_number = '" + rx2 +
+                                   "' AND status = 'P' AND reversed_at IS NULL"), "1");
 }
 
 TEST_F(claims, eligibility_check_is_accepted) {
