@@ -31,11 +31,16 @@ fresh_database() {
   dsn_for_database "$admin" "$name"
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on.
+# A TCP port on 127.0.0.1 that nothing listens on, below the kernel's ephemeral range: a port in
+# that range can be the local port of an outgoing connection (a load generator's, a client's of
+# a test running beside this one), which makes a later listen on it fail with "address already in
+# use" although nothing listens there.
 free_port() {
-  local p
+  local p low=20000 span=40000 ephemeral
+  read -r ephemeral _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || ephemeral=0
+  ((ephemeral > low + 1000)) && span=$((ephemeral - low))
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((low + RANDOM % span))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return 0
