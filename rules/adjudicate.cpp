@@ -64,39 +64,33 @@ bool engine::decide_by_key() noexcept {
     }
     return true;
   }
-  // A retransmit of the claim that holds the key (same fingerprint) gets its stored answer: a B1
-  // the paid B1's, a B3 the rebill's own (a B3's fingerprint differs from its B1's, so a rebill
-  // with the B1's data still rebills). Answering a lost B3's retransmit by rebilling again would
-  // reverse the claim the pharmacy holds an answer for and pay it under a new authorization.
-  const auto stored_answer = [&] {
+  // A retransmit of the paid claim that holds the key (same fingerprint) gets its stored answer,
+  // whether it is a B1 or a B3 (a B3's fingerprint hashes its code, so a rebill with its B1's
+  // fields still rebills). Rebilling a lost B3's retransmit would reverse the claim the pharmacy
+  // holds an answer for and pay it again under a new authorization.
+  const bool billing = c_.transaction_code == "B1" || c_.transaction_code == "B3";
+  if (billing && active_paid && k->request_fingerprint == d_.request_fingerprint) {
     d_.status = 'D';
     d_.replaces_claim_id = k->claim_id;
     auto n = std::min(k->authorization_number.size(), d_.authorization_number.size());
     std::copy_n(k->authorization_number.data(), n, d_.authorization_number.data());
     d_.authorization_length = static_cast<std::uint8_t>(n);
     d_.price = k->price;
-  };
+    return true;
+  }
   if (c_.transaction_code == "B3") {
     if (!active_paid) {
       reject("87");
-      return true;
-    }
-    if (k->request_fingerprint == d_.request_fingerprint) {
-      stored_answer();
       return true;
     }
     d_.replaces_claim_id = k->claim_id;
     return false;
   }
   if (c_.transaction_code == "B1" && active_paid) {
-    if (k->request_fingerprint == d_.request_fingerprint) {
-      stored_answer();
-    } else {
-      reject("83", "D2"_fid);
-      text_builder t;
-      t.add("A DIFFERENT CLAIM IS PAID FOR THIS RX/FILL/DATE. REVERSE IT FIRST (B2)");
-      text(t);
-    }
+    reject("83", "D2"_fid);
+    text_builder t;
+    t.add("A DIFFERENT CLAIM IS PAID FOR THIS RX/FILL/DATE. REVERSE IT FIRST (B2)");
+    text(t);
     return true;
   }
   return false;
