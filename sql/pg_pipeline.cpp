@@ -35,14 +35,15 @@ bool pipeline::enter() noexcept {
   return PQenterPipelineMode(connection_) == 1;
 }
 
-void pipeline::send(const char* name, const char* sql, int count, const char* const* values) {
+void pipeline::send(const char* name, const char* sql, int count, const char* const* values, const int* lengths,
+                    const int* formats) {
   ++queued_;
   if (send_failed_) return;
   if (!enter()) {
     send_failed_ = true;
     return;
   }
-  const int sent = name ? PQsendQueryPrepared(connection_, name, count, values, nullptr, nullptr, 0)
+  const int sent = name ? PQsendQueryPrepared(connection_, name, count, values, lengths, formats, 0)
                         : PQsendQueryParams(connection_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0);
   if (sent != 1) send_failed_ = true;
 }
@@ -59,6 +60,19 @@ void pipeline::prepared(const char* name, std::initializer_list<const std::strin
   values.reserve(parameters.size());
   for (const auto* p : parameters) values.push_back(p->c_str());
   send(name, nullptr, static_cast<int>(values.size()), values.data());
+}
+
+void pipeline::prepared_binary(const char* name, const std::vector<std::string>& parameters) {
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  values.reserve(parameters.size());
+  lengths.reserve(parameters.size());
+  for (const auto& p : parameters) {
+    values.push_back(p.data());
+    lengths.push_back(static_cast<int>(p.size()));
+  }
+  const std::vector<int> formats(parameters.size(), 1);
+  send(name, nullptr, static_cast<int>(values.size()), values.data(), lengths.data(), formats.data());
 }
 
 void pipeline::command(const char* sql, bool commits) {

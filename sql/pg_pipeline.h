@@ -84,6 +84,9 @@ class pipeline {
   // strings need not outlive the call).
   void prepared(const char* name, const std::vector<std::string>& parameters);
   void prepared(const char* name, std::initializer_list<const std::string*> parameters);
+  // The same with every parameter in binary format (rows::rows_format::binary_arrays): the
+  // strings hold the bytes PostgreSQL's receive functions read, NULs included.
+  void prepared_binary(const char* name, const std::vector<std::string>& parameters);
   // Queue fixed SQL without parameters; `commits` marks a COMMIT (a lost connection after it
   // leaves the outcome unknown).
   void command(const char* sql, bool commits = false);
@@ -98,7 +101,8 @@ class pipeline {
 
  private:
   bool enter() noexcept;
-  void send(const char* name, const char* sql, int count, const char* const* values);
+  void send(const char* name, const char* sql, int count, const char* const* values,
+            const int* lengths = nullptr, const int* formats = nullptr);
 
   PGconn* connection_;
   int queued_ = 0;

@@ -438,11 +438,13 @@ error pg_batch::take_ids(std::size_t n, std::vector<std::int64_t>& ids) {
 // other node; a rebill pays only when its reversal won), duplicate answers (the original must
 // still be the active paid claim), links. `any` says whether it has anything to do.
 std::vector<std::string> write_keys_arguments(std::span<const batch_entry> entries,
-                                              const std::vector<std::int64_t>& ids, bool& any) {
-  rows_builder reversals(9, false);
-  rows_builder payments(19, false);
-  rows_builder duplicates(9, false);
-  rows_builder links(3, false);
+                                              const std::vector<std::int64_t>& ids, rows::rows_format format,
+                                              bool& any) {
+  namespace types = statements::column_types;
+  rows_builder reversals(types::reversals, format);
+  rows_builder payments(types::payments, format);
+  rows_builder duplicates(types::duplicates, format);
+  rows_builder links(types::links, format);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const batch_entry& e = entries[i];
     if (reverses(e)) {
@@ -490,10 +492,10 @@ void copy_rows(pqxx::work& work, const char* table, const char* const (&columns)
 // The rows of every entry are sent; those of an entry that lost its key are dropped server-side.
 // The arguments of insert_batch: write_keys' arguments, then the rows of every entry.
 std::vector<std::string> insert_batch_arguments(std::span<const batch_entry> entries,
-                                                const std::vector<std::int64_t>& ids) {
+                                                const std::vector<std::int64_t>& ids, rows::rows_format format) {
   bool any_keys = false;
-  std::vector<std::string> arguments = write_keys_arguments(entries, ids, any_keys);
-  rows::claim_rows r(false);
+  std::vector<std::string> arguments = write_keys_arguments(entries, ids, format, any_keys);
+  rows::claim_rows r(format);
   for (std::size_t i = 0; i < entries.size(); ++i) r.add(entries[i], ids[i]);
   for (auto* b : {&r.claims, &r.rejects, &r.durs}) {
     for (auto& a : std::move(*b).arrays()) arguments.push_back(std::move(a));
@@ -503,7 +505,7 @@ std::vector<std::string> insert_batch_arguments(std::span<const batch_entry> ent
 
 void pg_batch::insert_in_one_statement(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
                                        std::vector<bool>& write) {
-  const std::vector<std::string> arguments = insert_batch_arguments(entries, ids);
+  const std::vector<std::string> arguments = insert_batch_arguments(entries, ids, rows::rows_format::text_arrays);
   drop_lost(work_->exec_prepared("insert_batch", pqxx::prepare::make_dynamic_params(arguments)), ids, write);
 }
 
@@ -515,14 +517,14 @@ void pg_batch::insert_in_one_statement(std::span<batch_entry> entries, const std
 // the batch stays open for the caller to settle them.
 error pg_batch::insert_pipelined(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
                                  std::vector<bool>& write, bool* committed) {
-  const std::vector<std::string> arguments = insert_batch_arguments(entries, ids);
+  const std::vector<std::string> arguments = insert_batch_arguments(entries, ids, rows::rows_format::binary_arrays);
   std::vector<pg::raw_result> results;
   pg::pipeline p(raw_);
   const int insert_at = begun_ ? 1 : 2;  // insert_batch_or_fail's place in the exchange
   begin_in(p);
   if (committed) {
     p.command("SAVEPOINT rxgate_insert");
-    p.prepared("insert_batch_or_fail", arguments);
+    p.prepared_binary("insert_batch_or_fail", arguments);
     p.command("COMMIT", true);
     bool lost = false;
     error e = p.exchange("insert", results, lost);
@@ -536,7 +538,7 @@ error pg_batch::insert_pipelined(std::span<batch_entry> entries, const std::vect
     }
     p.command("ROLLBACK TO SAVEPOINT rxgate_insert");
   }
-  p.prepared("insert_batch", arguments);
+  p.prepared_binary("insert_batch", arguments);
   if (error e = exchange(p, "insert", results)) return e;
   drop_lost(pg::raw_rows{results.back().get()}, ids, write);
   return {};
@@ -547,11 +549,12 @@ error pg_batch::insert_pipelined(std::span<batch_entry> entries, const std::vect
 void pg_batch::insert_with_copy(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
                                 std::vector<bool>& write) {
   bool any_keys = false;
-  const std::vector<std::string> arguments = write_keys_arguments(entries, ids, any_keys);
+  const std::vector<std::string> arguments =
+      write_keys_arguments(entries, ids, rows::rows_format::text_arrays, any_keys);
   if (any_keys) {
     drop_lost(work_->exec_prepared("write_keys", pqxx::prepare::make_dynamic_params(arguments)), ids, write);
   }
-  rows::claim_rows r(true);
+  rows::claim_rows r(rows::rows_format::copy);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (write[i]) r.add(entries[i], ids[i]);
   }

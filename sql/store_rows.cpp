@@ -1,5 +1,8 @@
 #include "sql/store_rows.h"
 
+#include <limits>
+#include <type_traits>
+
 #include "codec/view.h"
 #include "sql/claim_detail.h"
 #include "sql/claim_id.h"
@@ -14,7 +17,158 @@ std::string field_name(codec::field_id id) {
   return pg::clean_text({chars.data(), 2});
 }
 
+using statements::column_type;
+
+// Element type OIDs (pg_type.dat; fixed since PostgreSQL 7): array_recv refuses an array whose
+// element type is not the one the statement's cast names.
+std::uint32_t type_oid(column_type t) noexcept {
+  switch (t) {
+    case column_type::int2: return 21;
+    case column_type::int4: return 23;
+    case column_type::int8: return 20;
+    case column_type::text: return 25;
+    case column_type::date: return 1082;
+    case column_type::char1: return 18;
+    case column_type::jsonb: return 3802;
+    case column_type::bytea: return 17;
+  }
+  return 25;
+}
+
+template <class T>
+void put_big_endian(std::string& out, T v) {
+  auto u = static_cast<std::make_unsigned_t<T>>(v);
+  char bytes[sizeof(T)];
+  for (std::size_t i = sizeof(T); i-- > 0;) {
+    bytes[i] = static_cast<char>(u & 0xFF);
+    u = static_cast<std::make_unsigned_t<T>>(u >> 8);
+  }
+  out.append(bytes, sizeof(T));
+}
+
+std::int32_t length_of(std::size_t n) {
+  if (n > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max() - 1)) {
+    throw std::out_of_range("rows_builder: value too long for one parameter");
+  }
+  return static_cast<std::int32_t>(n);
+}
+
+// An integer element of type T (its 4-byte length, then big-endian), refused when T cannot hold it.
+template <class T>
+void put_integer(std::string& out, std::int64_t v, const char* type) {
+  if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) {
+    throw std::out_of_range(std::string("rows_builder: value out of range for ") + type);
+  }
+  put_big_endian<std::int32_t>(out, static_cast<std::int32_t>(sizeof(T)));
+  put_big_endian<T>(out, static_cast<T>(v));
+}
+
+// Header of a one-dimensional binary array: dimensions, null flag, element type, length, lower
+// bound; reserved in front of every column's elements and written by arrays().
+constexpr std::size_t binary_header_size = 20;
+
+// Days from 1970-01-01 (codec::date::days) to 2000-01-01, PostgreSQL's date epoch.
+constexpr std::int32_t postgres_epoch_days = 10957;
+
 }  // namespace
+
+rows_builder::rows_builder(std::span<const column_type> types, rows_format format)
+    : columns_(types.size()), format_(format) {
+  if (format_ == rows_format::text_arrays) arrays_.assign(columns_, std::string{});
+  if (format_ == rows_format::binary_arrays) {
+    types_.assign(types.begin(), types.end());
+    has_null_.assign(columns_, false);
+    arrays_.assign(columns_, std::string(binary_header_size, '\0'));
+  }
+}
+
+std::vector<std::string> rows_builder::arrays() && {
+  if (format_ == rows_format::text_arrays) {
+    for (auto& a : arrays_) {
+      a.insert(a.begin(), '{');
+      a.push_back('}');
+    }
+    return std::move(arrays_);
+  }
+  for (std::size_t c = 0; c < arrays_.size(); ++c) {
+    std::string header;
+    header.reserve(binary_header_size);
+    if (rows_ == 0) {
+      put_big_endian<std::int32_t>(header, 0);  // no dimensions: an empty array
+      put_big_endian<std::int32_t>(header, 0);
+      put_big_endian<std::uint32_t>(header, type_oid(types_[c]));
+      arrays_[c] = std::move(header);
+      continue;
+    }
+    put_big_endian<std::int32_t>(header, 1);
+    put_big_endian<std::int32_t>(header, has_null_[c] ? 1 : 0);
+    put_big_endian<std::uint32_t>(header, type_oid(types_[c]));
+    put_big_endian<std::int32_t>(header, length_of(rows_));
+    put_big_endian<std::int32_t>(header, 1);
+    arrays_[c].replace(0, binary_header_size, header);
+  }
+  return std::move(arrays_);
+}
+
+void rows_builder::binary_text(std::string_view v, bool clean) {
+  const column_type t = types_[column_ - 1];
+  std::string& a = arrays_[column_ - 1];
+  if (t == column_type::char1) {
+    // "char" is one byte on the wire; its text input keeps the first character ('\0' for "").
+    put_big_endian<std::int32_t>(a, 1);
+    const char ch = v.empty() ? '\0' : v[0];
+    const auto u = static_cast<unsigned char>(ch);
+    a.push_back(clean && !v.empty() && (u < 0x20 || u >= 0x7F) ? '?' : ch);
+    return;
+  }
+  if (t == column_type::jsonb) {
+    put_big_endian<std::int32_t>(a, length_of(v.size() + 1));
+    a.push_back('\1');  // jsonb's binary format version, then the JSON text
+  } else if (t == column_type::text) {
+    put_big_endian<std::int32_t>(a, length_of(v.size()));
+  } else {
+    throw std::logic_error("rows_builder: text for a column that is not text");
+  }
+  if (clean) {
+    pg::append_clean_text(a, v);
+  } else {
+    a.append(v);
+  }
+}
+
+void rows_builder::binary_integer(std::int64_t v) {
+  std::string& a = arrays_[column_ - 1];
+  switch (types_[column_ - 1]) {
+    case column_type::int2: return put_integer<std::int16_t>(a, v, "smallint");
+    case column_type::int4: return put_integer<std::int32_t>(a, v, "integer");
+    case column_type::int8: return put_integer<std::int64_t>(a, v, "bigint");
+    default: throw std::logic_error("rows_builder: integer for a column that is not a number");
+  }
+}
+
+void rows_builder::binary_date(codec::date d) {
+  if (types_[column_ - 1] != column_type::date) {
+    throw std::logic_error("rows_builder: date for a column that is not a date");
+  }
+  if (!d.valid()) d = pg::today_utc();
+  std::string& a = arrays_[column_ - 1];
+  put_big_endian<std::int32_t>(a, 4);
+  put_big_endian<std::int32_t>(a, d.days() - postgres_epoch_days);
+}
+
+void rows_builder::binary_bytes(std::string_view bytes) {
+  if (types_[column_ - 1] != column_type::bytea) {
+    throw std::logic_error("rows_builder: bytes for a column that is not bytea");
+  }
+  std::string& a = arrays_[column_ - 1];
+  put_big_endian<std::int32_t>(a, length_of(bytes.size()));
+  a.append(bytes);
+}
+
+void rows_builder::binary_null() {
+  put_big_endian<std::int32_t>(arrays_[column_ - 1], -1);
+  has_null_[column_ - 1] = true;
+}
 
 void add_key_columns(rows_builder& b, std::int64_t claim_id, const codec::claim& c) {
   b.integer(claim_id);
@@ -75,10 +229,10 @@ void parse_other_amounts(std::string_view s, codec::pricing& p) {
   }
 }
 
-claim_rows::claim_rows(bool for_copy)
-    : claims(statements::claim_column_count, for_copy),
-      rejects(std::size(statements::reject_columns), for_copy),
-      durs(std::size(statements::dur_columns), for_copy) {
+claim_rows::claim_rows(rows_format format)
+    : claims(statements::column_types::claims, format),
+      rejects(statements::column_types::rejects, format),
+      durs(statements::column_types::durs, format) {
   detail_.reserve(1024);
 }
 

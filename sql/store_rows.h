@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -17,35 +18,56 @@
 
 #include "sql/pg.h"
 #include "sql/store.h"
+#include "sql/store_statements.h"
 
 namespace rxgate::store::rows {
 
+// How a rows_builder holds its rows: COPY text rows, or one unnest() array per column, either
+// as array literals (text parameters, the unnest method) or in PostgreSQL's binary array format
+// (binary parameters, the pipeline method: the server neither parses literals nor decodes
+// escaped bytea, and the writer escapes nothing).
+enum class rows_format : std::uint8_t { copy, text_arrays, binary_arrays };
+
 // Collects rows column by column (for unnest) or row by row (for COPY); values are text as
-// PostgreSQL reads it, NULL kept apart.
+// PostgreSQL reads it, or binary as it receives it, NULL kept apart. Text is cleaned
+// (pg::append_clean_text) in every format. A value the column's type cannot hold (a smallint
+// over 32767) throws std::out_of_range: the batch fails, as PostgreSQL would have failed it on a
+// literal.
 class rows_builder {
  public:
-  rows_builder(std::size_t columns, bool for_copy) : columns_(columns), copy_(for_copy) {
-    if (!copy_) arrays_.assign(columns, std::string{});
+  using column_type = statements::column_type;
+
+  // COPY rows or array literals of `columns` columns.
+  rows_builder(std::size_t columns, bool for_copy)
+      : columns_(columns), format_(for_copy ? rows_format::copy : rows_format::text_arrays) {
+    if (!for_copy) arrays_.assign(columns, std::string{});
   }
+  // Columns of these types, in `format` (the types are needed for binary arrays only).
+  rows_builder(std::span<const column_type> types, rows_format format);
 
   void text(std::string_view v) {
     begin_value();
-    if (copy_) {
-      pg::append_clean_text(cell(), v);
-    } else {
-      append_array_element(v, true);
+    switch (format_) {
+      case rows_format::copy: pg::append_clean_text(cell(), v); break;
+      case rows_format::text_arrays: append_array_element(v, true); break;
+      case rows_format::binary_arrays: binary_text(v, true); break;
     }
   }
   // Text that is already clean (numbers, dates, generated JSON, bytea hex).
   void raw(std::string_view v) {
     begin_value();
-    if (copy_) {
-      cell().append(v);
-    } else {
-      append_array_element(v, false);
+    switch (format_) {
+      case rows_format::copy: cell().append(v); break;
+      case rows_format::text_arrays: append_array_element(v, false); break;
+      case rows_format::binary_arrays: binary_text(v, false); break;
     }
   }
   void integer(std::int64_t v) {
+    if (format_ == rows_format::binary_arrays) {
+      begin_value();
+      binary_integer(v);
+      return;
+    }
     char buf[24];
     auto r = std::to_chars(buf, buf + sizeof buf, v);
     raw({buf, static_cast<std::size_t>(r.ptr - buf)});
@@ -57,20 +79,36 @@ class rows_builder {
       null();
     }
   }
-  void date(codec::date d) { raw(pg::format_date(d)); }
+  // An invalid date is stored as today's (UTC), as pg::format_date writes it.
+  void date(codec::date d) {
+    if (format_ == rows_format::binary_arrays) {
+      begin_value();
+      binary_date(d);
+      return;
+    }
+    raw(pg::format_date(d));
+  }
   void bytea(std::string_view bytes) {
+    if (format_ == rows_format::binary_arrays) {
+      begin_value();
+      binary_bytes(bytes);
+      return;
+    }
     scratch_.clear();
     pg::append_bytea_escaped(scratch_, bytes);
     raw(scratch_);
   }
   void null() {
     begin_value();
-    if (copy_) {
-      nulls_.back() = true;
-    } else {
-      std::string& a = arrays_[column_ - 1];
-      if (rows_ > 0) a.push_back(',');
-      a += "NULL";
+    switch (format_) {
+      case rows_format::copy: nulls_.back() = true; break;
+      case rows_format::text_arrays: {
+        std::string& a = arrays_[column_ - 1];
+        if (rows_ > 0) a.push_back(',');
+        a += "NULL";
+        break;
+      }
+      case rows_format::binary_arrays: binary_null(); break;
     }
   }
   void end_row() {
@@ -79,15 +117,10 @@ class rows_builder {
   }
 
   std::size_t rows() const noexcept { return rows_; }
+  rows_format format() const noexcept { return format_; }
 
-  // unnest: the array literals, one per column.
-  std::vector<std::string> arrays() && {
-    for (auto& a : arrays_) {
-      a.insert(a.begin(), '{');
-      a.push_back('}');
-    }
-    return std::move(arrays_);
-  }
+  // unnest: one array per column, a literal or (binary_arrays) the bytes of a binary parameter.
+  std::vector<std::string> arrays() &&;
 
   // COPY: stream every row as a tuple of N C strings (nullptr = NULL).
   template <std::size_t N>
@@ -104,11 +137,10 @@ class rows_builder {
 
  private:
   void begin_value() {
-    if (copy_) {
+    if (column_ >= columns_) throw std::logic_error("rows_builder: too many values in a row");
+    if (format_ == rows_format::copy) {
       cells_.emplace_back();
       nulls_.push_back(false);
-    } else if (column_ >= columns_) {
-      throw std::logic_error("rows_builder: too many values in a row");
     }
     ++column_;
   }
@@ -129,12 +161,21 @@ class rows_builder {
     }
     a.push_back('"');
   }
+  // Binary array elements (store_rows.cpp): a 4-byte length, then the value as the type's
+  // receive function reads it.
+  void binary_text(std::string_view v, bool clean);
+  void binary_integer(std::int64_t v);
+  void binary_date(codec::date d);
+  void binary_bytes(std::string_view bytes);
+  void binary_null();
 
   std::size_t columns_;
-  bool copy_;
+  rows_format format_;
   std::size_t column_ = 0;
   std::size_t rows_ = 0;
   std::vector<std::string> arrays_;
+  std::vector<column_type> types_;  // binary_arrays
+  std::vector<bool> has_null_;      // binary_arrays, per column
   std::vector<std::string> cells_;
   std::deque<bool> nulls_;  // not vector<bool>: copy_into reads it by index only, either works
   std::string scratch_;
@@ -164,7 +205,7 @@ void add_link_row(rows_builder& b, std::int64_t claim_id, const batch_entry& e);
 // (the links go with the key statements, rxgate_write_keys).
 class claim_rows {
  public:
-  explicit claim_rows(bool for_copy);
+  explicit claim_rows(rows_format format);
   // The rows of `e`, stored as claim `id` (make_claim_id: the rows take the date it carries).
   void add(const batch_entry& e, std::int64_t id);
 

@@ -6,23 +6,11 @@
 namespace rxgate::store::statements {
 namespace {
 
-constexpr const char* claim_column_types[claim_column_count] = {
-    "bigint", "date", "text", "text", "smallint", "text", "text", "text", "text", "text",
-    "smallint", "text", "text", "text", "text", "integer", "\"char\"", "text", "bigint", "text",
-    "text", "text", "text", "smallint", "bigint", "integer", "text", "bigint", "bigint", "bigint",
-    "bigint", "bigint", "bigint", "text", "bigint", "bigint", "bigint", "bigint", "text", "date",
-    "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "jsonb", "bytea", "bytea"};
-
-constexpr const char* reject_column_types[] = {"bigint", "date", "smallint", "text", "text",
-                                               "smallint", "text"};
-constexpr const char* dur_column_types[] = {"bigint", "date", "smallint", "text", "text",
-                                            "text", "date", "bigint", "text"};
-
 // INSERT INTO t (c1, c2 ...) SELECT * FROM unnest($k::type[], $k+1::type[] ...) AS x(c1) WHERE
 // x.c1 NOT IN (SELECT claim_id FROM lost), parameters from $first on.
 template <std::size_t N>
 std::string unnest_insert(const char* table, const char* const (&columns)[N],
-                          const char* const (&types)[N], std::size_t first) {
+                          const column_type (&types)[N], std::size_t first) {
   std::string sql = "INSERT INTO ";
   sql += table;
   sql += " (";
@@ -33,7 +21,7 @@ std::string unnest_insert(const char* table, const char* const (&columns)[N],
   sql += ") SELECT * FROM unnest(";
   for (std::size_t i = 0; i < N; ++i) {
     if (i) sql += ", ";
-    sql += "$" + std::to_string(first + i) + "::" + types[i] + "[]";
+    sql += "$" + std::to_string(first + i) + "::" + sql_type_name(types[i]) + "[]";
   }
   sql += ") AS x(";
   sql += columns[0];
@@ -173,16 +161,10 @@ ORDER BY 1, 2, 13 DESC, 3 DESC)";
 // rows::add_key_columns (+ the reversing claim's id), rows::add_pay_row, rows::add_key_columns
 // (+ the duplicate answer's id) and rows::add_link_row.
 std::string write_keys_call(std::size_t first) {
-  constexpr const char* types[write_keys_argument_count] = {
-      "bigint", "text", "text", "smallint", "date", "text", "text", "text", "bigint",
-      "bigint", "text", "text", "smallint", "date", "text", "text", "text", "text", "text",
-      "text", "text", "text", "bigint", "integer", "date", "bigint", "bigint", "bigint",
-      "bigint", "text", "text", "smallint", "date", "text", "text", "text", "bigint",
-      "bigint", "bigint", "text"};
   std::string sql = "SELECT claim_id FROM rxgate_write_keys(";
   for (std::size_t i = 0; i < write_keys_argument_count; ++i) {
     if (i) sql += ", ";
-    sql += "$" + std::to_string(first + i) + "::" + types[i] + "[]";
+    sql += "$" + std::to_string(first + i) + "::" + sql_type_name(column_types::write_keys[i]) + "[]";
   }
   sql += ") AS claim_id";
   return sql;
@@ -203,9 +185,9 @@ std::string insert_batch(bool fail_when_lost) {
   constexpr std::size_t rejects_from = claims_from + claim_column_count;
   constexpr std::size_t dur_from = rejects_from + std::size(reject_columns);
   return "WITH lost AS MATERIALIZED (" + write_keys_call(1) + "), c AS (" +
-         unnest_insert("claims", claim_columns, claim_column_types, claims_from) + "), r AS (" +
-         unnest_insert("claim_rejects", reject_columns, reject_column_types, rejects_from) + "), d AS (" +
-         unnest_insert("claim_dur_alerts", dur_columns, dur_column_types, dur_from) +
+         unnest_insert("claims", claim_columns, column_types::claims, claims_from) + "), r AS (" +
+         unnest_insert("claim_rejects", reject_columns, column_types::rejects, rejects_from) + "), d AS (" +
+         unnest_insert("claim_dur_alerts", dur_columns, column_types::durs, dur_from) +
          (fail_when_lost ? ") SELECT claim_id / 0 FROM lost" : ") SELECT claim_id FROM lost");
 }
 
@@ -264,6 +246,20 @@ WITH filed AS (
 SELECT (SELECT count(*) FROM filed), (SELECT count(*) FROM cancelled))";
 
 }  // namespace
+
+const char* sql_type_name(column_type t) noexcept {
+  switch (t) {
+    case column_type::int2: return "smallint";
+    case column_type::int4: return "integer";
+    case column_type::int8: return "bigint";
+    case column_type::text: return "text";
+    case column_type::date: return "date";
+    case column_type::char1: return "\"char\"";
+    case column_type::jsonb: return "jsonb";
+    case column_type::bytea: return "bytea";
+  }
+  return "text";
+}
 
 std::vector<pg::prepared_statement> writer_statements() {
   return {

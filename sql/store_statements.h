@@ -3,12 +3,21 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <iterator>
+#include <span>
 #include <vector>
 
 #include "sql/connection.h"
 
 namespace rxgate::store::statements {
+
+// The SQL type of a column the writer sends: the statements' casts ($n::bigint[]) and, in the
+// pipeline method, the element type of the binary arrays (store_rows.h) come from these lists, so
+// the two cannot disagree.
+enum class column_type : std::uint8_t { int2, int4, int8, text, date, char1, jsonb, bytea };
+// The SQL name of the type ("smallint", "\"char\"" ...).
+const char* sql_type_name(column_type t) noexcept;
 
 inline constexpr const char* claim_columns[] = {
     "id", "date_of_service", "source", "transaction_code", "transaction_index", "bin", "pcn",
@@ -28,9 +37,34 @@ inline constexpr const char* dur_columns[] = {"claim_id", "date_of_service", "se
                                               "significance", "other_pharmacy", "previous_fill",
                                               "previous_quantity", "free_text"};
 
-// Arguments of rxgate_write_keys (migration 0013): reversals 9, payments 19, duplicates 9,
-// links 3 parallel arrays.
-inline constexpr std::size_t write_keys_argument_count = 40;
+namespace column_types {
+using enum column_type;
+inline constexpr column_type claims[] = {
+    int8, date, text, text, int2, text, text, text, text, text,
+    int2, text, text, text, text, int4, char1, text, int8, text,
+    text, text, text, int2, int8, int4, text, int8, int8, int8,
+    int8, int8, int8, text, int8, int8, int8, int8, text, date,
+    int8, int8, int8, int8, int8, int8, int8, jsonb, bytea, bytea};
+inline constexpr column_type rejects[] = {int8, date, int2, text, text, int2, text};
+inline constexpr column_type durs[] = {int8, date, int2, text, text, text, date, int8, text};
+// rxgate_write_keys (migration 0013): reversals 9, payments 19, duplicates 9, links 3 parallel
+// arrays, in this order.
+inline constexpr column_type write_keys[] = {
+    int8, text, text, int2, date, text, text, text, int8,
+    int8, text, text, int2, date, text, text, text, text, text,
+    text, text, text, int8, int4, date, int8, int8, int8,
+    int8, text, text, int2, date, text, text, text, int8,
+    int8, int8, text};
+static_assert(std::size(claims) == std::size(claim_columns));
+static_assert(std::size(rejects) == std::size(reject_columns));
+static_assert(std::size(durs) == std::size(dur_columns));
+inline constexpr std::span<const column_type> reversals{write_keys, 9};
+inline constexpr std::span<const column_type> payments{write_keys + 9, 19};
+inline constexpr std::span<const column_type> duplicates{write_keys + 28, 9};
+inline constexpr std::span<const column_type> links{write_keys + 37, 3};
+}  // namespace column_types
+
+inline constexpr std::size_t write_keys_argument_count = std::size(column_types::write_keys);
 
 // Every prepared statement of the writer connection: reserve_ids (when the history reserved too
 // few), lock_families, history, write_keys (the key statements and links; the COPY method), and

@@ -421,6 +421,82 @@ TEST_P(StoreTest, BytesThatAreNotTextNeverFailABatch) {
   EXPECT_EQ(q("SELECT encode(request, 'hex') FROM claims WHERE id = " + id), "5c780001fffe5c");
 }
 
+TEST_P(StoreTest, EveryTypeIsStoredAtTheEdgesOfItsRange) {
+  // The pipeline method sends binary arrays (store_rows.h): each type's edges must read back as
+  // the text methods store them.
+  auto c = f_.make("B1", "800001", day(2026, 11, 10));
+  c.fill_number = 99;
+  c.quantity = std::int64_t{9007199254740993};  // over 2^53: a double would lose the last bit
+  batch_entry e = entry(c);
+  std::string every_byte;
+  for (int i = 0; i < 256; ++i) every_byte.push_back(static_cast<char>(i));
+  e.request_bytes = f_.keep(every_byte);
+  std::vector<batch_entry> v{e};
+  std::unique_ptr<store::batch> b;
+  ASSERT_FALSE(begin(b));
+  ASSERT_FALSE(b->load_history(v));
+  decide(v[0]);
+  ASSERT_EQ(v[0].decision.status, 'P');
+  auto& d = v[0].decision;
+  d.dur[0].reason = "ER";
+  d.dur[0].previous_fill = day(1999, 12, 31);  // the day before PostgreSQL's date epoch
+  d.dur[0].previous_quantity = INT64_MIN;
+  d.dur[1].reason = "TD";
+  d.dur[1].previous_fill = day(2000, 1, 1);
+  d.dur[1].previous_quantity = INT64_MAX;
+  d.dur[2].reason = "DD";
+  d.dur[2].previous_fill = std::nullopt;
+  d.dur[2].previous_quantity = std::nullopt;
+  d.dur_count = 3;
+  ASSERT_FALSE(b->insert(v));
+  ASSERT_FALSE(b->commit());
+  const std::string id = std::to_string(v[0].claim_id);
+  EXPECT_EQ(q("SELECT fill_number || ' ' || quantity || ' ' || status::text || ' ' || transaction_code FROM claims WHERE id = " + id),
+            "99 9007199254740993 P B1");
+  EXPECT_EQ(q("SELECT string_agg(reason || ':' || coalesce(previous_fill::text, '-') || ':' || coalesce(previous_quantity::text, '-'), ',' ORDER BY seq) "
+              "FROM claim_dur_alerts WHERE claim_id = " + id),
+            "ER:1999-12-31:-9223372036854775808,TD:2000-01-01:9223372036854775807,DD:-:-");
+  EXPECT_EQ(q("SELECT md5(request) = md5(decode(string_agg(lpad(to_hex(g), 2, '0'), '' ORDER BY g), 'hex')) "
+              "FROM claims, generate_series(0, 255) g WHERE id = " + id + " GROUP BY request"),
+            "t");
+  EXPECT_EQ(q("SELECT fill_number || ' ' || date_of_service FROM active_paid_keys WHERE claim_id = " + id), "99 2026-11-10");
+  EXPECT_EQ(q("SELECT jsonb_typeof(detail) FROM claims WHERE id = " + id), "object");
+
+  // The widest smallint and integer a claim can carry store as they are; one over fails the batch
+  // (nothing written) in every method, as a literal out of range would.
+  b.reset();  // one open batch at a time
+  auto widest = f_.make("B1", "800002", day(2026, 11, 10));
+  widest.fill_number = 32767;
+  widest.days_supply = 2147483647;
+  std::vector<batch_entry> wv{entry(widest)};
+  std::unique_ptr<store::batch> wb;
+  ASSERT_FALSE(begin(wb));
+  ASSERT_FALSE(wb->load_history(wv));
+  decide(wv[0]);
+  wv[0].decision.plan_version = 2147483647u;
+  ASSERT_FALSE(wb->insert(wv));
+  ASSERT_FALSE(wb->commit());
+  const batch_entry& w = wv[0];
+  ASSERT_GT(w.claim_id, 0);
+  EXPECT_EQ(q("SELECT fill_number || ' ' || days_supply || ' ' || plan_version FROM claims WHERE id = " +
+              std::to_string(w.claim_id)),
+            "32767 2147483647 2147483647");
+  wb.reset();
+  // plan_version goes only into the insert (not the history), so this fails the insert itself.
+  auto over = f_.make("B1", "800003", day(2026, 11, 10));
+  std::vector<batch_entry> too_wide{entry(over)};
+  std::unique_ptr<store::batch> ob;
+  ASSERT_FALSE(begin(ob));
+  ASSERT_FALSE(ob->load_history(too_wide));
+  decide(too_wide[0]);
+  too_wide[0].decision.plan_version = 2147483648u;  // one over integer
+  EXPECT_TRUE(ob->insert(too_wide));
+  ob.reset();
+  EXPECT_EQ(q("SELECT count(*) FROM claims WHERE rx_number = '800003'"), "0");
+  // The store goes on after the failed batch.
+  EXPECT_EQ(submit(f_.make("B1", "800004", day(2026, 11, 10))).decision.status, 'P');
+}
+
 INSTANTIATE_TEST_SUITE_P(Methods, StoreTest,
                          ::testing::Values(insert_method::unnest, insert_method::copy, insert_method::pipeline),
                          [](const auto& param_info) {
