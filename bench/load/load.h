@@ -63,6 +63,11 @@ struct options {
   std::size_t max_examples = 5;
 };
 
+// Options that cannot make a measurement: neither a duration nor a count, or a warmup that
+// lasts the whole duration (nothing would be measured: --duration counts the warmup). False with
+// `why` set; run() throws std::runtime_error with the same words.
+bool check_options(const options& o, std::string& why);
+
 report run(const options& o);
 
 }  // namespace rxgate::load

@@ -175,7 +175,26 @@ void conclude(const options& o, const run_state& s, const std::vector<std::uniqu
 
 }  // namespace
 
+bool check_options(const options& o, std::string& why) {
+  if (o.count == 0 && o.duration.count() <= 0) {
+    why = "give --duration or --count";
+    return false;
+  }
+  if (o.duration.count() > 0 && o.warmup >= o.duration) {
+    const auto seconds = [](std::chrono::milliseconds ms) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%g s", static_cast<double>(ms.count()) / 1000.0);
+      return std::string(buf);
+    };
+    why = "--warmup (" + seconds(o.warmup) + ") must be shorter than --duration (" + seconds(o.duration) +
+          "), which counts it: nothing would be measured";
+    return false;
+  }
+  return true;
+}
+
 report run(const options& o) {
+  if (std::string why; !check_options(o, why)) throw std::runtime_error(why);
   run_state s;
   s.opt = &o;
   if (!server::parse_https_url(o.url, s.url)) throw std::runtime_error("--url must be https://host:port/path");

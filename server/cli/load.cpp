@@ -55,8 +55,8 @@ int run_load(load_args& a) {
       return 2;
     }
   }
-  if (o.count == 0 && o.duration.count() <= 0) {
-    std::fprintf(stderr, "rxgate load: give --duration or --count\n");
+  if (std::string why; !load::check_options(o, why)) {
+    std::fprintf(stderr, "rxgate load: %s\n", why.c_str());
     return 2;
   }
   try {
