@@ -268,7 +268,7 @@ grep -qxF "rxgate submit: cannot read $work/does-not-exist.txt: No such file or 
 
 # submit against a TLS server whose certificate the client cannot verify: a hint at --ca; with a
 # --ca that did not sign it, a hint to check it; a refused connection is not a certificate problem.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+source "$root/bench/e2e-lib.sh" # free_port: below the kernel's ephemeral range
 for who in server other; do
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/$who.key" -out "$work/$who.crt" -days 1 \
     -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || fail "openssl req ($who)"

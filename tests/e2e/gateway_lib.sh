@@ -31,7 +31,7 @@ start_gateway() {
   "$root/config/tls/make-dev-certs.sh" "$work/tls" 2>/dev/null
   python3 "$root/config/samples/make-samples.py" "$work/samples" 2>/dev/null
   local port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(source "$root/bench/e2e-lib.sh" && free_port) # below the kernel's ephemeral range
   RXGATE_DSN=$dsn RXGATE_LISTEN=127.0.0.1:$port RXGATE_TLS_CERT=$work/tls/server.crt RXGATE_TLS_KEY=$work/tls/server.key \
     RXGATE_TLS_CA=$work/tls/ca.crt "$rxgate" serve --config "$root/config/rxgate.toml" 2>"$work/serve.log" &
   server_pid=$!

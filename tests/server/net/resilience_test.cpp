@@ -13,6 +13,7 @@
 #include <chrono>
 #include <fstream>
 #include <mutex>
+#include <random>
 
 #include "tests/server/harness.h"
 
@@ -44,16 +45,27 @@ std::string count_rows(const std::string& dsn, const outcome& o) {
                               std::string(1, o.status) + "'");
 }
 
+// A port nothing holds, below the kernel's ephemeral range (as bench/e2e-lib.sh's free_port): a
+// port the kernel handed out for bind(0) may be taken next as the local port of some outgoing
+// connection of a test running beside this one, and the listen on it then fails.
 std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
+  int low = 20000, ephemeral = 0, ephemeral_high = 0;
+  if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); range) range >> ephemeral >> ephemeral_high;
+  const int span = ephemeral > low + 1000 ? ephemeral - low : 40000;
+  std::mt19937 pick(static_cast<unsigned>(::getpid()) ^ static_cast<unsigned>(std::random_device{}()));
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const auto port = static_cast<std::uint16_t>(low + static_cast<int>(pick() % static_cast<unsigned>(span)));
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (bound) return port;
+  }
+  ADD_FAILURE() << "no free port below the ephemeral range";
+  return 0;
 }
 
 // A private PostgreSQL cluster (deploy/pg.sh with its own port and data folder), so that this
