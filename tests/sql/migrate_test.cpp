@@ -31,18 +31,27 @@ TEST(Migrate, FromEmptyThenAgainIsANoOp) {
   EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM rxgate_schema_migrations"), std::to_string(store::detail::embedded_migrations().size()));
 }
 
+// A database migrated to the latest version, then taken back to how it was before `version`:
+// `undo` runs, and `version` is no longer recorded as applied.
+std::string database_before(const std::string& name, int version, const std::vector<std::string>& undo) {
+  const std::string dsn = create_database(name);
+  std::string report;
+  const auto e = store::migrate(dsn, report);
+  EXPECT_FALSE(e) << e.message;
+  for (const auto& sql : undo) exec_sql(dsn, sql);
+  exec_sql(dsn, "DELETE FROM rxgate_schema_migrations WHERE version = " + std::to_string(version));
+  return dsn;
+}
+
 // 0020 on a database that already holds rejects: each learns its claim's pharmacy, so a search
 // by reject code (which reads claim_rejects.provider_id) finds the rejects stored before it.
 TEST(Migrate, RejectsStoredBefore0020LearnTheirPharmacy) {
   RXGATE_REQUIRE_DB();
-  const std::string dsn = create_database("rxgate_test_migrate_0020");
+  // The database as 0019 left it: no pharmacy on rejects, the old index.
+  const std::string dsn = database_before("rxgate_test_migrate_0020", 20,
+                                          {"ALTER TABLE claim_rejects DROP COLUMN provider_id",
+                                           "CREATE INDEX claim_rejects_code_date ON claim_rejects (code, date_of_service)"});
   std::string report;
-  const auto first = store::migrate(dsn, report);
-  ASSERT_FALSE(first) << first.message;
-  // The database as 0019 left it: no pharmacy on rejects, the old index, 0020 not applied.
-  exec_sql(dsn, "ALTER TABLE claim_rejects DROP COLUMN provider_id");
-  exec_sql(dsn, "CREATE INDEX claim_rejects_code_date ON claim_rejects (code, date_of_service)");
-  exec_sql(dsn, "DELETE FROM rxgate_schema_migrations WHERE version = 20");
   for (const char* pharmacy : {"1234567890", "2345678901"}) {
     exec_sql(dsn, std::string("WITH c AS (INSERT INTO claims (id, date_of_service, source, transaction_code, bin, "
                               "provider_id, status, request, response) VALUES (rxgate_claim_id(nextval('claim_id_seq'), "
@@ -51,7 +60,6 @@ TEST(Migrate, RejectsStoredBefore0020LearnTheirPharmacy) {
                       "INSERT INTO claim_rejects (claim_id, date_of_service, seq, code) "
                       "SELECT id, date_of_service, 1, '79' FROM c");
   }
-  report.clear();
   const auto e = store::migrate(dsn, report);
   ASSERT_FALSE(e) << e.message;
   EXPECT_NE(report.find("applied 0020_rejects_by_pharmacy.sql"), std::string::npos) << report;
@@ -68,20 +76,16 @@ TEST(Migrate, RejectsStoredBefore0020LearnTheirPharmacy) {
 // nextval alone would read as a wrong date).
 TEST(Migrate, ClaimIdsFromBefore0022CarryNoDate) {
   RXGATE_REQUIRE_DB();
-  const std::string dsn = create_database("rxgate_test_migrate_0022");
-  std::string report;
-  const auto first = store::migrate(dsn, report);
-  ASSERT_FALSE(first) << first.message;
   // The database as 0021 left it, 99,999 claim ids drawn, then three claims: 100000..100002.
-  exec_sql(dsn, "DROP FUNCTION rxgate_claim_id_date(bigint)");
-  exec_sql(dsn, "DROP FUNCTION rxgate_claim_id(bigint, date)");
-  exec_sql(dsn, "ALTER TABLE claims ALTER COLUMN id SET DEFAULT nextval('claim_id_seq')");
-  exec_sql(dsn, "DELETE FROM rxgate_schema_migrations WHERE version = 22");
+  const std::string dsn = database_before("rxgate_test_migrate_0022", 22,
+                                          {"DROP FUNCTION rxgate_claim_id_date(bigint)",
+                                           "DROP FUNCTION rxgate_claim_id(bigint, date)",
+                                           "ALTER TABLE claims ALTER COLUMN id SET DEFAULT nextval('claim_id_seq')"});
+  std::string report;
   exec_sql(dsn, "SELECT setval('claim_id_seq', 99999)");
   exec_sql(dsn, "INSERT INTO claims (date_of_service, source, transaction_code, bin, provider_id, status, request, "
                 "response) SELECT current_date, 'test', 'B1', '999999', '1234567890', 'P', '\\x00', '\\x00' "
                 "FROM generate_series(1, 3)");
-  report.clear();
   const auto e = store::migrate(dsn, report);
   ASSERT_FALSE(e) << e.message;
   EXPECT_NE(report.find("applied 0022_claim_ids_carry_dates.sql"), std::string::npos) << report;
