@@ -71,7 +71,8 @@ SELECT count(pg_advisory_xact_lock(h)) FROM (
   "               AND i.plan_year_start = y.year_start) t) s\n"
 
 // History of a batch in one statement: F rows are the members' paid, not reversed fills since
-// $10 (active_paid_keys, migration 0002), A rows their approved, unrevoked prior authorizations
+// $10 (active_paid_keys, migration 0002; the columns the member index carries since 0025, so an
+// index-only scan), A rows their approved, unrevoked prior authorizations
 // (migration 0019: a pending or denied one never pays) still in force on or after $10, K rows the claim stored under each entry's key (the active paid one first, else the
 // last reversed paid one, else the last rejected one) with what it applied to the accumulators
 // while it is active, Y rows the accumulators of each (member, plan year) in $12..$15: the sums
@@ -109,7 +110,9 @@ SELECT 'F' AS kind, m.idx, f.claim_id AS id, f.provider_id AS t1, f.prescriber_i
        NULL::bigint AS p13, NULL::bigint AS p14, NULL::bigint AS p15, NULL::bigint AS p16,
        NULL::bigint AS p17, NULL::bigint AS p18
   FROM m CROSS JOIN LATERAL (
-    SELECT * FROM active_paid_keys f WHERE f.bin = m.bin AND f.cardholder_id = m.cardholder_id
+    SELECT f.claim_id, f.provider_id, f.prescriber_id, f.rx_number, f.product_id, f.therapeutic_class,
+           f.fill_number, f.quantity, f.days_supply, f.date_of_service
+      FROM active_paid_keys f WHERE f.bin = m.bin AND f.cardholder_id = m.cardholder_id
        AND f.person_code = m.person_code AND f.date_of_service >= $10::date OFFSET 0) f
 UNION ALL
 SELECT 'A', m.idx, p.id, p.number, NULL, NULL, p.product_id, p.therapeutic_class, NULL,

@@ -69,6 +69,9 @@ TEST(PlanShape, HistoryProbesEveryTableByIndexOnAGenericPlan) {
   // The K probe (alias a) goes through the primary key, never the member index.
   EXPECT_NE(notices.text.find("active_paid_keys_pkey on active_paid_keys a "), std::string::npos) << notices.text;
   EXPECT_EQ(notices.text.find("active_paid_keys_member on active_paid_keys a "), std::string::npos) << notices.text;
+  // The F probe (alias f) reads the member's fills from the member index alone (migration 0025).
+  EXPECT_NE(notices.text.find("Index Only Scan using active_paid_keys_member on active_paid_keys f "), std::string::npos)
+      << notices.text;
 }
 
 TEST(PlanShape, WriteKeysProbesKeysByIndexOnAGenericPlan) {
