@@ -659,6 +659,11 @@ void adjudicate(const codec::claim& c, const plan_set& plans, const member_histo
   }
 }
 
+int fill_lookback_days(const codec::claim& c, const plan_set& plans) noexcept {
+  const auto r = plans.route(c.bin, c.pcn, c.group_id, c.date_of_service);
+  return r.found ? r.found->fill_lookback_days : -1;
+}
+
 void prefetch(const codec::claim& c, const plan_set& plans, int stage) noexcept {
   const auto r = plans.route(c.bin, c.pcn, c.group_id, c.date_of_service);
   if (!r.found) return;

@@ -23,6 +23,12 @@ void adjudicate(const codec::claim& c, const plan_set& plans, const member_histo
 // change a decision and cost a few nanoseconds when the data is already cached.
 void prefetch(const codec::claim& c, const plan_set& plans, int stage) noexcept;
 
+// How many days before its date of service the rules read every fill of `c`'s member: the
+// fill_lookback_days of the plan it routes to (plan_model.h says what older fills are needed
+// for). -1 when it routes nowhere or the plan never set it: the batch worker then loads every
+// fill the store keeps.
+int fill_lookback_days(const codec::claim& c, const plan_set& plans) noexcept;
+
 // Hash of the fields that make two submissions "the same claim" for duplicate detection.
 std::uint64_t fingerprint(const codec::claim& c) noexcept;
 

@@ -39,6 +39,7 @@ std::unique_ptr<plan> load_plan_folder(const fs::path& folder, std::vector<std::
   if (rep.failed()) return nullptr;
   p->index_classes();
   p->index_drugs();
+  p->resolve_fill_lookback();
   return p;
 }
 

@@ -249,6 +249,12 @@ void plan::index_drugs() {
   }
 }
 
+void plan::resolve_fill_lookback() noexcept {
+  int days = std::max(step_lookback_days, fills.transition_window_days);
+  for (const auto& d : products) days = std::max(days, d.quantity_limit_days);
+  fill_lookback_days = days;
+}
+
 // ---- plan_set ----------------------------------------------------------------------------------
 
 plan_set::plan_set(std::vector<std::unique_ptr<plan>> plans) : plans_(std::move(plans)) {

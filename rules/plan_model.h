@@ -330,6 +330,12 @@ struct plan {
   penalty_share daw_penalty_share = penalty_share::generic;
   compound_policy compound;
   fill_policy fills;
+  // How many days before a claim's date of service the rules read every fill: the farthest of
+  // step_lookback_days, the transition window and the products' quantity_limit_days (set by
+  // resolve_fill_lookback(); -1 until then: every fill the store keeps). Older fills matter only
+  // while their days supply lasts (refill too soon and therapeutic duplication never look at a
+  // fill whose supply ran out before the date of service, as every refill threshold is <= 100 %).
+  int fill_lookback_days = -1;
 
   // pricing
   pricing_basis basis = pricing_basis::lowest;
@@ -395,6 +401,8 @@ struct plan {
   std::string_view drug_key_of(std::string_view ndc) const noexcept;
   // Numbers the drug keys and resolves step prerequisites to drug keys (after the tables are final).
   void index_drugs();
+  // Sets fill_lookback_days from the settings and the formulary (after the tables are final).
+  void resolve_fill_lookback() noexcept;
   const dose_limit* find_dose_limit(std::string_view ndc) const noexcept;
   // The plan's own pricing terms ([pricing]).
   pricing_terms plan_pricing() const noexcept {

@@ -32,9 +32,15 @@
 // written as decided.
 //
 // History (what load_history puts in entry.history; views valid until the batch ends):
-// - fills: the member's paid, not reversed claims with a date of service no older than
-//   history_days before the batch's earliest date of service, most recent first. Member =
-//   (BIN, cardholder ID, person code). Entries of one member share one span.
+// - fills: the member's paid, not reversed claims, most recent first, from a start date: the
+//   batch's earliest date of service less the entries' largest fill_lookback_days (every fill
+//   the rules read whatever its supply), moved back to the oldest fill of the history_days
+//   before that date whose days supply reaches past it (fill date + days supply > that date),
+//   if there is one. A fill left out ran out before every entry's date of service, and so did
+//   every older fill: refill too soon (thresholds <= 100 % of the supply) and therapeutic
+//   duplication decide as they would on the whole history. An entry with fill_lookback_days -1
+//   gets all history_days. Member = (BIN, cardholder ID, person code). Entries of one member
+//   share one span.
 // - authorizations: the member's prior authorizations not expired before that date, revoked
 //   ones included (flagged).
 // - same_key: the claim under the entry's claim key: the active paid one, else the last reversed
@@ -97,6 +103,9 @@ struct batch_entry {
   std::string_view source;          // where it came from: "ncpdp", "json", "test"
   codec::date accumulator_year;     // the plan year whose accumulators the claim reads
                                     // (rules::accumulator_year); invalid = its plan keeps none
+  int fill_lookback_days = -1;      // days before its date of service whose fills the rules
+                                    // all read (rules::fill_lookback_days); older ones only
+                                    // while their supply lasts; -1 = all of history_days
   // set by load_history (views into the batch's buffers, valid until the batch ends)
   rules::member_history history;
   // set by insert

@@ -2,6 +2,7 @@
 // authorizations, K the claim under each key, Y plan-year sums, I reserved claim ids).
 #include "sql/store_history.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <tuple>
@@ -37,6 +38,7 @@ history_arguments history_arguments_for(std::span<const batch_entry> entries, in
   rows_builder y(4, false);
   rows_builder f(2, false);
   codec::date earliest{};
+  int lookback = 0;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const codec::claim& c = *entries[i].claim;
     auto [it, added] = members.try_emplace(member_key{c.bin, c.cardholder_id, c.person_code}, members.size() + 1);
@@ -57,6 +59,7 @@ history_arguments history_arguments_for(std::span<const batch_entry> entries, in
     k.end_row();
     const codec::date dos = c.date_of_service.valid() ? c.date_of_service : pg::today_utc();
     if (!earliest.valid() || dos < earliest) earliest = dos;
+    lookback = std::max(lookback, entries[i].fill_lookback_days < 0 ? history_days : entries[i].fill_lookback_days);
     const codec::date year = entries[i].accumulator_year;
     if (!year.valid()) continue;
     auto [yt, new_year] = years.try_emplace(member_year{c.bin, c.cardholder_id, c.person_code, year.days()}, years.size() + 1);
@@ -74,7 +77,11 @@ history_arguments history_arguments_for(std::span<const batch_entry> entries, in
       f.end_row();
     }
   }
-  a.since = pg::format_date(pg::add_days(earliest, -history_days));
+  // A plan that looks back farther than history_days (a step therapy lookback of years) is read
+  // as far as it looks.
+  a.since = pg::format_date(pg::add_days(earliest, -std::max(history_days, lookback)));
+  a.recent_since = pg::format_date(pg::add_days(earliest, -lookback));
+  a.supply_date = pg::format_date(earliest);
   a.members = std::move(m).arrays();
   a.keys = std::move(k).arrays();
   a.years = std::move(y).arrays();

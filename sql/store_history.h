@@ -25,7 +25,10 @@ namespace rxgate::store::detail {
 struct history_arguments {
   std::vector<std::string> members;  // $1..$3: bin, cardholder_id, person_code
   std::vector<std::string> keys;     // $4..$9, $11: the claim key of each entry
-  std::string since;                 // $10
+  std::string since;                 // $10: the oldest date of service read
+  std::string recent_since;          // $17: from here on every fill is read
+  std::string supply_date;           // $18: before recent_since, fills whose supply reaches past
+                                     // this date (the earliest date of service)
   std::vector<std::string> years;    // $12..$15: bin, cardholder_id, person_code, year_start
   std::vector<std::string> families; // lock_families $1..$2: bin, cardholder_id
   std::vector<std::size_t> member_of;  // per entry: its member's index (1-based, as WITH
@@ -36,7 +39,8 @@ struct history_arguments {
 };
 
 // The arguments of the history statement for `entries`, looking back `history_days` from the
-// earliest date of service.
+// earliest date of service for fills whose supply reaches it, and the entries' largest
+// fill_lookback_days (or history_days, for -1) for every fill; whichever is farther bounds both.
 history_arguments history_arguments_for(std::span<const batch_entry> entries, int history_days);
 
 // One load_history's results: the spans handed to the rules point into these, so they live

@@ -170,9 +170,12 @@ bool batch_pass::begin() {
   if (auto err = store_.begin(batch_)) return fail(err, "begin");
   if (!plans_ && rule_count_ > 0) return fail(store::error{store::errc::internal, "no plans loaded"}, "plans");
   // The plan year each claim's accumulators are read in: the store locks those families and
-  // sums their year (nothing for plans without accumulators).
-  for (std::size_t i = 0; i < rule_count_; ++i)
+  // sums their year (nothing for plans without accumulators). How far back its rules read every
+  // fill: the store leaves out older fills whose supply has run out.
+  for (std::size_t i = 0; i < rule_count_; ++i) {
     entries_[i].accumulator_year = rules::accumulator_year(*entries_[i].claim, *plans_, today_);
+    entries_[i].fill_lookback_days = rules::fill_lookback_days(*entries_[i].claim, *plans_);
+  }
   if (rule_count_ > 0) {
     const std::span<store::batch_entry> ruled(entries_.data(), rule_count_);
     if (auto err = batch_->load_history(ruled)) return fail(err, "load_history");
@@ -265,6 +268,7 @@ bool batch_pass::settle_conflicts() {
       e.request_bytes = entries_[i].request_bytes;
       e.source = entries_[i].source;
       e.accumulator_year = entries_[i].accumulator_year;
+      e.fill_lookback_days = entries_[i].fill_lookback_days;
     }
     if (auto err = batch_->load_history(retry)) return fail(err, "load_history");
     for (std::size_t k = 0; k < conflicted.size(); ++k) {

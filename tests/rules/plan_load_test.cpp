@@ -727,6 +727,33 @@ TEST_F(scratch, diagnosis_prefix_shorter_than_a_category_is_refused) {
   EXPECT_NE(p[0].find("diagnosis code E1 of product"), std::string::npos) << p[0];
 }
 
+// How far back the store must load every fill for a plan's rules: the farthest of the step
+// therapy lookback, the transition window and the formulary's quantity-limit windows.
+TEST_F(scratch, fill_lookback_is_the_farthest_window_a_rule_reads_every_fill_in) {
+  auto lookback = [&] {
+    const auto plans = load_plans(root);
+    return plans->route("610999", "RXGDEMO", "DEMO01", ymd(20260101)).found->fill_lookback_days;
+  };
+  EXPECT_EQ(lookback(), 180);  // step_lookback_days, over the 90-day transition window
+  edit("plan.toml", "step_lookback_days = 180", "step_lookback_days = 20");
+  EXPECT_EQ(lookback(), 90);   // the transition window, over the 30-day quantity limits
+  edit("plan.toml", "window_days = 90", "window_days = 10");
+  EXPECT_EQ(lookback(), 30);   // the formulary's largest quantity_limit_days
+  edit("formulary.csv", ",240,30,", ",240,31,");
+  EXPECT_EQ(lookback(), 31);
+}
+
+TEST(demo_plans, fill_lookback_of_a_claim_is_its_plans_or_everything_when_it_routes_nowhere) {
+  codec::claim c;
+  c.bin = "610999";
+  c.pcn = "RXGDEMO";
+  c.group_id = "DEMO01";
+  c.date_of_service = ymd(20260101);
+  EXPECT_EQ(fill_lookback_days(c, demo_plans()), 180);
+  c.bin = "123456";
+  EXPECT_EQ(fill_lookback_days(c, demo_plans()), -1);
+}
+
 // The Medicaid demo plan states none of them: every one is off.
 TEST(demo_plans, plans_without_the_new_settings_default_to_off) {
   const auto& mcd = *demo_plans().route("610998", "RXGMCD", "MCD01", ymd(20260101)).found;

@@ -61,7 +61,7 @@ TEST(PlanShape, HistoryProbesEveryTableByIndexOnAGenericPlan) {
   for (int i = 0; i < 6; ++i)
     n.exec_prepared("history", "{610014}", "{M100}", "{01}", "{610014}", "{RXG}", "{01}",
                     "{1234567890}", "{1000001}", "{0}", "2026-01-01", "{2026-06-01}", "{610014}",
-                    "{M100}", "{01}", "{2026-01-01}", 1);
+                    "{M100}", "{01}", "{2026-01-01}", 1, "2025-12-03", "2026-06-01");
   EXPECT_NE(notices.text.find("active_paid_keys"), std::string::npos) << "no plan was reported";
   EXPECT_NE(notices.text.find("prior_authorizations"), std::string::npos);
   EXPECT_EQ(notices.text.find("Seq Scan on active_paid_keys"), std::string::npos) << notices.text;
@@ -69,8 +69,11 @@ TEST(PlanShape, HistoryProbesEveryTableByIndexOnAGenericPlan) {
   // The K probe (alias a) goes through the primary key, never the member index.
   EXPECT_NE(notices.text.find("active_paid_keys_pkey on active_paid_keys a "), std::string::npos) << notices.text;
   EXPECT_EQ(notices.text.find("active_paid_keys_member on active_paid_keys a "), std::string::npos) << notices.text;
-  // The F probe (alias f) reads the member's fills from the member index alone (migration 0025).
+  // The F probe (alias f) reads the member's fills from the member index alone (migration 0024),
+  // and so does its search for the oldest fill whose supply reaches the date of service (alias o).
   EXPECT_NE(notices.text.find("Index Only Scan using active_paid_keys_member on active_paid_keys f "), std::string::npos)
+      << notices.text;
+  EXPECT_NE(notices.text.find("Index Only Scan using active_paid_keys_member on active_paid_keys o "), std::string::npos)
       << notices.text;
 }
 

@@ -297,6 +297,65 @@ TEST_P(StoreTest, HistoryHoldsEachMembersPaidFillsAndAuthorizations) {
   EXPECT_EQ(v[2].history.fills.data(), v[0].history.fills.data());
 }
 
+// Fills older than the rules' lookback are loaded only from the oldest one whose supply reaches
+// past the batch's date of service (store.h, "fills"); history_days (400) bounds what is read
+// unless a plan looks farther back. Dates are days before 2026-11-01, the batch's date.
+TEST_P(StoreTest, HistoryLeavesOutOnlyFillsWhoseSupplyRanOutBeforeTheLookback) {
+  int claim_id = 700000;
+  auto fill = [&](const char* cardholder, int days_before, int days_supply) {
+    const int id = ++claim_id;
+    exec_sql(dsn_, "INSERT INTO active_paid_keys (bin, pcn, provider_id_qualifier, provider_id, rx_number, fill_number, "
+                   "date_of_service, claim_id, cardholder_id, person_code, product_id, days_supply) VALUES "
+                   "('610014', 'RXG', '01', '1234567890', '" + std::to_string(id) + "', 0, DATE '2026-11-01' - " +
+                   std::to_string(days_before) + ", " + std::to_string(id) + ", '" + cardholder + "', '001', "
+                   "'00071015523', " + std::to_string(days_supply) + ")");
+    return std::to_string(id);
+  };
+  // MA: nothing of the older fills lasts to the batch's date.
+  const auto ma_at_lookback = fill("MA", 100, 1);
+  const auto ma_ends_on_the_date = fill("MA", 101, 101);  // supply through 2026-10-31
+  const auto ma_old = fill("MA", 300, 30);
+  // MB: a 201-day supply 200 days back lasts past the date; from it on, every fill is loaded.
+  const auto mb_recent = fill("MB", 50, 30);
+  const auto mb_used_up_after = fill("MB", 150, 10);
+  const auto mb_lasting = fill("MB", 200, 201);
+  fill("MB", 201, 10);
+  // MC: at and beyond history_days.
+  const auto mc_at_history_days = fill("MC", 400, 401);
+  fill("MC", 401, 500);
+  // MD: beyond history_days, for a plan that looks farther back.
+  const auto md_far = fill("MD", 450, 1);
+
+  auto rx_numbers = [&](std::span<const rules::prior_fill> fills) {
+    std::vector<std::string> out;
+    for (const auto& f : fills) out.emplace_back(f.rx_number);
+    return out;
+  };
+  auto load = [&](int lookback, std::initializer_list<const char*> members) {
+    std::vector<batch_entry> v;
+    for (const char* m : members) {
+      v.push_back(entry(f_.make("B1", "900001", day(2026, 11, 1), m)));
+      v.back().fill_lookback_days = lookback;
+    }
+    std::unique_ptr<store::batch> b;
+    EXPECT_FALSE(begin(b));
+    EXPECT_FALSE(b->load_history(v));
+    std::vector<std::vector<std::string>> out;
+    for (const auto& e : v) out.push_back(rx_numbers(e.history.fills));
+    return out;
+  };
+  using rows = std::vector<std::vector<std::string>>;
+  EXPECT_EQ(load(100, {"MA", "MB", "MC", "MD"}),
+            (rows{{ma_at_lookback}, {mb_recent, mb_used_up_after, mb_lasting}, {mc_at_history_days}, {}}));
+  // One day more of lookback takes in the fill whose supply ended the day before.
+  EXPECT_EQ(load(101, {"MA"}), (rows{{ma_at_lookback, ma_ends_on_the_date}}));
+  // -1 (a claim whose plan is unknown): every fill of history_days.
+  EXPECT_EQ(load(-1, {"MA", "MD"}), (rows{{ma_at_lookback, ma_ends_on_the_date, ma_old}, {}}));
+  // A plan that looks back 450 days reads them all; 449 stops a day short.
+  EXPECT_EQ(load(450, {"MD"}), (rows{{md_far}}));
+  EXPECT_EQ(load(449, {"MD"}), (rows{{}}));
+}
+
 TEST_P(StoreTest, SecondPaymentOfAKeyInOneBatchIsAConflictAndIsReadjudicated) {
   auto a = f_.make("B1", "400001", day(2026, 11, 7));
   auto b2 = f_.make("B1", "400001", day(2026, 11, 7), "M100", "1234567890", "00071015523", 90000);

@@ -229,6 +229,44 @@ TEST_F(pipeline_batcher, a_key_paid_by_another_node_meanwhile_is_readjudicated_a
   EXPECT_EQ(stats.claims.value({"B1", "P"}), 0u);
 }
 
+// The store leaves out fills older than the plan's lookback (180 days in the demo plan) whose
+// supply has run out; one whose supply lasts must still stop an early refill. Fills paid 200
+// days ago (as by an earlier plan version that allowed a year's supply), put in the key table
+// directly; members this file uses nowhere else.
+TEST_F(pipeline_batcher, a_fill_older_than_the_lookback_whose_supply_lasts_still_stops_a_refill) {
+  const std::string dsn = test::fresh_database_dsn();
+  auto paid_long_ago = [&](const char* member, const char* rx, int days_supply) {
+    test::exec_sql(dsn, "DELETE FROM active_paid_keys WHERE cardholder_id = '" + std::string(member) + "'");
+    test::exec_sql(dsn, "INSERT INTO active_paid_keys (bin, pcn, provider_id_qualifier, provider_id, rx_number, "
+                        "fill_number, date_of_service, claim_id, cardholder_id, person_code, product_id, "
+                        "therapeutic_class, quantity, days_supply) VALUES ('610999', 'RXGDEMO', '01', '1111111112', '" +
+                        std::string(rx) + "', 0, (now() AT TIME ZONE 'UTC')::date - 200, 1, '" + member + "', '001', '" +
+                        std::string(atorvastatin_20) + "', 'STATIN', 30000, " + std::to_string(days_supply) + ")");
+  };
+  paid_long_ago("DEMO1010", "8800001", 365);  // lasts another 165 days
+  paid_long_ago("DEMO1011", "8800002", 30);   // used up 170 days ago
+  auto claim = [](const char* member, const char* first, const char* last, const char* born, const char* gender,
+                  const std::string& rx) {
+    test::claim_spec c;
+    c.cardholder = member;
+    c.first_name = first;
+    c.last_name = last;
+    c.date_of_birth = born;
+    c.gender = gender;
+    c.rx = rx;
+    c.ndc = atorvastatin_20;
+    return test::claim_d0(c);
+  };
+  test::answers got;
+  node n(1);
+  ASSERT_EQ(n.claims->submit(got.make(claim("DEMO1010", "ROBIN", "SPECIALTY", "19770707", "2", test::next_rx()))), batcher::submit_result::queued);
+  ASSERT_EQ(n.claims->submit(got.make(claim("DEMO1011", "LEE", "DIABETIC", "19660606", "1", test::next_rx()))), batcher::submit_result::queued);
+  got.wait_for(2);
+  EXPECT_EQ(got.status(0), 'R');
+  EXPECT_NE(got.rejects(0).find("79"), std::string::npos) << got.rejects(0);
+  EXPECT_EQ(got.status(1), 'P') << got.rejects(1);
+}
+
 TEST_F(pipeline_batcher, claim_counters_add_up_what_was_answered) {
   test::answers got;
   node n(2);
