@@ -231,6 +231,9 @@ metrics::metrics()
     : request_ncpdp(latency_bounds()),
       request_json(latency_bounds()),
       batch_commit(latency_bounds()),
+      batch_read(latency_bounds()),
+      batch_decide(latency_bounds()),
+      batch_write(latency_bounds()),
       batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}) {}
 
 std::string metrics::render() const {
@@ -253,6 +256,12 @@ std::string metrics::render() const {
   out += "# HELP rxgate_batch_commit_duration_seconds One batch: begin to durable commit\n"
          "# TYPE rxgate_batch_commit_duration_seconds histogram\n";
   batch_commit.render(out, "rxgate_batch_commit_duration_seconds", "");
+  out += "# HELP rxgate_batch_step_duration_seconds One batch's steps: read (begin, history), decide (rules, "
+         "responses), write (insert, durable commit)\n"
+         "# TYPE rxgate_batch_step_duration_seconds histogram\n";
+  batch_read.render(out, "rxgate_batch_step_duration_seconds", "step=\"read\"");
+  batch_decide.render(out, "rxgate_batch_step_duration_seconds", "step=\"decide\"");
+  batch_write.render(out, "rxgate_batch_step_duration_seconds", "step=\"write\"");
   out += "# HELP rxgate_batch_size_transactions Claim transactions per database batch\n"
          "# TYPE rxgate_batch_size_transactions histogram\n";
   batch_size.render(out, "rxgate_batch_size_transactions", "");

@@ -111,6 +111,10 @@ struct metrics {
 
   histogram request_ncpdp, request_json;  // whole request: body read .. response queued
   histogram batch_commit;                 // begin .. commit of one batch
+  // The batch's three steps (their sum is batch_commit): read = BEGIN and the history probe,
+  // decide = the rules and the responses (no I/O), write = the insert and the durable commit
+  // (and any conflicts settled). Where a slow batch spent its time.
+  histogram batch_read, batch_decide, batch_write;
   histogram batch_size;                   // transactions per batch
 
   std::function<std::size_t()> queue_depth;  // set by the batcher owner

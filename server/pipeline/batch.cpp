@@ -121,16 +121,23 @@ batch_pass::batch_pass(std::vector<std::shared_ptr<transmission>>& jobs, store::
       today_(today_utc()) {}
 
 void batch_pass::run() {
-  const auto started = std::chrono::steady_clock::now();
+  using clock = std::chrono::steady_clock;
+  const auto started = clock::now();
   gather();
   if (!begin()) return;
+  const auto read = clock::now();
   adjudicate_all();
   for (auto& j : jobs_)
     if (!j->probe) respond(*j);
+  const auto decided = clock::now();
   if (!record_prior_authorizations() || !insert() || !settle_conflicts() || !commit()) return;
   if (!entries_.empty()) {  // readiness probes alone are not batches of claims
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    metrics_.batch_commit.observe(seconds);
+    const auto written = clock::now();
+    auto seconds = [](clock::duration d) { return std::chrono::duration<double>(d).count(); };
+    metrics_.batch_read.observe(seconds(read - started));
+    metrics_.batch_decide.observe(seconds(decided - read));
+    metrics_.batch_write.observe(seconds(written - decided));
+    metrics_.batch_commit.observe(seconds(written - started));
     metrics_.batch_size.observe(static_cast<double>(entries_.size()));
     metrics_.batches.fetch_add(1, std::memory_order_relaxed);
   }

@@ -367,6 +367,11 @@ TEST_F(claims, operations_endpoints_show_the_traffic) {
   EXPECT_GT(metric_value(metrics, "rxgate_claims_by_plan_total{bin=\"610999\",pcn=\"RXGDEMO\",status=\"P\"}"), 0);
   EXPECT_GT(metric_value(metrics, "rxgate_request_duration_seconds_count{route=\"/ncpdp\"}"), 0);
   EXPECT_GT(metric_value(metrics, "rxgate_batch_commit_duration_seconds_count"), 0);
+  // Every batch is timed in its three steps too (and only batches: the probes are not).
+  for (const char* step : {"read", "decide", "write"})
+    EXPECT_EQ(metric_value(metrics, std::string("rxgate_batch_step_duration_seconds_count{step=\"") + step + "\"}"),
+              metric_value(metrics, "rxgate_batch_commit_duration_seconds_count"))
+        << step;
   EXPECT_GT(metric_value(metrics, "rxgate_tls_handshakes_total{result=\"full\"}"), 0);
   EXPECT_GE(metric_value(metrics, "rxgate_queue_depth"), 0);
   auto [ns, nb] = https_get(port(), "/nowhere");
