@@ -281,7 +281,8 @@ error pg_batch::load_history(std::span<batch_entry> entries) {
       if (a.year_count > 0) p.prepared("lock_families", {&a.families[0], &a.families[1]});
       const std::string count = std::to_string(entries.size());
       p.prepared("history", {&m[0], &m[1], &m[2], &k[0], &k[1], &k[2], &k[3], &k[4], &k[5], &a.since, &k[6], &y[0],
-                             &y[1], &y[2], &y[3], &count, &a.recent_since, &a.supply_date});
+                             &y[1], &y[2], &y[3], &count, &a.recent_since, &a.supply_date, &a.key_from,
+                             &a.key_through});
       std::vector<pg::raw_result> results;
       if (error e = exchange(p, "load_history", results)) return e;
       history_load& load = loads_.emplace_back();
@@ -293,7 +294,7 @@ error pg_batch::load_history(std::span<batch_entry> entries) {
     history_load& load = loads_.emplace_back();
     load.rows = work_->exec_prepared("history", m[0], m[1], m[2], k[0], k[1], k[2], k[3], k[4], k[5], a.since, k[6],
                                      y[0], y[1], y[2], y[3], static_cast<int>(entries.size()), a.recent_since,
-                                     a.supply_date);
+                                     a.supply_date, a.key_from, a.key_through);
     spread_history(load.rows, load, entries, a, reserved_ids_);
     return {};
   } catch (...) {

@@ -29,6 +29,8 @@ struct history_arguments {
   std::string recent_since;          // $17: from here on every fill is read
   std::string supply_date;           // $18: before recent_since, fills whose supply reaches past
                                      // this date (the earliest date of service)
+  std::string key_from, key_through; // $19..$20: the earliest and latest date of service of the
+                                     // entries with a claim key (K rows)
   std::vector<std::string> years;    // $12..$15: bin, cardholder_id, person_code, year_start
   std::vector<std::string> families; // lock_families $1..$2: bin, cardholder_id
   std::vector<std::size_t> member_of;  // per entry: its member's index (1-based, as WITH

@@ -92,7 +92,11 @@ SELECT count(pg_advisory_xact_lock(h)) FROM (
 // the BIN for each entry. An entry without an Rx (an eligibility check, a PA inquiry) has no
 // claim key and gets no K row: the rules read the key only for B1/B2/B3, which carry an Rx or
 // reject on the wire, and the one key every Rx-less claim of a pharmacy and day shares would
-// have the probe walk all of them (the reader's history follows the same rule).
+// have the probe walk all of them (the reader's history follows the same rule). $19..$20 bound the
+// K entries' dates of service: the K probe's date is a per-entry value the generic plan cannot
+// prune by before it runs, so without them every execution started an index scan on each of
+// the claims partitions (18) and ran only the one of its month; with them, executor start-up
+// keeps the partitions of the batch's months (one, as a rule).
 constexpr const char* sql_history = R"(
 WITH m AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS m(bin, cardholder_id, person_code, idx)
@@ -146,6 +150,7 @@ SELECT 'K', k.idx, c.id, c.status::text, c.authorization_number, c.basis_of_reim
        AND c.fill_number = k.fill_number AND c.date_of_service = k.date_of_service
        AND c.bin = k.bin AND c.pcn = k.pcn AND c.provider_id_qualifier = k.qualifier
        AND c.transaction_code <> 'B2' AND c.status IN ('P', 'R')
+       AND c.date_of_service BETWEEN $19::date AND $20::date
      ORDER BY (c.status = 'P' AND c.reversed_at IS NULL) DESC, (c.status = 'P') DESC, c.id DESC
      LIMIT 1) c
   LEFT JOIN LATERAL (
