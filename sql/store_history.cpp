@@ -60,9 +60,9 @@ history_arguments history_arguments_for(std::span<const batch_entry> entries, in
     k.end_row();
     const codec::date dos = c.date_of_service.valid() ? c.date_of_service : pg::today_utc();
     if (!earliest.valid() || dos < earliest) earliest = dos;
-    if (!c.rx_number.empty() && c.date_of_service.valid()) {  // a K row's probe (sql_history)
-      if (!key_from.valid() || c.date_of_service < key_from) key_from = c.date_of_service;
-      if (!key_through.valid() || key_through < c.date_of_service) key_through = c.date_of_service;
+    if (!c.rx_number.empty()) {  // a K row's probe (sql_history), at the date k holds for it
+      if (!key_from.valid() || dos < key_from) key_from = dos;
+      if (!key_through.valid() || key_through < dos) key_through = dos;
     }
     lookback = std::max(lookback, entries[i].fill_lookback_days < 0 ? history_days : entries[i].fill_lookback_days);
     const codec::date year = entries[i].accumulator_year;
@@ -87,7 +87,7 @@ history_arguments history_arguments_for(std::span<const batch_entry> entries, in
   a.since = pg::format_date(pg::add_days(earliest, -std::max(history_days, lookback)));
   a.recent_since = pg::format_date(pg::add_days(earliest, -lookback));
   a.supply_date = pg::format_date(earliest);
-  // No entry with a key and a date: the probe matches nothing whatever the range.
+  // No entry with a key: there is no probe, the range is never read.
   a.key_from = pg::format_date(key_from.valid() ? key_from : earliest);
   a.key_through = pg::format_date(key_through.valid() ? key_through : earliest);
   a.members = std::move(m).arrays();

@@ -217,6 +217,17 @@ TEST_P(StoreTest, RetransmitsOfSeveralMonthsInOneBatchEachFindTheirClaim) {
   for (int i = 0; i < 4; ++i) EXPECT_FALSE(v[i].conflict) << i;
   ASSERT_FALSE(b->commit());
   EXPECT_EQ(q("SELECT count(*) FROM claims WHERE status = 'P'"), "4");
+  b.reset();
+  // A claim whose date did not parse is stored and probed under today's date, which bounds the
+  // range like any other (here its latest end).
+  const auto undated = f_.make("B1", "100109", codec::date{});
+  const batch_entry stored = submit(undated);
+  std::vector<batch_entry> w{entry(originals[1]), entry(undated)};
+  std::unique_ptr<store::batch> b2;
+  ASSERT_FALSE(begin(b2));
+  ASSERT_FALSE(b2->load_history(w));
+  ASSERT_TRUE(w[1].history.same_key);
+  EXPECT_EQ(w[1].history.same_key->claim_id, stored.claim_id);
 }
 
 TEST_P(StoreTest, DifferentClaimUnderAnActivePaidKeyIsRejected83) {
