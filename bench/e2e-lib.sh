@@ -194,6 +194,10 @@ metrics_snapshot() {
   curl -sf --max-time 5 --cacert "$2" "https://127.0.0.1:$1/metrics" >"$3" 2>/dev/null || : >"$3"
 }
 
+# seconds_as_ms V: a quantile or mean of histogram_delta (seconds) in ms, one decimal; "-" and
+# ">B" (past the last bound) as they are.
+seconds_as_ms() { [[ $1 == - || $1 == ">"* ]] && echo "$1" || awk -v v="$1" 'BEGIN { printf "%.1f", v * 1000 }'; }
+
 # histogram_delta BEFORE AFTER NAME [LABELS]: what histogram NAME (a Prometheus histogram of
 # /metrics, optionally the series with exactly LABELS before its le, e.g. 'route="/ncpdp",')
 # observed between two snapshots: "count mean p50 p90 p99" (quantiles interpolated inside a bucket
