@@ -274,9 +274,10 @@ record_results() {
   tmp=$(mktemp)
   awk -v block="$block" -v head="## $section" '
     BEGIN { while ((getline l < block) > 0) text = text l "\n" }
-    /^## / { if (inside && !done) { printf "%s", text; done = 1 } inside = ($0 == head) }
-    { print }
-    END { if (!done) printf "%s", text }
+    function put() { if (last != "") printf "\n"; printf "%s", text; done = 1 }
+    /^## / { if (inside && !done) { put(); printf "\n" } inside = ($0 == head) }
+    { print; last = $0 }
+    END { if (!done) put() }
   ' "$results" >"$tmp" && cat "$tmp" >"$results"
   rm -f "$tmp"
 }
