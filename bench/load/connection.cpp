@@ -200,7 +200,11 @@ void connection::lose_in_flight() {
 
 void connection::fail(const boost::system::error_code& ec) {
   if (!open_) return;
-  if (ec != asio::error::operation_aborted) owner_.on_transport_error();
+  // End of stream with or without TLS close_notify: a server's idle timeout closes the socket
+  // without one (Beast closes it when the timer fires).
+  const bool closed_by_peer = ec == asio::error::eof || ec == ssl::error::stream_truncated;
+  if (closed_by_peer && in_flight_ == 0 && !write_busy_ && pending_.empty()) owner_.on_idle_close();
+  else if (ec != asio::error::operation_aborted) owner_.on_transport_error();
   open_ = false;
   lose_in_flight();
   boost::system::error_code ignored;

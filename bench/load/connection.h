@@ -3,7 +3,7 @@
 //
 // A connection lives on one io_context thread and reports to its owner (the worker of that
 // thread) through connection_events: each answer, each request lost when the connection fails or
-// is closed, transport errors, and when it can take another request. After connect() it
+// is closed, transport errors, closes by the server while idle, and when it can take another request. After connect() it
 // allocates nothing per request: write and read buffers are reserved once and reused.
 // A connection the server closed (a restart, a failover behind a proxy) can be opened again with
 // reconnect_after(): a new TCP connection and TLS handshake, made without blocking the thread.
@@ -42,6 +42,9 @@ class connection_events {
   virtual void on_answer(request_slot& sent, unsigned http_status, std::string_view body) = 0;
   virtual void on_lost(const request_slot& sent) = 0;  // never answered (closed or failed)
   virtual void on_transport_error() = 0;
+  // The server closed the connection while nothing was in flight or being written (its keep-alive
+  // timeout, a drain): what an HTTP client expects of a server, not an error.
+  virtual void on_idle_close() = 0;
   // `c` read its answers and may take more requests.
   virtual void on_ready(connection& c) = 0;
   // `c` failed and closed itself.

@@ -230,6 +230,8 @@ void worker::on_transport_error() {
   s_.errors.fetch_add(1, std::memory_order_relaxed);
 }
 
+void worker::on_idle_close() { ++tally_.idle_closes; }
+
 void worker::on_ready(connection& c) {
   mark_ready(c);
   pump();

@@ -59,7 +59,7 @@ struct worker_tally {
   std::array<kind_stats, kind_count> kinds{};
   std::uint64_t sent = 0, answered = 0, measured = 0, mismatches = 0, http_errors = 0, transport_errors = 0,
                 unanswered = 0, paid_transactions = 0, claim_transactions = 0, reconnects = 0,
-                f6_requests = 0;
+                idle_closes = 0, f6_requests = 0;
   std::string paid_log;  // authorization numbers of P transactions, one a line
 };
 
@@ -78,6 +78,7 @@ class worker final : public connection_events {
   void on_answer(request_slot& sent, unsigned http_status, std::string_view body) override;
   void on_lost(const request_slot& sent) override;
   void on_transport_error() override;
+  void on_idle_close() override;
   void on_ready(connection& c) override;
   void on_closed(connection& c) override;
   void on_reconnected(connection& c, bool ok) override;

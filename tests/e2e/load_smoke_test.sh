@@ -105,3 +105,18 @@ late=$(grep -o '"per_second":\[[0-9,]*\]' "$work/restart.json" | grep -o '[0-9]*
 ((reconnects >= 4 && late > 0)) ||
   { cat "$work/restart.json" >&2; echo "FAIL: after a restart: $reconnects reconnects, $late answers at the end" >&2; exit 1; }
 echo "PASS: reads with --targets and --header; $reconnects reconnects after a restart, $late answers in the last 2 s" >&2
+
+# The server closes connections that stay idle past its keep-alive timeout (1 s here). At a low rate
+# the generator reuses its most recent connection and leaves the others idle: their closes are
+# counted as idle closes and opened again, not as transport errors, and the run stays clean.
+stop_server "$server_pid"
+write_server_config "$root/config/rxgate.toml" "$work/rxgate-idle.toml" "$work/tls" "$work/plans" warn idle_timeout_ms=1000
+server_pid=$(start_server "$rxgate" "$work/rxgate-idle.toml" "$dsn" "$port" "$work/server.log")
+wait_ready "$rxgate" "$port" "$work/tls/ca.crt" "$server_pid"
+status=0
+"$rxgate" load --url "https://127.0.0.1:$port/ncpdp" --ca "$work/tls/ca.crt" --plans "$work/plans" --plan smoke \
+  -c 8 --rate 4 --duration 4 --mix paid=1 --json --quiet >"$work/idle.json" || status=$?
+idle_closes=$(json_value "$work/idle.json" idle_closes)
+((status == 0 && idle_closes > 0)) ||
+  { cat "$work/idle.json" >&2; echo "FAIL: idle closes: rxgate load exited $status with $idle_closes idle closes" >&2; exit 1; }
+echo "PASS: $idle_closes connections closed by the server's idle timeout, opened again, no transport error" >&2

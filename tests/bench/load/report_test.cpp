@@ -95,7 +95,7 @@ TEST(report_json, claims_report_keys_order_and_figures) {
             R"("rx_prefix":"04242","seconds":3,"scheduled":450,"sent":450,"answered":450,"measured":449,)"
             R"("throughput":149.7,"latency_ms":{"count":450,"mean":35.8607,"p50":21.6269,"p90":90.7018,)"
             R"("p99":125.8291,"p999":138.8263,"max":138.8263},"mismatches":0,"http_errors":0,"transport_errors":0,)"
-            R"("unanswered":0,"reconnects":0,"f6_requests":0,"claim_transactions":540,"paid_transactions":300,"generator_cpu_s":0.064,"ok":true,)"
+            R"("unanswered":0,"reconnects":0,"idle_closes":0,"f6_requests":0,"claim_transactions":540,"paid_transactions":300,"generator_cpu_s":0.064,"ok":true,)"
             R"("kinds":{"paid":{"sent":273,"answered":273,"mismatches":0},"syntax":{"sent":22,"answered":22,)"
             R"("mismatches":0}},"examples":[],"per_second":[143,151,155]})");
 }
@@ -115,7 +115,7 @@ TEST(report_json, raw_report_has_no_plan_keys_and_no_kinds) {
             R"("target_rate":0,"seconds":0.05,"scheduled":0,"sent":50,"answered":50,"measured":50,"throughput":996.5,)"
             R"("latency_ms":{"count":50,"mean":0.2799,"p50":0.2785,"p90":0.3031,"p99":0.5064,"p999":0.5064,)"
             R"("max":0.5064},"mismatches":0,"http_errors":0,"transport_errors":0,"unanswered":0,)"
-            R"("reconnects":0,"f6_requests":0,"claim_transactions":0,"paid_transactions":0,"generator_cpu_s":0.002,"ok":true,"kinds":{},)"
+            R"("reconnects":0,"idle_closes":0,"f6_requests":0,"claim_transactions":0,"paid_transactions":0,"generator_cpu_s":0.002,"ok":true,"kinds":{},)"
             R"("examples":[],"per_second":[]})");
 }
 
