@@ -117,9 +117,8 @@ wait_ready() {
 # With SINCE_ID (claims.id of the last claim stored before the run; ids only grow, and the run's
 # claims are all committed when this is called) every check reads only the claims stored after
 # it, and the keys those touch through the (pharmacy, Rx, date) index (an authorization number
-# given twice is then looked for among those claims only): what bench/soak calls every
-# minute while the database grows to millions of claims on one date of service, where the
-# date-wide checks read every claim of the day each time.
+# given twice is then looked for among those claims only): what bench/e2e does for each loop on a
+# grown database, where the date-wide checks would read every claim of the day.
 # Sets paid_check_rows, paid_check_missing and paid_check_twice (keys plus authorizations) for
 # callers that add up several runs.
 check_paid_rows() {
@@ -169,6 +168,61 @@ SQL
     echo "FAIL: paid answers and paid rows disagree" >&2
     return 1
   fi
+}
+
+# check_paid_minutes DSN BOUNDS_CSV PAID_CSV LAST_ID: check_paid_rows for several runs one after
+# another (bench/soak's minutes) in one pass, where a run at a time after them would read the
+# claims of every later run again. BOUNDS_CSV: a line a run, `run,first-id,rx-prefix,yyyymmdd,
+# paid-answers`, runs numbered from 1 in order, first-id the last claim id stored before the run
+# (run r's claims are those after it up to the next run's first-id, the last run's up to LAST_ID).
+# PAID_CSV: `run,authorization-number` for each P answer. For each run the same properties as
+# check_paid_rows in exact mode with SINCE_ID: every paid answer logged and with a paid row stored
+# during or after its run; as many paid rows under its Rx prefix and date of service as paid
+# answers (wherever they were stored after the first run began); no authorization number of its
+# answers on two paid rows; no key with two active paid claims on the runs' dates of service
+# (charged to the run of the key's last claim, or to none when that claim came before the runs).
+# Prints `run ok|FAIL logged missing rows authorizations-twice keys-twice` for each run.
+check_paid_minutes() {
+  local dsn=$1 bounds=$2 paid=$3 last_id=$4 first_id
+  first_id=$(head -n 1 "$bounds" | cut -d, -f2)
+  [[ $first_id =~ ^[0-9]+$ && $last_id =~ ^[0-9]+$ ]] || { echo "check_paid_minutes: claim ids expected" >&2; return 1; }
+  # width_bucket(id - 1, edges) is the run a claim id belongs to: run r holds ids in
+  # (first-id of r, first-id of r + 1]; ids after the last run's are run n + 1.
+  psql_admin "$dsn" -tA -F ' ' <<SQL
+CREATE TEMP TABLE bounds (run int, first_id bigint, prefix text, dos date, answers bigint);
+\copy bounds FROM '$bounds' CSV
+CREATE TEMP TABLE load_paid (run int, authorization_number text);
+\copy load_paid FROM '$paid' CSV
+CREATE TEMP TABLE edges AS SELECT array_agg(first_id ORDER BY run) || $last_id::bigint AS ids FROM bounds;
+CREATE TEMP TABLE run_paid AS
+  SELECT width_bucket(c.id - 1, e.ids) AS run, c.authorization_number, left(c.rx_number, 5) AS prefix, c.date_of_service
+    FROM claims c, edges e WHERE c.id > $first_id AND c.status = 'P';
+ANALYZE run_paid;
+ANALYZE load_paid;
+WITH logged AS (SELECT run, count(*) AS n FROM load_paid GROUP BY run),
+missing AS (SELECT p.run, count(*) AS n FROM load_paid p
+             WHERE NOT EXISTS (SELECT 1 FROM run_paid c WHERE c.authorization_number = p.authorization_number AND c.run >= p.run)
+             GROUP BY p.run),
+paid_rows AS (SELECT b.run, count(*) AS n FROM run_paid c JOIN bounds b ON c.prefix = b.prefix AND c.date_of_service = b.dos
+               GROUP BY b.run),
+auth_twice AS (SELECT p.run, count(*) AS n FROM load_paid p
+                JOIN (SELECT authorization_number FROM run_paid GROUP BY authorization_number HAVING count(*) > 1) t
+                  USING (authorization_number) GROUP BY p.run),
+keys_twice AS (SELECT run, count(*) AS n FROM (
+                 SELECT width_bucket(max(c.id) - 1, (SELECT ids FROM edges)) AS run
+                   FROM claims c WHERE c.status = 'P' AND c.reversed_at IS NULL
+                    AND c.date_of_service IN (SELECT DISTINCT dos FROM bounds)
+                  GROUP BY c.bin, c.pcn, c.provider_id_qualifier, c.provider_id, c.rx_number, c.fill_number, c.date_of_service
+                 HAVING count(*) > 1) t GROUP BY run)
+SELECT b.run,
+       CASE WHEN coalesce(l.n, 0) = b.answers AND coalesce(x.n, 0) = 0 AND coalesce(r.n, 0) = b.answers
+             AND coalesce(a.n, 0) = 0 AND coalesce(k.n, 0) = 0 THEN 'ok' ELSE 'FAIL' END,
+       coalesce(l.n, 0), coalesce(x.n, 0), coalesce(r.n, 0), coalesce(a.n, 0), coalesce(k.n, 0)
+  FROM bounds b
+  LEFT JOIN logged l USING (run) LEFT JOIN missing x USING (run) LEFT JOIN paid_rows r USING (run)
+  LEFT JOIN auth_twice a USING (run) LEFT JOIN keys_twice k USING (run)
+ ORDER BY b.run;
+SQL
 }
 
 # json_value FILE KEY: the first scalar value of "KEY" in a one-line JSON report (no jq needed).

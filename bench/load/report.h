@@ -47,7 +47,7 @@ struct report {
   std::array<kind_stats, kind_count> kinds{};
   std::uint64_t mismatches = 0, http_errors = 0, transport_errors = 0, unanswered = 0;
   std::uint64_t reconnects = 0;  // connections the server closed that were opened again
-  std::uint64_t idle_closes = 0;  // of those, closed while nothing was in flight (keep-alive timeout)
+  std::uint64_t idle_closes = 0;  // closes by the server with nothing in flight (keep-alive timeout, a drain)
   std::uint64_t f6_requests = 0;  // requests sent in F6 (the rest in D.0)
   std::uint64_t paid_transactions = 0;  // P answers (each must have its row in PostgreSQL)
   std::uint64_t claim_transactions = 0;

@@ -6,7 +6,8 @@
 //
 // Prints a progress line a second on stderr and a table at the end (stdout; with --json the
 // table goes to stderr and stdout gets one JSON object). Exit codes: 0 every answer as
-// predicted, 1 mismatches, transport or HTTP errors, or a start-up failure; 2 bad arguments.
+// predicted, 1 mismatches, transport or HTTP errors, or a start-up failure; 2 bad arguments. A
+// connection the server closes with nothing in flight (its keep-alive timeout) is not an error.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>

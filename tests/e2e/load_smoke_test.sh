@@ -117,6 +117,7 @@ status=0
 "$rxgate" load --url "https://127.0.0.1:$port/ncpdp" --ca "$work/tls/ca.crt" --plans "$work/plans" --plan smoke \
   -c 8 --rate 4 --duration 4 --mix paid=1 --json --quiet >"$work/idle.json" || status=$?
 idle_closes=$(json_value "$work/idle.json" idle_closes)
-((status == 0 && idle_closes > 0)) ||
+reconnects=$(json_value "$work/idle.json" reconnects)
+((status == 0 && idle_closes > 0 && reconnects > 0)) ||
   { cat "$work/idle.json" >&2; echo "FAIL: idle closes: rxgate load exited $status with $idle_closes idle closes" >&2; exit 1; }
 echo "PASS: $idle_closes connections closed by the server's idle timeout, opened again, no transport error" >&2
