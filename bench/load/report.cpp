@@ -55,7 +55,8 @@ void write_latency(codec::json_writer& w, const latency_summary& l) {
 void write_outcome(codec::json_writer& w, const report& r) {
   w.field("mismatches", as_int(r.mismatches)).field("http_errors", as_int(r.http_errors));
   w.field("transport_errors", as_int(r.transport_errors)).field("unanswered", as_int(r.unanswered));
-  w.field("reconnects", as_int(r.reconnects)).field("idle_closes", as_int(r.idle_closes));
+  w.field("reconnects", as_int(r.reconnects)).field("failed_reconnects", as_int(r.failed_reconnects));
+  w.field("idle_closes", as_int(r.idle_closes));
   w.field("f6_requests", as_int(r.f6_requests));
   w.field("claim_transactions", as_int(r.claim_transactions)).field("paid_transactions", as_int(r.paid_transactions));
   fixed(w.key("generator_cpu_s"), r.cpu_seconds, 3);
@@ -135,6 +136,9 @@ void print_table(const report& r, std::FILE* out) {
   if (r.reconnects)
     std::fprintf(out, "  reconnected      %llu times (connections the server closed, opened again)\n",
                  static_cast<ull>(r.reconnects));
+  if (r.failed_reconnects)
+    std::fprintf(out, "  not reopened     %llu tries to open a closed connection again failed (the server refused them)\n",
+                 static_cast<ull>(r.failed_reconnects));
   if (r.idle_closes)
     std::fprintf(out, "  closed idle      %llu times (the server's keep-alive timeout, nothing in flight: not an error)\n",
                  static_cast<ull>(r.idle_closes));

@@ -47,6 +47,7 @@ struct report {
   std::array<kind_stats, kind_count> kinds{};
   std::uint64_t mismatches = 0, http_errors = 0, transport_errors = 0, unanswered = 0;
   std::uint64_t reconnects = 0;  // connections the server closed that were opened again
+  std::uint64_t failed_reconnects = 0;  // tries to open one again that failed (connect or handshake)
   std::uint64_t idle_closes = 0;  // closes by the server with nothing in flight (keep-alive timeout, a drain)
   std::uint64_t f6_requests = 0;  // requests sent in F6 (the rest in D.0)
   std::uint64_t paid_transactions = 0;  // P answers (each must have its row in PostgreSQL)
@@ -55,7 +56,8 @@ struct report {
   std::vector<std::string> examples;    // a few mismatches: kind, expected, got
   std::vector<std::uint64_t> per_second;  // answers in each second of the run
   bool ok() const noexcept {
-    return answered > 0 && mismatches == 0 && http_errors == 0 && transport_errors == 0 && unanswered == 0;
+    return answered > 0 && mismatches == 0 && http_errors == 0 && transport_errors == 0 && unanswered == 0 &&
+           failed_reconnects == 0;
   }
 };
 

@@ -140,6 +140,7 @@ void add(report& r, const worker_tally& t) {
   r.http_errors += t.http_errors;
   r.transport_errors += t.transport_errors;
   r.reconnects += t.reconnects;
+  r.failed_reconnects += t.failed_reconnects;
   r.idle_closes += t.idle_closes;
   r.f6_requests += t.f6_requests;
   r.unanswered += t.unanswered;

@@ -14,7 +14,7 @@ namespace asio = boost::asio;
 namespace ssl = asio::ssl;
 
 worker::worker(run_state& s, unsigned index, unsigned threads, unsigned connections)
-    : s_(s), tls_(ssl::context::tls_client), timer_(io_), drain_timer_(io_),
+    : s_(s), tls_(ssl::context::tls_client), timer_(io_), end_timer_(io_), drain_timer_(io_),
       message_(std::make_unique<codec::message>()), response_(std::make_unique<codec::response>()) {
   index_ = index;
   tls_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
@@ -50,6 +50,14 @@ void worker::connect_all(std::string& why) {
 void worker::run() {
   for (auto& c : conns_) c->start_reading();
   for (auto& c : conns_) mark_ready(*c);
+  // pump() runs when a connection can take a request or an open-loop request is due; if every
+  // connection is closed and none can be opened again, neither happens, and only this ends the run.
+  if (s_.duration_ns) {
+    end_timer_.expires_at(s_.start + std::chrono::nanoseconds(s_.duration_ns));
+    end_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) pump();
+    });
+  }
   pump();
   io_.run();
 }
@@ -114,6 +122,7 @@ void worker::finish_issuing() {
   if (done_issuing_) return;
   done_issuing_ = true;
   timer_.cancel();
+  end_timer_.cancel();
   // In-flight answers may take a while; give them `drain` and then close regardless.
   drain_timer_.expires_after(s_.opt->drain);
   drain_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -239,7 +248,8 @@ void worker::on_ready(connection& c) {
 
 // A connection the server closed while requests are still due is opened again, after 50 ms and
 // then twice as long after each failed try (at most 1 s), as a pharmacy system would; its lost
-// requests stay counted as unanswered.
+// requests stay counted as unanswered, and each try that fails is counted (the server refused
+// connections: the run fails).
 void worker::on_closed(connection& c) {
   if (done_issuing_ || closing_) return maybe_finish();
   c.reconnect_after(std::chrono::milliseconds(50));
@@ -248,6 +258,7 @@ void worker::on_closed(connection& c) {
 void worker::on_reconnected(connection& c, bool ok) {
   if (done_issuing_ || closing_) return maybe_finish();
   if (!ok) {
+    ++tally_.failed_reconnects;
     c.reconnect_failures = std::min(c.reconnect_failures + 1, 5u);
     return c.reconnect_after(std::chrono::milliseconds(std::min(1000u, 50u << c.reconnect_failures)));
   }

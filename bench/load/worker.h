@@ -59,7 +59,7 @@ struct worker_tally {
   std::array<kind_stats, kind_count> kinds{};
   std::uint64_t sent = 0, answered = 0, measured = 0, mismatches = 0, http_errors = 0, transport_errors = 0,
                 unanswered = 0, paid_transactions = 0, claim_transactions = 0, reconnects = 0,
-                idle_closes = 0, f6_requests = 0;
+                failed_reconnects = 0, idle_closes = 0, f6_requests = 0;
   std::string paid_log;  // authorization numbers of P transactions, one a line
 };
 
@@ -100,7 +100,9 @@ class worker final : public connection_events {
   worker_tally tally_;
   boost::asio::io_context io_{1};
   boost::asio::ssl::context tls_;
-  boost::asio::steady_timer timer_, drain_timer_;
+  // timer_: the next open-loop request; end_timer_: the end of --duration, which ends the run even
+  // when no connection is open to send on; drain_timer_: the wait for answers after that.
+  boost::asio::steady_timer timer_, end_timer_, drain_timer_;
   bool timer_armed_ = false, done_issuing_ = false, closing_ = false;
   std::uint64_t timer_at_ = 0;
   std::vector<std::unique_ptr<connection>> conns_;

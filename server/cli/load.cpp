@@ -6,8 +6,10 @@
 //
 // Prints a progress line a second on stderr and a table at the end (stdout; with --json the
 // table goes to stderr and stdout gets one JSON object). Exit codes: 0 every answer as
-// predicted, 1 mismatches, transport or HTTP errors, or a start-up failure; 2 bad arguments. A
-// connection the server closes with nothing in flight (its keep-alive timeout) is not an error.
+// predicted, 1 mismatches, transport or HTTP errors, a connection that could not be opened again,
+// or a start-up failure; 2 bad arguments. A connection the server closes with nothing in flight
+// (its keep-alive timeout) is not an error. A run with --duration ends at its end (plus --drain)
+// even when the server is gone and no connection can be opened again.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -65,9 +67,12 @@ int run_load(load_args& a) {
     load::print_table(r, a.json ? stderr : stdout);
     if (a.json) std::cout << load::to_json(r) << "\n";
     if (!r.ok()) {
-      std::fprintf(stderr, "rxgate load: %llu mismatches, %llu HTTP errors, %llu transport errors, %llu unanswered\n",
+      std::fprintf(stderr,
+                   "rxgate load: %llu mismatches, %llu HTTP errors, %llu transport errors, %llu unanswered, "
+                   "%llu failed reconnects\n",
                    static_cast<unsigned long long>(r.mismatches), static_cast<unsigned long long>(r.http_errors),
-                   static_cast<unsigned long long>(r.transport_errors), static_cast<unsigned long long>(r.unanswered));
+                   static_cast<unsigned long long>(r.transport_errors), static_cast<unsigned long long>(r.unanswered),
+                   static_cast<unsigned long long>(r.failed_reconnects));
       return 1;
     }
     return 0;

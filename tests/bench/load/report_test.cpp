@@ -95,7 +95,7 @@ TEST(report_json, claims_report_keys_order_and_figures) {
             R"("rx_prefix":"04242","seconds":3,"scheduled":450,"sent":450,"answered":450,"measured":449,)"
             R"("throughput":149.7,"latency_ms":{"count":450,"mean":35.8607,"p50":21.6269,"p90":90.7018,)"
             R"("p99":125.8291,"p999":138.8263,"max":138.8263},"mismatches":0,"http_errors":0,"transport_errors":0,)"
-            R"("unanswered":0,"reconnects":0,"idle_closes":0,"f6_requests":0,"claim_transactions":540,"paid_transactions":300,"generator_cpu_s":0.064,"ok":true,)"
+            R"("unanswered":0,"reconnects":0,"failed_reconnects":0,"idle_closes":0,"f6_requests":0,"claim_transactions":540,"paid_transactions":300,"generator_cpu_s":0.064,"ok":true,)"
             R"("kinds":{"paid":{"sent":273,"answered":273,"mismatches":0},"syntax":{"sent":22,"answered":22,)"
             R"("mismatches":0}},"examples":[],"per_second":[143,151,155]})");
 }
@@ -115,7 +115,7 @@ TEST(report_json, raw_report_has_no_plan_keys_and_no_kinds) {
             R"("target_rate":0,"seconds":0.05,"scheduled":0,"sent":50,"answered":50,"measured":50,"throughput":996.5,)"
             R"("latency_ms":{"count":50,"mean":0.2799,"p50":0.2785,"p90":0.3031,"p99":0.5064,"p999":0.5064,)"
             R"("max":0.5064},"mismatches":0,"http_errors":0,"transport_errors":0,"unanswered":0,)"
-            R"("reconnects":0,"idle_closes":0,"f6_requests":0,"claim_transactions":0,"paid_transactions":0,"generator_cpu_s":0.002,"ok":true,"kinds":{},)"
+            R"("reconnects":0,"failed_reconnects":0,"idle_closes":0,"f6_requests":0,"claim_transactions":0,"paid_transactions":0,"generator_cpu_s":0.002,"ok":true,"kinds":{},)"
             R"("examples":[],"per_second":[]})");
 }
 
@@ -161,6 +161,19 @@ TEST(report_table, open_loop_that_fell_behind_says_so) {
   auto r = claims_report();
   r.scheduled = 500;
   EXPECT_NE(table_of(r).find("  fell behind      50 requests were due but not sent when the run ended"), std::string::npos);
+}
+
+TEST(report_table, a_connection_that_could_not_be_opened_again_fails_the_run) {
+  auto r = claims_report();
+  ASSERT_TRUE(r.ok());
+  r.reconnects = 2;
+  EXPECT_TRUE(r.ok());
+  r.failed_reconnects = 3;
+  EXPECT_FALSE(r.ok());
+  const auto t = table_of(r);
+  EXPECT_NE(t.find("  reconnected      2 times"), std::string::npos);
+  EXPECT_NE(t.find("  not reopened     3 tries to open a closed connection again failed"), std::string::npos);
+  EXPECT_NE(t.find("  result           FAILED"), std::string::npos);
 }
 
 }  // namespace
