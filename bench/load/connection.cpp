@@ -200,8 +200,8 @@ void connection::lose_in_flight() {
 
 void connection::fail(const boost::system::error_code& ec) {
   if (!open_) return;
-  // End of stream with or without TLS close_notify: a server's idle timeout closes the socket
-  // without one (Beast closes it when the timer fires).
+  // End of stream with or without TLS close_notify: rxgate's idle timeout sends one, other
+  // servers (Beast's stream timeout, a proxy) close the socket without it.
   const bool closed_by_peer = ec == asio::error::eof || ec == ssl::error::stream_truncated;
   if (closed_by_peer && in_flight_ == 0 && !write_busy_ && pending_.empty()) owner_.on_idle_close();
   else if (ec != asio::error::operation_aborted) owner_.on_transport_error();

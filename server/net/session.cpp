@@ -19,7 +19,8 @@ std::string json_error_body(std::string_view why) {
 }
 
 tls_session::tls_session(tcp::socket&& socket, gateway::impl& g)
-    : stream_(std::move(socket), g.tls), g_(g), claim_timer_(stream_.get_executor()) {}
+    : stream_(std::move(socket), g.tls), g_(g), claim_timer_(stream_.get_executor()),
+      idle_timer_(stream_.get_executor()) {}
 
 tls_session::~tls_session() {
   if (sse_id_) g_.dash->unsubscribe(sse_id_);
@@ -67,8 +68,11 @@ void tls_session::do_read() {
   parser_->body_limit(g_.cfg.max_body_bytes);
   parser_->header_limit(static_cast<std::uint32_t>(g_.cfg.max_header_bytes));
   if (buffer_.size() == 0) {
-    // Keep-alive wait for the first byte of the next request.
-    beast::get_lowest_layer(stream_).expires_after(g_.cfg.idle_timeout);
+    // Keep-alive wait for the first byte of the next request, on idle_timer_ (on_idle_timer).
+    beast::get_lowest_layer(stream_).expires_never();
+    idle_wait_ = true;
+    idle_timer_.expires_after(g_.cfg.idle_timeout);
+    idle_timer_.async_wait(beast::bind_front_handler(&tls_session::on_idle_timer, shared_from_this()));
     stream_.async_read_some(buffer_.prepare(4096),
                             beast::bind_front_handler(&tls_session::on_first_bytes, shared_from_this()));
   } else {
@@ -76,7 +80,20 @@ void tls_session::do_read() {
   }
 }
 
+void tls_session::on_idle_timer(beast::error_code ec) {
+  if (ec || !idle_wait_) return;  // cancelled, or the bytes came first
+  // Not idle while an answer is still owed or being written (a read waits ahead of it): wait on.
+  if (writing_ || !pending_.empty()) {
+    idle_timer_.expires_after(g_.cfg.idle_timeout);
+    return idle_timer_.async_wait(beast::bind_front_handler(&tls_session::on_idle_timer, shared_from_this()));
+  }
+  // The read ends with operation_aborted; on_read then closes with close_notify (do_close).
+  beast::get_lowest_layer(stream_).cancel();
+}
+
 void tls_session::on_first_bytes(beast::error_code ec, std::size_t n) {
+  idle_wait_ = false;
+  idle_timer_.cancel();
   if (ec) return on_read(ec, 0);
   buffer_.commit(n);
   read_request();

@@ -2,6 +2,8 @@
 // fresh PostgreSQL database; every answer is decoded and checked against what was committed.
 #include <gtest/gtest.h>
 
+#include <boost/beast/http/error.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <memory>
@@ -478,6 +480,48 @@ TEST_F(claims_race, reversal_racing_its_claim_sees_it_or_finds_nothing) {
       ASSERT_EQ(undo.status(), 'A') << undo.rejects();
     }
   }
+}
+
+// The keep-alive timeout ends an idle connection as a client's TLS library expects: close_notify,
+// then the TCP close. Without the close_notify the client reads a truncated stream, which TLS
+// libraries report as an error (OpenSSL 3: "unexpected eof while reading").
+class claims_idle : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (admin_dsn().empty()) return;
+    config_text c;
+    c.server_extra = "idle_timeout_ms = 300\n";
+    start_suite_gateway("claims_idle", c, dsn_, gateway_);
+  }
+  static void TearDownTestSuite() {
+    delete gateway_;
+    gateway_ = nullptr;
+    delete dsn_;
+    dsn_ = nullptr;
+  }
+  void SetUp() override { RXGATE_REQUIRE_DB(); }
+
+  static inline std::string* dsn_ = nullptr;
+  static inline running_gateway* gateway_ = nullptr;
+};
+
+TEST_F(claims_idle, a_connection_idle_after_an_answer_is_closed_with_a_tls_close_notify) {
+  client c(gateway_->port());
+  ASSERT_FALSE(c.connect_error()) << c.connect_error().message();
+  const auto a = c.submit(e1(alex()));
+  ASSERT_EQ(a.http, 200u);
+  // Nothing more is sent: the server closes after 300 ms (the client's own timeout is 30 s).
+  auto r = c.raw().read_reply();
+  ASSERT_FALSE(r.has_value()) << "an answer to no request";
+  EXPECT_EQ(r.error(), boost::beast::http::error::end_of_stream) << r.error().message();
+}
+
+TEST_F(claims_idle, a_connection_idle_from_its_handshake_is_closed_with_a_tls_close_notify) {
+  client c(gateway_->port());
+  ASSERT_FALSE(c.connect_error()) << c.connect_error().message();
+  auto r = c.raw().read_reply();
+  ASSERT_FALSE(r.has_value()) << "an answer to no request";
+  EXPECT_EQ(r.error(), boost::beast::http::error::end_of_stream) << r.error().message();
 }
 
 }  // namespace
