@@ -144,6 +144,32 @@ class client {
   boost::system::error_code connect_error_;
 };
 
+// A test suite with one fresh database (rxgate_server_<Suite::suite_name>) and one in-process
+// gateway for all its tests (CRTP: `class s : public suite_gateway<s>`); Suite::configure(c)
+// says what differs from the defaults (the DSN is filled in after). Skipped without a database.
+template <class Suite>
+class suite_gateway : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (admin_dsn().empty()) return;
+    dsn_ = new std::string(create_database(std::string("rxgate_server_") + Suite::suite_name));
+    config_text c;
+    Suite::configure(c);
+    c.dsn = *dsn_;
+    gateway_ = new running_gateway(server::load_config(write_config(make_temp_dir(Suite::suite_name), c)));
+  }
+  static void TearDownTestSuite() {
+    delete gateway_;
+    gateway_ = nullptr;
+    delete dsn_;
+    dsn_ = nullptr;
+  }
+  void SetUp() override { RXGATE_REQUIRE_DB(); }
+
+  static inline std::string* dsn_ = nullptr;
+  static inline running_gateway* gateway_ = nullptr;
+};
+
 // GET over a new connection; returns {status, body} or {0, error}.
 std::pair<unsigned, std::string> https_get(std::uint16_t port, std::string_view target);
 std::pair<unsigned, std::string> https_post(std::uint16_t port, std::string_view target, std::string_view body,

@@ -16,31 +16,14 @@
 namespace rxgate::test {
 namespace {
 
-// One fresh database and one in-process gateway for a whole test suite; `c` says what differs
-// from the defaults (the DSN is filled in here).
-void start_suite_gateway(const std::string& name, config_text c, std::string*& dsn, running_gateway*& gateway) {
-  dsn = new std::string(create_database("rxgate_server_" + name));
-  c.dsn = *dsn;
-  const auto path = write_config(make_temp_dir(name), c);
-  gateway = new running_gateway(server::load_config(path));
-}
-
-class claims : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (admin_dsn().empty()) return;
-    config_text c;
+class claims : public suite_gateway<claims> {
+ public:
+  static constexpr const char* suite_name = "claims";
+  static void configure(config_text& c) {
     c.server_extra = "request_timeout_ms = 500\nmax_body_bytes = 4096\n";
-    start_suite_gateway("claims", c, dsn_, gateway_);
   }
-  static void TearDownTestSuite() {
-    delete gateway_;
-    gateway_ = nullptr;
-    delete dsn_;
-    dsn_ = nullptr;
-  }
-  void SetUp() override { RXGATE_REQUIRE_DB(); }
 
+ protected:
   static std::uint16_t port() { return gateway_->port(); }
   static const std::string& dsn() { return *dsn_; }
   static answer send(std::string_view d0) { return client(port()).submit(d0); }
@@ -49,8 +32,6 @@ class claims : public ::testing::Test {
                                   std::string(status) + "'");
   }
 
-  static inline std::string* dsn_ = nullptr;
-  static inline running_gateway* gateway_ = nullptr;
 };
 
 TEST_F(claims, paid_claim_is_committed_before_it_is_answered) {
@@ -385,22 +366,12 @@ TEST_F(claims, operations_endpoints_show_the_traffic) {
 // batch, two concurrent batches, one after the other), exactly one is paid, the other is its
 // duplicate with the same authorization number, and one paid row exists. Then two identical
 // reversals at once (one A, one S), and a rebill racing its reversal.
-class claims_race : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (admin_dsn().empty()) return;
-    config_text c;
-    c.batcher_extra = "workers = 2\n";
-    start_suite_gateway("claims_race", c, dsn_, gateway_);
-  }
-  static void TearDownTestSuite() {
-    delete gateway_;
-    gateway_ = nullptr;
-    delete dsn_;
-    dsn_ = nullptr;
-  }
-  void SetUp() override { RXGATE_REQUIRE_DB(); }
+class claims_race : public suite_gateway<claims_race> {
+ public:
+  static constexpr const char* suite_name = "claims_race";
+  static void configure(config_text& c) { c.batcher_extra = "workers = 2\n"; }
 
+ protected:
   // Sends `first` and `second` at the same moment on two connections (opened beforehand).
   // (Answers are built in place: their decoded views point into themselves.)
   using answer_ptr = std::unique_ptr<answer>;
@@ -422,8 +393,6 @@ class claims_race : public ::testing::Test {
     return query_value(*dsn_, "SELECT count(*) FROM claims WHERE " + where);
   }
 
-  static inline std::string* dsn_ = nullptr;
-  static inline running_gateway* gateway_ = nullptr;
 };
 
 TEST_F(claims_race, retransmit_racing_its_original_is_a_duplicate) {
@@ -485,24 +454,10 @@ TEST_F(claims_race, reversal_racing_its_claim_sees_it_or_finds_nothing) {
 // The keep-alive timeout ends an idle connection as a client's TLS library expects: close_notify,
 // then the TCP close. Without the close_notify the client reads a truncated stream, which TLS
 // libraries report as an error (OpenSSL 3: "unexpected eof while reading").
-class claims_idle : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (admin_dsn().empty()) return;
-    config_text c;
-    c.server_extra = "idle_timeout_ms = 300\n";
-    start_suite_gateway("claims_idle", c, dsn_, gateway_);
-  }
-  static void TearDownTestSuite() {
-    delete gateway_;
-    gateway_ = nullptr;
-    delete dsn_;
-    dsn_ = nullptr;
-  }
-  void SetUp() override { RXGATE_REQUIRE_DB(); }
-
-  static inline std::string* dsn_ = nullptr;
-  static inline running_gateway* gateway_ = nullptr;
+class claims_idle : public suite_gateway<claims_idle> {
+ public:
+  static constexpr const char* suite_name = "claims_idle";
+  static void configure(config_text& c) { c.server_extra = "idle_timeout_ms = 300\n"; }
 };
 
 TEST_F(claims_idle, a_connection_idle_after_an_answer_is_closed_with_a_tls_close_notify) {

@@ -7,27 +7,17 @@
 namespace rxgate::test {
 namespace {
 
-class mtls : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (admin_dsn().empty()) return;
-    dsn_ = new std::string(create_database("rxgate_server_mtls"));
-    config_text c;
-    c.dsn = *dsn_;
+class mtls : public suite_gateway<mtls> {
+ public:
+  static constexpr const char* suite_name = "mtls";
+  static void configure(config_text& c) {
     c.tls_extra = "client_certificates = \"required\"\n";
     c.tail =
         "[[tls.identity]]\nname = \"demo-pharmacy\"\nsubject = \"demo-pharmacy\"\nproviders = [\"1111111112\"]\n"
         "[[tls.identity]]\nname = \"other-pharmacy\"\nsan = \"other-pharmacy.rxgate.test\"\nproviders = [\"4444444446\"]\n";
-    gateway_ = new running_gateway(server::load_config(write_config(make_temp_dir("mtls"), c)));
   }
-  static void TearDownTestSuite() {
-    delete gateway_;
-    gateway_ = nullptr;
-    delete dsn_;
-    dsn_ = nullptr;
-  }
-  void SetUp() override { RXGATE_REQUIRE_DB(); }
 
+ protected:
   // True when the server answered an HTTP request on a connection made with `o`.
   static bool answered(const server::client_options& o) {
     client c(gateway_->port(), o);
@@ -35,9 +25,6 @@ class mtls : public ::testing::Test {
     auto a = c.submit(b1(alex(), {{next_rx(), "90001001201"}}));
     return a.http != 0;  // TLS 1.3 learns of the refusal on its first read
   }
-
-  static inline std::string* dsn_ = nullptr;
-  static inline running_gateway* gateway_ = nullptr;
 };
 
 TEST_F(mtls, no_client_certificate_is_refused) { EXPECT_FALSE(answered(client_for())); }
