@@ -71,8 +71,9 @@ void tls_session::do_read() {
     // Keep-alive wait for the first byte of the next request, on idle_timer_ (on_idle_timer).
     beast::get_lowest_layer(stream_).expires_never();
     idle_wait_ = true;
+    ++idle_waits_;
     idle_timer_.expires_after(g_.cfg.idle_timeout);
-    idle_timer_.async_wait(beast::bind_front_handler(&tls_session::on_idle_timer, shared_from_this()));
+    idle_timer_.async_wait(beast::bind_front_handler(&tls_session::on_idle_timer, shared_from_this(), idle_waits_));
     stream_.async_read_some(buffer_.prepare(4096),
                             beast::bind_front_handler(&tls_session::on_first_bytes, shared_from_this()));
   } else {
@@ -80,12 +81,14 @@ void tls_session::do_read() {
   }
 }
 
-void tls_session::on_idle_timer(beast::error_code ec) {
-  if (ec || !idle_wait_) return;  // cancelled, or the bytes came first
+void tls_session::on_idle_timer(std::uint64_t wait, beast::error_code ec) {
+  // Cancelled, or the bytes came first (a timer that expired just as they came may still run,
+  // after the next wait has begun: it is not that wait's timer).
+  if (ec || !idle_wait_ || wait != idle_waits_) return;
   // Not idle while an answer is still owed or being written (a read waits ahead of it): wait on.
   if (writing_ || !pending_.empty()) {
     idle_timer_.expires_after(g_.cfg.idle_timeout);
-    return idle_timer_.async_wait(beast::bind_front_handler(&tls_session::on_idle_timer, shared_from_this()));
+    return idle_timer_.async_wait(beast::bind_front_handler(&tls_session::on_idle_timer, shared_from_this(), wait));
   }
   // The read ends with operation_aborted; on_read then closes with close_notify (do_close).
   beast::get_lowest_layer(stream_).cancel();

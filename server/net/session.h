@@ -62,7 +62,7 @@ class tls_session : public std::enable_shared_from_this<tls_session> {
   void on_first_bytes(beast::error_code ec, std::size_t n);
   // The keep-alive wait has its own timer: when it ends, the read is cancelled and the connection
   // closed with a TLS close_notify (Beast's stream timeout would close the socket without one).
-  void on_idle_timer(beast::error_code ec);
+  void on_idle_timer(std::uint64_t wait, beast::error_code ec);
   void read_request();
   void on_read(beast::error_code ec, std::size_t);
   std::shared_ptr<slot> push_slot(std::string_view route);
@@ -112,6 +112,7 @@ class tls_session : public std::enable_shared_from_this<tls_session> {
   bool claim_timer_armed_ = false;
   net::steady_timer idle_timer_;
   bool idle_wait_ = false;  // a read waits for the first byte of the next request
+  std::uint64_t idle_waits_ = 0;  // which wait: a timer that fired as its wait ended is stale
   std::uint64_t next_claim_tag_ = 0;
 };
 
