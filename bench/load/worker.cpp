@@ -13,6 +13,10 @@ namespace rxgate::load {
 namespace asio = boost::asio;
 namespace ssl = asio::ssl;
 
+namespace {
+constexpr unsigned max_reconnect_failures = 5;  // the backoff's cap: 50 ms << 5 > 1 s
+}  // namespace
+
 worker::worker(run_state& s, unsigned index, unsigned threads, unsigned connections)
     : s_(s), tls_(ssl::context::tls_client), timer_(io_), end_timer_(io_), drain_timer_(io_),
       message_(std::make_unique<codec::message>()), response_(std::make_unique<codec::response>()) {
@@ -249,7 +253,8 @@ void worker::on_ready(connection& c) {
 // A connection the server closed while requests are still due is opened again, after 50 ms and
 // then twice as long after each failed try (at most 1 s), as a pharmacy system would; its lost
 // requests stay counted as unanswered, and each try that fails is counted (the server refused
-// connections: the run fails).
+// connections: the run fails). A run with --duration keeps trying until its end; a run with only
+// --count stops after five failed tries in a row on one connection.
 void worker::on_closed(connection& c) {
   if (done_issuing_ || closing_) return maybe_finish();
   c.reconnect_after(std::chrono::milliseconds(50));
@@ -259,7 +264,13 @@ void worker::on_reconnected(connection& c, bool ok) {
   if (done_issuing_ || closing_) return maybe_finish();
   if (!ok) {
     ++tally_.failed_reconnects;
-    c.reconnect_failures = std::min(c.reconnect_failures + 1, 5u);
+    c.reconnect_failures = std::min(c.reconnect_failures + 1, max_reconnect_failures);
+    // A run with no --duration (a count) has no end timer: it gives up after this many tries in a
+    // row, about 1.5 s of a server refusing connections, instead of waiting for it for ever.
+    if (!s_.duration_ns && c.reconnect_failures == max_reconnect_failures) {
+      finish_issuing();
+      return maybe_finish();
+    }
     return c.reconnect_after(std::chrono::milliseconds(std::min(1000u, 50u << c.reconnect_failures)));
   }
   c.reconnect_failures = 0;

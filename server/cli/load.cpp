@@ -9,7 +9,8 @@
 // predicted, 1 mismatches, transport or HTTP errors, a connection that could not be opened again,
 // or a start-up failure; 2 bad arguments. A connection the server closes with nothing in flight
 // (its keep-alive timeout) is not an error. A run with --duration ends at its end (plus --drain)
-// even when the server is gone and no connection can be opened again.
+// even when the server is gone and no connection can be opened again; a run with only --count
+// stops after five failed tries in a row to open a connection again.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>

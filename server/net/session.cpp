@@ -68,12 +68,11 @@ void tls_session::do_read() {
   parser_->body_limit(g_.cfg.max_body_bytes);
   parser_->header_limit(static_cast<std::uint32_t>(g_.cfg.max_header_bytes));
   if (buffer_.size() == 0) {
-    // Keep-alive wait for the first byte of the next request, on idle_timer_ (on_idle_timer).
+    // Keep-alive wait for the first byte of the next request, on idle_timer_ from when the last
+    // answer owed has been written (here, or in on_write).
     beast::get_lowest_layer(stream_).expires_never();
     idle_wait_ = true;
-    ++idle_waits_;
-    idle_timer_.expires_after(g_.cfg.idle_timeout);
-    idle_timer_.async_wait(beast::bind_front_handler(&tls_session::on_idle_timer, shared_from_this(), idle_waits_));
+    if (pending_.empty() && !writing_) arm_idle_timer();
     stream_.async_read_some(buffer_.prepare(4096),
                             beast::bind_front_handler(&tls_session::on_first_bytes, shared_from_this()));
   } else {
@@ -81,15 +80,16 @@ void tls_session::do_read() {
   }
 }
 
+void tls_session::arm_idle_timer() {
+  ++idle_waits_;
+  idle_timer_.expires_after(g_.cfg.idle_timeout);
+  idle_timer_.async_wait(beast::bind_front_handler(&tls_session::on_idle_timer, shared_from_this(), idle_waits_));
+}
+
 void tls_session::on_idle_timer(std::uint64_t wait, beast::error_code ec) {
   // Cancelled, or the bytes came first (a timer that expired just as they came may still run,
   // after the next wait has begun: it is not that wait's timer).
-  if (ec || !idle_wait_ || wait != idle_waits_) return;
-  // Not idle while an answer is still owed or being written (a read waits ahead of it): wait on.
-  if (writing_ || !pending_.empty()) {
-    idle_timer_.expires_after(g_.cfg.idle_timeout);
-    return idle_timer_.async_wait(beast::bind_front_handler(&tls_session::on_idle_timer, shared_from_this(), wait));
-  }
+  if (ec || !idle_wait_ || wait != idle_waits_ || writing_ || !pending_.empty()) return;
   // The read ends with operation_aborted; on_read then closes with close_notify (do_close).
   beast::get_lowest_layer(stream_).cancel();
 }
@@ -183,6 +183,7 @@ void tls_session::on_write(beast::error_code ec, std::size_t) {
     else do_close();
     return;
   }
+  if (idle_wait_) arm_idle_timer();  // the last answer owed is written: idle from now
   do_read();
 }
 

@@ -60,8 +60,10 @@ class tls_session : public std::enable_shared_from_this<tls_session> {
   void on_handshake(beast::error_code ec);
   void do_read();
   void on_first_bytes(beast::error_code ec, std::size_t n);
-  // The keep-alive wait has its own timer: when it ends, the read is cancelled and the connection
-  // closed with a TLS close_notify (Beast's stream timeout would close the socket without one).
+  // The keep-alive wait has its own timer, armed once nothing is owed (no answer pending or being
+  // written): when it ends, the read is cancelled and the connection closed with a TLS
+  // close_notify (Beast's stream timeout would close the socket without one).
+  void arm_idle_timer();
   void on_idle_timer(std::uint64_t wait, beast::error_code ec);
   void read_request();
   void on_read(beast::error_code ec, std::size_t);

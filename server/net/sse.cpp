@@ -39,7 +39,7 @@ void tls_session::begin_stream() {
   // alive until end_stream() lets go of it.
   stream_owner_ = shared_from_this();
   // The read started after the stream's request (pipelining) is of no use now, and a read left
-  // pending would hold the connection open on its idle timer after the stream ends.
+  // pending would never end: the stream's slot stays owed, so its idle timer is never armed.
   if (reading_) beast::get_lowest_layer(stream_).cancel();
   g_.stats.http_requests.inc({"/v1/dashboard/stream", "200"});
   sse_out_.push_back(std::make_shared<const std::string>(

@@ -122,21 +122,30 @@ reconnects=$(json_value "$work/idle.json" reconnects)
   { cat "$work/idle.json" >&2; echo "FAIL: idle closes: rxgate load exited $status with $idle_closes idle closes" >&2; exit 1; }
 echo "PASS: $idle_closes connections closed by the server's idle timeout, opened again, no transport error" >&2
 
-# A server that goes away for good during a run: its connections cannot be opened again, and the
-# run still ends when its duration does (it used to wait for a reconnect that never succeeded,
-# arming nothing that would end it), counts the failed tries and fails. A low open-loop rate, so
-# that nothing is in flight when the server stops.
+# A server that goes away for good during a run: its connections cannot be opened again, and a
+# run still ends by itself: one with --duration when its duration ends (it used to wait for a
+# reconnect that never succeeded, with nothing armed that would end it), one with only --count
+# after five failed tries in a row. Each counts the failed tries and fails. A low open-loop rate,
+# so that nothing is in flight when the server stops.
 ( status=0
   timeout 60 "$rxgate" load --url "https://127.0.0.1:$port/ncpdp" --ca "$work/tls/ca.crt" --plans "$work/plans" \
     --plan smoke -c 2 --rate 10 --duration 6 --drain 2 --mix paid=1 --json --quiet >"$work/gone.json" || status=$?
   echo "$status" >"$work/gone.status" ) &
-load_pid=$!
+gone_pid=$!
+( status=0
+  timeout 60 "$rxgate" load --url "https://127.0.0.1:$port/ncpdp" --ca "$work/tls/ca.crt" --plans "$work/plans" \
+    --plan smoke -c 2 --rate 10 --count 100000 --duration 0 --drain 2 --mix paid=1 --json --quiet \
+    >"$work/gone-count.json" || status=$?
+  echo "$status" >"$work/gone-count.status" ) &
+gone_count_pid=$!
 sleep 1.5
 stop_server "$server_pid"
 server_pid=
-wait "$load_pid"
-status=$(cat "$work/gone.status")
-failed=$(json_value "$work/gone.json" failed_reconnects || true)
-((status == 1 && ${failed:-0} > 0)) ||
-  { cat "$work/gone.json" >&2; echo "FAIL: server gone: rxgate load exited $status (124: still waiting at 60 s) with ${failed:-no} failed reconnects" >&2; exit 1; }
-echo "PASS: a server gone for good: the run ended on time, $failed failed reconnects, exit 1" >&2
+wait "$gone_pid" "$gone_count_pid"
+for run in gone gone-count; do
+  status=$(cat "$work/$run.status")
+  failed=$(json_value "$work/$run.json" failed_reconnects || true)
+  ((status == 1 && ${failed:-0} > 0)) ||
+    { cat "$work/$run.json" >&2; echo "FAIL: server gone ($run): rxgate load exited $status (124: still waiting at 60 s) with ${failed:-no} failed reconnects" >&2; exit 1; }
+  echo "PASS: a server gone for good ($run): the run ended by itself, $failed failed reconnects, exit 1" >&2
+done

@@ -147,6 +147,8 @@ class client {
 // A test suite with one fresh database (rxgate_server_<Suite::suite_name>) and one in-process
 // gateway for all its tests (CRTP: `class s : public suite_gateway<s>`); Suite::configure(c)
 // says what differs from the defaults (the DSN is filled in after). Skipped without a database.
+// A suite that needs more around its gateway than a configuration (status_api_test: a log sink
+// before it starts, a changed log level, tokens after) sets itself up.
 template <class Suite>
 class suite_gateway : public ::testing::Test {
  protected:
