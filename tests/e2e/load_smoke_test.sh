@@ -129,16 +129,22 @@ echo "PASS: $idle_closes connections closed by the server's idle timeout, opened
 # so that nothing is in flight when the server stops.
 ( status=0
   timeout 60 "$rxgate" load --url "https://127.0.0.1:$port/ncpdp" --ca "$work/tls/ca.crt" --plans "$work/plans" \
-    --plan smoke -c 2 --rate 10 --duration 6 --drain 2 --mix paid=1 --json --quiet >"$work/gone.json" || status=$?
+    --plan smoke -c 2 --rate 10 --duration 10 --drain 2 --mix paid=1 --json >"$work/gone.json" 2>"$work/gone.err" ||
+    status=$?
   echo "$status" >"$work/gone.status" ) &
 gone_pid=$!
 ( status=0
   timeout 60 "$rxgate" load --url "https://127.0.0.1:$port/ncpdp" --ca "$work/tls/ca.crt" --plans "$work/plans" \
-    --plan smoke -c 2 --rate 10 --count 100000 --duration 0 --drain 2 --mix paid=1 --json --quiet \
-    >"$work/gone-count.json" || status=$?
+    --plan smoke -c 2 --rate 10 --count 100000 --duration 0 --drain 2 --mix paid=1 --json \
+    >"$work/gone-count.json" 2>"$work/gone-count.err" || status=$?
   echo "$status" >"$work/gone-count.status" ) &
 gone_count_pid=$!
-sleep 1.5
+# Both runs under way (a progress line: connected, a second of claims sent) before the server goes;
+# a slow start (a sanitizer build) would otherwise find no server to connect to.
+for _ in $(seq 1 600); do
+  grep -qs '^\[' "$work/gone.err" && grep -qs '^\[' "$work/gone-count.err" && break
+  sleep 0.1
+done
 stop_server "$server_pid"
 server_pid=
 wait "$gone_pid" "$gone_count_pid"
@@ -146,6 +152,6 @@ for run in gone gone-count; do
   status=$(cat "$work/$run.status")
   failed=$(json_value "$work/$run.json" failed_reconnects || true)
   ((status == 1 && ${failed:-0} > 0)) ||
-    { cat "$work/$run.json" >&2; echo "FAIL: server gone ($run): rxgate load exited $status (124: still waiting at 60 s) with ${failed:-no} failed reconnects" >&2; exit 1; }
+    { cat "$work/$run.json" >&2; tail -n 5 "$work/$run.err" >&2; echo "FAIL: server gone ($run): rxgate load exited $status (124: still waiting at 60 s) with ${failed:-no} failed reconnects" >&2; exit 1; }
   echo "PASS: a server gone for good ($run): the run ended by itself, $failed failed reconnects, exit 1" >&2
 done
