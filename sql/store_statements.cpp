@@ -50,7 +50,9 @@ SELECT count(pg_advisory_xact_lock(h)) FROM (
 // member_* and family_* deductible, out-of-pocket and benefit, over the paid, unreversed claims of
 // that year (active_paid_keys) and the amounts imported for it (accumulator_imports). A LATERAL
 // subquery shared by the history statement and year_sums (the operator view), so that what an
-// operator is shown is what the next claim reads.
+// operator is shown is what the next claim reads. The family's key rows come from the member
+// index alone (migration 0025: it carries the year and the applied amounts; the year is a filter
+// inside the family's leaves).
 #define RXGATE_YEAR_SUMS \
   "(\n" \
   "    SELECT coalesce(sum(t.d) FILTER (WHERE t.person_code = y.person_code), 0)::bigint AS member_deductible,\n" \
@@ -59,11 +61,11 @@ SELECT count(pg_advisory_xact_lock(h)) FROM (
   "           coalesce(sum(t.d), 0)::bigint AS family_deductible,\n" \
   "           coalesce(sum(t.o), 0)::bigint AS family_out_of_pocket,\n" \
   "           coalesce(sum(t.b), 0)::bigint AS family_benefit\n" \
-  "      FROM (SELECT a.person_code, a.deductible_applied AS d, a.out_of_pocket_applied AS o,\n" \
-  "                   a.benefit_applied AS b\n" \
-  "              FROM active_paid_keys a\n" \
-  "             WHERE a.bin = y.bin AND a.cardholder_id = y.cardholder_id\n" \
-  "               AND a.accumulator_year = y.year_start\n" \
+  "      FROM (SELECT fy.person_code, fy.deductible_applied AS d, fy.out_of_pocket_applied AS o,\n" \
+  "                   fy.benefit_applied AS b\n" \
+  "              FROM active_paid_keys fy\n" \
+  "             WHERE fy.bin = y.bin AND fy.cardholder_id = y.cardholder_id\n" \
+  "               AND fy.accumulator_year = y.year_start\n" \
   "            UNION ALL\n" \
   "            SELECT i.person_code, i.deductible, i.out_of_pocket, i.benefit\n" \
   "              FROM accumulator_imports i\n" \

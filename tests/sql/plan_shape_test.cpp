@@ -75,6 +75,11 @@ TEST(PlanShape, HistoryProbesEveryTableByIndexOnAGenericPlan) {
       << notices.text;
   EXPECT_NE(notices.text.find("Index Only Scan using active_paid_keys_member on active_paid_keys o "), std::string::npos)
       << notices.text;
+  // The Y probe (alias fy) sums the family's plan year from the member index alone (migration
+  // 0025 dropped the family-year index), never from the heap.
+  EXPECT_NE(notices.text.find("Index Only Scan using active_paid_keys_member on active_paid_keys fy "), std::string::npos)
+      << notices.text;
+  EXPECT_EQ(notices.text.find("active_paid_keys_family_year"), std::string::npos) << notices.text;
   // The K probe of claims starts only the partitions of the batch's keyed dates ($19..$20): the
   // others are removed when the executor starts, not skipped by each entry's probe.
   EXPECT_NE(notices.text.find("Subplans Removed: "), std::string::npos) << notices.text;
