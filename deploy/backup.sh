@@ -191,7 +191,7 @@ cmd_drill() {
 
   local port1 port2
   port1=$(free_port)
-  as_owner "${PG_BIN}/initdb" -D "${primary}" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  as_owner "${PG_BIN}/initdb" -D "${primary}" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --lc-collate=C >/dev/null
   as_owner tee -a "${primary}/postgresql.conf" >/dev/null <<EOF
 # deploy/backup.sh drill
 listen_addresses = '127.0.0.1'

@@ -215,6 +215,7 @@ bootstrap:
   initdb:
   - encoding: UTF8
   - locale: C.UTF-8
+  - lc-collate: C
   - data-checksums
 postgresql:
   listen: 127.0.0.1,$(addr "$h"):5432
