@@ -171,6 +171,8 @@ class pg_store final : public claim_store {
   }
 
   const store_options& options() const noexcept { return options_; }
+  // The insert statement's argument buffers (the pipeline method), reused batch after batch.
+  rows::string_pool& insert_strings() noexcept { return insert_strings_; }
 
   // Called by a batch when it ends, however it ends.
   void batch_closed(bool connection_lost) noexcept {
@@ -217,6 +219,7 @@ class pg_store final : public claim_store {
   PGconn* raw_ = nullptr;  // the pipeline method: connection_'s PGconn while it is open
   bool batch_open_ = false;
   std::atomic<bool> healthy_{false};
+  rows::string_pool insert_strings_;  // used only while a batch is open (one at a time)
 };
 
 pg_batch::~pg_batch() {
@@ -441,12 +444,12 @@ error pg_batch::take_ids(std::size_t n, std::vector<std::int64_t>& ids) {
 // still be the active paid claim), links. `any` says whether it has anything to do.
 std::vector<std::string> write_keys_arguments(std::span<const batch_entry> entries,
                                               const std::vector<std::int64_t>& ids, rows::rows_format format,
-                                              bool& any) {
+                                              bool& any, rows::string_pool* pool = nullptr) {
   namespace types = statements::column_types;
-  rows_builder reversals(types::reversals, format);
-  rows_builder payments(types::payments, format);
-  rows_builder duplicates(types::duplicates, format);
-  rows_builder links(types::links, format);
+  rows_builder reversals(types::reversals, format, pool);
+  rows_builder payments(types::payments, format, pool);
+  rows_builder duplicates(types::duplicates, format, pool);
+  rows_builder links(types::links, format, pool);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const batch_entry& e = entries[i];
     if (reverses(e)) {
@@ -494,10 +497,13 @@ void copy_rows(pqxx::work& work, const char* table, const char* const (&columns)
 // The rows of every entry are sent; those of an entry that lost its key are dropped server-side.
 // The arguments of insert_batch: write_keys' arguments, then the rows of every entry.
 std::vector<std::string> insert_batch_arguments(std::span<const batch_entry> entries,
-                                                const std::vector<std::int64_t>& ids, rows::rows_format format) {
+                                                const std::vector<std::int64_t>& ids, rows::rows_format format,
+                                                rows::string_pool* pool = nullptr) {
   bool any_keys = false;
-  std::vector<std::string> arguments = write_keys_arguments(entries, ids, format, any_keys);
-  rows::claim_rows r(format);
+  std::vector<std::string> arguments = write_keys_arguments(entries, ids, format, any_keys, pool);
+  arguments.reserve(arguments.size() + std::size(statements::column_types::claims) +
+                    std::size(statements::column_types::rejects) + std::size(statements::column_types::durs));
+  rows::claim_rows r(format, pool);
   for (std::size_t i = 0; i < entries.size(); ++i) r.add(entries[i], ids[i]);
   for (auto* b : {&r.claims, &r.rejects, &r.durs}) {
     for (auto& a : std::move(*b).arrays()) arguments.push_back(std::move(a));
@@ -519,7 +525,14 @@ void pg_batch::insert_in_one_statement(std::span<batch_entry> entries, const std
 // the batch stays open for the caller to settle them.
 error pg_batch::insert_pipelined(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
                                  std::vector<bool>& write, bool* committed) {
-  const std::vector<std::string> arguments = insert_batch_arguments(entries, ids, rows::rows_format::binary_arrays);
+  // The arguments' buffers go back to the store's pool whichever way this returns.
+  std::vector<std::string> arguments =
+      insert_batch_arguments(entries, ids, rows::rows_format::binary_arrays, &store_.insert_strings());
+  struct give_back {
+    rows::string_pool& pool;
+    std::vector<std::string>& used;
+    ~give_back() { pool.give(used); }
+  } returned{store_.insert_strings(), arguments};
   std::vector<pg::raw_result> results;
   pg::pipeline p(raw_);
   const int insert_at = begun_ ? 1 : 2;  // insert_batch_or_fail's place in the exchange

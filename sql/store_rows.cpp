@@ -36,13 +36,18 @@ std::uint32_t type_oid(column_type t) noexcept {
 }
 
 template <class T>
-void put_big_endian(std::string& out, T v) {
+void write_big_endian(char* out, T v) {
   auto u = static_cast<std::make_unsigned_t<T>>(v);
-  char bytes[sizeof(T)];
   for (std::size_t i = sizeof(T); i-- > 0;) {
-    bytes[i] = static_cast<char>(u & 0xFF);
+    out[i] = static_cast<char>(u & 0xFF);
     u = static_cast<std::make_unsigned_t<T>>(u >> 8);
   }
+}
+
+template <class T>
+void put_big_endian(std::string& out, T v) {
+  char bytes[sizeof(T)];
+  write_big_endian<T>(bytes, v);
   out.append(bytes, sizeof(T));
 }
 
@@ -72,13 +77,13 @@ constexpr std::int32_t postgres_epoch_days = 10957;
 
 }  // namespace
 
-rows_builder::rows_builder(std::span<const column_type> types, rows_format format)
+rows_builder::rows_builder(std::span<const column_type> types, rows_format format, string_pool* pool)
     : columns_(types.size()), format_(format) {
-  if (format_ == rows_format::text_arrays) arrays_.assign(columns_, std::string{});
+  if (format_ == rows_format::text_arrays) take_arrays(pool, 0);
   if (format_ == rows_format::binary_arrays) {
     types_.assign(types.begin(), types.end());
     has_null_.assign(columns_, false);
-    arrays_.assign(columns_, std::string(binary_header_size, '\0'));
+    take_arrays(pool, binary_header_size);
   }
 }
 
@@ -91,21 +96,21 @@ std::vector<std::string> rows_builder::arrays() && {
     return std::move(arrays_);
   }
   for (std::size_t c = 0; c < arrays_.size(); ++c) {
-    std::string header;
-    header.reserve(binary_header_size);
+    // Written over the reserved bytes in place: the array keeps its (pooled) buffer.
+    std::string& a = arrays_[c];
     if (rows_ == 0) {
-      put_big_endian<std::int32_t>(header, 0);  // no dimensions: an empty array
-      put_big_endian<std::int32_t>(header, 0);
-      put_big_endian<std::uint32_t>(header, type_oid(types_[c]));
-      arrays_[c] = std::move(header);
+      a.resize(0);
+      put_big_endian<std::int32_t>(a, 0);  // no dimensions: an empty array
+      put_big_endian<std::int32_t>(a, 0);
+      put_big_endian<std::uint32_t>(a, type_oid(types_[c]));
       continue;
     }
-    put_big_endian<std::int32_t>(header, 1);
-    put_big_endian<std::int32_t>(header, has_null_[c] ? 1 : 0);
-    put_big_endian<std::uint32_t>(header, type_oid(types_[c]));
-    put_big_endian<std::int32_t>(header, length_of(rows_));
-    put_big_endian<std::int32_t>(header, 1);
-    arrays_[c].replace(0, binary_header_size, header);
+    char* header = a.data();
+    write_big_endian<std::int32_t>(header, 1);
+    write_big_endian<std::int32_t>(header + 4, has_null_[c] ? 1 : 0);
+    write_big_endian<std::uint32_t>(header + 8, type_oid(types_[c]));
+    write_big_endian<std::int32_t>(header + 12, length_of(rows_));
+    write_big_endian<std::int32_t>(header + 16, 1);
   }
   return std::move(arrays_);
 }
@@ -229,10 +234,10 @@ void parse_other_amounts(std::string_view s, codec::pricing& p) {
   }
 }
 
-claim_rows::claim_rows(rows_format format)
-    : claims(statements::column_types::claims, format),
-      rejects(statements::column_types::rejects, format),
-      durs(statements::column_types::durs, format) {
+claim_rows::claim_rows(rows_format format, string_pool* pool)
+    : claims(statements::column_types::claims, format, pool),
+      rejects(statements::column_types::rejects, format, pool),
+      durs(statements::column_types::durs, format, pool) {
   detail_.reserve(1024);
 }
 

@@ -28,6 +28,33 @@ namespace rxgate::store::rows {
 // escaped bytea, and the writer escapes nothing).
 enum class rows_format : std::uint8_t { copy, text_arrays, binary_arrays };
 
+// Buffers that outlive a batch. The builders of one statement's arguments take them in the same
+// order every batch and the caller gives them back in that order once the statement has run, so
+// each column gets back the buffer it grew to the batch before instead of growing a new one
+// (a batch's columns were several allocations each, every batch). One pool per statement kind;
+// not thread-safe: its owner (the writer connection) runs one batch at a time.
+class string_pool {
+ public:
+  // The next buffer, empty; an unused one when the pool has no more.
+  std::string take() {
+    if (next_ == spare_.size()) return {};
+    std::string s = std::move(spare_[next_++]);
+    s.clear();
+    return s;
+  }
+  // Everything taken since the last give() comes back as `used` (moved from; left empty).
+  void give(std::vector<std::string>& used) {
+    spare_.clear();
+    for (auto& s : used) spare_.push_back(std::move(s));
+    used.clear();
+    next_ = 0;
+  }
+
+ private:
+  std::vector<std::string> spare_;
+  std::size_t next_ = 0;
+};
+
 // Collects rows column by column (for unnest) or row by row (for COPY); values are text as
 // PostgreSQL reads it, or binary as it receives it, NULL kept apart. Text is cleaned
 // (pg::append_clean_text) in every format. A value the column's type cannot hold (a smallint
@@ -38,12 +65,13 @@ class rows_builder {
   using column_type = statements::column_type;
 
   // COPY rows or array literals of `columns` columns.
-  rows_builder(std::size_t columns, bool for_copy)
+  // unnest arrays take their buffers from `pool` when one is given.
+  rows_builder(std::size_t columns, bool for_copy, string_pool* pool = nullptr)
       : columns_(columns), format_(for_copy ? rows_format::copy : rows_format::text_arrays) {
-    if (!for_copy) arrays_.assign(columns, std::string{});
+    if (!for_copy) take_arrays(pool, 0);
   }
   // Columns of these types, in `format` (the types are needed for binary arrays only).
-  rows_builder(std::span<const column_type> types, rows_format format);
+  rows_builder(std::span<const column_type> types, rows_format format, string_pool* pool = nullptr);
 
   void text(std::string_view v) {
     begin_value();
@@ -161,6 +189,14 @@ class rows_builder {
     }
     a.push_back('"');
   }
+  // One array buffer per column, from `pool` (or new), each starting with `reserved` zero bytes.
+  void take_arrays(string_pool* pool, std::size_t reserved) {
+    arrays_.reserve(columns_);
+    for (std::size_t c = 0; c < columns_; ++c) {
+      arrays_.push_back(pool ? pool->take() : std::string{});
+      arrays_.back().assign(reserved, '\0');
+    }
+  }
   // Binary array elements (store_rows.cpp): a 4-byte length, then the value as the type's
   // receive function reads it.
   void binary_text(std::string_view v, bool clean);
@@ -205,7 +241,7 @@ void add_link_row(rows_builder& b, std::int64_t claim_id, const batch_entry& e);
 // (the links go with the key statements, rxgate_write_keys).
 class claim_rows {
  public:
-  explicit claim_rows(rows_format format);
+  explicit claim_rows(rows_format format, string_pool* pool = nullptr);
   // The rows of `e`, stored as claim `id` (make_claim_id: the rows take the date it carries).
   void add(const batch_entry& e, std::int64_t id);
 

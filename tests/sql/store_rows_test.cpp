@@ -210,5 +210,50 @@ TEST(BinaryArrays, EveryColumnListHasItsSqlType) {
   EXPECT_EQ(statements::write_keys_argument_count, 40u);
 }
 
+// The pipeline method builds each batch's arrays in the buffers of the batch before (string_pool):
+// a reused buffer must give the same bytes as a new one, whatever it held, and keep its storage.
+std::vector<std::string> batch_of(rows_format format, string_pool* pool, int rows, std::size_t text_size) {
+  const column_type types[] = {column_type::text, column_type::int8};
+  rows_builder b(types, format, pool);
+  for (int r = 0; r < rows; ++r) {
+    b.text(std::string(text_size, static_cast<char>('a' + r % 26)));
+    b.integer(std::int64_t{r});
+    b.end_row();
+  }
+  return std::move(b).arrays();
+}
+
+TEST(PooledArrays, AReusedBufferGivesTheBytesOfANewOneAndKeepsItsStorage) {
+  for (const rows_format format : {rows_format::binary_arrays, rows_format::text_arrays}) {
+    string_pool pool;
+    auto first = batch_of(format, &pool, 40, 300);
+    EXPECT_EQ(first, batch_of(format, nullptr, 40, 300));
+    const char* grown = first[0].data();
+    const std::size_t capacity = first[0].capacity();
+    pool.give(first);
+    EXPECT_TRUE(first.empty());
+    // A smaller batch in the same buffers: same bytes as fresh ones, the first column's storage
+    // is the one it grew to before.
+    auto second = batch_of(format, &pool, 3, 10);
+    EXPECT_EQ(second, batch_of(format, nullptr, 3, 10));
+    EXPECT_EQ(second[0].data(), grown);
+    EXPECT_EQ(second[0].capacity(), capacity);
+    pool.give(second);
+    // No rows after a batch with rows: the empty array's form, not what the buffer held.
+    auto none = batch_of(format, &pool, 0, 0);
+    EXPECT_EQ(none, batch_of(format, nullptr, 0, 0));
+    pool.give(none);
+    // More columns than the pool holds: the rest are new buffers.
+    const column_type three[] = {column_type::int2, column_type::int2, column_type::int2};
+    rows_builder wide(three, format, &pool);
+    for (int c = 0; c < 3; ++c) wide.integer(std::int64_t{7});
+    wide.end_row();
+    rows_builder fresh(three, format);
+    for (int c = 0; c < 3; ++c) fresh.integer(std::int64_t{7});
+    fresh.end_row();
+    EXPECT_EQ(std::move(wide).arrays(), std::move(fresh).arrays());
+  }
+}
+
 }  // namespace
 }  // namespace rxgate::store::rows
