@@ -20,12 +20,7 @@ std::string json_error_body(std::string_view why) {
 
 tls_session::tls_session(tcp::socket&& socket, gateway::impl& g)
     : stream_(std::move(socket), g.tls), g_(g), claim_timer_(stream_.get_executor()),
-      idle_timer_(stream_.get_executor()) {
-  // Asio sets SSL_MODE_RELEASE_BUFFERS on every stream it makes: each request then allocated and
-  // freed the connection's 16 kB record buffers again (and glibc consolidated its free lists on
-  // each). The connection keeps them instead, about 22 kB resident while it is open (docs/operations.md).
-  SSL_clear_mode(stream_.native_handle(), SSL_MODE_RELEASE_BUFFERS);
-}
+      idle_timer_(stream_.get_executor()) {}
 
 tls_session::~tls_session() {
   if (sse_id_) g_.dash->unsubscribe(sse_id_);
