@@ -42,10 +42,10 @@ class string_pool {
     s.clear();
     return s;
   }
-  // Everything taken since the last give() comes back as `used` (moved from; left empty).
-  void give(std::vector<std::string>& used) {
-    spare_.clear();
-    for (auto& s : used) spare_.push_back(std::move(s));
+  // Everything taken since the last give() comes back as `used` (left empty). Allocates nothing:
+  // it runs in a scope guard's destructor.
+  void give(std::vector<std::string>& used) noexcept {
+    spare_.swap(used);
     used.clear();
     next_ = 0;
   }

@@ -1,14 +1,17 @@
 -- 0025: one index of active_paid_keys for a member's fills and a family's plan year.
 --
--- Every paid claim inserted its key row into three B-trees: the primary key (the claim key), the
--- member index (0024: the F rows of the history) and the family-year index (0011: the Y rows, the
--- sums of a family's plan year). The member and family-year indexes lead with the same two
--- columns (BIN, cardholder ID), so a family's rows are already neighbours in the member index;
--- carrying the plan year and the three applied amounts there too lets the Y probe read them from
--- it alone (an index-only scan on (bin, cardholder_id), filtered by year), and the family-year
--- index goes: one B-tree insert less per paid claim, and one index less whose inserts land at
+-- A paid claim of a plan that keeps accumulators inserted its key row into three B-trees: the
+-- primary key (the claim key), the member index (0024: the F rows of the history) and the
+-- family-year index (0011: the Y rows, the sums of a family's plan year; partial, so claims of
+-- other plans were not in it). The member and family-year indexes lead with the same two columns
+-- (BIN, cardholder ID), so a family's rows are already neighbours in the member index; carrying
+-- the plan year and the three applied amounts there too lets the Y probe read them from it alone
+-- (an index-only scan on (bin, cardholder_id), filtered by year), and the family-year index goes:
+-- one B-tree insert less per paid claim of such a plan, and one index less whose inserts land at
 -- random places once the database outgrows shared_buffers (at 12.5 million claims the family-year
--- index was 0.75 GB; bench/RESULTS.md, "a one-hour soak at half rate").
+-- index was 0.75 GB; bench/RESULTS.md, "## soak", the run of 2026-12-03 19:58-21:10 UTC). Every
+-- member-index entry grows by the year and the three amounts (about 28 bytes), claims of plans
+-- without accumulators included.
 --
 -- What the Y probe reads grows with the family's paid, unreversed keys of every year instead of
 -- one (the filter skips the others inside the leaves); a family's keys are a few leaves.

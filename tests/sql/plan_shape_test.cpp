@@ -75,8 +75,8 @@ TEST(PlanShape, HistoryProbesEveryTableByIndexOnAGenericPlan) {
       << notices.text;
   EXPECT_NE(notices.text.find("Index Only Scan using active_paid_keys_member on active_paid_keys o "), std::string::npos)
       << notices.text;
-  // The Y probe (alias fy) sums the family's plan year from the member index alone (migration
-  // 0025 dropped the family-year index), never from the heap.
+  // The Y probe (alias fy) sums the family's plan year with an index-only scan of the member index
+  // (migration 0025 dropped the family-year index).
   EXPECT_NE(notices.text.find("Index Only Scan using active_paid_keys_member on active_paid_keys fy "), std::string::npos)
       << notices.text;
   EXPECT_EQ(notices.text.find("active_paid_keys_family_year"), std::string::npos) << notices.text;

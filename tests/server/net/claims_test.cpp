@@ -116,8 +116,8 @@ TEST_F(claims, f6_transmission_rejects_are_answered_in_f6) {
 // PostgreSQL.
 TEST_F(claims, connection_close_requests_are_answered_before_the_close) {
   const std::string rx = next_rx();
-  // A drug no other test of this file pays for this member: the suites share one database within
-  // a process, and another test's fill of the same drug today would make this one a 79.
+  // A drug no other test of this suite pays for this member: the suite's tests share its
+  // database, and another test's fill of the same drug today would make this one a 79.
   const auto d0 = b1(alex(), {{rx, "90001000201"}});
   {
     server::tls_client c(client_for());
