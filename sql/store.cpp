@@ -519,10 +519,12 @@ void pg_batch::insert_in_one_statement(std::span<batch_entry> entries, const std
 
 // The pipeline method: insert_batch in one round trip (BEGIN first when the batch has not
 // begun). With `committed`: SAVEPOINT, insert_batch_or_fail and COMMIT in one round trip;
-// insert_batch_or_fail fails (division by zero, sqlstate 22012) when an entry lost its key, so
-// the COMMIT is skipped and nothing is committed; then one more round trip goes back to the
-// savepoint and runs insert_batch, which answers the entries that lost, as insert() does, and
-// the batch stays open for the caller to settle them.
+// insert_batch_or_fail fails when an entry lost its key (unique_violation, 23505, for a payment
+// whose key another transaction took; division by zero, 22012, for a reversal or a duplicate
+// answer whose original is no longer the key's claim), so the COMMIT is skipped and nothing is
+// committed; then one more round trip goes back to the savepoint and runs insert_batch, which
+// answers the entries that lost, as insert() does, and the batch stays open for the caller to
+// settle them. Either state from anything else fails insert_batch too and ends the batch.
 error pg_batch::insert_pipelined(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
                                  std::vector<bool>& write, bool* committed) {
   // The arguments' buffers go back to the store's pool whichever way this returns.
@@ -548,7 +550,8 @@ error pg_batch::insert_pipelined(std::span<batch_entry> entries, const std::vect
       *committed = true;
       return {};
     }
-    if (lost || p.failed_at() != insert_at || p.failed_state() != "22012") {
+    const bool key_lost = p.failed_state() == "22012" || p.failed_state() == "23505";
+    if (lost || p.failed_at() != insert_at || !key_lost) {
       return end_failed(std::move(e), lost || e.code == errc::internal);
     }
     p.command("ROLLBACK TO SAVEPOINT rxgate_insert");

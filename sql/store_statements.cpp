@@ -177,13 +177,16 @@ ORDER BY 1, 2, 13 DESC, 3 DESC)";
 // links, in that order, server-side (migration 0013: rxgate_write_keys says why and what each
 // step guarantees). Returns the claim ids that lost their key. The argument groups follow
 // rows::add_key_columns (+ the reversing claim's id), rows::add_pay_row, rows::add_key_columns
-// (+ the duplicate answer's id) and rows::add_link_row.
-std::string write_keys_call(std::size_t first) {
+// (+ the duplicate answer's id) and rows::add_link_row. `fail_when_taken` (migration 0026): a
+// payment whose key another transaction holds fails the statement (unique_violation) instead of
+// being answered as lost, and the keys go in without speculative insertion.
+std::string write_keys_call(std::size_t first, bool fail_when_taken = false) {
   std::string sql = "SELECT claim_id FROM rxgate_write_keys(";
   for (std::size_t i = 0; i < write_keys_argument_count; ++i) {
     if (i) sql += ", ";
     sql += "$" + std::to_string(first + i) + "::" + sql_type_name(column_types::write_keys[i]) + "[]";
   }
+  if (fail_when_taken) sql += ", fail_when_taken => true";
   sql += ") AS claim_id";
   return sql;
 }
@@ -196,13 +199,14 @@ constexpr const char* sql_year_sums =
 // insert() of the unnest method in one statement: the key statements first (the rows' INSERTs
 // read `lost`, so the function has run to its end before any row is inserted), then the claims,
 // rejects and DUR alerts of every entry that did not lose its key. Returns the ids that lost;
-// `fail_when_lost`: fails instead (division by zero, sqlstate 22012), so that a COMMIT sent in
-// the same pipeline is skipped (store.cpp, insert_pipelined).
+// `fail_when_lost`: fails instead, so that a COMMIT sent in the same pipeline is skipped
+// (store.cpp, insert_pipelined): a payment whose key is taken raises unique_violation (23505)
+// inside rxgate_write_keys, any other lost entry division by zero (22012) here.
 std::string insert_batch(bool fail_when_lost) {
   constexpr std::size_t claims_from = write_keys_argument_count + 1;
   constexpr std::size_t rejects_from = claims_from + claim_column_count;
   constexpr std::size_t dur_from = rejects_from + std::size(reject_columns);
-  return "WITH lost AS MATERIALIZED (" + write_keys_call(1) + "), c AS (" +
+  return "WITH lost AS MATERIALIZED (" + write_keys_call(1, fail_when_lost) + "), c AS (" +
          unnest_insert("claims", claim_columns, column_types::claims, claims_from) + "), r AS (" +
          unnest_insert("claim_rejects", reject_columns, column_types::rejects, rejects_from) + "), d AS (" +
          unnest_insert("claim_dur_alerts", dur_columns, column_types::durs, dur_from) +

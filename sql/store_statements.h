@@ -70,7 +70,8 @@ inline constexpr std::size_t write_keys_argument_count = std::size(column_types:
 // few), lock_families, history, write_keys (the key statements and links; the COPY method), and
 // insert_batch (the unnest and pipeline methods: write_keys' arguments, then the claims, rejects
 // and DUR alerts columns as arrays, all in one statement) with insert_batch_or_fail (the same,
-// failing when an entry lost its key: the pipeline method's insert-and-commit).
+// failing when an entry lost its key, its keys inserted without ON CONFLICT: the pipeline
+// method's insert-and-commit).
 std::vector<pg::prepared_statement> writer_statements();
 
 // For sql/accumulator_imports.cpp: the writer's lock_families ($1 BINs, $2 cardholder IDs) and

@@ -21,6 +21,21 @@ void execute(const std::string& dsn, const std::string& sql) {
   n.exec(sql);
 }
 
+// A writer with the default options.
+std::unique_ptr<store::claim_store> plain_store(const std::string& dsn) {
+  store::store_options o;
+  o.dsn = dsn;
+  return store::open_store(o);
+}
+
+// Begins a batch, reads its history and decides its entries, as the batcher does before it
+// inserts.
+void begin_decided(store::claim_store& s, std::vector<store::batch_entry>& v, std::unique_ptr<store::batch>& b) {
+  ASSERT_FALSE(s.begin(b));
+  ASSERT_FALSE(b->load_history(v));
+  for (auto& e : v) decide(e);
+}
+
 // An AFTER INSERT trigger on claims that raises `condition` for Rx number `rx`.
 void fail_inserts_of(const std::string& dsn, const std::string& rx, const std::string& condition) {
   execute(dsn, "CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
@@ -45,8 +60,10 @@ std::unique_ptr<store::claim_store> store_with_slow_commits(const std::string& d
 }
 
 // Ten paid claims, the one at `failing` refused by the trigger: nothing of the batch is stored,
-// the store says so, and the next batch (without it) pays every claim.
-void expect_whole_batch_rolled_back(const std::string& dsn, const std::string& condition) {
+// the store says so (`expected`: how it maps the condition), and the next batch (without it)
+// pays every claim.
+void expect_whole_batch_rolled_back(const std::string& dsn, const std::string& condition,
+                                    store::errc expected = store::errc::internal) {
   const std::string failing = "820005";
   fail_inserts_of(dsn, failing, condition);
   auto s = reconnecting_store(dsn, 10ms);
@@ -54,7 +71,7 @@ void expect_whole_batch_rolled_back(const std::string& dsn, const std::string& c
   const std::vector<codec::claim> claims = b1_claims(f, 10, 820000, day(2026, 11, 14));
   std::vector<store::batch_entry> v = entries_for(claims);
   const auto e = run_batch(*s, v);
-  EXPECT_EQ(e.code, store::errc::internal) << e.message;
+  EXPECT_EQ(e.code, expected) << e.message;
   EXPECT_NE(e.message.find(condition), std::string::npos) << e.message;
   EXPECT_FALSE(s->healthy());
   EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number LIKE '8200%'"), "0");
@@ -81,28 +98,32 @@ TEST(Pipeline, StatementErrorMidPipelineRollsBackTheWholeBatch) {
   expect_whole_batch_rolled_back(fresh_database_dsn(), "P0001");
 }
 
-// 22012 is what insert_batch_or_fail raises for a lost key: a real 22012 goes back to the
-// savepoint, fails again in insert_batch, and still ends the batch with nothing stored.
+// 22012 is what insert_batch_or_fail raises for a lost reversal or duplicate answer: a real 22012
+// goes back to the savepoint, fails again in insert_batch, and still ends the batch with nothing
+// stored.
 TEST(Pipeline, StatementErrorThatLooksLikeALostKeyStillRollsBack) {
   RXGATE_REQUIRE_DB();
   expect_whole_batch_rolled_back(fresh_database_dsn(), "22012");
 }
 
+// 23505 is what insert_batch_or_fail's plain key insert raises for a key another transaction
+// took (migration 0026): a unique_violation from anything else does the same as a real 22012.
+TEST(Pipeline, UniqueViolationThatLooksLikeATakenKeyStillRollsBack) {
+  RXGATE_REQUIRE_DB();
+  expect_whole_batch_rolled_back(fresh_database_dsn(), "23505", store::errc::conflict);
+}
+
 TEST(Pipeline, KeyLostBetweenHistoryAndInsertLeavesTheBatchOpen) {
   RXGATE_REQUIRE_DB();
   const std::string dsn = fresh_database_dsn();
-  store::store_options o;
-  o.dsn = dsn;
-  auto s = store::open_store(o);
+  auto s = plain_store(dsn);
   claim_factory f;
   const auto lost = f.make("B1", "821001", day(2026, 11, 15));
   const auto kept = f.make("B1", "821002", day(2026, 11, 15));
   std::vector<store::batch_entry> v{entry_for(lost), entry_for(kept)};
   std::unique_ptr<store::batch> b;
-  ASSERT_FALSE(s->begin(b));
-  ASSERT_FALSE(b->load_history(v));
-  for (auto& e : v) decide(e);
-  // Another node pays the first key meanwhile.
+  begin_decided(*s, v, b);
+  // Another node pays the first key meanwhile (the first try's plain key insert fails with 23505).
   execute(dsn,
           "INSERT INTO active_paid_keys (bin, pcn, provider_id_qualifier, provider_id, rx_number, fill_number, "
           "date_of_service, claim_id) VALUES ('" + std::string(lost.bin) + "', '" + std::string(lost.pcn) + "', '" +
@@ -120,6 +141,39 @@ TEST(Pipeline, KeyLostBetweenHistoryAndInsertLeavesTheBatchOpen) {
   EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number = '821002'"), "1");
   EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number = '821001'"), "0");
   EXPECT_EQ(query_value(dsn, "SELECT claim_id FROM active_paid_keys WHERE rx_number = '821001'"), "-1");
+}
+
+// The other way an entry loses: a reversal whose original another node reversed meanwhile
+// (the first try fails with 22012; the payment beside it goes in with the second try).
+TEST(Pipeline, ReversalLostBetweenHistoryAndInsertLeavesTheBatchOpen) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = fresh_database_dsn();
+  auto s = plain_store(dsn);
+  claim_factory f;
+  const auto paid = f.make("B1", "822001", day(2026, 11, 15));
+  std::vector<store::batch_entry> first{entry_for(paid)};
+  ASSERT_FALSE(run_batch(*s, first));
+  ASSERT_EQ(first[0].decision.status, 'P');
+  const auto reversal = f.make("B2", "822001", day(2026, 11, 15));
+  const auto kept = f.make("B1", "822002", day(2026, 11, 15));
+  std::vector<store::batch_entry> v{entry_for(reversal), entry_for(kept)};
+  std::unique_ptr<store::batch> b;
+  begin_decided(*s, v, b);
+  ASSERT_EQ(v[0].decision.status, 'A');
+  // Another node reverses the original meanwhile.
+  execute(dsn, "DELETE FROM active_paid_keys WHERE rx_number = '822001'");
+  bool committed = true;
+  ASSERT_FALSE(b->insert_and_commit(v, committed));
+  EXPECT_FALSE(committed);
+  EXPECT_TRUE(v[0].conflict);
+  EXPECT_FALSE(v[1].conflict);
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number = '822002'"), "0");
+  ASSERT_FALSE(b->commit());
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM active_paid_keys WHERE rx_number = '822002'"), "1");
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number = '822001' AND transaction_code = 'B2'"),
+            "0");
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number = '822001' AND reversed_at IS NOT NULL"),
+            "0");
 }
 
 // A statement timeout must never reach a COMMIT: under synchronous replication, a COMMIT whose

@@ -6,6 +6,7 @@
 // method: all of it in one statement); both methods are run.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -228,6 +229,34 @@ TEST_P(StoreTest, RetransmitsOfSeveralMonthsInOneBatchEachFindTheirClaim) {
   ASSERT_FALSE(b2->load_history(w));
   ASSERT_TRUE(w[1].history.same_key);
   EXPECT_EQ(w[1].history.same_key->claim_id, stored.claim_id);
+}
+
+// Reversals of claims from three dates in two months (two partitions) in one batch, in another
+// order than the claims were paid: each reversed claim names its own reversal, and a paid claim
+// among them that the batch does not reverse stays as it was.
+TEST_P(StoreTest, ReversalsOfOneBatchEachMarkTheirOwnClaim) {
+  const codec::date dates[] = {day(2026, 10, 30), day(2026, 11, 3), day(2026, 11, 6)};
+  std::vector<batch_entry> paid;
+  for (int i = 0; i < 3; ++i) {
+    paid.push_back(submit(f_.make("B1", std::to_string(100100 + i), dates[i])));
+    ASSERT_EQ(paid.back().decision.status, 'P');
+  }
+  const batch_entry kept = submit(f_.make("B1", "100110", day(2026, 11, 3)));
+  ASSERT_EQ(kept.decision.status, 'P');
+  std::vector<batch_entry> v;
+  for (int i : {2, 0, 1}) v.push_back(entry(f_.make("B2", std::to_string(100100 + i), dates[i])));
+  last_batch_.reset();
+  const auto e = run_batch(*store_, v);
+  ASSERT_FALSE(e) << e.message;
+  for (const auto& x : v) ASSERT_EQ(x.decision.status, 'A');
+  for (int j = 0; j < 3; ++j) {
+    const int i = std::array{2, 0, 1}[j];
+    EXPECT_EQ(q("SELECT reversed_by FROM claims WHERE id = " + std::to_string(paid[i].claim_id)),
+              std::to_string(v[j].claim_id));
+  }
+  EXPECT_EQ(q("SELECT count(*) FROM claims WHERE reversed_at IS NOT NULL"), "3");
+  EXPECT_EQ(q("SELECT reversed_at IS NULL FROM claims WHERE id = " + std::to_string(kept.claim_id)), "t");
+  EXPECT_EQ(q("SELECT count(*) FROM active_paid_keys"), "1");
 }
 
 TEST_P(StoreTest, DifferentClaimUnderAnActivePaidKeyIsRejected83) {
