@@ -208,6 +208,7 @@ bootstrap:
       parameters:
         wal_sender_timeout: 5s
         wal_log_hints: 'on'
+        log_error_verbosity: terse
         max_connections: 200
         max_wal_senders: 10
         max_replication_slots: 10

@@ -132,6 +132,10 @@ EOF
 # - autovacuum_vacuum_insert_scale_factor 0.05: claims are insert-only; their partitions get
 #   vacuumed (visibility map, index-only history reads) every 5 % growth, in small steps, instead
 #   of a large pass at 20 %.
+# - log_error_verbosity terse: an error's DETAIL can name a row's values; the writer's first try
+#   fails on purpose with a unique violation whose DETAIL is a claim key (pharmacy, Rx number,
+#   fill, date of service) when another node took that key (migration 0026), and the server log
+#   must not keep claim data.
 # Box-wide writeback (vm.dirty_*) is the operator's choice: see README.md, "Running it in production".
 write_gateway_settings() {
   local dir=$1
@@ -144,6 +148,7 @@ checkpoint_completion_target = 0.9
 shared_buffers = 512MB
 wal_buffers = 16MB
 autovacuum_vacuum_insert_scale_factor = 0.05
+log_error_verbosity = terse
 EOF
   grep -q "^include_if_exists = 'rxgate-gateway.conf'" "${dir}/postgresql.conf" ||
     echo "include_if_exists = 'rxgate-gateway.conf'" | as_owner tee -a "${dir}/postgresql.conf" >/dev/null

@@ -438,7 +438,7 @@ error pg_batch::take_ids(std::size_t n, std::vector<std::int64_t>& ids) {
   return {};
 }
 
-// The arguments of rxgate_write_keys (migration 0013) for a batch: reversals (the key must still
+// The arguments of rxgate_write_keys (migrations 0013, 0018, 0026) for a batch: reversals (the key must still
 // point at the claim reversed), payments (the key insert decides who pays, here and on every
 // other node; a rebill pays only when its reversal won), duplicate answers (the original must
 // still be the active paid claim), links. `any` says whether it has anything to do.

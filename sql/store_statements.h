@@ -47,7 +47,7 @@ inline constexpr column_type claims[] = {
     int8, int8, int8, int8, int8, int8, int8, jsonb, bytea, bytea};
 inline constexpr column_type rejects[] = {int8, date, int2, text, text, int2, text};
 inline constexpr column_type durs[] = {int8, date, int2, text, text, text, date, int8, text};
-// rxgate_write_keys (migration 0013): reversals 9, payments 19, duplicates 9, links 3 parallel
+// rxgate_write_keys (migrations 0013, 0018, 0026): reversals 9, payments 19, duplicates 9, links 3 parallel
 // arrays, in this order.
 inline constexpr column_type write_keys[] = {
     int8, text, text, int2, date, text, text, text, int8,

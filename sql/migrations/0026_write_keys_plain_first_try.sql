@@ -12,11 +12,16 @@
 -- it treats 22012, and the second try (fail_when_taken false, as before) answers which claims
 -- lost. A plain INSERT waits for an uncommitted holder of the key as ON CONFLICT does, so one
 -- key is still paid once across nodes. In psql, 100,000 key rows inserted 80 at a time into a
--- copy of active_paid_keys: 12.6 us a row plain against 15.1 with ON CONFLICT DO NOTHING
+-- copy of active_paid_keys: 12.0-12.8 us a row plain against 14.9-15.5 with ON CONFLICT DO
+-- NOTHING (four rounds each); through this function, 1.2-2.0 us less per paid key
 -- (bench/RESULTS.md).
 --
--- The flag comes last with a default, so a caller that passes the 40 arrays (a gateway of the
--- previous release during a rolling upgrade, the COPY method) gets the answering form.
+-- The 23505 carries the key's values in its DETAIL (pharmacy, Rx number, fill, date of service,
+-- BIN, PCN); deploy/pg.sh and the cluster's Patroni settings set log_error_verbosity = terse so
+-- that the server log does not keep them (docs/operations.md).
+--
+-- The flag comes last with a default, so a caller that passes the 40 arrays (the COPY method, a
+-- session that prepared its statements before this migration) gets the answering form.
 DROP FUNCTION rxgate_write_keys(bigint[], text[], text[], smallint[], date[], text[], text[], text[], bigint[],
   bigint[], text[], text[], smallint[], date[], text[], text[], text[], text[], text[], text[], text[], text[],
   bigint[], integer[], date[], bigint[], bigint[], bigint[],

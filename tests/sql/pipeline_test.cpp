@@ -8,6 +8,7 @@
 
 #include <pqxx/pqxx>
 
+#include "sql/store_statements.h"
 #include "tests/sql/db_fixture.h"
 
 namespace rxgate::test {
@@ -22,7 +23,7 @@ void execute(const std::string& dsn, const std::string& sql) {
 }
 
 // A writer with the default options.
-std::unique_ptr<store::claim_store> plain_store(const std::string& dsn) {
+std::unique_ptr<store::claim_store> default_store(const std::string& dsn) {
   store::store_options o;
   o.dsn = dsn;
   return store::open_store(o);
@@ -107,7 +108,8 @@ TEST(Pipeline, StatementErrorThatLooksLikeALostKeyStillRollsBack) {
 }
 
 // 23505 is what insert_batch_or_fail's plain key insert raises for a key another transaction
-// took (migration 0026): a unique_violation from anything else does the same as a real 22012.
+// took (migration 0026): a unique_violation from anything else fails insert_batch too and ends the
+// batch with nothing stored (a conflict to the caller, where a real 22012 is an internal error).
 TEST(Pipeline, UniqueViolationThatLooksLikeATakenKeyStillRollsBack) {
   RXGATE_REQUIRE_DB();
   expect_whole_batch_rolled_back(fresh_database_dsn(), "23505", store::errc::conflict);
@@ -116,7 +118,7 @@ TEST(Pipeline, UniqueViolationThatLooksLikeATakenKeyStillRollsBack) {
 TEST(Pipeline, KeyLostBetweenHistoryAndInsertLeavesTheBatchOpen) {
   RXGATE_REQUIRE_DB();
   const std::string dsn = fresh_database_dsn();
-  auto s = plain_store(dsn);
+  auto s = default_store(dsn);
   claim_factory f;
   const auto lost = f.make("B1", "821001", day(2026, 11, 15));
   const auto kept = f.make("B1", "821002", day(2026, 11, 15));
@@ -143,12 +145,54 @@ TEST(Pipeline, KeyLostBetweenHistoryAndInsertLeavesTheBatchOpen) {
   EXPECT_EQ(query_value(dsn, "SELECT claim_id FROM active_paid_keys WHERE rx_number = '821001'"), "-1");
 }
 
+// rxgate_write_keys paying key rx at pharmacy 1234567 for claim `claim` (the other groups
+// empty), on the first try's terms or the answering form's.
+std::string pay_one_key(const std::string& rx, const std::string& claim, bool fail_when_taken) {
+  return "SELECT claim_id FROM rxgate_write_keys('{}'::bigint[], '{}'::text[], '{}'::text[], '{}'::smallint[], "
+         "'{}'::date[], '{}'::text[], '{}'::text[], '{}'::text[], '{}'::bigint[], "
+         "'{" + claim + "}'::bigint[], '{1234567}'::text[], '{" + rx + "}'::text[], '{0}'::smallint[], "
+         "'{2026-11-16}'::date[], '{610014}'::text[], '{RXG}'::text[], '{01}'::text[], '{M100}'::text[], "
+         "'{01}'::text[], '{1000001}'::text[], '{00071015523}'::text[], '{C1}'::text[], '{30000}'::bigint[], "
+         "'{30}'::integer[], '{NULL}'::date[], '{0}'::bigint[], '{0}'::bigint[], '{0}'::bigint[], "
+         "'{}'::bigint[], '{}'::text[], '{}'::text[], '{}'::smallint[], '{}'::date[], '{}'::text[], "
+         "'{}'::text[], '{}'::text[], '{}'::bigint[], '{}'::bigint[], '{}'::bigint[], '{}'::text[], "
+         "fail_when_taken => " + std::string(fail_when_taken ? "true" : "false") + ") AS claim_id";
+}
+
+// Migration 0026: the first try's plain INSERT fails on a key another transaction holds
+// (unique_violation) and pays a free one; the answering form names the claim that lost and
+// leaves the holder's row. Only the pipeline's first try uses the former.
+TEST(Pipeline, FirstTryFailsOnATakenKeyAndTheAnsweringFormNamesItsClaim) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = fresh_database_dsn();
+  execute(dsn,
+          "INSERT INTO active_paid_keys (bin, pcn, provider_id_qualifier, provider_id, rx_number, fill_number, "
+          "date_of_service, claim_id) VALUES ('610014', 'RXG', '01', '1234567', '823001', 0, '2026-11-16', -1)");
+  {
+    pqxx::connection c(dsn);
+    pqxx::nontransaction n(c);
+    EXPECT_THROW(n.exec(pay_one_key("823001", "42", true)), pqxx::unique_violation);
+  }
+  EXPECT_EQ(query_value(dsn, pay_one_key("823001", "42", false)), "42");
+  EXPECT_EQ(query_value(dsn, "SELECT claim_id FROM active_paid_keys WHERE rx_number = '823001'"), "-1");
+  EXPECT_EQ(query_value(dsn, pay_one_key("823002", "43", true)), "");
+  EXPECT_EQ(query_value(dsn, "SELECT claim_id FROM active_paid_keys WHERE rx_number = '823002'"), "43");
+
+  std::string first_try, answering;
+  for (const auto& st : store::statements::writer_statements()) {
+    if (st.name == "insert_batch_or_fail") first_try = st.sql;
+    if (st.name == "insert_batch") answering = st.sql;
+  }
+  EXPECT_NE(first_try.find("fail_when_taken => true"), std::string::npos) << first_try;
+  EXPECT_EQ(answering.find("fail_when_taken"), std::string::npos) << answering;
+}
+
 // The other way an entry loses: a reversal whose original another node reversed meanwhile
 // (the first try fails with 22012; the payment beside it goes in with the second try).
 TEST(Pipeline, ReversalLostBetweenHistoryAndInsertLeavesTheBatchOpen) {
   RXGATE_REQUIRE_DB();
   const std::string dsn = fresh_database_dsn();
-  auto s = plain_store(dsn);
+  auto s = default_store(dsn);
   claim_factory f;
   const auto paid = f.make("B1", "822001", day(2026, 11, 15));
   std::vector<store::batch_entry> first{entry_for(paid)};
