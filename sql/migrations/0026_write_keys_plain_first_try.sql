@@ -69,7 +69,8 @@ BEGIN
   END IF;
 
   -- Payments: a key that is taken (or taken by an uncommitted transaction that then commits)
-  -- inserts nothing. A rebill whose reversal lost is not paid.
+  -- fails the statement with fail_when_taken and inserts nothing without it (its claim lost).
+  -- A rebill whose reversal lost is not paid.
   IF cardinality(p_claim) > 0 AND fail_when_taken THEN
     INSERT INTO active_paid_keys (claim_id, provider_id, rx_number, fill_number,
       date_of_service, bin, pcn, provider_id_qualifier, cardholder_id, person_code,
