@@ -41,17 +41,6 @@ void date_field(json_writer& j, std::string_view k, codec::date d) {
   j.field(k, std::string_view(buf, static_cast<std::size_t>(n)));
 }
 
-void write_product(json_writer& j, const codec::claim& c, const rules::decision& d) {
-  if (c.product_id.empty() && d.product_name.empty()) return;
-  j.key("product").begin_object();
-  text_field_if(j, "qualifier", c.product_qualifier);
-  text_field_if(j, "id", c.product_id);
-  text_field_if(j, "name", d.product_name);
-  text_field_if(j, "class", d.therapeutic_class);
-  if (d.tier) j.field("tier", d.tier);
-  j.end_object();
-}
-
 void write_rejects(json_writer& j, const rules::decision& d) {
   if (!d.rejects.count) return;
   j.key("rejects").begin_array();
@@ -254,12 +243,6 @@ void read_lists(dom::object o, claim_detail& out) {
 }
 
 void read_objects(dom::object o, claim_detail& out) {
-  if (auto p = object_at(o, "product")) {
-    std::optional<int> tier;
-    if (auto t = int_at(*p, "tier")) tier = static_cast<int>(*t);
-    out.product = detail_product{str_at(*p, "qualifier"), str_at(*p, "id"), str_at(*p, "name"),
-                                 str_at(*p, "class"), tier};
-  }
   if (auto r = object_at(o, "refill_too_soon")) {
     out.refill_too_soon = detail_refill_too_soon{str_at(*r, "last_fill"), str_at(*r, "next_allowed"),
                                                  int_at(*r, "last_quantity").value_or(0),
@@ -294,9 +277,6 @@ void write_claim_detail(std::string& out, const codec::claim& c, const rules::de
   json_writer j(out);
   j.begin_object();
   if (!c.version.empty()) j.field("version", c.version);
-  write_product(j, c, d);
-  if (c.quantity) j.field("quantity", *c.quantity);
-  if (c.days_supply) j.field("days_supply", *c.days_supply);
   write_rejects(j, d);
   write_dur(j, d);
   write_refill_and_limit(j, d);
@@ -318,8 +298,6 @@ bool read_claim_detail(std::string_view json, claim_detail& out) {
     dom::object o;
     if (parser.parse(json.data(), json.size()).get_object().get(o) != simdjson::SUCCESS) return false;
     read_objects(o, out);
-    if (auto q = int_at(o, "quantity")) out.quantity = *q;
-    if (auto d = int_at(o, "days_supply")) out.days_supply = static_cast<int>(*d);
     read_lists(o, out);
     out.help_desk_phone = str_at(o, "help_desk_phone");
     if (auto v = str_at(o, "version"); !v.empty()) out.version = v;

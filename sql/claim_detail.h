@@ -5,8 +5,10 @@
 // Contract:
 // - write_claim_detail() appends one JSON object built from a claim and its decision to a
 //   caller-owned string (reuse it between claims: no allocation once grown). Keys with nothing to
-//   say are left out. Strings go through codec::json_writer; bytes from 0x7F up become '?', as in
-//   every other text column of the store.
+//   say are left out, and so is what the claims row already holds in its own columns (the
+//   product, its tier and class, quantity, days supply): rows written before issue 14 still carry
+//   "product", "quantity" and "days_supply" keys, which the reader ignores. Strings go through
+//   codec::json_writer; bytes from 0x7F up become '?', as in every other text column of the store.
 // - read_claim_detail() fills a claim_detail from stored JSON and never throws. A key that is
 //   missing (rows written by an older binary) leaves its member empty, zero, false or absent; a
 //   value of the wrong type counts as missing. Malformed JSON leaves `out` empty and returns false.
@@ -23,12 +25,6 @@
 #include "rules/decision.h"
 
 namespace rxgate::store {
-
-// The product as the plan knew it (key "product").
-struct detail_product {
-  std::string qualifier, id, name, therapeutic_class;  // "qualifier" "id" "name" "class"
-  std::optional<int> tier;                              // absent when the plan gave none
-};
 
 // A reject as decided ("rejects"); the claim_rejects table holds the same rows.
 struct detail_reject {
@@ -101,9 +97,6 @@ struct detail_preferred_product {
 };
 
 struct claim_detail {
-  std::optional<detail_product> product;
-  std::optional<std::int64_t> quantity;  // thousandths, as submitted
-  std::optional<int> days_supply;
   std::vector<detail_reject> rejects;
   std::vector<detail_dur_alert> dur;
   std::optional<detail_refill_too_soon> refill_too_soon;

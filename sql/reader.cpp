@@ -63,7 +63,7 @@ std::string claim_columns(std::string_view raw, claim_month m) {
     "c.provider_id_qualifier, c.provider_id, c.rx_number, c.fill_number, c.cardholder_id, "
     "c.person_code, c.group_id, c.plan_id, c.plan_version, c.status::text, "
     "c.authorization_number, c.product_qualifier, c.product_id, c.product_name, "
-    "c.therapeutic_class, c.quantity, c.days_supply, c.patient_pay, c.ingredient_cost_paid, "
+    "c.therapeutic_class, c.tier, c.quantity, c.days_supply, c.patient_pay, c.ingredient_cost_paid, "
     "c.dispensing_fee_paid, c.total_paid, to_char(c.reversed_at AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c.reversed_by, l.replaces_claim_id, l.kind, "
     "c.detail::text, CASE WHEN ") + std::string(raw) + " THEN c.request END, CASE WHEN " + std::string(raw) +
@@ -434,15 +434,15 @@ error read_claim(const pqxx::row& row, pqxx::row::size_type first, bool with_raw
   const auto status = pg::text_view(row[first + 16]);
   k.status = status.empty() ? 'R' : status[0];
   read_columns(row, first + 17, k.authorization_number, k.product_qualifier, k.product_id, k.product_name,
-               k.therapeutic_class, k.quantity, k.days_supply, k.patient_pay, k.ingredient_cost_paid,
+               k.therapeutic_class, k.tier, k.quantity, k.days_supply, k.patient_pay, k.ingredient_cost_paid,
                k.dispensing_fee_paid, k.total_paid, k.reversed_at, k.reversed_by, k.replaces_claim_id, k.link_kind,
                k.detail_json);
   read_claim_detail(k.detail_json, k.detail);
   if (with_raw_bytes) {
-    k.request = unhex(pg::text_view(row[first + 33]));
-    k.response = unhex(pg::text_view(row[first + 34]));
+    k.request = unhex(pg::text_view(row[first + 34]));
+    k.response = unhex(pg::text_view(row[first + 35]));
   }
-  if (!read_lists(pg::text_view(row[first + 35]), pg::text_view(row[first + 36]), pg::text_view(row[first + 37]), k))
+  if (!read_lists(pg::text_view(row[first + 36]), pg::text_view(row[first + 37]), pg::text_view(row[first + 38]), k))
     return {errc::internal, std::string(what) + ": unreadable reject, DUR or history list"};
   out = std::move(k);
   return {};

@@ -56,6 +56,7 @@ struct claim_record {
   char status = 'R';
   std::string authorization_number;
   std::string product_qualifier, product_id, product_name, therapeutic_class;
+  std::optional<int> tier;                  // as the plan had it when deciding; absent when none
   std::optional<std::int64_t> quantity;
   std::optional<int> days_supply;
   std::optional<std::int64_t> patient_pay, ingredient_cost_paid, dispensing_fee_paid, total_paid;

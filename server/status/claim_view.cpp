@@ -201,8 +201,8 @@ void write_claim_header(codec::json_writer& j, const claim_context& x, std::stri
   j.key("product").begin_object().field_or_null("qualifier", rec.product_qualifier).field_or_null("id", rec.product_id);
   j.field_or_null("name", rec.product_name).field_or_null("therapeutic_class", rec.therapeutic_class);
   const rules::product* product = x.plan ? x.plan->find_product(rec.product_id) : nullptr;
-  if (const auto& stored = rec.detail.product; stored && stored->tier)
-    j.field("tier", *stored->tier);
+  if (rec.tier)
+    j.field("tier", *rec.tier);
   else if (product)
     j.field("tier", product->tier);
   else

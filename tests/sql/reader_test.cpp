@@ -155,6 +155,11 @@ TEST_F(ReaderTest, ClaimByIdHasRejectsDurDetailAndRawBytesOnRequest) {
   EXPECT_TRUE(p.total_paid.has_value());
   EXPECT_EQ(p.product_name, "TESTPRODUCT 10MG TAB");
   EXPECT_EQ(p.plan_version, 3);
+  // The product as the plan had it comes from the row's columns (the detail no longer repeats
+  // them); a rejected claim decided before a plan was found has no tier.
+  EXPECT_EQ(p.therapeutic_class, "STATINS");
+  EXPECT_EQ(p.tier, 1);
+  EXPECT_FALSE(c.tier);
 
   store::claim_record none;
   ASSERT_FALSE(read(-5, false, none, outcome));
