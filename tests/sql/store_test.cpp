@@ -105,7 +105,7 @@ TEST_P(StoreTest, PaidClaimIsStoredWithItsRowsAndDetail) {
   EXPECT_EQ(q("SELECT product_name || ' ' || therapeutic_class || ' ' || tier FROM claims WHERE id = " + id),
             "TESTPRODUCT 10MG TAB STATINS 1");
   // The detail does not repeat the row's columns (sql/claim_detail.h).
-  EXPECT_EQ(q("SELECT (detail ? 'product')::text || (detail ? 'quantity')::text FROM claims WHERE id = " + id), "falsefalse");
+  EXPECT_EQ(q("SELECT (detail ?| array['product', 'quantity', 'days_supply'])::text FROM claims WHERE id = " + id), "false");
   EXPECT_EQ(q("SELECT detail->'preferred'->0->>'product_id' FROM claims WHERE id = " + id), "00093505698");
   EXPECT_EQ(q("SELECT detail->'dur'->0->>'free_text' FROM claims WHERE id = " + id), "OVERUSE \"quoted\" \\ back");
   EXPECT_EQ(q("SELECT detail->'texts'->>0 FROM claims WHERE id = " + id), "Paid; see plan.");

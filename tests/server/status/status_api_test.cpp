@@ -306,6 +306,34 @@ dom::element reject_of(const api_answer& a, std::string_view code) {
 
 // ---- the explanations ---------------------------------------------------------------------------
 
+// The claim page's tier is the one the claim was decided with (the row's tier column; the detail
+// does not repeat it), and the plan's current tier only for a row that has none.
+TEST_F(status_api_test, the_claim_page_shows_the_tier_the_claim_was_decided_with) {
+  ASSERT_GT(claim_79(), 0);  // alex's paid atorvastatin fill, so that the claim below is a 79
+  const auto id = rejected_claim(alex(), {next_rx(), std::string(atorvastatin_20), 30, 30, 300}, "79");
+  ASSERT_GT(id, 0);
+  const std::string where = " WHERE id = " + std::to_string(id);
+  const std::string stored = query_value(dsn(), "SELECT tier FROM claims" + where);
+  ASSERT_NE(stored, "NULL");
+  auto a = get_claim(id, *tech_a_);
+  ASSERT_EQ(a.status, 200u) << a.body;
+  EXPECT_EQ(std::to_string(i(a.json["product"]["tier"])), stored);
+
+  // The plan moves the drug to another tier after the claim: the page keeps the claim's.
+  const int other = std::stoi(stored) % 3 + 1;
+  EXPECT_EQ(query_value(dsn(), "UPDATE claims SET tier = " + std::to_string(other) + where + " RETURNING tier"),
+            std::to_string(other));
+  auto moved = get_claim(id, *tech_a_);
+  ASSERT_EQ(moved.status, 200u) << moved.body;
+  EXPECT_EQ(i(moved.json["product"]["tier"]), other);
+
+  // A row without a tier shows the plan's current one.
+  EXPECT_EQ(query_value(dsn(), "UPDATE claims SET tier = NULL" + where + " RETURNING coalesce(tier, 0)"), "0");
+  auto none = get_claim(id, *tech_a_);
+  ASSERT_EQ(none.status, 200u) << none.body;
+  EXPECT_EQ(std::to_string(i(none.json["product"]["tier"])), stored);
+}
+
 TEST_F(status_api_test, refill_too_soon_79_gives_the_last_fill_the_next_date_and_the_accepted_sccs) {
   const auto id = claim_79();
   ASSERT_GT(id, 0);
