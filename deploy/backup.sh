@@ -271,10 +271,10 @@ EOF
   local missing restored_count twice unbacked
   missing=$(comm -23 "${drill_work}/claims-original.txt" "${drill_work}/claims-restored.txt" | wc -l)
   restored_count=$((total - missing))
-  twice=$(drill_count "${dsn2}" "SELECT count(*) FROM (SELECT 1 FROM claims WHERE status = 'P' AND reversed_at IS NULL
+  twice=$(drill_count "${dsn2}" "SELECT count(*) FROM (SELECT 1 FROM claims c WHERE c.status = 'P' AND NOT EXISTS (SELECT 1 FROM claim_links x WHERE x.replaces_claim_id = c.id AND x.kind IN ('reversal', 'rebill'))
     GROUP BY bin, pcn, provider_id_qualifier, provider_id, rx_number, fill_number, date_of_service HAVING count(*) > 1) t")
   unbacked=$(drill_count "${dsn2}" "SELECT count(*) FROM active_paid_keys a WHERE NOT EXISTS (SELECT 1 FROM claims c
-    WHERE c.id = a.claim_id AND c.date_of_service = a.date_of_service AND c.status = 'P' AND c.reversed_at IS NULL)")
+    WHERE c.id = a.claim_id AND c.date_of_service = a.date_of_service AND c.status = 'P' AND NOT EXISTS (SELECT 1 FROM claim_links x WHERE x.replaces_claim_id = c.id AND x.kind IN ('reversal', 'rebill')))")
   local extra
   extra=$(comm -13 "${drill_work}/claims-original.txt" "${drill_work}/claims-restored.txt" | wc -l)
   drill_pg_stop "${restored}"
@@ -309,7 +309,8 @@ drill_count() {
 # its stored answer, sorted, so that two databases compare with comm.
 drill_snapshot() {
   drill_count "$1" "SELECT id || ' ' || date_of_service || ' ' || status::text || ' ' || coalesce(authorization_number, '-')
-    || ' ' || coalesce(reversed_at::text, '-') || ' ' || md5(response) FROM claims" | LC_ALL=C sort >"$2"
+    || ' ' || coalesce((SELECT min(x.created_at)::text FROM claim_links x
+      WHERE x.replaces_claim_id = claims.id AND x.kind IN ('reversal', 'rebill')), '-') || ' ' || md5(response) FROM claims" | LC_ALL=C sort >"$2"
 }
 
 drill_cleanup() {

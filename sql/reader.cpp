@@ -11,6 +11,7 @@
 #include "sql/claim_id.h"
 #include "sql/connection.h"
 #include "sql/pg.h"
+#include "sql/reversal.h"
 
 namespace rxgate::store {
 namespace {
@@ -64,8 +65,8 @@ std::string claim_columns(std::string_view raw, claim_month m) {
     "c.person_code, c.group_id, c.plan_id, c.plan_version, c.status::text, "
     "c.authorization_number, c.product_qualifier, c.product_id, c.product_name, "
     "c.therapeutic_class, c.tier, c.quantity, c.days_supply, c.patient_pay, c.ingredient_cost_paid, "
-    "c.dispensing_fee_paid, c.total_paid, to_char(c.reversed_at AT TIME ZONE 'UTC', "
-    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), c.reversed_by, l.replaces_claim_id, l.kind, "
+    "c.dispensing_fee_paid, c.total_paid, to_char(rv.created_at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), rv.claim_id, l.replaces_claim_id, l.kind, "
     "c.detail::text, CASE WHEN ") + std::string(raw) + " THEN c.request END, CASE WHEN " + std::string(raw) +
     " THEN c.response END, "
     // The rejects and DUR alerts ride along as JSON arrays: one statement, one round trip. Only
@@ -100,11 +101,12 @@ std::string claim_columns(std::string_view raw, claim_month m) {
     (of_month ? "      AND " + on_id_date("h", m) + " " : std::string()) +
     "    ORDER BY h.id LIMIT 100) h)::text ";
 }
-// The claim and its own link: a lateral subquery that PostgreSQL cannot flatten into a join (LIMIT;
-// a claim replaces one claim at most), so that the gate skips the probe.
+// The claim, its own link and its reversal: lateral subqueries that PostgreSQL cannot flatten into
+// joins (LIMIT; a claim replaces one claim at most), so that the gates skip the probes.
 std::string claim_from(claim_month m) {
   return "FROM claims c LEFT JOIN LATERAL (SELECT l.replaces_claim_id, l.kind FROM claim_links l "
-         "  WHERE l.claim_id = c.id AND " + may_replace("c") + " LIMIT 1) l ON true WHERE c.id = $2 " +
+         "  WHERE l.claim_id = c.id AND " + may_replace("c") + " LIMIT 1) l ON true "
+         "LEFT JOIN LATERAL (" + detail::reversal_of("c") + ") rv ON true WHERE c.id = $2 " +
          (m.year != 0 ? "AND " + on_id_date("c", m) + " " : std::string());
 }
 // GET /v1/claims/{id} in one statement (reader.h token_claim_read): $1 token digest (hex), $2

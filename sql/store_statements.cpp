@@ -80,7 +80,8 @@ SELECT count(pg_advisory_xact_lock(h)) FROM (
 // index carries since migration 0024, so index-only scans. A rows their approved, unrevoked prior authorizations
 // (migration 0019: a pending or denied one never pays) still in force on or after $10, K rows the claim stored under each entry's key (the active paid one first, else the
 // last reversed paid one, else the last rejected one) with what it applied to the accumulators
-// while it is active, Y rows the accumulators of each (member, plan year) in $12..$15: the sums
+// while it is active (a paid claim is active while its key row names it, and reversed once that
+// row is gone: migration 0027), Y rows the accumulators of each (member, plan year) in $12..$15: the sums
 // over the member's and the family's paid, unreversed claims of that year and the amounts
 // imported for it (migration 0011), I rows $16 claim ids for the insert that follows (one round
 // trip less than reserving them there). Columns are shared, their meaning depends on the kind.
@@ -140,25 +141,27 @@ SELECT 'A', m.idx, p.id, p.number, NULL, NULL, p.product_id, p.therapeutic_class
 UNION ALL
 SELECT 'K', k.idx, c.id, c.status::text, c.authorization_number, c.basis_of_reimbursement, NULL,
        NULL, c.other_amounts, c.request_fingerprint, NULL, NULL, NULL, NULL,
-       c.reversed_at IS NOT NULL, c.patient_pay, c.ingredient_cost_paid, c.dispensing_fee_paid,
+       c.status = 'P' AND NOT c.active, c.patient_pay, c.ingredient_cost_paid, c.dispensing_fee_paid,
        c.incentive_paid, c.professional_fee_paid, c.total_paid, c.copay, c.coinsurance,
        c.deductible_applied, c.product_selection_brand,
-       a.deductible_applied, a.out_of_pocket_applied, a.benefit_applied,
+       c.key_deductible, c.key_out_of_pocket, c.key_benefit,
        c.accumulated_deductible, c.remaining_deductible, c.remaining_benefit,
        c.over_benefit_maximum, c.other_payer_recognized
   FROM k CROSS JOIN LATERAL (
-    SELECT * FROM claims c
+    SELECT c.*, a.claim_id IS NOT NULL AS active, a.deductible_applied AS key_deductible,
+           a.out_of_pocket_applied AS key_out_of_pocket, a.benefit_applied AS key_benefit
+      FROM claims c
+      LEFT JOIN LATERAL (
+        SELECT * FROM active_paid_keys a WHERE a.provider_id = k.provider_id AND a.rx_number = k.rx_number
+           AND a.fill_number = k.fill_number AND a.date_of_service = k.date_of_service
+           AND a.claim_id = c.id AND c.status = 'P' OFFSET 0) a ON true
      WHERE c.provider_id = k.provider_id AND c.rx_number = k.rx_number
        AND c.fill_number = k.fill_number AND c.date_of_service = k.date_of_service
        AND c.bin = k.bin AND c.pcn = k.pcn AND c.provider_id_qualifier = k.qualifier
        AND c.transaction_code <> 'B2' AND c.status IN ('P', 'R')
        AND c.date_of_service BETWEEN $19::date AND $20::date
-     ORDER BY (c.status = 'P' AND c.reversed_at IS NULL) DESC, (c.status = 'P') DESC, c.id DESC
+     ORDER BY (a.claim_id IS NOT NULL) DESC, (c.status = 'P') DESC, c.id DESC
      LIMIT 1) c
-  LEFT JOIN LATERAL (
-    SELECT * FROM active_paid_keys a WHERE a.provider_id = k.provider_id AND a.rx_number = k.rx_number
-       AND a.fill_number = k.fill_number AND a.date_of_service = k.date_of_service
-       AND a.claim_id = c.id OFFSET 0) a ON true
  WHERE k.rx_number <> ''
 UNION ALL
 SELECT 'Y', y.idx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,

@@ -10,6 +10,7 @@
 
 #include "sql/connection.h"
 #include "sql/pg.h"
+#include "sql/reversal.h"
 
 namespace rxgate::store {
 
@@ -39,7 +40,7 @@ namespace {
 // One reject as the worklist shows it; `dur` is the parameter holding the pharmacist codes.
 // - rj: its codes (claim_rejects PK);
 // - pay: the later paid claim under the same pharmacy, Rx number and fill, the first unreversed
-//   one, else the last reversed one (claims_rx, one probe per partition);
+//   one, else the last reversed one (claims_rx, one probe per partition; its reversal, sql/reversal.h);
 // - st, asg: the last close/reopen and the last assign (worklist_actions_claim).
 std::string entry_select(std::string_view dur) {
   return std::string(
@@ -56,10 +57,11 @@ std::string entry_select(std::string_view dur) {
          std::string(dur) +
          "::text[])), false) AS for_pharmacist FROM claim_rejects r "
          "  WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service) rj "
-         "LEFT JOIN LATERAL (SELECT p.id, p.received_at, p.reversed_at FROM claims p "
+         "LEFT JOIN LATERAL (SELECT p.id, p.received_at, prv.created_at AS reversed_at FROM claims p "
+         "  LEFT JOIN LATERAL (" + detail::reversal_of("p") + ") prv ON true "
          "  WHERE p.provider_id = c.provider_id AND p.rx_number = c.rx_number AND p.fill_number = c.fill_number "
          "    AND p.status = 'P' AND p.id > c.id "
-         "  ORDER BY p.reversed_at IS NULL DESC, CASE WHEN p.reversed_at IS NULL THEN p.id ELSE -p.id END "
+         "  ORDER BY prv.created_at IS NULL DESC, CASE WHEN prv.created_at IS NULL THEN p.id ELSE -p.id END "
          "  LIMIT 1) pay ON true "
          "LEFT JOIN LATERAL (SELECT a.action, a.reason, a.actor, a.at, a.note FROM worklist_actions a "
          "  WHERE a.claim_id = c.id AND a.action IN ('close', 'reopen') ORDER BY a.id DESC LIMIT 1) st ON true "

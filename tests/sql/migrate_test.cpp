@@ -102,6 +102,39 @@ TEST(Migrate, ClaimIdsFromBefore0022CarryNoDate) {
             "t");
 }
 
+// 0027 on a database whose reversals are in the claims row: each keeps its reversing claim and
+// time as a link (one written by an older writer without its link gets one; one that has its
+// link keeps it alone), and the two columns go.
+TEST(Migrate, ReversalsFromBefore0027BecomeLinks) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = database_before("rxgate_test_migrate_0027", 27,
+                                          {"ALTER TABLE claims ADD COLUMN reversed_at timestamptz, "
+                                           "ADD COLUMN reversed_by bigint"});
+  // Six claims of one day: 1 paid, reversed by 2 (a B2, linked); 3 paid, reversed by 4 (a B3,
+  // not linked); 5 paid and standing; 6 rejected.
+  exec_sql(dsn, "INSERT INTO claims (id, date_of_service, source, transaction_code, bin, provider_id, status, "
+                "request, response, reversed_at, reversed_by) "
+                "SELECT rxgate_claim_id(n, DATE '2026-11-20'), DATE '2026-11-20', 'test', t, '999999', '1234567890', "
+                "s::\"char\", '\\x00', '\\x00', r::timestamptz, rxgate_claim_id(b, DATE '2026-11-20') "
+                "FROM (VALUES (1, 'B1', 'P', '2026-11-20 10:00:00+00', 2), (2, 'B2', 'A', NULL, NULL), "
+                "  (3, 'B1', 'P', '2026-11-20 11:00:00+00', 4), (4, 'B3', 'P', NULL, NULL), "
+                "  (5, 'B1', 'P', NULL, NULL), (6, 'B1', 'R', NULL, NULL)) v(n, t, s, r, b)");
+  exec_sql(dsn, "INSERT INTO claim_links (claim_id, replaces_claim_id, kind, created_at) "
+                "VALUES (rxgate_claim_id(2, DATE '2026-11-20'), rxgate_claim_id(1, DATE '2026-11-20'), 'reversal', "
+                "'2026-11-20 10:00:00+00')");
+  std::string report;
+  const auto e = store::migrate(dsn, report);
+  ASSERT_FALSE(e) << e.message;
+  EXPECT_NE(report.find("applied 0027_reversal_is_a_link.sql"), std::string::npos) << report;
+  EXPECT_EQ(query_value(dsn, "SELECT string_agg(rxgate_claim_id_date(claim_id)::text || ' ' || claim_id / 100000 || ' ' "
+                             "|| replaces_claim_id / 100000 || ' ' || kind || ' ' || "
+                             "to_char(created_at AT TIME ZONE 'UTC', 'HH24:MI'), ',' ORDER BY claim_id) FROM claim_links"),
+            "2026-11-20 2 1 reversal 10:00,2026-11-20 4 3 rebill 11:00");
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'claims' "
+                             "AND column_name IN ('reversed_at', 'reversed_by')"),
+            "0");
+}
+
 TEST(Migrate, RefusesASchemaNewerThanTheBinary) {
   RXGATE_REQUIRE_DB();
   const std::string dsn = create_database("rxgate_test_migrate_newer");

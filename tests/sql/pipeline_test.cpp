@@ -216,7 +216,7 @@ TEST(Pipeline, ReversalLostBetweenHistoryAndInsertLeavesTheBatchOpen) {
   EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM active_paid_keys WHERE rx_number = '822002'"), "1");
   EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number = '822001' AND transaction_code = 'B2'"),
             "0");
-  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number = '822001' AND reversed_at IS NOT NULL"),
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM claims WHERE rx_number = '822001' AND EXISTS (SELECT 1 FROM claim_links x WHERE x.replaces_claim_id = claims.id AND x.kind IN ('reversal', 'rebill'))"),
             "0");
 }
 

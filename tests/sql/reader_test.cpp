@@ -586,6 +586,7 @@ TEST(ReaderLinks, ClaimByIdShowsEachLinkOfItsKeyFromBothSides) {
   const std::map<std::int64_t, std::pair<std::int64_t, std::string>> own_link{
       {duplicate, {paid, "duplicate"}}, {reversal, {paid, "reversal"}},
       {reversed_again, {paid, "reversal"}}, {rebill, {repaid, "rebill"}}};
+  const std::map<std::int64_t, std::int64_t> reversed_by{{paid, reversal}, {repaid, rebill}};
   for (const auto id : all) {
     const auto r = db.read(id);
     ASSERT_EQ(r.outcome, "ok") << id;
@@ -597,6 +598,11 @@ TEST(ReaderLinks, ClaimByIdShowsEachLinkOfItsKeyFromBothSides) {
     const auto link = own_link.find(id);
     EXPECT_EQ(r.claim.replaces_claim_id.value_or(0), link == own_link.end() ? 0 : link->second.first) << id;
     EXPECT_EQ(r.claim.link_kind, link == own_link.end() ? "" : link->second.second) << id;
+    // The reversal is the first reversing link (migration 0027): the B2 answered S later links
+    // to the paid claim too and is not its reversal.
+    const auto reverser = reversed_by.find(id);
+    EXPECT_EQ(r.claim.reversed_by.value_or(0), reverser == reversed_by.end() ? 0 : reverser->second) << id;
+    EXPECT_EQ(r.claim.reversed_at.empty(), reverser == reversed_by.end()) << id;
     for (const auto& h : r.claim.history) {
       EXPECT_EQ(h.reject_codes, h.id == rejected ? std::vector<std::string>{"83"} : std::vector<std::string>{}) << h.id;
     }

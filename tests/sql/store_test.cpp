@@ -19,6 +19,12 @@ namespace {
 using store::batch_entry;
 using store::insert_method;
 
+// The claim that reversed claim `id`, as sql/reversal.h reads it (empty when none).
+std::string reversed_by(std::int64_t id) {
+  return "SELECT claim_id FROM claim_links WHERE kind IN ('reversal', 'rebill') AND replaces_claim_id = " +
+         std::to_string(id) + " ORDER BY created_at, claim_id LIMIT 1";
+}
+
 class StoreTest : public ::testing::TestWithParam<insert_method> {
  protected:
   void SetUp() override {
@@ -254,11 +260,11 @@ TEST_P(StoreTest, ReversalsOfOneBatchEachMarkTheirOwnClaim) {
   for (const auto& x : v) ASSERT_EQ(x.decision.status, 'A');
   for (int j = 0; j < 3; ++j) {
     const int i = std::array{2, 0, 1}[j];
-    EXPECT_EQ(q("SELECT reversed_by FROM claims WHERE id = " + std::to_string(paid[i].claim_id)),
+    EXPECT_EQ(q(reversed_by(paid[i].claim_id)),
               std::to_string(v[j].claim_id));
   }
-  EXPECT_EQ(q("SELECT count(*) FROM claims WHERE reversed_at IS NOT NULL"), "3");
-  EXPECT_EQ(q("SELECT reversed_at IS NULL FROM claims WHERE id = " + std::to_string(kept.claim_id)), "t");
+  EXPECT_EQ(q("SELECT count(*) FROM claims WHERE EXISTS (SELECT 1 FROM claim_links x WHERE x.replaces_claim_id = claims.id AND x.kind IN ('reversal', 'rebill'))"), "3");
+  EXPECT_EQ(q("SELECT NOT EXISTS (SELECT 1 FROM claim_links x WHERE x.replaces_claim_id = claims.id AND x.kind IN ('reversal', 'rebill')) FROM claims WHERE id = " + std::to_string(kept.claim_id)), "t");
   EXPECT_EQ(q("SELECT count(*) FROM active_paid_keys"), "1");
 }
 
@@ -276,13 +282,21 @@ TEST_P(StoreTest, ReversalThenRepeatThenNothingToReverse) {
   auto paid = f_.make("B1", "100005", day(2026, 11, 5));
   const batch_entry p = submit(paid);
   ASSERT_EQ(p.decision.status, 'P');
+  // The reversed claim's row is written once (migration 0027): the same row version before and
+  // after its reversal, which is the reversing claim's link.
+  const std::string row_version = "SELECT ctid::text || '/' || xmin::text FROM claims WHERE id = " + std::to_string(p.claim_id);
+  const std::string paid_row = q(row_version);
   const batch_entry r = submit(f_.make("B2", "100005", day(2026, 11, 5)));
   EXPECT_EQ(r.decision.status, 'A');
-  EXPECT_EQ(q("SELECT reversed_by FROM claims WHERE id = " + std::to_string(p.claim_id)), std::to_string(r.claim_id));
+  EXPECT_EQ(q(reversed_by(p.claim_id)), std::to_string(r.claim_id));
+  EXPECT_EQ(q(row_version), paid_row);
   EXPECT_EQ(q("SELECT count(*) FROM active_paid_keys"), "0");
   EXPECT_EQ(q("SELECT kind FROM claim_links WHERE claim_id = " + std::to_string(r.claim_id)), "reversal");
   const batch_entry r2 = submit(f_.make("B2", "100005", day(2026, 11, 5)));
   EXPECT_EQ(r2.decision.status, 'S');
+  // The repeat links to the claim too; the reversal stays the first one.
+  EXPECT_EQ(q("SELECT kind FROM claim_links WHERE claim_id = " + std::to_string(r2.claim_id)), "reversal");
+  EXPECT_EQ(q(reversed_by(p.claim_id)), std::to_string(r.claim_id));
   const batch_entry none = submit(f_.make("B2", "999999", day(2026, 11, 5)));
   EXPECT_EQ(none.decision.status, 'R');
   EXPECT_EQ(none.decision.rejects.items[0].code_view(), "87");
@@ -333,7 +347,7 @@ TEST_P(StoreTest, RebillReversesAndPaysAtomically) {
   ASSERT_EQ(p.decision.status, 'P');
   const batch_entry b3 = submit(f_.make("B3", "100006", day(2026, 11, 6), "M100", "1234567890", "00071015523", 45000));
   ASSERT_EQ(b3.decision.status, 'P');
-  EXPECT_EQ(q("SELECT reversed_by FROM claims WHERE id = " + std::to_string(p.claim_id)), std::to_string(b3.claim_id));
+  EXPECT_EQ(q(reversed_by(p.claim_id)), std::to_string(b3.claim_id));
   EXPECT_EQ(q("SELECT claim_id FROM active_paid_keys"), std::to_string(b3.claim_id));
   EXPECT_EQ(q("SELECT kind FROM claim_links WHERE claim_id = " + std::to_string(b3.claim_id)), "rebill");
 }
@@ -481,10 +495,30 @@ TEST_P(StoreTest, ReversalAndRebillOfOneClaimInOneBatchOnlyTheFirstReverses) {
   EXPECT_TRUE(v[1].conflict);
   EXPECT_EQ(v[1].claim_id, 0);
   ASSERT_FALSE(b->commit());
-  EXPECT_EQ(q("SELECT reversed_by FROM claims WHERE id = " + std::to_string(p.claim_id)), std::to_string(v[0].claim_id));
+  EXPECT_EQ(q(reversed_by(p.claim_id)), std::to_string(v[0].claim_id));
   EXPECT_EQ(q("SELECT count(*) FROM active_paid_keys"), "0");
   EXPECT_EQ(q("SELECT count(*) FROM claims"), "2");
   EXPECT_EQ(q("SELECT string_agg(kind, ',') FROM claim_links"), "reversal");
+}
+
+// Two reversals of one claim in one batch: the first reverses it (A), the second finds it
+// reversed (S). Both link to it in the same transaction (one created_at); the reversal is the
+// first by id (sql/reversal.h), the claim ids following the batch's order.
+TEST_P(StoreTest, ReversalRepeatedInItsOwnBatchIsNotTheReversal) {
+  const batch_entry p = submit(f_.make("B1", "400102", day(2026, 11, 7)));
+  ASSERT_EQ(p.decision.status, 'P');
+  last_batch_.reset();
+  std::vector<batch_entry> v{entry(f_.make("B2", "400102", day(2026, 11, 7))),
+                             entry(f_.make("B2", "400102", day(2026, 11, 7)))};
+  const auto e = run_batch(*store_, v);
+  ASSERT_FALSE(e) << e.message;
+  ASSERT_EQ(v[0].decision.status, 'A');
+  ASSERT_EQ(v[1].decision.status, 'S');
+  EXPECT_LT(v[0].claim_id, v[1].claim_id);
+  EXPECT_EQ(q("SELECT count(DISTINCT created_at) || ' ' || count(*) FROM claim_links WHERE replaces_claim_id = " +
+              std::to_string(p.claim_id)),
+            "1 2");
+  EXPECT_EQ(q(reversed_by(p.claim_id)), std::to_string(v[0].claim_id));
 }
 
 // insert() without a load_history before it (the history reserves the claim ids) reserves its

@@ -206,7 +206,7 @@ TEST_F(claims, reversal_then_repeated_reversal_then_rebill) {
   auto unknown = send(b2(m, next_rx(), "90001000201"));
   EXPECT_EQ(unknown.status(), 'R');
   EXPECT_TRUE(unknown.has_reject("87")) << unknown.rejects();
-  EXPECT_NE(query_value(dsn(), "SELECT reversed_at IS NOT NULL FROM claims WHERE rx_number = '" + rx + "' AND status = 'P'"), "f");
+  EXPECT_NE(query_value(dsn(), "SELECT EXISTS (SELECT 1 FROM claim_links x WHERE x.replaces_claim_id = claims.id AND x.kind IN ('reversal', 'rebill')) FROM claims WHERE rx_number = '" + rx + "' AND status = 'P'"), "f");
 
   // B3: reverse and rebill in one transaction, on a fresh paid claim.
   const auto m2 = demo_member(4);
@@ -224,7 +224,7 @@ TEST_F(claims, reversal_then_repeated_reversal_then_rebill) {
   EXPECT_EQ(rebill_again.status(), 'D') << rebill_again.rejects();
   EXPECT_EQ(rebill_again.tx().authorization_number, rebill.tx().authorization_number);
   EXPECT_EQ(query_value(dsn(), "SELECT count(*) FROM claims WHERE rx_number = '" + rx2 +
-                                   "' AND status = 'P' AND reversed_at IS NULL"), "1");
+                                   "' AND status = 'P' AND NOT EXISTS (SELECT 1 FROM claim_links x WHERE x.replaces_claim_id = claims.id AND x.kind IN ('reversal', 'rebill'))"), "1");
 }
 
 TEST_F(claims, eligibility_check_is_accepted) {
@@ -424,7 +424,7 @@ TEST_F(claims_race, retransmit_racing_its_original_is_a_duplicate) {
     std::string statuses{r1.status(), r2.status()};
     std::sort(statuses.begin(), statuses.end());
     EXPECT_EQ(statuses, "AS") << r1.rejects() << " / " << r2.rejects();
-    EXPECT_EQ(count("rx_number = '" + rx + "' AND status = 'P' AND reversed_at IS NOT NULL"), "1");
+    EXPECT_EQ(count("rx_number = '" + rx + "' AND status = 'P' AND EXISTS (SELECT 1 FROM claim_links x WHERE x.replaces_claim_id = claims.id AND x.kind IN ('reversal', 'rebill'))"), "1");
   }
   // Nothing paid twice under one key, nothing left active.
   EXPECT_EQ(query_value(*dsn_, "SELECT count(*) FROM (SELECT authorization_number FROM claims WHERE status = 'P' "
@@ -442,11 +442,11 @@ TEST_F(claims_race, reversal_racing_its_claim_sees_it_or_finds_nothing) {
     ASSERT_TRUE(paid.decoded && rev.decoded);
     ASSERT_EQ(paid.status(), 'P') << paid.rejects();
     if (rev.status() == 'A') {  // decided after the claim committed: it reversed it
-      EXPECT_EQ(count("rx_number = '" + rx + "' AND status = 'P' AND reversed_at IS NOT NULL"), "1");
+      EXPECT_EQ(count("rx_number = '" + rx + "' AND status = 'P' AND EXISTS (SELECT 1 FROM claim_links x WHERE x.replaces_claim_id = claims.id AND x.kind IN ('reversal', 'rebill'))"), "1");
     } else {  // decided first: nothing to reverse yet
       ASSERT_EQ(rev.status(), 'R');
       EXPECT_TRUE(rev.has_reject("87")) << rev.rejects();
-      EXPECT_EQ(count("rx_number = '" + rx + "' AND status = 'P' AND reversed_at IS NULL"), "1");
+      EXPECT_EQ(count("rx_number = '" + rx + "' AND status = 'P' AND NOT EXISTS (SELECT 1 FROM claim_links x WHERE x.replaces_claim_id = claims.id AND x.kind IN ('reversal', 'rebill'))"), "1");
       const answer undo = client(gateway_->port()).submit(b2(m, rx, "90001000201"));
       ASSERT_EQ(undo.status(), 'A') << undo.rejects();
     }
