@@ -235,7 +235,9 @@ metrics::metrics()
       batch_read(latency_bounds()),
       batch_decide(latency_bounds()),
       batch_write(latency_bounds()),
-      batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}) {}
+      batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}),
+      wait_queued(latency_bounds()),
+      wait_answer(latency_bounds()) {}
 
 std::string metrics::render() const {
   std::string out;
@@ -266,6 +268,11 @@ std::string metrics::render() const {
   out += "# HELP rxgate_batch_size_transactions Claim transactions per database batch\n"
          "# TYPE rxgate_batch_size_transactions histogram\n";
   batch_size.render(out, "rxgate_batch_size_transactions", "");
+  out += "# HELP rxgate_claim_wait_duration_seconds A claim's waits outside its batch: queued (body read to its "
+         "batch taken), answer (its batch ended to answer queued)\n"
+         "# TYPE rxgate_claim_wait_duration_seconds histogram\n";
+  wait_queued.render(out, "rxgate_claim_wait_duration_seconds", "wait=\"queued\"");
+  wait_answer.render(out, "rxgate_claim_wait_duration_seconds", "wait=\"answer\"");
 
   auto gauge = [&](const char* name, const char* help, std::int64_t v) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +

@@ -116,6 +116,13 @@ struct metrics {
   // (and any conflicts settled). Where a slow batch spent its time.
   histogram batch_read, batch_decide, batch_write;
   histogram batch_size;                   // transactions per batch
+  // A claim's waits outside its batch (the request's time is wait_queued + the batch + wait_answer
+  // + building the answer): queued = body read to a worker taking its batch (the queue, the
+  // batch before it), answer = the end of its batch (its durable commit, or the failure answered
+  // 92/99) to the answer queued on its connection
+  // (the hand-back to the connection's io thread). Transmissions answered without a batch (queue
+  // full, budget) are in neither.
+  histogram wait_queued, wait_answer;
 
   std::function<std::size_t()> queue_depth;  // set by the batcher owner
   std::function<bool()> plans_loaded;

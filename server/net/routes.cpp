@@ -196,6 +196,8 @@ void tls_session::claim_answered(const std::shared_ptr<slot>& s, transmission& t
   if (s->ready) return;
   if (s->budget) s->budget->cancel();
   const auto keep = std::move(s->claim);  // `t` may be it: alive until this returns
+  if (t.batch_ended != std::chrono::steady_clock::time_point{})
+    g_.stats.wait_answer.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t.batch_ended).count());
   if (!json) return finish(s, http::status::ok, std::move(t.response), "application/octet-stream");
   auto decoded = std::make_unique<codec::message>();
   std::string out;

@@ -2,6 +2,8 @@
 // ordering rules are in claim_queue.cpp, the steps of one batch in batch.cpp.
 #include "server/pipeline/batcher.h"
 
+#include <chrono>
+
 #include "server/pipeline/batch.h"
 
 namespace rxgate::server {
@@ -88,10 +90,16 @@ void batcher::run(store::claim_store& store, bool first) {
     keys.clear();
     if (!next_batch(first, jobs, keys)) return;
     std::int64_t in_flight = 0;
-    for (const auto& job : jobs) in_flight += job->validation.claim_count;
+    const auto taken = std::chrono::steady_clock::now();
+    for (const auto& job : jobs) {
+      in_flight += job->validation.claim_count;
+      if (!job->probe) metrics_.wait_queued.observe(std::chrono::duration<double>(taken - job->received).count());
+    }
     metrics_.batch_in_flight.fetch_add(in_flight, std::memory_order_relaxed);
     process(jobs, store, db_failing);
+    const auto answered = std::chrono::steady_clock::now();
     for (auto& job : jobs) {
+      job->batch_ended = answered;
       auto done = std::move(job->done);
       if (done) done(std::move(job));
     }

@@ -46,6 +46,7 @@ void transmission::reset() noexcept {
   probe_error.clear();
   identity_rejects = 0;
   received = {};
+  batch_ended = {};
   response.clear();
   statuses = {};
   status.store(state::queued, std::memory_order_relaxed);

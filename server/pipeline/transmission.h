@@ -41,7 +41,8 @@ struct transmission {
   bool probe_ok = false;
   std::string probe_error;   // a probe that failed: the store's reason (no patient data in it)
   std::uint8_t identity_rejects = 0;
-  std::chrono::steady_clock::time_point received{};
+  std::chrono::steady_clock::time_point received{};   // the request's body read (the session's clock)
+  std::chrono::steady_clock::time_point batch_ended{};  // its batch committed or failed (unset: none)
 
   std::string response;      // the D.0 response, set once
   std::array<char, 4> statuses{};  // 112-AN of each transaction answered, for the caller's metrics

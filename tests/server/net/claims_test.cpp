@@ -357,6 +357,10 @@ TEST_F(claims, operations_endpoints_show_the_traffic) {
     EXPECT_EQ(metric_value(metrics, std::string("rxgate_batch_step_duration_seconds_count{step=\"") + step + "\"}"),
               metric_value(metrics, "rxgate_batch_commit_duration_seconds_count"))
         << step;
+  // Each claim answered through a batch waited once in the queue and once for its answer.
+  const double queued = metric_value(metrics, "rxgate_claim_wait_duration_seconds_count{wait=\"queued\"}");
+  EXPECT_GT(queued, 0);
+  EXPECT_EQ(metric_value(metrics, "rxgate_claim_wait_duration_seconds_count{wait=\"answer\"}"), queued);
   EXPECT_GT(metric_value(metrics, "rxgate_tls_handshakes_total{result=\"full\"}"), 0);
   EXPECT_GE(metric_value(metrics, "rxgate_queue_depth"), 0);
   auto [ns, nb] = https_get(port(), "/nowhere");
