@@ -271,10 +271,10 @@ EOF
   local missing restored_count twice unbacked
   missing=$(comm -23 "${drill_work}/claims-original.txt" "${drill_work}/claims-restored.txt" | wc -l)
   restored_count=$((total - missing))
-  twice=$(drill_count "${dsn2}" "SELECT count(*) FROM (SELECT 1 FROM claims c WHERE c.status = 'P' AND NOT EXISTS (SELECT 1 FROM claim_links x WHERE x.replaces_claim_id = c.id AND x.kind IN ('reversal', 'rebill'))
+  twice=$(drill_count "${dsn2}" "SELECT count(*) FROM (SELECT 1 FROM claims c WHERE c.status = 'P' AND NOT EXISTS (SELECT 1 FROM claim_links x JOIN claims xr ON xr.id = x.claim_id AND xr.date_of_service = c.date_of_service AND xr.status <> 'S' WHERE x.replaces_claim_id = c.id AND x.kind IN ('reversal', 'rebill'))
     GROUP BY bin, pcn, provider_id_qualifier, provider_id, rx_number, fill_number, date_of_service HAVING count(*) > 1) t")
   unbacked=$(drill_count "${dsn2}" "SELECT count(*) FROM active_paid_keys a WHERE NOT EXISTS (SELECT 1 FROM claims c
-    WHERE c.id = a.claim_id AND c.date_of_service = a.date_of_service AND c.status = 'P' AND NOT EXISTS (SELECT 1 FROM claim_links x WHERE x.replaces_claim_id = c.id AND x.kind IN ('reversal', 'rebill')))")
+    WHERE c.id = a.claim_id AND c.date_of_service = a.date_of_service AND c.status = 'P' AND NOT EXISTS (SELECT 1 FROM claim_links x JOIN claims xr ON xr.id = x.claim_id AND xr.date_of_service = c.date_of_service AND xr.status <> 'S' WHERE x.replaces_claim_id = c.id AND x.kind IN ('reversal', 'rebill')))")
   local extra
   extra=$(comm -13 "${drill_work}/claims-original.txt" "${drill_work}/claims-restored.txt" | wc -l)
   drill_pg_stop "${restored}"
@@ -308,9 +308,11 @@ drill_count() {
 # One line per claim: id, date of service, status, authorization, reversal time and a digest of
 # its stored answer, sorted, so that two databases compare with comm.
 drill_snapshot() {
-  drill_count "$1" "SELECT id || ' ' || date_of_service || ' ' || status::text || ' ' || coalesce(authorization_number, '-')
-    || ' ' || coalesce((SELECT min(x.created_at)::text FROM claim_links x
-      WHERE x.replaces_claim_id = claims.id AND x.kind IN ('reversal', 'rebill')), '-') || ' ' || md5(response) FROM claims" | LC_ALL=C sort >"$2"
+  drill_count "$1" "SELECT c.id || ' ' || c.date_of_service || ' ' || c.status::text || ' ' || coalesce(c.authorization_number, '-')
+    || ' ' || coalesce(rv.at::text, '-') || ' ' || md5(c.response) FROM claims c
+    LEFT JOIN (SELECT x.replaces_claim_id, min(x.created_at) AS at FROM claim_links x
+                 JOIN claims xr ON xr.id = x.claim_id AND xr.status <> 'S'
+                WHERE x.kind IN ('reversal', 'rebill') GROUP BY x.replaces_claim_id) rv ON rv.replaces_claim_id = c.id" | LC_ALL=C sort >"$2"
 }
 
 drill_cleanup() {

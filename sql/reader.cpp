@@ -106,7 +106,8 @@ std::string claim_columns(std::string_view raw, claim_month m) {
 std::string claim_from(claim_month m) {
   return "FROM claims c LEFT JOIN LATERAL (SELECT l.replaces_claim_id, l.kind FROM claim_links l "
          "  WHERE l.claim_id = c.id AND " + may_replace("c") + " LIMIT 1) l ON true "
-         "LEFT JOIN LATERAL (" + detail::reversal_of("c") + ") rv ON true WHERE c.id = $2 " +
+         "LEFT JOIN LATERAL (" + detail::reversal_of("c", m.year != 0 ? on_id_date("rc", m) : std::string()) +
+         ") rv ON true WHERE c.id = $2 " +
          (m.year != 0 ? "AND " + on_id_date("c", m) + " " : std::string());
 }
 // GET /v1/claims/{id} in one statement (reader.h token_claim_read): $1 token digest (hex), $2

@@ -80,8 +80,10 @@ SELECT count(pg_advisory_xact_lock(h)) FROM (
 // index carries since migration 0024, so index-only scans. A rows their approved, unrevoked prior authorizations
 // (migration 0019: a pending or denied one never pays) still in force on or after $10, K rows the claim stored under each entry's key (the active paid one first, else the
 // last reversed paid one, else the last rejected one) with what it applied to the accumulators
-// while it is active (a paid claim is active while its key row names it, and reversed once that
-// row is gone: migration 0027), Y rows the accumulators of each (member, plan year) in $12..$15: the sums
+// while it is active (a paid claim is active while its key row names it; one without its key
+// row is reversed when its reversal is linked, sql/reversal.h, migration 0027: a claim whose key
+// row went otherwise, say with an archived month's keys, is neither and reads as active, as it
+// did when the claims row held the reversal), Y rows the accumulators of each (member, plan year) in $12..$15: the sums
 // over the member's and the family's paid, unreversed claims of that year and the amounts
 // imported for it (migration 0011), I rows $16 claim ids for the insert that follows (one round
 // trip less than reserving them there). Columns are shared, their meaning depends on the kind.
@@ -141,7 +143,10 @@ SELECT 'A', m.idx, p.id, p.number, NULL, NULL, p.product_id, p.therapeutic_class
 UNION ALL
 SELECT 'K', k.idx, c.id, c.status::text, c.authorization_number, c.basis_of_reimbursement, NULL,
        NULL, c.other_amounts, c.request_fingerprint, NULL, NULL, NULL, NULL,
-       c.status = 'P' AND NOT c.active, c.patient_pay, c.ingredient_cost_paid, c.dispensing_fee_paid,
+       c.status = 'P' AND NOT c.active AND EXISTS (
+         SELECT 1 FROM claim_links rl JOIN claims rc ON rc.id = rl.claim_id
+            AND rc.date_of_service = c.date_of_service AND rc.status <> 'S'
+          WHERE rl.replaces_claim_id = c.id AND rl.kind IN ('reversal', 'rebill')), c.patient_pay, c.ingredient_cost_paid, c.dispensing_fee_paid,
        c.incentive_paid, c.professional_fee_paid, c.total_paid, c.copay, c.coinsurance,
        c.deductible_applied, c.product_selection_brand,
        c.key_deductible, c.key_out_of_pocket, c.key_benefit,

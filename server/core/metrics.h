@@ -117,8 +117,8 @@ struct metrics {
   histogram batch_read, batch_decide, batch_write;
   histogram batch_size;                   // transactions per batch
   // A claim's waits outside its batch (the request's time is wait_queued + the batch + wait_answer
-  // + building the answer): queued = body read to a worker taking its batch (the queue, the
-  // batch before it), answer = the end of its batch (its durable commit, or the failure answered
+  // + building the answer): queued = body read to a worker taking its batch (decoding and checking
+  // it on the io thread, the queue, the batch before it), answer = the end of its batch (its durable commit, or the failure answered
   // 92/99) to the answer queued on its connection
   // (the hand-back to the connection's io thread). Transmissions answered without a batch (queue
   // full, budget) are in neither.

@@ -93,7 +93,8 @@ void batcher::run(store::claim_store& store, bool first) {
     const auto taken = std::chrono::steady_clock::now();
     for (const auto& job : jobs) {
       in_flight += job->validation.claim_count;
-      if (!job->probe) metrics_.wait_queued.observe(std::chrono::duration<double>(taken - job->received).count());
+      if (!job->probe && job->received != std::chrono::steady_clock::time_point{})
+        metrics_.wait_queued.observe(std::chrono::duration<double>(taken - job->received).count());
     }
     metrics_.batch_in_flight.fetch_add(in_flight, std::memory_order_relaxed);
     process(jobs, store, db_failing);

@@ -7,17 +7,22 @@
 -- us of PostgreSQL's time per reversal (bench/RESULTS.md, 2026-12-06). The same facts were
 -- already written once: the reversing claim (B2 answered A, B3 paid) inserts its claim_links row
 -- in the same transaction, with created_at = now(), the time the update wrote. So:
--- - reversed_at and reversed_by leave claims; a claim's reversal is its first 'reversal' or
---   'rebill' link by (created_at, claim_id) (claim_links_replaces). A later B2 answered S links
---   'reversal' to the same claim too; it comes after the reversal it repeats (a later
---   transaction, or a later id in the same batch);
--- - the writer's history tells an active paid claim from a reversed one by its key row
---   (active_paid_keys holds exactly the paid, unreversed claims: 0002);
+-- - reversed_at and reversed_by leave claims; a claim's reversal is its 'reversal' or 'rebill'
+--   link from a claim that is not an S (a B2 answered S links 'reversal' to the claim it found
+--   reversed, and its transaction may have started before the reversal's), the first by
+--   (created_at, claim_id) (claim_links_replaces, then the linking claim by id: sql/reversal.h);
+-- - the writer's history tells an active paid claim by its key row (active_paid_keys holds
+--   exactly the paid, unreversed claims: 0002), and a reversed one by its reversal link;
 -- - a reversal recorded only in the columns (none is expected: every version wrote the link
 --   with the update) gets its link here before the columns go.
 --
 -- Readers from before this migration select the columns and fail: upgrade the gateways with
 -- the schema (docs/operations.md).
+-- With the gateways stopped nothing else should hold claims; a session that does (a dump, a long
+-- query) makes the DROP COLUMN below fail after 30 s instead of queueing every claims read and
+-- write behind it. Run the migration again once it is gone.
+SET LOCAL lock_timeout = '30s';
+
 INSERT INTO claim_links (claim_id, replaces_claim_id, kind, created_at)
 SELECT c.reversed_by, c.id,
        CASE WHEN (SELECT r.transaction_code FROM claims r
@@ -27,7 +32,7 @@ SELECT c.reversed_by, c.id,
   FROM claims c
  WHERE c.reversed_at IS NOT NULL AND c.reversed_by IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM claim_links x
-                    WHERE x.replaces_claim_id = c.id AND x.kind IN ('reversal', 'rebill'))
+                    WHERE x.replaces_claim_id = c.id AND x.claim_id = c.reversed_by)
 ON CONFLICT DO NOTHING;
 
 ALTER TABLE claims DROP COLUMN reversed_at, DROP COLUMN reversed_by;

@@ -574,6 +574,10 @@ TEST(ReaderLinks, ClaimByIdShowsEachLinkOfItsKeyFromBothSides) {
   const auto repaid = db.submit(f.make("B1", "710001", dos), 'P');
   const auto rebill = db.submit(f.make("B3", "710001", dos, "M100", "1234567890", "00071015523", 45000), 'P');
   const std::vector<std::int64_t> all{paid, duplicate, rejected, reversal, reversed_again, repaid, rebill};
+  // The S's link may be the older one: its transaction can start before the reversal's (a batch
+  // that lost the reversal to a later one is decided again as S in its own transaction).
+  exec_sql(db.dsn, "UPDATE claim_links SET created_at = created_at - interval '1 hour' WHERE claim_id = " +
+                       std::to_string(reversed_again));
   // What each claim's page says of the others (same_key where nothing links them).
   const std::map<std::int64_t, std::map<std::int64_t, std::string>> expected{
       {paid, {{duplicate, "duplicate_received"}, {reversal, "reversed_by"}, {reversed_again, "reversed_by"}}},
@@ -598,8 +602,8 @@ TEST(ReaderLinks, ClaimByIdShowsEachLinkOfItsKeyFromBothSides) {
     const auto link = own_link.find(id);
     EXPECT_EQ(r.claim.replaces_claim_id.value_or(0), link == own_link.end() ? 0 : link->second.first) << id;
     EXPECT_EQ(r.claim.link_kind, link == own_link.end() ? "" : link->second.second) << id;
-    // The reversal is the first reversing link (migration 0027): the B2 answered S later links
-    // to the paid claim too and is not its reversal.
+    // The reversal is the reversing link from a claim that is not an S (migration 0027): the B2
+    // answered S links to the paid claim too, here with the older link, and is not its reversal.
     const auto reverser = reversed_by.find(id);
     EXPECT_EQ(r.claim.reversed_by.value_or(0), reverser == reversed_by.end() ? 0 : reverser->second) << id;
     EXPECT_EQ(r.claim.reversed_at.empty(), reverser == reversed_by.end()) << id;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "sql/reversal.h"
 #include "tests/sql/db_fixture.h"
 
 namespace rxgate::test {
@@ -19,10 +20,10 @@ namespace {
 using store::batch_entry;
 using store::insert_method;
 
-// The claim that reversed claim `id`, as sql/reversal.h reads it (empty when none).
+// The claim that reversed claim `id`, as the readers find it (sql/reversal.h; empty when none).
 std::string reversed_by(std::int64_t id) {
-  return "SELECT claim_id FROM claim_links WHERE kind IN ('reversal', 'rebill') AND replaces_claim_id = " +
-         std::to_string(id) + " ORDER BY created_at, claim_id LIMIT 1";
+  return "SELECT rv.claim_id FROM claims c LEFT JOIN LATERAL (" + store::detail::reversal_of("c") +
+         ") rv ON true WHERE c.id = " + std::to_string(id);
 }
 
 class StoreTest : public ::testing::TestWithParam<insert_method> {
@@ -499,6 +500,46 @@ TEST_P(StoreTest, ReversalAndRebillOfOneClaimInOneBatchOnlyTheFirstReverses) {
   EXPECT_EQ(q("SELECT count(*) FROM active_paid_keys"), "0");
   EXPECT_EQ(q("SELECT count(*) FROM claims"), "2");
   EXPECT_EQ(q("SELECT string_agg(kind, ',') FROM claim_links"), "reversal");
+}
+
+// The writer's K row is the key's active paid claim even when a reversed paid claim under the same
+// key has a higher id (ids do not always follow payment order: a claim restored or moved by hand,
+// or one paid through another node's sequence range): a B2 reverses the active one.
+TEST_P(StoreTest, KeyHistoryPrefersTheActivePaidClaimOverAHigherReversedOne) {
+  const batch_entry p = submit(f_.make("B1", "400103", day(2026, 11, 7)));
+  ASSERT_EQ(p.decision.status, 'P');
+  // A copy of the paid claim under a higher id, without a key row, reversed by a B3 (a rebill
+  // link from a paid claim).
+  exec_sql(dsn_, "CREATE TEMP TABLE k AS SELECT * FROM claims WHERE id = " + std::to_string(p.claim_id) +
+                     "; UPDATE k SET id = rxgate_claim_id(nextval('claim_id_seq'), date_of_service); "
+                     "INSERT INTO claims SELECT * FROM k; "
+                     "UPDATE k SET id = rxgate_claim_id(nextval('claim_id_seq'), date_of_service), transaction_code = 'B3'; "
+                     "INSERT INTO claims SELECT * FROM k; "
+                     "INSERT INTO claim_links (claim_id, replaces_claim_id, kind) "
+                     "SELECT max(id), min(id), 'rebill' FROM claims WHERE id > " + std::to_string(p.claim_id));
+  const std::string higher = q("SELECT min(id) FROM claims WHERE id > " + std::to_string(p.claim_id));
+  EXPECT_EQ(q(reversed_by(std::stoll(higher))), q("SELECT max(id) FROM claims"));
+  const batch_entry r = submit(f_.make("B2", "400103", day(2026, 11, 7)));
+  EXPECT_EQ(r.decision.status, 'A');
+  EXPECT_EQ(r.decision.replaces_claim_id, p.claim_id);
+  EXPECT_EQ(q(reversed_by(p.claim_id)), std::to_string(r.claim_id));
+}
+
+// A paid claim whose key row went without a reversal (an archived month's keys deleted, then the
+// month restored) is not taken for reversed: a B2 finds it active, as before migration 0027,
+// rather than answering S (which would record it reversed); the key delete then finds nothing,
+// so the B2 never settles and is not written (the server answers its batch 92/99 once its
+// rounds run out: server/pipeline/batch.cpp, settle_conflicts).
+TEST_P(StoreTest, APaidClaimWithoutItsKeyRowIsNotReversed) {
+  const batch_entry p = submit(f_.make("B1", "400104", day(2026, 11, 7)));
+  ASSERT_EQ(p.decision.status, 'P');
+  exec_sql(dsn_, "DELETE FROM active_paid_keys WHERE claim_id = " + std::to_string(p.claim_id));
+  const batch_entry r = submit(f_.make("B2", "400104", day(2026, 11, 7)));
+  EXPECT_EQ(r.decision.status, 'A');
+  EXPECT_TRUE(r.conflict);
+  EXPECT_EQ(r.claim_id, 0);
+  EXPECT_EQ(q(reversed_by(p.claim_id)), "NULL");
+  EXPECT_EQ(q("SELECT count(*) FROM claim_links"), "0");
 }
 
 // Two reversals of one claim in one batch: the first reverses it (A), the second finds it
