@@ -107,6 +107,12 @@ wait_ready() {
   return 1
 }
 
+# not_reversed ALIAS: SQL that holds when paid claim ALIAS has no reversal (sql/reversal.h: a
+# 'reversal' or 'rebill' link from a claim that is not an S; migration 0027).
+not_reversed() {
+  echo "NOT EXISTS (SELECT 1 FROM claim_links x JOIN claims xr ON xr.id = x.claim_id AND xr.date_of_service = $1.date_of_service AND xr.status <> 'S' WHERE x.replaces_claim_id = $1.id AND x.kind IN ('reversal', 'rebill'))"
+}
+
 # check_paid_rows DSN PAID_LOG PAID_ANSWERS RX_PREFIX DATE_OF_SERVICE [at-least|exact] [SINCE_ID]
 # Every authorization number of a paid answer has its paid row; the run's paid rows are exactly
 # as many as its paid answers; no claim key has two active paid claims; no authorization number
@@ -130,13 +136,13 @@ check_paid_rows() {
   if [[ -n $since ]]; then
     [[ $since =~ ^[0-9]+$ ]] || { echo "check_paid_rows: SINCE_ID must be a claim id" >&2; return 1; }
     run_claims+=" WHERE id > $since"
-    keys_paid_twice="SELECT count(*) FROM run_claims n WHERE n.status = 'P' AND NOT EXISTS (SELECT 1 FROM claim_links x JOIN claims xr ON xr.id = x.claim_id AND xr.date_of_service = n.date_of_service AND xr.status <> 'S' WHERE x.replaces_claim_id = n.id AND x.kind IN ('reversal', 'rebill'))
+    keys_paid_twice="SELECT count(*) FROM run_claims n WHERE n.status = 'P' AND $(not_reversed n)
      AND (SELECT count(*) FROM claims o WHERE o.provider_id = n.provider_id AND o.rx_number = n.rx_number
             AND o.date_of_service = n.date_of_service AND o.fill_number = n.fill_number AND o.bin = n.bin
             AND o.pcn = n.pcn AND o.provider_id_qualifier = n.provider_id_qualifier
-            AND o.status = 'P' AND NOT EXISTS (SELECT 1 FROM claim_links x JOIN claims xr ON xr.id = x.claim_id AND xr.date_of_service = o.date_of_service AND xr.status <> 'S' WHERE x.replaces_claim_id = o.id AND x.kind IN ('reversal', 'rebill'))) > 1"
+            AND o.status = 'P' AND $(not_reversed o)) > 1"
   else
-    keys_paid_twice="SELECT count(*) FROM (SELECT 1 FROM claims c WHERE c.status = 'P' AND NOT EXISTS (SELECT 1 FROM claim_links x JOIN claims xr ON xr.id = x.claim_id AND xr.date_of_service = c.date_of_service AND xr.status <> 'S' WHERE x.replaces_claim_id = c.id AND x.kind IN ('reversal', 'rebill'))
+    keys_paid_twice="SELECT count(*) FROM (SELECT 1 FROM claims c WHERE c.status = 'P' AND $(not_reversed c)
        AND date_of_service = '$dos'
      GROUP BY bin, pcn, provider_id_qualifier, provider_id, rx_number, fill_number, date_of_service
      HAVING count(*) > 1) twice"
@@ -210,7 +216,7 @@ auth_twice AS (SELECT p.run, count(*) AS n FROM load_paid p
                   USING (authorization_number) GROUP BY p.run),
 keys_twice AS (SELECT run, count(*) AS n FROM (
                  SELECT width_bucket(max(c.id) - 1, (SELECT ids FROM edges)) AS run
-                   FROM claims c WHERE c.status = 'P' AND NOT EXISTS (SELECT 1 FROM claim_links x JOIN claims xr ON xr.id = x.claim_id AND xr.date_of_service = c.date_of_service AND xr.status <> 'S' WHERE x.replaces_claim_id = c.id AND x.kind IN ('reversal', 'rebill'))
+                   FROM claims c WHERE c.status = 'P' AND $(not_reversed c)
                     AND c.date_of_service IN (SELECT DISTINCT dos FROM bounds)
                   GROUP BY c.bin, c.pcn, c.provider_id_qualifier, c.provider_id, c.rx_number, c.fill_number, c.date_of_service
                  HAVING count(*) > 1) t GROUP BY run)

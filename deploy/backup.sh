@@ -271,10 +271,10 @@ EOF
   local missing restored_count twice unbacked
   missing=$(comm -23 "${drill_work}/claims-original.txt" "${drill_work}/claims-restored.txt" | wc -l)
   restored_count=$((total - missing))
-  twice=$(drill_count "${dsn2}" "SELECT count(*) FROM (SELECT 1 FROM claims c WHERE c.status = 'P' AND NOT EXISTS (SELECT 1 FROM claim_links x JOIN claims xr ON xr.id = x.claim_id AND xr.date_of_service = c.date_of_service AND xr.status <> 'S' WHERE x.replaces_claim_id = c.id AND x.kind IN ('reversal', 'rebill'))
+  twice=$(drill_count "${dsn2}" "SELECT count(*) FROM (SELECT 1 FROM claims c WHERE c.status = 'P' AND $(not_reversed c)
     GROUP BY bin, pcn, provider_id_qualifier, provider_id, rx_number, fill_number, date_of_service HAVING count(*) > 1) t")
   unbacked=$(drill_count "${dsn2}" "SELECT count(*) FROM active_paid_keys a WHERE NOT EXISTS (SELECT 1 FROM claims c
-    WHERE c.id = a.claim_id AND c.date_of_service = a.date_of_service AND c.status = 'P' AND NOT EXISTS (SELECT 1 FROM claim_links x JOIN claims xr ON xr.id = x.claim_id AND xr.date_of_service = c.date_of_service AND xr.status <> 'S' WHERE x.replaces_claim_id = c.id AND x.kind IN ('reversal', 'rebill')))")
+    WHERE c.id = a.claim_id AND c.date_of_service = a.date_of_service AND c.status = 'P' AND $(not_reversed c))")
   local extra
   extra=$(comm -13 "${drill_work}/claims-original.txt" "${drill_work}/claims-restored.txt" | wc -l)
   drill_pg_stop "${restored}"
@@ -299,6 +299,12 @@ drill_pg_start() {
 
 drill_pg_stop() {
   as_owner "${PG_BIN}/pg_ctl" -D "$1" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+}
+
+# not_reversed ALIAS: SQL that holds when paid claim ALIAS has no reversal (sql/reversal.h: a
+# 'reversal' or 'rebill' link from a claim that is not an S; migration 0027).
+not_reversed() {
+  echo "NOT EXISTS (SELECT 1 FROM claim_links x JOIN claims xr ON xr.id = x.claim_id AND xr.date_of_service = $1.date_of_service AND xr.status <> 'S' WHERE x.replaces_claim_id = $1.id AND x.kind IN ('reversal', 'rebill'))"
 }
 
 drill_count() {

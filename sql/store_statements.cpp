@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "sql/reversal.h"
+
 namespace rxgate::store::statements {
 namespace {
 
@@ -102,7 +104,7 @@ SELECT count(pg_advisory_xact_lock(h)) FROM (
 // prune by before it runs, so without them every execution started an index scan on each of
 // the claims partitions (18) and ran only the one of its month; with them, executor start-up
 // keeps the partitions of the batch's months (one, as a rule).
-constexpr const char* sql_history = R"(
+constexpr const char* sql_history_head = R"(
 WITH m AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS m(bin, cardholder_id, person_code, idx)
 ), k AS (
@@ -143,10 +145,8 @@ SELECT 'A', m.idx, p.id, p.number, NULL, NULL, p.product_id, p.therapeutic_class
 UNION ALL
 SELECT 'K', k.idx, c.id, c.status::text, c.authorization_number, c.basis_of_reimbursement, NULL,
        NULL, c.other_amounts, c.request_fingerprint, NULL, NULL, NULL, NULL,
-       c.status = 'P' AND NOT c.active AND EXISTS (
-         SELECT 1 FROM claim_links rl JOIN claims rc ON rc.id = rl.claim_id
-            AND rc.date_of_service = c.date_of_service AND rc.status <> 'S'
-          WHERE rl.replaces_claim_id = c.id AND rl.kind IN ('reversal', 'rebill')), c.patient_pay, c.ingredient_cost_paid, c.dispensing_fee_paid,
+)";
+constexpr const char* sql_history_tail = R"(), c.patient_pay, c.ingredient_cost_paid, c.dispensing_fee_paid,
        c.incentive_paid, c.professional_fee_paid, c.total_paid, c.copay, c.coinsurance,
        c.deductible_applied, c.product_selection_brand,
        c.key_deductible, c.key_out_of_pocket, c.key_benefit,
@@ -180,6 +180,13 @@ SELECT 'I', g, nextval('claim_id_seq'), NULL, NULL, NULL, NULL, NULL, NULL, NULL
        NULL, NULL, NULL, NULL, NULL, NULL
   FROM generate_series(1, $16::integer) AS g
 ORDER BY 1, 2, 13 DESC, 3 DESC)";
+
+// The history statement: its K rows' reversed flag is a paid claim whose key row is gone and
+// whose reversal is linked (sql/reversal.h, as the readers find it).
+std::string sql_history() {
+  return std::string(sql_history_head) + "c.status = 'P' AND NOT c.active AND EXISTS (" + detail::reversal_of("c") +
+         sql_history_tail;
+}
 
 // The key statements of insert() in one round trip: reversals, payments, duplicate checks and
 // links, in that order, server-side (migration 0013: rxgate_write_keys says why and what each
@@ -295,7 +302,7 @@ std::vector<pg::prepared_statement> writer_statements() {
   return {
       {"reserve_ids", sql_reserve_ids},
       {"lock_families", sql_lock_families},
-      {"history", sql_history},
+      {"history", sql_history()},
       {"write_keys", write_keys_call(1)},
       {"insert_batch", insert_batch(false)},
       {"insert_batch_or_fail", insert_batch(true)},
