@@ -8,6 +8,35 @@ psql_admin() {
   psql -X -q -v ON_ERROR_STOP=1 -d "$dsn" "$@"
 }
 
+# Reads the relations a running gateway keeps hot into the page cache (pg_prewarm, mode 'read';
+# the extension ships with PostgreSQL) and prints how much. A database that was just copied or
+# restored holds them on disk, and a bench on it measures the disk warming up (bench/RESULTS.md,
+# "the grown runs measured a cold copy"). The claim path: active_paid_keys and its indexes, this
+# month's claims, claim_rejects and claim_dur_alerts partitions, claim_links, prior
+# authorizations, imported accumulators, and their indexes. With `reads`, also every index of
+# every claims, claim_rejects and claim_dur_alerts partition (what a technician's read by id or
+# search descends into; the rows they return stay where they are).
+prewarm_relations() {
+  local dsn=$1 reads=${2:-}
+  PGOPTIONS="-c client_min_messages=warning" psql_admin "$dsn" -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" >/dev/null
+  psql_admin "$dsn" -tA -c "
+    WITH month AS (SELECT to_char(current_date, 'YYYY_MM') AS m),
+    t AS (
+      SELECT c.oid FROM pg_class c, month
+       WHERE c.relkind = 'r' AND c.relname IN ('active_paid_keys', 'claim_links', 'prior_authorizations',
+             'accumulator_imports', 'claims_' || month.m, 'claim_rejects_' || month.m, 'claim_dur_alerts_' || month.m)
+    ), p AS (
+      SELECT relid AS oid FROM pg_partition_tree('claims') WHERE '$reads' = 'reads'
+      UNION ALL SELECT relid FROM pg_partition_tree('claim_rejects') WHERE '$reads' = 'reads'
+      UNION ALL SELECT relid FROM pg_partition_tree('claim_dur_alerts') WHERE '$reads' = 'reads'
+    ), r AS (
+      SELECT oid FROM t
+      UNION SELECT indexrelid FROM pg_index WHERE indrelid IN (SELECT oid FROM t UNION ALL SELECT oid FROM p)
+    )
+    SELECT pg_size_pretty(coalesce(sum(pg_prewarm(r.oid, 'read')), 0) * current_setting('block_size')::bigint)
+      FROM r JOIN pg_class c ON c.oid = r.oid WHERE c.relkind IN ('r', 'i')"
+}
+
 # The DSN of database NAME on the server of DSN (URL form postgresql://.../db or key=value form).
 dsn_for_database() {
   local dsn=$1 name=$2

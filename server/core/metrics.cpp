@@ -228,9 +228,18 @@ histogram::snapshot_data histogram::snapshot() const {
   return d;
 }
 
+void metrics::observe_status_request(std::string_view route, double seconds) {
+  if (route == "/v1/claims/{id}") status_by_id.observe(seconds);
+  else if (route == "/v1/claims") status_search.observe(seconds);
+  else status_other.observe(seconds);
+}
+
 metrics::metrics()
     : request_ncpdp(latency_bounds()),
       request_json(latency_bounds()),
+      status_by_id(latency_bounds()),
+      status_search(latency_bounds()),
+      status_other(latency_bounds()),
       batch_commit(latency_bounds()),
       batch_read(latency_bounds()),
       batch_decide(latency_bounds()),
@@ -256,6 +265,12 @@ std::string metrics::render() const {
          "# TYPE rxgate_request_duration_seconds histogram\n";
   request_ncpdp.render(out, "rxgate_request_duration_seconds", "route=\"/ncpdp\"");
   request_json.render(out, "rxgate_request_duration_seconds", "route=\"/v1/claims\"");
+  out += "# HELP rxgate_status_request_duration_seconds Technician API request, body received to response "
+         "queued, by route pattern (GET /v1/claims/{id}, GET /v1/claims, the rest as other)\n"
+         "# TYPE rxgate_status_request_duration_seconds histogram\n";
+  status_by_id.render(out, "rxgate_status_request_duration_seconds", "route=\"/v1/claims/{id}\"");
+  status_search.render(out, "rxgate_status_request_duration_seconds", "route=\"/v1/claims\"");
+  status_other.render(out, "rxgate_status_request_duration_seconds", "route=\"other\"");
   out += "# HELP rxgate_batch_commit_duration_seconds One batch: begin to durable commit\n"
          "# TYPE rxgate_batch_commit_duration_seconds histogram\n";
   batch_commit.render(out, "rxgate_batch_commit_duration_seconds", "");

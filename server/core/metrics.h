@@ -110,6 +110,11 @@ struct metrics {
   std::atomic<std::int64_t> batch_in_flight{0};  // transactions in the batch being processed
 
   histogram request_ncpdp, request_json;  // whole request: body read .. response queued
+  // Technician API requests, the same span (queued for the API pool, the token check, the read
+  // and its audit row included), by the route pattern they matched: a read by id, a search, and
+  // every other status route together. The technician's budgets are the first two's p99.
+  histogram status_by_id, status_search, status_other;
+  void observe_status_request(std::string_view route, double seconds);
   histogram batch_commit;                 // begin .. commit of one batch
   // The batch's three steps (their sum is batch_commit): read = BEGIN and the history probe,
   // decide = the rules and the responses (no I/O), write = the insert and the durable commit

@@ -87,6 +87,7 @@ void tls_session::status_request(const std::shared_ptr<slot>& s, http::request<h
     auto reply = api->handle({o->method, o->target, o->body, o->authorization, o->remote});
     if (!reply) reply = api_reply{404, "application/json", json_error_body("no such route"), {}};
     net::post(executor, [self = std::move(self), s, reply = std::move(*reply)]() mutable {
+      s->api_route = reply.route;
       for (auto& [name, value] : reply.headers) s->res.set(name, value);
       self->finish(s, static_cast<http::status>(reply.status), std::move(reply.body), reply.content_type);
     });

@@ -147,6 +147,7 @@ void tls_session::finish(const std::shared_ptr<slot>& s, http::status status, st
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s->started).count();
   if (s->route == "/ncpdp") g_.stats.request_ncpdp.observe(seconds);
   else if (s->route == "/v1/claims") g_.stats.request_json.observe(seconds);
+  else if (s->route == "status_api") g_.stats.observe_status_request(s->api_route, seconds);
   do_write();
 }
 

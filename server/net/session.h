@@ -45,6 +45,7 @@ class tls_session : public std::enable_shared_from_this<tls_session> {
     http::response<http::string_body> res;
     bool ready = false;
     std::string_view route;
+    std::string_view api_route;  // a status API request: the route pattern it matched (api_reply::route)
     std::chrono::steady_clock::time_point started;
     std::unique_ptr<net::steady_timer> budget;  // readiness probes only; claims share claim_timer_
     bool stream = false;  // an event stream: the connection's last answer, it never completes

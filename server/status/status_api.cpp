@@ -130,6 +130,7 @@ std::optional<api_reply> status_api::handle(const api_request& request) const no
     if (c.claim_id) line.num("claim_id", c.claim_id);
     if (!c.pharmacy.empty()) line.str("pharmacy", c.pharmacy);
     if (c.who) line.num("token_id", c.who->token_id);
+    reply.route = c.route;
     return reply;
   } catch (const std::exception& e) {
     log::error("status_api_failed").str("error", e.what());

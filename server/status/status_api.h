@@ -64,6 +64,9 @@ struct api_reply {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (WWW-Authenticate)
+  // The route pattern the request matched ("/v1/claims/{id}", "other", ...; never the target):
+  // a string literal, so it outlives the reply. The server's latency histogram is keyed by it.
+  std::string_view route = "other";
 };
 
 struct status_api_options {

@@ -428,6 +428,27 @@ TEST_F(dashboard_http, history_needs_an_operator_token) {
   EXPECT_NE(ok.find("\"points\":["), std::string::npos);
 }
 
+// A technician's requests are timed in /metrics by the route they matched: reads by id and
+// searches (the two with a latency budget) apart, the rest together, each request once.
+TEST_F(dashboard_http, technician_requests_are_timed_by_route_in_metrics) {
+  auto g = start_gateway("dashboard_status_timing");
+  EXPECT_TRUE(get(g->port(), "/v1/claims/1", *technician_).starts_with("HTTP/1.1 4"));
+  EXPECT_TRUE(get(g->port(), "/v1/claims/2", *technician_).starts_with("HTTP/1.1 4"));
+  const auto search = get(g->port(), "/v1/claims?pharmacy=" + std::string(demo_pharmacy) + "&limit=5", *technician_);
+  EXPECT_TRUE(search.starts_with("HTTP/1.1 200")) << search.substr(0, 300);
+  EXPECT_TRUE(get(g->port(), "/v1/reject-codes", *technician_).starts_with("HTTP/1.1 200"));
+  EXPECT_TRUE(get(g->port(), "/v1/reject-codes/75", *technician_).starts_with("HTTP/1.1 200"));
+  EXPECT_TRUE(get(g->port(), "/v1/claims?pharmacy=" + std::string(demo_pharmacy)).starts_with("HTTP/1.1 401"));
+  const auto [status, text] = https_get(g->port(), "/metrics");
+  ASSERT_EQ(status, 200u);
+  EXPECT_EQ(metric_value(text, "rxgate_status_request_duration_seconds_count{route=\"/v1/claims/{id}\"}"), 2);
+  EXPECT_EQ(metric_value(text, "rxgate_status_request_duration_seconds_count{route=\"/v1/claims\"}"), 1);
+  EXPECT_EQ(metric_value(text, "rxgate_status_request_duration_seconds_count{route=\"other\"}"), 3);
+  EXPECT_EQ(metric_value(text, "rxgate_status_request_duration_seconds_bucket{route=\"/v1/claims/{id}\",le=\"+Inf\"}"), 2);
+  // Claims are not technician requests.
+  EXPECT_EQ(metric_value(text, "rxgate_request_duration_seconds_count{route=\"/ncpdp\"}"), 0);
+}
+
 TEST_F(dashboard_http, the_stream_follows_claims_agrees_with_metrics_and_ends_when_the_gateway_stops) {
   auto g = start_gateway("dashboard_stream");
   raw_connection stream(g->port());
