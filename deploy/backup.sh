@@ -173,7 +173,7 @@ cmd_drill() {
   need_postgres
   local rxgate
   rxgate=$(find_rxgate)
-  # free_port, write_server_config, start_server, wait_ready, stop_server
+  # free_port, write_server_config, start_server, wait_ready, stop_server, not_reversed
   # shellcheck source=../bench/e2e-lib.sh
   source "${CHECKOUT}/bench/e2e-lib.sh"
 
@@ -299,12 +299,6 @@ drill_pg_start() {
 
 drill_pg_stop() {
   as_owner "${PG_BIN}/pg_ctl" -D "$1" -m fast -w -t 60 stop >/dev/null 2>&1 || true
-}
-
-# not_reversed ALIAS: SQL that holds when paid claim ALIAS has no reversal (sql/reversal.h: a
-# 'reversal' or 'rebill' link from a claim that is not an S; migration 0027).
-not_reversed() {
-  echo "NOT EXISTS (SELECT 1 FROM claim_links x JOIN claims xr ON xr.id = x.claim_id AND xr.date_of_service = $1.date_of_service AND xr.status <> 'S' WHERE x.replaces_claim_id = $1.id AND x.kind IN ('reversal', 'rebill'))"
 }
 
 drill_count() {
