@@ -149,14 +149,55 @@ constexpr const char* search_columns =
     "(SELECT string_agg(r.code, ',' ORDER BY r.seq) FROM claim_rejects r "
     "  WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service) ";
 
-// Optional filters are NULL when absent; plan_cache_mode = force_custom_plan (set per
-// connection) plans each call with its actual values, so the present filters pick the index
-// and the date range prunes partitions. Every kind takes the same sixteen parameters.
+// Which filters a search has, besides its kind: a search's statement names only those (shape_of,
+// search_select). One generic plan per shape then serves every search of it on a connection, where
+// one statement for every shape ("$n IS NULL OR ...", custom plans) planned each search over every
+// partition of claims and claim_rejects: 2.5-4.3 ms of planning a search at 10 million claims, as
+// much as its execution (bench/RESULTS.md, "searches on generic plans").
+struct search_shape {
+  search_kind kind = search_kind::claims;
+  bool scope = false, pharmacy = false, rx = false, status = false, status_rejected = false, product = false,
+       from = false, to = false, cursor = false;
+};
+
+search_shape shape_of(const search_filter& f) noexcept {
+  search_shape s;
+  s.kind = kind_of(f);
+  s.scope = !f.allowed_pharmacies.empty();
+  s.pharmacy = f.pharmacy.has_value();
+  s.rx = f.rx_number.has_value();
+  s.status = f.status.has_value();
+  s.status_rejected = f.status && *f.status == "R";
+  s.product = f.product_id.has_value();
+  s.from = f.from.has_value();
+  s.to = f.to.has_value();
+  s.cursor = !f.cursor.empty();
+  return s;
+}
+
+// The statement's name: its kind and its filters, one letter each ("search_c_pxf": a pharmacy's
+// rejected claims from a date).
+std::string statement_name(const search_shape& s) {
+  std::string name = "search_";
+  name += s.kind == search_kind::claims ? 'c' : s.kind == search_kind::claims_with_reject ? 'w' : 'r';
+  name += '_';
+  const std::pair<bool, char> letters[] = {{s.scope, 'a'},   {s.pharmacy, 'p'}, {s.rx, 'n'},
+                                           {s.status && !s.status_rejected, 's'}, {s.status_rejected, 'x'},
+                                           {s.product, 'd'}, {s.from, 'f'},     {s.to, 't'}, {s.cursor, 'k'}};
+  for (const auto& [present, letter] : letters)
+    if (present) name += letter;
+  return name;
+}
+
+// Every kind takes the same sixteen parameters. A present filter is a conjunct on its column, which
+// the plan can use; an absent one is "$n IS NULL" (a one-time check of the parameter, which also
+// gives it its type). Status R is spelled as a constant as well, so that the plan may use the
+// partial indexes of rejected claims (claims_rejected_*), which a generic plan could not with
+// "status = $4". Dates prune partitions when the plan starts.
 // - claims: no reject code; walks claims by the index its filters pick.
 // - claims_with_reject: a reject code with an Rx, status or product: the claims those filters
-//   find, each probed for the code. The EXISTS is a conjunct of the WHERE (not inside "$5 IS
-//   NULL OR ..."), so the planner makes it a semi-join. Only rejected claims carry rejects, and
-//   a reject carries its claim's pharmacy.
+//   find, each probed for the code. Only rejected claims carry rejects, and a reject carries its
+//   claim's pharmacy.
 // - rejects: a reject code at one pharmacy with no filter that needs the claim's own columns
 //   (the technician's "this code at my pharmacy"): the rejects come newest first from claim_rejects_pharmacy_code
 //   (migration 0020, index only), the page is cut there, and only its claims are read. Walking
@@ -166,44 +207,45 @@ constexpr const char* search_columns =
 //   a LATERAL subquery with LIMIT 1 so that PostgreSQL cannot flatten it into a hash join over
 //   every partition (its choice on small tables): each row of the page probes its claim by
 //   (id, date), which prunes to one partition at run time.
-std::string search_select(search_kind kind) {
-  if (kind == search_kind::rejects) {
+std::string search_select(const search_shape& s) {
+  const bool rejects = s.kind == search_kind::rejects;
+  const char* t = rejects ? "r." : "c.";
+  std::string where;
+  auto add = [&](bool present, const std::string& on, const char* absent) {
+    where += where.empty() ? "WHERE " : " AND ";
+    where += present ? on : absent;
+  };
+  add(s.scope, std::string(t) + "provider_id = ANY($1::text[])", "cardinality($1::text[]) = 0");
+  add(s.pharmacy, std::string(t) + "provider_id = $2::text", "$2::text IS NULL");
+  add(s.rx && !rejects, "c.rx_number = $3::text", "$3::text IS NULL");
+  add(s.status && !rejects,
+      s.status_rejected ? "$4::text = 'R' AND c.status = 'R'" : "c.status = $4::text::\"char\"", "$4::text IS NULL");
+  if (rejects) add(true, "r.code = $5::text", "");
+  else if (s.kind == search_kind::claims_with_reject)
+    add(true, "c.status = 'R' AND EXISTS (SELECT 1 FROM claim_rejects r WHERE r.claim_id = c.id "
+              "AND r.date_of_service = c.date_of_service AND r.provider_id = c.provider_id AND r.code = $5::text)", "");
+  else add(false, "", "$5::text IS NULL");
+  add(s.product && !rejects, "c.product_id = $6::text", "$6::text IS NULL");
+  add(s.from, std::string(t) + "date_of_service >= $7::date", "$7::date IS NULL");
+  add(s.to, std::string(t) + "date_of_service <= $8::date", "$8::date IS NULL");
+  add(s.cursor, "(" + std::string(t) + "date_of_service, " + (rejects ? "r.claim_id" : "c.id") + ") < ($9::date, $10::bigint)",
+      "$9::date IS NULL AND $10::bigint IS NOT NULL");
+  if (rejects) {
     return std::string(search_columns) +
-           "FROM (SELECT DISTINCT r.date_of_service, r.claim_id FROM claim_rejects r "
-           "  WHERE (cardinality($1::text[]) = 0 OR r.provider_id = ANY($1::text[])) "
-           "    AND ($2::text IS NULL OR r.provider_id = $2) AND r.code = $5 "
-           "    AND ($7::date IS NULL OR r.date_of_service >= $7) "
-           "    AND ($8::date IS NULL OR r.date_of_service <= $8) "
-           "    AND ($9::date IS NULL OR (r.date_of_service, r.claim_id) < ($9::date, $10::bigint)) "
+           "FROM (SELECT DISTINCT r.date_of_service, r.claim_id FROM claim_rejects r " + where +
            "  ORDER BY r.date_of_service DESC, r.claim_id DESC LIMIT $11) k "
            "CROSS JOIN LATERAL (SELECT * FROM claims c1 WHERE c1.id = k.claim_id "
            "  AND c1.date_of_service = k.date_of_service LIMIT 1) c "
-           "WHERE $3::text IS NULL AND $4::text IS NULL AND $6::text IS NULL "
            "ORDER BY k.date_of_service DESC, k.claim_id DESC";
   }
-  return std::string(search_columns) +
-         "FROM claims c "
-         "WHERE (cardinality($1::text[]) = 0 OR c.provider_id = ANY($1::text[])) "
-         "  AND ($2::text IS NULL OR c.provider_id = $2) "
-         "  AND ($3::text IS NULL OR c.rx_number = $3) "
-         "  AND ($4::text IS NULL OR c.status = $4::\"char\") " +
-         (kind == search_kind::claims_with_reject
-              ? "  AND c.status = 'R' AND EXISTS (SELECT 1 FROM claim_rejects r "
-                "       WHERE r.claim_id = c.id AND r.date_of_service = c.date_of_service "
-                "         AND r.provider_id = c.provider_id AND r.code = $5) "
-              : "  AND $5::text IS NULL ") +
-         "  AND ($6::text IS NULL OR c.product_id = $6) "
-         "  AND ($7::date IS NULL OR c.date_of_service >= $7) "
-         "  AND ($8::date IS NULL OR c.date_of_service <= $8) "
-         "  AND ($9::date IS NULL OR (c.date_of_service, c.id) < ($9::date, $10::bigint)) "
-         "ORDER BY c.date_of_service DESC, c.id DESC LIMIT $11";
+  return std::string(search_columns) + "FROM claims c " + where + " ORDER BY c.date_of_service DESC, c.id DESC LIMIT $11";
 }
 // A search and its audit row (search_filter::audit) in one statement: $12 actor (NULL: no row),
 // $13 detail, to which the ids of the page are added, $14 remote, $15 token id, $16 the row's
 // synchronous_commit. The page is the first $11 - 1 rows (the last one only says another page
 // follows).
-std::string audited_search_select(search_kind kind) {
-  return "WITH s AS MATERIALIZED (" + search_select(kind) +
+std::string audited_search_select(const search_shape& shape) {
+  return "WITH s AS MATERIALIZED (" + search_select(shape) +
          "), a AS (INSERT INTO claim_reads (actor, action, claim_id, detail, remote, token_id, outcome) "
          "  SELECT $12::text, 'search', NULL, $13::text || coalesce((SELECT string_agg(x.id::text, ',' "
          "      ORDER BY x.date_of_service DESC, x.id DESC) FROM (SELECT s.id, s.date_of_service FROM s "
@@ -212,16 +254,6 @@ std::string audited_search_select(search_kind kind) {
          "  FROM (SELECT set_config('synchronous_commit', $16::text, true)) AS commit_mode "
          "  WHERE $12::text IS NOT NULL) "
          "SELECT * FROM s ORDER BY s.date_of_service DESC, s.id DESC";
-}
-
-// The prepared statement of each kind.
-const char* search_statement_name(search_kind kind) {
-  switch (kind) {
-    case search_kind::claims: return "search";
-    case search_kind::claims_with_reject: return "search_reject";
-    case search_kind::rejects: return "search_rejects";
-  }
-  return "search";
 }
 
 constexpr const char* summary_status =
@@ -384,10 +416,7 @@ pg::connection_settings read_connection(const store_options& o, std::string appl
 
 pg::connection_settings reader_settings(const store_options& o) {
   return read_connection(o, "rxgate-reader", "force_custom_plan",
-                         {{"search", audited_search_select(search_kind::claims)},
-                          {"search_reject", audited_search_select(search_kind::claims_with_reject)},
-                          {"search_rejects", audited_search_select(search_kind::rejects)},
-                          {"summary_status", summary_status},
+                         {{"summary_status", summary_status},
                           {"summary_rejects", summary_rejects},
                           {"pa_insert", pa_insert()},
                           {"pa_list", pa_list()},
@@ -412,6 +441,25 @@ pg::connection_settings claim_reader_settings(const store_options& o) {
   s.max_on_demand_statements = 18;
   static_assert(warm_months <= 18);
   return s;
+}
+
+// Searches on connections of their own with generic plans: each shape of search is its own
+// statement (search_select), prepared on a connection the first time it meets that shape; its
+// plan is made then (and again after an ANALYZE of a partition), not at every search. A
+// technician's searches come in a handful of shapes; 32 kept per connection.
+pg::connection_settings search_reader_settings(const store_options& o) {
+  auto s = read_connection(o, "rxgate-reader-search", "force_generic_plan", {});
+  s.max_on_demand_statements = 32;
+  return s;
+}
+
+// The search statement of filter `f`'s shape on connection `c`, prepared there the first time;
+// its name.
+std::string search_statement(pg::connection& c, const search_filter& f) {
+  const search_shape shape = shape_of(f);
+  std::string name = statement_name(shape);
+  c.prepare_on_demand(name, [&] { return audited_search_select(shape); });
+  return name;
 }
 
 // The month an id carries (year 0: none).
@@ -460,7 +508,8 @@ class pg_reader final : public claim_reader {
  public:
   explicit pg_reader(const store_options& options)
       : pool_(reader_settings(options), options.read_pool_size, options.statement_timeout, "read"),
-        claims_pool_(claim_reader_settings(options), options.read_pool_size, options.statement_timeout, "read by id") {}
+        claims_pool_(claim_reader_settings(options), options.read_pool_size, options.statement_timeout, "read by id"),
+        search_pool_(search_reader_settings(options), options.read_pool_size, options.statement_timeout, "search") {}
 
   error claim_for_token(const token_claim_read& in, token_claim_result& out) override {
     out = {};
@@ -512,17 +561,44 @@ class pg_reader final : public claim_reader {
                         std::string("off"));
       }
     });
-    // Searches plan every call (custom plans): a new backend's first plan loads the catalog entries
-    // of every partition and index, 60-160 ms under load at 10 million claims. A search of each
-    // statement for a pharmacy that cannot exist, unaudited, pays for it here.
-    search_filter claims, rejects;
-    claims.pharmacy = rejects.pharmacy = "-";
-    rejects.reject_code = "-";
-    claims.limit = rejects.limit = 1;
-    pool_.for_each("warm", [&](pqxx::connection& c) -> error {
+    // The shapes of search a technician and an operator send most (the console's, bench/status-api's),
+    // each run once on every search connection for a pharmacy that cannot exist, unaudited: its
+    // statement is prepared and its generic plan made here (the first also loads the catalog
+    // entries of every partition and index, 60-160 ms under load at 10 million claims), not at a
+    // technician's first search.
+    std::vector<search_filter> shapes;
+    for (const bool scoped : {false, true}) {
+      search_filter f;
+      f.limit = 1;
+      if (scoped) {
+        f.allowed_pharmacies = {"-"};
+        shapes.push_back(f);  // a technician's own pharmacies
+      }
+      f.pharmacy = "-";
+      shapes.push_back(f);  // a pharmacy's latest
+      auto rx = f;
+      rx.rx_number = "-";
+      shapes.push_back(rx);  // a prescription
+      auto rejected = f;
+      rejected.status = "R";
+      rejected.from = "2000-01-01";
+      shapes.push_back(rejected);  // a pharmacy's rejects since a date
+      auto code = f;
+      code.reject_code = "-";
+      shapes.push_back(code);  // a reject code at a pharmacy
+    }
+    search_pool_.for_each("warm", [&](pg::connection& c) -> error {
       search_page page;
-      if (error e = run_search(c, claims, std::nullopt, 0, page)) return e;
-      return run_search(c, rejects, std::nullopt, 0, page);
+      for (const auto& f : shapes)
+        if (error e = run_search(c, f, std::nullopt, 0, page)) return e;
+      return {};
+    });
+    // Summaries and PAs plan each call; the first plan of a new backend loads the catalog
+    // entries of every partition, which one summary of a day pays for here.
+    pool_.for_each("warm", [&](pqxx::connection& c) -> error {
+      pqxx::read_transaction t(c);
+      t.exec_prepared("summary_status", std::string("-"), std::string("2000-01-01"), std::string("2000-01-01"));
+      return {};
     });
   }
   error search(const search_filter& f, search_page& out) override {
@@ -543,7 +619,7 @@ class pg_reader final : public claim_reader {
       }
       cursor_date = d;
     }
-    return pool_.run("search", [&](pqxx::connection& c) { return run_search(c, f, cursor_date, cursor_id, out); });
+    return search_pool_.run("search", [&](pg::connection& c) { return run_search(c, f, cursor_date, cursor_id, out); });
   }
 
   error summary(const std::string& pharmacy, const std::string& from, const std::string& to,
@@ -613,11 +689,12 @@ class pg_reader final : public claim_reader {
   }
 
   // A search on connection `c`, its filter checked (search()).
-  static error run_search(pqxx::connection& c, const search_filter& f, const std::optional<std::string>& cursor_date,
+  static error run_search(pg::connection& c, const search_filter& f, const std::optional<std::string>& cursor_date,
                           std::int64_t cursor_id, search_page& out) {
     auto opt = [](const std::optional<std::string>& o) -> const char* { return o ? o->c_str() : nullptr; };
-    pqxx::nontransaction t(c);
-    const auto r = t.exec_prepared(search_statement_name(kind_of(f)),
+    const std::string statement = search_statement(c, f);
+    pqxx::nontransaction t(c.get());
+    const auto r = t.exec_prepared(statement,
                                    pg::text_array(f.allowed_pharmacies), opt(f.pharmacy),
                                    opt(f.rx_number), opt(f.status), opt(f.reject_code),
                                    opt(f.product_id), opt(f.from), opt(f.to), opt(cursor_date),
@@ -652,8 +729,9 @@ class pg_reader final : public claim_reader {
   }
 
  private:
-  pg::connection_pool pool_;         // searches, summaries, PAs: custom plans (reader_settings)
-  pg::connection_pool claims_pool_;  // claims by id: generic plans (claim_reader_settings)
+  pg::connection_pool pool_;          // summaries, PAs: custom plans (reader_settings)
+  pg::connection_pool claims_pool_;   // claims by id: generic plans (claim_reader_settings)
+  pg::connection_pool search_pool_;   // searches: a generic plan per shape (search_reader_settings)
 };
 
 }  // namespace
@@ -677,7 +755,7 @@ search_kind kind_of(const search_filter& f) noexcept {
 }
 
 namespace detail {
-std::string search_statement(search_kind kind) { return audited_search_select(kind); }
+std::string search_statement(const search_filter& f) { return audited_search_select(shape_of(f)); }
 std::string token_claim_statement(claim_month m) { return token_claim_select(m); }
 }  // namespace detail
 

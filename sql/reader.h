@@ -187,9 +187,10 @@ enum class search_kind { claims, claims_with_reject, rejects };
 search_kind kind_of(const search_filter& f) noexcept;
 
 namespace detail {
-// The text of the reader's search statement of a kind, as the reader prepares it: for the plan
-// tests (tests/sql/plan_shape_test.cpp), which explain it with real parameters.
-std::string search_statement(search_kind kind);
+// The text of the reader's search statement for a filter's shape (its kind and which filters it
+// has), as the reader prepares it and plans it once (generic plans): for the plan tests
+// (tests/sql/plan_shape_test.cpp), which explain it with real parameters.
+std::string search_statement(const search_filter& f);
 
 // Which partitions a by-id statement of the reader (GET /v1/claims/{id}) reads: those of one
 // month (the month of the id's date, migration 0022), named in the statement so that its generic

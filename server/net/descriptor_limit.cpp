@@ -10,9 +10,13 @@
 namespace rxgate::server {
 namespace {
 
-// Database connections besides the writers: the status API's reader pool and access store, the
-// accumulator store, the dashboard's token checks and the partition check (a few each).
-constexpr std::uint64_t other_database_connections = 8;
+// The status API's database pools, status.threads connections each (server/net/gateway.cpp): claims
+// by id, searches, summaries and PAs (sql/reader.h), tokens and audit, accumulators, worklist, PA
+// reviews.
+constexpr std::uint64_t status_api_pools = 7;
+// Database connections besides the writers and those pools: the dashboard's token checks and the
+// partition check.
+constexpr std::uint64_t other_database_connections = 4;
 // Everything that is not a connection: listener, epoll, eventfds, timers, signals, stdio, TLS
 // and plan files read during a reload.
 constexpr std::uint64_t reserve = 64;
@@ -21,7 +25,7 @@ constexpr std::uint64_t reserve = 64;
 
 std::uint64_t descriptors_needed(const config& c) noexcept {
   return static_cast<std::uint64_t>(c.max_connections) + static_cast<std::uint64_t>(c.batch_workers) +
-         other_database_connections + reserve;
+         status_api_pools * static_cast<std::uint64_t>(c.status_threads) + other_database_connections + reserve;
 }
 
 std::uint64_t soft_limit_for(std::uint64_t need, std::uint64_t soft, std::uint64_t hard) noexcept {

@@ -8,6 +8,7 @@
 
 #include <pqxx/pqxx>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -139,21 +140,22 @@ std::string migrated_database(const std::string& name) {
 }
 
 // Claims with ids 1..count (g in the SQL expressions), the first 3,000 at pharmacy 1234567890 and
-// the rest at 2345678901; date, Rx and fill are SQL expressions of g.
+// the rest at 2345678901; date, Rx, fill and status are SQL expressions of g.
 void insert_claims(const std::string& dsn, int count, const std::string& date, const std::string& rx,
-                   const std::string& fill, char status) {
+                   const std::string& fill, const std::string& status) {
   test::exec_sql(dsn, "INSERT INTO claims (id, date_of_service, source, transaction_code, bin, provider_id, rx_number, "
                       "fill_number, status, request, response) SELECT g, " + date + ", 'test', 'B1', '999999', "
-                      "CASE WHEN g <= 3000 THEN '1234567890' ELSE '2345678901' END, " + rx + ", " + fill + ", '" +
-                      std::string(1, status) + "', '\\x00', '\\x00' FROM generate_series(1, " +
+                      "CASE WHEN g <= 3000 THEN '1234567890' ELSE '2345678901' END, " + rx + ", " + fill + ", (" + status +
+                      ")::\"char\", '\\x00', '\\x00' FROM generate_series(1, " +
                       std::to_string(count) + ") g");
 }
 
-// The reader's search statement of `kind`, prepared as `search` and planned as the reader plans
-// it (custom plans), explained with `args` (its sixteen parameters): the plan as JSON.
-std::string explain_search(pqxx::nontransaction& n, store::search_kind kind, const std::string& args) {
-  n.exec("SET plan_cache_mode = force_custom_plan");
-  n.exec("PREPARE search AS " + store::detail::search_statement(kind));
+// The reader's search statement for the shape of `f`, prepared as `search` and planned as the
+// reader plans it (one generic plan), explained with `args` (its sixteen parameters, the values of
+// `f`): the plan as JSON.
+std::string explain_search(pqxx::nontransaction& n, const store::search_filter& f, const std::string& args) {
+  n.exec("SET plan_cache_mode = force_generic_plan");
+  n.exec("PREPARE search AS " + store::detail::search_statement(f));
   std::string plan;
   for (const auto& row : n.exec("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON) EXECUTE search" + args))
     plan += row[0].c_str();
@@ -184,15 +186,17 @@ TEST(PlanShape, SearchByRxReadsOnePageInOrder) {
   const std::string dsn = migrated_database("rxgate_test_plan_rx");
   // 3,000 claims of one prescription over 300 days, and 3,000 of others.
   insert_claims(dsn, 6000, "current_date - (g % 300)", "CASE WHEN g <= 3000 THEN '7000001' ELSE (7000000 + g)::text END",
-                "g % 12", 'P');
+                "g % 12", "'P'");
   test::exec_sql(dsn, "ANALYZE claims");
-  // The reader's own statement, planned as the reader plans it (custom plans), with the values a
-  // technician's search by Rx sends; no audit row (actor NULL).
+  // The reader's own statement, planned as the reader plans it (one generic plan), with the values
+  // a technician's search by Rx sends; no audit row (actor NULL).
   pqxx::connection c(dsn);
   pqxx::nontransaction n(c);
+  store::search_filter f;
+  f.pharmacy = "1234567890";
+  f.rx_number = "7000001";
   const std::string plan = explain_search(
-      n, store::search_kind::claims,
-      "('{}', '1234567890', '7000001', NULL, NULL, NULL, NULL, NULL, NULL, 0, 26, NULL, '', '', 0, 'on')");
+      n, f, "('{}', '1234567890', '7000001', NULL, NULL, NULL, NULL, NULL, NULL, 0, 26, NULL, '', '', 0, 'on')");
   // Each partition's index is named after the parent's columns.
   EXPECT_NE(plan.find("_provider_id_rx_number_date_of_service_id_idx"), std::string::npos) << plan;
   EXPECT_GE(expect_sorts_only_the_page(plan), 1) << plan;
@@ -211,7 +215,7 @@ TEST(PlanShape, SearchByRejectCodeReadsOnlyThePagesClaims) {
   // too), 20,000 of another pharmacy today (so that this month's partitions are not small enough
   // for a sequential scan); claim 300 (today) carries 79 twice.
   insert_claims(dsn, 23000, "CASE WHEN g <= 3000 THEN current_date - (g % 300) ELSE current_date END",
-                "(7000000 + g)::text", "0", 'R');
+                "(7000000 + g)::text", "0", "'R'");
   test::exec_sql(dsn, "INSERT INTO claim_rejects (claim_id, date_of_service, seq, code, provider_id) "
                       "SELECT id, date_of_service, 1, '79', provider_id FROM claims UNION ALL "
                       "SELECT id, date_of_service, 2, '76', provider_id FROM claims WHERE id % 2 = 0 UNION ALL "
@@ -220,7 +224,11 @@ TEST(PlanShape, SearchByRejectCodeReadsOnlyThePagesClaims) {
   pqxx::connection c(dsn);
   pqxx::nontransaction n(c);
   const std::string args = "('{}', '1234567890', NULL, NULL, '79', NULL, NULL, NULL, NULL, 0, 26, NULL, '', '', 0, 'on')";
-  const std::string plan = explain_search(n, store::search_kind::rejects, args);
+  store::search_filter f;
+  f.pharmacy = "1234567890";
+  f.reject_code = "79";
+  ASSERT_EQ(store::kind_of(f), store::search_kind::rejects);
+  const std::string plan = explain_search(n, f, args);
   EXPECT_NE(plan.find("_provider_id_code_date_of_service_clai"), std::string::npos) << plan;
   EXPECT_FALSE(seq_scan_on(plan, "claim")) << plan;
   expect_sorts_only_the_page(plan);
@@ -249,6 +257,103 @@ TEST(PlanShape, SearchByRejectCodeReadsOnlyThePagesClaims) {
   std::string got;
   for (auto id : ids) got += (got.empty() ? "" : ",") + std::to_string(id);
   EXPECT_EQ(got, expected);
+}
+
+// The "Index Name" values of a JSON plan.
+std::vector<std::string> index_names(const std::string& plan) {
+  std::vector<std::string> names;
+  const std::string key = "\"Index Name\": \"";
+  for (auto at = plan.find(key); at != std::string::npos; at = plan.find(key, at + 1)) {
+    const auto from = at + key.size();
+    names.push_back(plan.substr(from, plan.find('"', from) - from));
+  }
+  return names;
+}
+
+// A pharmacy's rejected claims since a date (the console's "rejects of 30 days"): status R is a
+// constant in its statement, so its one generic plan reads only partial indexes of rejected claims
+// (claims_rejected_pharmacy), and the date prunes the older months' partitions when the plan
+// starts. The same plan then answers other dates: every rejected claim of the pharmacy from the
+// date on, the date itself included.
+TEST(PlanShape, SearchOfRejectedClaimsSinceADateReadsOnlyRejectedClaimsOfItsMonths) {
+  RXGATE_REQUIRE_DB();
+  const std::string dsn = migrated_database("rxgate_test_plan_rejected");
+  // 3,000 claims of pharmacy 1234567890 and 3,000 of another over 300 days (ten a day each), every
+  // other one rejected.
+  insert_claims(dsn, 6000, "current_date - (g % 300)", "(7000000 + g)::text", "0",
+                "CASE WHEN g % 2 = 0 THEN 'R' ELSE 'P' END");
+  test::exec_sql(dsn, "ANALYZE claims");
+  pqxx::connection c(dsn);
+  pqxx::nontransaction n(c);
+  store::search_filter f;
+  f.pharmacy = "1234567890";
+  f.status = "R";
+  f.from = test::query_value(dsn, "SELECT (current_date - 40)::text");
+  const auto args = [](const std::string& from) {
+    return "('{}', '1234567890', NULL, 'R', NULL, NULL, '" + from + "', NULL, NULL, 0, 501, NULL, '', '', 0, 'on')";
+  };
+  const std::string plan = explain_search(n, f, args(*f.from));
+  const auto names = index_names(plan);
+  ASSERT_FALSE(names.empty()) << plan;
+  std::string list;
+  for (const auto& name : names) list += (list.empty() ? "'" : ", '") + name + "'";
+  // Every index the claims are read from is partial (WHERE status = 'R'); the rejects' probes
+  // (the page's reject codes) read claim_rejects' keys.
+  EXPECT_EQ(test::query_value(dsn, "SELECT count(*) FROM pg_indexes WHERE indexname IN (" + list +
+                                       ") AND tablename LIKE 'claims%' AND indexdef NOT LIKE '%WHERE%'"),
+            "0")
+      << plan;
+  EXPECT_NE(test::query_value(dsn, "SELECT count(*) FROM pg_indexes WHERE indexname IN (" + list +
+                                       ") AND tablename LIKE 'claims%'"),
+            "0")
+      << plan;
+  EXPECT_FALSE(seq_scan_on(plan, "claims")) << plan;
+  const auto removed = plan.find("\"Subplans Removed\": ");
+  ASSERT_NE(removed, std::string::npos) << plan;
+  EXPECT_NE(plan.compare(removed + 20, 2, "0,"), 0) << plan;
+  // The rows, for two dates on the same plan.
+  for (const int days : {40, 8}) {
+    const std::string from = test::query_value(dsn, "SELECT (current_date - " + std::to_string(days) + ")::text");
+    std::string got;
+    for (const auto& row : n.exec("EXECUTE search" + args(from))) got += (got.empty() ? "" : ",") + std::string(row[0].c_str());
+    const auto expected = test::query_value(
+        dsn, "SELECT string_agg(id::text, ',' ORDER BY date_of_service DESC, id DESC) FROM claims "
+             "WHERE provider_id = '1234567890' AND status = 'R' AND date_of_service >= '" + from + "'");
+    EXPECT_EQ(got, expected) << days;
+    EXPECT_NE(test::query_value(dsn, "SELECT count(*) FROM claims WHERE provider_id = '1234567890' AND status = 'R' "
+                                     "AND date_of_service = '" + from + "'"),
+              "0");  // the date itself has rejected claims, which the page holds
+  }
+}
+
+// Searches that differ only in their values share one statement (one plan per connection); a
+// filter present or absent, or status R against another status, makes another.
+TEST(SearchStatement, OneStatementPerShapeOfFilters) {
+  const auto text = [](const store::search_filter& f) { return store::detail::search_statement(f); };
+  store::search_filter a, b;
+  a.pharmacy = "1234567890";
+  b.pharmacy = "2345678901";
+  EXPECT_EQ(text(a), text(b));
+  a.status = "P";
+  b.status = "A";
+  EXPECT_EQ(text(a), text(b));
+  b.status = "R";
+  EXPECT_NE(text(a), text(b));
+  a.status.reset();
+  b.status.reset();
+  using field = std::optional<std::string> store::search_filter::*;
+  for (const field present : {&store::search_filter::rx_number, &store::search_filter::product_id,
+                              &store::search_filter::from, &store::search_filter::to,
+                              &store::search_filter::reject_code}) {
+    auto c = b;
+    c.*present = "x";
+    EXPECT_NE(text(a), text(c));
+  }
+  b.allowed_pharmacies = {"2345678901"};
+  EXPECT_NE(text(a), text(b));
+  b.allowed_pharmacies.clear();
+  b.cursor = "2026-11-01.5";
+  EXPECT_NE(text(a), text(b));
 }
 
 // The executed scans of an EXPLAIN (ANALYZE, FORMAT JSON) plan on relations whose name starts

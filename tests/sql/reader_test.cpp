@@ -689,8 +689,9 @@ TEST(ReaderMonths, OneConnectionReadsClaimsOfMoreMonthsThanItKeepsPrepared) {
   o.read_pool_size = 2;  // reads one at a time borrow the first
   db.reader = store::open_reader(o);
   db.reader->warm();  // today's month prepared first on every by-id connection, as at a server's start
-  // warm() opened both pools: the by-id connections and the search connections.
-  for (const char* pool : {"rxgate-reader-claims", "rxgate-reader"})
+  // warm() opened its pools: the by-id connections, the search connections and those of
+  // summaries and PAs.
+  for (const char* pool : {"rxgate-reader-claims", "rxgate-reader-search", "rxgate-reader"})
     EXPECT_EQ(query_value(db.dsn, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                                   "AND application_name = '" + std::string(pool) + "'"),
               "2")

@@ -88,6 +88,8 @@ TEST(faults, soft_limit_is_raised_to_what_the_connections_need_up_to_the_hard_li
   EXPECT_EQ(server::descriptors_needed(c), base + 1);  // one per connection
   c.batch_workers = 4;
   EXPECT_EQ(server::descriptors_needed(c), base + 2);  // one per writer
+  c.status_threads += 1;
+  EXPECT_EQ(server::descriptors_needed(c), base + 9);  // one in each of the status API's seven pools
 }
 
 // In a child process (limits cannot be raised back): the gateway under `ulimit -n soft` with
