@@ -160,11 +160,19 @@ struct search_shape {
        from = false, to = false, cursor = false;
 };
 
+// A scope of one pharmacy with no pharmacy asked for is searched as that pharmacy: "= ANY($1)" in a
+// generic plan, which cannot know the array's length, sorted every claim of the scope with
+// parallel workers (25-36 ms for a pharmacy's latest at 10 million claims, against 1-2 ms walking
+// its index in order).
+bool scope_is_the_pharmacy(const search_filter& f) noexcept {
+  return f.allowed_pharmacies.size() == 1 && !f.pharmacy;
+}
+
 search_shape shape_of(const search_filter& f) noexcept {
   search_shape s;
   s.kind = kind_of(f);
-  s.scope = !f.allowed_pharmacies.empty();
-  s.pharmacy = f.pharmacy.has_value();
+  s.scope = !f.allowed_pharmacies.empty() && !scope_is_the_pharmacy(f);
+  s.pharmacy = f.pharmacy.has_value() || scope_is_the_pharmacy(f);
   s.rx = f.rx_number.has_value();
   s.status = f.status.has_value();
   s.status_rejected = f.status && *f.status == "R";
@@ -571,8 +579,8 @@ class pg_reader final : public claim_reader {
       search_filter f;
       f.limit = 1;
       if (scoped) {
-        f.allowed_pharmacies = {"-"};
-        shapes.push_back(f);  // a technician's own pharmacies
+        f.allowed_pharmacies = {"-", "--"};
+        shapes.push_back(f);  // a technician's own pharmacies (one alone is searched as a pharmacy)
       }
       f.pharmacy = "-";
       shapes.push_back(f);  // a pharmacy's latest
@@ -693,9 +701,10 @@ class pg_reader final : public claim_reader {
                           std::int64_t cursor_id, search_page& out) {
     auto opt = [](const std::optional<std::string>& o) -> const char* { return o ? o->c_str() : nullptr; };
     const std::string statement = search_statement(c, f);
+    const bool one = scope_is_the_pharmacy(f);
     pqxx::nontransaction t(c.get());
-    const auto r = t.exec_prepared(statement,
-                                   pg::text_array(f.allowed_pharmacies), opt(f.pharmacy),
+    const auto r = t.exec_prepared(statement, one ? std::string("{}") : pg::text_array(f.allowed_pharmacies),
+                                   one ? f.allowed_pharmacies.front().c_str() : opt(f.pharmacy),
                                    opt(f.rx_number), opt(f.status), opt(f.reject_code),
                                    opt(f.product_id), opt(f.from), opt(f.to), opt(cursor_date),
                                    cursor_id, f.limit + 1, f.audit ? f.audit->who.actor.c_str() : nullptr,

@@ -349,6 +349,13 @@ TEST(SearchStatement, OneStatementPerShapeOfFilters) {
     c.*present = "x";
     EXPECT_NE(text(a), text(c));
   }
+  // A scope of one pharmacy, with no pharmacy asked for, is searched as that pharmacy; a scope of
+  // more, or a scope with a pharmacy asked for, keeps its own condition.
+  store::search_filter scoped;
+  scoped.allowed_pharmacies = {"2345678901"};
+  EXPECT_EQ(text(scoped), text(a));
+  scoped.allowed_pharmacies.push_back("1234567890");
+  EXPECT_NE(text(scoped), text(a));
   b.allowed_pharmacies = {"2345678901"};
   EXPECT_NE(text(a), text(b));
   b.allowed_pharmacies.clear();
