@@ -259,15 +259,17 @@ TEST(PlanShape, SearchByRejectCodeReadsOnlyThePagesClaims) {
   EXPECT_EQ(got, expected);
 }
 
-// The "Index Name" values of a JSON plan.
-std::vector<std::string> index_names(const std::string& plan) {
-  std::vector<std::string> names;
-  const std::string key = "\"Index Name\": \"";
-  for (auto at = plan.find(key); at != std::string::npos; at = plan.find(key, at + 1)) {
+// The values of a field of a FORMAT JSON plan ("Relation Name", "Index Name") that start with
+// `prefix`, wherever they are in the plan, executed or not.
+std::vector<std::string> plan_values(const std::string& plan, const std::string& field, const std::string& prefix) {
+  std::vector<std::string> values;
+  const std::string key = "\"" + field + "\": \"";
+  for (auto at = plan.find(key + prefix); at != std::string::npos; at = plan.find(key + prefix, at + 1)) {
     const auto from = at + key.size();
-    names.push_back(plan.substr(from, plan.find('"', from) - from));
+    const auto end = plan.find('"', from);
+    if (end != std::string::npos) values.push_back(plan.substr(from, end - from));
   }
-  return names;
+  return values;
 }
 
 // A pharmacy's rejected claims since a date (the console's "rejects of 30 days"): status R is a
@@ -293,7 +295,7 @@ TEST(PlanShape, SearchOfRejectedClaimsSinceADateReadsOnlyRejectedClaimsOfItsMont
     return "('{}', '1234567890', NULL, 'R', NULL, NULL, '" + from + "', NULL, NULL, 0, 501, NULL, '', '', 0, 'on')";
   };
   const std::string plan = explain_search(n, f, args(*f.from));
-  const auto names = index_names(plan);
+  const auto names = plan_values(plan, "Index Name", "");
   ASSERT_FALSE(names.empty()) << plan;
   std::string list;
   for (const auto& name : names) list += (list.empty() ? "'" : ", '") + name + "'";
@@ -379,13 +381,7 @@ std::vector<std::string> scanned(const std::string& plan, const std::string& pre
 
 // The relations whose name starts with `prefix` anywhere in a plan (FORMAT JSON), executed or not.
 std::vector<std::string> planned(const std::string& plan, const std::string& prefix) {
-  std::vector<std::string> names;
-  const std::string key = "\"Relation Name\": \"" + prefix;
-  for (auto at = plan.find(key); at != std::string::npos; at = plan.find(key, at + 1)) {
-    const auto name_end = plan.find('"', at + 18);
-    if (name_end != std::string::npos) names.push_back(plan.substr(at + 18, name_end - at - 18));
-  }
-  return names;
+  return plan_values(plan, "Relation Name", prefix);
 }
 
 // A read by id (the reader's statement of its claim's month, on a generic plan as the reader runs
