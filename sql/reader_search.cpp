@@ -79,14 +79,15 @@ namespace {
 //   (id, date), which prunes to one partition at run time.
 std::string search_select(const search_shape& s) {
   const bool rejects = s.kind == search_kind::rejects;
-  const char* t = rejects ? "r." : "c.";
+  const std::string t = rejects ? "r." : "c.";  // the table the filters apply to
+  const std::string date = t + "date_of_service", id = rejects ? "r.claim_id" : "c.id";
   std::string where;
   auto add = [&](bool present, const std::string& on, const char* absent) {
     where += where.empty() ? "WHERE " : " AND ";
     where += present ? on : absent;
   };
-  add(s.scope, std::string(t) + "provider_id = ANY($1::text[])", "cardinality($1::text[]) = 0");
-  add(s.pharmacy, std::string(t) + "provider_id = $2::text", "$2::text IS NULL");
+  add(s.scope, t + "provider_id = ANY($1::text[])", "cardinality($1::text[]) = 0");
+  add(s.pharmacy, t + "provider_id = $2::text", "$2::text IS NULL");
   add(s.rx && !rejects, "c.rx_number = $3::text", "$3::text IS NULL");
   add(s.status != status_filter::none && !rejects,
       s.status == status_filter::rejected ? "$4::text = 'R' AND c.status = 'R'" : "c.status = $4::text::\"char\"",
@@ -97,10 +98,9 @@ std::string search_select(const search_shape& s) {
               "AND r.date_of_service = c.date_of_service AND r.provider_id = c.provider_id AND r.code = $5::text)", "");
   else add(false, "", "$5::text IS NULL");
   add(s.product && !rejects, "c.product_id = $6::text", "$6::text IS NULL");
-  add(s.from, std::string(t) + "date_of_service >= $7::date", "$7::date IS NULL");
-  add(s.to, std::string(t) + "date_of_service <= $8::date", "$8::date IS NULL");
-  add(s.cursor, "(" + std::string(t) + "date_of_service, " + (rejects ? "r.claim_id" : "c.id") + ") < ($9::date, $10::bigint)",
-      "$9::date IS NULL AND $10::bigint IS NOT NULL");
+  add(s.from, date + " >= $7::date", "$7::date IS NULL");
+  add(s.to, date + " <= $8::date", "$8::date IS NULL");
+  add(s.cursor, "(" + date + ", " + id + ") < ($9::date, $10::bigint)", "$9::date IS NULL AND $10::bigint IS NOT NULL");
   if (rejects) {
     return std::string(search_columns) +
            "FROM (SELECT DISTINCT r.date_of_service, r.claim_id FROM claim_rejects r " + where +
