@@ -112,7 +112,7 @@ bool status_api::is_status_route(std::string_view method, std::string_view targe
   return path.starts_with("/v1/claims/") || path == "/v1/reject-codes" || path.starts_with("/v1/reject-codes/") ||
          path.starts_with("/v1/pharmacies/") || path == "/v1/prior-authorizations" ||
          path.starts_with("/v1/prior-authorizations/") || path.starts_with("/v1/members/") ||
-         path.starts_with("/v1/worklist/") || path == "/v1/openapi.json";
+         path.starts_with("/v1/worklist/") || path == "/v1/openapi.json" || path == "/v1/me";
 }
 
 std::optional<api_reply> status_api::handle(const api_request& request) const noexcept {
@@ -204,6 +204,11 @@ api_reply status_api::route(call& c) const {
   }
   if (auto refused = authenticate_call(c)) return std::move(*refused);
 
+  if (path == "/v1/me") {
+    c.route = "/v1/me";
+    if (method != "GET") return error_reply(405, "use GET");
+    return token_self(c);
+  }
   if (path == "/v1/claims") {
     c.route = "/v1/claims";
     if (method != "GET") return error_reply(405, "use GET");
@@ -389,6 +394,20 @@ api_reply status_api::search_claims(call& c) const {
   }
   j.end_array();
   j.field_or_null("next_cursor", page.next_cursor).field("limit", f.limit).end_object();
+  return json_reply(200, std::move(out));
+}
+
+// What the token itself is: the console's pharmacy suggestions come from here, not from a search
+// (an unfiltered search of an operator sorts every claim). It reads no claim, so no audit row.
+api_reply status_api::token_self(call& c) const {
+  std::string out;
+  codec::json_writer j(out);
+  j.begin_object().field("token_id", c.who->token_id).field("name", c.who->name);
+  j.field("role", store::to_string(c.who->role)).field("every_pharmacy", c.who->sees_every_pharmacy());
+  j.key("pharmacies").begin_array();
+  if (!c.who->sees_every_pharmacy())
+    for (const auto& p : c.who->pharmacies) j.value(p);
+  j.end_array().end_object();
   return json_reply(200, std::move(out));
 }
 

@@ -123,6 +123,7 @@ class status_api {
   std::optional<api_reply> authenticate_call(call& c) const;
   api_reply get_claim(call& c, std::string_view id) const;
   api_reply search_claims(call& c) const;
+  api_reply token_self(call& c) const;  // GET /v1/me
   api_reply reject_codes(call& c, std::string_view code) const;
   api_reply pharmacy_summary(call& c, std::string_view pharmacy) const;
   api_reply create_prior_authorization(call& c) const;

@@ -447,6 +447,30 @@ function tableRows(page, selector) {
   return page.$$eval(selector + " tbody tr", (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent.trim())));
 }
 
+test("the worklist offers the token's own pharmacies; an operator's token is asked for one", async () => {
+  // The suggestions are GET /v1/me's, never a search of claims (an operator's would sort them all).
+  const me = await apiJson("/v1/me");
+  assert.equal(me.role, "technician");
+  const tech = await signedIn("#worklist", TECHNICIAN);
+  await tech.page.waitForSelector("#worklist-view:not(.hidden)");
+  await eventually("the technician's first pharmacy filled in", async () =>
+    (await tech.page.inputValue("#worklist-filters input[name=pharmacy]")) === me.pharmacies[0]);
+  const offered = await tech.page.$$eval("#pharmacies option", (os) => os.map((o) => o.value));
+  assert.deepEqual(offered, me.pharmacies);
+  assert.deepEqual(tech.errors, []);
+  await tech.page.close();
+
+  const op = await signedIn("#worklist", OPERATOR);
+  await op.page.waitForSelector("#worklist-view:not(.hidden)");
+  await eventually("the operator is asked for a pharmacy", async () =>
+    /Enter a pharmacy ID/.test(await op.page.textContent("#worklist tbody")));
+  assert.equal(await op.page.inputValue("#worklist-filters input[name=pharmacy]"), "");
+  assert.equal(await op.page.getAttribute("#worklist-filters input[name=pharmacy]", "placeholder"), "any pharmacy");
+  assert.equal((await op.page.$$("#pharmacies option")).length, 0);
+  assert.deepEqual(op.errors, []);
+  await op.page.close();
+});
+
 test("alternatives show their tier copay in dollars; a 75 links to the PA page, where a PA is requested and listed", async () => {
   const stamp = String(Date.now()).slice(-8);
   // Crestor (not on the demo formulary: MR, the 70/MR family of covered alternatives; the demo

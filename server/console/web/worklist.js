@@ -56,13 +56,14 @@ const worklist = (() => {
   });
   document.getElementById("worklist-more").addEventListener("click", () => load(lastQuery, true));
 
-  // The pharmacies of the token's recent claims, as suggestions (the token's scope is the server's).
+  // The token's own pharmacies (GET /v1/me) as suggestions. An operator's token sees every
+  // pharmacy and is given none: it types the one it wants.
   async function suggestPharmacies() {
     try {
-      const page = await rx.api("/v1/claims?limit=100");
-      const ids = [...new Set(page.claims.map((c) => c.pharmacy))];
-      replace(document.getElementById("pharmacies"), ids.map((id) => el("option", { value: id })));
-      return ids;
+      const me = await rx.api("/v1/me");
+      replace(document.getElementById("pharmacies"), me.pharmacies.map((id) => el("option", { value: id })));
+      form().elements.pharmacy.placeholder = me.every_pharmacy ? "any pharmacy" : "one of yours";
+      return me.pharmacies;
     } catch (e) {
       if (e.status === 401) onRefused(e);
       return [];
@@ -70,7 +71,7 @@ const worklist = (() => {
   }
 
   // Shows the list for the hash's query ("pharmacy=..&state=.."); without a pharmacy, the one
-  // used last in this tab or the only one the token's claims name.
+  // used last in this tab or the token's first.
   async function show(query, refused) {
     if (refused) onRefused = refused;
     const q = new URLSearchParams(query || "");
@@ -84,7 +85,10 @@ const worklist = (() => {
     const suggested = suggestPharmacies();
     if (!q.get("pharmacy")) {
       const known = sessionStorage.getItem(PHARMACY_KEY) || (await suggested)[0];
-      if (!known) return;
+      if (!known) {
+        replace(document.querySelector("#worklist tbody"), el("tr", null, el("td", { colspan: 9, class: "empty" }, "Enter a pharmacy ID to see its rejects.")));
+        return;
+      }
       q.set("pharmacy", known);
       history.replaceState(null, "", "#worklist?" + q.toString());
       form().elements.pharmacy.value = known;

@@ -14,6 +14,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <pqxx/pqxx>
 #include <map>
@@ -969,6 +970,39 @@ TEST_F(status_api_test, an_expired_token_gets_401_token_expired) {
             "90");
 }
 
+// GET /v1/me: the console's pharmacy suggestions. A technician sees its own pharmacies; an operator
+// sees that it has every pharmacy and is given no list (its claims are not searched for one); a
+// wrong or expired token is refused like any other call; reading it writes no audit row.
+TEST_F(status_api_test, a_token_reads_its_own_role_and_pharmacies) {
+  auto two = make("tech-two", store::access_role::technician, {std::string(pharmacy_b), std::string(pharmacy_a)});
+  auto mine = call("GET", "/v1/me", "/v1/me", two.text);
+  ASSERT_EQ(mine.status, 200u) << mine.body;
+  EXPECT_EQ(i(mine.json["token_id"]), two.id);
+  EXPECT_EQ(s(mine.json["name"]), "tech-two");
+  EXPECT_EQ(s(mine.json["role"]), "technician");
+  EXPECT_FALSE(mine.json["every_pharmacy"].get_bool().value());
+  std::vector<std::string> pharmacies;
+  for (dom::element p : dom::array(mine.json["pharmacies"])) pharmacies.emplace_back(s(p));
+  std::sort(pharmacies.begin(), pharmacies.end());
+  EXPECT_EQ(pharmacies, (std::vector<std::string>{std::string(pharmacy_a), std::string(pharmacy_b)}));
+
+  auto ops = call("GET", "/v1/me", "/v1/me", operator_->text);
+  ASSERT_EQ(ops.status, 200u) << ops.body;
+  EXPECT_EQ(s(ops.json["role"]), "operator");
+  EXPECT_TRUE(ops.json["every_pharmacy"].get_bool().value());
+  EXPECT_EQ(dom::array(ops.json["pharmacies"]).size(), 0u);
+
+  EXPECT_EQ(query_value(dsn(), "SELECT count(*) FROM claim_reads WHERE token_id = " + std::to_string(two.id)), "0");
+  EXPECT_EQ(call("GET", "/v1/me", "/v1/me", "").status, 401u);
+  EXPECT_EQ(call("GET", "/v1/me", "/v1/me", "rxg_not-a-token").status, 401u);
+  EXPECT_EQ(call("POST", "/v1/me", "/v1/me", two.text).status, 405u);
+  query_value(dsn(), "UPDATE access_tokens SET expires_at = now() - interval '1 second' WHERE id = " +
+                         std::to_string(two.id) + " RETURNING id");
+  auto expired = call("GET", "/v1/me", "/v1/me", two.text);
+  EXPECT_EQ(expired.status, 401u);
+  EXPECT_EQ(expired.body, "{\"error\":\"token expired\"}\n");
+}
+
 TEST_F(status_api_test, token_lifetimes_parse_at_their_bounds) {
   EXPECT_EQ(server::parse_token_lifetime("30d"), std::chrono::seconds(30 * 86400));
   EXPECT_EQ(server::parse_token_lifetime("12h"), std::chrono::seconds(12 * 3600));
@@ -1428,6 +1462,9 @@ TEST_F(status_api_test, openapi_document_describes_every_real_answer) {
   call("POST", "/v1/worklist/{claim_id}/{action}", reject + "/note", operator_->text, R"({"note":"called"})");
   call("POST", "/v1/worklist/{claim_id}/{action}", reject + "/close", operator_->text, R"({"reason":"x"})");
   call("GET", "/v1/worklist/{claim_id}", reject, operator_->text);
+  call("GET", "/v1/me", "/v1/me", tech_a_->text);
+  call("GET", "/v1/me", "/v1/me", operator_->text);
+  call("GET", "/v1/me", "/v1/me", "rxg_not-a-token");
   auto doc_answer = call("GET", "/v1/openapi.json", "/v1/openapi.json", "");
   ASSERT_EQ(doc_answer.status, 200u);
   dom::element doc = doc_answer.json;
