@@ -215,7 +215,7 @@ config load_config(const std::filesystem::path& file) {
   if (const auto* v = top.get("status")) {
     table_reader t(*v, "status");
     t.integer("threads", c.status_threads, 1, 32);
-    std::string audit_commit = "durable";
+    std::string audit_commit = "async";
     t.string("audit_commit", audit_commit);
     t.finish();
     if (audit_commit == "async") c.durable_read_audit = false;

@@ -90,9 +90,9 @@ struct config {
   // commit; more threads let reads overlap.
   std::size_t status_threads = 4;
   // [status] audit_commit: how the audit row of a read commits before the answer (see
-  // store::access_options::audit). durable (default): after its WAL flush; async: without
-  // waiting for it. Claims always commit durably.
-  bool durable_read_audit = true;
+  // store::access_options::audit). async (default): without waiting for its WAL flush, as an
+  // access log; durable: after it. Claims and every change always commit durably.
+  bool durable_read_audit = false;
 
   // [admin]
   std::string admin_token;  // bearer token for /v1/admin/*; empty = loopback peers only

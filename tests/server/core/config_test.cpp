@@ -106,8 +106,8 @@ TEST_F(config, status_threads_default_to_four_and_stay_between_1_and_32) {
   EXPECT_NE(error_of(write("", "[status]\nthread = 2\n")).find("status.thread: unknown key"), std::string::npos);
 }
 
-TEST_F(config, read_audit_commits_durably_by_default_and_async_on_request) {
-  EXPECT_TRUE(server::load_config(write("")).durable_read_audit);
+TEST_F(config, read_audit_commits_async_by_default_and_durably_on_request) {
+  EXPECT_FALSE(server::load_config(write("")).durable_read_audit);
   EXPECT_FALSE(server::load_config(write("", "[status]\naudit_commit = \"async\"\n")).durable_read_audit);
   EXPECT_TRUE(server::load_config(write("", "[status]\naudit_commit = \"durable\"\n")).durable_read_audit);
   EXPECT_NE(error_of(write("", "[status]\naudit_commit = \"off\"\n")).find("status.audit_commit: must be"),
