@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 readonly PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates openssl python3 curl
-  libboost1.81-dev libssl-dev libpqxx-dev libsimdjson-dev libtoml11-dev libcli11-dev
+  libboost1.81-dev libssl-dev libpqxx-dev libzstd-dev libsimdjson-dev libtoml11-dev libcli11-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 clang libclang-rt-14-dev
   libjs-chart.js

@@ -84,6 +84,29 @@ void append_clean_text(std::string& out, std::string_view v) {
   }
 }
 
+std::string unhex(std::string_view v) {
+  if (v.size() < 2 || v[0] != '\\' || v[1] != 'x') return {};
+  std::string out;
+  out.reserve((v.size() - 2) / 2);
+  for (std::size_t i = 2; i + 1 < v.size(); i += 2) {
+    unsigned byte = 0;
+    std::from_chars(v.data() + i, v.data() + i + 2, byte, 16);
+    out.push_back(static_cast<char>(byte));
+  }
+  return out;
+}
+
+std::string hex(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char b : bytes) {
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 15]);
+  }
+  return out;
+}
+
 std::string clean_text(std::string_view v) {
   std::string out;
   out.reserve(v.size());

@@ -34,6 +34,11 @@ std::string clean_text(std::string_view v);
 // message, half of the hex form, and PostgreSQL parses it that much faster.
 void append_bytea_escaped(std::string& out, std::string_view bytes);
 
+// The bytes of a bytea column in its hex output format ("\x4142"); empty for anything else.
+std::string unhex(std::string_view v);
+// Bytes as PostgreSQL's hex input for decode($n, 'hex').
+std::string hex(std::string_view bytes);
+
 // "YYYY-MM-DD"; an invalid date (year 0) becomes the current UTC date so that a claim whose date
 // of service did not parse still lands in a partition.
 std::string format_date(codec::date d);

@@ -7,7 +7,10 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <memory>
+#include <mutex>
 
+#include "sql/claim_bytes.h"
 #include "sql/claim_id.h"
 #include "sql/connection.h"
 #include "sql/pg.h"
@@ -191,19 +194,6 @@ void read_columns(const pqxx::row& r, pqxx::row::size_type first, Out&... out) {
   (read_column(r[column++], out), ...);
 }
 
-// Bytes of a bytea column in hex output format ("\x4142").
-std::string unhex(std::string_view v) {
-  if (v.size() < 2 || v[0] != '\\' || v[1] != 'x') return {};
-  std::string out;
-  out.reserve((v.size() - 2) / 2);
-  for (std::size_t i = 2; i + 1 < v.size(); i += 2) {
-    unsigned byte = 0;
-    std::from_chars(v.data() + i, v.data() + i + 2, byte, 16);
-    out.push_back(static_cast<char>(byte));
-  }
-  return out;
-}
-
 // How claim `h` of a claim's history relates to it, from the link kinds both ways.
 std::string relation_of(std::int64_t id, std::int64_t claim, std::string_view replaces_it, std::string_view it_replaces) {
   if (id == claim) return "this";
@@ -322,7 +312,8 @@ constexpr int warm_months = 14;
 // token_claim_every_partition reads them.
 pg::connection_settings claim_reader_settings(const store_options& o) {
   auto s = read_connection(o, "rxgate-reader-claims", "force_generic_plan",
-                           {{"token_claim_every_partition", token_claim_select(claim_month{})}});
+                           {{"token_claim_every_partition", token_claim_select(claim_month{})},
+                            {"claim_dictionaries", sql_claim_dictionaries}});
   // A year and a half of months per connection: a technician reads the recent ones.
   s.max_on_demand_statements = 18;
   static_assert(warm_months <= 18);
@@ -376,8 +367,9 @@ error read_claim(const pqxx::row& row, pqxx::row::size_type first, bool with_raw
                k.detail_json);
   read_claim_detail(k.detail_json, k.detail);
   if (with_raw_bytes) {
-    k.request = unhex(pg::text_view(row[first + 34]));
-    k.response = unhex(pg::text_view(row[first + 35]));
+    // As stored: claim_for_token unpacks them (sql/claim_bytes.h).
+    k.request = pg::unhex(pg::text_view(row[first + 34]));
+    k.response = pg::unhex(pg::text_view(row[first + 35]));
   }
   if (!read_lists(pg::text_view(row[first + 36]), pg::text_view(row[first + 37]), pg::text_view(row[first + 38]), k))
     return {errc::internal, std::string(what) + ": unreadable reject, DUR or history list"};
@@ -426,7 +418,8 @@ class pg_reader final : public claim_reader {
       out.outcome = str(row[5]);
       out.provider_id = str(row[6]);
       if (out.outcome != "ok") return {};
-      return read_claim(row, token_claim_first_column, in.with_raw_bytes, out.claim, "claim_for_token");
+      if (auto e = read_claim(row, token_claim_first_column, in.with_raw_bytes, out.claim, "claim_for_token")) return e;
+      return in.with_raw_bytes ? unpack_raw_bytes(t, out.claim) : error{};
     });
   }
   void warm() noexcept override {
@@ -616,6 +609,35 @@ class pg_reader final : public claim_reader {
   }
 
  private:
+  // The stored request and response as they were sent: a frame names its dictionary, loaded
+  // (all of them, on this connection) the first time a value names one this reader lacks.
+  error unpack_raw_bytes(pqxx::transaction_base& t, claim_record& k) {
+    thread_local unpacker u;
+    {
+      std::lock_guard lock(dictionaries_mutex_);
+      u.use(dictionaries_);
+    }
+    std::string raw;
+    for (std::string* value : {&k.request, &k.response}) {
+      std::uint32_t missing = 0;
+      error e = u.unpack(*value, raw, missing);
+      if (e && missing != 0) {
+        auto fresh = load_dictionaries(t);
+        {
+          std::lock_guard lock(dictionaries_mutex_);
+          dictionaries_ = fresh;
+        }
+        u.use(std::move(fresh));
+        e = u.unpack(*value, raw, missing);
+      }
+      if (e) return {errc::internal, "claim_for_token: " + e.message};
+      value->swap(raw);
+    }
+    return {};
+  }
+
+  std::mutex dictionaries_mutex_;
+  std::shared_ptr<const dictionary_set> dictionaries_ = std::make_shared<dictionary_set>();
   pg::connection_pool pool_;          // summaries, PAs: custom plans (reader_settings)
   pg::connection_pool claims_pool_;   // claims by id: generic plans (claim_reader_settings)
   pg::connection_pool search_pool_;   // searches: a generic plan per shape (search_reader_settings)

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "sql/claim_bytes.h"
 #include "sql/claim_id.h"
 #include "sql/connection.h"
 #include "sql/migrations.h"
@@ -147,6 +148,7 @@ class pg_store final : public claim_store {
       return {errc::invalid, "begin: a batch is already open on the writer connection"};
     }
     if (error e = open("begin")) return e;
+    refresh_dictionaries();
     connection_.start_deadline();  // ended in batch_closed(), however the batch ends
     try {
       // The pipeline method sends BEGIN with the batch's first statements, not on its own.
@@ -171,6 +173,8 @@ class pg_store final : public claim_store {
   }
 
   const store_options& options() const noexcept { return options_; }
+  // Packs the raw request and response of the rows of the open batch (sql/claim_bytes.h).
+  packer& claim_packer() noexcept { return *packer_; }
   // The insert statement's argument buffers (the pipeline method), reused batch after batch.
   rows::string_pool& insert_strings() noexcept { return insert_strings_; }
 
@@ -199,6 +203,23 @@ class pg_store final : public claim_store {
     return e;
   }
 
+  // A dictionary `rxgate dictionaries train` stored is used from the first batch after the
+  // minute's look: one short statement a minute between batches, never inside one. A failed look
+  // keeps the dictionaries in use (the batch that follows finds out whether the connection is
+  // gone) and looks again at the next batch.
+  void refresh_dictionaries() noexcept {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_dictionary_look_) return;
+    try {
+      pqxx::nontransaction t(connection_.get(), "rxgate_dictionaries");
+      const auto newest = t.exec_prepared1("claim_dictionaries_newest")[0].as<std::int64_t>();
+      if (newest != 0 && !packer_->dictionaries().has(static_cast<std::uint32_t>(newest)))
+        packer_ = std::make_unique<packer>(load_dictionaries(t));
+      next_dictionary_look_ = now + options_.dictionary_look_interval;
+    } catch (...) {
+    }
+  }
+
   // The pipeline method sends prepared statements by name through the raw connection, so they
   // must exist on the server before the first batch (libpqxx prepares on first use).
   error open_raw(std::string_view what) {
@@ -220,6 +241,8 @@ class pg_store final : public claim_store {
   bool batch_open_ = false;
   std::atomic<bool> healthy_{false};
   rows::string_pool insert_strings_;  // used only while a batch is open (one at a time)
+  std::unique_ptr<packer> packer_ = std::make_unique<packer>(std::make_shared<dictionary_set>());
+  std::chrono::steady_clock::time_point next_dictionary_look_{};
 };
 
 pg_batch::~pg_batch() {
@@ -498,12 +521,12 @@ void copy_rows(pqxx::work& work, const char* table, const char* const (&columns)
 // The arguments of insert_batch: write_keys' arguments, then the rows of every entry.
 std::vector<std::string> insert_batch_arguments(std::span<const batch_entry> entries,
                                                 const std::vector<std::int64_t>& ids, rows::rows_format format,
-                                                rows::string_pool* pool = nullptr) {
+                                                packer& packer, rows::string_pool* pool = nullptr) {
   bool any_keys = false;
   std::vector<std::string> arguments = write_keys_arguments(entries, ids, format, any_keys, pool);
   arguments.reserve(arguments.size() + std::size(statements::column_types::claims) +
                     std::size(statements::column_types::rejects) + std::size(statements::column_types::durs));
-  rows::claim_rows r(format, pool);
+  rows::claim_rows r(format, pool, &packer);
   for (std::size_t i = 0; i < entries.size(); ++i) r.add(entries[i], ids[i]);
   for (auto* b : {&r.claims, &r.rejects, &r.durs}) {
     for (auto& a : std::move(*b).arrays()) arguments.push_back(std::move(a));
@@ -513,7 +536,7 @@ std::vector<std::string> insert_batch_arguments(std::span<const batch_entry> ent
 
 void pg_batch::insert_in_one_statement(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
                                        std::vector<bool>& write) {
-  const std::vector<std::string> arguments = insert_batch_arguments(entries, ids, rows::rows_format::text_arrays);
+  const std::vector<std::string> arguments = insert_batch_arguments(entries, ids, rows::rows_format::text_arrays, store_.claim_packer());
   drop_lost(work_->exec_prepared("insert_batch", pqxx::prepare::make_dynamic_params(arguments)), ids, write);
 }
 
@@ -529,7 +552,8 @@ error pg_batch::insert_pipelined(std::span<batch_entry> entries, const std::vect
                                  std::vector<bool>& write, bool* committed) {
   // The arguments' buffers go back to the store's pool whichever way this returns.
   std::vector<std::string> arguments =
-      insert_batch_arguments(entries, ids, rows::rows_format::binary_arrays, &store_.insert_strings());
+      insert_batch_arguments(entries, ids, rows::rows_format::binary_arrays, store_.claim_packer(),
+                             &store_.insert_strings());
   struct give_back {
     rows::string_pool& pool;
     std::vector<std::string>& used;
@@ -572,7 +596,7 @@ void pg_batch::insert_with_copy(std::span<batch_entry> entries, const std::vecto
   if (any_keys) {
     drop_lost(work_->exec_prepared("write_keys", pqxx::prepare::make_dynamic_params(arguments)), ids, write);
   }
-  rows::claim_rows r(rows::rows_format::copy);
+  rows::claim_rows r(rows::rows_format::copy, nullptr, &store_.claim_packer());
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (write[i]) r.add(entries[i], ids[i]);
   }

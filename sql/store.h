@@ -178,6 +178,9 @@ struct store_options {
   // older than this many days before the earliest date of service in the batch.
   int history_days = 400;
   insert_method method = insert_method::pipeline;
+  // How often the writer looks for a new zstd dictionary (sql/claim_dictionaries.h), between
+  // batches; 0: before every batch.
+  std::chrono::milliseconds dictionary_look_interval{60000};
 };
 
 class claim_store {

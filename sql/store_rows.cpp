@@ -234,10 +234,11 @@ void parse_other_amounts(std::string_view s, codec::pricing& p) {
   }
 }
 
-claim_rows::claim_rows(rows_format format, string_pool* pool)
+claim_rows::claim_rows(rows_format format, string_pool* pool, packer* packer)
     : claims(statements::column_types::claims, format, pool),
       rejects(statements::column_types::rejects, format, pool),
-      durs(statements::column_types::durs, format, pool) {
+      durs(statements::column_types::durs, format, pool),
+      packer_(packer) {
   detail_.reserve(1024);
 }
 
@@ -356,8 +357,8 @@ void claim_rows::add_claim(const batch_entry& e, std::int64_t id, codec::date do
   detail_.clear();
   write_claim_detail(detail_, c, d);
   claims.raw(detail_);
-  claims.bytea(e.request_bytes);
-  claims.bytea(e.response_bytes);
+  claims.bytea(packer_ ? packer_->pack(bytes_kind::request, e.request_bytes) : e.request_bytes);
+  claims.bytea(packer_ ? packer_->pack(bytes_kind::response, e.response_bytes) : e.response_bytes);
   claims.end_row();
 }
 

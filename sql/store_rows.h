@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sql/claim_bytes.h"
 #include "sql/pg.h"
 #include "sql/store.h"
 #include "sql/store_statements.h"
@@ -241,7 +242,9 @@ void add_link_row(rows_builder& b, std::int64_t claim_id, const batch_entry& e);
 // (the links go with the key statements, rxgate_write_keys).
 class claim_rows {
  public:
-  explicit claim_rows(rows_format format, string_pool* pool = nullptr);
+  // The raw request and response are stored as `packer` packs them (sql/claim_bytes.h), or as
+  // they are without one.
+  explicit claim_rows(rows_format format, string_pool* pool = nullptr, packer* packer = nullptr);
   // The rows of `e`, stored as claim `id` (make_claim_id: the rows take the date it carries).
   void add(const batch_entry& e, std::int64_t id);
 
@@ -251,6 +254,7 @@ class claim_rows {
   void add_claim(const batch_entry& e, std::int64_t id, codec::date dos);
 
   std::string detail_;  // claims.detail, one buffer for the whole batch
+  packer* packer_ = nullptr;
 };
 
 }  // namespace rxgate::store::rows

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "sql/claim_bytes.h"
 #include "sql/reversal.h"
 
 namespace rxgate::store::statements {
@@ -308,6 +309,8 @@ std::vector<pg::prepared_statement> writer_statements() {
       {"insert_batch_or_fail", insert_batch(true)},
       {"pa_lookup", sql_pa_lookup},
       {"pa_record", sql_pa_record},
+      {"claim_dictionaries", sql_claim_dictionaries},
+      {"claim_dictionaries_newest", sql_claim_dictionaries_newest},
   };
 }
 

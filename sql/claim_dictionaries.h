@@ -1,0 +1,42 @@
+// The zstd dictionaries the raw request and response of claims are packed with (migration 0028,
+// sql/claim_bytes.h): `rxgate dictionaries train` and `rxgate dictionaries list`.
+//
+// Training reads the newest claims (unpacking those already packed), trains one dictionary per
+// kind on nine in ten of them and measures it on the tenth, then stores both in one transaction.
+// Running gateways pick the new dictionaries up within a minute (the writer looks once a minute;
+// readers load a dictionary the first time a value names it). Nothing is ever deleted.
+// Blocking calls for the command line; errors as store::error, never an exception.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sql/store.h"
+
+namespace rxgate::store {
+
+struct claim_dictionary_listing {
+  std::uint32_t id = 0;
+  std::string kind;  // "request" | "response"
+  std::size_t bytes = 0;
+  int samples = 0;
+  std::int64_t held_out_raw = 0;     // bytes of the held-out values
+  std::int64_t held_out_packed = 0;  // and packed with this dictionary
+  std::string created_at;            // ISO 8601 UTC
+};
+
+struct claim_dictionary_training {
+  std::string dsn;
+  int claims = 20000;             // the newest claims to learn from (at least 1,000)
+  std::size_t max_bytes = 32768;  // per dictionary
+};
+
+// Trains and stores one request and one response dictionary. errc::invalid when there are fewer
+// claims than asked for's minimum or zstd cannot train on them; `made` lists what was stored.
+error train_claim_dictionaries(const claim_dictionary_training& options, std::vector<claim_dictionary_listing>& made);
+
+// Every dictionary, oldest first.
+error list_claim_dictionaries(const std::string& dsn, std::vector<claim_dictionary_listing>& out);
+
+}  // namespace rxgate::store
