@@ -22,10 +22,11 @@ CREATE TABLE claim_dictionaries (
   created_at    timestamptz NOT NULL DEFAULT now()
 );
 
--- A dictionary is kept for as long as any row may use it.
-CREATE FUNCTION rxgate_claim_dictionaries_are_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A dictionary is kept for as long as any row may use it. The function serves any append-only
+-- table from here on (worklist_actions, 0017, has its own).
+CREATE FUNCTION rxgate_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  RAISE EXCEPTION 'claim dictionaries are never changed or deleted (rows are packed with them)';
+  RAISE EXCEPTION '% rows are never changed or deleted', TG_TABLE_NAME;
 END $$;
 CREATE TRIGGER claim_dictionaries_are_kept BEFORE UPDATE OR DELETE ON claim_dictionaries
-  FOR EACH ROW EXECUTE FUNCTION rxgate_claim_dictionaries_are_kept();
+  FOR EACH ROW EXECUTE FUNCTION rxgate_append_only();
