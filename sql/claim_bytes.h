@@ -95,8 +95,8 @@ class unpacker {
   // for a frame zstd cannot read.
   error unpack(std::string_view stored, std::string& out, std::uint32_t& missing_dictionary);
 
-  // The dictionary id a stored value was packed with: 0 for a frame without one, nullopt-like -1
-  // for a value stored as it is.
+  // The dictionary id a stored value was packed with: 0 for a frame without one, -1 for a value
+  // stored as it is.
   static std::int64_t dictionary_of(std::string_view stored) noexcept;
 
  private:

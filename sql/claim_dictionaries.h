@@ -32,8 +32,8 @@ struct claim_dictionary_training {
   std::size_t max_bytes = 32768;  // per dictionary
 };
 
-// Trains and stores one request and one response dictionary. errc::invalid when there are fewer
-// claims than asked for's minimum or zstd cannot train on them; `made` lists what was stored.
+// Trains and stores one request and one response dictionary. errc::invalid when fewer than 1,000
+// claims are stored (or asked for) or zstd cannot train on them; `made` lists what was stored.
 error train_claim_dictionaries(const claim_dictionary_training& options, std::vector<claim_dictionary_listing>& made);
 
 // Every dictionary, oldest first.

@@ -148,8 +148,8 @@ class pg_store final : public claim_store {
       return {errc::invalid, "begin: a batch is already open on the writer connection"};
     }
     if (error e = open("begin")) return e;
-    refresh_dictionaries();
     connection_.start_deadline();  // ended in batch_closed(), however the batch ends
+    refresh_dictionaries();
     try {
       // The pipeline method sends BEGIN with the batch's first statements, not on its own.
       auto work = raw_ ? nullptr : std::make_unique<pqxx::work>(connection_.get(), "rxgate_batch");
