@@ -540,15 +540,22 @@ retransmit_lost_answers() {
   psql_admin "$(dsn_for_database "$ADMIN_DSN" rxgate)" -tA -F ' ' >"$LOAD_DIR/lost" <<SQL || return 1
 CREATE TEMP TABLE answered (authorization_number text);
 \copy answered FROM '$LOAD_DIR/answered'
-SELECT c.authorization_number, encode(c.request, 'hex') FROM claims c
+SELECT c.authorization_number, c.id FROM claims c
  WHERE c.status = 'P' AND c.date_of_service IN ($days) AND c.rx_number LIKE ANY (ARRAY[$prefixes])
    AND NOT EXISTS (SELECT 1 FROM answered a WHERE a.authorization_number = c.authorization_number);
 SQL
-  local authorization hex sent=0 bad=0
-  while read -r authorization hex; do
-    [[ -n $hex ]] || continue
+  local authorization id sent=0 bad=0
+  while read -r authorization id; do
+    [[ -n $id ]] || continue
     sent=$((sent + 1))
-    xxd -r -p <<<"$hex" >"$LOAD_DIR/lost.d0"
+    # The request as it was sent: once dictionaries are trained the column holds a zstd frame,
+    # which `rxgate claims raw` unpacks (and audits).
+    if ! PGPASSWORD=$(secret postgres) in_ns ha "${RXGATE_BIN}" claims raw --id "$id" \
+      --dsn "$(dsn_for_database "$ADMIN_DSN" rxgate)" --out "$LOAD_DIR/lost.d0" 2>>"${WORK}/checks.log"; then
+      say "$fault: the stored request of a claim paid without an answer could not be read"
+      bad=1
+      continue
+    fi
     local answer
     answer=$(in_ns ha "${RXGATE_BIN}" submit --url https://127.0.0.1:8443/ncpdp --ca "${STATE}/tls/ca.crt" \
       "$LOAD_DIR/lost.d0" 2>&1) || true

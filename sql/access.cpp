@@ -188,14 +188,7 @@ std::string token_select_sql(std::string_view digest_param) {
 }
 
 std::string digest_hex(const token_digest& d) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(2 * d.size());
-  for (unsigned char c : d) {
-    s.push_back(digits[c >> 4]);
-    s.push_back(digits[c & 0xF]);
-  }
-  return s;
+  return pg::hex(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
 }
 
 std::string_view synchronous_commit_of(access_options::audit_commit a) noexcept {

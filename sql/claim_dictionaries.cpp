@@ -20,6 +20,10 @@ constexpr const char* sql_insert =
     "INSERT INTO claim_dictionaries (id, kind, dictionary, samples, held_out_raw, held_out_packed) "
     "VALUES ($1, $2, decode($3, 'hex'), $4, $5, $6) "
     "RETURNING to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+// Every partition's primary key leads with the id; the CLI's one read pays for probing each.
+constexpr const char* sql_raw_bytes = "SELECT request, response FROM claims WHERE id = $1";
+constexpr const char* sql_audit_raw =
+    "INSERT INTO claim_reads (actor, action, claim_id, detail, outcome) VALUES ($1, $2, $3, '', $4)";
 constexpr const char* sql_list =
     "SELECT id, kind, octet_length(dictionary), samples, held_out_raw, held_out_packed, "
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM claim_dictionaries ORDER BY id";
@@ -33,7 +37,9 @@ pg::connection_settings settings_for(const std::string& dsn) {
                   {"newest_claims", sql_newest_claims},
                   {"next_dictionary_id", sql_next_id},
                   {"insert_dictionary", sql_insert},
-                  {"list_dictionaries", sql_list}};
+                  {"list_dictionaries", sql_list},
+                  {"raw_bytes", sql_raw_bytes},
+                  {"audit_raw", sql_audit_raw}};
   return s;
 }
 
@@ -128,6 +134,44 @@ error list_claim_dictionaries(const std::string& dsn, std::vector<claim_dictiona
     pqxx::read_transaction w(conn);
     for (const auto& r : w.exec_prepared("list_dictionaries")) out.push_back(listing_of(r));
   });
+}
+
+error read_raw_claim_bytes(const raw_claim_read& in, std::string& out) {
+  out.clear();
+  if (in.claim_id <= 0) return {errc::invalid, "a claim id is a positive number"};
+  if (in.who.actor.empty()) return {errc::invalid, "a raw read needs an actor for its audit row"};
+  const auto settings = settings_for(in.dsn);
+  pg::connection c(settings);
+  const std::string action = in.response ? "raw_response" : "raw_request";
+  error result;
+  auto e = c.run("read a claim's raw bytes", [&](pqxx::connection& conn) {
+    pqxx::work w(conn);
+    const auto rows = w.exec_prepared("raw_bytes", in.claim_id);
+    std::string outcome = "ok";
+    result = {};
+    out.clear();
+    if (rows.empty()) {
+      outcome = "not_found";
+      result = {errc::not_found, "no claim has id " + std::to_string(in.claim_id)};
+    } else {
+      unpacker u;
+      u.use(load_dictionaries(w));
+      std::uint32_t missing = 0;
+      const int column = in.response ? 1 : 0;
+      if (auto un = u.unpack(pg::unhex(pg::text_view(rows[0][column])), out, missing)) {
+        outcome = "error";
+        out.clear();
+        result = {errc::internal, "claim " + std::to_string(in.claim_id) + ": " + un.message};
+      }
+    }
+    w.exec_prepared("audit_raw", in.who.actor, action, in.claim_id, outcome);
+    w.commit();
+  });
+  if (e) {
+    out.clear();
+    return e;
+  }
+  return result;
 }
 
 }  // namespace rxgate::store

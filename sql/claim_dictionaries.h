@@ -5,6 +5,8 @@
 // kind on nine in ten of them and measures it on the tenth, then stores both in one transaction.
 // Running gateways pick the new dictionaries up within a minute (the writer looks once a minute;
 // readers load a dictionary the first time a value names it). Nothing is ever deleted.
+// Also one claim's raw request or response as it was sent (`rxgate claims raw`): once an operator
+// has trained, the stored value is a zstd frame, so SQL alone cannot give the bytes back.
 // Blocking calls for the command line; errors as store::error, never an exception.
 #pragma once
 
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "sql/access.h"
 #include "sql/store.h"
 
 namespace rxgate::store {
@@ -38,5 +41,19 @@ error train_claim_dictionaries(const claim_dictionary_training& options, std::ve
 
 // Every dictionary, oldest first.
 error list_claim_dictionaries(const std::string& dsn, std::vector<claim_dictionary_listing>& out);
+
+struct raw_claim_read {
+  std::string dsn;
+  std::int64_t claim_id = 0;
+  bool response = false;  // the response sent instead of the request received
+  reader_identity who;  // the audit row's actor ("cli:<user>"), remote and token_id unused
+};
+
+// The claim's request or response byte for byte as it was received or sent, unpacked when stored
+// packed. The read is audited in claim_reads in the same transaction, committed durably before
+// the bytes are returned: action "raw_request" | "raw_response", outcome "ok" or "not_found"
+// (errc::not_found, `out` empty). A stored value that cannot be unpacked is errc::internal and
+// audited "error".
+error read_raw_claim_bytes(const raw_claim_read& in, std::string& out);
 
 }  // namespace rxgate::store

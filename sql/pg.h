@@ -36,7 +36,8 @@ void append_bytea_escaped(std::string& out, std::string_view bytes);
 
 // The bytes of a bytea column in its hex output format ("\x4142"); empty for anything else.
 std::string unhex(std::string_view v);
-// Bytes as PostgreSQL's hex input for decode($n, 'hex').
+// Bytes as PostgreSQL's hex input for decode($n, 'hex'): how a bytea goes in as a statement
+// parameter (a token's digest, a dictionary). The writer's COPY rows use append_bytea_escaped.
 std::string hex(std::string_view bytes);
 
 // "YYYY-MM-DD"; an invalid date (year 0) becomes the current UTC date so that a claim whose date

@@ -14,8 +14,6 @@
 // Exit codes: 0 done, 1 database, configuration or plan failure, 2 bad input (every problem of
 // an import file as FILE:LINE: message, never a member's value) or an unknown BIN.
 #include <CLI/CLI.hpp>
-#include <pwd.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -116,13 +114,6 @@ void run_import(const import_args& a) {
               a.dry_run ? "dry run, nothing written: " : "", rows.size(), a.file.c_str(), source.c_str(),
               summary.inserted, summary.replaced, summary.unchanged);
   set_exit_code(0);
-}
-
-// "cli:<user>", the audit log's actor for a read from this command.
-std::string cli_actor() {
-  const passwd* pw = getpwuid(geteuid());
-  if (pw && pw->pw_name) return std::string("cli:") + pw->pw_name;
-  return "cli:uid" + std::to_string(geteuid());
 }
 
 codec::date today_utc() {

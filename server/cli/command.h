@@ -1,8 +1,9 @@
 // Sub-commands of the `rxgate` executable register themselves here, one file each
-// (server/cmd_*.cpp), so that main.cpp stays a dispatcher and no two commands share a file.
+// (server/cli/*.cpp), so that main.cpp stays a dispatcher and no two commands share a file.
 #pragma once
 
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace CLI {
@@ -22,5 +23,8 @@ struct command_registrar {
 std::vector<command_setup>& registered_commands();
 void set_exit_code(int code);
 int exit_code();
+
+// "cli:<OS user>": the audit log's actor for a read of patient data from a command.
+std::string cli_actor();
 
 }  // namespace rxgate::cli

@@ -1,9 +1,12 @@
 // The `rxgate` command line: serve, decode, encode, adjudicate, migrate, submit, load ...
-// Each sub-command lives in its own server/cmd_*.cpp and registers itself (server/command.h).
+// Each sub-command lives in its own server/cli/*.cpp and registers itself (server/cli/command.h).
 #include <CLI/CLI.hpp>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "server/cli/command.h"
 
@@ -21,6 +24,12 @@ int g_exit_code = 0;
 void set_exit_code(int code) { g_exit_code = code; }
 int exit_code() { return g_exit_code; }
 
+std::string cli_actor() {
+  const passwd* pw = getpwuid(geteuid());
+  if (pw && pw->pw_name) return std::string("cli:") + pw->pw_name;
+  return "cli:uid" + std::to_string(geteuid());
+}
+
 }  // namespace rxgate::cli
 
 int main(int argc, char** argv) {
@@ -30,7 +39,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message (or the help); a command line it refuses is bad input, exit 2 as
+    // every command documents, not CLI11's own codes (105 for a value out of range ...).
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const std::exception& e) {
     // Start-up and configuration failures end here with their reason.
     std::fprintf(stderr, "rxgate: %s\n", e.what());

@@ -405,6 +405,8 @@ api_reply status_api::token_self(call& c) const {
   j.begin_object().field("token_id", c.who->token_id).field("name", c.who->name);
   j.field("role", store::to_string(c.who->role)).field("every_pharmacy", c.who->sees_every_pharmacy());
   j.key("pharmacies").begin_array();
+  // The contract is an empty list beside every_pharmacy, whatever rows the token table holds
+  // (`rxgate token create` refuses pharmacies for these roles; a row added by hand is not shown).
   if (!c.who->sees_every_pharmacy())
     for (const auto& p : c.who->pharmacies) j.value(p);
   j.end_array().end_object();

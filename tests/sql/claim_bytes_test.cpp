@@ -4,11 +4,11 @@
 
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "sql/claim_bytes.h"
+#include "tests/support/d0_transmissions.h"
 
 namespace rxgate::test {
 namespace {
@@ -20,35 +20,15 @@ using store::unpacker;
 
 const std::string magic("\x28\xb5\x2f\xfd", 4);
 
-// Transmissions shaped like D.0 claims of one plan: a fixed header and segment layout, values that
-// vary (cardholder, Rx number, product, quantity) as a pharmacy's claims do.
-std::vector<std::string> claims_like(int count, std::uint32_t seed) {
-  std::mt19937 random(seed);
-  auto digits = [&](int n) {
-    std::string s;
-    for (int i = 0; i < n; ++i) s.push_back(static_cast<char>('0' + random() % 10));
-    return s;
-  };
-  const char* products[] = {"00071015523", "00093505698", "00378395177", "00591555110", "68180051309"};
-  std::vector<std::string> out;
-  for (int i = 0; i < count; ++i) {
-    std::string s = "610014D0B1PCNDEMO  1011" + digits(10) + "     20261120          ";
-    s += "\x1e\x1c" "AM04\x1c" "C2" + digits(9) + "\x1c" "CCJANE\x1c" "CDDOE\x1c" "C1GRP" + digits(3);
-    s += "\x1d\x1e\x1c" "AM07\x1c" "EM1\x1c" "D2" + digits(12) + "\x1c" "E103\x1c" "D7" + products[random() % 5];
-    s += "\x1c" "E7" + digits(4) + "000\x1c" "D30\x1c" "D530\x1c" "D61\x1c" "D80\x1c" "DE20261120\x1c" "DJ1";
-    s += "\x1e\x1c" "AM11\x1c" "D9" + digits(4) + "{\x1c" "DC250{\x1c" "DQ" + digits(4) + "{\x1c" "DU" + digits(4) + "{";
-    out.push_back(std::move(s));
-  }
-  return out;
-}
+using test_support::d0_shaped_transmissions;
 
 std::shared_ptr<dictionary_set> trained(std::uint32_t request_id, std::uint32_t response_id = 0) {
   auto set = std::make_shared<dictionary_set>();
   std::string d;
-  EXPECT_FALSE(store::train_dictionary(claims_like(2000, request_id), request_id, 16384, d));
+  EXPECT_FALSE(store::train_dictionary(d0_shaped_transmissions(2000, request_id), request_id, 16384, d));
   EXPECT_FALSE(set->add(request_id, bytes_kind::request, d));
   if (response_id != 0) {
-    EXPECT_FALSE(store::train_dictionary(claims_like(2000, response_id), response_id, 16384, d));
+    EXPECT_FALSE(store::train_dictionary(d0_shaped_transmissions(2000, response_id), response_id, 16384, d));
     EXPECT_FALSE(set->add(response_id, bytes_kind::response, d));
   }
   return set;
@@ -56,7 +36,7 @@ std::shared_ptr<dictionary_set> trained(std::uint32_t request_id, std::uint32_t 
 
 TEST(ClaimBytes, WithoutADictionaryAValueIsStoredAsItIs) {
   packer p(std::make_shared<dictionary_set>());
-  const std::string claim = claims_like(1, 7)[0];
+  const std::string claim = d0_shaped_transmissions(1, 7)[0];
   const auto stored = p.pack(bytes_kind::request, claim);
   EXPECT_EQ(stored, claim);
   EXPECT_EQ(stored.data(), claim.data()) << "no copy when nothing is packed";
@@ -78,7 +58,7 @@ TEST(ClaimBytes, ClaimsOfThePlanPackSmallWithItsDictionaryAndComeBackByteForByte
   unpacker u;
   u.use(set);
   std::size_t raw_bytes = 0, stored_bytes = 0;
-  for (const auto& claim : claims_like(200, 99)) {  // not the claims it was trained on
+  for (const auto& claim : d0_shaped_transmissions(200, 99)) {  // not the claims it was trained on
     const std::string stored(p.pack(bytes_kind::request, claim));
     EXPECT_EQ(stored.substr(0, 4), magic);
     EXPECT_EQ(unpacker::dictionary_of(stored), 40001);
@@ -91,7 +71,7 @@ TEST(ClaimBytes, ClaimsOfThePlanPackSmallWithItsDictionaryAndComeBackByteForByte
   }
   EXPECT_LT(stored_bytes * 2, raw_bytes) << "packed " << raw_bytes << " to " << stored_bytes;
   // The response dictionary packs responses; a request is never packed with it.
-  EXPECT_EQ(unpacker::dictionary_of(p.pack(bytes_kind::response, claims_like(1, 5)[0])), 40002);
+  EXPECT_EQ(unpacker::dictionary_of(p.pack(bytes_kind::response, d0_shaped_transmissions(1, 5)[0])), 40002);
 }
 
 TEST(ClaimBytes, AValueTheDictionaryDoesNotShrinkIsKeptAsItIs) {
@@ -126,7 +106,7 @@ TEST(ClaimBytes, AValueThatBeginsLikeAFrameIsFramedWithAndWithoutDictionaries) {
 }
 
 TEST(ClaimBytes, AFrameOfADictionaryNotLoadedNamesItAndAnUnreadableFrameIsAnError) {
-  const std::string stored(packer(trained(40031)).pack(bytes_kind::request, claims_like(1, 11)[0]));
+  const std::string stored(packer(trained(40031)).pack(bytes_kind::request, d0_shaped_transmissions(1, 11)[0]));
   unpacker u;
   std::string raw = "left over";
   std::uint32_t missing = 0;
@@ -149,21 +129,21 @@ TEST(ClaimBytes, AFrameOfADictionaryNotLoadedNamesItAndAnUnreadableFrameIsAnErro
 
 TEST(ClaimBytes, ADictionaryIsTakenOnlyUnderItsOwnIdInThePrivateRange) {
   std::string d;
-  ASSERT_FALSE(store::train_dictionary(claims_like(2000, 1), 32768, 16384, d));
+  ASSERT_FALSE(store::train_dictionary(d0_shaped_transmissions(2000, 1), 32768, 16384, d));
   dictionary_set set;
   EXPECT_EQ(set.add(32769, bytes_kind::request, d).code, store::errc::invalid);
   EXPECT_EQ(set.add(32768, bytes_kind::request, "not a dictionary").code, store::errc::invalid);
   EXPECT_FALSE(set.add(32768, bytes_kind::request, d));
   EXPECT_TRUE(set.has(32768));
   EXPECT_FALSE(set.has(32769));
-  EXPECT_EQ(store::train_dictionary(claims_like(2000, 1), 32767, 16384, d).code, store::errc::invalid);
+  EXPECT_EQ(store::train_dictionary(d0_shaped_transmissions(2000, 1), 32767, 16384, d).code, store::errc::invalid);
   // Too few values to learn from.
-  EXPECT_EQ(store::train_dictionary(claims_like(99, 1), 32770, 16384, d).code, store::errc::invalid);
-  EXPECT_FALSE(store::train_dictionary(claims_like(100, 1), 32770, 16384, d));
+  EXPECT_EQ(store::train_dictionary(d0_shaped_transmissions(99, 1), 32770, 16384, d).code, store::errc::invalid);
+  EXPECT_FALSE(store::train_dictionary(d0_shaped_transmissions(100, 1), 32770, 16384, d));
   // The newest of a kind is the highest id, whatever the order they come in.
   dictionary_set two;
   std::string older;
-  ASSERT_FALSE(store::train_dictionary(claims_like(2000, 2), 32771, 16384, older));
+  ASSERT_FALSE(store::train_dictionary(d0_shaped_transmissions(2000, 2), 32771, 16384, older));
   EXPECT_FALSE(two.add(32771, bytes_kind::response, older));
   EXPECT_FALSE(two.add(32770, bytes_kind::response, d));
   EXPECT_EQ(two.newest(bytes_kind::response), 32771u);

@@ -184,6 +184,51 @@ TEST_F(ClaimDictionaries, NewClaimsArePackedWithTheNewestAndEveryClaimReadsBackA
   EXPECT_EQ(read(*reader, after[5]).request, transmission(300005));
 }
 
+// `rxgate claims raw`: the bytes as sent whether stored as they are or packed, each read audited
+// with its outcome, an unknown id refused.
+TEST_F(ClaimDictionaries, ARawReadGivesTheBytesAsSentAndIsAudited) {
+  const auto raw_rows = write(1000, 600000);
+  store::claim_dictionary_training t;
+  t.dsn = dsn_;
+  std::vector<store::claim_dictionary_listing> made;
+  ASSERT_FALSE(store::train_claim_dictionaries(t, made));
+  const auto packed_rows = write(100, 700000);
+  ASSERT_EQ(stored_head(packed_rows[7], "request"), "28b52ffd");
+  exec_sql(dsn_, "DELETE FROM claim_reads");
+
+  store::raw_claim_read in;
+  in.dsn = dsn_;
+  in.who.actor = "cli:raw-test";
+  std::string bytes;
+  for (auto [id, rx] : {std::pair{raw_rows[3], 600003}, std::pair{packed_rows[7], 700007}}) {
+    in.claim_id = id;
+    in.response = false;
+    ASSERT_FALSE(store::read_raw_claim_bytes(in, bytes));
+    EXPECT_EQ(bytes, transmission(rx));
+    in.response = true;
+    ASSERT_FALSE(store::read_raw_claim_bytes(in, bytes));
+    EXPECT_EQ(bytes, response_for(rx));
+  }
+  EXPECT_EQ(query_value(dsn_, "SELECT string_agg(action || ' ' || outcome || ' ' || (claim_id = " +
+                                  std::to_string(packed_rows[7]) + ")::text, ',' ORDER BY id) FROM claim_reads "
+                                  "WHERE actor = 'cli:raw-test'"),
+            "raw_request ok false,raw_response ok false,raw_request ok true,raw_response ok true");
+
+  in.claim_id = packed_rows.back() + 1000;
+  bytes = "left over";
+  const auto e = store::read_raw_claim_bytes(in, bytes);
+  EXPECT_EQ(e.code, store::errc::not_found) << e.message;
+  EXPECT_TRUE(bytes.empty());
+  EXPECT_EQ(query_value(dsn_, "SELECT outcome FROM claim_reads WHERE actor = 'cli:raw-test' ORDER BY id DESC LIMIT 1"),
+            "not_found");
+  in.claim_id = 0;
+  EXPECT_EQ(store::read_raw_claim_bytes(in, bytes).code, store::errc::invalid);
+  in.claim_id = packed_rows[0];
+  in.who.actor.clear();
+  EXPECT_EQ(store::read_raw_claim_bytes(in, bytes).code, store::errc::invalid) << "no read without an actor";
+  EXPECT_EQ(query_value(dsn_, "SELECT count(*) FROM claim_reads"), "5");
+}
+
 TEST_F(ClaimDictionaries, ADictionaryIsNeverChangedOrDeleted) {
   write(1000, 500000);
   store::claim_dictionary_training t;
