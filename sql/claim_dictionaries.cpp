@@ -154,11 +154,16 @@ error read_raw_claim_bytes(const raw_claim_read& in, std::string& out) {
       outcome = "not_found";
       result = {errc::not_found, "no claim has id " + std::to_string(in.claim_id)};
     } else {
+      // The dictionaries are read only when the value names one (a row stored as it is needs none).
+      const std::string stored = pg::unhex(pg::text_view(rows[0][in.response ? 1 : 0]));
       unpacker u;
-      u.use(load_dictionaries(w));
       std::uint32_t missing = 0;
-      const int column = in.response ? 1 : 0;
-      if (auto un = u.unpack(pg::unhex(pg::text_view(rows[0][column])), out, missing)) {
+      error un = u.unpack(stored, out, missing);
+      if (un && missing != 0) {
+        u.use(load_dictionaries(w));
+        un = u.unpack(stored, out, missing);
+      }
+      if (un) {
         outcome = "error";
         out.clear();
         result = {errc::internal, "claim " + std::to_string(in.claim_id) + ": " + un.message};

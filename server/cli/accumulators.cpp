@@ -62,13 +62,7 @@ bool open_environment(const common_args& a, const char* command, environment& ou
       plans_dir = cfg.plans_dir.string();
       if (dsn.empty()) dsn = cfg.dsn;
     }
-    if (dsn.empty())
-      if (const char* env = std::getenv("RXGATE_DSN")) dsn = env;
-    if (dsn.empty()) {
-      std::fprintf(stderr, "rxgate accumulators %s: no --dsn given and RXGATE_DSN is not set\n", command);
-      set_exit_code(2);
-      return false;
-    }
+    if (!resolve_dsn(dsn, (std::string("accumulators ") + command).c_str())) return false;
     out.plans = rules::load_plans(plans_dir);
   } catch (const rules::plan_error& e) {
     std::fprintf(stderr, "rxgate accumulators %s: plans in %s failed to load:\n", command, plans_dir.c_str());

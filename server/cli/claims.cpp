@@ -27,12 +27,7 @@ struct arguments {
 
 void run(const arguments& a) {
   std::string dsn = a.dsn;
-  if (dsn.empty())
-    if (const char* env = std::getenv("RXGATE_DSN")) dsn = env;
-  if (dsn.empty()) {
-    std::fprintf(stderr, "rxgate claims raw: no --dsn given and RXGATE_DSN is not set\n");
-    return rxgate::cli::set_exit_code(2);
-  }
+  if (!rxgate::cli::resolve_dsn(dsn, "claims raw")) return;
   if (a.out.empty() && isatty(STDOUT_FILENO)) {
     std::fprintf(stderr, "rxgate claims raw: stdout is a terminal; redirect it or give --out FILE "
                          "(pipe it to `rxgate decode -` to read it)\n");

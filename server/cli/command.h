@@ -27,4 +27,9 @@ int exit_code();
 // "cli:<OS user>": the audit log's actor for a read of patient data from a command.
 std::string cli_actor();
 
+// The database a command talks to: `dsn` as given (--dsn, or the configuration's), else
+// $RXGATE_DSN. When neither is set, prints "rxgate <command>: no --dsn given and RXGATE_DSN is
+// not set", sets exit code 2 and returns false.
+bool resolve_dsn(std::string& dsn, const char* command);
+
 }  // namespace rxgate::cli

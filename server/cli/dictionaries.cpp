@@ -22,15 +22,6 @@ struct arguments {
   std::size_t max_bytes = 32768;
 };
 
-bool resolve_dsn(std::string& dsn, const char* command) {
-  if (dsn.empty())
-    if (const char* env = std::getenv("RXGATE_DSN")) dsn = env;
-  if (!dsn.empty()) return true;
-  std::fprintf(stderr, "rxgate dictionaries %s: no --dsn given and RXGATE_DSN is not set\n", command);
-  rxgate::cli::set_exit_code(2);
-  return false;
-}
-
 void print(const std::vector<rxgate::store::claim_dictionary_listing>& list) {
   std::printf("%-10s %-9s %8s %8s %-22s %s\n", "id", "kind", "bytes", "samples", "created", "held-out ratio");
   for (const auto& d : list) {
@@ -53,7 +44,7 @@ void setup(CLI::App& app) {
   train->add_option("--claims", a->claims, "how many of the newest claims to learn from")->check(CLI::Range(1000, 1000000));
   train->add_option("--max-bytes", a->max_bytes, "largest dictionary")->check(CLI::Range(1024, 1 << 20));
   train->callback([a] {
-    if (!resolve_dsn(a->dsn, "train")) return;
+    if (!rxgate::cli::resolve_dsn(a->dsn, "dictionaries train")) return;
     rxgate::store::claim_dictionary_training o;
     o.dsn = a->dsn;
     o.claims = a->claims;
@@ -71,7 +62,7 @@ void setup(CLI::App& app) {
   auto* list = cmd->add_subcommand("list", "Every dictionary, oldest first, with what it saved on claims held out of training");
   list->add_option("--dsn", a->dsn, "PostgreSQL connection string (default: $RXGATE_DSN)");
   list->callback([a] {
-    if (!resolve_dsn(a->dsn, "list")) return;
+    if (!rxgate::cli::resolve_dsn(a->dsn, "dictionaries list")) return;
     std::vector<rxgate::store::claim_dictionary_listing> all;
     if (auto e = rxgate::store::list_claim_dictionaries(a->dsn, all)) {
       std::fprintf(stderr, "rxgate dictionaries list: %s\n", e.message.c_str());

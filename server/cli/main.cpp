@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 
@@ -23,6 +24,15 @@ int g_exit_code = 0;
 }
 void set_exit_code(int code) { g_exit_code = code; }
 int exit_code() { return g_exit_code; }
+
+bool resolve_dsn(std::string& dsn, const char* command) {
+  if (dsn.empty())
+    if (const char* env = std::getenv("RXGATE_DSN")) dsn = env;
+  if (!dsn.empty()) return true;
+  std::fprintf(stderr, "rxgate %s: no --dsn given and RXGATE_DSN is not set\n", command);
+  set_exit_code(2);
+  return false;
+}
 
 std::string cli_actor() {
   const passwd* pw = getpwuid(geteuid());

@@ -17,14 +17,7 @@ void setup(CLI::App& app) {
   cmd->add_option("--dsn", *dsn, "PostgreSQL connection string (default: $RXGATE_DSN)");
   cmd->callback([dsn] {
     std::string target = *dsn;
-    if (target.empty()) {
-      if (const char* env = std::getenv("RXGATE_DSN")) target = env;
-    }
-    if (target.empty()) {
-      std::fprintf(stderr, "rxgate migrate: no --dsn given and RXGATE_DSN is not set\n");
-      rxgate::cli::set_exit_code(2);
-      return;
-    }
+    if (!rxgate::cli::resolve_dsn(target, "migrate")) return;
     std::string report;
     const auto e = rxgate::store::migrate(target, report);
     std::fputs(report.c_str(), stdout);

@@ -32,13 +32,7 @@ struct token_args {
 
 std::unique_ptr<rxgate::store::access_store> open(const token_args& a, const char* command) {
   std::string dsn = a.dsn;
-  if (dsn.empty())
-    if (const char* env = std::getenv("RXGATE_DSN")) dsn = env;
-  if (dsn.empty()) {
-    std::fprintf(stderr, "rxgate token %s: no --dsn given and RXGATE_DSN is not set\n", command);
-    set_exit_code(2);
-    return nullptr;
-  }
+  if (!rxgate::cli::resolve_dsn(dsn, (std::string("token ") + command).c_str())) return nullptr;
   rxgate::store::access_options o;
   o.dsn = dsn;
   o.pool_size = 1;
