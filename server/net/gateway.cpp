@@ -18,6 +18,10 @@ namespace rxgate::server {
 
 gateway::impl::impl(config c, gateway::options o) : cfg(std::move(c)), opts(o) {
   log::init(cfg.log_level);
+  for (unsigned i = 1; i < cfg.io_threads; ++i) {
+    more_io.push_back(std::make_unique<net::io_context>(1));
+    more_io_work.push_back(net::make_work_guard(*more_io.back()));
+  }
   open_files_limit = fit_descriptor_limit(cfg);
   std::string why;
   try {
@@ -139,7 +143,9 @@ void gateway::impl::listen() {
 }
 
 void gateway::impl::do_accept() {
-  acceptor.async_accept(net::make_strand(ioc), net::bind_executor(control, [this](beast::error_code ec, tcp::socket socket) {
+  const std::size_t io = next_io++ % (more_io.size() + 1);
+  auto& context = io == 0 ? ioc : *more_io[io - 1];
+  acceptor.async_accept(net::make_strand(context), net::bind_executor(control, [this](beast::error_code ec, tcp::socket socket) {
     if (stopping) return;  // the socket of an accept completed at shutdown closes with it
     if (ec) {
       if (!acceptor.is_open()) return;
@@ -227,7 +233,7 @@ void gateway::run() {
   // Before the first technician's read: the status API's threads are idle until requests come.
   net::post(g.api_pool, [&g] { g.api->warm(); });
   g.schedule_partition_check(std::chrono::steady_clock::duration::zero());
-  for (unsigned i = 1; i < g.cfg.io_threads; ++i) threads.emplace_back([&g] { g.ioc.run(); });
+  for (auto& context : g.more_io) threads.emplace_back([&context] { context->run(); });
   g.ioc.run();
   for (auto& t : threads) t.join();
   g.dash->stop();

@@ -6,6 +6,7 @@
 // the maintenance and reload pools are destroyed first, so no job outlives the state it touches.
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
@@ -56,7 +57,16 @@ struct gateway::impl {
   std::atomic<bool> stopping{false};
   std::mutex sessions_mutex;
   std::unordered_map<tls_session*, std::weak_ptr<tls_session>> sessions;
-  net::io_context ioc;
+  // One io context per io thread, each run by that thread alone (concurrency hint 1): a thread
+  // waits in its own epoll and runs its own handlers. One context shared by every thread woke a
+  // sibling through Asio's scheduler mutex and condition variable for nearly every event (90 % of
+  // the server's futex calls, 5 context switches an answer: bench/RESULTS.md). `ioc` is the first;
+  // it also holds the acceptor and the gateway's timers. Connections go to the contexts in turn.
+  net::io_context ioc{1};
+  std::vector<std::unique_ptr<net::io_context>> more_io;  // io_threads - 1 of them
+  // Keeps each of `more_io` running while it has no connection; released when the drain ends.
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> more_io_work;
+  std::size_t next_io = 0;  // the context of the next accepted connection (control strand)
   ssl::context tls{ssl::context::tls_server};
   // The acceptor and the gateway's own timers are touched from io threads (the accept chain, the
   // timers' handlers) and from stop(): all of it runs on this strand, so close() never races an

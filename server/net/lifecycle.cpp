@@ -49,7 +49,11 @@ void gateway::impl::check_drained() {
       beast::error_code ignored;
       signals->cancel(ignored);
     }
-    if (!idle) ioc.stop();
+    more_io_work.clear();  // the other io threads return once their last connection is gone
+    if (!idle) {
+      ioc.stop();
+      for (auto& context : more_io) context->stop();
+    }
     return;
   }
   drain_timer.expires_after(20ms);
