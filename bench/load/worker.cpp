@@ -32,6 +32,7 @@ worker::worker(run_state& s, unsigned index, unsigned threads, unsigned connecti
   }
   for (unsigned i = 0; i < connections; ++i)
     conns_.push_back(std::make_unique<connection>(*this, io_, tls_, std::max(1u, s.opt->pipeline)));
+  ready_.assign(conns_.size(), nullptr);
   if (s.opt->rate > 0) rate_per_ns_ = s.opt->rate / threads / 1e9;
   if (s.opt->count) limit_ = s.opt->count / threads + (index < s.opt->count % threads ? 1 : 0);
   if (s.sc) claims_.emplace(*s.sc, s.mix, s.run_id, index, threads, s.f6_percent);
@@ -73,14 +74,15 @@ std::uint64_t worker::now_ns() const noexcept {
 void worker::mark_ready(connection& c) {
   if (!c.ready_listed && c.can_take()) {
     c.ready_listed = true;
-    ready_.push_back(&c);
+    ready_[(ready_head_ + ready_count_++) % ready_.size()] = &c;
   }
 }
 
 connection* worker::take_ready() {
-  while (!ready_.empty()) {
-    connection* c = ready_.back();
-    ready_.pop_back();
+  while (ready_count_ > 0) {
+    connection* c = ready_[ready_head_];
+    ready_head_ = (ready_head_ + 1) % ready_.size();
+    --ready_count_;
     c->ready_listed = false;
     if (c->can_take()) return c;
   }

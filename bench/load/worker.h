@@ -106,7 +106,12 @@ class worker final : public connection_events {
   bool timer_armed_ = false, done_issuing_ = false, closing_ = false;
   std::uint64_t timer_at_ = 0;
   std::vector<std::unique_ptr<connection>> conns_;
+  // Connections that can take a request, oldest first, in a ring of conns_.size() slots (each is
+  // listed at most once): used in turn, so that no connection of an open loop slower than the
+  // closed one sits unused into the server's keep-alive timeout, where a request sent just as
+  // the server closes it is lost in transit.
   std::vector<connection*> ready_;
+  std::size_t ready_head_ = 0, ready_count_ = 0;
   double rate_per_ns_ = 0;
   std::uint64_t issued_ = 0, limit_ = 0;
   unsigned index_ = 0;  // this worker's number among the io threads

@@ -106,9 +106,10 @@ late=$(grep -o '"per_second":\[[0-9,]*\]' "$work/restart.json" | grep -o '[0-9]*
   { cat "$work/restart.json" >&2; echo "FAIL: after a restart: $reconnects reconnects, $late answers at the end" >&2; exit 1; }
 echo "PASS: reads with --targets and --header; $reconnects reconnects after a restart, $late answers in the last 2 s" >&2
 
-# The server closes connections that stay idle past its keep-alive timeout (1 s here). At a low rate
-# the generator reuses its most recent connection and leaves the others idle: their closes are
-# counted as idle closes and opened again, not as transport errors, and the run stays clean.
+# The server closes connections that stay idle past its keep-alive timeout (1 s here). The generator
+# uses its connections in turn; at 4 requests/s over 8 each waits 2 s between requests, so the server
+# closes them: those closes are counted as idle closes and opened again, not as transport errors,
+# and the run stays clean.
 stop_server "$server_pid"
 write_server_config "$root/config/rxgate.toml" "$work/rxgate-idle.toml" "$work/tls" "$work/plans" warn idle_timeout_ms=1000
 server_pid=$(start_server "$rxgate" "$work/rxgate-idle.toml" "$dsn" "$port" "$work/server.log")
@@ -121,6 +122,18 @@ reconnects=$(json_value "$work/idle.json" reconnects)
 ((status == 0 && idle_closes > 0 && reconnects > 0)) ||
   { cat "$work/idle.json" >&2; echo "FAIL: idle closes: rxgate load exited $status with $idle_closes idle closes" >&2; exit 1; }
 echo "PASS: $idle_closes connections closed by the server's idle timeout, opened again, no transport error" >&2
+
+# In turn, at 20 requests/s over 4 connections each is used every 0.2 s, inside the 1 s timeout:
+# none is closed idle. (A generator that reused its most recent connection left three idle until
+# the server closed them, and a request sent as one closed was lost.)
+status=0
+"$rxgate" load --url "https://127.0.0.1:$port/ncpdp" --ca "$work/tls/ca.crt" --plans "$work/plans" --plan smoke \
+  -c 4 --rate 20 --duration 4 --mix paid=1 --json --quiet >"$work/in-turn.json" || status=$?
+idle_closes=$(json_value "$work/in-turn.json" idle_closes)
+errors=$(json_value "$work/in-turn.json" transport_errors)
+((status == 0 && idle_closes == 0 && errors == 0)) ||
+  { cat "$work/in-turn.json" >&2; echo "FAIL: connections in turn: exit $status, $idle_closes idle closes, $errors transport errors" >&2; exit 1; }
+echo "PASS: 4 connections used in turn at 20/s: no idle close" >&2
 
 # A server that goes away for good during a run: its connections cannot be opened again, and a
 # run still ends by itself: one with --duration when its duration ends (it used to wait for a
