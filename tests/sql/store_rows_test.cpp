@@ -115,6 +115,22 @@ TEST(BinaryArrays, AnInvalidDateIsToday) {
   EXPECT_TRUE(a[0] == of(before) || a[0] == of(after));
 }
 
+// The text form the history's date parameters and the text arrays use: ISO, four-digit years
+// zero-padded, a year past four digits written whole, an invalid date as today's.
+TEST(TextDates, IsoWithFourDigitYearsAndTheEdgesOfEachField) {
+  EXPECT_EQ(pg::format_date(day(2026, 12, 7)), "2026-12-07");
+  EXPECT_EQ(pg::format_date(day(1800, 1, 1)), "1800-01-01");
+  EXPECT_EQ(pg::format_date(day(9999, 12, 31)), "9999-12-31");
+  EXPECT_EQ(pg::format_date(day(999, 10, 10)), "0999-10-10");
+  EXPECT_EQ(pg::format_date(day(1, 2, 3)), "0001-02-03");
+  EXPECT_EQ(pg::format_date(day(10000, 1, 1)), "10000-01-01");
+  const auto before = pg::format_date(pg::today_utc());
+  const auto invalid = pg::format_date(codec::date{});
+  const auto after = pg::format_date(pg::today_utc());
+  EXPECT_TRUE(invalid == before || invalid == after);
+  EXPECT_EQ(pg::parse_date(pg::format_date(day(2024, 2, 29))), day(2024, 2, 29));
+}
+
 TEST(BinaryArrays, TheNullFlagIsPerColumn) {
   const column_type types[] = {column_type::int8, column_type::text};
   rows_builder b(types, rows_format::binary_arrays);
