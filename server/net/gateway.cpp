@@ -145,7 +145,7 @@ void gateway::impl::listen() {
 void gateway::impl::do_accept() {
   const std::size_t io = next_io++ % (more_io.size() + 1);
   auto& context = io == 0 ? ioc : *more_io[io - 1];
-  acceptor.async_accept(net::make_strand(context), net::bind_executor(control, [this](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(context.get_executor(), net::bind_executor(control, [this](beast::error_code ec, tcp::socket socket) {
     if (stopping) return;  // the socket of an accept completed at shutdown closes with it
     if (ec) {
       if (!acceptor.is_open()) return;

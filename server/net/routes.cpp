@@ -1,6 +1,6 @@
 // The gateway's routes: what each request is answered with. Claims go to the batcher, the
 // status API and token checks to the API pool, plan reloads to the reload thread; every
-// completion is posted back to the connection's strand.
+// completion is posted back to the connection's io context.
 #include "server/net/session.h"
 
 #include "codec/decode.h"

@@ -4,6 +4,8 @@
 
 #include <openssl/ssl.h>
 
+#include <charconv>
+
 #include "codec/json_writer.h"
 #include "server/core/log.h"
 
@@ -30,11 +32,11 @@ tls_session::~tls_session() {
 }
 
 void tls_session::run() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_handshake(); });
+  net::post(stream_.get_executor(), [self = shared_from_this()] { self->do_handshake(); });
 }
 
 void tls_session::drain() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
     if (self->streaming_) return self->end_stream();
     self->closing_ = true;
     if (!self->writing_ && self->reading_) beast::get_lowest_layer(self->stream_).cancel();
@@ -103,10 +105,29 @@ void tls_session::on_first_bytes(beast::error_code ec, std::size_t n) {
 }
 
 void tls_session::read_request() {
+  // A request that came whole with its first bytes (nearly every one) is parsed here: through
+  // http::async_read it cost a composed operation and a posted completion (bench/RESULTS.md).
+  beast::error_code ec;
+  if (parse_buffered(ec)) return on_read(ec, 0);
   // From the first byte to the last, a request gets request_timeout: a client that dribbles
   // its headers (slowloris) is cut off here.
   beast::get_lowest_layer(stream_).expires_after(g_.cfg.request_timeout);
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&tls_session::on_read, shared_from_this()));
+}
+
+bool tls_session::parse_buffered(beast::error_code& ec) {
+  parser_->eager(true);  // the body too, as http::async_read parses
+  while (buffer_.size() > 0) {
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == http::error::need_more) {
+      ec = {};
+      return false;
+    }
+    if (ec || parser_->is_done()) return true;
+    if (used == 0) return false;
+  }
+  return false;
 }
 
 void tls_session::on_read(beast::error_code ec, std::size_t) {
@@ -165,13 +186,38 @@ void tls_session::do_write() {
   res.keep_alive(!last && !closing_);
   res.prepare_payload();
   writing_ = true;
+  serialize_answer(res, out_);
   beast::get_lowest_layer(stream_).expires_after(g_.cfg.request_timeout);
-  http::async_write(stream_, res, beast::bind_front_handler(&tls_session::on_write, shared_from_this()));
+  net::async_write(stream_, net::buffer(out_), beast::bind_front_handler(&tls_session::on_write, shared_from_this()));
+}
+
+// The answer's head and body in one buffer, written with one TLS record for most answers. Beast's
+// serializer wrote the same bytes through four layers of composed operations (serializer,
+// flat_stream, write_some, write) that cost the server more instructions than the bytes
+// (bench/RESULTS.md).
+void tls_session::serialize_answer(const http::response<http::string_body>& res, std::string& out) {
+  out.clear();
+  out += "HTTP/1.1 ";
+  char code[8];
+  const auto r = std::to_chars(code, code + sizeof code, res.result_int());
+  out.append(code, r.ptr);
+  out += ' ';
+  out += res.reason();
+  out += "\r\n";
+  for (const auto& f : res) {
+    out += f.name_string();
+    out += ": ";
+    out += f.value();
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += res.body();
 }
 
 void tls_session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   pending_.pop_front();
+  if (out_.capacity() > max_kept_answer_bytes) std::string().swap(out_);  // a dashboard asset or /metrics
   if (ec) {
     closing_ = true;
     pending_.clear();

@@ -1,14 +1,16 @@
 // One client connection of the gateway (internal to server/net).
 //
-// Shape after Beast's advanced_server_flex example (boost 1.81): do_/on_ pairs on a strand per
-// connection, a timeout before every operation, a bounded queue of responses. Requests may be
+// Shape after Beast's advanced_server_flex example (boost 1.81): do_/on_ pairs, a timeout before
+// every operation, a bounded queue of responses. Requests may be
 // pipelined (up to server.max_pipelined read ahead); every request gets a `slot` in `pending_`
 // and answers are written in request order, whichever finishes first.
 //
 // Lifetime: owned by shared_ptr; every pending operation and every completion (batcher, status
 // API pool, reload) holds one, so an answer is written even after "Connection: close". The
 // gateway's impl (`g_`) outlives every session: sessions unregister from it in the destructor.
-// All members except run() and drain() run on the connection's strand.
+// All members except run() and drain() run on the connection's io thread: the connection's
+// executor is its io context's own, and that context has exactly one thread (gateway_impl.h), so
+// its handlers never run at once and no strand is needed. Other threads reach it by posting.
 //
 // The member functions live in three files along their seams: session.cpp (TLS and HTTP I/O),
 // routes.cpp (what each route answers), sse.cpp (the dashboard's event stream).
@@ -67,12 +69,16 @@ class tls_session : public std::enable_shared_from_this<tls_session> {
   void arm_idle_timer();
   void on_idle_timer(std::uint64_t wait, beast::error_code ec);
   void read_request();
+  // Parses what buffer_ holds into parser_: true when that ends the request, or fails it (`ec`);
+  // false when more bytes are needed.
+  bool parse_buffered(beast::error_code& ec);
   void on_read(beast::error_code ec, std::size_t);
   std::shared_ptr<slot> push_slot(std::string_view route);
   void finish(const std::shared_ptr<slot>& s, http::status status, std::string body, std::string_view content_type);
   // `{"error":why}` as JSON, then close the connection.
   void reply_error_and_close(http::status status, std::string_view why);
   void do_write();
+  static void serialize_answer(const http::response<http::string_body>& res, std::string& out);
   void on_write(beast::error_code ec, std::size_t);
   void do_close();
 
@@ -82,7 +88,7 @@ class tls_session : public std::enable_shared_from_this<tls_session> {
   bool admin_allowed(const http::request<http::string_body>& req) const;
   void submit_claim(const std::shared_ptr<slot>& s, std::string body, bool json);
   void claim_answered(const std::shared_ptr<slot>& s, transmission& t, bool json);
-  // The transmission's `done` (worker thread): posts the answer to the connection's strand.
+  // The transmission's `done` (worker thread): posts the answer to the connection's io context.
   static void claim_done(std::shared_ptr<transmission> t);
   void claim_returned(transmission& t);
   // One timer per connection for the claim budget: it waits for the earliest deadline of a
@@ -102,6 +108,10 @@ class tls_session : public std::enable_shared_from_this<tls_session> {
   beast::ssl_stream<beast::tcp_stream> stream_;
   gateway::impl& g_;
   beast::flat_buffer buffer_;
+  // The answer being written, head and body (serialize_answer); its storage is kept for the next
+  // answer unless a large one grew it past max_kept_answer_bytes.
+  std::string out_;
+  static constexpr std::size_t max_kept_answer_bytes = 64 * 1024;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::deque<std::shared_ptr<slot>> pending_;
   peer_names peer_;

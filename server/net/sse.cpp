@@ -1,5 +1,5 @@
 // The dashboard's API on a connection: its history as JSON, and its live event stream
-// (Server-Sent Events) written frame by frame on the connection's strand.
+// (Server-Sent Events) written frame by frame on the connection's io thread.
 #include "server/net/session.h"
 
 namespace rxgate::server {
@@ -31,7 +31,7 @@ void tls_session::dashboard_request(const std::shared_ptr<slot>& s, http::reques
 }
 
 // Server-Sent Events: the header, then the dashboard's frames as they come, each written on this
-// connection's strand. A reader that falls a minute behind is cut off rather than buffered.
+// connection's io context. A reader that falls a minute behind is cut off rather than buffered.
 void tls_session::begin_stream() {
   if (g_.stopping.load()) return do_close();  // drain() ran before the stream began
   streaming_ = true;

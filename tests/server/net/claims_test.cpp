@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <set>
 #include <thread>
@@ -33,6 +34,20 @@ class claims : public suite_gateway<claims> {
   }
 
 };
+
+// The next reply on a raw connection, decoded (`decoded` stays false when none came).
+answer read_answer(server::tls_client& c) {
+  answer a;
+  auto r = c.read_reply();
+  if (!r) {
+    ADD_FAILURE() << r.error().message();
+    return a;
+  }
+  a.http = r.value().status;
+  a.bytes = r.value().body;
+  decode_answer(a);
+  return a;
+}
 
 TEST_F(claims, paid_claim_is_committed_before_it_is_answered) {
   const auto rx = next_rx();
@@ -315,15 +330,32 @@ TEST_F(claims, pipelined_requests_are_answered_in_order) {
   }
   ASSERT_FALSE(c.write_raw(wire));
   for (int i = 0; i < 3; ++i) {
-    auto r = c.read_reply();
-    ASSERT_TRUE(r.has_value()) << r.error().message();
-    answer a;
-    a.http = r.value().status;
-    a.bytes = r.value().body;
-    decode_answer(a);
+    const auto a = read_answer(c);
     ASSERT_TRUE(a.decoded);
     EXPECT_EQ(a.tx().rx_number, rxs[static_cast<std::size_t>(i)]);
   }
+}
+
+// The first bytes of a request are parsed where they land (session.cpp, parse_buffered); a request
+// cut mid-header and again mid-body goes on with a read for each missing piece, and is answered once.
+TEST_F(claims, a_request_in_three_pieces_is_answered_once_whole) {
+  server::tls_client c(client_for());
+  ASSERT_FALSE(c.connect("127.0.0.1", std::to_string(port()), "localhost"));
+  const auto rx = next_rx();
+  const auto body = b1(demo_member(4), {{rx, "90001001402"}});
+  const std::string wire = "POST /ncpdp HTTP/1.1\r\nHost: rxgate\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::size_t cut1 = 20;  // inside the request line's headers
+  const std::size_t cut2 = wire.size() - body.size() / 2;  // inside the body
+  ASSERT_FALSE(c.write_raw(wire.substr(0, cut1)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_FALSE(c.write_raw(wire.substr(cut1, cut2 - cut1)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_FALSE(c.write_raw(wire.substr(cut2)));
+  const auto a = read_answer(c);
+  ASSERT_TRUE(a.decoded);
+  EXPECT_EQ(a.http, 200u);
+  EXPECT_EQ(a.tx().rx_number, rx);
+  EXPECT_EQ(a.status(), 'P');
 }
 
 TEST_F(claims, tls_sessions_are_resumed) {
