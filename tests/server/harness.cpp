@@ -263,14 +263,18 @@ client::client(std::uint16_t port, const server::client_options& o) : tls_(o) {
   connect_error_ = tls_.connect("127.0.0.1", std::to_string(port), "localhost");
 }
 
-answer client::submit(std::string_view d0) {
+answer answer_of(server::http_reply reply) {
   answer a;
-  auto r = tls_.post("/ncpdp", d0);
-  if (!r) return a;
-  a.http = r.value().status;
-  a.bytes = std::move(r.value().body);
+  a.http = reply.status;
+  a.bytes = std::move(reply.body);
   decode_answer(a);
   return a;
+}
+
+answer client::submit(std::string_view d0) {
+  auto r = tls_.post("/ncpdp", d0);
+  if (!r) return {};
+  return answer_of(std::move(r.value()));
 }
 
 std::pair<unsigned, std::string> https_get(std::uint16_t port, std::string_view target) {

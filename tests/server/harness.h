@@ -127,6 +127,8 @@ struct answer {
 };
 // Decodes `bytes` as a D.0 response into `a`.
 void decode_answer(answer& a);
+// An HTTP reply as an answer: its status and body, decoded.
+answer answer_of(server::http_reply reply);
 
 server::client_options client_for(const std::string& cert_name = "");
 

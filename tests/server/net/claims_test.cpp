@@ -37,16 +37,12 @@ class claims : public suite_gateway<claims> {
 
 // The next reply on a raw connection, decoded (`decoded` stays false when none came).
 answer read_answer(server::tls_client& c) {
-  answer a;
   auto r = c.read_reply();
   if (!r) {
     ADD_FAILURE() << r.error().message();
-    return a;
+    return {};
   }
-  a.http = r.value().status;
-  a.bytes = r.value().body;
-  decode_answer(a);
-  return a;
+  return answer_of(std::move(r.value()));
 }
 
 TEST_F(claims, paid_claim_is_committed_before_it_is_answered) {
@@ -144,10 +140,7 @@ TEST_F(claims, connection_close_requests_are_answered_before_the_close) {
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(r.value().status, 200u);
     EXPECT_FALSE(r.value().keep_alive);
-    answer a;
-    a.http = r.value().status;
-    a.bytes = r.value().body;
-    decode_answer(a);
+    const auto a = answer_of(std::move(r.value()));
     ASSERT_TRUE(a.decoded);
     EXPECT_EQ(a.status(), 'P') << a.rejects();
   }
