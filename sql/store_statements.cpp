@@ -9,8 +9,13 @@
 namespace rxgate::store::statements {
 namespace {
 
-// INSERT INTO t (c1, c2 ...) SELECT * FROM unnest($k::type[], $k+1::type[] ...) AS x(c1) WHERE
-// x.c1 NOT IN (SELECT claim_id FROM lost), parameters from $first on.
+// INSERT INTO t (c1, c2 ...) SELECT * FROM (SELECT unnest($k::type[]) AS c1, unnest($k+1::type[])
+// AS c2 ...) AS x WHERE x.c1 NOT IN (SELECT claim_id FROM lost), parameters from $first on. The
+// unnests sit in a select list, where they run in step as unnest($k, $k+1 ...) in FROM would (the
+// shorter padded with NULLs; the writer's arrays are all as long), but one value at a time: in
+// FROM, each of a table's columns (51 for claims) got its own function set-up, result type and
+// tuplestore at every execution: 5 % of the backends' instructions per batch of one claim
+// (bench/instructions: bench/RESULTS.md).
 template <std::size_t N>
 std::string unnest_insert(const char* table, const char* const (&columns)[N],
                           const column_type (&types)[N], std::size_t first) {
@@ -21,14 +26,13 @@ std::string unnest_insert(const char* table, const char* const (&columns)[N],
     if (i) sql += ", ";
     sql += columns[i];
   }
-  sql += ") SELECT * FROM unnest(";
+  sql += ") SELECT * FROM (SELECT ";
   for (std::size_t i = 0; i < N; ++i) {
     if (i) sql += ", ";
-    sql += "$" + std::to_string(first + i) + "::" + sql_type_name(types[i]) + "[]";
+    sql += "unnest($" + std::to_string(first + i) + "::" + sql_type_name(types[i]) + "[]) AS ";
+    sql += columns[i];
   }
-  sql += ") AS x(";
-  sql += columns[0];
-  sql += ") WHERE x.";
+  sql += ") AS x WHERE x.";
   sql += columns[0];
   sql += " NOT IN (SELECT claim_id FROM lost)";
   return sql;
@@ -104,7 +108,9 @@ SELECT count(pg_advisory_xact_lock(h)) FROM (
 // K entries' dates of service: the K probe's date is a per-entry value the generic plan cannot
 // prune by before it runs, so without them every execution started an index scan on each of
 // the claims partitions (18) and ran only the one of its month; with them, executor start-up
-// keeps the partitions of the batch's months (one, as a rule).
+// keeps the partitions of the batch's months (one, as a rule). The K probe names the claims
+// columns the K rows carry rather than c.*: every node of its join, sort and limit was as wide as
+// the claims row (2.5 % of the backends' instructions per batch of one claim: bench/RESULTS.md).
 constexpr const char* sql_history_head = R"(
 WITH m AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS m(bin, cardholder_id, person_code, idx)
@@ -154,7 +160,12 @@ constexpr const char* sql_history_tail = R"(), c.patient_pay, c.ingredient_cost_
        c.accumulated_deductible, c.remaining_deductible, c.remaining_benefit,
        c.over_benefit_maximum, c.other_payer_recognized
   FROM k CROSS JOIN LATERAL (
-    SELECT c.*, a.claim_id IS NOT NULL AS active, a.deductible_applied AS key_deductible,
+    SELECT c.id, c.date_of_service, c.status, c.authorization_number, c.basis_of_reimbursement,
+           c.other_amounts, c.request_fingerprint, c.patient_pay, c.ingredient_cost_paid,
+           c.dispensing_fee_paid, c.incentive_paid, c.professional_fee_paid, c.total_paid, c.copay,
+           c.coinsurance, c.deductible_applied, c.product_selection_brand, c.accumulated_deductible,
+           c.remaining_deductible, c.remaining_benefit, c.over_benefit_maximum, c.other_payer_recognized,
+           a.claim_id IS NOT NULL AS active, a.deductible_applied AS key_deductible,
            a.out_of_pocket_applied AS key_out_of_pocket, a.benefit_applied AS key_benefit
       FROM claims c
       LEFT JOIN LATERAL (
@@ -183,10 +194,15 @@ SELECT 'I', g, nextval('claim_id_seq'), NULL, NULL, NULL, NULL, NULL, NULL, NULL
 ORDER BY 1, 2, 13 DESC, 3 DESC)";
 
 // The history statement: its K rows' reversed flag is a paid claim whose key row is gone and
-// whose reversal is linked (sql/reversal.h, as the readers find it).
+// whose reversal is linked (sql/reversal.h, as the readers find it). The reversing claim has the
+// reversed claim's date of service, so $19..$20 bound it too: said outright, they let executor
+// start-up keep one claims partition for that probe as for the K probe itself. Without them its
+// date was the outer row's, known only per row, and every execution set up a scan of each of the
+// 18 partitions, which it then seldom ran (4 % of the backends' instructions per batch of one
+// claim, bench/instructions: bench/RESULTS.md).
 std::string sql_history() {
-  return std::string(sql_history_head) + "c.status = 'P' AND NOT c.active AND EXISTS (" + detail::reversal_of("c") +
-         sql_history_tail;
+  return std::string(sql_history_head) + "c.status = 'P' AND NOT c.active AND EXISTS (" +
+         detail::reversal_of("c", "rc.date_of_service BETWEEN $19::date AND $20::date") + sql_history_tail;
 }
 
 // The key statements of insert() in one round trip: reversals, payments, duplicate checks and
