@@ -10,7 +10,7 @@ namespace rxgate::store::statements {
 namespace {
 
 // INSERT INTO t (c1, c2 ...) SELECT * FROM (SELECT unnest($k::type[]) AS c1, unnest($k+1::type[])
-// AS c2 ...) AS x WHERE x.c1 NOT IN (SELECT claim_id FROM lost), parameters from $first on. The
+// AS c2 ...) AS x [WHERE x.c1 NOT IN (SELECT claim_id FROM lost)], parameters from $first on. The
 // unnests sit in a select list, where they run in step as unnest($k, $k+1 ...) in FROM would (the
 // shorter padded with NULLs; the writer's arrays are all as long), but one value at a time: in
 // FROM, each of a table's columns (51 for claims) got its own function set-up, result type and
@@ -18,7 +18,7 @@ namespace {
 // (bench/instructions: bench/RESULTS.md).
 template <std::size_t N>
 std::string unnest_insert(const char* table, const char* const (&columns)[N],
-                          const column_type (&types)[N], std::size_t first) {
+                          const column_type (&types)[N], std::size_t first, bool skip_lost) {
   std::string sql = "INSERT INTO ";
   sql += table;
   sql += " (";
@@ -32,9 +32,12 @@ std::string unnest_insert(const char* table, const char* const (&columns)[N],
     sql += "unnest($" + std::to_string(first + i) + "::" + sql_type_name(types[i]) + "[]) AS ";
     sql += columns[i];
   }
-  sql += ") AS x WHERE x.";
-  sql += columns[0];
-  sql += " NOT IN (SELECT claim_id FROM lost)";
+  sql += ") AS x";
+  if (skip_lost) {
+    sql += " WHERE x.";
+    sql += columns[0];
+    sql += " NOT IN (SELECT claim_id FROM lost)";
+  }
   return sql;
 }
 
@@ -46,10 +49,14 @@ constexpr const char* sql_reserve_ids =
 // the same order, so two batches never wait on each other's families in a cycle. A separate
 // statement before the history (not part of it) because under READ COMMITTED a statement reads
 // the snapshot taken when it started: the history must start after the lock is granted to see
-// what the batch that held it committed. A hash collision only serializes two families.
+// what the batch that held it committed. A hash collision only serializes two families. One row
+// a family, which nobody reads: a family twice in a batch takes its lock twice (a transaction's
+// advisory locks stack), and neither a DISTINCT nor a count() is worth the aggregate the executor
+// would start for it at every batch (bench/RESULTS.md). The subquery's ORDER BY keeps it from
+// being flattened, so the locks are taken in its order.
 constexpr const char* sql_lock_families = R"(
-SELECT count(pg_advisory_xact_lock(h)) FROM (
-  SELECT DISTINCT hashtextextended(f.bin || '/' || f.cardholder_id, 0) AS h
+SELECT pg_advisory_xact_lock(h) FROM (
+  SELECT hashtextextended(f.bin || '/' || f.cardholder_id, 0) AS h
     FROM unnest($1::text[], $2::text[]) AS f(bin, cardholder_id)
    ORDER BY h) s)";
 
@@ -228,20 +235,25 @@ constexpr const char* sql_year_sums =
     "SELECT s.* FROM (SELECT $1::text AS bin, $2::text AS cardholder_id, $3::text AS person_code, "
     "$4::date AS year_start) y CROSS JOIN LATERAL " RXGATE_YEAR_SUMS;
 
-// insert() of the unnest method in one statement: the key statements first (the rows' INSERTs
-// read `lost`, so the function has run to its end before any row is inserted), then the claims,
+// insert() of the unnest method in one statement: the key statements first, then the claims,
 // rejects and DUR alerts of every entry that did not lose its key. Returns the ids that lost;
 // `fail_when_lost`: fails instead, so that a COMMIT sent in the same pipeline is skipped
 // (store.cpp, insert_pipelined): a payment whose key is taken raises unique_violation (23505)
-// inside rxgate_write_keys, any other lost entry division by zero (22012) here.
+// inside rxgate_write_keys, any other lost entry division by zero (22012) here. The main query
+// reads `lost` to its end before the INSERTs run (data-modifying CTEs that nothing reads run
+// after the main query), so the function has run before any row is inserted either way. The
+// failing form's INSERTs do not filter by `lost`: whenever it holds a row the statement fails
+// and inserts nothing, and the filter was a hashed subplan built at every execution (3 % of the
+// backends' instructions per batch of one claim, bench/RESULTS.md).
 std::string insert_batch(bool fail_when_lost) {
   constexpr std::size_t claims_from = write_keys_argument_count + 1;
   constexpr std::size_t rejects_from = claims_from + claim_column_count;
   constexpr std::size_t dur_from = rejects_from + std::size(reject_columns);
+  const bool skip_lost = !fail_when_lost;
   return "WITH lost AS MATERIALIZED (" + write_keys_call(1, fail_when_lost) + "), c AS (" +
-         unnest_insert("claims", claim_columns, column_types::claims, claims_from) + "), r AS (" +
-         unnest_insert("claim_rejects", reject_columns, column_types::rejects, rejects_from) + "), d AS (" +
-         unnest_insert("claim_dur_alerts", dur_columns, column_types::durs, dur_from) +
+         unnest_insert("claims", claim_columns, column_types::claims, claims_from, skip_lost) + "), r AS (" +
+         unnest_insert("claim_rejects", reject_columns, column_types::rejects, rejects_from, skip_lost) +
+         "), d AS (" + unnest_insert("claim_dur_alerts", dur_columns, column_types::durs, dur_from, skip_lost) +
          (fail_when_lost ? ") SELECT claim_id / 0 FROM lost" : ") SELECT claim_id FROM lost");
 }
 

@@ -128,6 +128,87 @@ TEST(PlanShape, WriteKeysProbesKeysByIndexOnAGenericPlan) {
   EXPECT_EQ(notices.text.find("active_paid_keys_member"), std::string::npos) << notices.text;
 }
 
+// What the writer's batch of one payment starts in rxgate_write_keys (migration 0029): the key
+// INSERT unnests its 19 arrays in a select list (a ProjectSet, not 19 functions set up in a
+// Function Scan), and with nothing lost no aggregate is started for the answer. The answer is
+// still each lost claim once: WriteKeysProbesKeysByIndexOnAGenericPlan loses two.
+TEST(PlanShape, WriteKeysOfAPaymentStartsNoFunctionScanAndNoAggregate) {
+  RXGATE_REQUIRE_DB();
+  pqxx::connection c(test::fresh_database_dsn());
+  explain_everything(c);
+  notice_collector notices(c);
+  pqxx::work w(c);
+  for (const bool fail_when_taken : {true, false}) {
+    notices.text.clear();
+    const auto lost = w.exec(std::string(R"(
+      SELECT claim_id FROM rxgate_write_keys(
+        '{}'::bigint[], '{}'::text[], '{}'::text[], '{}'::smallint[], '{}'::date[], '{}'::text[],
+        '{}'::text[], '{}'::text[], '{}'::bigint[],
+        '{9002}'::bigint[], '{1234567890}'::text[], '{1000002}'::text[], '{0}'::smallint[],
+        '{2026-06-01}'::date[], '{610014}'::text[], '{RXG}'::text[], '{01}'::text[], '{M100}'::text[],
+        '{01}'::text[], '{1111111111}'::text[], '{00071015523}'::text[], '{C1}'::text[],
+        '{30000}'::bigint[], '{30}'::integer[], '{2026-01-01}'::date[], '{0}'::bigint[],
+        '{0}'::bigint[], '{0}'::bigint[],
+        '{}'::bigint[], '{}'::text[], '{}'::text[], '{}'::smallint[], '{}'::date[], '{}'::text[],
+        '{}'::text[], '{}'::text[], '{}'::bigint[],
+        '{}'::bigint[], '{}'::bigint[], '{}'::text[], fail_when_taken => )") +
+                             (fail_when_taken ? "true" : "false") + ") AS claim_id");
+    EXPECT_EQ(lost.size(), 0u);
+    EXPECT_NE(notices.text.find("INSERT INTO active_paid_keys"), std::string::npos) << "no plan was reported";
+    EXPECT_NE(notices.text.find("ProjectSet"), std::string::npos) << notices.text;
+    EXPECT_EQ(notices.text.find("Function Scan on unnest"), std::string::npos) << notices.text;
+    EXPECT_EQ(notices.text.find("Aggregate"), std::string::npos) << notices.text;
+    // The key went in, once.
+    EXPECT_EQ(w.exec("SELECT count(*) FROM active_paid_keys WHERE claim_id = 9002")[0][0].as<int>(), 1);
+    w.exec("DELETE FROM active_paid_keys WHERE claim_id = 9002");
+  }
+  w.abort();
+}
+
+// The generic plans of the writer's one-statement insert (store_statements.cpp, insert_batch),
+// made and not run: EXPLAIN EXECUTE with every parameter NULL.
+std::string insert_batch_plan(pqxx::connection& c, const std::string& name) {
+  std::string sql;
+  for (const auto& s : store::statements::writer_statements())
+    if (s.name == name) sql = s.sql;
+  if (sql.empty()) return {};
+  pqxx::nontransaction n(c);
+  n.exec("SET plan_cache_mode = force_generic_plan");
+  n.exec("PREPARE " + name + " AS " + sql);
+  const int parameters =
+      n.exec("SELECT cardinality(parameter_types) FROM pg_prepared_statements WHERE name = " + n.quote(name))[0][0]
+          .as<int>();
+  std::string args = "(";
+  for (int i = 0; i < parameters; ++i) args += i ? ", NULL" : "NULL";
+  args += ")";
+  std::string plan;
+  for (const auto& row : n.exec("EXPLAIN (COSTS OFF) EXECUTE " + name + args)) plan += std::string(row[0].c_str()) + "\n";
+  return plan;
+}
+
+// The answering form's INSERTs leave out the entries that lost their key: a hashed subplan over
+// `lost` in each of the three. The failing form (the pipeline's first try) fails whenever
+// anything is lost, so its INSERTs start no subplan at all.
+TEST(PlanShape, InsertBatchFiltersLostEntriesOnlyInItsAnsweringForm) {
+  RXGATE_REQUIRE_DB();
+  pqxx::connection c(test::fresh_database_dsn());
+  const auto count = [](const std::string& text, std::string_view what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  const std::string answering = insert_batch_plan(c, "insert_batch");
+  const std::string failing = insert_batch_plan(c, "insert_batch_or_fail");
+  for (const auto* plan : {&answering, &failing}) {
+    EXPECT_EQ(count(*plan, "Insert on claims"), 1u) << *plan;
+    EXPECT_EQ(count(*plan, "Insert on claim_rejects"), 1u) << *plan;
+    EXPECT_EQ(count(*plan, "Insert on claim_dur_alerts"), 1u) << *plan;
+    EXPECT_EQ(count(*plan, "Function Scan on unnest"), 0u) << *plan;
+  }
+  EXPECT_EQ(count(answering, "hashed SubPlan"), 3u) << answering;
+  EXPECT_EQ(count(failing, "SubPlan"), 0u) << failing;
+}
+
 // True when an EXPLAIN (ANALYZE, FORMAT JSON) plan ran a Seq Scan on a relation whose name
 // starts with `prefix` (a partition's name starts with its parent's). Scans run-time pruning
 // skipped (Actual Loops 0) do not count.
