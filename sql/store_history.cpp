@@ -3,7 +3,10 @@
 #include "sql/store_history.h"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -131,6 +134,25 @@ rules::prior_authorization authorization_from(const Row& row) {
   return a;
 }
 
+// The amounts column (p) of K and Y rows: a bigint array as PostgreSQL prints it ({1,NULL,-3}),
+// read into `out` in order; NULL elements, elements past `out` and elements that are not an
+// integer stay empty. The statement builds the array itself, so it is one-dimensional, unquoted
+// and without blanks.
+template <std::size_t N>
+void parse_amounts(std::string_view text, std::array<std::optional<std::int64_t>, N>& out) {
+  out = {};
+  if (text.size() < 2 || text.front() != '{' || text.back() != '}') return;
+  text = text.substr(1, text.size() - 2);
+  for (std::size_t i = 0; i < N && !text.empty(); ++i) {
+    const std::size_t comma = text.find(',');
+    const std::string_view element = text.substr(0, comma);
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(element.data(), element.data() + element.size(), value);
+    if (ec == std::errc{} && end == element.data() + element.size()) out[i] = value;
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+}
+
 template <class Row>
 rules::key_match key_match_from(const Row& row) {
   rules::key_match km;
@@ -140,38 +162,44 @@ rules::key_match key_match_from(const Row& row) {
   km.authorization_number = pg::text_view(row[4]);
   km.request_fingerprint = static_cast<std::uint64_t>(pg::int_or(row[9], 0));
   km.reversed = pg::text_view(row[14]) == "t";
-  if (!row[20].is_null()) {  // total_paid: the claim was priced
+  // The claim's amounts in sql_history's order: its pricing (0-9), what its key row applied to
+  // the accumulators (10-12: NULL unless it is the active paid claim), its accumulator fields
+  // (13-17).
+  std::array<std::optional<std::int64_t>, 18> v;
+  parse_amounts(pg::text_view(row[15]), v);
+  if (v[5]) {  // total_paid: the claim was priced
     codec::pricing p;
-    p.patient_pay = pg::int_or(row[15], 0);
-    p.ingredient_cost_paid = pg::int_or(row[16], 0);
-    p.dispensing_fee_paid = pg::int_or(row[17], 0);
-    p.incentive_paid = pg::int_or(row[18], 0);
-    p.professional_fee_paid = pg::int_or(row[19], 0);
-    p.total_paid = pg::int_or(row[20], 0);
-    p.copay = pg::opt_int(row[21]);
-    p.coinsurance = pg::opt_int(row[22]);
-    p.deductible_applied = pg::opt_int(row[23]);
-    p.product_selection_brand = pg::opt_int(row[24]);
+    p.patient_pay = v[0].value_or(0);
+    p.ingredient_cost_paid = v[1].value_or(0);
+    p.dispensing_fee_paid = v[2].value_or(0);
+    p.incentive_paid = v[3].value_or(0);
+    p.professional_fee_paid = v[4].value_or(0);
+    p.total_paid = *v[5];
+    p.copay = v[6];
+    p.coinsurance = v[7];
+    p.deductible_applied = v[8];
+    p.product_selection_brand = v[9];
     p.basis_of_reimbursement = pg::text_view(row[5]);
-    p.accumulated_deductible = pg::opt_int(row[28]);
-    p.remaining_deductible = pg::opt_int(row[29]);
-    p.remaining_benefit = pg::opt_int(row[30]);
-    p.over_benefit_maximum = pg::opt_int(row[31]);
-    p.other_payer_recognized = pg::opt_int(row[32]);
+    p.accumulated_deductible = v[13];
+    p.remaining_deductible = v[14];
+    p.remaining_benefit = v[15];
+    p.over_benefit_maximum = v[16];
+    p.other_payer_recognized = v[17];
     rows::parse_other_amounts(pg::text_view(row[8]), p);
     km.price = p;
   }
-  // What it applied to the accumulators: NULL unless it is the active paid claim.
-  km.applied = {pg::int_or(row[25], 0), pg::int_or(row[26], 0), pg::int_or(row[27], 0)};
+  km.applied = {v[10].value_or(0), v[11].value_or(0), v[12].value_or(0)};
   return km;
 }
 
 // A Y row: the member's and the family's sums for one plan year.
 template <class Row>
 rules::accumulator_state accumulators_from(const Row& row) {
+  std::array<std::optional<std::int64_t>, 6> v;
+  parse_amounts(pg::text_view(row[15]), v);
   rules::accumulator_state s;
-  s.member = {pg::int_or(row[15], 0), pg::int_or(row[16], 0), pg::int_or(row[17], 0)};
-  s.family = {pg::int_or(row[18], 0), pg::int_or(row[19], 0), pg::int_or(row[20], 0)};
+  s.member = {v[0].value_or(0), v[1].value_or(0), v[2].value_or(0)};
+  s.family = {v[3].value_or(0), v[4].value_or(0), v[5].value_or(0)};
   return s;
 }
 

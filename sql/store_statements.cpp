@@ -100,7 +100,11 @@ SELECT pg_advisory_xact_lock(h) FROM (
 // did when the claims row held the reversal), Y rows the accumulators of each (member, plan year) in $12..$15: the sums
 // over the member's and the family's paid, unreversed claims of that year and the amounts
 // imported for it (migration 0011), I rows $16 claim ids for the insert that follows (one round
-// trip less than reserving them there). Columns are shared, their meaning depends on the kind.
+// trip less than reserving them there). Columns are shared, their meaning depends on the kind;
+// the K and Y rows' amounts travel in one bigint array (p: a K claim's pricing, what its key row
+// applied and its accumulator fields; a Y row's six sums), not in 18 columns of their own: every
+// node of the plan carries every column of its rows, and executor start-up built a result type
+// entry and a projection step for each of them at every execution (bench/RESULTS.md).
 // Every table is read by a per-entry probe (LATERAL ... OFFSET 0, which the planner does not
 // flatten into a join): the writer runs this statement on a cached generic plan, and one made
 // while a table was small joined the batch to a sequential scan of that table, which then grew
@@ -131,12 +135,7 @@ WITH m AS (
 SELECT 'F' AS kind, m.idx, f.claim_id AS id, f.provider_id AS t1, f.prescriber_id AS t2,
        f.rx_number AS t3, f.product_id AS t4, f.therapeutic_class AS t5, NULL::text AS t6,
        f.fill_number::bigint AS n1, f.quantity AS n2, f.days_supply::bigint AS n3,
-       f.date_of_service AS d1, NULL::date AS d2, NULL::boolean AS b1,
-       NULL::bigint AS p1, NULL::bigint AS p2, NULL::bigint AS p3, NULL::bigint AS p4,
-       NULL::bigint AS p5, NULL::bigint AS p6, NULL::bigint AS p7, NULL::bigint AS p8,
-       NULL::bigint AS p9, NULL::bigint AS p10, NULL::bigint AS p11, NULL::bigint AS p12,
-       NULL::bigint AS p13, NULL::bigint AS p14, NULL::bigint AS p15, NULL::bigint AS p16,
-       NULL::bigint AS p17, NULL::bigint AS p18
+       f.date_of_service AS d1, NULL::date AS d2, NULL::boolean AS b1, NULL::bigint[] AS p
   FROM m CROSS JOIN LATERAL (
     SELECT f.claim_id, f.provider_id, f.prescriber_id, f.rx_number, f.product_id, f.therapeutic_class,
            f.fill_number, f.quantity, f.days_supply, f.date_of_service
@@ -149,9 +148,7 @@ SELECT 'F' AS kind, m.idx, f.claim_id AS id, f.provider_id AS t1, f.prescriber_i
     OFFSET 0) f
 UNION ALL
 SELECT 'A', m.idx, p.id, p.number, NULL, NULL, p.product_id, p.therapeutic_class, NULL,
-       NULL, p.max_quantity, NULL, p.effective, p.expires, p.revoked_at IS NOT NULL,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       NULL, p.max_quantity, NULL, p.effective, p.expires, p.revoked_at IS NOT NULL, NULL
   FROM m CROSS JOIN LATERAL (
     SELECT * FROM prior_authorizations p WHERE p.bin = m.bin AND p.cardholder_id = m.cardholder_id
        AND p.person_code = m.person_code AND p.expires >= $10::date
@@ -160,20 +157,15 @@ UNION ALL
 SELECT 'K', k.idx, c.id, c.status::text, c.authorization_number, c.basis_of_reimbursement, NULL,
        NULL, c.other_amounts, c.request_fingerprint, NULL, NULL, NULL, NULL,
 )";
-constexpr const char* sql_history_tail = R"(), c.patient_pay, c.ingredient_cost_paid, c.dispensing_fee_paid,
-       c.incentive_paid, c.professional_fee_paid, c.total_paid, c.copay, c.coinsurance,
-       c.deductible_applied, c.product_selection_brand,
-       c.key_deductible, c.key_out_of_pocket, c.key_benefit,
-       c.accumulated_deductible, c.remaining_deductible, c.remaining_benefit,
-       c.over_benefit_maximum, c.other_payer_recognized
+constexpr const char* sql_history_tail = R"(), c.amounts
   FROM k CROSS JOIN LATERAL (
     SELECT c.id, c.date_of_service, c.status, c.authorization_number, c.basis_of_reimbursement,
-           c.other_amounts, c.request_fingerprint, c.patient_pay, c.ingredient_cost_paid,
-           c.dispensing_fee_paid, c.incentive_paid, c.professional_fee_paid, c.total_paid, c.copay,
-           c.coinsurance, c.deductible_applied, c.product_selection_brand, c.accumulated_deductible,
-           c.remaining_deductible, c.remaining_benefit, c.over_benefit_maximum, c.other_payer_recognized,
-           a.claim_id IS NOT NULL AS active, a.deductible_applied AS key_deductible,
-           a.out_of_pocket_applied AS key_out_of_pocket, a.benefit_applied AS key_benefit
+           c.other_amounts, c.request_fingerprint, a.claim_id IS NOT NULL AS active,
+           ARRAY[c.patient_pay, c.ingredient_cost_paid, c.dispensing_fee_paid, c.incentive_paid,
+                 c.professional_fee_paid, c.total_paid, c.copay, c.coinsurance, c.deductible_applied,
+                 c.product_selection_brand, a.deductible_applied, a.out_of_pocket_applied,
+                 a.benefit_applied, c.accumulated_deductible, c.remaining_deductible,
+                 c.remaining_benefit, c.over_benefit_maximum, c.other_payer_recognized]::bigint[] AS amounts
       FROM claims c
       LEFT JOIN LATERAL (
         SELECT * FROM active_paid_keys a WHERE a.provider_id = k.provider_id AND a.rx_number = k.rx_number
@@ -189,14 +181,12 @@ constexpr const char* sql_history_tail = R"(), c.patient_pay, c.ingredient_cost_
  WHERE k.rx_number <> ''
 UNION ALL
 SELECT 'Y', y.idx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       s.member_deductible, s.member_out_of_pocket, s.member_benefit,
-       s.family_deductible, s.family_out_of_pocket, s.family_benefit,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       ARRAY[s.member_deductible, s.member_out_of_pocket, s.member_benefit,
+             s.family_deductible, s.family_out_of_pocket, s.family_benefit]
   FROM y CROSS JOIN LATERAL )" RXGATE_YEAR_SUMS R"(
 UNION ALL
 SELECT 'I', g, nextval('claim_id_seq'), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, NULL, NULL, NULL, NULL, NULL
+       NULL, NULL, NULL, NULL
   FROM generate_series(1, $16::integer) AS g
 ORDER BY 1, 2, 13 DESC, 3 DESC)";
 

@@ -192,6 +192,9 @@ TEST_P(StoreTest, RetransmitOfPaidClaimGetsTheStoredAnswer) {
   EXPECT_EQ(again.decision.price->total_paid, first.decision.price->total_paid);
   EXPECT_EQ(again.decision.price->other_amount_count, 1);
   EXPECT_EQ(again.decision.price->basis_of_reimbursement, "01");
+  // Every amount of the stored answer, in its place (the history's K row carries them in one
+  // array: sql_history).
+  EXPECT_EQ(*again.decision.price, *first.decision.price);
   EXPECT_EQ(again.decision.replaces_claim_id, first.claim_id);
   EXPECT_EQ(q("SELECT kind FROM claim_links WHERE claim_id = " + std::to_string(again.claim_id)), "duplicate");
   EXPECT_EQ(q("SELECT count(*) FROM claims WHERE status = 'P'"), "1");
