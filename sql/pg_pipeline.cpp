@@ -62,16 +62,20 @@ void pipeline::prepared(const char* name, std::initializer_list<const std::strin
   send(name, nullptr, static_cast<int>(values.size()), values.data());
 }
 
-void pipeline::prepared_binary(const char* name, const std::vector<std::string>& parameters) {
+void pipeline::prepared_binary(const char* name, const std::vector<std::string>& parameters,
+                               std::span<const parameter_range> unsent) {
   std::vector<const char*> values;
   std::vector<int> lengths;
   values.reserve(parameters.size());
   lengths.reserve(parameters.size());
-  for (const auto& p : parameters) {
-    values.push_back(p.data());
-    lengths.push_back(static_cast<int>(p.size()));
+  auto skip = unsent.begin();
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    while (skip != unsent.end() && i >= skip->first + skip->count) ++skip;
+    if (skip != unsent.end() && i >= skip->first) continue;
+    values.push_back(parameters[i].data());
+    lengths.push_back(static_cast<int>(parameters[i].size()));
   }
-  const std::vector<int> formats(parameters.size(), 1);
+  const std::vector<int> formats(values.size(), 1);
   send(name, nullptr, static_cast<int>(values.size()), values.data(), lengths.data(), formats.data());
 }
 

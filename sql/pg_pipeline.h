@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +77,12 @@ std::int64_t int_or(const raw_field& f, std::int64_t fallback);
 // transaction: one is opened and rolled back to reach it). Valid until `c` disconnects.
 PGconn* raw_connection(pqxx::connection& c);
 
+// Parameters [first, first + count) of a statement's list.
+struct parameter_range {
+  std::size_t first = 0;
+  std::size_t count = 0;
+};
+
 class pipeline {
  public:
   explicit pipeline(PGconn* connection) noexcept : connection_(connection) {}
@@ -85,8 +92,10 @@ class pipeline {
   void prepared(const char* name, const std::vector<std::string>& parameters);
   void prepared(const char* name, std::initializer_list<const std::string*> parameters);
   // The same with every parameter in binary format (rows::rows_format::binary_arrays): the
-  // strings hold the bytes PostgreSQL's receive functions read, NULs included.
-  void prepared_binary(const char* name, const std::vector<std::string>& parameters);
+  // strings hold the bytes PostgreSQL's receive functions read, NULs included. The parameters in
+  // `unsent` (ranges in order, not overlapping) are left out, the ones after them numbered down.
+  void prepared_binary(const char* name, const std::vector<std::string>& parameters,
+                       std::span<const parameter_range> unsent = {});
   // Queue fixed SQL without parameters; `commits` marks a COMMIT (a lost connection after it
   // leaves the outcome unknown).
   void command(const char* sql, bool commits = false);

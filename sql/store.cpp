@@ -11,6 +11,7 @@
 // bound parameters or COPY data.
 #include <pqxx/pqxx>
 
+#include <array>
 #include <atomic>
 #include <deque>
 #include <mutex>
@@ -518,16 +519,23 @@ void copy_rows(pqxx::work& work, const char* table, const char* const (&columns)
 
 // unnest: the key statements and every row in one statement (insert_batch), one round trip.
 // The rows of every entry are sent; those of an entry that lost its key are dropped server-side.
-// The arguments of insert_batch: write_keys' arguments, then the rows of every entry.
+// The arguments of insert_batch: write_keys' arguments, then the rows of every entry. `shape`,
+// when given, says whether any entry has rejects or DUR alerts (statements::insert_batch_name).
+struct batch_shape {
+  bool rejects = false;
+  bool durs = false;
+};
 std::vector<std::string> insert_batch_arguments(std::span<const batch_entry> entries,
                                                 const std::vector<std::int64_t>& ids, rows::rows_format format,
-                                                packer& packer, rows::string_pool* pool = nullptr) {
+                                                packer& packer, rows::string_pool* pool = nullptr,
+                                                batch_shape* shape = nullptr) {
   bool any_keys = false;
   std::vector<std::string> arguments = write_keys_arguments(entries, ids, format, any_keys, pool);
   arguments.reserve(arguments.size() + std::size(statements::column_types::claims) +
                     std::size(statements::column_types::rejects) + std::size(statements::column_types::durs));
   rows::claim_rows r(format, pool, &packer);
   for (std::size_t i = 0; i < entries.size(); ++i) r.add(entries[i], ids[i]);
+  if (shape) *shape = {r.rejects.rows() > 0, r.durs.rows() > 0};
   for (auto* b : {&r.claims, &r.rejects, &r.durs}) {
     for (auto& a : std::move(*b).arrays()) arguments.push_back(std::move(a));
   }
@@ -550,10 +558,21 @@ void pg_batch::insert_in_one_statement(std::span<batch_entry> entries, const std
 // settle them. Either state from anything else fails insert_batch too and ends the batch.
 error pg_batch::insert_pipelined(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
                                  std::vector<bool>& write, bool* committed) {
-  // The arguments' buffers go back to the store's pool whichever way this returns.
+  // The arguments' buffers go back to the store's pool whichever way this returns. The rejects'
+  // and the DUR alerts' arrays stay home when they hold no rows, and so do their INSERTs (the
+  // form insert_batch_name gives).
+  batch_shape shape;
   std::vector<std::string> arguments =
       insert_batch_arguments(entries, ids, rows::rows_format::binary_arrays, store_.claim_packer(),
-                             &store_.insert_strings());
+                             &store_.insert_strings(), &shape);
+  constexpr std::size_t rejects_at = statements::write_keys_argument_count + statements::claim_column_count;
+  constexpr std::size_t reject_count = std::size(statements::reject_columns);
+  constexpr std::size_t dur_count = std::size(statements::dur_columns);
+  std::array<pg::parameter_range, 2> left_out{};
+  std::size_t left_out_count = 0;
+  if (!shape.rejects) left_out[left_out_count++] = {rejects_at, reject_count};
+  if (!shape.durs) left_out[left_out_count++] = {rejects_at + reject_count, dur_count};
+  const std::span<const pg::parameter_range> unsent(left_out.data(), left_out_count);
   struct give_back {
     rows::string_pool& pool;
     std::vector<std::string>& used;
@@ -565,7 +584,7 @@ error pg_batch::insert_pipelined(std::span<batch_entry> entries, const std::vect
   begin_in(p);
   if (committed) {
     p.command("SAVEPOINT rxgate_insert");
-    p.prepared_binary("insert_batch_or_fail", arguments);
+    p.prepared_binary(statements::insert_batch_name(true, shape.rejects, shape.durs), arguments, unsent);
     p.command("COMMIT", true);
     bool lost = false;
     error e = p.exchange("insert", results, lost);
@@ -580,7 +599,7 @@ error pg_batch::insert_pipelined(std::span<batch_entry> entries, const std::vect
     }
     p.command("ROLLBACK TO SAVEPOINT rxgate_insert");
   }
-  p.prepared_binary("insert_batch", arguments);
+  p.prepared_binary(statements::insert_batch_name(false, shape.rejects, shape.durs), arguments, unsent);
   if (error e = exchange(p, "insert", results)) return e;
   drop_lost(pg::raw_rows{results.back().get()}, ids, write);
   return {};

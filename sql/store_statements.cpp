@@ -226,25 +226,32 @@ constexpr const char* sql_year_sums =
     "$4::date AS year_start) y CROSS JOIN LATERAL " RXGATE_YEAR_SUMS;
 
 // insert() of the unnest method in one statement: the key statements first, then the claims,
-// rejects and DUR alerts of every entry that did not lose its key. Returns the ids that lost;
-// `fail_when_lost`: fails instead, so that a COMMIT sent in the same pipeline is skipped
+// and the rejects and DUR alerts of every entry that did not lose its key. Returns the ids that
+// lost; `fail_when_lost`: fails instead, so that a COMMIT sent in the same pipeline is skipped
 // (store.cpp, insert_pipelined): a payment whose key is taken raises unique_violation (23505)
 // inside rxgate_write_keys, any other lost entry division by zero (22012) here. The main query
 // reads `lost` to its end before the INSERTs run (data-modifying CTEs that nothing reads run
 // after the main query), so the function has run before any row is inserted either way. The
 // failing form's INSERTs do not filter by `lost`: whenever it holds a row the statement fails
 // and inserts nothing, and the filter was a hashed subplan built at every execution (3 % of the
-// backends' instructions per batch of one claim, bench/RESULTS.md).
-std::string insert_batch(bool fail_when_lost) {
+// backends' instructions per batch of one claim, bench/RESULTS.md). A form without rejects or
+// without DUR alerts leaves their INSERT out, and their arrays follow the claims' in the order
+// the form names them: executor start-up sets up every INSERT of a statement, with its table
+// and one set-returning function a column, whether its arrays hold rows or not (most batches
+// hold neither).
+std::string insert_batch(bool fail_when_lost, bool with_rejects, bool with_durs) {
   constexpr std::size_t claims_from = write_keys_argument_count + 1;
-  constexpr std::size_t rejects_from = claims_from + claim_column_count;
-  constexpr std::size_t dur_from = rejects_from + std::size(reject_columns);
+  const std::size_t rejects_from = claims_from + claim_column_count;
+  const std::size_t dur_from = rejects_from + (with_rejects ? std::size(reject_columns) : 0);
   const bool skip_lost = !fail_when_lost;
-  return "WITH lost AS MATERIALIZED (" + write_keys_call(1, fail_when_lost) + "), c AS (" +
-         unnest_insert("claims", claim_columns, column_types::claims, claims_from, skip_lost) + "), r AS (" +
-         unnest_insert("claim_rejects", reject_columns, column_types::rejects, rejects_from, skip_lost) +
-         "), d AS (" + unnest_insert("claim_dur_alerts", dur_columns, column_types::durs, dur_from, skip_lost) +
-         (fail_when_lost ? ") SELECT claim_id / 0 FROM lost" : ") SELECT claim_id FROM lost");
+  std::string sql = "WITH lost AS MATERIALIZED (" + write_keys_call(1, fail_when_lost) + "), c AS (" +
+                    unnest_insert("claims", claim_columns, column_types::claims, claims_from, skip_lost);
+  if (with_rejects)
+    sql += "), r AS (" + unnest_insert("claim_rejects", reject_columns, column_types::rejects, rejects_from, skip_lost);
+  if (with_durs)
+    sql += "), d AS (" + unnest_insert("claim_dur_alerts", dur_columns, column_types::durs, dur_from, skip_lost);
+  sql += fail_when_lost ? ") SELECT claim_id / 0 FROM lost" : ") SELECT claim_id FROM lost";
+  return sql;
 }
 
 // P1-P4 (issue 15), for batches that hold one: per P entry $1..$10 (bin, cardholder ID, 498-PY,
@@ -317,14 +324,27 @@ const char* sql_type_name(column_type t) noexcept {
   return "text";
 }
 
+const char* insert_batch_name(bool fail_when_lost, bool with_rejects, bool with_durs) noexcept {
+  if (with_rejects && with_durs) return fail_when_lost ? "insert_batch_or_fail" : "insert_batch";
+  if (with_rejects) return fail_when_lost ? "insert_batch_rejects_or_fail" : "insert_batch_rejects";
+  if (with_durs) return fail_when_lost ? "insert_batch_durs_or_fail" : "insert_batch_durs";
+  return fail_when_lost ? "insert_batch_claims_or_fail" : "insert_batch_claims";
+}
+
 std::vector<pg::prepared_statement> writer_statements() {
   return {
       {"reserve_ids", sql_reserve_ids},
       {"lock_families", sql_lock_families},
       {"history", sql_history()},
       {"write_keys", write_keys_call(1)},
-      {"insert_batch", insert_batch(false)},
-      {"insert_batch_or_fail", insert_batch(true)},
+      {"insert_batch", insert_batch(false, true, true)},
+      {"insert_batch_or_fail", insert_batch(true, true, true)},
+      {"insert_batch_claims", insert_batch(false, false, false)},
+      {"insert_batch_claims_or_fail", insert_batch(true, false, false)},
+      {"insert_batch_rejects", insert_batch(false, true, false)},
+      {"insert_batch_rejects_or_fail", insert_batch(true, true, false)},
+      {"insert_batch_durs", insert_batch(false, false, true)},
+      {"insert_batch_durs_or_fail", insert_batch(true, false, true)},
       {"pa_lookup", sql_pa_lookup},
       {"pa_record", sql_pa_record},
       {"claim_dictionaries", sql_claim_dictionaries},

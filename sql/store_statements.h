@@ -71,8 +71,13 @@ inline constexpr std::size_t write_keys_argument_count = std::size(column_types:
 // insert_batch (the unnest and pipeline methods: write_keys' arguments, then the claims, rejects
 // and DUR alerts columns as arrays, all in one statement) with insert_batch_or_fail (the same,
 // failing when an entry lost its key, its keys inserted without ON CONFLICT: the pipeline
-// method's insert-and-commit).
+// method's insert-and-commit), each also in forms without the rejects' or the DUR alerts'
+// INSERT (and their arrays), named by insert_batch_name.
 std::vector<pg::prepared_statement> writer_statements();
+
+// The name of the insert_batch form for a batch: failing or answering; with the rejects' arrays
+// (after the claims') and their INSERT or without; the same for DUR alerts (after the rejects').
+const char* insert_batch_name(bool fail_when_lost, bool with_rejects, bool with_durs) noexcept;
 
 // For sql/accumulator_imports.cpp: the writer's lock_families ($1 BINs, $2 cardholder IDs) and
 // year_sums ($1 BIN, $2 cardholder ID, $3 person code, $4 first day of the plan year -> member_

@@ -9,6 +9,7 @@
 #include <pqxx/pqxx>
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,13 @@ class notice_collector final : public pqxx::errorhandler {
   }
   std::string text;
 };
+
+// How many times `what` occurs in `text`.
+std::size_t occurrences(std::string_view text, std::string_view what) {
+  std::size_t found = 0;
+  for (auto at = text.find(what); at != std::string_view::npos; at = text.find(what, at + 1)) ++found;
+  return found;
+}
 
 // A session whose every statement is planned generically and explained to the client.
 void explain_everything(pqxx::connection& c) {
@@ -86,11 +94,7 @@ TEST(PlanShape, HistoryProbesEveryTableByIndexOnAGenericPlan) {
   // others are removed when the executor starts, not skipped by each entry's probe. So does its
   // probe for the reversing claim, whose date is the K claim's: two partition sets pruned at start
   // in every execution's plan (before, the reversal probe set up a scan of every partition).
-  const auto count = [&](std::string_view what) {
-    std::size_t n = 0;
-    for (auto at = notices.text.find(what); at != std::string::npos; at = notices.text.find(what, at + 1)) ++n;
-    return n;
-  };
+  const auto count = [&](std::string_view what) { return occurrences(notices.text, what); };
   const std::size_t plans = count("CTE m\n");
   EXPECT_GE(plans, 6u) << notices.text;
   EXPECT_EQ(count("Subplans Removed: "), 2 * plans) << notices.text;
@@ -187,26 +191,34 @@ std::string insert_batch_plan(pqxx::connection& c, const std::string& name) {
 }
 
 // The answering form's INSERTs leave out the entries that lost their key: a hashed subplan over
-// `lost` in each of the three. The failing form (the pipeline's first try) fails whenever
-// anything is lost, so its INSERTs start no subplan at all.
-TEST(PlanShape, InsertBatchFiltersLostEntriesOnlyInItsAnsweringForm) {
+// `lost` in each. The failing form (the pipeline's first try) fails whenever anything is lost,
+// so its INSERTs start no subplan at all. A form without rejects or DUR alerts has no INSERT
+// (and no parameters) for them.
+TEST(PlanShape, InsertBatchFormsInsertWhatTheyNameAndFilterLostEntriesOnlyWhenAnswering) {
   RXGATE_REQUIRE_DB();
   pqxx::connection c(test::fresh_database_dsn());
-  const auto count = [](const std::string& text, std::string_view what) {
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
-  };
-  const std::string answering = insert_batch_plan(c, "insert_batch");
-  const std::string failing = insert_batch_plan(c, "insert_batch_or_fail");
-  for (const auto* plan : {&answering, &failing}) {
-    EXPECT_EQ(count(*plan, "Insert on claims"), 1u) << *plan;
-    EXPECT_EQ(count(*plan, "Insert on claim_rejects"), 1u) << *plan;
-    EXPECT_EQ(count(*plan, "Insert on claim_dur_alerts"), 1u) << *plan;
-    EXPECT_EQ(count(*plan, "Function Scan on unnest"), 0u) << *plan;
+  const auto count = occurrences;
+  std::set<std::string> names;
+  for (const bool fail : {false, true}) {
+    for (const bool rejects : {false, true}) {
+      for (const bool durs : {false, true}) {
+        const std::string name = store::statements::insert_batch_name(fail, rejects, durs);
+        names.insert(name);
+        const std::string plan = insert_batch_plan(c, name);
+        ASSERT_FALSE(plan.empty()) << name;
+        EXPECT_EQ(count(plan, "Insert on claims"), 1u) << name << plan;
+        EXPECT_EQ(count(plan, "Insert on claim_rejects"), rejects ? 1u : 0u) << name << plan;
+        EXPECT_EQ(count(plan, "Insert on claim_dur_alerts"), durs ? 1u : 0u) << name << plan;
+        EXPECT_EQ(count(plan, "Function Scan on unnest"), 0u) << name << plan;
+        if (fail) {
+          EXPECT_EQ(count(plan, "SubPlan"), 0u) << name << plan;
+        } else {
+          EXPECT_EQ(count(plan, "hashed SubPlan"), 1u + rejects + durs) << name << plan;
+        }
+      }
+    }
   }
-  EXPECT_EQ(count(answering, "hashed SubPlan"), 3u) << answering;
-  EXPECT_EQ(count(failing, "SubPlan"), 0u) << failing;
+  EXPECT_EQ(names.size(), 8u);
 }
 
 // True when an EXPLAIN (ANALYZE, FORMAT JSON) plan ran a Seq Scan on a relation whose name
