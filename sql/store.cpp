@@ -11,7 +11,6 @@
 // bound parameters or COPY data.
 #include <pqxx/pqxx>
 
-#include <array>
 #include <atomic>
 #include <deque>
 #include <mutex>
@@ -565,14 +564,7 @@ error pg_batch::insert_pipelined(std::span<batch_entry> entries, const std::vect
   std::vector<std::string> arguments =
       insert_batch_arguments(entries, ids, rows::rows_format::binary_arrays, store_.claim_packer(),
                              &store_.insert_strings(), &shape);
-  constexpr std::size_t rejects_at = statements::write_keys_argument_count + statements::claim_column_count;
-  constexpr std::size_t reject_count = std::size(statements::reject_columns);
-  constexpr std::size_t dur_count = std::size(statements::dur_columns);
-  std::array<pg::parameter_range, 2> left_out{};
-  std::size_t left_out_count = 0;
-  if (!shape.rejects) left_out[left_out_count++] = {rejects_at, reject_count};
-  if (!shape.durs) left_out[left_out_count++] = {rejects_at + reject_count, dur_count};
-  const std::span<const pg::parameter_range> unsent(left_out.data(), left_out_count);
+  const auto unsent = statements::insert_batch_unsent(shape.rejects, shape.durs);
   struct give_back {
     rows::string_pool& pool;
     std::vector<std::string>& used;

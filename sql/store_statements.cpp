@@ -331,6 +331,19 @@ const char* insert_batch_name(bool fail_when_lost, bool with_rejects, bool with_
   return fail_when_lost ? "insert_batch_claims_or_fail" : "insert_batch_claims";
 }
 
+std::span<const pg::parameter_range> insert_batch_unsent(bool with_rejects, bool with_durs) noexcept {
+  constexpr std::size_t rejects_at = write_keys_argument_count + claim_column_count;
+  constexpr pg::parameter_range rejects{rejects_at, std::size(reject_columns)};
+  constexpr pg::parameter_range durs{rejects_at + std::size(reject_columns), std::size(dur_columns)};
+  static constexpr pg::parameter_range neither[] = {rejects, durs};
+  static constexpr pg::parameter_range no_rejects[] = {rejects};
+  static constexpr pg::parameter_range no_durs[] = {durs};
+  if (with_rejects && with_durs) return {};
+  if (with_rejects) return no_durs;
+  if (with_durs) return no_rejects;
+  return neither;
+}
+
 std::vector<pg::prepared_statement> writer_statements() {
   return {
       {"reserve_ids", sql_reserve_ids},

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sql/connection.h"
+#include "sql/pg_pipeline.h"
 
 namespace rxgate::store::statements {
 
@@ -78,6 +79,9 @@ std::vector<pg::prepared_statement> writer_statements();
 // The name of the insert_batch form for a batch: failing or answering; with the rejects' arrays
 // (after the claims') and their INSERT or without; the same for DUR alerts (after the rejects').
 const char* insert_batch_name(bool fail_when_lost, bool with_rejects, bool with_durs) noexcept;
+// The arguments of the full form (write_keys', the claims', the rejects', the DUR alerts') that a
+// form without rejects or DUR alerts does not take: pg::pipeline::prepared_binary's `unsent`.
+std::span<const pg::parameter_range> insert_batch_unsent(bool with_rejects, bool with_durs) noexcept;
 
 // For sql/accumulator_imports.cpp: the writer's lock_families ($1 BINs, $2 cardholder IDs) and
 // year_sums ($1 BIN, $2 cardholder ID, $3 person code, $4 first day of the plan year -> member_

@@ -171,6 +171,12 @@ TEST(PlanShape, WriteKeysOfAPaymentStartsNoFunctionScanAndNoAggregate) {
 
 // The generic plans of the writer's one-statement insert (store_statements.cpp, insert_batch),
 // made and not run: EXPLAIN EXECUTE with every parameter NULL.
+// How many parameters the session's prepared statement `name` takes.
+std::size_t prepared_parameters(pqxx::nontransaction& n, const std::string& name) {
+  return n.exec("SELECT cardinality(parameter_types) FROM pg_prepared_statements WHERE name = " + n.quote(name))[0][0]
+      .as<std::size_t>();
+}
+
 std::string insert_batch_plan(pqxx::connection& c, const std::string& name) {
   std::string sql;
   for (const auto& s : store::statements::writer_statements())
@@ -179,11 +185,9 @@ std::string insert_batch_plan(pqxx::connection& c, const std::string& name) {
   pqxx::nontransaction n(c);
   n.exec("SET plan_cache_mode = force_generic_plan");
   n.exec("PREPARE " + name + " AS " + sql);
-  const int parameters =
-      n.exec("SELECT cardinality(parameter_types) FROM pg_prepared_statements WHERE name = " + n.quote(name))[0][0]
-          .as<int>();
+  const std::size_t parameters = prepared_parameters(n, name);
   std::string args = "(";
-  for (int i = 0; i < parameters; ++i) args += i ? ", NULL" : "NULL";
+  for (std::size_t i = 0; i < parameters; ++i) args += i ? ", NULL" : "NULL";
   args += ")";
   std::string plan;
   for (const auto& row : n.exec("EXPLAIN (COSTS OFF) EXECUTE " + name + args)) plan += std::string(row[0].c_str()) + "\n";
@@ -219,6 +223,18 @@ TEST(PlanShape, InsertBatchFormsInsertWhatTheyNameAndFilterLostEntriesOnlyWhenAn
     }
   }
   EXPECT_EQ(names.size(), 8u);
+  // Each form takes the full form's parameters but those insert_batch_unsent leaves out.
+  pqxx::nontransaction n(c);
+  const auto parameters = [&](const char* name) { return prepared_parameters(n, name); };
+  const std::size_t full = parameters(store::statements::insert_batch_name(false, true, true));
+  for (const bool rejects : {false, true}) {
+    for (const bool durs : {false, true}) {
+      std::size_t unsent = 0;
+      for (const auto& r : store::statements::insert_batch_unsent(rejects, durs)) unsent += r.count;
+      for (const bool fail : {false, true})
+        EXPECT_EQ(parameters(store::statements::insert_batch_name(fail, rejects, durs)), full - unsent);
+    }
+  }
 }
 
 // True when an EXPLAIN (ANALYZE, FORMAT JSON) plan ran a Seq Scan on a relation whose name
