@@ -37,6 +37,22 @@ prewarm_relations() {
       FROM r JOIN pg_class c ON c.oid = r.oid WHERE c.relkind IN ('r', 'i')"
 }
 
+# Loads active_paid_keys and its indexes, the relations every batch's history probe and key insert
+# descend, into shared buffers (pg_prewarm, mode 'buffer'), heap first so the indexes stay when
+# they do not all fit, and prints how much. Page-cache reads (prewarm_relations) leave shared
+# buffers to fill at the claims' pace, so a short run with a large shared_buffers measures it
+# filling; E2E_PREWARM=buffers compares settings of shared_buffers in their steady state.
+prewarm_buffers() {
+  local dsn=$1
+  psql_admin "$dsn" -tA -c "
+    WITH r AS (
+      SELECT 'active_paid_keys'::regclass AS oid, 0 AS ord
+      UNION ALL SELECT indexrelid, 1 FROM pg_index WHERE indrelid = 'active_paid_keys'::regclass
+    )
+    SELECT pg_size_pretty(sum(n) * current_setting('block_size')::bigint)
+      FROM (SELECT pg_prewarm(oid, 'buffer') AS n FROM r ORDER BY ord, pg_relation_size(oid) DESC) s"
+}
+
 # The DSN of database NAME on the server of DSN (URL form postgresql://.../db or key=value form).
 dsn_for_database() {
   local dsn=$1 name=$2
