@@ -81,7 +81,7 @@ rows_builder::rows_builder(std::span<const column_type> types, rows_format forma
     : columns_(types.size()), format_(format) {
   if (format_ == rows_format::text_arrays) take_arrays(pool, 0);
   if (format_ == rows_format::binary_arrays) {
-    types_.assign(types.begin(), types.end());
+    types_ = types;
     has_null_.assign(columns_, false);
     take_arrays(pool, binary_header_size);
   }

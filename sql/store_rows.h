@@ -71,7 +71,8 @@ class rows_builder {
       : columns_(columns), format_(for_copy ? rows_format::copy : rows_format::text_arrays) {
     if (!for_copy) take_arrays(pool, 0);
   }
-  // Columns of these types, in `format` (the types are needed for binary arrays only).
+  // Columns of these types, in `format` (the types are needed for binary arrays only). The
+  // builder keeps a view of `types`, which must outlive it (statements::column_types does).
   rows_builder(std::span<const column_type> types, rows_format format, string_pool* pool = nullptr);
 
   void text(std::string_view v) {
@@ -211,7 +212,7 @@ class rows_builder {
   std::size_t column_ = 0;
   std::size_t rows_ = 0;
   std::vector<std::string> arrays_;
-  std::vector<column_type> types_;  // binary_arrays
+  std::span<const column_type> types_;  // binary_arrays
   std::vector<bool> has_null_;      // binary_arrays, per column
   std::vector<std::string> cells_;
   std::deque<bool> nulls_;  // not vector<bool>: copy_into reads it by index only, either works
