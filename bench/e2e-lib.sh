@@ -38,8 +38,8 @@ prewarm_relations() {
 }
 
 # Loads active_paid_keys and its indexes, the relations every batch's history probe and key insert
-# descend, into shared buffers (pg_prewarm, mode 'buffer'), heap first so the indexes stay when
-# they do not all fit, and prints how much. Page-cache reads (prewarm_relations) leave shared
+# descend, into shared buffers (pg_prewarm, mode 'buffer'), and prints how much: the heap first
+# and the smallest index last, so that what fits when they do not all fit is index pages. Page-cache reads (prewarm_relations) leave shared
 # buffers to fill at the claims' pace, so a short run with a large shared_buffers measures it
 # filling; E2E_PREWARM=buffers compares settings of shared_buffers in their steady state.
 prewarm_buffers() {

@@ -213,7 +213,7 @@ class rows_builder {
   std::size_t rows_ = 0;
   std::vector<std::string> arrays_;
   std::span<const column_type> types_;  // binary_arrays
-  std::vector<bool> has_null_;      // binary_arrays, per column
+  std::vector<bool> has_null_;          // binary_arrays, per column
   std::vector<std::string> cells_;
   std::deque<bool> nulls_;  // not vector<bool>: copy_into reads it by index only, either works
   std::string scratch_;
