@@ -62,18 +62,25 @@ void pipeline::prepared(const char* name, std::initializer_list<const std::strin
   send(name, nullptr, static_cast<int>(values.size()), values.data());
 }
 
-void pipeline::prepared_binary(const char* name, const std::vector<std::string>& parameters,
+void pipeline::prepared_binary(const char* name, std::span<const std::span<const std::string>> groups,
                                std::span<const parameter_range> unsent) {
+  std::size_t count = 0;
+  for (const auto& g : groups) count += g.size();
   std::vector<const char*> values;
   std::vector<int> lengths;
-  values.reserve(parameters.size());
-  lengths.reserve(parameters.size());
+  values.reserve(count);
+  lengths.reserve(count);
   auto skip = unsent.begin();
-  for (std::size_t i = 0; i < parameters.size(); ++i) {
-    while (skip != unsent.end() && i >= skip->first + skip->count) ++skip;
-    if (skip != unsent.end() && i >= skip->first) continue;
-    values.push_back(parameters[i].data());
-    lengths.push_back(static_cast<int>(parameters[i].size()));
+  std::size_t i = 0;
+  for (const auto& g : groups) {
+    for (const std::string& parameter : g) {
+      while (skip != unsent.end() && i >= skip->first + skip->count) ++skip;
+      const bool left_out = skip != unsent.end() && i >= skip->first;
+      ++i;
+      if (left_out) continue;
+      values.push_back(parameter.data());
+      lengths.push_back(static_cast<int>(parameter.size()));
+    }
   }
   const std::vector<int> formats(values.size(), 1);
   send(name, nullptr, static_cast<int>(values.size()), values.data(), lengths.data(), formats.data());

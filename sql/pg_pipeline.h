@@ -92,9 +92,10 @@ class pipeline {
   void prepared(const char* name, const std::vector<std::string>& parameters);
   void prepared(const char* name, std::initializer_list<const std::string*> parameters);
   // The same with every parameter in binary format (rows::rows_format::binary_arrays): the
-  // strings hold the bytes PostgreSQL's receive functions read, NULs included. The parameters in
-  // `unsent` (ranges in order, not overlapping) are left out, the ones after them numbered down.
-  void prepared_binary(const char* name, const std::vector<std::string>& parameters,
+  // strings hold the bytes PostgreSQL's receive functions read, NULs included. The parameters are
+  // the groups' strings in order; the ones in `unsent` (ranges of that list, in order, not
+  // overlapping) are left out, the ones after them numbered down.
+  void prepared_binary(const char* name, std::span<const std::span<const std::string>> groups,
                        std::span<const parameter_range> unsent = {});
   // Queue fixed SQL without parameters; `commits` marks a COMMIT (a lost connection after it
   // leaves the outcome unknown).

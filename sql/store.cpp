@@ -61,6 +61,52 @@ bool duplicate(const batch_entry& e) { return e.decision.status == 'D' && e.deci
 
 // ---- the store -----------------------------------------------------------------------------
 
+// The rows of rxgate_write_keys (migrations 0013, 0018, 0026) for a batch: reversals (the key
+// must still point at the claim reversed), payments (the key insert decides who pays, here and on
+// every other node; a rebill pays only when its reversal won), duplicate answers (the original
+// must still be the active paid claim), links.
+struct write_keys_rows {
+  explicit write_keys_rows(rows::rows_format format)
+      : reversals(statements::column_types::reversals, format),
+        payments(statements::column_types::payments, format),
+        duplicates(statements::column_types::duplicates, format),
+        links(statements::column_types::links, format) {}
+
+  void add(std::span<const batch_entry> entries, const std::vector<std::int64_t>& ids) {
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const batch_entry& e = entries[i];
+      if (reverses(e)) {
+        rows::add_key_columns(reversals, e.decision.replaces_claim_id, *e.claim);
+        reversals.integer(ids[i]);
+        reversals.end_row();
+      }
+      if (pays(e)) rows::add_pay_row(payments, ids[i], *e.claim, e.decision);
+      if (duplicate(e)) {
+        rows::add_key_columns(duplicates, e.decision.replaces_claim_id, *e.claim);
+        duplicates.integer(ids[i]);
+        duplicates.end_row();
+      }
+      rows::add_link_row(links, ids[i], e);
+    }
+  }
+  // Whether rxgate_write_keys has anything to do.
+  bool any() const noexcept { return reversals.rows() || payments.rows() || duplicates.rows() || links.rows(); }
+  void reset() {
+    for (auto* b : {&reversals, &payments, &duplicates, &links}) b->reset();
+  }
+
+  rows_builder reversals, payments, duplicates, links;
+};
+
+// The pipeline method's insert_batch arguments in binary arrays, kept by the writer from batch
+// to batch (pg_store::insert_arrays_for): each batch resets and fills them, so their buffers are
+// the ones earlier batches grew and a batch allocates none of its own (building them afresh cost
+// 11 % of the server's instructions at batches of one claim: bench/RESULTS.md).
+struct insert_arrays {
+  write_keys_rows keys{rows::rows_format::binary_arrays};
+  rows::claim_rows rows{rows::rows_format::binary_arrays};
+};
+
 class pg_store;
 
 class pg_batch final : public batch {
@@ -175,8 +221,15 @@ class pg_store final : public claim_store {
   const store_options& options() const noexcept { return options_; }
   // Packs the raw request and response of the rows of the open batch (sql/claim_bytes.h).
   packer& claim_packer() noexcept { return *packer_; }
-  // The insert statement's argument buffers (the pipeline method), reused batch after batch.
-  rows::string_pool& insert_strings() noexcept { return insert_strings_; }
+  // The pipeline method's insert arguments for `entries` (claim ids `ids`) in the kept arrays,
+  // valid until the next call; one batch at a time uses them.
+  insert_arrays& insert_arrays_for(std::span<const batch_entry> entries, const std::vector<std::int64_t>& ids) {
+    insert_arrays_.keys.reset();
+    insert_arrays_.keys.add(entries, ids);
+    insert_arrays_.rows.reset(packer_.get());
+    for (std::size_t i = 0; i < entries.size(); ++i) insert_arrays_.rows.add(entries[i], ids[i]);
+    return insert_arrays_;
+  }
 
   // Called by a batch when it ends, however it ends.
   void batch_closed(bool connection_lost) noexcept {
@@ -240,7 +293,7 @@ class pg_store final : public claim_store {
   PGconn* raw_ = nullptr;  // the pipeline method: connection_'s PGconn while it is open
   bool batch_open_ = false;
   std::atomic<bool> healthy_{false};
-  rows::string_pool insert_strings_;  // used only while a batch is open (one at a time)
+  insert_arrays insert_arrays_;  // used only while a batch is open (one at a time)
   std::unique_ptr<packer> packer_ = std::make_unique<packer>(std::make_shared<dictionary_set>());
   std::chrono::steady_clock::time_point next_dictionary_look_{};
 };
@@ -461,37 +514,15 @@ error pg_batch::take_ids(std::size_t n, std::vector<std::int64_t>& ids) {
   return {};
 }
 
-// The arguments of rxgate_write_keys (migrations 0013, 0018, 0026) for a batch: reversals (the key must still
-// point at the claim reversed), payments (the key insert decides who pays, here and on every
-// other node; a rebill pays only when its reversal won), duplicate answers (the original must
-// still be the active paid claim), links. `any` says whether it has anything to do.
+// rxgate_write_keys' arguments as array literals (the unnest and COPY methods).
 std::vector<std::string> write_keys_arguments(std::span<const batch_entry> entries,
-                                              const std::vector<std::int64_t>& ids, rows::rows_format format,
-                                              bool& any, rows::string_pool* pool = nullptr) {
-  namespace types = statements::column_types;
-  rows_builder reversals(types::reversals, format, pool);
-  rows_builder payments(types::payments, format, pool);
-  rows_builder duplicates(types::duplicates, format, pool);
-  rows_builder links(types::links, format, pool);
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const batch_entry& e = entries[i];
-    if (reverses(e)) {
-      rows::add_key_columns(reversals, e.decision.replaces_claim_id, *e.claim);
-      reversals.integer(ids[i]);
-      reversals.end_row();
-    }
-    if (pays(e)) rows::add_pay_row(payments, ids[i], *e.claim, e.decision);
-    if (duplicate(e)) {
-      rows::add_key_columns(duplicates, e.decision.replaces_claim_id, *e.claim);
-      duplicates.integer(ids[i]);
-      duplicates.end_row();
-    }
-    rows::add_link_row(links, ids[i], e);
-  }
-  any = reversals.rows() || payments.rows() || duplicates.rows() || links.rows();
+                                              const std::vector<std::int64_t>& ids, bool& any) {
+  write_keys_rows rows(rows::rows_format::text_arrays);
+  rows.add(entries, ids);
+  any = rows.any();
   std::vector<std::string> arguments;
   arguments.reserve(statements::write_keys_argument_count);
-  for (auto* b : {&reversals, &payments, &duplicates, &links}) {
+  for (auto* b : {&rows.reversals, &rows.payments, &rows.duplicates, &rows.links}) {
     for (auto& a : std::move(*b).arrays()) arguments.push_back(std::move(a));
   }
   return arguments;
@@ -518,23 +549,15 @@ void copy_rows(pqxx::work& work, const char* table, const char* const (&columns)
 
 // unnest: the key statements and every row in one statement (insert_batch), one round trip.
 // The rows of every entry are sent; those of an entry that lost its key are dropped server-side.
-// The arguments of insert_batch: write_keys' arguments, then the rows of every entry. `shape`,
-// when given, says whether any entry has rejects or DUR alerts (statements::insert_batch_name).
-struct batch_shape {
-  bool rejects = false;
-  bool durs = false;
-};
+// The arguments of insert_batch: write_keys' arguments, then the rows of every entry.
 std::vector<std::string> insert_batch_arguments(std::span<const batch_entry> entries,
-                                                const std::vector<std::int64_t>& ids, rows::rows_format format,
-                                                packer& packer, rows::string_pool* pool = nullptr,
-                                                batch_shape* shape = nullptr) {
+                                                const std::vector<std::int64_t>& ids, packer& packer) {
   bool any_keys = false;
-  std::vector<std::string> arguments = write_keys_arguments(entries, ids, format, any_keys, pool);
+  std::vector<std::string> arguments = write_keys_arguments(entries, ids, any_keys);
   arguments.reserve(arguments.size() + std::size(statements::column_types::claims) +
                     std::size(statements::column_types::rejects) + std::size(statements::column_types::durs));
-  rows::claim_rows r(format, pool, &packer);
+  rows::claim_rows r(rows::rows_format::text_arrays, &packer);
   for (std::size_t i = 0; i < entries.size(); ++i) r.add(entries[i], ids[i]);
-  if (shape) *shape = {r.rejects.rows() > 0, r.durs.rows() > 0};
   for (auto* b : {&r.claims, &r.rejects, &r.durs}) {
     for (auto& a : std::move(*b).arrays()) arguments.push_back(std::move(a));
   }
@@ -543,7 +566,7 @@ std::vector<std::string> insert_batch_arguments(std::span<const batch_entry> ent
 
 void pg_batch::insert_in_one_statement(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
                                        std::vector<bool>& write) {
-  const std::vector<std::string> arguments = insert_batch_arguments(entries, ids, rows::rows_format::text_arrays, store_.claim_packer());
+  const std::vector<std::string> arguments = insert_batch_arguments(entries, ids, store_.claim_packer());
   drop_lost(work_->exec_prepared("insert_batch", pqxx::prepare::make_dynamic_params(arguments)), ids, write);
 }
 
@@ -557,26 +580,23 @@ void pg_batch::insert_in_one_statement(std::span<batch_entry> entries, const std
 // settle them. Either state from anything else fails insert_batch too and ends the batch.
 error pg_batch::insert_pipelined(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
                                  std::vector<bool>& write, bool* committed) {
-  // The arguments' buffers go back to the store's pool whichever way this returns. The rejects'
-  // and the DUR alerts' arrays stay home when they hold no rows, and so do their INSERTs (the
-  // form insert_batch_name gives).
-  batch_shape shape;
-  std::vector<std::string> arguments =
-      insert_batch_arguments(entries, ids, rows::rows_format::binary_arrays, store_.claim_packer(),
-                             &store_.insert_strings(), &shape);
-  const auto unsent = statements::insert_batch_unsent(shape.rejects, shape.durs);
-  struct give_back {
-    rows::string_pool& pool;
-    std::vector<std::string>& used;
-    ~give_back() { pool.give(used); }
-  } returned{store_.insert_strings(), arguments};
+  // The arguments are built in the writer's kept arrays (insert_arrays). The rejects' and the DUR
+  // alerts' arrays stay home when they hold no rows, and so do their INSERTs (the form
+  // insert_batch_name gives).
+  insert_arrays& a = store_.insert_arrays_for(entries, ids);
+  const bool rejects = a.rows.rejects.rows() > 0;
+  const bool durs = a.rows.durs.rows() > 0;
+  const auto unsent = statements::insert_batch_unsent(rejects, durs);
+  const std::span<const std::string> arguments[] = {
+      a.keys.reversals.finish(), a.keys.payments.finish(), a.keys.duplicates.finish(), a.keys.links.finish(),
+      a.rows.claims.finish(),    a.rows.rejects.finish(),  a.rows.durs.finish()};
   std::vector<pg::raw_result> results;
   pg::pipeline p(raw_);
   const int insert_at = begun_ ? 1 : 2;  // insert_batch_or_fail's place in the exchange
   begin_in(p);
   if (committed) {
     p.command("SAVEPOINT rxgate_insert");
-    p.prepared_binary(statements::insert_batch_name(true, shape.rejects, shape.durs), arguments, unsent);
+    p.prepared_binary(statements::insert_batch_name(true, rejects, durs), arguments, unsent);
     p.command("COMMIT", true);
     bool lost = false;
     error e = p.exchange("insert", results, lost);
@@ -591,7 +611,7 @@ error pg_batch::insert_pipelined(std::span<batch_entry> entries, const std::vect
     }
     p.command("ROLLBACK TO SAVEPOINT rxgate_insert");
   }
-  p.prepared_binary(statements::insert_batch_name(false, shape.rejects, shape.durs), arguments, unsent);
+  p.prepared_binary(statements::insert_batch_name(false, rejects, durs), arguments, unsent);
   if (error e = exchange(p, "insert", results)) return e;
   drop_lost(pg::raw_rows{results.back().get()}, ids, write);
   return {};
@@ -602,12 +622,11 @@ error pg_batch::insert_pipelined(std::span<batch_entry> entries, const std::vect
 void pg_batch::insert_with_copy(std::span<batch_entry> entries, const std::vector<std::int64_t>& ids,
                                 std::vector<bool>& write) {
   bool any_keys = false;
-  const std::vector<std::string> arguments =
-      write_keys_arguments(entries, ids, rows::rows_format::text_arrays, any_keys);
+  const std::vector<std::string> arguments = write_keys_arguments(entries, ids, any_keys);
   if (any_keys) {
     drop_lost(work_->exec_prepared("write_keys", pqxx::prepare::make_dynamic_params(arguments)), ids, write);
   }
-  rows::claim_rows r(rows::rows_format::copy, nullptr, &store_.claim_packer());
+  rows::claim_rows r(rows::rows_format::copy, &store_.claim_packer());
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (write[i]) r.add(entries[i], ids[i]);
   }

@@ -77,14 +77,24 @@ constexpr std::int32_t postgres_epoch_days = 10957;
 
 }  // namespace
 
-rows_builder::rows_builder(std::span<const column_type> types, rows_format format, string_pool* pool)
+rows_builder::rows_builder(std::span<const column_type> types, rows_format format)
     : columns_(types.size()), format_(format) {
-  if (format_ == rows_format::text_arrays) take_arrays(pool, 0);
+  if (format_ == rows_format::text_arrays) take_arrays(0);
   if (format_ == rows_format::binary_arrays) {
     types_ = types;
     has_null_.assign(columns_, false);
-    take_arrays(pool, binary_header_size);
+    take_arrays(binary_header_size);
   }
+}
+
+void rows_builder::reset() {
+  column_ = 0;
+  rows_ = 0;
+  const std::size_t reserved = format_ == rows_format::binary_arrays ? binary_header_size : 0;
+  for (auto& a : arrays_) a.assign(reserved, '\0');
+  has_null_.assign(has_null_.size(), false);
+  cells_.clear();
+  nulls_.clear();
 }
 
 std::vector<std::string> rows_builder::arrays() && {
@@ -95,8 +105,14 @@ std::vector<std::string> rows_builder::arrays() && {
     }
     return std::move(arrays_);
   }
+  finish();
+  return std::move(arrays_);
+}
+
+std::span<const std::string> rows_builder::finish() {
+  if (format_ != rows_format::binary_arrays) throw std::logic_error("rows_builder: finish() is for binary arrays");
   for (std::size_t c = 0; c < arrays_.size(); ++c) {
-    // Written over the reserved bytes in place: the array keeps its (pooled) buffer.
+    // Written over the reserved bytes in place, so that a kept builder keeps its buffers.
     std::string& a = arrays_[c];
     if (rows_ == 0) {
       a.resize(0);
@@ -112,7 +128,7 @@ std::vector<std::string> rows_builder::arrays() && {
     write_big_endian<std::int32_t>(header + 12, length_of(rows_));
     write_big_endian<std::int32_t>(header + 16, 1);
   }
-  return std::move(arrays_);
+  return arrays_;
 }
 
 void rows_builder::binary_text(std::string_view v, bool clean) {
@@ -234,12 +250,19 @@ void parse_other_amounts(std::string_view s, codec::pricing& p) {
   }
 }
 
-claim_rows::claim_rows(rows_format format, string_pool* pool, packer* packer)
-    : claims(statements::column_types::claims, format, pool),
-      rejects(statements::column_types::rejects, format, pool),
-      durs(statements::column_types::durs, format, pool),
+claim_rows::claim_rows(rows_format format, packer* packer)
+    : claims(statements::column_types::claims, format),
+      rejects(statements::column_types::rejects, format),
+      durs(statements::column_types::durs, format),
       packer_(packer) {
   detail_.reserve(1024);
+}
+
+void claim_rows::reset(packer* packer) {
+  claims.reset();
+  rejects.reset();
+  durs.reset();
+  packer_ = packer;
 }
 
 void claim_rows::add(const batch_entry& e, std::int64_t id) {

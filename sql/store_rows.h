@@ -29,33 +29,6 @@ namespace rxgate::store::rows {
 // escaped bytea, and the writer escapes nothing).
 enum class rows_format : std::uint8_t { copy, text_arrays, binary_arrays };
 
-// Buffers that outlive a batch. The builders of one statement's arguments take them in the same
-// order every batch and the caller gives them back in that order once the statement has run, so
-// each column gets back the buffer it grew to the batch before instead of growing a new one
-// (a batch's columns were several allocations each, every batch). One pool per statement kind;
-// not thread-safe: its owner (the writer connection) runs one batch at a time.
-class string_pool {
- public:
-  // The next buffer, empty; an unused one when the pool has no more.
-  std::string take() {
-    if (next_ == spare_.size()) return {};
-    std::string s = std::move(spare_[next_++]);
-    s.clear();
-    return s;
-  }
-  // Everything taken since the last give() comes back as `used` (left empty). Allocates nothing:
-  // it runs in a scope guard's destructor.
-  void give(std::vector<std::string>& used) noexcept {
-    spare_.swap(used);
-    used.clear();
-    next_ = 0;
-  }
-
- private:
-  std::vector<std::string> spare_;
-  std::size_t next_ = 0;
-};
-
 // Collects rows column by column (for unnest) or row by row (for COPY); values are text as
 // PostgreSQL reads it, or binary as it receives it, NULL kept apart. Text is cleaned
 // (pg::append_clean_text) in every format. A value the column's type cannot hold (a smallint
@@ -66,14 +39,18 @@ class rows_builder {
   using column_type = statements::column_type;
 
   // COPY rows or array literals of `columns` columns.
-  // unnest arrays take their buffers from `pool` when one is given.
-  rows_builder(std::size_t columns, bool for_copy, string_pool* pool = nullptr)
+  rows_builder(std::size_t columns, bool for_copy)
       : columns_(columns), format_(for_copy ? rows_format::copy : rows_format::text_arrays) {
-    if (!for_copy) take_arrays(pool, 0);
+    if (!for_copy) take_arrays(0);
   }
   // Columns of these types, in `format` (the types are needed for binary arrays only). The
   // builder keeps a view of `types`, which must outlive it (statements::column_types does).
-  rows_builder(std::span<const column_type> types, rows_format format, string_pool* pool = nullptr);
+  rows_builder(std::span<const column_type> types, rows_format format);
+
+  // Empties the builder for another batch's rows. Every array keeps the storage it grew to, so a
+  // builder that is kept from batch to batch (the pipeline method's, sql/store.cpp) allocates only
+  // when a batch outgrows the ones before it.
+  void reset();
 
   void text(std::string_view v) {
     begin_value();
@@ -151,6 +128,9 @@ class rows_builder {
 
   // unnest: one array per column, a literal or (binary_arrays) the bytes of a binary parameter.
   std::vector<std::string> arrays() &&;
+  // binary_arrays: the same arrays, left in the builder and valid until reset(), which must come
+  // before any more values.
+  std::span<const std::string> finish();
 
   // COPY: stream every row as a tuple of N C strings (nullptr = NULL).
   template <std::size_t N>
@@ -191,14 +171,8 @@ class rows_builder {
     }
     a.push_back('"');
   }
-  // One array buffer per column, from `pool` (or new), each starting with `reserved` zero bytes.
-  void take_arrays(string_pool* pool, std::size_t reserved) {
-    arrays_.reserve(columns_);
-    for (std::size_t c = 0; c < columns_; ++c) {
-      arrays_.push_back(pool ? pool->take() : std::string{});
-      arrays_.back().assign(reserved, '\0');
-    }
-  }
+  // One array buffer per column, each starting with `reserved` zero bytes.
+  void take_arrays(std::size_t reserved) { arrays_.assign(columns_, std::string(reserved, '\0')); }
   // Binary array elements (store_rows.cpp): a 4-byte length, then the value as the type's
   // receive function reads it.
   void binary_text(std::string_view v, bool clean);
@@ -245,9 +219,12 @@ class claim_rows {
  public:
   // The raw request and response are stored as `packer` packs them (sql/claim_bytes.h), or as
   // they are without one.
-  explicit claim_rows(rows_format format, string_pool* pool = nullptr, packer* packer = nullptr);
+  explicit claim_rows(rows_format format, packer* packer = nullptr);
   // The rows of `e`, stored as claim `id` (make_claim_id: the rows take the date it carries).
   void add(const batch_entry& e, std::int64_t id);
+  // Empties the rows for another batch's, keeping their storage (rows_builder::reset); the raw
+  // bytes from now on as `packer` packs them.
+  void reset(packer* packer);
 
   rows_builder claims, rejects, durs;
 

@@ -226,49 +226,57 @@ TEST(BinaryArrays, EveryColumnListHasItsSqlType) {
   EXPECT_EQ(statements::write_keys_argument_count, 40u);
 }
 
-// The pipeline method builds each batch's arrays in the buffers of the batch before (string_pool):
-// a reused buffer must give the same bytes as a new one, whatever it held, and keep its storage.
-std::vector<std::string> batch_of(rows_format format, string_pool* pool, int rows, std::size_t text_size) {
-  const column_type types[] = {column_type::text, column_type::int8};
-  rows_builder b(types, format, pool);
+// The pipeline method keeps its builders from batch to batch and resets them (sql/store.cpp,
+// insert_arrays): a reset builder must give the bytes of a new one, whatever it held, and keep
+// its storage.
+constexpr column_type text_and_bigint[] = {column_type::text, column_type::int8};
+
+void add_rows(rows_builder& b, int rows, std::size_t text_size, bool null_first = false) {
   for (int r = 0; r < rows; ++r) {
-    b.text(std::string(text_size, static_cast<char>('a' + r % 26)));
+    if (null_first && r == 0) {
+      b.null();
+    } else {
+      b.text(std::string(text_size, static_cast<char>('a' + r % 26)));
+    }
     b.integer(std::int64_t{r});
     b.end_row();
   }
+}
+std::vector<std::string> batch_in(rows_builder& kept, int rows, std::size_t text_size, bool null_first = false) {
+  kept.reset();
+  add_rows(kept, rows, text_size, null_first);
+  const auto arrays = kept.finish();
+  return {arrays.begin(), arrays.end()};
+}
+std::vector<std::string> fresh_batch(int rows, std::size_t text_size, bool null_first = false) {
+  rows_builder b(text_and_bigint, rows_format::binary_arrays);
+  add_rows(b, rows, text_size, null_first);
   return std::move(b).arrays();
 }
 
-TEST(PooledArrays, AReusedBufferGivesTheBytesOfANewOneAndKeepsItsStorage) {
-  for (const rows_format format : {rows_format::binary_arrays, rows_format::text_arrays}) {
-    string_pool pool;
-    auto first = batch_of(format, &pool, 40, 300);
-    EXPECT_EQ(first, batch_of(format, nullptr, 40, 300));
-    const char* grown = first[0].data();
-    const std::size_t capacity = first[0].capacity();
-    pool.give(first);
-    EXPECT_TRUE(first.empty());
-    // A smaller batch in the same buffers: same bytes as fresh ones, the first column's storage
-    // is the one it grew to before.
-    auto second = batch_of(format, &pool, 3, 10);
-    EXPECT_EQ(second, batch_of(format, nullptr, 3, 10));
-    EXPECT_EQ(second[0].data(), grown);
-    EXPECT_EQ(second[0].capacity(), capacity);
-    pool.give(second);
-    // No rows after a batch with rows: the empty array's form, not what the buffer held.
-    auto none = batch_of(format, &pool, 0, 0);
-    EXPECT_EQ(none, batch_of(format, nullptr, 0, 0));
-    pool.give(none);
-    // More columns than the pool holds: the rest are new buffers.
-    const column_type three[] = {column_type::int2, column_type::int2, column_type::int2};
-    rows_builder wide(three, format, &pool);
-    for (int c = 0; c < 3; ++c) wide.integer(std::int64_t{7});
-    wide.end_row();
-    rows_builder fresh(three, format);
-    for (int c = 0; c < 3; ++c) fresh.integer(std::int64_t{7});
-    fresh.end_row();
-    EXPECT_EQ(std::move(wide).arrays(), std::move(fresh).arrays());
-  }
+TEST(KeptArrays, AResetBuilderGivesTheBytesOfANewOneAndKeepsItsStorage) {
+  rows_builder kept(text_and_bigint, rows_format::binary_arrays);
+  EXPECT_EQ(batch_in(kept, 40, 300, true), fresh_batch(40, 300, true));
+  const char* grown = kept.finish()[0].data();
+  const std::size_t capacity = kept.finish()[0].capacity();
+  // A smaller batch without NULLs: same bytes as a new builder's (the null flag cleared), in the
+  // storage the first column grew to before.
+  EXPECT_EQ(batch_in(kept, 3, 10), fresh_batch(3, 10));
+  EXPECT_EQ(kept.finish()[0].data(), grown);
+  EXPECT_EQ(kept.finish()[0].capacity(), capacity);
+  // No rows after a batch with rows: the empty array's form, not what the buffer held; and rows
+  // again after it: the reserved header is back.
+  EXPECT_EQ(batch_in(kept, 0, 0), fresh_batch(0, 0));
+  EXPECT_EQ(batch_in(kept, 2, 5), fresh_batch(2, 5));
+  // A batch that failed half-way through a row leaves nothing behind.
+  kept.reset();
+  kept.text("x");
+  kept.integer(std::int64_t{1});
+  EXPECT_THROW(kept.integer(std::int64_t{2}), std::logic_error);
+  EXPECT_EQ(batch_in(kept, 2, 5), fresh_batch(2, 5));
+  // finish() is for binary arrays only.
+  rows_builder text(text_and_bigint, rows_format::text_arrays);
+  EXPECT_THROW(text.finish(), std::logic_error);
 }
 
 }  // namespace
