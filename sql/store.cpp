@@ -221,6 +221,12 @@ class pg_store final : public claim_store {
   const store_options& options() const noexcept { return options_; }
   // Packs the raw request and response of the rows of the open batch (sql/claim_bytes.h).
   packer& claim_packer() noexcept { return *packer_; }
+  // The history statement's arguments for `entries`, in the kept ones (detail::history_arguments),
+  // valid until the next call; one batch at a time uses them.
+  const history_arguments& kept_history_arguments(std::span<const batch_entry> entries) {
+    history_arguments_for(entries, options_.history_days, history_arguments_);
+    return history_arguments_;
+  }
   // The pipeline method's insert arguments for `entries` (claim ids `ids`) in the kept arrays,
   // valid until the next call; one batch at a time uses them.
   insert_arrays& insert_arrays_for(std::span<const batch_entry> entries, const std::vector<std::int64_t>& ids) {
@@ -293,7 +299,8 @@ class pg_store final : public claim_store {
   PGconn* raw_ = nullptr;  // the pipeline method: connection_'s PGconn while it is open
   bool batch_open_ = false;
   std::atomic<bool> healthy_{false};
-  insert_arrays insert_arrays_;  // used only while a batch is open (one at a time)
+  insert_arrays insert_arrays_;            // used only while a batch is open (one at a time)
+  history_arguments history_arguments_;    // the same
   std::unique_ptr<packer> packer_ = std::make_unique<packer>(std::make_shared<dictionary_set>());
   std::chrono::steady_clock::time_point next_dictionary_look_{};
 };
@@ -349,7 +356,7 @@ error pg_batch::load_history(std::span<batch_entry> entries) {
     for (const auto& e : entries) {
       if (!e.claim) return {errc::invalid, "load_history: entry without a claim"};
     }
-    const history_arguments a = history_arguments_for(entries, store_.options().history_days);
+    const history_arguments& a = store_.kept_history_arguments(entries);
     const auto& m = a.members;
     const auto& k = a.keys;
     const auto& y = a.years;

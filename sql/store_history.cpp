@@ -5,9 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <map>
 #include <optional>
-#include <set>
 #include <tuple>
 #include <utility>
 
@@ -27,32 +25,51 @@ using member_key = std::tuple<std::string_view, std::string_view, std::string_vi
 using member_year = std::tuple<std::string_view, std::string_view, std::string_view, std::int32_t>;
 using family_key = std::pair<std::string_view, std::string_view>;
 
+member_key member_of_claim(const batch_entry& e) {
+  const codec::claim& c = *e.claim;
+  return {c.bin, c.cardholder_id, c.person_code};
+}
+member_year year_of_claim(const batch_entry& e) {
+  const codec::claim& c = *e.claim;
+  return {c.bin, c.cardholder_id, c.person_code, e.accumulator_year.days()};
+}
+family_key family_of_claim(const batch_entry& e) {
+  const codec::claim& c = *e.claim;
+  return {c.bin, c.cardholder_id};
+}
+
+// Numbers the entries in `order` by distinct key: sorts them by key(entry) and sets number[i] to
+// the 1-based place of entry i's key among the distinct keys; first(i) is called for one entry of
+// each key, in that order. Returns how many keys there are. std::sort allocates nothing.
+template <class Key, class First>
+std::size_t number_by_key(std::span<const batch_entry> entries, std::vector<std::uint32_t>& order,
+                          std::vector<std::size_t>& number, Key key, First first) {
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t l, std::uint32_t r) { return key(entries[l]) < key(entries[r]); });
+  std::size_t n = 0;
+  for (std::size_t j = 0; j < order.size(); ++j) {
+    if (j == 0 || key(entries[order[j - 1]]) < key(entries[order[j]])) {
+      ++n;
+      first(entries[order[j]]);
+    }
+    number[order[j]] = n;
+  }
+  return n;
+}
+
 }  // namespace
 
-history_arguments history_arguments_for(std::span<const batch_entry> entries, int history_days) {
-  history_arguments a;
-  std::map<member_key, std::size_t> members;  // deduplicated
-  std::map<member_year, std::size_t> years;
-  std::set<family_key> families;
-  a.member_of.resize(entries.size());
+void history_arguments_for(std::span<const batch_entry> entries, int history_days, history_arguments& a) {
+  for (auto* b : {&a.member_rows, &a.key_rows, &a.year_rows, &a.family_rows}) b->reset();
+  a.member_of.assign(entries.size(), 0);
   a.year_of.assign(entries.size(), 0);
-  rows_builder m(3, false);
-  rows_builder k(7, false);
-  rows_builder y(4, false);
-  rows_builder f(2, false);
+  a.family_of.assign(entries.size(), 0);
   codec::date earliest{};
   codec::date key_from{}, key_through{};
   int lookback = 0;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const codec::claim& c = *entries[i].claim;
-    auto [it, added] = members.try_emplace(member_key{c.bin, c.cardholder_id, c.person_code}, members.size() + 1);
-    if (added) {
-      m.text(c.bin);
-      m.text(c.cardholder_id);
-      m.text(c.person_code);
-      m.end_row();
-    }
-    a.member_of[i] = it->second;
+    rows_builder& k = a.key_rows;
     k.text(c.bin);
     k.text(c.pcn);
     k.text(c.provider_id_qualifier);
@@ -68,23 +85,35 @@ history_arguments history_arguments_for(std::span<const batch_entry> entries, in
       if (!key_through.valid() || key_through < dos) key_through = dos;
     }
     lookback = std::max(lookback, entries[i].fill_lookback_days < 0 ? history_days : entries[i].fill_lookback_days);
-    const codec::date year = entries[i].accumulator_year;
-    if (!year.valid()) continue;
-    auto [yt, new_year] = years.try_emplace(member_year{c.bin, c.cardholder_id, c.person_code, year.days()}, years.size() + 1);
-    if (new_year) {
-      y.text(c.bin);
-      y.text(c.cardholder_id);
-      y.text(c.person_code);
-      y.date(year);
-      y.end_row();
-    }
-    a.year_of[i] = yt->second;
-    if (families.insert(family_key{c.bin, c.cardholder_id}).second) {
-      f.text(c.bin);
-      f.text(c.cardholder_id);
-      f.end_row();
-    }
   }
+  a.order.clear();
+  for (std::size_t i = 0; i < entries.size(); ++i) a.order.push_back(static_cast<std::uint32_t>(i));
+  a.member_count = number_by_key(entries, a.order, a.member_of, member_of_claim, [&](const batch_entry& e) {
+    const codec::claim& c = *e.claim;
+    a.member_rows.text(c.bin);
+    a.member_rows.text(c.cardholder_id);
+    a.member_rows.text(c.person_code);
+    a.member_rows.end_row();
+  });
+  // Member years and families: of the entries whose plan keeps accumulators.
+  a.order.clear();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].accumulator_year.valid()) a.order.push_back(static_cast<std::uint32_t>(i));
+  }
+  a.year_count = number_by_key(entries, a.order, a.year_of, year_of_claim, [&](const batch_entry& e) {
+    const codec::claim& c = *e.claim;
+    a.year_rows.text(c.bin);
+    a.year_rows.text(c.cardholder_id);
+    a.year_rows.text(c.person_code);
+    a.year_rows.date(e.accumulator_year);
+    a.year_rows.end_row();
+  });
+  number_by_key(entries, a.order, a.family_of, family_of_claim, [&](const batch_entry& e) {
+    const codec::claim& c = *e.claim;
+    a.family_rows.text(c.bin);
+    a.family_rows.text(c.cardholder_id);
+    a.family_rows.end_row();
+  });
   // A plan that looks back farther than history_days (a step therapy lookback of years) is read
   // as far as it looks.
   a.since = pg::format_date(pg::add_days(earliest, -std::max(history_days, lookback)));
@@ -93,13 +122,10 @@ history_arguments history_arguments_for(std::span<const batch_entry> entries, in
   // No entry with a key: there is no probe, the range is never read.
   a.key_from = pg::format_date(key_from.valid() ? key_from : earliest);
   a.key_through = pg::format_date(key_through.valid() ? key_through : earliest);
-  a.members = std::move(m).arrays();
-  a.keys = std::move(k).arrays();
-  a.years = std::move(y).arrays();
-  a.families = std::move(f).arrays();
-  a.member_count = members.size();
-  a.year_count = years.size();
-  return a;
+  a.members = a.member_rows.finish();
+  a.keys = a.key_rows.finish();
+  a.years = a.year_rows.finish();
+  a.families = a.family_rows.finish();
 }
 
 namespace {

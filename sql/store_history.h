@@ -18,32 +18,44 @@
 #include "sql/pg.h"
 #include "sql/pg_pipeline.h"
 #include "sql/store.h"
+#include "sql/store_rows.h"
 
 namespace rxgate::store::detail {
 
-// The arguments of the history statement for a batch.
+// The arguments of the history statement for a batch. The writer keeps one from batch to batch
+// and history_arguments_for refills it: its arrays and vectors keep the storage they grew to (the
+// members, years and families were told apart with std::map and std::set, a node allocated for
+// each, every batch).
 struct history_arguments {
-  std::vector<std::string> members;  // $1..$3: bin, cardholder_id, person_code
-  std::vector<std::string> keys;     // $4..$9, $11: the claim key of each entry
-  std::string since;                 // $10: the oldest date of service read
-  std::string recent_since;          // $17: from here on every fill is read
-  std::string supply_date;           // $18: before recent_since, fills whose supply reaches past
-                                     // this date (the earliest date of service)
-  std::string key_from, key_through; // $19..$20: the earliest and latest date of service of the
-                                     // entries with a claim key (K rows)
-  std::vector<std::string> years;    // $12..$15: bin, cardholder_id, person_code, year_start
-  std::vector<std::string> families; // lock_families $1..$2: bin, cardholder_id
-  std::vector<std::size_t> member_of;  // per entry: its member's index (1-based, as WITH
-                                       // ORDINALITY counts)
-  std::vector<std::size_t> year_of;    // per entry: its member year's index (1-based), 0 = none
+  std::span<const std::string> members;  // $1..$3: bin, cardholder_id, person_code
+  std::span<const std::string> keys;     // $4..$9, $11: the claim key of each entry
+  std::string since;                     // $10: the oldest date of service read
+  std::string recent_since;              // $17: from here on every fill is read
+  std::string supply_date;               // $18: before recent_since, fills whose supply reaches
+                                         // past this date (the earliest date of service)
+  std::string key_from, key_through;     // $19..$20: the earliest and latest date of service of
+                                         // the entries with a claim key (K rows)
+  std::span<const std::string> years;    // $12..$15: bin, cardholder_id, person_code, year_start
+  std::span<const std::string> families; // lock_families $1..$2: bin, cardholder_id
+  std::vector<std::size_t> member_of;    // per entry: its member's index (1-based, as WITH
+                                         // ORDINALITY counts)
+  std::vector<std::size_t> year_of;      // per entry: its member year's index (1-based), 0 = none
   std::size_t member_count = 0;
   std::size_t year_count = 0;
+
+  // Where the spans above point (text array literals), and the entries' order while they are
+  // told apart.
+  rows::rows_builder member_rows{3, false}, key_rows{7, false}, year_rows{4, false}, family_rows{2, false};
+  std::vector<std::uint32_t> order;
+  std::vector<std::size_t> family_of;
 };
 
-// The arguments of the history statement for `entries`, looking back `history_days` from the
-// earliest date of service for fills whose supply reaches it, and the entries' largest
-// fill_lookback_days (or history_days, for -1) for every fill; whichever is farther bounds both.
-history_arguments history_arguments_for(std::span<const batch_entry> entries, int history_days);
+// Fills `a` with the arguments of the history statement for `entries`, looking back
+// `history_days` from the earliest date of service for fills whose supply reaches it, and the
+// entries' largest fill_lookback_days (or history_days, for -1) for every fill; whichever is
+// farther bounds both. Members, member years and families are numbered in the order of their
+// keys, not of the entries.
+void history_arguments_for(std::span<const batch_entry> entries, int history_days, history_arguments& a);
 
 // One load_history's results: the spans handed to the rules point into these, so they live
 // until the batch ends (std::deque keeps their addresses when more loads follow).

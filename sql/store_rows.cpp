@@ -90,6 +90,7 @@ rows_builder::rows_builder(std::span<const column_type> types, rows_format forma
 void rows_builder::reset() {
   column_ = 0;
   rows_ = 0;
+  finished_ = false;
   const std::size_t reserved = format_ == rows_format::binary_arrays ? binary_header_size : 0;
   for (auto& a : arrays_) a.assign(reserved, '\0');
   has_null_.assign(has_null_.size(), false);
@@ -98,19 +99,21 @@ void rows_builder::reset() {
 }
 
 std::vector<std::string> rows_builder::arrays() && {
-  if (format_ == rows_format::text_arrays) {
-    for (auto& a : arrays_) {
-      a.insert(a.begin(), '{');
-      a.push_back('}');
-    }
-    return std::move(arrays_);
-  }
   finish();
   return std::move(arrays_);
 }
 
 std::span<const std::string> rows_builder::finish() {
-  if (format_ != rows_format::binary_arrays) throw std::logic_error("rows_builder: finish() is for binary arrays");
+  if (format_ == rows_format::copy) throw std::logic_error("rows_builder: COPY rows have no arrays");
+  if (finished_) return arrays_;
+  finished_ = true;
+  if (format_ == rows_format::text_arrays) {
+    for (auto& a : arrays_) {
+      a.insert(a.begin(), '{');
+      a.push_back('}');
+    }
+    return arrays_;
+  }
   for (std::size_t c = 0; c < arrays_.size(); ++c) {
     // Written over the reserved bytes in place, so that a kept builder keeps its buffers.
     std::string& a = arrays_[c];

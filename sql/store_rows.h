@@ -128,8 +128,8 @@ class rows_builder {
 
   // unnest: one array per column, a literal or (binary_arrays) the bytes of a binary parameter.
   std::vector<std::string> arrays() &&;
-  // binary_arrays: the same arrays, left in the builder and valid until reset(), which must come
-  // before any more values.
+  // unnest: the same arrays, left in the builder and valid until reset(), which must come before
+  // any more values.
   std::span<const std::string> finish();
 
   // COPY: stream every row as a tuple of N C strings (nullptr = NULL).
@@ -148,6 +148,7 @@ class rows_builder {
  private:
   void begin_value() {
     if (column_ >= columns_) throw std::logic_error("rows_builder: too many values in a row");
+    if (finished_) throw std::logic_error("rows_builder: a value after finish() without reset()");
     if (format_ == rows_format::copy) {
       cells_.emplace_back();
       nulls_.push_back(false);
@@ -185,6 +186,7 @@ class rows_builder {
   rows_format format_;
   std::size_t column_ = 0;
   std::size_t rows_ = 0;
+  bool finished_ = false;  // finish() has written the arrays' headers or braces
   std::vector<std::string> arrays_;
   std::span<const column_type> types_;  // binary_arrays
   std::vector<bool> has_null_;          // binary_arrays, per column

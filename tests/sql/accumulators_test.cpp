@@ -122,6 +122,28 @@ TEST_P(Accumulators, SumsTheMembersAndTheFamilysClaimsOfThePlanYear) {
   EXPECT_EQ(load("FAM1", "001", day(2025, 1, 1)).member.deductible, 5000);
   // A plan without accumulators: nothing loaded.
   EXPECT_FALSE(load("FAM1", "001", {}).year_start.valid());
+  // One batch meeting the member years out of their keys' order, one twice and one without
+  // accumulators between them: each entry gets its own year's sums (the store numbers member
+  // years in key order, not in the entries').
+  {
+    std::vector<batch_entry> w{entry("B1", "999991", day(2026, 11, 30), "FAM2", "001", year_2026),
+                               entry("B1", "999992", day(2026, 11, 30), "FAM1", "002", year_2026),
+                               entry("B1", "999993", day(2026, 11, 30), "FAM1", "001", {}),
+                               entry("B1", "999994", day(2026, 11, 30), "FAM1", "001", day(2025, 1, 1)),
+                               entry("B1", "999995", day(2026, 11, 30), "FAM1", "001", year_2026),
+                               entry("B1", "999996", day(2026, 11, 30), "FAM2", "001", year_2026)};
+    std::unique_ptr<store::batch> b;
+    ASSERT_FALSE(store_->begin(b));
+    ASSERT_FALSE(b->load_history(w));
+    EXPECT_EQ(w[0].history.accumulators.member, (rules::accumulator_amounts{7000, 7000, 7000}));
+    EXPECT_EQ(w[1].history.accumulators.member, other.member);
+    EXPECT_EQ(w[1].history.accumulators.family, s.family);
+    EXPECT_FALSE(w[2].history.accumulators.year_start.valid());
+    EXPECT_EQ(w[3].history.accumulators.member.deductible, 5000);
+    EXPECT_EQ(w[4].history.accumulators.member, s.member);
+    EXPECT_EQ(w[4].history.accumulators.year_start, year_2026);
+    EXPECT_EQ(w[5].history.accumulators.member, w[0].history.accumulators.member);
+  }
   // Written on both tables: the key row (what the sums read) and the claim.
   EXPECT_EQ(q("SELECT accumulator_year || ' ' || deductible_applied || ' ' || out_of_pocket_applied || ' ' || benefit_applied "
               "FROM active_paid_keys WHERE rx_number = '300001'"),

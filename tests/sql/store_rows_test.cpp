@@ -226,9 +226,9 @@ TEST(BinaryArrays, EveryColumnListHasItsSqlType) {
   EXPECT_EQ(statements::write_keys_argument_count, 40u);
 }
 
-// The pipeline method keeps its builders from batch to batch and resets them (sql/store.cpp,
-// insert_arrays): a reset builder must give the bytes of a new one, whatever it held, and keep
-// its storage.
+// The writer keeps its builders from batch to batch and resets them (sql/store.cpp,
+// insert_arrays; sql/store_history.h, history_arguments): a reset builder must give the bytes of
+// a new one, whatever it held, and keep its storage.
 constexpr column_type text_and_bigint[] = {column_type::text, column_type::int8};
 
 void add_rows(rows_builder& b, int rows, std::size_t text_size, bool null_first = false) {
@@ -248,35 +248,42 @@ std::vector<std::string> batch_in(rows_builder& kept, int rows, std::size_t text
   const auto arrays = kept.finish();
   return {arrays.begin(), arrays.end()};
 }
-std::vector<std::string> fresh_batch(int rows, std::size_t text_size, bool null_first = false) {
-  rows_builder b(text_and_bigint, rows_format::binary_arrays);
+std::vector<std::string> fresh_batch(rows_format format, int rows, std::size_t text_size, bool null_first = false) {
+  rows_builder b(text_and_bigint, format);
   add_rows(b, rows, text_size, null_first);
   return std::move(b).arrays();
 }
 
 TEST(KeptArrays, AResetBuilderGivesTheBytesOfANewOneAndKeepsItsStorage) {
-  rows_builder kept(text_and_bigint, rows_format::binary_arrays);
-  EXPECT_EQ(batch_in(kept, 40, 300, true), fresh_batch(40, 300, true));
-  const char* grown = kept.finish()[0].data();
-  const std::size_t capacity = kept.finish()[0].capacity();
-  // A smaller batch without NULLs: same bytes as a new builder's (the null flag cleared), in the
-  // storage the first column grew to before.
-  EXPECT_EQ(batch_in(kept, 3, 10), fresh_batch(3, 10));
-  EXPECT_EQ(kept.finish()[0].data(), grown);
-  EXPECT_EQ(kept.finish()[0].capacity(), capacity);
-  // No rows after a batch with rows: the empty array's form, not what the buffer held; and rows
-  // again after it: the reserved header is back.
-  EXPECT_EQ(batch_in(kept, 0, 0), fresh_batch(0, 0));
-  EXPECT_EQ(batch_in(kept, 2, 5), fresh_batch(2, 5));
-  // A batch that failed half-way through a row leaves nothing behind.
-  kept.reset();
-  kept.text("x");
-  kept.integer(std::int64_t{1});
-  EXPECT_THROW(kept.integer(std::int64_t{2}), std::logic_error);
-  EXPECT_EQ(batch_in(kept, 2, 5), fresh_batch(2, 5));
-  // finish() is for binary arrays only.
-  rows_builder text(text_and_bigint, rows_format::text_arrays);
-  EXPECT_THROW(text.finish(), std::logic_error);
+  for (const rows_format format : {rows_format::binary_arrays, rows_format::text_arrays}) {
+    SCOPED_TRACE(format == rows_format::binary_arrays ? "binary" : "text");
+    rows_builder kept(text_and_bigint, format);
+    EXPECT_EQ(batch_in(kept, 40, 300, true), fresh_batch(format, 40, 300, true));
+    const char* grown = kept.finish()[0].data();
+    const std::size_t capacity = kept.finish()[0].capacity();
+    // A smaller batch without NULLs: same bytes as a new builder's (the null flag cleared), in
+    // the storage the first column grew to before.
+    EXPECT_EQ(batch_in(kept, 3, 10), fresh_batch(format, 3, 10));
+    EXPECT_EQ(kept.finish()[0].data(), grown);
+    EXPECT_EQ(kept.finish()[0].capacity(), capacity);
+    // finish() twice gives the same arrays (the headers or braces written once).
+    EXPECT_EQ(std::vector<std::string>(kept.finish().begin(), kept.finish().end()), fresh_batch(format, 3, 10));
+    // No rows after a batch with rows: the empty array's form, not what the buffer held; and
+    // rows again after it: the reserved header is back.
+    EXPECT_EQ(batch_in(kept, 0, 0), fresh_batch(format, 0, 0));
+    EXPECT_EQ(batch_in(kept, 2, 5), fresh_batch(format, 2, 5));
+    // A value after finish() without a reset() is refused: it would land after the header.
+    EXPECT_THROW(kept.text("x"), std::logic_error);
+    // A batch that failed half-way through a row leaves nothing behind.
+    kept.reset();
+    kept.text("x");
+    kept.integer(std::int64_t{1});
+    EXPECT_THROW(kept.integer(std::int64_t{2}), std::logic_error);
+    EXPECT_EQ(batch_in(kept, 2, 5), fresh_batch(format, 2, 5));
+  }
+  // COPY rows are not arrays.
+  rows_builder copy(2, true);
+  EXPECT_THROW(copy.finish(), std::logic_error);
 }
 
 }  // namespace

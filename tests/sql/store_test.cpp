@@ -389,6 +389,21 @@ TEST_P(StoreTest, HistoryHoldsEachMembersPaidFillsAndAuthorizations) {
   EXPECT_EQ(v[1].history.fills[0].rx_number, "200003");
   EXPECT_TRUE(v[1].history.authorizations.empty());
   EXPECT_EQ(v[2].history.fills.data(), v[0].history.fills.data());
+  // Members met out of their keys' order: each entry still gets its own member's history (the
+  // store numbers members in key order, not in the entries').
+  b.reset();
+  std::vector<batch_entry> w{entry(f_.make("B1", "300004", day(2026, 11, 1), "MB")),
+                             entry(f_.make("B1", "300005", day(2026, 11, 1), "MA")),
+                             entry(f_.make("B1", "300006", day(2026, 11, 1), "MB"))};
+  ASSERT_FALSE(begin(b));
+  ASSERT_FALSE(b->load_history(w));
+  ASSERT_EQ(w[0].history.fills.size(), 1u);
+  EXPECT_EQ(w[0].history.fills[0].rx_number, "200003");
+  EXPECT_TRUE(w[0].history.authorizations.empty());
+  ASSERT_EQ(w[1].history.fills.size(), 2u);
+  EXPECT_EQ(w[1].history.fills[0].rx_number, "200002");
+  ASSERT_EQ(w[1].history.authorizations.size(), 1u);
+  EXPECT_EQ(w[2].history.fills.data(), w[0].history.fills.data());
 }
 
 // Fills older than the rules' lookback are loaded only from the oldest one whose supply reaches
