@@ -43,6 +43,11 @@ struct history_arguments {
   std::size_t member_count = 0;
   std::size_t year_count = 0;
 
+  history_arguments() = default;
+  // The spans point into this object's own builders: a copy would point into the original's.
+  history_arguments(const history_arguments&) = delete;
+  history_arguments& operator=(const history_arguments&) = delete;
+
   // Where the spans above point (text array literals), and the entries' order while they are
   // told apart.
   rows::rows_builder member_rows{3, false}, key_rows{7, false}, year_rows{4, false}, family_rows{2, false};
